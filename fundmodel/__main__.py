@@ -1,0 +1,5 @@
+import sys
+
+from fundmodel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of ``fundmodel``: each module defines ``register(subparsers)``."""

@@ -1,0 +1,99 @@
+"""Plain-text rendering of a result for the terminal (the CLI's ``--format table``)."""
+
+from __future__ import annotations
+
+from fundmodel.labels import label
+from fundmodel.result import Result
+from fundmodel.units import from_bn, unit_label
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    out = [line, "  ".join("-" * w for w in widths)]
+    for r in rows:
+        out.append(
+            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        )
+    return "\n".join(out)
+
+
+def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
+    """A readable summary: totals, by field, by bank, by year, checks."""
+    u = unit_label(unit, lang)
+
+    def money(v: float) -> str:
+        return f"{from_bn(v, unit):,.1f}"
+
+    t = result.totals
+    parts = [
+        f"{label('scenario', lang)}: {result.scenario_name}   ({label('unit', lang)}: {u})",
+        "",
+        _table(
+            [label("total", lang), u],
+            [
+                [label("fund_bn", lang), money(t["fund_bn"])],
+                [label("project_capital_bn", lang), money(t["project_capital_bn"])],
+                [label("other_capital_bn", lang), money(t["other_capital_bn"])],
+                [label("debt_bn", lang), money(t["debt_bn"])],
+                [label("total_investment_bn", lang), money(t["total_investment_bn"])],
+                [label("net_investment_bn", lang), money(t["net_investment_bn"])],
+                [label("multiplier", lang), f"{t['multiplier']:.2f}x"],
+                [label("gap_to_target_bn", lang), money(t["gap_to_target_bn"])],
+            ],
+        ),
+    ]
+    for title, table, key in (("by_field", result.by_field, "field"), ("by_bank", result.by_bank, "bank")):
+        rows = [
+            [
+                label(str(idx), lang),
+                money(r["fund_bn"]),
+                money(r["total_investment_bn"]),
+                money(r["net_investment_bn"]),
+                f"{r['multiplier']:.2f}x",
+            ]
+            for idx, r in table.iterrows()
+        ]
+        heads = [
+            label(key, lang),
+            label("fund_bn", lang),
+            label("total_investment_bn", lang),
+            label("net_investment_bn", lang),
+            label("multiplier", lang),
+        ]
+        parts += ["", label(title, lang), _table(heads, rows)]
+    for name, table in result.breakdowns.items():
+        rows = [
+            [label(str(idx), lang), money(r["fund_bn"]), money(r["total_investment_bn"]), f"{r['multiplier']:.2f}x"]
+            for idx, r in table.iterrows()
+        ]
+        heads = [
+            label(name, lang),
+            label("fund_bn", lang),
+            label("total_investment_bn", lang),
+            label("multiplier", lang),
+        ]
+        parts += ["", label(f"by_{name}", lang), _table(heads, rows)]
+    rows = [
+        [str(y), money(r["investment_bn"]), money(r["infrastructure_net_bn"]), f"{r['uplift_pp']:.2f}"]
+        for y, r in result.by_year.iterrows()
+    ]
+    parts += [
+        "",
+        label("by_year", lang),
+        _table(
+            [
+                label("year", lang),
+                label("investment_bn", lang),
+                label("infrastructure_net_bn", lang),
+                label("uplift_pp", lang),
+            ],
+            rows,
+        ),
+    ]
+    parts += [
+        "",
+        f"{label('checks', lang)}: " + (label("all_pass", lang) if not result.checks else f"{len(result.checks)}"),
+    ]
+    parts += [f"  [{c.severity}] {c.message}" for c in result.checks]
+    return "\n".join(parts)
