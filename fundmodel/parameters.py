@@ -22,7 +22,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 PARAMETER_DIR = Path(__file__).with_name("parameters")
 
@@ -182,16 +182,6 @@ class Macro(_Strict):
 
 class AllocationFile(_Strict):
     allocation_bn: Param[dict[str, dict[str, AmountBn]]]
-
-    @model_validator(mode="after")
-    def _rectangular(self) -> AllocationFile:
-        banks = None
-        for fid, row in self.allocation_bn.value.items():
-            if banks is None:
-                banks = list(row)
-            elif list(row) != banks:
-                raise ValueError(f"row {fid!r} has banks {list(row)}, expected {banks}")
-        return self
 
 
 _SECTION_MODELS: dict[str, type[_Strict]] = {
@@ -483,11 +473,12 @@ def _cross_check(p: dict[str, Any], where: dict[str, str]) -> None:
             f"{where['allocation']}: allocation_bn.value: rows {list(alloc)} must be the fields "
             f"{list(fields)} in that order"
         )
-    first = next(iter(alloc.values()))
-    if list(first) != list(banks):
-        raise ParameterError(
-            f"{where['allocation']}: allocation_bn.value: columns {list(first)} must be the banks {list(banks)}"
-        )
+    for fid, row in alloc.items():
+        if list(row) != list(banks):
+            raise ParameterError(
+                f"{where['allocation']}: allocation_bn.value.{fid}: columns {list(row)} must be the banks "
+                f"{list(banks)} in that order"
+            )
     macro = p["macro"]
     if macro.base_year.value not in macro.growth_pct.value and not macro.growth_pct.value:
         raise ParameterError(f"{where['macro']}: growth_pct.value: needs at least one year")

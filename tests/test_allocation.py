@@ -36,7 +36,9 @@ def test_each_broken_rule_is_named():
 
 
 def test_private_share_below_floor_is_reported():
-    p = default_parameters().with_overrides({"fields": {f: {"private_share": 0.1} for f in default_parameters().fields}})
+    p = default_parameters().with_overrides(
+        {"fields": {f: {"private_share": 0.1} for f in default_parameters().fields}}
+    )
     [check] = [c for c in run(p).checks if c.code == "private_share"]
     assert check.values["value"] == pytest.approx(0.1)
     assert check.values["limit"] == pytest.approx(0.2)
@@ -70,7 +72,11 @@ def test_any_broken_sum_is_caught(i, j, delta):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(min_value=0, max_value=7), st.integers(min_value=0, max_value=7), st.floats(min_value=0.01, max_value=10))
+@given(
+    st.integers(min_value=0, max_value=7),
+    st.integers(min_value=0, max_value=7),
+    st.floats(min_value=0.01, max_value=10),
+)
 def test_moving_money_between_fields_keeps_sums(i, k, amount):
     # moving money within a bank's column keeps every sum: no allocation error may appear
     p = default_parameters()

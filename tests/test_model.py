@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -115,8 +114,16 @@ def test_cli_json_has_required_keys():
         [sys.executable, "-m", "fundmodel", "run", "--format", "json"], capture_output=True, text=True, check=True
     )
     data = json.loads(out.stdout)
-    for key in ("fund_size_bn", "total_investment_bn", "net_investment_bn", "multiplier", "infra_growth_uplift_pp",
-                "by_field", "by_bank", "checks"):
+    for key in (
+        "fund_size_bn",
+        "total_investment_bn",
+        "net_investment_bn",
+        "multiplier",
+        "infra_growth_uplift_pp",
+        "by_field",
+        "by_bank",
+        "checks",
+    ):
         assert key in data
     assert {"field", "fund_bn", "total_investment_bn", "multiplier"} <= set(data["by_field"][0])
     assert {"bank", "fund_bn", "total_investment_bn", "multiplier"} <= set(data["by_bank"][0])
@@ -127,7 +134,9 @@ def test_cli_json_has_required_keys():
 def test_cli_bad_input_is_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("scenario: {name: x}\noverrides: {fields: {nope: {capital_ratio: 0.2}}}\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "fundmodel", "run", "--scenario", str(bad)], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "fundmodel", "run", "--scenario", str(bad)], capture_output=True, text=True
+    )
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0
     assert "bad.yaml" in out.stderr and "fields.nope" in out.stderr and "Traceback" not in out.stderr
