@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from fundmodel.labels import label
 from fundmodel.result import Result
 from fundmodel.units import from_bn, unit_label
 
 
+def display_width(text: str) -> int:
+    """Terminal columns taken by ``text``: CJK characters take two. Example: "总投资" -> 6."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, left: bool) -> str:
+    fill = " " * (width - display_width(text))
+    return text + fill if left else fill + text
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
-    out = [line, "  ".join("-" * w for w in widths)]
+    widths = [max(display_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    out = ["  ".join(_pad(h, w, i == 0) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))]
+    out.append("  ".join("-" * w for w in widths))
     for r in rows:
-        out.append(
-            "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-        )
+        out.append("  ".join(_pad(c, w, i == 0) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
     return "\n".join(out)
 
 

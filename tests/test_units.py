@@ -26,3 +26,10 @@ def test_labels_and_format():
     assert label("agriculture_rural", "zh") == "农业农村"
     assert label("exim", "en") == "Export-Import Bank of China"
     assert label("no_such_term") == "no_such_term"
+
+
+def test_terminal_width_of_chinese():
+    from fundmodel.report import display_width
+
+    assert display_width("总投资") == 6
+    assert display_width("Fund 资本金") == 11
