@@ -1,19 +1,87 @@
-"""Dashboard entry: a summary of the baseline run until the full pages land."""
+"""Dashboard entry: page set-up, the sidebar (language, unit, scenario) and navigation."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from fundmodel.scenario import baseline
+from dashboard import state
+from dashboard.widgets import t
+
+PAGE_DIR = Path(__file__).with_name("pages")
+
+#: (file, label term, icon), in the order of the navigation.
+PAGES: list[tuple[str, str, str]] = [
+    ("overview.py", "page_overview", ":material/dashboard:"),
+    ("allocation.py", "page_allocation", ":material/grid_on:"),
+    ("leverage.py", "page_leverage", ":material/tune:"),
+    ("portfolio.py", "page_portfolio", ":material/list_alt:"),
+    ("scenarios.py", "page_scenarios", ":material/compare_arrows:"),
+    ("export.py", "page_export", ":material/download:"),
+    ("about.py", "page_about", ":material/info:"),
+]
+
+CSS = """
+<style>
+.block-container { padding-top: 2.2rem; }
+div[data-testid="stMetric"] { background: #fafbfc; }
+div[data-testid="stMetricValue"] { font-size: 1.45rem; }
+div[data-testid="stMetricLabel"] p { font-size: 0.85rem; color: #4a5563; }
+section[data-testid="stSidebar"] h1 { font-size: 1.3rem; }
+</style>
+"""
+
+
+def _on_scenario_change() -> None:
+    state.load_into_session(st.session_state["scenario_choice"])
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        st.title(t("app_title"))
+        st.caption(t("app_subtitle"))
+        st.radio(
+            t("language"),
+            options=["en", "zh"],
+            format_func={"en": "English", "zh": "中文"}.__getitem__,
+            key="lang",
+            horizontal=True,
+        )
+        st.radio(
+            t("unit"),
+            options=["bn", "yi"],
+            format_func={"bn": t("unit_bn"), "yi": t("unit_yi")}.__getitem__,
+            key="unit",
+            horizontal=True,
+        )
+        # Titles are looked up now: format functions must not read the session later.
+        titles = {key: _scenario_title(key) for key in state.scenario_keys()}
+        st.selectbox(
+            t("scenario"),
+            options=list(titles),
+            format_func=titles.__getitem__,
+            key="scenario_choice",
+            on_change=_on_scenario_change,
+        )
+        if state.is_edited():
+            st.caption(t("edited_note"))
+
+
+def _scenario_title(key: str) -> str:
+    scenario = state.scenario_of(key)
+    if st.session_state.get("lang") == "zh" and scenario.name_zh:
+        return scenario.name_zh
+    return scenario.name
 
 
 def main() -> None:
-    st.set_page_config(page_title="fundmodel", layout="wide")
-    result = baseline().run()
-    st.title("fundmodel: 新型政策性金融工具")
-    cols = st.columns(4)
-    cols[0].metric("Fund (bn RMB)", f"{result.fund_size_bn:,.1f}")
-    cols[1].metric("Total investment (bn RMB)", f"{result.total_investment_bn:,.1f}")
-    cols[2].metric("Multiplier", f"{result.multiplier:.2f}x")
-    cols[3].metric("Peak uplift (pp)", f"{result.peak_uplift_pp:.2f}")
-    st.dataframe(result.by_field[["fund_bn", "total_investment_bn", "multiplier"]])
+    st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
+    st.markdown(CSS, unsafe_allow_html=True)
+    state.init()
+    _sidebar()
+    pages = [
+        st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
+        for i, (name, term, icon) in enumerate(PAGES)
+    ]
+    st.navigation(pages).run()

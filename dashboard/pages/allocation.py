@@ -1,0 +1,113 @@
+"""Allocation: the fields x banks matrix, edited in place, with its sums against the quotas."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from dashboard.editing import apply_cell_edits
+from dashboard.widgets import checks_panel, kpi_cards, money, t, to_unit, unit, unit_name
+from fundmodel.edits import proportional_allocation
+from fundmodel.units import from_bn
+
+params = state.current_base()
+fields, banks = params.field_ids, params.bank_ids
+key = state.editor_key()
+
+# The stored matrix is the single source: this run's cell edits are written into it
+# before anything is drawn, so totals, checks and KPIs all show the edited values.
+matrix, empty = apply_cell_edits(st.session_state["allocation_bn"], st.session_state.get(key), banks, unit())
+if not np.array_equal(matrix, st.session_state["allocation_bn"]):
+    st.session_state["allocation_bn"] = matrix
+
+result = state.current_result()
+st.header(t("page_allocation"))
+st.caption(t("allocation_intro"))
+kpi_cards(result, state.reference_result(), compact=True)
+for i, b in empty:
+    st.warning(f"{t(fields[i])} × {t(b)}: {t('empty_cell_kept')}", icon=":material/warning:")
+
+# --- problems per row (field), shown next to the row that causes them -------------------
+row_notes: dict[str, list[str]] = {f: [] for f in fields}
+for c in result.checks:
+    if c.code == "negative_cell":
+        f, b = c.subject.split("/")
+        row_notes[f].append(f"{t(b)} < 0")
+    elif c.code in ("fund_share_cap", "capital_ratio_minimum"):
+        f = c.subject.split("/")[0]
+        if f in row_notes:
+            where = f"{t(c.subject.split('/')[1])}: " if "/" in c.subject else ""
+            row_notes[f].append(where + t(f"check_{c.code}"))
+
+d = 0 if unit() == "yi" else 1
+fmt = f"%,.{d}f"
+frame = pd.DataFrame(from_bn(matrix, unit()), index=pd.Index([t(f) for f in fields], name=t("field")), columns=banks)
+frame["row_total"] = frame[banks].sum(axis=1)
+frame["status"] = ["⚠ " + "; ".join(row_notes[f]) if row_notes[f] else "✓" for f in fields]
+column_config = {
+    b: st.column_config.NumberColumn(
+        f"{t('short_' + b)} ({unit_name()})", format=fmt, step=10.0**-d, help=f"{t(b)} · {t('quota_bn')}: {money(q)}"
+    )
+    for b, q in zip(banks, params.bank_quota, strict=True)
+}
+column_config["row_total"] = st.column_config.NumberColumn(f"{t('total')} ({unit_name()})", format=fmt)
+column_config["status"] = st.column_config.TextColumn(t("checks"), width="large")
+st.data_editor(
+    frame,
+    key=key,
+    num_rows="fixed",
+    disabled=["row_total", "status"],
+    column_config=column_config,
+    width="stretch",
+)
+
+# --- column sums against the quotas, and the grand total against the instrument size ----
+size = float(params.instrument.size_bn.value)
+col_sum = matrix.sum(axis=0)
+sums = pd.DataFrame(
+    {
+        **{
+            f"{t('short_' + b)}": [
+                to_unit(col_sum[j]),
+                to_unit(params.bank_quota[j]),
+                to_unit(col_sum[j] - params.bank_quota[j]),
+            ]
+            for j, b in enumerate(banks)
+        },
+        t("total"): [to_unit(matrix.sum()), to_unit(size), to_unit(matrix.sum() - size)],
+    },
+    index=[t("allocated"), t("quota_or_size"), t("difference")],
+)
+tolerance = 1e-6
+
+
+def _flag(col: pd.Series) -> list[str]:
+    bad = abs(col.iloc[2]) > tolerance * (10 if unit() == "yi" else 1)
+    style = "background-color: #fde2e1; color: #9b1c1c; font-weight: 600" if bad else "color: #1e7b34"
+    return ["", "", style]
+
+
+st.subheader(t("sums_vs_quotas"))
+st.dataframe(sums.style.format(f"{{:,.{d}f}}").apply(_flag, axis=0), width="stretch")
+checks_panel(result, codes={"allocation_total", "bank_quota", "negative_cell", "private_share"})
+
+# --- proposal ---------------------------------------------------------------------------
+st.subheader(t("propose_allocation"))
+st.caption(t("propose_help"))
+left, right = st.columns([1, 1])
+if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high:"):
+    st.session_state["proposal_bn"] = proportional_allocation(params, matrix)
+right.button(
+    t("reset_allocation"), key="reset_allocation", icon=":material/restart_alt:", on_click=state.reset_allocation
+)
+
+proposal = st.session_state.get("proposal_bn")
+if proposal is not None:
+    shown = pd.DataFrame(
+        from_bn(proposal, unit()), index=[t(f) for f in fields], columns=[t("short_" + b) for b in banks]
+    )
+    shown[t("total")] = shown.sum(axis=1)
+    st.dataframe(shown.style.format(f"{{:,.{d}f}}"), width="stretch")
+    a, b_ = st.columns([1, 1])
+    a.button(t("apply_proposal"), key="apply_proposal", type="primary", on_click=state.apply_proposal)
+    b_.button(t("discard_proposal"), key="discard_proposal", on_click=state.discard_proposal)

@@ -1,0 +1,22 @@
+"""Overview: KPI cards, the money flow, the uplift by year and the capital stack by field."""
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.widgets import checks_panel, kpi_cards, lang, show_figure, t, unit
+from fundmodel import charts
+
+result = state.current_result()
+st.header(t("page_overview"))
+st.caption(f"{t('scenario')}: {result.scenario_name}" + (f" · {t('edited_note')}" if state.is_edited() else ""))
+kpi_cards(result, state.reference_result())
+
+show_figure(charts.sankey_figure(result, lang(), unit()), key="sankey")
+left, right = st.columns(2)
+with left:
+    show_figure(charts.uplift_figure(result, lang(), unit()), key="uplift")
+with right:
+    show_figure(charts.capital_stack_figure(result, lang(), unit()), key="stack")
+
+with st.expander(t("checks"), expanded=bool(result.errors)):
+    checks_panel(result)

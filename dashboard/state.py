@@ -1,0 +1,237 @@
+"""Session state of the dashboard: the one place that holds what the planner has edited.
+
+The edited values live in plain session-state entries (never only inside widgets, whose
+state Streamlit drops when their page is not shown):
+
+* ``scenario_key``: which scenario the edits start from
+* ``allocation_bn``: the fields x banks matrix (numpy, bn RMB), the single source of the
+  allocation; the data editor shows it and writes its cell edits back into it
+* ``assumptions``: {field id: {assumption: value}} (fractions)
+* ``bank_scale``: {bank id: fund_share_scale}
+* ``editor_version``: bumped when the allocation is replaced (scenario change, reset,
+  proposal applied) so that the data editor starts clean on the new matrix
+
+The model runs through :func:`fundmodel.edits.run_edited`, cached on a hashable form of
+its inputs (scenario overrides, edit overrides, allocation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from fundmodel.edits import (
+    FIELD_ASSUMPTIONS,
+    assumption_table,
+    bank_scales,
+    freeze,
+    leverage_overrides,
+    run_edited,
+    thaw,
+)
+from fundmodel.parameters import Parameters, default_parameters
+from fundmodel.result import Result
+from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
+
+DEFAULT_SCENARIO = "baseline.yaml"
+WIDGET_PREFIX = "lev_"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a run depends on, in hashable form (the cache key)."""
+
+    scenario_key: str
+    scenario_name: str
+    base_overrides: tuple
+    edit_overrides: tuple
+    allocation_bn: tuple
+
+    def allocation_matrix(self) -> np.ndarray:
+        return np.array(self.allocation_bn, dtype=float)
+
+
+# ----------------------------------------------------------------- scenarios
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenario files by file name, baseline first."""
+    files = sorted(SCENARIO_DIR.glob("*.yaml"), key=lambda p: (p.name != DEFAULT_SCENARIO, p.name))
+    return {p.name: p for p in files}
+
+
+@st.cache_resource(show_spinner=False)
+def _load_bundled(name: str, mtime: float) -> Scenario:
+    return load_scenario(SCENARIO_DIR / name)
+
+
+def scenario_of(key: str) -> Scenario:
+    """The scenario behind ``key`` (a bundled file name, or one registered in the session)."""
+    extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
+    if key in extra:
+        return extra[key]
+    path = SCENARIO_DIR / key
+    return _load_bundled(key, path.stat().st_mtime)
+
+
+def register_scenario(key: str, scenario: Scenario) -> None:
+    """Make a scenario (uploaded, or loaded from the library) selectable in this session."""
+    extra = dict(st.session_state.get("extra_scenarios", {}))
+    extra[key] = scenario
+    st.session_state["extra_scenarios"] = extra
+
+
+def scenario_keys() -> list[str]:
+    return list(bundled_scenarios()) + list(st.session_state.get("extra_scenarios", {}))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def base_parameters(base_overrides: tuple, source: str) -> Parameters:
+    """The default parameters with a scenario's overrides applied (cached)."""
+    return default_parameters().with_overrides(thaw(base_overrides), source=source)
+
+
+# ------------------------------------------------------------------- session
+
+
+def init() -> None:
+    """Fill the session with the default scenario on first use."""
+    st.session_state.setdefault("lang", "en")
+    st.session_state.setdefault("unit", "bn")
+    st.session_state.setdefault("editor_version", 0)
+    if "scenario_key" not in st.session_state:
+        load_into_session(DEFAULT_SCENARIO)
+
+
+def load_into_session(key: str) -> None:
+    """Start editing from scenario ``key``: its allocation and assumptions replace the
+    edited ones (the planner asked for it by choosing the scenario or pressing reset)."""
+    scenario = scenario_of(key)
+    params = base_parameters(freeze(scenario.overrides), scenario.source)
+    st.session_state["scenario_key"] = key
+    st.session_state["scenario_choice"] = key
+    st.session_state["allocation_bn"] = np.array(params.allocation_matrix, dtype=float)
+    reset_assumptions(params)
+    bump_editor()
+    st.session_state.pop("proposal_bn", None)
+
+
+def reset_assumptions(params: Parameters | None = None) -> None:
+    """Put the scenario's leverage assumptions back (fields and bank scales)."""
+    params = params or current_base()
+    table = assumption_table(params)
+    st.session_state["assumptions"] = {
+        fid: {name: float(table.loc[fid, name]) for name in FIELD_ASSUMPTIONS} for fid in params.field_ids
+    }
+    st.session_state["bank_scale"] = bank_scales(params)
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+def reset_allocation() -> None:
+    """Put the scenario's allocation back."""
+    st.session_state["allocation_bn"] = np.array(current_base().allocation_matrix, dtype=float)
+    bump_editor()
+
+
+def set_allocation(matrix_bn: np.ndarray) -> None:
+    """Replace the whole allocation (a proposal the planner applied)."""
+    st.session_state["allocation_bn"] = np.array(matrix_bn, dtype=float)
+    bump_editor()
+
+
+def apply_proposal() -> None:
+    """Apply the proposed allocation (the planner pressed "apply")."""
+    proposal = st.session_state.pop("proposal_bn", None)
+    if proposal is not None:
+        set_allocation(proposal)
+
+
+def discard_proposal() -> None:
+    st.session_state.pop("proposal_bn", None)
+
+
+def bump_editor() -> None:
+    """Give the allocation editor a new key, so it shows the new matrix without old edits."""
+    st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
+
+
+def editor_key() -> str:
+    """Key of the allocation editor; it changes with the unit (edits are in that unit)."""
+    return f"allocation_editor_{st.session_state['unit']}_{st.session_state['editor_version']}"
+
+
+def current_scenario() -> Scenario:
+    return scenario_of(st.session_state["scenario_key"])
+
+
+def current_base() -> Parameters:
+    scenario = current_scenario()
+    return base_parameters(freeze(scenario.overrides), scenario.source)
+
+
+def edit_overrides(params: Parameters | None = None) -> dict[str, Any]:
+    """The planner's leverage edits that differ from the scenario, as overrides."""
+    params = params or current_base()
+    return leverage_overrides(params, st.session_state["assumptions"], st.session_state["bank_scale"])
+
+
+def current_inputs() -> Inputs:
+    scenario = current_scenario()
+    return Inputs(
+        scenario_key=st.session_state["scenario_key"],
+        scenario_name=scenario.name,
+        base_overrides=freeze(scenario.overrides),
+        edit_overrides=freeze(edit_overrides()),
+        allocation_bn=freeze(st.session_state["allocation_bn"]),
+    )
+
+
+def scenario_inputs() -> Inputs:
+    """The inputs of the scenario as loaded (no edits): the reference for KPI deltas."""
+    scenario = current_scenario()
+    params = current_base()
+    return Inputs(
+        scenario_key=st.session_state["scenario_key"],
+        scenario_name=scenario.name,
+        base_overrides=freeze(scenario.overrides),
+        edit_overrides=(),
+        allocation_bn=freeze(params.allocation_matrix),
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _run_cached(inputs: Inputs, source: str) -> Result:
+    # cache_resource, not cache_data: a Result holds validated Parameters (pydantic
+    # generic models, not picklable) and is never mutated, so it is shared as is.
+    base = base_parameters(inputs.base_overrides, source)
+    return run_edited(
+        base,
+        thaw(inputs.edit_overrides),
+        allocation_bn=inputs.allocation_matrix(),
+        scenario_name=inputs.scenario_name,
+    )
+
+
+def run_inputs(inputs: Inputs) -> Result:
+    """The result of ``inputs`` (cached on them)."""
+    return _run_cached(inputs, scenario_of(inputs.scenario_key).source)
+
+
+def current_result() -> Result:
+    """The result of the current edited state (cached on its inputs)."""
+    return run_inputs(current_inputs())
+
+
+def reference_result() -> Result:
+    """The result of the scenario as loaded, without the planner's edits."""
+    return run_inputs(scenario_inputs())
+
+
+def is_edited() -> bool:
+    inputs = current_inputs()
+    return bool(inputs.edit_overrides) or inputs.allocation_bn != scenario_inputs().allocation_bn

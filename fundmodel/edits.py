@@ -1,0 +1,164 @@
+"""Edits a planner makes on top of a scenario: leverage assumptions per field, the bank
+scales, and the fields x banks allocation; turned into scenario overrides and runs.
+
+Everything here is plain data in and out (no UI): the dashboard keeps the edited values
+and calls these functions. Money in bn RMB; shares as fractions (0.4 = 40%).
+
+Edits are absolute values (a slider says "s = 0.45", not "+0.05"), so applying the same
+edit twice gives the same parameters, and an edit equal to the scenario's value is no
+override at all (:func:`leverage_overrides` returns only what differs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from fundmodel.model import run as run_model
+from fundmodel.parameters import Parameters
+from fundmodel.result import Result
+
+#: The per-field leverage assumptions a planner edits, in the order shown.
+FIELD_ASSUMPTIONS: tuple[str, ...] = (
+    "fund_share_of_capital",
+    "capital_ratio",
+    "additionality",
+    "infrastructure_share",
+)
+
+#: Values closer than this are the same assumption (shares; 1e-9 of a share).
+SAME_VALUE = 1e-9
+
+
+def assumption_table(params: Parameters) -> pd.DataFrame:
+    """The editable per-field assumptions of ``params`` with their bounds, one row per field.
+
+    Columns: the :data:`FIELD_ASSUMPTIONS`, ``fund_share_cap`` (upper bound of s) and
+    ``capital_ratio_minimum`` (statutory lower bound of k), all fractions.
+
+    Example: on the bundled parameters the digital-economy row has s = 0.40 with cap 0.50
+    and k = 0.20 with minimum 0.20.
+    """
+    table = pd.DataFrame(
+        {name: np.array(getattr(params, name), dtype=float) for name in FIELD_ASSUMPTIONS},
+        index=pd.Index(params.field_ids, name="field"),
+    )
+    table["fund_share_cap"] = np.array(params.fund_share_cap, dtype=float)
+    table["capital_ratio_minimum"] = np.array(params.capital_ratio_minimum, dtype=float)
+    return table
+
+
+def bank_scales(params: Parameters) -> dict[str, float]:
+    """Each bank's scale on the fund share of capital, by bank id (times)."""
+    return {bid: float(v) for bid, v in zip(params.bank_ids, params.fund_share_scale, strict=True)}
+
+
+def leverage_overrides(
+    params: Parameters,
+    field_values: Mapping[str, Mapping[str, float]] | None = None,
+    bank_scale: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """Overrides (for :meth:`Parameters.with_overrides`) holding only the edited values
+    that differ from ``params``.
+
+    ``field_values`` maps field id -> {assumption: value}; ``bank_scale`` maps bank id ->
+    fund_share_scale. Unknown ids or assumptions raise ValueError naming them; values are
+    passed on unchanged (validation of ranges is the parameters' job).
+
+    Example: ``leverage_overrides(p, {"digital_economy": {"capital_ratio": 0.25}})`` is
+    ``{"fields": {"digital_economy": {"capital_ratio": 0.25}}}``; the same call with 0.20
+    (the bundled value) is ``{}``.
+    """
+    overrides: dict[str, Any] = {}
+    for fid, values in (field_values or {}).items():
+        if fid not in params.fields:
+            raise ValueError(f"unknown field {fid!r} (known: {', '.join(params.field_ids)})")
+        row = params.fields[fid]
+        for name, value in values.items():
+            if name not in FIELD_ASSUMPTIONS:
+                raise ValueError(f"field {fid}: unknown assumption {name!r} (editable: {', '.join(FIELD_ASSUMPTIONS)})")
+            if abs(float(value) - float(getattr(row, name).value)) > SAME_VALUE:
+                overrides.setdefault("fields", {}).setdefault(fid, {})[name] = float(value)
+    for bid, value in (bank_scale or {}).items():
+        if bid not in params.banks:
+            raise ValueError(f"unknown bank {bid!r} (known: {', '.join(params.bank_ids)})")
+        if abs(float(value) - float(params.banks[bid].fund_share_scale.value)) > SAME_VALUE:
+            overrides.setdefault("banks", {}).setdefault(bid, {})["fund_share_scale"] = float(value)
+    return overrides
+
+
+def freeze(value: Any) -> Any:
+    """A hashable, order-independent form of nested overrides (dicts -> sorted tuples,
+    lists and arrays -> tuples), for use as a cache key.
+
+    Example: ``freeze({"b": 1, "a": {"x": [1, 2]}}) == (("a", (("x", (1, 2)),)), ("b", 1))``.
+    """
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
+    if isinstance(value, np.ndarray):
+        return tuple(freeze(v) for v in value.tolist())
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def thaw(frozen: Any) -> Any:
+    """Inverse of :func:`freeze` for frozen mappings: sorted (key, value) tuples -> dicts
+    (the empty tuple is the empty mapping)."""
+    if frozen == ():
+        return {}
+    pairs = isinstance(frozen, tuple) and all(isinstance(x, tuple) and len(x) == 2 for x in frozen)
+    if pairs and all(isinstance(k, str) for k, _ in frozen):
+        return {k: thaw(v) for k, v in frozen}
+    if isinstance(frozen, tuple):
+        return [thaw(v) for v in frozen]
+    return frozen
+
+
+def run_edited(
+    base: Parameters,
+    overrides: Mapping[str, Any] | None = None,
+    allocation_bn: np.ndarray | None = None,
+    scenario_name: str = "edited",
+    source: str = "dashboard",
+) -> Result:
+    """Run the top-down model on ``base`` with the edited ``overrides`` and allocation.
+
+    The allocation (fields x banks, bn RMB) is passed to the model as is: a negative cell
+    or a broken sum is reported as a check, never corrected.
+    """
+    params = base.with_overrides(overrides or {}, source=source)
+    return run_model(params, allocation_bn=allocation_bn, scenario_name=scenario_name)
+
+
+def proportional_allocation(params: Parameters, matrix_bn: np.ndarray) -> np.ndarray:
+    """Propose an allocation whose bank columns sum to the bank quotas, keeping each
+    bank's field mix: column j is scaled by quota_j / sum_j (bn RMB).
+
+    A column that sums to zero or less, or holds a negative cell, has no usable mix: it
+    takes the field mix of the parameters' own allocation for that bank. The input is
+    not changed; the result is a proposal the planner may apply.
+
+    Example: column [30, 10] with quota 100 -> [75, 25] (scale 100 / 40 = 2.5).
+    """
+    a = np.array(matrix_bn, dtype=float)
+    if a.shape != (len(params.field_ids), len(params.bank_ids)):
+        raise ValueError(
+            f"allocation must be {len(params.field_ids)} fields x {len(params.bank_ids)} banks, got {a.shape}"
+        )
+    default = np.array(params.allocation_matrix, dtype=float)
+    quota = np.array(params.bank_quota, dtype=float)
+    column_sum = a.sum(axis=0)
+    usable = (column_sum > 0) & (a >= 0).all(axis=0)
+    mix = np.where(usable[None, :], a, default)
+    mix_sum = mix.sum(axis=0)
+    fallback_sum = np.where(mix_sum > 0, mix_sum, 1.0)
+    # A bank with no default mix either: spread its quota evenly over the fields.
+    even = np.full_like(a, 1.0 / a.shape[0])
+    share = np.where(mix_sum[None, :] > 0, mix / fallback_sum[None, :], even)
+    return share * quota[None, :]

@@ -1,0 +1,168 @@
+"""The dashboard driven headlessly (streamlit.testing AppTest): every page runs, and the
+KPI cards show what the model gives for the edited inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fundmodel.edits import proportional_allocation, run_edited
+from fundmodel.parameters import default_parameters
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGES = [
+    "dashboard/pages/overview.py",
+    "dashboard/pages/allocation.py",
+    "dashboard/pages/leverage.py",
+    "dashboard/pages/portfolio.py",
+    "dashboard/pages/scenarios.py",
+    "dashboard/pages/export.py",
+    "dashboard/pages/about.py",
+]
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def cards(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def expected_cards(total_bn: float, net_bn: float, multiplier: float, violations: int) -> dict[str, str]:
+    return {
+        "Total investment (bn RMB)": f"{total_bn:,.1f}",
+        "Net (additional) investment (bn RMB)": f"{net_bn:,.1f}",
+        "Multiplier": f"{multiplier:,.2f}x",
+        "Violations": str(violations),
+    }
+
+
+def assert_cards(at: AppTest, expected: dict[str, str]) -> None:
+    shown = cards(at)
+    for name, value in expected.items():
+        assert shown[name] == value, (name, shown)
+
+
+@pytest.mark.parametrize("lang,unit", [("en", "bn"), ("zh", "yi")])
+def test_every_page_runs_without_exception(lang, unit):
+    at = start()
+    at.radio(key="lang").set_value(lang)
+    at.radio(key="unit").set_value(unit)
+    at.run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert at.header, page  # every page draws its title
+
+
+def test_overview_shows_the_baseline_kpis():
+    at = start()
+    base = run_edited(default_parameters())
+    assert_cards(at, expected_cards(base.total_investment_bn, base.net_investment_bn, base.multiplier, 0))
+    # the baseline by hand: 5,992.1 bn, 11.98x (README)
+    assert cards(at)["Total investment (bn RMB)"] == "5,992.1"
+    assert cards(at)["Fund (bn RMB)"] == "500.0"
+
+
+def test_editing_an_allocation_cell_changes_the_kpis_to_the_models_values():
+    at = start()
+    at.switch_page("dashboard/pages/allocation.py").run()
+    [editor] = at.data_editor
+    # digital economy x CDB: 30 -> 40 bn
+    at.session_state[editor.key] = {"edited_rows": {0: {"cdb": 40.0}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    matrix = np.array(default_parameters().allocation_matrix, dtype=float)
+    matrix[0, 0] = 40.0
+    expected = run_edited(default_parameters(), allocation_bn=matrix)
+    # +10 bn at s = 0.4, k = 0.2 adds 10 / 0.08 = 125 bn: 5,992.1 + 125 = 6,117.1
+    assert expected.total_investment_bn == pytest.approx(base_total() + 125)
+    # total 510 != 500 and CDB 260 != 250: two violations
+    want = expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 2)
+    assert_cards(at, want)
+    assert at.session_state["allocation_bn"][0, 0] == 40.0
+    # the edit survives a visit to another page and back
+    at.switch_page("dashboard/pages/overview.py").run()
+    assert_cards(at, want)
+    at.switch_page("dashboard/pages/allocation.py").run()
+    assert_cards(at, want)
+    assert at.data_editor[0].value.iloc[0, 0] == 40.0
+
+
+def test_proposed_allocation_meets_the_quotas_once_applied():
+    at = start()
+    at.switch_page("dashboard/pages/allocation.py").run()
+    key = at.data_editor[0].key
+    at.session_state[key] = {"edited_rows": {0: {"cdb": 80.0}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    edited = np.array(at.session_state["allocation_bn"])
+    at.button(key="propose").click().run()
+    at.button(key="apply_proposal").click().run()
+    assert not at.exception
+    proposal = proportional_allocation(default_parameters(), edited)
+    np.testing.assert_allclose(at.session_state["allocation_bn"], proposal)
+    np.testing.assert_allclose(proposal.sum(axis=0), [250, 150, 100])
+    expected = run_edited(default_parameters(), allocation_bn=proposal)
+    assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
+
+
+def test_moving_a_slider_changes_the_kpis_to_the_models_values():
+    at = start()
+    at.switch_page("dashboard/pages/leverage.py").run()
+    at.slider(key="lev_s_digital_economy").set_value(0.5).run()
+    assert not at.exception
+    expected = run_edited(default_parameters(), {"fields": {"digital_economy": {"fund_share_of_capital": 0.5}}})
+    # digital economy: 45 bn at 1 / (0.5 x 0.2) = 10x instead of 12.5x: 5,992.1 - 112.5 = 5,879.6
+    assert expected.total_investment_bn == pytest.approx(base_total() - 112.5)
+    assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
+    at.switch_page("dashboard/pages/overview.py").run()
+    assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
+    # back on the page the slider still shows the edited value, and reset restores the scenario
+    at.switch_page("dashboard/pages/leverage.py").run()
+    assert at.slider(key="lev_s_digital_economy").value == pytest.approx(0.5)
+    at.button(key="reset_assumptions").click().run()
+    assert at.slider(key="lev_s_digital_economy").value == pytest.approx(0.4)
+    assert cards(at)["Total investment (bn RMB)"] == f"{base_total():,.1f}"
+
+
+def test_capital_ratio_below_minimum_is_reported_not_clipped():
+    at = start()
+    at.switch_page("dashboard/pages/leverage.py").run()
+    slider = at.slider(key="lev_k_transport_logistics")
+    assert slider.min == pytest.approx(0.15)  # railways/highways 20% less the 5 pp shortfall reduction
+    at.slider(key="lev_scale_cdb").set_value(1.5).run()
+    # CDB's cells at 1.5 x s exceed the 50% cap wherever 1.5 s > 0.5 (every field with s >= 0.34)
+    expected = run_edited(default_parameters(), {"banks": {"cdb": {"fund_share_scale": 1.5}}})
+    assert expected.errors
+    assert cards(at)["Violations"] == str(len(expected.errors))
+    assert cards(at)["Total investment (bn RMB)"] == f"{expected.total_investment_bn:,.1f}"
+
+
+def test_units_and_language_switch():
+    at = start()
+    at.radio(key="unit").set_value("yi").run()
+    # 5,992.1 bn = 59,921 亿元
+    assert cards(at)["Total investment (100 mn RMB (亿元))"] == f"{base_total() * 10:,.0f}"
+    at.radio(key="lang").set_value("zh").run()
+    assert at.header[0].value == "总览"
+    assert "总投资 (亿元)" in cards(at)
+
+
+def test_scenario_choice_loads_its_values():
+    at = start()
+    at.selectbox(key="scenario_choice").set_value("reported_2025.yaml").run()
+    assert not at.exception
+    assert cards(at)["Total investment (bn RMB)"] == "7,080.0"  # the reported outturn, 7.08 tn
+    at.switch_page("dashboard/pages/leverage.py").run()
+    assert at.slider(key="lev_scale_cdb").value == pytest.approx(0.7898)
+
+
+def base_total() -> float:
+    return run_edited(default_parameters()).total_investment_bn
