@@ -189,6 +189,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "filter_parameters": ("Filter parameters", "筛选参数"),
     "parameters_shown": ("parameters shown", "项参数"),
+    # portfolios (bottom-up runs)
+    "attributed_investment_bn": ("Investment attributed to the fund (pro rata)", "按比例归属投资"),
+    "attributed_multiplier": ("Attributed multiplier", "归属撬动倍数"),
+    "top_down_multiplier": ("Top-down multiplier (assumption)", "自上而下假设倍数"),
+    "major_province_share": ("Share in 12 major economic provinces", "12个经济大省占比"),
+    "n_projects": ("Projects", "项目数"),
+    "other_public_funding_bn": ("Other public money in capital", "其他财政资金"),
 }
 
 
@@ -210,4 +217,8 @@ def label(term: str, lang: str = "en") -> str:
     if term in params.banks:
         b = params.banks[term]
         return b.name_zh if zh else b.name_en
+    from fundmodel.portfolio import PROVINCES  # provinces are portfolio data
+
+    if term in PROVINCES.index:
+        return PROVINCES.at[term, "name_zh" if zh else "name_en"]
     return term

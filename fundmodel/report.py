@@ -28,6 +28,22 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
+def _portfolio_totals(result: Result, lang: str, money) -> list[list[str]]:
+    """Extra total rows of a portfolio run: attributed investment, the top-down multiplier
+    for comparison, private and major-province shares, project count."""
+    if result.mode != "portfolio":
+        return []
+    t = result.totals
+    return [
+        [label("attributed_investment_bn", lang), money(t["attributed_investment_bn"])],
+        [label("attributed_multiplier", lang), f"{t['attributed_multiplier']:.2f}x"],
+        [label("top_down_multiplier", lang), f"{t['top_down_multiplier']:.2f}x"],
+        [label("private_share", lang), f"{t['private_share']:.1%}"],
+        [label("major_province_share", lang), f"{t['major_province_share']:.1%}"],
+        [label("n_projects", lang), f"{int(t['n_projects']):,}"],
+    ]
+
+
 def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
     """A readable summary: totals, by field, by bank, by year, checks."""
     u = unit_label(unit, lang)
@@ -50,6 +66,7 @@ def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
                 [label("net_investment_bn", lang), money(t["net_investment_bn"])],
                 [label("multiplier", lang), f"{t['multiplier']:.2f}x"],
                 [label("gap_to_target_bn", lang), money(t["gap_to_target_bn"])],
+                *_portfolio_totals(result, lang, money),
             ],
         ),
     ]

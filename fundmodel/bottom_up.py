@@ -1,0 +1,228 @@
+"""Bottom-up run: a portfolio of projects aggregated into the same :class:`Result` as
+the top-down model (``mode="portfolio"``).
+
+Per project p, money in bn RMB (DESIGN.md section 2):
+
+* F = fund requested, K = project capital (given, or k x I), I = total investment
+* s = F / K (fund share of capital), k = K / I (capital ratio)
+* O = K - F (other capital), D = I - K (debt), m = I / F (multiplier)
+* net investment = a I (a: the project's additionality, else its field's)
+* attributed investment = I x F / (F + P), P = other public money in the project's
+  capital (local special bonds ...): the OECD DAC pro-rata rule, so that investment
+  co-financed by several public sources is not counted twice.
+
+Example: F = 10, K = 20, I = 100, P = 5 -> attributed 100 x 10 / 15 = 66.7 bn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fundmodel.allocation import TOLERANCE_BN
+from fundmodel.model import leverage_checks, macro_table, totals_of
+from fundmodel.model import run as run_top_down
+from fundmodel.parameters import Parameters, default_parameters
+from fundmodel.portfolio import MAJOR_PROVINCES, PROVINCES, Portfolio
+from fundmodel.result import STACK_COLUMNS, Check, Result
+
+#: Columns summed in every aggregate table (bn RMB).
+SUM_COLUMNS = [*STACK_COLUMNS, "attributed_investment_bn", "other_public_funding_bn"]
+
+
+def attributed_investment(
+    total_investment_bn: np.ndarray | float, fund_bn: np.ndarray | float, other_public_bn: np.ndarray | float
+) -> np.ndarray:
+    """Investment attributed to the fund, I x F / (F + P) (bn RMB), P = other public money
+    in project capital (OECD DAC pro-rata rule; P missing counts as 0).
+
+    Example: I = 100, F = 10, P = 5 -> 66.67; P = 0 -> 100.
+    """
+    other = np.nan_to_num(np.asarray(other_public_bn, dtype=float), nan=0.0)
+    fund = np.asarray(fund_bn, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(total_investment_bn, dtype=float) * fund / (fund + other)
+
+
+def project_table(portfolio: Portfolio) -> pd.DataFrame:
+    """Per-project capital stack and multipliers (bn RMB), from a valid portfolio."""
+    frame = portfolio.require_valid().frame
+    fund = frame["fund_requested_bn"].to_numpy(dtype=float)
+    capital = frame["project_capital_bn"].to_numpy(dtype=float)
+    investment = frame["total_investment_bn"].to_numpy(dtype=float)
+    additionality = frame["additionality"].to_numpy(dtype=float)
+    table = frame.copy()
+    table["fund_bn"] = fund
+    table["other_capital_bn"] = capital - fund
+    table["debt_bn"] = investment - capital
+    table["net_investment_bn"] = investment * additionality
+    table["attributed_investment_bn"] = attributed_investment(investment, fund, frame["other_public_funding_bn"])
+    table["multiplier"] = investment / fund
+    table["net_multiplier"] = table["net_investment_bn"] / fund
+    table["major_province"] = frame["province"].isin(MAJOR_PROVINCES)
+    table["ownership"] = np.where(frame["private"].astype(bool), "private", "state")
+    return table
+
+
+def _aggregate(table: pd.DataFrame, keys: list[str] | str, index: pd.Index | None = None) -> pd.DataFrame:
+    """Sum the stack columns by ``keys`` and add multipliers (I / F, a I / F, attributed I / F)."""
+    out = table.groupby(keys, sort=False)[SUM_COLUMNS].sum()
+    out["n_projects"] = table.groupby(keys, sort=False).size()
+    if index is not None:
+        out = out.reindex(index, fill_value=0)
+    out["n_projects"] = out["n_projects"].astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fund = out["fund_bn"].to_numpy()
+        out["multiplier"] = np.where(fund > 0, out["total_investment_bn"] / fund, np.nan)
+        out["net_multiplier"] = np.where(fund > 0, out["net_investment_bn"] / fund, np.nan)
+        out["attributed_multiplier"] = np.where(fund > 0, out["attributed_investment_bn"] / fund, np.nan)
+    return out
+
+
+def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFrame) -> list[Check]:
+    """Project-level cap / minimum checks (named by project id) and the allocation-level
+    checks that apply to a portfolio.
+
+    * bank total above its quota: error; below it: info (quota not used up)
+    * total fund above the instrument size: error; below: info
+    * private-enterprise share of the fund below the floor: error when the portfolio
+      spends the whole instrument, warning for a partial portfolio (the floor is national).
+    """
+    ids = table["project_id"].astype(str).tolist()
+    checks = leverage_checks(
+        params,
+        ids,
+        table["fund_share_of_capital"].to_numpy(dtype=float),
+        table["fund_share_cap"].to_numpy(dtype=float),
+        table["capital_ratio"].to_numpy(dtype=float),
+        table["capital_ratio_minimum"].to_numpy(dtype=float),
+        what="project",
+    )
+    size = params.instrument.size_bn.value
+    total = float(table["fund_bn"].sum())
+    if total > size + TOLERANCE_BN:
+        checks.append(
+            Check(
+                "allocation_total",
+                "error",
+                f"The portfolio asks for {total:,.3f} bn; the instrument is {size:,.3f} bn ({total - size:+,.3f} bn).",
+                "total",
+                {"value": total, "limit": size},
+            )
+        )
+    elif total < size - TOLERANCE_BN:
+        checks.append(
+            Check(
+                "allocation_total",
+                "info",
+                f"The portfolio uses {total:,.3f} bn of the {size:,.3f} bn instrument ({total - size:+,.3f} bn).",
+                "total",
+                {"value": total, "limit": size},
+            )
+        )
+    for bid, row in by_bank.iterrows():
+        used, quota = float(row["fund_bn"]), float(row["quota_bn"])
+        if abs(used - quota) <= TOLERANCE_BN:
+            continue
+        severity = "error" if used > quota else "info"
+        verb = "exceeds" if used > quota else "is below"
+        checks.append(
+            Check(
+                "bank_quota",
+                severity,
+                f"{params.banks[bid].name_en} ({bid}) projects total {used:,.3f} bn, which {verb} its quota of "
+                f"{quota:,.3f} bn ({used - quota:+,.3f} bn).",
+                str(bid),
+                {"value": used, "limit": quota},
+            )
+        )
+    floor = params.instrument.private_share_min.value
+    private = float(table.loc[table["ownership"] == "private", "fund_bn"].sum())
+    share = private / total if total else float("nan")
+    if not share >= floor - 1e-12:
+        full = abs(total - size) <= TOLERANCE_BN
+        checks.append(
+            Check(
+                "private_share",
+                "error" if full else "warning",
+                f"Private-enterprise projects get {share:.1%} of the portfolio's fund; the floor is {floor:.0%}"
+                + ("." if full else " (a national floor; this portfolio is partial)."),
+                "total",
+                {"value": share, "limit": floor},
+            )
+        )
+    return checks
+
+
+def run_portfolio(
+    portfolio: Portfolio,
+    params: Parameters | None = None,
+    scenario_name: str = "portfolio",
+) -> Result:
+    """Aggregate a validated portfolio into a :class:`Result` (``mode="portfolio"``).
+
+    * ``by_field``, ``by_bank``, ``by_cell``: capital stacks (bn RMB) with gross, net and
+      attributed multipliers and project counts (every field and bank listed)
+    * ``by_year``: each project's investment phased over its construction years
+    * ``breakdowns``: ``province`` and ``ownership`` (private / state)
+    * ``projects``: the per-project table
+    * ``totals``: the stack, multipliers, ``attributed_investment_bn``, ``private_share``,
+      ``major_province_share``, ``n_projects`` and ``top_down_multiplier`` (the top-down
+      model's multiplier under the same parameters, for comparison)
+
+    Raises :class:`~fundmodel.portfolio.PortfolioError` if the portfolio has errors.
+    Validation uses the parameters the portfolio was read with; pass the same ``params``.
+    """
+    p = params or default_parameters()
+    table = project_table(portfolio)
+    field_index = pd.Index(p.field_ids, name="field")
+    bank_index = pd.Index(p.bank_ids, name="bank")
+
+    by_field = _aggregate(table, "field", field_index)
+    by_field["fund_share_cap"] = p.fund_share_cap
+    by_field["capital_ratio"] = by_field["project_capital_bn"] / by_field["total_investment_bn"]
+    by_field["fund_share_of_capital"] = by_field["fund_bn"] / by_field["project_capital_bn"]
+    by_bank = _aggregate(table, "bank", bank_index)
+    by_bank["quota_bn"] = p.bank_quota
+    by_cell = _aggregate(
+        table, ["field", "bank"], pd.MultiIndex.from_product([p.field_ids, p.bank_ids], names=["field", "bank"])
+    )
+    by_province = _aggregate(table, "province", pd.Index(PROVINCES.index, name="province"))
+    by_province.insert(0, "major_economic", PROVINCES["major_economic"].to_numpy())
+    by_province = by_province[by_province["n_projects"] > 0]
+    by_ownership = _aggregate(table, "ownership", pd.Index(["private", "state"], name="ownership"))
+
+    by_year = macro_table(
+        p,
+        table["total_investment_bn"].to_numpy(dtype=float),
+        table["infrastructure_share"].to_numpy(dtype=float),
+        table["additionality"].to_numpy(dtype=float),
+        table["start_year"].to_numpy(dtype=int),
+        table["construction_years"].to_numpy(dtype=int),
+        table["phasing_profile"].tolist(),
+    )
+
+    totals = totals_of(by_field, p)
+    fund = totals["fund_bn"]
+    totals["attributed_investment_bn"] = float(by_field["attributed_investment_bn"].sum())
+    totals["attributed_multiplier"] = totals["attributed_investment_bn"] / fund if fund else float("nan")
+    totals["other_public_funding_bn"] = float(by_field["other_public_funding_bn"].sum())
+    totals["n_projects"] = float(len(table))
+    totals["private_share"] = float(by_ownership.loc["private", "fund_bn"]) / fund if fund else float("nan")
+    major = float(table.loc[table["major_province"], "fund_bn"].sum())
+    totals["major_province_share"] = major / fund if fund else float("nan")
+    totals["top_down_multiplier"] = float(run_top_down(p).multiplier)
+
+    return Result(
+        scenario_name=scenario_name,
+        mode="portfolio",
+        totals=totals,
+        by_field=by_field,
+        by_bank=by_bank,
+        by_cell=by_cell,
+        by_year=by_year,
+        checks=portfolio_checks(p, table, by_bank),
+        parameters=p,
+        breakdowns={"province": by_province, "ownership": by_ownership},
+        projects=table,
+    )

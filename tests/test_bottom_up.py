@@ -1,0 +1,220 @@
+"""Bottom-up runs: aggregation by hand, checks, the synthetic national portfolio, the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fundmodel.bottom_up import attributed_investment, run_portfolio
+from fundmodel.portfolio import MAJOR_PROVINCES, PortfolioError, read_portfolio
+from fundmodel.synthetic import generate_portfolio, projects_per_bank, write_portfolio
+
+ROOT = Path(__file__).resolve().parent.parent
+SYNTHETIC = ROOT / "portfolios" / "national_synthetic.csv"
+
+HEADER = ["project_id", "project_name", "field", "bank", "province", "private", "total_investment_bn",
+          "capital_ratio", "fund_requested_bn", "other_public_funding_bn", "start_year", "construction_years",
+          "phasing_profile", "additionality"]  # fmt: skip
+ROWS = [
+    # F 10, k 0.2, I 100 -> K 20, O 10, D 80; a 0.5 -> net 50; P 5 -> attributed 100 x 10/15
+    [
+        "A",
+        "Rail",
+        "transport_logistics",
+        "cdb",
+        "jiangsu",
+        "no",
+        "100",
+        "0.2",
+        "10",
+        "5",
+        "2025",
+        "2",
+        "uniform",
+        "0.5",
+    ],
+    # F 6, k 0.25, I 40 -> K 10, O 4, D 30; a 1.0 -> net 40; no other public money
+    ["B", "Park", "municipal_parks", "cdb", "guizhou", "yes", "40", "0.25", "6", "", "2026", "1", "uniform", "1"],
+    # F 4, k 0.2, I 50 -> K 10, O 6, D 40; a 0.6 -> net 30
+    [
+        "C",
+        "Farm water",
+        "agriculture_rural",
+        "adbc",
+        "henan",
+        "no",
+        "50",
+        "0.2",
+        "4",
+        "",
+        "2025",
+        "2",
+        "uniform",
+        "0.6",
+    ],
+]
+
+
+@pytest.fixture()
+def small(tmp_path):
+    path = tmp_path / "small.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *ROWS])
+    return read_portfolio(path)
+
+
+def test_attributed_investment_by_hand():
+    # I x F / (F + P): 100 x 10 / 15 = 66.67; P missing counts as 0
+    assert attributed_investment(100.0, 10.0, 5.0) == pytest.approx(66.6667, abs=1e-4)
+    assert attributed_investment(np.array([100.0]), np.array([10.0]), np.array([np.nan]))[0] == 100
+
+
+def test_aggregation_by_hand(small):
+    r = run_portfolio(small, scenario_name="small")
+    assert r.mode == "portfolio"
+    t = r.totals
+    assert t["fund_bn"] == pytest.approx(20)  # 10 + 6 + 4
+    assert t["total_investment_bn"] == pytest.approx(190)  # 100 + 40 + 50
+    assert t["project_capital_bn"] == pytest.approx(40)  # 20 + 10 + 10
+    assert t["other_capital_bn"] == pytest.approx(20)  # 10 + 4 + 6
+    assert t["debt_bn"] == pytest.approx(150)  # 80 + 30 + 40
+    assert t["net_investment_bn"] == pytest.approx(120)  # 50 + 40 + 30
+    assert t["multiplier"] == pytest.approx(9.5)  # 190 / 20
+    # attributed: 66.667 + 40 + 50 = 156.667; / 20 = 7.833
+    assert t["attributed_investment_bn"] == pytest.approx(156.6667, abs=1e-4)
+    assert t["attributed_multiplier"] == pytest.approx(7.8333, abs=1e-4)
+    assert t["private_share"] == pytest.approx(0.3)  # 6 / 20
+    assert t["major_province_share"] == pytest.approx(0.7)  # jiangsu 10 + henan 4 of 20
+    assert t["n_projects"] == 3
+    assert t["top_down_multiplier"] == pytest.approx(11.98, abs=0.01)
+
+    cdb = r.by_bank.loc["cdb"]
+    assert (cdb["fund_bn"], cdb["total_investment_bn"], cdb["n_projects"]) == (16, 140, 2)
+    assert cdb["multiplier"] == pytest.approx(8.75)  # 140 / 16
+    assert r.by_bank.loc["exim", "fund_bn"] == 0 and np.isnan(r.by_bank.loc["exim", "multiplier"])
+    assert list(r.by_field.index) == list(r.parameters.field_ids)
+    assert r.by_field.loc["transport_logistics", "capital_ratio"] == pytest.approx(0.2)
+    assert r.by_cell.loc[("agriculture_rural", "adbc"), "fund_bn"] == 4
+    assert r.breakdowns["ownership"].loc["private", "fund_bn"] == 6
+    assert r.breakdowns["province"].loc["jiangsu", "major_economic"]
+    # by year (uniform phasing): A 50 in 2025 and 2026, B 40 in 2026, C 25 in 2025 and 2026
+    assert r.by_year.loc[2025, "investment_bn"] == pytest.approx(75)
+    assert r.by_year.loc[2026, "investment_bn"] == pytest.approx(115)
+    # net: A 25 + C 15 = 40 in 2025
+    assert r.by_year.loc[2025, "net_investment_bn"] == pytest.approx(40)
+    assert r.projects.loc[2, "attributed_investment_bn"] == pytest.approx(66.6667, abs=1e-4)
+    json.loads(r.to_json())  # serialisable
+
+
+def write(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    return path
+
+
+def test_portfolio_checks(small, tmp_path):
+    r = run_portfolio(small)
+    codes = {(c.code, c.severity, c.subject) for c in r.checks}
+    assert ("allocation_total", "info", "total") in codes  # 20 of 500 bn
+    assert ("bank_quota", "info", "cdb") in codes
+    assert not r.errors
+    # Scaled 30x: fund 600 > 500 bn, CDB 480 > 250 bn (errors); ADBC 120 < 150 bn (info).
+    rows = [list(row) for row in ROWS]
+    for row in rows:
+        for col in ("total_investment_bn", "fund_requested_bn"):
+            row[HEADER.index(col)] = str(float(row[HEADER.index(col)]) * 30)
+        row[HEADER.index("other_public_funding_bn")] = ""
+    r = run_portfolio(read_portfolio(write(tmp_path / "big.csv", rows)))
+    errors = {(c.code, c.subject) for c in r.errors}
+    assert errors == {("allocation_total", "total"), ("bank_quota", "cdb")}
+    assert ("bank_quota", "info", "adbc") in {(c.code, c.severity, c.subject) for c in r.checks}
+    # Private share 30% passes; all-state portfolio spending the full 500 bn fails it as an error.
+    rows = [list(row) for row in ROWS[:1]] * 1
+    rows[0][HEADER.index("fund_requested_bn")] = "250"
+    rows[0][HEADER.index("total_investment_bn")] = "2500"
+    rows[0][HEADER.index("other_public_funding_bn")] = ""
+    second = [*rows[0]]
+    second[0], second[3], second[HEADER.index("fund_requested_bn")] = "A2", "adbc", "150"
+    third = [*rows[0]]
+    third[0], third[3], third[HEADER.index("fund_requested_bn")] = "A3", "exim", "100"
+    r = run_portfolio(read_portfolio(write(tmp_path / "state.csv", [rows[0], second, third])))
+    assert [(c.code, c.severity) for c in r.checks] == [("private_share", "error")]
+
+
+def test_invalid_portfolio_refused(tmp_path):
+    path = tmp_path / "bad.csv"
+    rows = [list(r) for r in ROWS]
+    rows[0][2] = "nope"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    with pytest.raises(PortfolioError, match="row 2"):
+        run_portfolio(read_portfolio(path))
+
+
+def test_generator_is_seeded_and_calibrated():
+    a = generate_portfolio(300, seed=7)
+    b = generate_portfolio(300, seed=7)
+    assert a.equals(b)
+    assert not a.equals(generate_portfolio(300, seed=8))
+    sums = a.groupby("bank")["fund_requested_bn"].sum()
+    assert sums["cdb"] == pytest.approx(250, abs=1e-6)
+    assert sums["adbc"] == pytest.approx(150, abs=1e-6)
+    assert sums["exim"] == pytest.approx(100, abs=1e-6)
+    assert a["total_investment_bn"].sum() == pytest.approx(7080, rel=1e-4)
+    assert list(projects_per_bank(2300, _params(), _cal())) == [1059, 881, 360]
+
+
+def _params():
+    from fundmodel.parameters import default_parameters
+
+    return default_parameters()
+
+
+def _cal():
+    from fundmodel.synthetic import calibration
+
+    return calibration()
+
+
+def test_synthetic_file_is_the_generator_output(tmp_path):
+    """The bundled file is exactly what the command in portfolios/README.md writes."""
+    out = tmp_path / "regen.csv"
+    write_portfolio(generate_portfolio(2300, seed=2025), out)
+    pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(SYNTHETIC), rtol=1e-9)
+
+
+def test_synthetic_national_portfolio_run():
+    r = run_portfolio(read_portfolio(SYNTHETIC))
+    t = r.totals
+    assert t["n_projects"] == 2300
+    assert t["fund_bn"] == pytest.approx(500, abs=1e-6)
+    assert 6500 <= t["total_investment_bn"] <= 7500  # ~7 tn (reported 7.08 tn)
+    assert r.by_bank["fund_bn"].to_dict() == pytest.approx({"cdb": 250, "adbc": 150, "exim": 100}, abs=1e-6)
+    assert t["private_share"] >= 0.2
+    projects = r.projects
+    cdb = projects[projects["bank"] == "cdb"]
+    major = cdb.loc[cdb["province"].isin(MAJOR_PROVINCES), "fund_bn"].sum() / cdb["fund_bn"].sum()
+    assert major == pytest.approx(0.774, abs=0.01)
+    assert r.errors == []
+    assert t["attributed_investment_bn"] < t["total_investment_bn"]
+
+
+def test_cli_run_portfolio_json():
+    out = subprocess.run(
+        [sys.executable, "-m", "fundmodel", "run", "--portfolio", str(SYNTHETIC), "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["mode"] == "portfolio"
+    assert data["fund_size_bn"] == pytest.approx(500, abs=1e-6)
+    assert data["totals"]["top_down_multiplier"] == pytest.approx(11.98, abs=0.01)
+    assert {row["ownership"] for row in data["by_ownership"]} == {"private", "state"}
