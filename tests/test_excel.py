@@ -1,0 +1,352 @@
+"""The Excel workbook without a spreadsheet engine: layout rules, safety, round trip, CLI.
+
+(Recalculation by LibreOffice is in test_excel_libreoffice.py.)
+"""
+
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from openpyxl.formula.translate import Translator
+
+from fundmodel import default_parameters, run
+from fundmodel.cli import main
+from fundmodel.excel import (
+    _CC,
+    _FC,
+    MAX_SHEET_NAME,
+    WorkbookError,
+    build_workbook,
+    export_workbook,
+    is_formula_like,
+    read_workbook_inputs,
+    read_workbook_scenario,
+    safe_sheet_name,
+    workbook_bytes,
+)
+from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
+
+CALC_SHEETS = ["Cells", "Allocation", "Fields", "Banks", "Macro", "Checks"]
+
+
+@pytest.fixture(scope="module")
+def baseline_result():
+    return run()
+
+
+@pytest.fixture(scope="module")
+def baseline_book(tmp_path_factory, baseline_result):
+    return export_workbook(baseline_result, tmp_path_factory.mktemp("xl") / "baseline.xlsx")
+
+
+def edit_inputs(book, tmp_path, edits, name="edited.xlsx"):
+    """Edit input cells (by parameter path) with openpyxl, as a user would in Excel."""
+    cells = read_workbook_inputs(book).cells
+    wb = load_workbook(book)
+    for path, value in edits.items():
+        sheet, coord = cells[path].split("!")
+        wb[sheet][coord] = value
+    out = tmp_path / name
+    wb.save(out)
+    return out
+
+
+# ------------------------------------------------------------------ sheet names
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Q3/Q4: [draft]*?", "Q3_Q4_ _draft___"),
+        ("a\\b", "a_b"),
+        ("'quoted'", "quoted"),
+        ("", "Sheet"),
+        ("x" * 40, "x" * 31),
+        ("情景比较", "情景比较"),
+    ],
+)
+def test_safe_sheet_name_removes_forbidden_characters_and_truncates(name, expected):
+    assert safe_sheet_name(name) == expected
+
+
+def test_safe_sheet_name_is_unique_and_short():
+    taken = ["Inputs", "x" * 31]
+    assert safe_sheet_name("inputs", taken) == "inputs~2"  # Excel compares names case-insensitively
+    long = safe_sheet_name("x" * 40, taken)
+    assert long == "x" * 29 + "~2" and len(long) == MAX_SHEET_NAME
+
+
+def test_sheet_names_in_workbook_are_valid(baseline_result, tmp_path):
+    named = Scenario(name="Q3/Q4: [draft]*?").run()
+    wb, _ = build_workbook([baseline_result, named], lang="zh")
+    for title in wb.sheetnames:
+        assert len(title) <= 31 and not set(title) & set("[]:*?/\\"), title
+    assert len(set(map(str.lower, wb.sheetnames))) == len(wb.sheetnames)
+
+
+# ------------------------------------------------------------------ injection
+
+DANGEROUS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tHYPERLINK(x)", "\r=1", '=HYPERLINK("http://x","y")']
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_is_formula_like(text):
+    assert is_formula_like(text)
+    assert not is_formula_like("Baseline " + text)
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_user_text_is_never_a_formula(tmp_path, text):
+    result = Scenario(name=text).run()
+    book = export_workbook(result, tmp_path / "inj.xlsx")
+    wb = load_workbook(book)
+    for sheet, coord in [("Cover", "B3"), ("Inputs", "C5")]:
+        cell = wb[sheet][coord]
+        assert cell.data_type == "s", (sheet, coord, cell.data_type)
+        assert cell.value == text.replace("\r", "\n")  # XML reads a carriage return back as a line feed
+        assert cell.quotePrefix
+    with zipfile.ZipFile(book) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                formulas = re.findall(r"<f>(.*?)</f>", z.read(name).decode())
+                assert not any("1+2" in f or "HYPERLINK" in f or "cmd" in f for f in formulas)
+    # It reads back as the same name, not as a formula's result.
+    assert read_workbook_scenario(book).name == text.strip()
+
+
+# ------------------------------------------------------------------ layout rules
+
+
+def test_inputs_only_on_inputs_sheet_and_all_derived_numbers_are_formulas(baseline_book):
+    wb = load_workbook(baseline_book)
+    assert all(ws.sheet_state == "visible" for ws in wb.worksheets)
+    assert not any(
+        isinstance(c.value, str) and c.value.startswith("=") for row in wb["Inputs"].iter_rows() for c in row
+    )
+    for title in CALC_SHEETS:
+        ws = wb[title]
+        for row in ws.iter_rows(min_row=3):
+            for c in row:
+                # A number on a calculation sheet is always a formula (years and labels are text or formulas).
+                assert not (isinstance(c.value, int | float) and not isinstance(c.value, bool)), (title, c.coordinate)
+
+
+def test_formulas_contain_no_assumption_constants(baseline_book):
+    """Only structural numbers appear in formulas: 0, 1, 2, 3 (S-curve), 100 (pp) and MATCH's 0."""
+    wb = load_workbook(baseline_book)
+    allowed = {"0", "1", "2", "3", "100"}
+    for title in CALC_SHEETS:
+        for row in wb[title].iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith("="):
+                    # numbers not part of a cell reference
+                    body = re.sub(r"'[^']*'!", "", c.value)
+                    body = re.sub(r"\$?[A-Z]{1,3}\$?\d+", "", body)
+                    numbers = set(re.findall(r"(?<![A-Za-z_])\d+(?:\.\d+)?", body))
+                    assert numbers <= allowed, (title, c.coordinate, c.value)
+
+
+def test_same_formula_down_each_column_and_along_each_macro_row(baseline_book):
+    wb = load_workbook(baseline_book)
+
+    def same(ws, origin, target):
+        return Translator(ws[origin].value, origin=origin).translate_formula(target) == ws[target].value
+
+    ws = wb["Cells"]
+    n_cells = len(default_parameters().field_ids) * len(default_parameters().bank_ids)
+    for col in range(_CC["fund_bn"], _CC["fund_share_cap"] + 1):
+        letter = ws.cell(row=5, column=col).column_letter
+        for r in range(6, 5 + n_cells):
+            assert same(ws, f"{letter}5", f"{letter}{r}"), (letter, r)
+    ws = wb["Fields"]
+    for col in range(_FC["fund_bn"], _FC["private_fund"] + 1):
+        letter = ws.cell(row=5, column=col).column_letter
+        for r in range(6, 13):
+            assert same(ws, f"{letter}5", f"{letter}{r}"), (letter, r)
+    ws = wb["Macro"]
+    for r in range(6, ws.max_row + 1):
+        first = ws.cell(row=r, column=10)
+        if isinstance(first.value, str) and first.value.startswith("="):
+            for col in range(11, 20):
+                target = ws.cell(row=r, column=col).coordinate
+                assert same(ws, first.coordinate, target), (r, target)
+
+
+def test_cached_values_full_calc_on_load_and_print_setup(baseline_book, baseline_result):
+    wb = load_workbook(baseline_book)
+    assert wb.calculation.fullCalcOnLoad
+    ws = wb["Fields"]
+    assert ws.freeze_panes == "C5"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert len(ws._charts) == 1 and len(wb["Macro"]._charts) == 1
+    with zipfile.ZipFile(baseline_book) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        for name in sheets:
+            assert "<v />" not in z.read(name).decode(), name  # every formula has its cached value
+    cached = load_workbook(baseline_book, data_only=True)
+    total_row = 5 + len(baseline_result.by_field)
+    assert cached["Fields"].cell(row=total_row, column=_FC["total_investment_bn"]).value == pytest.approx(
+        baseline_result.total_investment_bn, rel=1e-12
+    )
+    assert cached["Checks"]["F3"].value is True
+
+
+def test_unit_yi_multiplies_money_by_ten_and_keeps_shares(baseline_result):
+    _, bn = build_workbook(baseline_result, unit="bn")
+    _, yi = build_workbook(baseline_result, unit="yi")
+    # digital economy x cdb: F = 30 bn = 300 亿元; I = 30 / (0.4 x 0.2) = 375 bn = 3,750 亿元
+    assert bn[("Cells", "E5")] == pytest.approx(30) and yi[("Cells", "E5")] == pytest.approx(300)
+    assert bn[("Cells", "I5")] == pytest.approx(375) and yi[("Cells", "I5")] == pytest.approx(3750)
+    assert bn[("Cells", "M5")] == yi[("Cells", "M5")] == pytest.approx(0.4)  # s of the cell
+
+
+def test_zh_labels(baseline_result):
+    wb, _ = build_workbook(baseline_result, lang="zh")
+    assert wb.sheetnames[:3] == ["封面", "输入", "领域银行明细"]
+    assert wb["领域"]["C4"].value == "政策性金融工具"
+
+
+def test_workbook_bytes_is_an_xlsx(baseline_result):
+    data = workbook_bytes(baseline_result, lang="zh", unit="yi")
+    assert data[:2] == b"PK"
+    with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
+        assert "xl/workbook.xml" in z.namelist()
+
+
+# ------------------------------------------------------------------ round trip
+
+EDITS = {
+    "fields.digital_economy.capital_ratio": 0.25,
+    "fields.transport_logistics.construction_years": 5,
+    "fields.green_low_carbon.phasing_profile": "uniform",
+    "allocation_bn.digital_economy.cdb": 35,
+    "allocation_bn.transport_logistics.cdb": 65,
+    "macro.growth_pct.2025": -1.0,
+}
+EDITED_OVERRIDES = {
+    "fields": {
+        "digital_economy": {"capital_ratio": 0.25},
+        "transport_logistics": {"construction_years": 5},
+        "green_low_carbon": {"phasing_profile": "uniform"},
+    },
+    "allocation_bn": {"digital_economy": {"cdb": 35}, "transport_logistics": {"cdb": 65}},
+    "macro": {"growth_pct": {2025: -1.0}},
+}
+
+
+def test_round_trip_export_edit_import_equals_python_run(baseline_book, tmp_path):
+    edited = edit_inputs(baseline_book, tmp_path, EDITS)
+    scenario = read_workbook_scenario(edited)
+    assert scenario.overrides == EDITED_OVERRIDES
+    got = scenario.run()
+    want = Scenario(name="x", overrides=EDITED_OVERRIDES).run()
+    assert got.totals == pytest.approx(want.totals, rel=1e-12)
+    np.testing.assert_allclose(got.by_year["uplift_pp"], want.by_year["uplift_pp"], rtol=1e-12)
+    # digital economy: F = 35 + 15 = 50 bn at s = 0.4, k = 0.25 -> I = 50 / 0.1 = 500 bn
+    assert got.by_field.loc["digital_economy", "total_investment_bn"] == pytest.approx(500)
+
+
+def test_round_trip_in_yi_converts_back_to_bn(tmp_path):
+    reported = load_scenario(SCENARIO_DIR / "reported_2025.yaml")
+    book = export_workbook(reported.run(), tmp_path / "r.xlsx", lang="zh", unit="yi")
+    edited = edit_inputs(
+        book,
+        tmp_path,
+        {
+            "allocation_bn.agriculture_rural.adbc": 800,  # 80 bn
+            "allocation_bn.municipal_parks.adbc": 250,
+        },
+    )  # 25 bn
+    scenario = read_workbook_scenario(edited)
+    assert scenario.overrides == {
+        "banks": {
+            "cdb": {"fund_share_scale": 0.7898},
+            "adbc": {"fund_share_scale": 0.8913},
+            "exim": {"fund_share_scale": 0.947},
+        },
+        "allocation_bn": {"agriculture_rural": {"adbc": 80}, "municipal_parks": {"adbc": 25}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "rule"),
+    [
+        ("fields.digital_economy.capital_ratio", "abc", "must be a number"),
+        ("fields.digital_economy.capital_ratio", 1.5, "less than or equal to 1"),
+        ("fields.digital_economy.capital_ratio", "=0.2*1", "not a formula"),
+        ("fields.digital_economy.capital_ratio", None, "is empty"),
+        ("fields.digital_economy.key_area", 1, "TRUE or FALSE"),
+        ("fields.digital_economy.start_year", 2025.5, "whole number"),
+        ("fields.digital_economy.phasing_profile", "linear", "s_curve"),
+        ("fields.digital_economy.sector", "mining", "unknown sector"),
+        ("allocation_bn.digital_economy.cdb", -5, "greater than or equal to 0"),
+    ],
+)
+def test_import_errors_name_book_sheet_cell_and_rule(baseline_book, tmp_path, path, value, rule):
+    cell = read_workbook_inputs(baseline_book).cells[path]
+    edited = edit_inputs(baseline_book, tmp_path, {path: value})
+    with pytest.raises(WorkbookError) as err:
+        read_workbook_scenario(edited)
+    message = str(err.value)
+    assert "edited.xlsx" in message and cell in message and rule in message, message
+
+
+def test_import_refuses_moved_rows(baseline_book, tmp_path):
+    wb = load_workbook(baseline_book)
+    cell = read_workbook_inputs(baseline_book).cells["fields.digital_economy.capital_ratio"]
+    row = int(re.sub(r"\D", "", cell.split("!")[1]))
+    wb["Inputs"][f"B{row}"] = "artificial_intelligence"
+    wb.save(tmp_path / "moved.xlsx")
+    with pytest.raises(WorkbookError, match=rf"Inputs!B{row}: expected id 'digital_economy'"):
+        read_workbook_inputs(tmp_path / "moved.xlsx")
+
+
+def test_import_refuses_a_file_that_is_not_a_workbook(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a zip", encoding="utf-8")
+    with pytest.raises(WorkbookError, match=r"bad\.xlsx: not a readable"):
+        read_workbook_inputs(bad)
+
+
+# ------------------------------------------------------------------ commands
+
+
+def test_cli_export_and_import_excel(tmp_path, capsys):
+    book = tmp_path / "cli.xlsx"
+    scen = SCENARIO_DIR / "reported_2025.yaml"
+    assert (
+        main(
+            [
+                "export",
+                "--scenario",
+                str(scen),
+                "--scenario",
+                str(SCENARIO_DIR / "cap_50pct.yaml"),
+                "--out",
+                str(book),
+                "--lang",
+                "zh",
+                "--unit",
+                "yi",
+            ]
+        )
+        == 0
+    )
+    assert "wrote" in capsys.readouterr().out
+    assert "情景比较" in load_workbook(book, read_only=True).sheetnames
+    out = tmp_path / "back.yaml"
+    assert main(["import-excel", str(book), "--out", str(out)]) == 0
+    back = load_scenario(out)
+    assert back.overrides == load_scenario(scen).overrides
+    assert main(["import-excel", str(book), "--sheet", "输入 2"]) == 0
+    assert "cap_key_area: 0.5" in capsys.readouterr().out
+
+
+def test_cli_import_error_is_one_line_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    assert main(["import-excel", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fundmodel: error: bad.xlsx") and "\n" not in err

@@ -1,0 +1,217 @@
+"""Exported workbooks recalculated by a real spreadsheet engine (LibreOffice headless).
+
+All books go through ONE LibreOffice run (module fixture); every formula cell of each
+recalculated book is compared with the Python model (relative difference <= 1e-9), and
+the main outputs against the Result tables directly.
+"""
+
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from _libreoffice import SOFFICE, mismatches, recalculate
+from openpyxl import load_workbook
+
+from fundmodel import default_parameters
+from fundmodel.excel import _BC, _CC, _FC, build_workbook, export_workbook, read_workbook_inputs, read_workbook_scenario
+from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
+
+pytestmark = [pytest.mark.libreoffice, pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed")]
+
+#: Edited in the workbook before recalculation (by path on the Inputs sheet).
+EDITS = {
+    "fields.digital_economy.capital_ratio": 0.25,
+    "fields.transport_logistics.construction_years": 6,
+    "fields.agriculture_rural.start_year": 2026,
+    "fields.green_low_carbon.phasing_profile": "uniform",
+    "fields.municipal_parks.key_area": False,  # cap falls to 50%: s = 45% still passes
+    "allocation_bn.digital_economy.cdb": 35,
+    "allocation_bn.transport_logistics.cdb": 65,
+    "banks.exim.fund_share_scale": 0.9,
+    "macro.growth_pct.2025": -1.0,
+    "macro.base_level_bn": 24000,
+}
+EDITED_OVERRIDES = {
+    "fields": {
+        "digital_economy": {"capital_ratio": 0.25},
+        "transport_logistics": {"construction_years": 6},
+        "agriculture_rural": {"start_year": 2026},
+        "green_low_carbon": {"phasing_profile": "uniform"},
+        "municipal_parks": {"key_area": False},
+    },
+    "allocation_bn": {"digital_economy": {"cdb": 35}, "transport_logistics": {"cdb": 65}},
+    "banks": {"exim": {"fund_share_scale": 0.9}},
+    "macro": {"growth_pct": {2025: -1.0}, "base_level_bn": 24000},
+}
+#: Patched straight into the sheet XML so that every cached value is stale.
+STALE_EDITS = {"fields.digital_economy.capital_ratio": 0.25, "fields.transport_logistics.construction_years": 6}
+STALE_OVERRIDES = {
+    "fields": {"digital_economy": {"capital_ratio": 0.25}, "transport_logistics": {"construction_years": 6}}
+}
+
+
+def _patch_inputs_xml(book, out, edits):
+    """Change input values inside the file without touching any cached formula value."""
+    cells = read_workbook_inputs(book).cells
+    with zipfile.ZipFile(book) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    name = "xl/worksheets/sheet2.xml"  # Inputs is the second sheet
+    xml = files[name].decode()
+    for path, value in edits.items():
+        coord = cells[path].split("!")[1]
+        xml, n = re.subn(rf'(<c r="{coord}"[^>]*>)<v>[^<]*</v>', rf"\g<1><v>{value}</v>", xml)
+        assert n == 1, (path, coord)
+    files[name] = xml.encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    return out
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    """Every case exported, edited and recalculated in one LibreOffice run."""
+    src = tmp_path_factory.mktemp("books")
+    base = Scenario(name="baseline").run()
+    reported = load_scenario(SCENARIO_DIR / "reported_2025.yaml").run()
+    cap50 = load_scenario(SCENARIO_DIR / "cap_50pct.yaml").run()
+    edited = Scenario(name="edited", overrides=EDITED_OVERRIDES).run()
+    stale = Scenario(name="baseline", overrides=STALE_OVERRIDES).run()
+    cases = {}
+    cases["baseline"] = (export_workbook(base, src / "baseline.xlsx"), build_workbook(base)[1], base)
+    cases["compare"] = (
+        export_workbook([reported, base, cap50], src / "compare.xlsx", lang="zh", unit="yi"),
+        build_workbook([reported, base, cap50], lang="zh", unit="yi")[1],
+        reported,
+    )
+    # Edited with openpyxl (as in Excel) in 亿元: money edits are typed in the workbook's unit.
+    yi_book = export_workbook(base, src / "to_edit.xlsx", unit="yi")
+    cells = read_workbook_inputs(yi_book).cells
+    wb = load_workbook(yi_book)
+    for path, value in EDITS.items():
+        sheet, coord = cells[path].split("!")
+        money = path.startswith("allocation_bn") or path.endswith("_bn")
+        wb[sheet][coord] = value * 10 if money else value
+    wb.save(src / "edited.xlsx")
+    cases["edited"] = (src / "edited.xlsx", build_workbook(edited, unit="yi")[1], edited)
+    cases["stale"] = (
+        _patch_inputs_xml(cases["baseline"][0], src / "stale.xlsx", STALE_EDITS),
+        build_workbook(stale)[1],
+        stale,
+    )
+    outputs = recalculate([c[0] for c in cases.values()], tmp_path_factory.mktemp("recalculated"))
+    return {
+        key: (case, load_workbook(out, data_only=True)) for (key, case), out in zip(cases.items(), outputs, strict=True)
+    }
+
+
+@pytest.mark.parametrize("case", ["baseline", "compare", "edited", "stale"])
+def test_every_formula_cell_matches_python(books, case):
+    (book, expected, _), recalculated = books[case]
+    formulas = {
+        (ws.title, c.coordinate)
+        for ws in load_workbook(book).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=") and c.data_type == "f"
+    }
+    assert formulas == set(expected)  # nothing escapes the comparison
+    bad = mismatches(recalculated, expected, rel=1e-9)
+    assert not bad, f"{len(bad)} of {len(expected)} cells differ, e.g. {bad[:5]}"
+
+
+@pytest.mark.parametrize(("case", "per_bn"), [("baseline", 1), ("edited", 10), ("stale", 1)])
+def test_outputs_equal_the_result_tables(books, case, per_bn):
+    (_, _, result), wb = books[case]
+    p = result.parameters
+    for i, fid in enumerate(p.field_ids):
+        for key in [
+            "fund_bn",
+            "project_capital_bn",
+            "other_capital_bn",
+            "debt_bn",
+            "total_investment_bn",
+            "net_investment_bn",
+        ]:
+            got = wb["Fields"].cell(row=5 + i, column=_FC[key]).value
+            assert got == pytest.approx(result.by_field.loc[fid, key] * per_bn, rel=1e-9), (fid, key)
+        for key in ["multiplier", "net_multiplier"]:
+            assert wb["Fields"].cell(row=5 + i, column=_FC[key]).value == pytest.approx(
+                result.by_field.loc[fid, key], rel=1e-9
+            )
+    for j, bid in enumerate(p.bank_ids):
+        for key in ["fund_bn", "total_investment_bn", "net_investment_bn"]:
+            got = wb["Banks"].cell(row=5 + j, column=_BC[key]).value
+            assert got == pytest.approx(result.by_bank.loc[bid, key] * per_bn, rel=1e-9), (bid, key)
+    total = 5 + len(p.field_ids)
+    assert wb["Fields"].cell(row=total, column=_FC["total_investment_bn"]).value == pytest.approx(
+        result.total_investment_bn * per_bn, rel=1e-9
+    )
+    assert wb["Fields"].cell(row=total, column=_FC["multiplier"]).value == pytest.approx(result.multiplier, rel=1e-9)
+    macro = wb["Macro"]
+    uplift_row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "uplift_pp")
+    seen = {}
+    for col in range(9, macro.max_column + 1):
+        year = macro.cell(row=4, column=col).value
+        if isinstance(year, int | float):
+            seen[int(year)] = macro.cell(row=uplift_row, column=col).value
+    for year, want in result.uplift_pp.items():
+        assert seen[year] == pytest.approx(want, rel=1e-9), year
+    assert all(v == 0 for y, v in seen.items() if y not in result.uplift_pp)
+    assert wb["Checks"]["F3"].value is (not result.errors)
+
+
+def test_hand_computed_cells_after_recalculation(books):
+    (_, _, _), wb = books["edited"]
+    cells = wb["Cells"]
+    # digital economy x cdb after the edit: F = 35 bn = 350 亿元, s = 0.4, k = 0.25
+    # -> K = 350 / 0.4 = 875, I = 875 / 0.25 = 3,500, D = 2,625, net = 0.6 x 3,500 = 2,100 (亿元)
+    assert cells.cell(row=5, column=_CC["fund_bn"]).value == pytest.approx(350)
+    assert cells.cell(row=5, column=_CC["project_capital_bn"]).value == pytest.approx(875)
+    assert cells.cell(row=5, column=_CC["total_investment_bn"]).value == pytest.approx(3500)
+    assert cells.cell(row=5, column=_CC["debt_bn"]).value == pytest.approx(2625)
+    assert cells.cell(row=5, column=_CC["net_investment_bn"]).value == pytest.approx(2100)
+    assert cells.cell(row=5, column=_CC["multiplier"]).value == pytest.approx(10)  # 1 / (0.4 x 0.25)
+    # transport over 6 S-curve years from 2025: weight of 2025 = 3(1/6)^2 - 2(1/6)^3 = 1/12 - 1/108 = 0.074074...
+    macro = wb["Macro"]
+    row = next(r for r in range(6, 20) if macro.cell(row=r, column=1).value == "transport_logistics")
+    year_col = next(c for c in range(9, 30) if macro.cell(row=4, column=c).value == 2025)
+    assert macro.cell(row=row, column=year_col).value == pytest.approx(1 / 12 - 1 / 108, rel=1e-12)
+    # agriculture now starts 2026: nothing of it lands in 2025
+    row = next(r for r in range(6, 20) if macro.cell(row=r, column=1).value == "agriculture_rural")
+    assert macro.cell(row=row, column=year_col).value == 0
+
+
+def test_libreoffice_recalculated_stale_cached_values(books):
+    """The stale book still carries the baseline's cached values; LibreOffice's results follow the
+    edited inputs instead, so it really recalculated."""
+    (book, _, stale_result), wb = books["stale"]
+    cached = load_workbook(book, data_only=True)
+    total = 5 + len(default_parameters().field_ids)
+    col = _FC["total_investment_bn"]
+    baseline_total = Scenario(name="b").run().total_investment_bn  # 5,992.06 bn
+    assert cached["Fields"].cell(row=total, column=col).value == pytest.approx(baseline_total, rel=1e-12)  # stale
+    # digital economy at k = 0.25: I = 45 / (0.4 x 0.25) = 450 instead of 562.5 -> total falls by 112.5
+    assert wb["Fields"].cell(row=total, column=col).value == pytest.approx(stale_result.total_investment_bn, rel=1e-9)
+    assert stale_result.total_investment_bn == pytest.approx(
+        cached["Fields"].cell(row=total, column=col).value - 112.5, rel=1e-12
+    )
+
+
+def test_round_trip_of_the_edited_book_matches_python(books):
+    (book, _, edited_result), _ = books["edited"]
+    scenario = read_workbook_scenario(book)
+    assert scenario.overrides == EDITED_OVERRIDES
+    got = scenario.run()
+    assert got.totals == pytest.approx(edited_result.totals, rel=1e-12)
+    np.testing.assert_allclose(got.by_year["uplift_pp"], edited_result.by_year["uplift_pp"], rtol=1e-12)
+
+
+def test_scenario_comparison_sheet_is_live(books):
+    (_, _, reported), wb = books["compare"]
+    ws = wb["情景比较"]
+    # total investment (亿元): reported 70,800 vs baseline 59,918; difference column
+    assert ws["B6"].value == pytest.approx(reported.total_investment_bn * 10, rel=1e-9)
+    assert ws["C6"].value == pytest.approx(Scenario(name="b").run().total_investment_bn * 10, rel=1e-9)
+    assert ws["E6"].value == pytest.approx(ws["C6"].value - ws["B6"].value, rel=1e-9)
