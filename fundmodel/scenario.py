@@ -97,7 +97,11 @@ class Scenario:
             date=meta.date,
             uncertainty=parsed.uncertainty,
         )
-        scenario.parameters()  # validate the overrides now, not at first use
+        params = scenario.parameters()  # validate the overrides now, not at first use
+        if parsed.uncertainty is not None:
+            from fundmodel.uncertainty import parse_uncertainty  # late: uncertainty builds on the model
+
+            parse_uncertainty(parsed.uncertainty, params, source)
         return scenario
 
 
