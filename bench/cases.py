@@ -67,3 +67,46 @@ CASES: list[Case] = [
     Case("top-down model run (8 fields x 3 banks)", _top_down_setup, _top_down_call),
     Case("top-down recompute after one input change", _override_setup, _override_call),
 ]
+
+
+# ------------------------------------------------- what-if: sensitivity, goal-seek, Monte Carlo
+
+
+def _uncertain_setup():
+    from fundmodel.scenario import SCENARIO_DIR, load_scenario
+    from fundmodel.uncertainty import parse_uncertainty
+
+    scenario = load_scenario(SCENARIO_DIR / "uncertain_leverage.yaml")
+    params = scenario.parameters()
+    return params, parse_uncertainty(scenario.uncertainty, params, scenario.source)
+
+
+def _monte_carlo_call(draws):
+    def call(state):
+        from fundmodel.uncertainty import monte_carlo
+
+        params, spec = state
+        mc = monte_carlo(spec, params, draws=draws)
+        return f"P50 {mc.summary.loc['total_investment_bn', 'p50']:,.0f} bn, {len(spec.variables)} variables"
+
+    return call
+
+
+def _sensitivity_call(state):
+    from fundmodel.uncertainty import sensitivity
+
+    return f"{len(sensitivity(state[0], by='field').table)} bars"
+
+
+def _goal_seek_call(state):
+    from fundmodel.uncertainty import goal_seek
+
+    return f"s = {goal_seek(6000, 'fund_share_of_capital', state[0], mode='value').change:.5f}"
+
+
+CASES += [
+    Case("Monte Carlo 10,000 draws x 8 fields x 3 banks", _uncertain_setup, _monte_carlo_call(10_000), max_seconds=0.5),
+    Case("Monte Carlo 100,000 draws x 8 fields x 3 banks", _uncertain_setup, _monte_carlo_call(100_000)),
+    Case("sensitivity by field (6 assumptions)", _uncertain_setup, _sensitivity_call),
+    Case("goal-seek uniform s to 6,000 bn", _uncertain_setup, _goal_seek_call),
+]
