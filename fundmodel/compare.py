@@ -383,9 +383,11 @@ def _by_breakdown(reference: Result, other: Result, attr: str, name: str) -> pd.
 
 
 def _add_shares(table: pd.DataFrame, total_diff: float, net_diff: float) -> pd.DataFrame:
+    """Each row's share of the difference; NaN when there is no difference to share
+    (below 1e-9 bn, i.e. rounding)."""
     table = table.copy()
-    table["share_of_total_difference"] = table["total_investment_bn"] / total_diff if total_diff else np.nan
-    table["share_of_net_difference"] = table["net_investment_bn"] / net_diff if net_diff else np.nan
+    table["share_of_total_difference"] = table["total_investment_bn"] / total_diff if abs(total_diff) > 1e-9 else np.nan
+    table["share_of_net_difference"] = table["net_investment_bn"] / net_diff if abs(net_diff) > 1e-9 else np.nan
     return table
 
 

@@ -132,3 +132,43 @@ def test_cli_compare_bad_file_is_one_line(tmp_path, capsys):
     assert main(["compare", str(BASELINE), str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml" in err and "banks.nope" in err and err.count("\n") == 1
+
+
+PORTFOLIO_CSV = (
+    (
+        "project_id,project_name,field,bank,province,private,sector,total_investment_bn,capital_ratio,"
+        "fund_requested_bn,other_public_funding_bn,start_year,construction_years\n"
+    )
+    + """P1,rail,transport_logistics,cdb,jiangsu,no,railways_highways,100,0.2,10,5,2025,4
+P2,solar,green_low_carbon,exim,guangxi,yes,power_other,50,0.2,4,0,2025,4
+"""
+)
+
+LOWER_ADDITIONALITY = """scenario: {name: Lower additionality}
+overrides:
+  fields:
+    transport_logistics: {additionality: 0.4}
+    green_low_carbon: {additionality: 0.45}
+"""
+
+
+def test_cli_compare_on_a_portfolio_shows_gross_net_and_attributed(tmp_path, capsys):
+    portfolio = tmp_path / "two.csv"
+    portfolio.write_text(PORTFOLIO_CSV, encoding="utf-8")
+    lower = tmp_path / "lower.yaml"
+    lower.write_text(LOWER_ADDITIONALITY, encoding="utf-8")
+    assert main(["compare", str(BASELINE), str(lower), "--portfolio", str(portfolio), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    a, b = (s["label"] for s in data["scenarios"])
+    rows = {r["metric"]: r for r in data["summary"]}
+    # gross: 100 + 50 = 150 in both; net: 0.55 x 100 + 0.55 x 50 = 82.5 -> 0.4 x 100 + 0.45 x 50 = 62.5
+    assert rows["total_investment_bn"][a] == pytest.approx(150)
+    assert rows["total_investment_bn"][f"diff:{b}"] == pytest.approx(0)
+    assert rows["net_investment_bn"][a] == pytest.approx(82.5)
+    assert rows["net_investment_bn"][b] == pytest.approx(62.5)
+    # pro rata (OECD DAC): P1 100 x 10 / (10 + 5) = 66.667, P2 50 x 4 / 4 = 50 -> 116.667
+    assert rows["attributed_investment_bn"][a] == pytest.approx(100 * 10 / 15 + 50)
+    [att] = data["attributions"]
+    drivers = {d["driver"]: d for d in att["by_driver"]}
+    assert drivers["additionality"]["net_investment_bn"] == pytest.approx(-20)
+    assert att["total_difference_bn"] == pytest.approx(0)

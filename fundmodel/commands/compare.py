@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from fundmodel.compare import compare_scenarios, render_comparison
+from fundmodel.bottom_up import run_portfolio
+from fundmodel.cli import CommandError
+from fundmodel.commands.run import add_portfolio_options, load_portfolio_args
+from fundmodel.compare import compare_results, render_comparison
 from fundmodel.scenario import load_scenario
 
 
@@ -12,10 +16,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare",
         help="run several scenarios and compare them side by side",
-        description="Run each scenario and show totals (gross and net investment), multipliers, uplift by year, "
-        "by field and by bank, with differences against the first scenario and where they come from.",
+        description="Run each scenario (top-down, or bottom-up on --portfolio) and show totals (gross, net and, "
+        "for portfolios, pro-rata attributed investment), multipliers, uplift by year, by field and by bank, "
+        "with differences against the first scenario and where they come from.",
     )
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files (the first is the reference)")
+    add_portfolio_options(p, required=False)
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
     p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
@@ -24,10 +30,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
-        from fundmodel.cli import CommandError
-
         raise CommandError("compare needs at least two scenario files")
     scenarios = [load_scenario(path) for path in args.scenarios]
-    comparison = compare_scenarios(scenarios)
+    results = []
+    for scenario in scenarios:
+        if args.portfolio:
+            # validated under each scenario's parameters (caps, minimums and defaults may differ)
+            params = scenario.parameters()
+            portfolio = load_portfolio_args(args, params)
+            name = f"{scenario.name} on {Path(args.portfolio).name}"
+            results.append(run_portfolio(portfolio, params, scenario_name=name))
+        else:
+            results.append(scenario.run())
+    comparison = compare_results(results)
     print(comparison.to_json() if args.format == "json" else render_comparison(comparison, args.unit, args.lang))
     return 0
