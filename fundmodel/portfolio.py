@@ -77,7 +77,9 @@ class ColumnSpec:
         return self.label_zh if lang == "zh" else self.label_en
 
 
-_TYPES = {"text", "field", "bank", "province", "sector", "profile", "bool", "money", "share", "int"}
+_TYPES = {"text", "field", "bank", "province", "sector", "profile", "bool", "money", "share", "int", "number"}
+#: Column types read as numbers.
+NUMERIC_TYPES = {"money", "share", "int", "number"}
 
 
 def _optional_float(text: str) -> float | None:
@@ -456,11 +458,10 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
             header = [h.strip() for h in next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])), [])]
             if not any(header):
                 raise PortfolioError(f"{path.name}: the file is empty (no header row)")
-            numeric = {"money", "share", "int"}
             text_columns = {
                 i: str
                 for i, h in enumerate(header)
-                if (cid := _split_header(h)[0]) is None or SCHEMA[cid].type not in numeric
+                if (cid := _split_header(h)[0]) is None or SCHEMA[cid].type not in NUMERIC_TYPES
             }
             with warnings.catch_warnings():
                 # pandas warns (and drops cells) when a row is longer than the header: refuse instead.
@@ -689,7 +690,7 @@ def parse_portfolio(
         utext = unit_text[cid]
         kind = spec.type
         percent_header = kind == "share" and utext is not None and _norm(utext) in _PERCENT_SUFFIXES
-        if kind in ("money", "share", "int"):
+        if kind in NUMERIC_TYPES:
             v, empty, bad = _parse_number(raw, allow_percent=kind == "share")
             if percent_header:
                 v = v / 100.0
@@ -729,7 +730,7 @@ def parse_portfolio(
         if spec.required:
             required = f"{spec.label_en} ({spec.label_zh}) is required"
             issues.add_rows(empty, rows, header, raw, "missing_value", required)
-        if kind in ("money", "share", "int"):
+        if kind in NUMERIC_TYPES:
             issues.add_rows(bad, rows, header, raw, "not_a_number", "not a number")
             if kind == "int":
                 frac = ~bad & ~empty & (v != np.round(v))
@@ -783,7 +784,7 @@ def _canonical(out: dict[str, Any], rows: np.ndarray, n: int, p: Parameters) -> 
     for cid, spec in SCHEMA.items():
         if cid in out:
             data[cid] = out[cid]
-        elif spec.type in ("money", "share", "int"):
+        elif spec.type in NUMERIC_TYPES:
             data[cid] = np.full(n, np.nan)
         else:
             data[cid] = np.full(n, None, dtype=object)
