@@ -134,6 +134,14 @@ _XL: dict[str, tuple[str, str]] = {
     "macro": ("Macro", "宏观"),
     "checks": ("Checks", "校验"),
     "comparison": ("Scenario comparison", "情景比较"),
+    "project_inputs": ("Project inputs", "项目输入"),
+    "projects": ("Projects", "项目"),
+    "n_projects": ("Number of projects", "项目数"),
+    "attributed_investment_bn": ("Investment attributed to the fund", "按比例归属投资"),
+    "attributed_multiplier": ("Attributed multiplier", "归属撬动倍数"),
+    "other_public_funding_bn": ("Other public money in capital", "其他财政资金"),
+    "cap_ok": ("Within cap", "未超上限"),
+    "minimum_ok": ("At or above minimum", "不低于最低比例"),
     "title": ("fundmodel: new policy-based financial instrument", "fundmodel：新型政策性金融工具模型"),
     "inputs_note": (
         "Inputs (yellow cells, blue text) are the only typed-in numbers; every other number is a formula.",
@@ -275,6 +283,8 @@ class _Book:
     lang: str
     unit: str
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    defer_after: dict[str, int] = field(default_factory=dict)
+    deferred: dict[str, list[tuple[int, int, str, Any, Any]]] = field(default_factory=dict)
 
     @property
     def per_bn(self) -> float:
@@ -289,13 +299,32 @@ class _Book:
         ws.print_options.gridLines = False
         return ws
 
+    def defer_rows_after(self, ws: Worksheet, template_row: int) -> None:
+        """Rows below ``template_row`` of ``ws`` are written straight into the sheet XML at save
+        time (fast for thousands of rows), each cell styled like its column's cell in the
+        template row. Used for the per-project and per-row tables."""
+        self.defer_after[ws.title] = template_row
+
+    def _deferred(self, ws: Worksheet, row: int) -> bool:
+        after = self.defer_after.get(ws.title)
+        return after is not None and row > after
+
     def formula(self, ws: Worksheet, row: int, col: int, formula: str, cached: Any, fmt: str | None = None) -> None:
+        cached = _plain(cached)
+        if self._deferred(ws, row):
+            self.deferred.setdefault(ws.title, []).append((row, col, "f", formula, cached))
+            self.cache[(ws.title, f"{get_column_letter(col)}{row}")] = cached
+            return
         cell = ws.cell(row=row, column=col, value="=" + formula)
         if fmt:
             cell.number_format = fmt
-        self.cache[(ws.title, cell.coordinate)] = _plain(cached)
+        self.cache[(ws.title, cell.coordinate)] = cached
 
     def value(self, ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None, is_input: bool = False):
+        """A typed-in value (text is always written as text)."""
+        if self._deferred(ws, row):
+            self.deferred.setdefault(ws.title, []).append((row, col, "v", _plain(value), None))
+            return None
         if isinstance(value, str):
             cell = write_text(ws, row, col, value)
         else:
@@ -306,6 +335,59 @@ class _Book:
             cell.fill = INPUT_FILL
             cell.font = INPUT_FONT
         return cell
+
+    def text(self, ws: Worksheet, row: int, col: int, text: Any) -> None:
+        """Label or user text, as text."""
+        if self._deferred(ws, row):
+            self.deferred.setdefault(ws.title, []).append((row, col, "v", "" if text is None else str(text), None))
+        else:
+            write_text(ws, row, col, text)
+
+    def render_deferred(self) -> dict[str, tuple[bytes, int, int]]:
+        """The XML of every deferred row, per sheet, with the last row and column used.
+
+        Call after the workbook is complete and before saving (style ids are resolved from
+        each sheet's template row).
+        """
+        out = {}
+        for title, cells in self.deferred.items():
+            ws = self.wb[title]
+            template = self.defer_after[title]
+            max_col = max(c for _, c, *_ in cells)
+            styles = {c: ws.cell(row=template, column=c).style_id for c in range(1, max_col + 1)}
+            letters = {c: get_column_letter(c) for c in range(1, max_col + 1)}
+            cells.sort(key=lambda x: (x[0], x[1]))
+            parts: list[str] = []
+            current = None
+            for row, col, kind, payload, cached in cells:
+                if row != current:
+                    if current is not None:
+                        parts.append("</row>")
+                    parts.append(f'<row r="{row}">')
+                    current = row
+                ref = f'r="{letters[col]}{row}" s="{styles[col]}"'
+                if kind == "f":
+                    formula = payload.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    cv = _cached_xml(cached)
+                    if cv is None:
+                        parts.append(f"<c {ref}><f>{formula}</f></c>")
+                    else:
+                        t, v = cv
+                        parts.append(f"<c {ref}{t.decode()}><f>{formula}</f><v>{v.decode()}</v></c>")
+                elif payload is None:
+                    parts.append(f"<c {ref}/>")
+                elif isinstance(payload, bool):
+                    parts.append(f'<c {ref} t="b"><v>{int(payload)}</v></c>')
+                elif isinstance(payload, int | float):
+                    parts.append(f"<c {ref}><v>{payload!r}</v></c>")
+                else:
+                    text = _xml_text(str(payload))
+                    parts.append(f'<c {ref} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+            if current is not None:
+                parts.append("</row>")
+            last_row = max(ws.max_row, current or 0)
+            out[title] = ("".join(parts).encode("utf-8"), last_row, max(max_col, ws.max_column))
+        return out
 
     def header(self, ws: Worksheet, row: int, labels: Sequence[str], col: int = 1) -> None:
         for j, text in enumerate(labels):
@@ -318,6 +400,14 @@ class _Book:
         write_text(ws, 1, 1, text).font = TITLE_FONT
         if sub:
             write_text(ws, 2, 1, sub)
+
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(text: str) -> str:
+    """Text escaped for XML (characters XML cannot hold are dropped, as openpyxl refuses them)."""
+    return _ILLEGAL_XML.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _plain(v: Any) -> Any:
@@ -621,12 +711,14 @@ class _Sheets:
     """Titles of one scenario's sheets and where its key results sit."""
 
     inputs: str
-    cells: str
     allocation: str
     fields: str
     banks: str
     macro: str
     checks: str
+    cells: str = ""
+    project_inputs: str = ""
+    projects: str = ""
     totals: dict[str, str] = field(default_factory=dict)  # metric -> absolute reference
     master: str = ""
     macro_rows: dict[str, Any] = field(default_factory=dict)
@@ -1042,8 +1134,12 @@ def _write_banks(
     _widths(ws, {1: 10, 2: 40, **{k: 14 for k in range(3, len(_BANK_SHEET) + 1)}})
 
 
-def _write_allocation(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout) -> None:
-    """The fields x banks matrix with row and column totals, quotas and differences."""
+def _write_allocation(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout, fund_formula: Any = None) -> None:
+    """The fields x banks matrix with row and column totals, quotas and differences.
+
+    Top-down the matrix links to the Inputs allocation; in a portfolio run ``fund_formula(r, c)``
+    sums the projects of the field in row r and the bank in column c.
+    """
     p, lang, u = result.parameters, book.lang, book.per_bn
     book.title(ws, xl_label("allocation", lang), unit_label(book.unit, lang))
     nb, nf = len(p.bank_ids), len(p.field_ids)
@@ -1057,13 +1153,15 @@ def _write_allocation(book: _Book, ws: Worksheet, result: Result, inp: _InputsLa
         + [label(b, lang) for b in p.bank_ids]
         + [xl_label("row_total", lang)],
     )
-    m = p.allocation_matrix * u
+    m = p.allocation_matrix if fund_formula is None else result.by_cell["fund_bn"].to_numpy().reshape(nf, nb)
+    m = m * u
     for i, fid in enumerate(p.field_ids):
         r = 5 + i
         write_text(ws, r, 1, fid)
         write_text(ws, r, 2, label(fid, lang))
         for j in range(nb):
-            book.formula(ws, r, 3 + j, _lref(inp.sheet, al.first_row + i, 3 + j), m[i, j], FMT_MONEY)
+            link = _lref(inp.sheet, al.first_row + i, 3 + j) if fund_formula is None else fund_formula(r, 3 + j)
+            book.formula(ws, r, 3 + j, link, m[i, j], FMT_MONEY)
         book.formula(ws, r, 3 + nb, f"SUM({_a1(r, 3)}:{_a1(r, 2 + nb)})", m[i].sum(), FMT_MONEY)
     t, q, d = 5 + nf, 6 + nf, 7 + nf
     write_text(ws, t, 2, xl_label("column_total", lang))
@@ -1087,38 +1185,147 @@ def _write_allocation(book: _Book, ws: Worksheet, result: Result, inp: _InputsLa
     _widths(ws, {1: 26, 2: 34, **{k: 16 for k in range(3, 4 + nb)}})
 
 
-def _timeline(result: Result) -> np.ndarray:
+@dataclass
+class _PhasingRows:
+    """The rows phased on the Macro sheet (fields top-down, projects in a portfolio run):
+    their ids and names, a formula linking each input (start year, construction years,
+    profile, total investment, additionality, infrastructure share) for row i, and the
+    values the Python model used."""
+
+    ids: list[str]
+    names: list[str]
+    links: Any  # (column key, i) -> formula text
+    start: np.ndarray
+    length: np.ndarray
+    profile: list[str]
+    investment: np.ndarray  # in the workbook's unit
+    additionality: np.ndarray
+    infrastructure_share: np.ndarray
+    start_range: str  # range of the start years on an input sheet (for the timeline)
+
+
+def _timeline(result: Result, rows: _PhasingRows) -> np.ndarray:
     """Years of the Macro sheet: from the base year or first start year, at least 12 columns."""
-    p = result.parameters
-    starts = np.array([f.start_year.value for f in p.fields.values()])
-    ends = np.array([f.start_year.value + f.construction_years.value - 1 for f in p.fields.values()])
-    if result.projects is not None and "start_year" in result.projects:
-        starts = np.concatenate([starts, result.projects["start_year"].to_numpy()])
-        ends = np.concatenate(
-            [ends, (result.projects["start_year"] + result.projects["construction_years"] - 1).to_numpy()]
-        )
-    first = int(min(p.macro.base_year.value, starts.min()))
-    last = int(max(ends.max(), result.by_year.index.max(), first + MIN_TIMELINE_YEARS - 1))
+    m = result.parameters.macro
+    first = int(min(m.base_year.value, rows.start.min()))
+    last = int(max((rows.start + rows.length - 1).max(), result.by_year.index.max(), first + MIN_TIMELINE_YEARS - 1))
     return np.arange(first, last + 1)
 
 
 def _weights_formula(year: str, start: str, length: str, profile: str) -> str:
     """Share landing in ``year``: C(t1) - C(t0) with t clipped to [0, 1], C(t) = 3t^2 - 2t^3
-    (S-curve) or C(t) = t (uniform), t1 = (year - start + 1) / n, t0 = (year - start) / n."""
+    (S-curve) or C(t) = t (uniform), t1 = (year - start + 1) / n, t0 = (year - start) / n.
+
+    Example: 4 S-curve years from 2025, year 2026: t0 = 0.25, t1 = 0.5 -> 0.5 - 0.15625 = 0.34375.
+    """
     t1 = f"MIN(1,MAX(0,({year}-{start}+1)/{length}))"
     t0 = f"MIN(1,MAX(0,({year}-{start})/{length}))"
     return f'IF({profile}="uniform",{t1}-{t0},3*{t1}^2-2*{t1}^3-(3*{t0}^2-2*{t0}^3))'
 
 
-def _write_macro(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout, sheets: _Sheets) -> None:
-    """Phasing weights (formulas of start year, construction years, profile), landing, base and uplift."""
-    p, lang, u = result.parameters, book.lang, book.per_bn
+#: Rows of the totals block of the Macro sheet (row 5 onwards) and the first phasing row.
+_MACRO_TOTALS = [
+    "investment_bn",
+    "net_investment_bn",
+    "infrastructure_net_bn",
+    "growth_used",
+    "growth_factor",
+    "growth_index",
+    "base_previous_year_bn",
+    "uplift_pp",
+]
+_MACRO_Y0 = 9  # first year column
+_MACRO_FIRST_PHASING_ROW = 5 + len(_MACRO_TOTALS) + 5
+
+
+def _write_macro(
+    book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout, sheets: _Sheets, ph: _PhasingRows
+) -> None:
+    """Totals per year (landing, net, infrastructure, base, uplift) above the phasing weights of
+    every row (formulas of start year, construction years and profile)."""
+    p, lang = result.parameters, book.lang
     book.title(ws, xl_label("macro", lang), unit_label(book.unit, lang))
-    years = _timeline(result)
-    ny, nf = len(years), len(p.field_ids)
-    fields = list(p.fields.values())
-    Y0 = 9
-    fi = inp.fields
+    years = _timeline(result, ph)
+    ny, n = len(years), len(ph.ids)
+    Y0 = _MACRO_Y0
+    yfirst, ylast = get_column_letter(Y0), get_column_letter(Y0 + ny - 1)
+    book.header(ws, 4, [xl_label("id", lang), xl_label("name", lang)] + [None] * 6 + [None] * ny)
+    book.formula(ws, 4, Y0, f"MIN({inp.scalar('macro.base_year')},MIN({ph.start_range}))", int(years[0]), FMT_YEAR)
+    for j in range(1, ny):
+        book.formula(ws, 4, Y0 + j, f"{_a1(4, Y0 + j - 1)}+1", int(years[j]), FMT_YEAR)
+
+    _, w_py = macro.phasing_matrix(ph.start, ph.length, ph.profile)
+    w = np.zeros((n, ny))
+    off = int(ph.start.min()) - int(years[0])
+    w[:, off : off + w_py.shape[1]] = w_py
+    landing = ph.investment[:, None] * w
+
+    m = p.macro
+    growth = np.array([m.growth_pct.value.get(int(y), m.projected_growth_pct.value) for y in years], dtype=float)
+    factor = 1 + growth / 100
+    base_prev = (
+        macro.infrastructure_base(
+            years - 1, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+        )
+        * book.per_bn
+    )
+    uplift = np.array([result.by_year["uplift_pp"].get(int(y), 0.0) for y in years])
+    a, theta = ph.additionality, ph.infrastructure_share
+    cached = {
+        "investment_bn": landing.sum(axis=0),
+        "net_investment_bn": (a[:, None] * landing).sum(axis=0),
+        "infrastructure_net_bn": ((theta * a)[:, None] * landing).sum(axis=0),
+        "growth_used": growth,
+        "growth_factor": factor,
+        "growth_index": np.cumprod(factor),
+        "base_previous_year_bn": base_prev,
+        "uplift_pp": uplift,
+    }
+    first, last = _MACRO_FIRST_PHASING_ROW, _MACRO_FIRST_PHASING_ROW + n - 1
+    rows = {key: 5 + i for i, key in enumerate(_MACRO_TOTALS)}
+    gr = inp.growth
+    g_years = _rng(inp.sheet, gr.first_row, 2, gr.last_row, 2)
+    g_vals = _rng(inp.sheet, gr.first_row, 3, gr.last_row, 3)
+
+    def col(letter: str) -> str:
+        return f"${letter}${first}:${letter}${last}"
+
+    def wcol(c: str) -> str:
+        return f"{c}${first}:{c}${last}"
+
+    make = {
+        "investment_bn": lambda c: f"SUMPRODUCT({col('F')},{wcol(c)})",
+        "net_investment_bn": lambda c: f"SUMPRODUCT({col('F')},{col('G')},{wcol(c)})",
+        "infrastructure_net_bn": lambda c: f"SUMPRODUCT({col('F')},{col('G')},{col('H')},{wcol(c)})",
+        "growth_used": lambda c: (
+            f"IFERROR(INDEX({g_vals},MATCH({c}$4,{g_years},0)),{inp.scalar('macro.projected_growth_pct')})"
+        ),
+        "growth_factor": lambda c: f"1+{c}{rows['growth_used']}/100",
+        "growth_index": lambda c: f"PRODUCT(${yfirst}{rows['growth_factor']}:{c}{rows['growth_factor']})",
+        "base_previous_year_bn": lambda c: (
+            f"{inp.scalar('macro.base_level_bn')}*{c}{rows['growth_index']}/{c}{rows['growth_factor']}"
+            f"/INDEX(${yfirst}${rows['growth_index']}:${ylast}${rows['growth_index']},"
+            f"MATCH({inp.scalar('macro.base_year')},${yfirst}$4:${ylast}$4,0))"
+        ),
+        "uplift_pp": lambda c: f"100*{c}{rows['infrastructure_net_bn']}/{c}{rows['base_previous_year_bn']}",
+    }
+    fmts = {"growth_used": "0.00", "growth_factor": "0.000000", "growth_index": "0.000000", "uplift_pp": FMT_PP}
+    for key in _MACRO_TOTALS:
+        r = rows[key]
+        write_text(ws, r, 1, key)
+        write_text(ws, r, 2, xl_label(key, lang))
+        for j in range(ny):
+            book.formula(ws, r, Y0 + j, make[key](get_column_letter(Y0 + j)), cached[key][j], fmts.get(key, FMT_MONEY))
+    for cell in ws[rows["uplift_pp"]]:
+        cell.font = TOTAL_FONT
+    peak = rows["uplift_pp"] + 1
+    write_text(ws, peak, 2, xl_label("peak_uplift", lang))
+    book.formula(
+        ws, peak, Y0, f"MAX(${yfirst}${rows['uplift_pp']}:${ylast}${rows['uplift_pp']})", float(uplift.max()), FMT_PP
+    )
+    sheets.totals["peak_uplift_pp"] = _lref(ws.title, peak, Y0, True, True)
+
+    write_text(ws, first - 2, 1, xl_label("phasing_weights", lang)).font = SECTION_FONT
     heads = [
         xl_label(t, lang)
         for t in (
@@ -1132,149 +1339,39 @@ def _write_macro(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout,
             "infrastructure_share",
         )
     ]
-    book.header(ws, 4, heads + [None] * ny + [xl_label("phasing_sum", lang)])
-    # Timeline: first year = MIN(base year, start years); then +1 per column.
-    starts = _rng(inp.sheet, fi.first_row, fi.cols["start_year"], fi.last_row, fi.cols["start_year"])
-    book.formula(ws, 4, Y0, f"MIN({inp.scalar('macro.base_year')},MIN({starts}))", int(years[0]), FMT_YEAR)
-    for j in range(1, ny):
-        book.formula(ws, 4, Y0 + j, f"{_a1(4, Y0 + j - 1)}+1", int(years[j]), FMT_YEAR)
-    for j in range(ny):
-        ws.cell(row=4, column=Y0 + j).font = HEADER_FONT
-        ws.cell(row=4, column=Y0 + j).fill = HEADER_FILL
-
-    _, w_py = macro.phasing_matrix(
-        [f.start_year.value for f in fields],
-        [f.construction_years.value for f in fields],
-        [f.phasing_profile.value for f in fields],
-    )
-    y_first_py = min(f.start_year.value for f in fields)
-    w = np.zeros((nf, ny))
-    off = y_first_py - int(years[0])
-    w[:, off : off + w_py.shape[1]] = w_py
-    invest = result.by_field["total_investment_bn"].to_numpy() * u
-    landing = invest[:, None] * w
-    write_text(ws, 5, 1, xl_label("phasing_weights", lang)).font = SECTION_FONT
-    w_first = 6
-    l_first = w_first + nf + 1
-    write_text(ws, l_first - 1, 1, xl_label("landing", lang)).font = SECTION_FONT
-    ylast = get_column_letter(Y0 + ny - 1)
-    for i, fid in enumerate(p.field_ids):
-        for block, r in (("w", w_first + i), ("l", l_first + i)):
-            write_text(ws, r, 1, fid)
-            write_text(ws, r, 2, label(fid, lang))
-            ir = fi.first_row + i
-            book.formula(ws, r, 3, _lref(inp.sheet, ir, fi.cols["start_year"]), fields[i].start_year.value, FMT_YEAR)
-            book.formula(
-                ws,
-                r,
-                4,
-                _lref(inp.sheet, ir, fi.cols["construction_years"]),
-                fields[i].construction_years.value,
-                FMT_YEAR,
-            )
-            book.formula(ws, r, 5, _lref(inp.sheet, ir, fi.cols["phasing_profile"]), fields[i].phasing_profile.value)
-            book.formula(ws, r, 6, _lref(sheets.fields, 5 + i, _FC["total_investment_bn"]), invest[i], FMT_MONEY)
-            book.formula(ws, r, 7, _lref(sheets.fields, 5 + i, _FC["additionality"]), p.additionality[i], FMT_SHARE)
-            book.formula(
-                ws, r, 8, _lref(sheets.fields, 5 + i, _FC["infrastructure_share"]), p.infrastructure_share[i], FMT_SHARE
-            )
-            for j in range(ny):
-                yc = _a1(4, Y0 + j, abs_row=True)
-                if block == "w":
-                    book.formula(ws, r, Y0 + j, _weights_formula(yc, f"$C{r}", f"$D{r}", f"$E{r}"), w[i, j], FMT_WEIGHT)
-                else:
-                    book.formula(ws, r, Y0 + j, f"$F{r}*{_a1(w_first + i, Y0 + j)}", landing[i, j], FMT_MONEY)
-            if block == "w":
-                book.formula(ws, r, Y0 + ny, f"SUM({get_column_letter(Y0)}{r}:{ylast}{r})", w[i].sum(), FMT_WEIGHT)
-    # Totals per year.
-    m = p.macro
-    growth = np.array([m.growth_pct.value.get(int(y), m.projected_growth_pct.value) for y in years], dtype=float)
-    factor = 1 + growth / 100
-    index = np.cumprod(factor)
-    base_prev = (
-        macro.infrastructure_base(
-            years - 1, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
-        )
-        * u
-    )
-    a, theta = p.additionality, p.infrastructure_share
-    infra_net = ((theta * a)[:, None] * landing).sum(axis=0)
-    by_year = result.by_year
-    uplift = np.array([by_year["uplift_pp"].get(int(y), 0.0) for y in years])
-    rows = {}
-    r = l_first + nf + 1
-    gr = inp.growth
-    g_years = _rng(inp.sheet, gr.first_row, 2, gr.last_row, 2)
-    g_vals = _rng(inp.sheet, gr.first_row, 3, gr.last_row, 3)
-    spec = [
-        ("investment_bn", lambda c: f"SUM({c}{l_first}:{c}{l_first + nf - 1})", landing.sum(axis=0), FMT_MONEY),
-        (
-            "net_investment_bn",
-            lambda c: f"SUMPRODUCT($G${l_first}:$G${l_first + nf - 1},{c}{l_first}:{c}{l_first + nf - 1})",
-            (a[:, None] * landing).sum(axis=0),
-            FMT_MONEY,
-        ),
-        (
-            "infrastructure_net_bn",
-            lambda c: (
-                f"SUMPRODUCT($G${l_first}:$G${l_first + nf - 1},$H${l_first}:$H${l_first + nf - 1},"
-                f"{c}{l_first}:{c}{l_first + nf - 1})"
-            ),
-            infra_net,
-            FMT_MONEY,
-        ),
-        (
-            "growth_used",
-            lambda c: f"IFERROR(INDEX({g_vals},MATCH({c}$4,{g_years},0)),{inp.scalar('macro.projected_growth_pct')})",
-            growth,
-            "0.00",
-        ),
-        ("growth_factor", lambda c: f"1+{c}{rows['growth_used']}/100", factor, "0.000000"),
-        (
-            "growth_index",
-            lambda c: f"PRODUCT(${get_column_letter(Y0)}{rows['growth_factor']}:{c}{rows['growth_factor']})",
-            index,
-            "0.000000",
-        ),
-        (
-            "base_previous_year_bn",
-            lambda c: (
-                f"{inp.scalar('macro.base_level_bn')}*{c}{rows['growth_index']}/{c}{rows['growth_factor']}"
-                f"/INDEX(${get_column_letter(Y0)}{rows['growth_index']}:${ylast}{rows['growth_index']},"
-                f"MATCH({inp.scalar('macro.base_year')},${get_column_letter(Y0)}$4:${ylast}$4,0))"
-            ),
-            base_prev,
-            FMT_MONEY,
-        ),
-        (
-            "uplift_pp",
-            lambda c: f"100*{c}{rows['infrastructure_net_bn']}/{c}{rows['base_previous_year_bn']}",
-            uplift,
-            FMT_PP,
-        ),
-    ]
-    for key, make, cached, fmt in spec:
-        rows[key] = r
-        write_text(ws, r, 1, key)
-        write_text(ws, r, 2, xl_label(key, lang))
-        for j in range(ny):
-            book.formula(ws, r, Y0 + j, make(get_column_letter(Y0 + j)), cached[j], fmt)
-        r += 1
-    for cell in ws[rows["uplift_pp"]]:
-        cell.font = TOTAL_FONT
-    uplift_rng = f"${get_column_letter(Y0)}${rows['uplift_pp']}:${ylast}${rows['uplift_pp']}"
-    peak = r + 1
-    write_text(ws, peak, 2, xl_label("peak_uplift", lang))
-    book.formula(ws, peak, Y0, f"MAX({uplift_rng})", float(uplift.max()), FMT_PP)
-    sheets.totals["peak_uplift_pp"] = _lref(ws.title, peak, Y0, True, True)
-    sheets.macro_rows = {
-        "weights": (w_first, w_first + nf - 1),
-        "sum_col": Y0 + ny,
-        "years": years,
-        "uplift": rows["uplift_pp"],
-        "first_col": Y0,
-        **rows,
+    book.header(ws, first - 1, heads + [str(int(y)) for y in years] + [xl_label("phasing_sum", lang)])
+    values = {
+        "C": (ph.start, FMT_YEAR),
+        "D": (ph.length, FMT_YEAR),
+        "E": (ph.profile, None),
+        "F": (ph.investment, FMT_MONEY),
+        "G": (a, FMT_SHARE),
+        "H": (theta, FMT_SHARE),
     }
+    keys = {
+        "C": "start_year",
+        "D": "construction_years",
+        "E": "phasing_profile",
+        "F": "total_investment_bn",
+        "G": "additionality",
+        "H": "infrastructure_share",
+    }
+    year_refs = [_a1(4, Y0 + j, abs_row=True) for j in range(ny)]
+    sum_col = Y0 + ny
+    book.defer_rows_after(ws, first)
+    for i in range(n):
+        r = first + i
+        book.text(ws, r, 1, ph.ids[i])
+        book.text(ws, r, 2, ph.names[i])
+        for k, letter in enumerate("CDEFGH"):
+            vals, fmt = values[letter]
+            book.formula(ws, r, 3 + k, ph.links(keys[letter], i), vals[i], fmt)
+        for j in range(ny):
+            book.formula(
+                ws, r, Y0 + j, _weights_formula(year_refs[j], f"$C{r}", f"$D{r}", f"$E{r}"), w[i, j], FMT_WEIGHT
+            )
+        book.formula(ws, r, sum_col, f"SUM({yfirst}{r}:{ylast}{r})", w[i].sum(), FMT_WEIGHT)
+    sheets.macro_rows = {"weights": (first, last), "sum_col": sum_col}
     ws.freeze_panes = ws.cell(row=5, column=Y0)
     _widths(ws, {1: 24, 2: 34, 3: 10, 4: 10, 5: 10, 6: 14, 7: 10, 8: 10, **{Y0 + j: 11 for j in range(ny + 1)}})
     chart = BarChart()
@@ -1288,7 +1385,37 @@ def _write_macro(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout,
     chart.set_categories(Reference(ws, min_col=Y0, max_col=Y0 + ny - 1, min_row=4))
     chart.legend = None
     chart.height, chart.width = 8, 18
-    ws.add_chart(chart, f"B{peak + 3}")
+    ws.add_chart(chart, f"J{peak + 1}")
+
+
+def _field_phasing(book: _Book, result: Result, inp: _InputsLayout, sheets: _Sheets) -> _PhasingRows:
+    """Top-down: each field phased from its Inputs row; investment from the Fields sheet."""
+    p = result.parameters
+    fi = inp.fields
+    fields = list(p.fields.values())
+    fields_cols = {
+        "total_investment_bn": _FC["total_investment_bn"],
+        "additionality": _FC["additionality"],
+        "infrastructure_share": _FC["infrastructure_share"],
+    }
+
+    def links(key: str, i: int) -> str:
+        if key in fields_cols:
+            return _lref(sheets.fields, 5 + i, fields_cols[key])
+        return _lref(inp.sheet, fi.first_row + i, fi.cols[key])
+
+    return _PhasingRows(
+        ids=p.field_ids,
+        names=[label(f, book.lang) for f in p.field_ids],
+        links=links,
+        start=np.array([f.start_year.value for f in fields]),
+        length=np.array([f.construction_years.value for f in fields]),
+        profile=[f.phasing_profile.value for f in fields],
+        investment=result.by_field["total_investment_bn"].to_numpy() * book.per_bn,
+        additionality=np.asarray(p.additionality),
+        infrastructure_share=np.asarray(p.infrastructure_share),
+        start_range=_rng(inp.sheet, fi.first_row, fi.cols["start_year"], fi.last_row, fi.cols["start_year"]),
+    )
 
 
 def _write_checks(
@@ -1464,18 +1591,24 @@ def _write_checks(
 def _scenario_sheets(book: _Book, result: Result, index: int) -> _Sheets:
     lang = book.lang
     suffix = "" if index == 0 else f" {index + 1}"
-    names = {
-        k: safe_sheet_name(xl_label(k, lang) + suffix)
-        for k in ("inputs", "cells", "allocation", "fields", "banks", "macro", "checks")
-    }
+    portfolio = result.mode == "portfolio" and result.projects is not None
+    keys = ["inputs", "cells", "allocation", "fields", "banks", "macro", "checks"]
+    if portfolio:
+        keys = ["inputs", "project_inputs", "projects", "allocation", "fields", "banks", "macro", "checks"]
+    names = {k: safe_sheet_name(xl_label(k, lang) + suffix, book.wb.sheetnames) for k in keys}
     sheets = _Sheets(**names)
     ws = {k: book.sheet(v) for k, v in names.items()}
     inp = _write_inputs(book, ws["inputs"], result)
+    if portfolio:
+        from fundmodel import excel_portfolio
+
+        excel_portfolio.write_portfolio_sheets(book, ws, result, inp, sheets)
+        return sheets
     cells_rows = _write_cells(book, ws["cells"], result, inp, sheets)
     _write_allocation(book, ws["allocation"], result, inp)
     _write_fields(book, ws["fields"], result, inp, sheets, cells_rows)
     _write_banks(book, ws["banks"], result, inp, sheets, cells_rows)
-    _write_macro(book, ws["macro"], result, inp, sheets)
+    _write_macro(book, ws["macro"], result, inp, sheets, _field_phasing(book, result, inp, sheets))
     _write_checks(book, ws["checks"], result, inp, sheets, cells_rows)
     return sheets
 
@@ -1533,7 +1666,8 @@ def _write_cover(book: _Book, ws: Worksheet, results: list[Result], sets: list[_
     for res, s in zip(results, sets, strict=True):
         r += 1
         write_text(ws, r, 1, res.scenario_name)
-        write_text(ws, r, 2, ", ".join([s.inputs, s.cells, s.allocation, s.fields, s.banks, s.macro, s.checks]))
+        titles = [s.inputs, s.project_inputs, s.projects, s.cells, s.allocation, s.fields, s.banks, s.macro, s.checks]
+        write_text(ws, r, 2, ", ".join(t for t in titles if t))
     r += 2
     write_text(ws, r, 1, xl_label("sources", lang)).font = SECTION_FONT
     r += 1
@@ -1606,6 +1740,7 @@ def build_workbook(
     _write_cover(book, cover, results, sets)
     wb.calculation.fullCalcOnLoad = True
     wb.calculation.calcMode = "auto"
+    wb._fundmodel_book = book  # the deferred rows, rendered at save (workbook_bytes)
     return wb, book.cache
 
 
@@ -1617,8 +1752,8 @@ def _cached_xml(value: Any) -> tuple[bytes, bytes] | None:
     if isinstance(value, bool):
         return b' t="b"', b"1" if value else b"0"
     if isinstance(value, int | float):
-        if not math.isfinite(value):
-            return None
+        if not math.isfinite(value):  # NaN in Python: the formula shows #N/A (a 0/0 guarded by NA())
+            return b' t="e"', b"#N/A"
         return b"", repr(float(value)).encode() if isinstance(value, float) else str(value).encode()
     if isinstance(value, str):
         from xml.sax.saxutils import escape
@@ -1627,14 +1762,21 @@ def _cached_xml(value: Any) -> tuple[bytes, bytes] | None:
     return None
 
 
-def _with_cached_values(data: bytes, wb: Workbook, cache: Mapping[tuple[str, str], Any]) -> bytes:
-    """Write the cached values into the saved workbook's sheet XML (openpyxl writes formulas only)."""
+def _with_cached_values(
+    data: bytes,
+    wb: Workbook,
+    cache: Mapping[tuple[str, str], Any],
+    deferred: Mapping[str, tuple[bytes, int, int]] | None = None,
+) -> bytes:
+    """Write the cached values into the saved workbook's sheet XML (openpyxl writes formulas
+    only), and the deferred rows of the long tables."""
+    deferred = deferred or {}
     by_sheet: dict[str, dict[bytes, Any]] = {}
     for (sheet, coord), value in cache.items():
         by_sheet.setdefault(sheet, {})[coord.encode()] = value
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             content = src.read(info.filename)
             m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
@@ -1661,6 +1803,12 @@ def _with_cached_values(data: bytes, wb: Workbook, cache: Mapping[tuple[str, str
                     )
 
                 content = _CELL_RE.sub(fill, content)
+                title = wb.worksheets[int(m.group(1)) - 1].title
+                if title in deferred:
+                    rows, last_row, last_col = deferred[title]
+                    content = content.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+                    dim = f'<dimension ref="A1:{get_column_letter(last_col)}{last_row}" />'.encode()
+                    content = re.sub(rb"<dimension ref=\"[^\"]*\"\s*/>", dim, content, count=1)
             dst.writestr(info, content)
     return out.getvalue()
 
@@ -1668,9 +1816,10 @@ def _with_cached_values(data: bytes, wb: Workbook, cache: Mapping[tuple[str, str
 def workbook_bytes(result_or_results: Result | Sequence[Result], lang: str = "en", unit: str = "bn") -> bytes:
     """The .xlsx file as bytes (e.g. for a download button). See :func:`export_workbook`."""
     wb, cache = build_workbook(result_or_results, lang, unit)
+    deferred = wb._fundmodel_book.render_deferred()
     buf = io.BytesIO()
     wb.save(buf)
-    return _with_cached_values(buf.getvalue(), wb, cache)
+    return _with_cached_values(buf.getvalue(), wb, cache, deferred)
 
 
 def export_workbook(

@@ -350,3 +350,81 @@ def test_cli_import_error_is_one_line_exit_2(tmp_path, capsys):
     assert main(["import-excel", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("fundmodel: error: bad.xlsx") and "\n" not in err
+
+
+# ------------------------------------------------------------------ portfolio
+
+
+def _portfolio_csv(tmp_path, names):
+    """The bundled first-batch examples with some project names replaced."""
+    import csv
+
+    src = SCENARIO_DIR.parent / "first_batch_examples.csv"
+    rows = list(csv.DictReader(src.open(encoding="utf-8")))
+    for row, name in zip(rows, names, strict=False):
+        row["project_name"] = name
+    out = tmp_path / "pf.csv"
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def test_portfolio_project_names_are_text_not_formulas(tmp_path):
+    from fundmodel.bottom_up import run_portfolio
+    from fundmodel.portfolio import read_portfolio
+
+    names = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","y")']
+    portfolio = read_portfolio(_portfolio_csv(tmp_path, names))
+    assert portfolio.ok, portfolio.report()
+    book = export_workbook(run_portfolio(portfolio), tmp_path / "pf.xlsx")
+    wb = load_workbook(book)
+    ws = wb["Project inputs"]
+    got = [ws.cell(row=5 + i, column=2) for i in range(len(names))]
+    assert [c.value for c in got] == names
+    assert all(c.data_type == "s" for c in got)
+    assert ws.cell(row=5, column=2).quotePrefix  # the template row; later rows share its style
+    # The Projects sheet refers to the name cell; the formula is a reference, never the text.
+    assert wb["Projects"]["B6"].value == "='Project inputs'!B6"
+
+
+def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
+    from fundmodel.bottom_up import run_portfolio
+    from fundmodel.excel_portfolio import _PC
+    from fundmodel.portfolio import read_portfolio
+
+    result = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv"))
+    book = export_workbook(result, tmp_path / "pf.xlsx", unit="yi")
+    wb = load_workbook(book)
+    assert wb.sheetnames == [
+        "Cover",
+        "Inputs",
+        "Project inputs",
+        "Projects",
+        "Allocation",
+        "Fields",
+        "Banks",
+        "Macro",
+        "Checks",
+    ]
+    n = len(result.projects)
+    assert wb["Projects"].max_row == 4 + n
+    cached = load_workbook(book, data_only=True)
+    # Wuxi-Yixing: I = 18.58 bn = 185.8 亿元; K = 0.40 x 185.8 = 74.32; F = 31.99; s = 31.99 / 74.32 = 0.43044
+    ws = cached["Projects"]
+    assert ws.cell(row=5, column=_PC["total_investment_bn"]).value == pytest.approx(185.8)
+    assert ws.cell(row=5, column=_PC["project_capital_bn"]).value == pytest.approx(74.32)
+    assert ws.cell(row=5, column=_PC["fund_share_of_capital"]).value == pytest.approx(31.99 / 74.32)
+    assert ws.cell(row=5, column=_PC["multiplier"]).value == pytest.approx(185.8 / 31.99)
+    same = Translator(wb["Projects"]["I5"].value, origin="I5").translate_formula(f"I{4 + n}")
+    assert wb["Projects"][f"I{4 + n}"].value == same
+    with zipfile.ZipFile(book) as z:
+        assert all("<v />" not in z.read(name).decode() for name in z.namelist() if "worksheets/sheet" in name)
+
+
+def test_cli_export_portfolio(tmp_path, capsys):
+    book = tmp_path / "pf.xlsx"
+    pf = SCENARIO_DIR.parent / "first_batch_examples.csv"
+    assert main(["export", "--portfolio", str(pf), "--out", str(book), "--lang", "zh"]) == 0
+    assert "项目" in load_workbook(book, read_only=True).sheetnames

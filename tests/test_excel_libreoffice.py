@@ -100,13 +100,23 @@ def books(tmp_path_factory):
         build_workbook(stale)[1],
         stale,
     )
+    from fundmodel.bottom_up import run_portfolio
+    from fundmodel.portfolio import read_portfolio
+
+    params = load_scenario(SCENARIO_DIR / "reported_2025.yaml").parameters()
+    portfolio = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv", params=params), params)
+    cases["portfolio"] = (
+        export_workbook(portfolio, src / "portfolio.xlsx", lang="zh", unit="yi"),
+        build_workbook(portfolio, lang="zh", unit="yi")[1],
+        portfolio,
+    )
     outputs = recalculate([c[0] for c in cases.values()], tmp_path_factory.mktemp("recalculated"))
     return {
         key: (case, load_workbook(out, data_only=True)) for (key, case), out in zip(cases.items(), outputs, strict=True)
     }
 
 
-@pytest.mark.parametrize("case", ["baseline", "compare", "edited", "stale"])
+@pytest.mark.parametrize("case", ["baseline", "compare", "edited", "stale", "portfolio"])
 def test_every_formula_cell_matches_python(books, case):
     (book, expected, _), recalculated = books[case]
     formulas = {
@@ -175,11 +185,11 @@ def test_hand_computed_cells_after_recalculation(books):
     assert cells.cell(row=5, column=_CC["multiplier"]).value == pytest.approx(10)  # 1 / (0.4 x 0.25)
     # transport over 6 S-curve years from 2025: weight of 2025 = 3(1/6)^2 - 2(1/6)^3 = 1/12 - 1/108 = 0.074074...
     macro = wb["Macro"]
-    row = next(r for r in range(6, 20) if macro.cell(row=r, column=1).value == "transport_logistics")
-    year_col = next(c for c in range(9, 30) if macro.cell(row=4, column=c).value == 2025)
+    row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "transport_logistics")
+    year_col = next(c for c in range(9, 40) if macro.cell(row=4, column=c).value == 2025)
     assert macro.cell(row=row, column=year_col).value == pytest.approx(1 / 12 - 1 / 108, rel=1e-12)
     # agriculture now starts 2026: nothing of it lands in 2025
-    row = next(r for r in range(6, 20) if macro.cell(row=r, column=1).value == "agriculture_rural")
+    row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "agriculture_rural")
     assert macro.cell(row=row, column=year_col).value == 0
 
 
@@ -215,3 +225,36 @@ def test_scenario_comparison_sheet_is_live(books):
     assert ws["B6"].value == pytest.approx(reported.total_investment_bn * 10, rel=1e-9)
     assert ws["C6"].value == pytest.approx(Scenario(name="b").run().total_investment_bn * 10, rel=1e-9)
     assert ws["E6"].value == pytest.approx(ws["C6"].value - ws["B6"].value, rel=1e-9)
+
+
+def test_portfolio_outputs_equal_the_result_tables(books):
+    from fundmodel.excel_portfolio import _PC, _PF
+
+    (_, _, result), wb = books["portfolio"]
+    projects = result.projects
+    ws = wb["项目"]
+    for i, (_, row) in enumerate(projects.iterrows()):
+        for key in ["fund_bn", "total_investment_bn", "net_investment_bn", "attributed_investment_bn", "debt_bn"]:
+            assert ws.cell(row=5 + i, column=_PC[key]).value == pytest.approx(row[key] * 10, rel=1e-9), key
+        assert ws.cell(row=5 + i, column=_PC["multiplier"]).value == pytest.approx(row["multiplier"], rel=1e-9)
+    fields = wb["领域"]
+    for i, fid in enumerate(result.parameters.field_ids):
+        want = result.by_field.loc[fid]
+        assert fields.cell(row=5 + i, column=_PF["total_investment_bn"]).value == pytest.approx(
+            want["total_investment_bn"] * 10, rel=1e-9, abs=1e-12
+        )
+        assert fields.cell(row=5 + i, column=_PF["n_projects"]).value == want["n_projects"]
+        got_m = fields.cell(row=5 + i, column=_PF["multiplier"]).value
+        assert got_m == "#N/A" if want["fund_bn"] == 0 else got_m == pytest.approx(want["multiplier"], rel=1e-9)
+    total = 5 + len(result.parameters.field_ids)
+    assert fields.cell(row=total, column=_PF["multiplier"]).value == pytest.approx(result.multiplier, rel=1e-9)
+    macro = wb["宏观"]
+    uplift_row = next(r for r in range(1, 30) if macro.cell(row=r, column=1).value == "uplift_pp")
+    years = {
+        int(macro.cell(row=4, column=c).value): c
+        for c in range(9, macro.max_column + 1)
+        if isinstance(macro.cell(row=4, column=c).value, int | float)
+    }
+    for year, want in result.uplift_pp.items():
+        assert macro.cell(row=uplift_row, column=years[year]).value == pytest.approx(want, rel=1e-9), year
+    assert wb["校验"]["F3"].value is (not result.errors)

@@ -1,10 +1,14 @@
-"""``fundmodel export``: write an auditable Excel workbook (live formulas) of one or more scenarios."""
+"""``fundmodel export``: write an auditable Excel workbook (live formulas) of one or more scenarios,
+top-down or bottom-up on a portfolio."""
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
+from fundmodel.bottom_up import run_portfolio
+from fundmodel.commands.run import add_portfolio_options, load_portfolio_args
 from fundmodel.excel import export_workbook
 from fundmodel.scenario import baseline, load_scenario
 
@@ -17,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         help="scenario YAML (repeat to compare several; default: the bundled baseline)",
     )
+    add_portfolio_options(p, required=False)
     p.add_argument("--out", metavar="BOOK.xlsx", required=True, help="workbook to write")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language (default en)")
     p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit: bn RMB or 亿元 (default bn)")
@@ -25,7 +30,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
-    results = [s.run() for s in scenarios]
+    if args.portfolio:
+        results = []
+        for scenario in scenarios:
+            params = scenario.parameters()
+            portfolio = load_portfolio_args(args, params)
+            name = f"{Path(args.portfolio).name} ({scenario.name})"
+            results.append(run_portfolio(portfolio, params, scenario_name=name))
+    else:
+        results = [s.run() for s in scenarios]
     start = time.perf_counter()
     path = export_workbook(results, args.out, lang=args.lang, unit=args.unit)
     print(f"wrote {path} ({len(results)} scenario(s), {time.perf_counter() - start:.2f} s)")
