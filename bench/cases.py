@@ -110,3 +110,34 @@ CASES += [
     Case("sensitivity by field (6 assumptions)", _uncertain_setup, _sensitivity_call),
     Case("goal-seek uniform s to 6,000 bn", _uncertain_setup, _goal_seek_call),
 ]
+
+
+# ---------------------------------------------------------------- Excel workbook
+
+
+def _excel_top_down_setup():
+    from fundmodel import run
+
+    return run()
+
+
+def _excel_portfolio_setup():
+    from fundmodel.bottom_up import run_portfolio
+    from fundmodel.portfolio import read_portfolio
+    from fundmodel.scenario import SCENARIO_DIR
+
+    return run_portfolio(read_portfolio(SCENARIO_DIR.parent / "national_synthetic.csv"))
+
+
+def _excel_call(state):
+    from fundmodel.excel import workbook_bytes
+
+    data = workbook_bytes(state, lang="zh", unit="yi")
+    projects = 0 if state.projects is None else len(state.projects)
+    return f"{len(data) / 1e6:.2f} MB, {projects:,} projects"
+
+
+CASES += [
+    Case("Excel export, top-down (live formulas)", _excel_top_down_setup, _excel_call),
+    Case("Excel export, 2,300-project portfolio", _excel_portfolio_setup, _excel_call, max_seconds=5),
+]
