@@ -1,0 +1,746 @@
+"""The scenario library: saved scenarios with full version history, in a real database.
+
+SQLAlchemy 2 (Core); SQLite file by default, any SQLAlchemy URL (e.g.
+``postgresql+psycopg://user@host/db``) through ``FUNDMODEL_DB_URL`` or the ``url``
+argument. Where the default file lives: :func:`default_database_url`.
+
+* Every save is a new version (author, UTC time, note, SHA-256 of the text); renames,
+  deletes and restores are versions too, so the history is complete.
+* Optimistic concurrency: a save names the version it was based on; if the library has
+  moved on, the save is refused (:class:`StaleVersionError`, naming both versions) and
+  nothing is written. Concurrent savers are serialised by the database (``SELECT ... FOR
+  UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) and a unique (scenario,
+  version) key backs the check.
+* Every write is one transaction: a process killed mid-save leaves the previous version
+  intact.
+* Deletes are soft: a deleted scenario leaves the list but keeps its history and can be
+  restored.
+* The schema is created and migrated on first use: ``schema_version`` records each
+  applied migration of :data:`MIGRATIONS` (ordered, each in the same transaction).
+
+Scenario text is stored as the YAML the user wrote (comments kept) and validated with
+:meth:`fundmodel.scenario.Scenario.from_dict` before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from fundmodel.parameters import ParameterError
+from fundmodel.scenario import Scenario
+
+#: Environment variable holding the database URL (any SQLAlchemy URL).
+ENV_URL = "FUNDMODEL_DB_URL"
+#: Environment variable naming the author of saves (default: the login name).
+ENV_AUTHOR = "FUNDMODEL_AUTHOR"
+#: File name of the default SQLite library.
+DEFAULT_FILE = "fundmodel-scenarios.sqlite"
+#: First line written on export; ``save`` reads the base version back from it.
+EXPORT_HEADER = "# fundmodel scenario library: name={name!r} version={version}"
+_HEADER_RE = re.compile(r"^# fundmodel scenario library: name=(?P<name>'.*'|\".*\") version=(?P<version>\d+)\s*$")
+
+NAME_MAX = 200
+
+
+class StoreError(ValueError):
+    """A library operation that cannot be done (the message says why; nothing was written)."""
+
+
+class ScenarioNotFoundError(StoreError):
+    """No scenario (or version) of that name in the library."""
+
+
+class StaleVersionError(StoreError):
+    """A save based on a version that is no longer the latest; nothing was overwritten."""
+
+
+# ------------------------------------------------------------------ schema
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", DateTime, nullable=False),
+)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(NAME_MAX), nullable=False, unique=True),
+    Column("current_version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("deleted_at", DateTime, nullable=True),
+    Column("deleted_by", String(200), nullable=True),
+)
+
+scenario_versions = Table(
+    "scenario_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scenario_id", Integer, ForeignKey("scenarios.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", String(NAME_MAX), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("note", Text, nullable=False),
+    # added by migration 2
+    Column("action", String(20), nullable=False),
+    Column("content_sha256", String(64), nullable=True),
+    UniqueConstraint("scenario_id", "version", name="uq_scenario_version"),
+)
+
+
+def _migration_1(conn: Connection) -> None:
+    """Scenarios and their versions (the schema as first released, frozen here)."""
+    md = MetaData()
+    Table(
+        "scenarios",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(NAME_MAX), nullable=False, unique=True),
+        Column("current_version", Integer, nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("created_by", String(200), nullable=False),
+        Column("deleted_at", DateTime, nullable=True),
+        Column("deleted_by", String(200), nullable=True),
+    )
+    Table(
+        "scenario_versions",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("scenario_id", Integer, ForeignKey("scenarios.id"), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("name", String(NAME_MAX), nullable=False),
+        Column("content", Text, nullable=False),
+        Column("author", String(200), nullable=False),
+        Column("created_at", DateTime, nullable=False),
+        Column("note", Text, nullable=False),
+        UniqueConstraint("scenario_id", "version", name="uq_scenario_version"),
+    )
+    md.create_all(conn)
+
+
+def _migration_2(conn: Connection) -> None:
+    """What each version did (save / rename / delete / restore) and a SHA-256 of its text."""
+    conn.execute(text("ALTER TABLE scenario_versions ADD COLUMN action VARCHAR(20) NOT NULL DEFAULT 'save'"))
+    conn.execute(text("ALTER TABLE scenario_versions ADD COLUMN content_sha256 VARCHAR(64)"))
+    rows = conn.execute(select(scenario_versions.c.id, scenario_versions.c.content)).all()
+    for row in rows:
+        conn.execute(
+            update(scenario_versions)
+            .where(scenario_versions.c.id == row.id)
+            .values(content_sha256=_sha256(row.content))
+        )
+
+
+#: Ordered migrations: (version, description, function). Never edit an applied one; append.
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "scenarios and scenario_versions", _migration_1),
+    (2, "scenario_versions.action and content_sha256", _migration_2),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def migrate(conn: Connection, target: int | None = None) -> list[int]:
+    """Apply the migrations not yet recorded in ``schema_version`` (up to ``target``), in
+    order, on ``conn`` (inside the caller's transaction). Returns the versions applied.
+
+    A database newer than this code is refused rather than touched.
+    """
+    schema_version.create(conn, checkfirst=True)
+    applied = set(conn.execute(select(schema_version.c.version)).scalars())
+    newest = max(applied, default=0)
+    if newest > SCHEMA_VERSION:
+        raise StoreError(
+            f"the scenario library's schema is version {newest}, newer than this fundmodel knows "
+            f"({SCHEMA_VERSION}); upgrade fundmodel"
+        )
+    done = []
+    for version, description, apply in MIGRATIONS:
+        if version in applied or (target is not None and version > target):
+            continue
+        apply(conn)
+        conn.execute(insert(schema_version).values(version=version, description=description, applied_at=_now()))
+        done.append(version)
+    return done
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version of a scenario. Times are UTC."""
+
+    name: str
+    version: int
+    author: str
+    created_at: dt.datetime
+    note: str
+    action: str
+    content_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "author": self.author,
+            "created_at": self.created_at.isoformat(),
+            "note": self.note,
+            "action": self.action,
+            "content_sha256": self.content_sha256,
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """A scenario in the library: its latest version and whether it is deleted."""
+
+    name: str
+    current_version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+    deleted_at: dt.datetime | None
+    deleted_by: str | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "current_version": self.current_version,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "updated_at": self.updated_at.isoformat(),
+            "updated_by": self.updated_by,
+            "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
+            "deleted_by": self.deleted_by,
+        }
+
+
+@dataclass(frozen=True)
+class StoredScenario:
+    """A version's text (the scenario YAML as saved) and its metadata."""
+
+    info: VersionInfo
+    text: str
+
+    def scenario(self) -> Scenario:
+        """The validated :class:`Scenario` (errors name ``library:<name>@v<version>``)."""
+        return scenario_from_text(self.text, f"library:{self.info.name}@v{self.info.version}")
+
+    def export_text(self) -> str:
+        """The YAML with a first line recording name and version, so that a later save
+        of the edited file is checked against this version."""
+        return EXPORT_HEADER.format(name=self.info.name, version=self.info.version) + "\n" + self.text
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _now() -> dt.datetime:
+    """Current UTC time, naive (the library stores UTC throughout)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=dt.UTC) if value is not None else None
+
+
+def _sha256(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def default_author() -> str:
+    """``FUNDMODEL_AUTHOR``, else the login name."""
+    author = os.environ.get(ENV_AUTHOR)
+    if author:
+        return author
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def default_database_path() -> Path:
+    """``$XDG_DATA_HOME/fundmodel/`` (or ``~/.local/share/fundmodel/``) +
+    ``fundmodel-scenarios.sqlite``; ``./fundmodel-scenarios.sqlite`` when there is no home."""
+    base = os.environ.get("XDG_DATA_HOME")
+    if not base:
+        home = Path.home() if os.environ.get("HOME") else None
+        if home is None:
+            return Path.cwd() / DEFAULT_FILE
+        base = str(home / ".local" / "share")
+    return Path(base) / "fundmodel" / DEFAULT_FILE
+
+
+def database_url(db: str | None = None) -> str:
+    """The library's URL: ``db`` (a SQLAlchemy URL, or a file path for SQLite), else
+    ``FUNDMODEL_DB_URL``, else SQLite at :func:`default_database_path`."""
+    value = db or os.environ.get(ENV_URL) or ""
+    if not value:
+        return f"sqlite:///{default_database_path()}"
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def scenario_from_text(content: str, source: str) -> Scenario:
+    """Parse and validate scenario YAML text (errors name ``source``)."""
+    try:
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise ParameterError(f"{source}: invalid YAML{line}: {getattr(exc, 'problem', None) or exc}") from None
+    return Scenario.from_dict(data, source=source)
+
+
+def split_export_header(content: str) -> tuple[str, int | None, str | None]:
+    """Remove the export header line; return (text, base version, name) it recorded."""
+    first, _, rest = content.partition("\n")
+    match = _HEADER_RE.match(first)
+    if not match:
+        return content, None, None
+    name = yaml.safe_load(match["name"])
+    return rest, int(match["version"]), name
+
+
+def _check_name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise StoreError("a scenario name must not be empty")
+    name = name.strip()
+    if len(name) > NAME_MAX:
+        raise StoreError(f"scenario name is {len(name)} characters; at most {NAME_MAX}")
+    if any(ord(ch) < 32 for ch in name):
+        raise StoreError(f"scenario name {name!r} contains control characters")
+    return name
+
+
+def _fmt_time(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# ------------------------------------------------------------------ store
+
+
+class ScenarioStore:
+    """The scenario library at ``url`` (see :func:`database_url`); schema created and
+    migrated on first use.
+
+    >>> store = ScenarioStore("sqlite://")          # in memory
+    >>> store.save("base", "scenario: {name: Base}\\noverrides: {}\\n", author="ana").version
+    1
+    """
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.url = database_url(url)
+        self.engine = engine or self._create_engine(self.url)
+        self.schema_applied = self._migrate()
+
+    # --- connection -------------------------------------------------------
+    @staticmethod
+    def _create_engine(url: str) -> Engine:
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[1] if ":///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 60})
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+                # Let SQLAlchemy's begin emit BEGIN IMMEDIATE: the write lock is taken at the
+                # start, so two writers queue instead of failing at their first write.
+                dbapi_connection.isolation_level = None
+                dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(conn: Connection) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def _migrate(self) -> list[int]:
+        with self._transaction() as conn:
+            if self.dialect == "postgresql":
+                # one migrator at a time across processes (released at commit)
+                conn.execute(text("SELECT pg_advisory_xact_lock(7263524)"))
+            return migrate(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> ScenarioStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reading -------------------------------------------------------------
+    def _row(self, conn: Connection, name: str, lock: bool = False) -> Any:
+        query = select(scenarios).where(scenarios.c.name == name)
+        if lock and self.dialect != "sqlite":
+            query = query.with_for_update()
+        return conn.execute(query).first()
+
+    def _require(self, conn: Connection, name: str, lock: bool = False, allow_deleted: bool = False) -> Any:
+        row = self._row(conn, name, lock)
+        if row is None:
+            raise ScenarioNotFoundError(f"no scenario named {name!r} in the library ({self._where()})")
+        if row.deleted_at is not None and not allow_deleted:
+            raise StoreError(
+                f"scenario {name!r} was deleted by {row.deleted_by} at {_fmt_time(row.deleted_at)} "
+                f"(version {row.current_version}); restore it first (fundmodel scenarios restore {name!r})"
+            )
+        return row
+
+    def _where(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def list(self, include_deleted: bool = False) -> list[ScenarioInfo]:
+        """Every scenario (latest version first by name); deleted ones only if asked."""
+        v = scenario_versions
+        query = (
+            select(scenarios, v.c.author, v.c.created_at.label("updated_at"))
+            .join(v, (v.c.scenario_id == scenarios.c.id) & (v.c.version == scenarios.c.current_version))
+            .order_by(scenarios.c.name)
+        )
+        if not include_deleted:
+            query = query.where(scenarios.c.deleted_at.is_(None))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            ScenarioInfo(
+                name=r.name,
+                current_version=r.current_version,
+                created_at=_utc(r.created_at),
+                created_by=r.created_by,
+                updated_at=_utc(r.updated_at),
+                updated_by=r.author,
+                deleted_at=_utc(r.deleted_at),
+                deleted_by=r.deleted_by,
+            )
+            for r in rows
+        ]
+
+    def get(self, name: str, version: int | None = None, include_deleted: bool = False) -> StoredScenario:
+        """A version's text and metadata (default: the latest)."""
+        with self.engine.connect() as conn:
+            row = self._require(conn, name, allow_deleted=include_deleted)
+            wanted = row.current_version if version is None else int(version)
+            v = conn.execute(
+                select(scenario_versions).where(
+                    (scenario_versions.c.scenario_id == row.id) & (scenario_versions.c.version == wanted)
+                )
+            ).first()
+        if v is None:
+            raise ScenarioNotFoundError(
+                f"scenario {name!r} has no version {wanted} (versions 1..{row.current_version})"
+            )
+        return StoredScenario(info=_version_info(v), text=v.content)
+
+    def load(self, name: str, version: int | None = None) -> Scenario:
+        """The validated :class:`Scenario` of a version (default: the latest)."""
+        return self.get(name, version).scenario()
+
+    def history(self, name: str) -> list[VersionInfo]:
+        """Every version of a scenario, oldest first (deleted scenarios too)."""
+        with self.engine.connect() as conn:
+            row = self._require(conn, name, allow_deleted=True)
+            rows = conn.execute(
+                select(scenario_versions)
+                .where(scenario_versions.c.scenario_id == row.id)
+                .order_by(scenario_versions.c.version)
+            ).all()
+        return [_version_info(r) for r in rows]
+
+    # --- writing -------------------------------------------------------------
+    def save(
+        self,
+        name: str,
+        content: str | Scenario | dict,
+        base_version: int | None = None,
+        author: str | None = None,
+        note: str = "",
+    ) -> VersionInfo:
+        """Save a new version of ``name`` (or create it at version 1).
+
+        ``content``: scenario YAML text (kept as written), a mapping, or a
+        :class:`Scenario`; validated first. ``base_version``: the version this one was
+        made from - required when the scenario exists; if the library holds a newer one,
+        :class:`StaleVersionError` is raised and nothing is written. An export header in
+        the text (see :meth:`StoredScenario.export_text`) supplies ``base_version``.
+        """
+        name = _check_name(name)
+        body = _content_text(content)
+        body, header_version, _ = split_export_header(body)
+        if base_version is None:
+            base_version = header_version
+        scenario_from_text(body, f"{name} (not saved)")  # validate before touching the database
+        try:
+            with self._transaction() as conn:
+                return self._save(conn, name, body, base_version, author or default_author(), note)
+        except IntegrityError:
+            # a concurrent writer created the scenario or took this version number first
+            latest = self._latest(name)
+            raise StaleVersionError(
+                f"scenario {name!r} was saved concurrently (now at version {latest}); your save based on "
+                f"{_describe_base(base_version)} was refused and nothing was overwritten"
+            ) from None
+
+    def _latest(self, name: str) -> int | None:
+        with self.engine.connect() as conn:
+            row = self._row(conn, name)
+        return row.current_version if row is not None else None
+
+    def _save(
+        self, conn: Connection, name: str, body: str, base_version: int | None, author: str, note: str
+    ) -> VersionInfo:
+        now = _now()
+        row = self._row(conn, name, lock=True)
+        if row is None:
+            if base_version not in (None, 0):
+                raise StaleVersionError(
+                    f"scenario {name!r} does not exist in the library, but your save is based on version "
+                    f"{base_version}; it may have been renamed. Nothing was written"
+                )
+            scenario_id = conn.execute(
+                insert(scenarios).values(name=name, current_version=1, created_at=now, created_by=author)
+            ).inserted_primary_key[0]
+            version = 1
+        else:
+            if row.deleted_at is not None:
+                raise StoreError(
+                    f"scenario {name!r} was deleted by {row.deleted_by} at {_fmt_time(row.deleted_at)}; "
+                    f"restore it (fundmodel scenarios restore {name!r}) or save under another name"
+                )
+            if base_version is None:
+                raise StaleVersionError(
+                    f"scenario {name!r} already exists at version {row.current_version}; say which version "
+                    f"your save is based on (--base-version {row.current_version} if you started from it). "
+                    "Nothing was written"
+                )
+            if base_version != row.current_version:
+                latest = conn.execute(
+                    select(scenario_versions.c.author, scenario_versions.c.created_at).where(
+                        (scenario_versions.c.scenario_id == row.id)
+                        & (scenario_versions.c.version == row.current_version)
+                    )
+                ).first()
+                raise StaleVersionError(
+                    f"scenario {name!r}: your save is based on version {base_version}, but the library has "
+                    f"version {row.current_version} (saved by {latest.author} at {_fmt_time(latest.created_at)}). "
+                    f"Nothing was overwritten: load version {row.current_version}, merge your changes and save "
+                    f"with --base-version {row.current_version}"
+                )
+            scenario_id = row.id
+            version = row.current_version + 1
+            done = conn.execute(
+                update(scenarios)
+                .where((scenarios.c.id == scenario_id) & (scenarios.c.current_version == base_version))
+                .values(current_version=version)
+            )
+            if done.rowcount != 1:  # belt and braces: someone moved it between our read and write
+                raise StaleVersionError(
+                    f"scenario {name!r} changed while saving; your save based on version {base_version} was refused"
+                )
+        return self._add_version(conn, scenario_id, version, name, body, author, note, "save", now)
+
+    def _add_version(
+        self,
+        conn: Connection,
+        scenario_id: int,
+        version: int,
+        name: str,
+        body: str,
+        author: str,
+        note: str,
+        action: str,
+        now: dt.datetime,
+    ) -> VersionInfo:
+        sha = _sha256(body)
+        conn.execute(
+            insert(scenario_versions).values(
+                scenario_id=scenario_id,
+                version=version,
+                name=name,
+                content=body,
+                author=author,
+                created_at=now,
+                note=note,
+                action=action,
+                content_sha256=sha,
+            )
+        )
+        return VersionInfo(name, version, author, _utc(now), note, action, sha)
+
+    def _change(
+        self,
+        name: str,
+        action: str,
+        author: str | None,
+        note: str,
+        base_version: int | None,
+        new_name: str | None = None,
+    ) -> VersionInfo:
+        """Rename, delete or restore: a new version carrying the latest text, in one transaction."""
+        author = author or default_author()
+        with self._transaction() as conn:
+            row = self._require(conn, name, lock=True, allow_deleted=action == "restore")
+            if action == "restore" and row.deleted_at is None:
+                raise StoreError(f"scenario {name!r} is not deleted")
+            if base_version is not None and base_version != row.current_version:
+                raise StaleVersionError(
+                    f"scenario {name!r}: your {action} is based on version {base_version}, but the library has "
+                    f"version {row.current_version}; nothing was changed"
+                )
+            body = conn.execute(
+                select(scenario_versions.c.content).where(
+                    (scenario_versions.c.scenario_id == row.id) & (scenario_versions.c.version == row.current_version)
+                )
+            ).scalar_one()
+            now = _now()
+            version = row.current_version + 1
+            values: dict[str, Any] = {"current_version": version}
+            label = name
+            if action == "rename":
+                assert new_name is not None
+                label = new_name
+                if self._row(conn, new_name) is not None:
+                    raise StoreError(f"cannot rename {name!r} to {new_name!r}: that name is taken")
+                values["name"] = new_name
+                note = note or f"renamed from {name!r}"
+            elif action == "delete":
+                values.update(deleted_at=now, deleted_by=author)
+            elif action == "restore":
+                values.update(deleted_at=None, deleted_by=None)
+            done = conn.execute(
+                update(scenarios)
+                .where((scenarios.c.id == row.id) & (scenarios.c.current_version == row.current_version))
+                .values(**values)
+            )
+            if done.rowcount != 1:
+                raise StaleVersionError(f"scenario {name!r} changed during the {action}; nothing was changed")
+            return self._add_version(conn, row.id, version, label, body, author, note, action, now)
+
+    def rename(
+        self, name: str, new_name: str, author: str | None = None, base_version: int | None = None, note: str = ""
+    ) -> VersionInfo:
+        """Rename a scenario (a new version; the history follows the new name)."""
+        try:
+            return self._change(_check_name(name), "rename", author, note, base_version, _check_name(new_name))
+        except IntegrityError:
+            raise StoreError(f"cannot rename {name!r} to {new_name!r}: that name is taken") from None
+
+    def delete(
+        self, name: str, author: str | None = None, base_version: int | None = None, note: str = ""
+    ) -> VersionInfo:
+        """Soft-delete: the scenario leaves the list; its history stays and it can be restored."""
+        return self._change(_check_name(name), "delete", author, note, base_version)
+
+    def restore(self, name: str, author: str | None = None, note: str = "") -> VersionInfo:
+        """Undo a soft delete."""
+        return self._change(_check_name(name), "restore", author, note, None)
+
+
+def _describe_base(base_version: int | None) -> str:
+    return "no version (a new scenario)" if base_version in (None, 0) else f"version {base_version}"
+
+
+def _version_info(row: Any) -> VersionInfo:
+    return VersionInfo(
+        name=row.name,
+        version=row.version,
+        author=row.author,
+        created_at=_utc(row.created_at),
+        note=row.note,
+        action=row.action,
+        content_sha256=row.content_sha256 or _sha256(row.content),
+    )
+
+
+def _content_text(content: str | Scenario | dict) -> str:
+    """Scenario content as YAML text: text as given; a mapping or Scenario dumped."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Scenario):
+        meta: dict[str, Any] = {"name": content.name}
+        for key in ("name_zh", "description", "reference", "date"):
+            value = getattr(content, key)
+            if value:
+                meta[key] = value
+        data: dict[str, Any] = {"scenario": meta, "overrides": content.overrides}
+        if content.uncertainty is not None:
+            data["uncertainty"] = content.uncertainty
+        content = data
+    if isinstance(content, dict):
+        return yaml.safe_dump(content, allow_unicode=True, sort_keys=False)
+    raise StoreError(f"cannot save {type(content).__name__}: give YAML text, a mapping or a Scenario")
+
+
+__all__ = [
+    "ENV_URL",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "ScenarioInfo",
+    "ScenarioNotFoundError",
+    "ScenarioStore",
+    "StaleVersionError",
+    "StoreError",
+    "StoredScenario",
+    "VersionInfo",
+    "database_url",
+    "default_database_path",
+    "migrate",
+]

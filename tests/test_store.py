@@ -1,0 +1,413 @@
+"""The scenario library against real databases: a SQLite file and a PostgreSQL server.
+
+The PostgreSQL server is started once per session (initdb + pg_ctl as the ``postgres``
+user when running as root, on a free port on 127.0.0.1, socket in its temp dir) unless
+FUNDMODEL_TEST_PG_URL names one. Without the binaries the PostgreSQL cases are skipped
+locally and FAIL when CI is set.
+"""
+
+from __future__ import annotations
+
+import datetime
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, insert, select, text
+
+from fundmodel.cli import main
+from fundmodel.parameters import ParameterError
+from fundmodel.scenario import SCENARIO_DIR
+from fundmodel.store import (
+    ScenarioNotFoundError,
+    ScenarioStore,
+    StaleVersionError,
+    StoreError,
+    database_url,
+    default_database_path,
+    migrate,
+    schema_version,
+)
+
+REPORTED = (SCENARIO_DIR / "reported_2025.yaml").read_text(encoding="utf-8")
+BASE_TEXT = "# my comment is kept\nscenario: {name: Base}\noverrides: {}\n"
+
+
+def _edited(scale: float) -> str:
+    return f"scenario: {{name: Edited}}\noverrides:\n  banks:\n    cdb: {{fund_share_scale: {scale}}}\n"
+
+
+# ------------------------------------------------------------- PostgreSQL
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    external = os.environ.get("FUNDMODEL_TEST_PG_URL")
+    if external:
+        yield external
+        return
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: CI must test PostgreSQL")
+        pytest.skip("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
+    bindir = Path(found[-1]).parent
+    as_root = os.geteuid() == 0
+    tmp = Path(tempfile.mkdtemp(prefix="fundmodel-pg-"))
+    if as_root:
+        shutil.chown(tmp, "postgres", "postgres")
+
+    def cmd(*args: str) -> list[str]:
+        return (["runuser", "-u", "postgres", "--"] if as_root else []) + list(args)
+
+    data = tmp / "data"
+    port = _free_port()
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=40"
+    )
+    try:
+        subprocess.run(
+            cmd(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        subprocess.run(
+            cmd(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(tmp / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        log = (tmp / "log").read_text(errors="replace") if (tmp / "log").exists() else ""
+        shutil.rmtree(tmp, ignore_errors=True)
+        pytest.fail(f"could not start PostgreSQL: {exc.stderr or exc}\n{log}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(cmd(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"), capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh database on the session's server for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_server.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'library.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(url):
+    with ScenarioStore(url) as s:
+        yield s
+
+
+# ---------------------------------------------------------------- basics
+
+
+def test_schema_created_on_first_use(store):
+    assert store.schema_applied == [1, 2]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(schema_version.c.version).order_by(schema_version.c.version)).scalars().all() == [
+            1,
+            2,
+        ]
+    again = ScenarioStore(store.url)
+    assert again.schema_applied == []
+    again.close()
+
+
+def test_save_list_load_history(store):
+    v1 = store.save("base", BASE_TEXT, author="ana", note="first")
+    assert (v1.version, v1.author, v1.note, v1.action) == (1, "ana", "first", "save")
+    v2 = store.save("base", _edited(0.9), base_version=1, author="bob")
+    assert v2.version == 2
+    store.save("reported", REPORTED, author="ana")
+    listed = {i.name: i for i in store.list()}
+    assert set(listed) == {"base", "reported"}
+    assert (listed["base"].current_version, listed["base"].updated_by, listed["base"].created_by) == (2, "bob", "ana")
+    assert store.load("base").overrides == {"banks": {"cdb": {"fund_share_scale": 0.9}}}
+    assert store.get("base", 1).text == BASE_TEXT  # the text as written, comment included
+    assert store.load("reported").run().total_investment_bn == pytest.approx(7080, rel=1e-3)
+    history = store.history("base")
+    assert [(h.version, h.author, h.note) for h in history] == [(1, "ana", "first"), (2, "bob", "")]
+    assert history[0].created_at <= history[1].created_at
+    assert history[0].created_at.tzinfo is not None
+    with pytest.raises(ScenarioNotFoundError, match="has no version 3"):
+        store.get("base", 3)
+    with pytest.raises(ScenarioNotFoundError, match="no scenario named 'nope'"):
+        store.load("nope")
+
+
+def test_stale_save_is_refused_and_nothing_is_overwritten(store):
+    store.save("s", BASE_TEXT, author="ana")
+    store.save("s", _edited(0.9), base_version=1, author="bob")
+    with pytest.raises(StaleVersionError) as err:
+        store.save("s", _edited(0.5), base_version=1, author="cy")
+    message = str(err.value)
+    assert "based on version 1" in message and "has version 2" in message and "bob" in message
+    with pytest.raises(StaleVersionError, match="already exists at version 2"):
+        store.save("s", _edited(0.5), author="cy")
+    assert [h.version for h in store.history("s")] == [1, 2]
+    assert store.load("s").overrides["banks"]["cdb"]["fund_share_scale"] == 0.9
+
+
+def test_invalid_scenario_is_refused_before_writing(store):
+    bad = "scenario: {name: x}\noverrides: {fields: {nope: {capital_ratio: 0.2}}}\n"
+    with pytest.raises(ParameterError, match=r"fields\.nope"):
+        store.save("bad", bad, author="ana")
+    assert store.list(include_deleted=True) == []
+    with pytest.raises(StoreError, match="must not be empty"):
+        store.save("  ", BASE_TEXT)
+
+
+def test_rename_delete_restore(store):
+    store.save("a", BASE_TEXT, author="ana")
+    store.save("b", REPORTED, author="ana")
+    with pytest.raises(StoreError, match="that name is taken"):
+        store.rename("a", "b")
+    store.rename("a", "c", author="bob")
+    assert [i.name for i in store.list()] == ["b", "c"]
+    with pytest.raises(ScenarioNotFoundError):
+        store.load("a")
+    store.delete("c", author="bob", base_version=2)
+    assert [i.name for i in store.list()] == ["b"]
+    assert [i.name for i in store.list(include_deleted=True)] == ["b", "c"]
+    with pytest.raises(StoreError, match="was deleted by bob"):
+        store.load("c")
+    with pytest.raises(StoreError, match="restore it"):
+        store.save("c", BASE_TEXT, base_version=3)
+    store.restore("c", author="ana")
+    assert store.load("c").name == "Base"
+    assert [(h.version, h.action, h.name) for h in store.history("c")] == [
+        (1, "save", "a"),
+        (2, "rename", "c"),
+        (3, "delete", "c"),
+        (4, "restore", "c"),
+    ]
+    with pytest.raises(StaleVersionError, match="based on version 1"):
+        store.delete("c", base_version=1)
+
+
+# ----------------------------------------------------------- concurrency
+
+
+def _race(url: str, name: str, base_version: int | None, texts: list[str]) -> tuple[list, list]:
+    """Two writers, each with its own store (connection), saving at the same moment."""
+    stores = [ScenarioStore(url) for _ in texts]
+    barrier = threading.Barrier(len(texts))
+    ok, refused = [], []
+
+    def writer(i: int) -> None:
+        barrier.wait()
+        try:
+            ok.append(stores[i].save(name, texts[i], base_version=base_version, author=f"writer{i}"))
+        except StaleVersionError as exc:
+            refused.append(str(exc))
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for s in stores:
+        s.close()
+    return ok, refused
+
+
+def test_two_concurrent_writers_one_refused_nothing_lost(store):
+    store.save("shared", BASE_TEXT, author="ana")
+    texts = [_edited(0.8), _edited(0.7)]
+    ok, refused = _race(store.url, "shared", 1, texts)
+    assert len(ok) == 1 and len(refused) == 1
+    assert "version 1" in refused[0] and "version 2" in refused[0]
+    history = store.history("shared")
+    assert [h.version for h in history] == [1, 2]
+    winner = int(ok[0].author[-1])
+    assert store.get("shared").text == texts[winner]  # the winner's save is intact
+    assert store.get("shared", 1).text == BASE_TEXT  # and so is the version both started from
+    # the refused writer can merge and save on top of the winner
+    assert store.save("shared", texts[1 - winner], base_version=2, author="merger").version == 3
+
+
+def test_two_writers_creating_the_same_name(store):
+    ok, refused = _race(store.url, "new", None, [_edited(0.8), _edited(0.7)])
+    assert len(ok) == 1 and len(refused) == 1
+    assert [h.version for h in store.history("new")] == [1]
+
+
+# ----------------------------------------------------------------- crash
+
+CRASHER = """
+import sys, time
+from fundmodel.store import ScenarioStore
+store = ScenarioStore(sys.argv[1])
+text = open(sys.argv[2], encoding="utf-8").read()
+with store._transaction() as conn:
+    store._save(conn, "crash", text, 1, "crasher", "never committed")
+    print("inside the transaction", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_killed_mid_save_leaves_previous_version_intact(store, tmp_path):
+    store.save("crash", BASE_TEXT, author="ana")
+    script = tmp_path / "crasher.py"
+    script.write_text(CRASHER, encoding="utf-8")
+    new_text = tmp_path / "new.yaml"
+    new_text.write_text(_edited(0.6), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), store.url, str(new_text)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "inside the transaction", proc.stderr.read()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    # the version being written is gone; the previous one is intact and loadable
+    fresh = ScenarioStore(store.url)
+    assert [h.version for h in fresh.history("crash")] == [1]
+    assert fresh.get("crash").text == BASE_TEXT
+    assert fresh.load("crash").name == "Base"
+    # and the library is not left locked: the next save goes through
+    assert fresh.save("crash", _edited(0.6), base_version=1, author="ana").version == 2
+    fresh.close()
+
+
+# ------------------------------------------------------------- migrations
+
+
+def test_migrates_an_old_schema_and_refuses_a_newer_one(url):
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        assert migrate(conn, target=1) == [1]
+        conn.execute(
+            text(
+                "INSERT INTO scenarios (id, name, current_version, created_at, created_by) "
+                "VALUES (1, 'old', 1, :t, 'ana')"
+            ),
+            {"t": "2025-10-31 12:00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO scenario_versions (scenario_id, version, name, content, author, created_at, note) "
+                "VALUES (1, 1, 'old', :c, 'ana', :t, 'from v1')"
+            ),
+            {"c": BASE_TEXT, "t": "2025-10-31 12:00:00"},
+        )
+    engine.dispose()
+    with ScenarioStore(url) as store:
+        assert store.schema_applied == [2]
+        [h] = store.history("old")
+        assert (h.action, h.note, len(h.content_sha256)) == ("save", "from v1", 64)
+        assert store.load("old").name == "Base"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema_version).values(version=99, description="future", applied_at=datetime.datetime(2030, 1, 1))
+        )
+    engine.dispose()
+    with pytest.raises(StoreError, match="schema is version 99, newer"):
+        ScenarioStore(url)
+
+
+# ------------------------------------------------------------ settings
+
+
+def test_database_url_resolution(monkeypatch, tmp_path):
+    monkeypatch.delenv("FUNDMODEL_DB_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_database_path() == tmp_path / "xdg" / "fundmodel" / "fundmodel-scenarios.sqlite"
+    assert database_url() == f"sqlite:///{tmp_path / 'xdg' / 'fundmodel' / 'fundmodel-scenarios.sqlite'}"
+    monkeypatch.setenv("FUNDMODEL_DB_URL", "postgresql+psycopg://u@h/db")
+    assert database_url() == "postgresql+psycopg://u@h/db"
+    assert database_url(str(tmp_path / "x.sqlite")) == f"sqlite:///{tmp_path / 'x.sqlite'}"
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def test_cli_library_round_trip(url, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FUNDMODEL_DB_URL", url)
+    monkeypatch.setenv("FUNDMODEL_AUTHOR", "ana")
+    source = tmp_path / "reported.yaml"
+    source.write_text(REPORTED, encoding="utf-8")
+    assert main(["scenarios", "save", str(source), "--note", "from the file"]) == 0
+    assert "saved 'reported' version 1" in capsys.readouterr().out
+    exported = tmp_path / "edit.yaml"
+    assert main(["scenarios", "export", "reported", "--out", str(exported)]) == 0
+    edited = exported.read_text(encoding="utf-8").replace("0.7898", "0.75")
+    exported.write_text(edited, encoding="utf-8")
+    # a colleague saves first (from the same version 1) ...
+    colleague = tmp_path / "colleague.yaml"
+    colleague.write_text(exported.read_text(encoding="utf-8").replace("0.75", "0.8"), encoding="utf-8")
+    assert main(["scenarios", "save", str(colleague), "--author", "bob"]) == 0
+    capsys.readouterr()
+    # ... so our save, based on version 1 by the export header, is refused (exit 3)
+    assert main(["scenarios", "save", str(exported)]) == 3
+    err = capsys.readouterr().err
+    assert "based on version 1" in err and "version 2" in err and err.count("\n") == 1
+    assert main(["scenarios", "save", str(exported), "--base-version", "2"]) == 0
+    assert main(["scenarios", "history", "reported"]) == 0
+    out = capsys.readouterr().out
+    assert "from the file" in out and "bob" in out and "\n3 " in out
+    assert main(["scenarios", "show", "reported", "--version", "2"]) == 0
+    assert "fund_share_scale: 0.8}" in capsys.readouterr().out
+    assert main(["scenarios", "delete", "reported"]) == 0
+    assert main(["scenarios", "list"]) == 0
+    assert "(no saved scenarios)" in capsys.readouterr().out
+    assert main(["scenarios", "restore", "reported"]) == 0
+    assert main(["scenarios", "rename", "reported", "outturn"]) == 0
+    assert main(["scenarios", "list", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '"name": "outturn"' in out and '"current_version": 6' in out
+    assert main(["scenarios", "show", "missing"]) == 2
+    assert "no scenario named 'missing'" in capsys.readouterr().err
