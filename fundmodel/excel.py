@@ -134,6 +134,23 @@ _XL: dict[str, tuple[str, str]] = {
     "macro": ("Macro", "宏观"),
     "checks": ("Checks", "校验"),
     "comparison": ("Scenario comparison", "情景比较"),
+    "chk_allocation_total": ("Σ allocation = instrument size", "分配合计 = 工具规模"),
+    "chk_bank_quota": ("Σ bank = quota", "银行合计 = 额度"),
+    "chk_negative_cell": ("min cell >= 0", "最小单元 >= 0"),
+    "chk_private_share": ("private share >= floor", "民营企业占比 >= 下限"),
+    "chk_fund_share_cap": ("s <= cap", "占资本金比例 <= 上限"),
+    "chk_capital_ratio_minimum": ("k >= statutory minimum", "资本金比例 >= 法定最低比例"),
+    "chk_cell_cap": ("cell s x scale <= cap", "单元占比（领域×银行系数）<= 上限"),
+    "chk_phasing": ("Σ phasing = 1 (within the Macro timeline)", "各年占比合计 = 1（在时间轴内）"),
+    "chk_portfolio_total": ("Σ fund <= instrument size", "项目资金合计 <= 工具规模"),
+    "chk_portfolio_bank": ("Σ bank <= quota", "银行合计 <= 额度"),
+    "chk_portfolio_private": (
+        "private share >= floor (when the whole instrument is used)",
+        "民营企业占比 >= 下限（工具全部使用时）",
+    ),
+    "chk_projects_cap": ("projects above their cap", "超过上限的项目数"),
+    "chk_projects_minimum": ("projects below their minimum", "低于最低资本金比例的项目数"),
+    "chk_projects_phasing": ("projects whose phasing leaves the Macro timeline", "投资节奏超出时间轴的项目数"),
     "project_inputs": ("Project inputs", "项目输入"),
     "projects": ("Projects", "项目"),
     "n_projects": ("Number of projects", "项目数"),
@@ -483,6 +500,15 @@ def _source(node: Any) -> str:
     return f"{node.reference} ({node.date.isoformat()})"
 
 
+def _override_note(params: Parameters, match: Any) -> str:
+    """ " | overridden by FILE: a, b" for the overridden parameter paths ``match(path)`` accepts."""
+    by_source: dict[str, list[str]] = {}
+    for path, source in params.overridden.items():
+        if match(path):
+            by_source.setdefault(source, []).append(path.split(".")[-2] if path.count(".") >= 2 else path)
+    return "".join(f" | overridden by {src}: {', '.join(paths)}" for src, paths in by_source.items())
+
+
 def _unit_text(kind: str, book: _Book, fallback: str) -> str:
     if kind == "money":
         return unit_label(book.unit, book.lang)
@@ -539,7 +565,7 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
         write_text(ws, row, 2, path)
         book.value(ws, row, 3, value, _FORMATS[kind], is_input=True)
         write_text(ws, row, 4, _unit_text(kind, book, node.unit))
-        write_text(ws, row, 5, _source(node))
+        write_text(ws, row, 5, _source(node) + _override_note(p, lambda q, path=path: q == path))
         scalars[path] = row
         row += 1
 
@@ -583,8 +609,9 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
     for key, kind in _FIELD_COLUMNS:
         node0 = getattr(fields[0], key)
         values = [getattr(f, key).value for f in fields]
-        sources = sorted({_source(getattr(f, key)) for f in fields})
-        fcols.append((key, xl_label(key, lang), kind, _unit_text(kind, book, node0.unit), values, "; ".join(sources)))
+        sources = "; ".join(sorted({_source(getattr(f, key)) for f in fields}))
+        sources += _override_note(p, lambda q, key=key: q.startswith("fields.") and q.endswith("." + key))
+        fcols.append((key, xl_label(key, lang), kind, _unit_text(kind, book, node0.unit), values, sources))
     names = [label(fid, lang) for fid in p.field_ids]
     t_fields, row = table("fields", xl_label("sec_fields", lang), p.field_ids, names, fcols, row)
 
@@ -592,7 +619,8 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
     bcols = []
     for key, kind in _BANK_COLUMNS:
         values = [getattr(b, key).value * (u if kind == "money" else 1) for b in banks]
-        sources = sorted({_source(getattr(b, key)) for b in banks})
+        sources = ["; ".join(sorted({_source(getattr(b, key)) for b in banks}))]
+        sources[0] += _override_note(p, lambda q, key=key: q.startswith("banks.") and q.endswith("." + key))
         bcols.append(
             (
                 key,
@@ -615,7 +643,8 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
             "money",
             unit_label(book.unit, lang),
             list(p.allocation_matrix[:, j] * u),
-            f"{alloc_node['reference']} ({alloc_node['date']})",
+            f"{alloc_node['reference']} ({alloc_node['date']})"
+            + _override_note(p, lambda q: q.startswith("allocation_bn")),
         )
         for j, bid in enumerate(p.bank_ids)
     ]
@@ -630,7 +659,8 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
             "share",
             "share of total investment",
             [s.minimum.value for s in sectors.values()],
-            "; ".join(sorted({_source(s.minimum) for s in sectors.values()})),
+            "; ".join(sorted({_source(s.minimum) for s in sectors.values()}))
+            + _override_note(p, lambda q: q.startswith("capital_ratios.sectors")),
         )
     ]
     t_sectors, row = table(
@@ -651,7 +681,7 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
             "pct",
             _unit_text("pct", book, growth.unit),
             [growth.value[y] for y in years],
-            _source(growth),
+            _source(growth) + _override_note(p, lambda q: q == "macro.growth_pct"),
         )
     ]
     t_growth, row = table("growth", xl_label("sec_growth", lang), years, [str(y) for y in years], gcols, row)
@@ -1439,7 +1469,7 @@ def _write_checks(
         (
             "allocation_total",
             "total",
-            "Σ allocation = instrument size",
+            xl_label("chk_allocation_total", lang),
             f"SUM({alloc})",
             inp.scalar("instrument.size_bn"),
             fund_total * u,
@@ -1454,7 +1484,7 @@ def _write_checks(
             (
                 "bank_quota",
                 bid,
-                "Σ bank = quota",
+                xl_label("chk_bank_quota", lang),
                 _lref(sheets.banks, 5 + j, _BC["fund_bn"]),
                 _lref(sheets.banks, 5 + j, _BC["quota_bn"]),
                 matrix[:, j].sum() * u,
@@ -1468,7 +1498,7 @@ def _write_checks(
         (
             "negative_cell",
             "allocation",
-            "min cell >= 0",
+            xl_label("chk_negative_cell", lang),
             f"MIN({alloc})",
             "0",
             float(matrix.min()) * u,
@@ -1484,7 +1514,7 @@ def _write_checks(
         (
             "private_share",
             "total",
-            "private share >= floor",
+            xl_label("chk_private_share", lang),
             sheets.totals["private_share"],
             inp.scalar("instrument.private_share_min"),
             priv,
@@ -1499,7 +1529,7 @@ def _write_checks(
             (
                 "fund_share_cap",
                 fid,
-                "s <= cap",
+                xl_label("chk_fund_share_cap", lang),
                 _lref(sheets.fields, 5 + i, _FC["fund_share_of_capital"]),
                 _lref(sheets.fields, 5 + i, _FC["fund_share_cap"]),
                 p.fund_share_of_capital[i],
@@ -1514,7 +1544,7 @@ def _write_checks(
             (
                 "capital_ratio_minimum",
                 fid,
-                "k >= statutory minimum",
+                xl_label("chk_capital_ratio_minimum", lang),
                 _lref(sheets.fields, 5 + i, _FC["capital_ratio"]),
                 _lref(sheets.fields, 5 + i, _FC["capital_ratio_minimum"]),
                 p.capital_ratio[i],
@@ -1534,7 +1564,7 @@ def _write_checks(
                 (
                     "fund_share_cap",
                     f"{fid}/{bid}",
-                    "cell s x scale <= cap",
+                    xl_label("chk_cell_cap", lang),
                     _lref(sheets.cells, r, _CC["cell_fund_share"]),
                     _lref(sheets.cells, r, _CC["fund_share_cap"]),
                     s_cell,
@@ -1551,7 +1581,7 @@ def _write_checks(
             (
                 "phasing_within_timeline",
                 fid,
-                "Σ phasing = 1 (within the Macro timeline)",
+                xl_label("chk_phasing", lang),
                 _lref(sheets.macro, r, mr["sum_col"]),
                 "1",
                 1.0,

@@ -505,7 +505,7 @@ def _write_portfolio_checks(
         (
             "allocation_total",
             "total",
-            "Σ fund <= instrument size",
+            xl_label("chk_portfolio_total", lang),
             f"SUM({f_rng})",
             inp.scalar("instrument.size_bn"),
             fund_total * u,
@@ -522,7 +522,7 @@ def _write_portfolio_checks(
             (
                 "bank_quota",
                 bid,
-                "Σ bank <= quota",
+                xl_label("chk_portfolio_bank", lang),
                 _lref(sheets.banks, 5 + j, _PF["fund_bn"]),
                 _lref(sheets.banks, 5 + j, len(_PF_SHEET) + 1),
                 used * u,
@@ -539,7 +539,7 @@ def _write_portfolio_checks(
         (
             "private_share",
             "total",
-            "private share >= floor (when the whole instrument is used)",
+            xl_label("chk_portfolio_private", lang),
             sheets.totals["private_share"],
             inp.scalar("instrument.private_share_min"),
             private,
@@ -560,7 +560,7 @@ def _write_portfolio_checks(
         (
             "fund_share_cap",
             "projects",
-            "projects above their cap",
+            xl_label("chk_projects_cap", lang),
             f"COUNTIF({cap_ok},FALSE())",
             "0",
             n_over,
@@ -574,7 +574,7 @@ def _write_portfolio_checks(
         (
             "capital_ratio_minimum",
             "projects",
-            "projects below their minimum",
+            xl_label("chk_projects_minimum", lang),
             f"COUNTIF({min_ok},FALSE())",
             "0",
             n_under,
@@ -591,7 +591,7 @@ def _write_portfolio_checks(
         (
             "phasing_within_timeline",
             "projects",
-            "projects whose phasing leaves the Macro timeline",
+            xl_label("chk_projects_phasing", lang),
             f"SUMPRODUCT((ABS({sums}-1)>{tol_share})*1)",
             "0",
             0,
@@ -620,3 +620,107 @@ def _write_portfolio_checks(
     sheets.master = _lref(ws.title, 3, 6, True, True)
     ws.freeze_panes = "A5"
     _widths(ws, {1: 26, 2: 20, 3: 48, 4: 14, 5: 14, 6: 10})
+
+
+# ------------------------------------------------------------------ reading back
+
+
+def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set[tuple[int, int]]]:
+    """(sheet title, values by row, formula cells) of the Project inputs sheet of a workbook."""
+    from openpyxl import load_workbook
+
+    from fundmodel.excel import _XL, WorkbookError
+
+    book = path.name
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises several kinds on a corrupt file
+        raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        names = [sheet] if sheet else list(_XL["project_inputs"])
+        title = next((n for n in names if n in wb.sheetnames), None)
+        if title is None:
+            raise WorkbookError(f"{book}: no project inputs sheet (looked for {', '.join(map(repr, names))})")
+        grid, formulas = [], set()
+        for r, row in enumerate(wb[title].iter_rows(), start=1):
+            grid.append([getattr(c, "value", None) for c in row])
+            formulas.update((r, j) for j, c in enumerate(row, start=1) if getattr(c, "data_type", "") == "f")
+    finally:
+        wb.close()
+    return title, grid, formulas
+
+
+def _cell_text(v: Any) -> str:
+    """A cell as the text a portfolio file would hold (the portfolio reader parses it)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def project_inputs_table(path: Any, sheet: str | None = None) -> tuple[str, pd.DataFrame, list[list[Any]]]:
+    """The Project inputs sheet as a raw portfolio table (headers as written in row 4, index =
+    the sheet's row numbers), and the raw rows (header first) for writing a portfolio file.
+
+    A formula typed into a project cell is refused (inputs are values), naming the cell.
+    """
+    from pathlib import Path
+
+    from fundmodel.excel import WorkbookError
+
+    path = Path(path)
+    title, grid, formulas = _sheet_grid(path, sheet)
+    if len(grid) < 4 or grid[2][: len(PROJECT_INPUTS)] != PROJECT_INPUTS:
+        raise WorkbookError(
+            f"{path.name}: {title}!A3: row 3 must hold the column ids {PROJECT_INPUTS} "
+            "(columns must not be moved or renamed)"
+        )
+    for r, c in sorted(formulas):
+        if r >= FIRST_ROW:
+            raise WorkbookError(
+                f"{path.name}: {title}!{get_column_letter(c)}{r}: project inputs must be "
+                f"typed-in values, not formulas (got {grid[r - 1][c - 1]!r})"
+            )
+    width = len(PROJECT_INPUTS)
+    header = [str(h) for h in grid[3][:width]]
+    body = [(r, row[:width] + [None] * (width - len(row))) for r, row in enumerate(grid[FIRST_ROW - 1 :], FIRST_ROW)]
+    body = [(r, row) for r, row in body if any(v not in (None, "") for v in row)]
+    table = pd.DataFrame([[_cell_text(v) for v in row] for _, row in body], columns=header, index=[r for r, _ in body])
+    return title, table, [header] + [row for _, row in body]
+
+
+def read_workbook_portfolio(path: Any, sheet: str | None = None, params: Any = None) -> Any:
+    """The portfolio on the (possibly edited) Project inputs sheet, validated by the portfolio
+    reader: issues name the book and sheet, the sheet's row, the column as headed, and the rule."""
+    from pathlib import Path
+
+    from fundmodel.portfolio import parse_portfolio
+
+    title, table, _ = project_inputs_table(path, sheet)
+    return parse_portfolio(table, params=params, source=f"{Path(path).name}: {title}")
+
+
+def write_portfolio_file(rows: list[list[Any]], path: Any) -> Any:
+    """Write raw project rows (header first) as an .xlsx portfolio file (text stays text,
+    never a formula); read it back with :func:`fundmodel.portfolio.read_portfolio`."""
+    from pathlib import Path
+
+    from openpyxl import Workbook
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ValueError(f"{path.name}: write the portfolio as .xlsx (text cells stay text there)")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "portfolio"
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if isinstance(v, str):
+                write_text(ws, r, c, v)
+            else:
+                ws.cell(row=r, column=c, value=v)
+    wb.save(path)
+    return path

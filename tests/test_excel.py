@@ -417,8 +417,25 @@ def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
     assert ws.cell(row=5, column=_PC["project_capital_bn"]).value == pytest.approx(74.32)
     assert ws.cell(row=5, column=_PC["fund_share_of_capital"]).value == pytest.approx(31.99 / 74.32)
     assert ws.cell(row=5, column=_PC["multiplier"]).value == pytest.approx(185.8 / 31.99)
-    same = Translator(wb["Projects"]["I5"].value, origin="I5").translate_formula(f"I{4 + n}")
-    assert wb["Projects"][f"I{4 + n}"].value == same
+    for sheet in ("Projects", "Project inputs"):
+        ws = wb[sheet]
+        for col in range(1, ws.max_column + 1):
+            first = ws.cell(row=5, column=col)
+            for r in range(6, 5 + n):
+                cell = ws.cell(row=r, column=col)
+                if isinstance(first.value, str) and first.value.startswith("="):
+                    want = Translator(first.value, origin=first.coordinate).translate_formula(cell.coordinate)
+                    assert cell.value == want, (sheet, cell.coordinate)
+                assert cell.style_id == first.style_id  # each row styled like the template row
+    macro = wb["Macro"]
+    for r in range(1, macro.max_row + 1):
+        first = macro.cell(row=r, column=10)
+        if isinstance(first.value, str) and first.value.startswith("=") and macro.cell(row=r, column=1).value:
+            for col in range(11, 18):
+                target = macro.cell(row=r, column=col)
+                assert target.value == Translator(first.value, origin=first.coordinate).translate_formula(
+                    target.coordinate
+                ), (r, col)
     with zipfile.ZipFile(book) as z:
         assert all("<v />" not in z.read(name).decode() for name in z.namelist() if "worksheets/sheet" in name)
 
@@ -428,3 +445,57 @@ def test_cli_export_portfolio(tmp_path, capsys):
     pf = SCENARIO_DIR.parent / "first_batch_examples.csv"
     assert main(["export", "--portfolio", str(pf), "--out", str(book), "--lang", "zh"]) == 0
     assert "项目" in load_workbook(book, read_only=True).sheetnames
+
+
+def test_project_inputs_round_trip_and_errors(tmp_path, capsys):
+    from fundmodel.bottom_up import run_portfolio
+    from fundmodel.excel_portfolio import _PI, read_workbook_portfolio
+    from fundmodel.portfolio import read_portfolio
+
+    names = ["=1+2", "@cmd"]
+    src = _portfolio_csv(tmp_path, names)
+    result = run_portfolio(read_portfolio(src))
+    book = export_workbook(result, tmp_path / "pf.xlsx", unit="yi")
+    wb = load_workbook(book)
+    ws = wb["Project inputs"]
+    # FB-02 (row 6): total investment 410 -> 500 亿元 (50 bn) with capital 20% of it (100 亿元)
+    ws.cell(row=6, column=_PI["total_investment_bn"]).value = 500
+    ws.cell(row=6, column=_PI["project_capital_bn"]).value = 100
+    wb.save(tmp_path / "edited.xlsx")
+    back = read_workbook_portfolio(tmp_path / "edited.xlsx")
+    assert back.ok, back.report()
+    assert back.frame["project_name"].tolist()[:2] == names
+    got = run_portfolio(back)
+    # FB-02: F = 3 bn, k = 0.2 -> K = 0.2 x 50 = 10 bn, I = 50 bn instead of 41 bn: total +9 bn
+    assert got.total_investment_bn == pytest.approx(result.total_investment_bn + 9, rel=1e-12)
+
+    out = tmp_path / "projects.xlsx"
+    assert (
+        main(
+            [
+                "import-excel",
+                str(tmp_path / "edited.xlsx"),
+                "--portfolio-out",
+                str(out),
+                "--out",
+                str(tmp_path / "s.yaml"),
+            ]
+        )
+        == 0
+    )
+    again = read_portfolio(out)
+    assert again.ok and again.frame["project_name"].tolist()[:2] == names
+    assert load_workbook(out)["portfolio"]["B2"].data_type == "s"  # still text, not a formula
+    assert run_portfolio(again).total_investment_bn == pytest.approx(got.total_investment_bn, rel=1e-12)
+
+    ws.cell(row=7, column=_PI["total_investment_bn"]).value = "abc"
+    ws.cell(row=8, column=_PI["fund_requested_bn"]).value = "=2*3"
+    wb.save(tmp_path / "bad.xlsx")
+    with pytest.raises(WorkbookError, match=r"bad\.xlsx: Project inputs!K8: project inputs must be typed-in values"):
+        read_workbook_portfolio(tmp_path / "bad.xlsx")
+    ws.cell(row=8, column=_PI["fund_requested_bn"]).value = 1
+    wb.save(tmp_path / "bad.xlsx")
+    report = read_workbook_portfolio(tmp_path / "bad.xlsx").report()
+    assert "row 7" in report and "not_a_number" in report and "Total investment" in report
+    assert main(["import-excel", str(tmp_path / "bad.xlsx"), "--portfolio-out", str(out)]) == 1
+    assert "not_a_number" in capsys.readouterr().err

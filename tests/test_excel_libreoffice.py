@@ -31,6 +31,9 @@ EDITS = {
     "banks.exim.fund_share_scale": 0.9,
     "macro.growth_pct.2025": -1.0,
     "macro.base_level_bn": 24000,
+    # Two rule violations, so that the Checks formulas must fail where Python's checks do:
+    "fields.low_altitude_economy.capital_ratio": 0.15,  # below the 20% statutory minimum
+    "allocation_bn.agriculture_rural.adbc": 80,  # ADBC 155 > quota 150; total 505 > 500
 }
 EDITED_OVERRIDES = {
     "fields": {
@@ -39,8 +42,13 @@ EDITED_OVERRIDES = {
         "agriculture_rural": {"start_year": 2026},
         "green_low_carbon": {"phasing_profile": "uniform"},
         "municipal_parks": {"key_area": False},
+        "low_altitude_economy": {"capital_ratio": 0.15},
     },
-    "allocation_bn": {"digital_economy": {"cdb": 35}, "transport_logistics": {"cdb": 65}},
+    "allocation_bn": {
+        "digital_economy": {"cdb": 35},
+        "transport_logistics": {"cdb": 65},
+        "agriculture_rural": {"adbc": 80},
+    },
     "banks": {"exim": {"fund_share_scale": 0.9}},
     "macro": {"growth_pct": {2025: -1.0}, "base_level_bn": 24000},
 }
@@ -258,3 +266,22 @@ def test_portfolio_outputs_equal_the_result_tables(books):
     for year, want in result.uplift_pp.items():
         assert macro.cell(row=uplift_row, column=years[year]).value == pytest.approx(want, rel=1e-9), year
     assert wb["校验"]["F3"].value is (not result.errors)
+
+
+def test_failing_rules_fail_in_the_workbook_too(books):
+    (_, _, result), wb = books["edited"]
+    failing = {(c.code, c.subject) for c in result.errors}
+    assert failing == {
+        ("capital_ratio_minimum", "low_altitude_economy"),
+        ("bank_quota", "adbc"),
+        ("allocation_total", "total"),
+    }
+    checks = wb["Checks"]
+    seen = {}
+    for r in range(6, checks.max_row + 1):
+        code, subject = checks.cell(row=r, column=1).value, checks.cell(row=r, column=2).value
+        if code:
+            seen[(code, subject)] = checks.cell(row=r, column=6).value
+    assert {k for k, ok in seen.items() if ok is False} == failing
+    assert checks["F3"].value is False
+    assert wb["Cover"]["B9"].value is False
