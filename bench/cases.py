@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -139,5 +141,146 @@ def _excel_call(state):
 
 CASES += [
     Case("Excel export, top-down (live formulas)", _excel_top_down_setup, _excel_call),
-    Case("Excel export, 2,300-project portfolio", _excel_portfolio_setup, _excel_call, max_seconds=5),
+    Case("Excel export, 2,300-project portfolio", _excel_portfolio_setup, _excel_call, max_seconds=3),
+]
+
+
+# ------------------------------------------------- portfolios at 2,300 / 100,000 / 1,000,000 projects
+
+SIZES = {2_300: "2,300", 100_000: "100k", 1_000_000: "1M"}
+BENCH_DATA = Path(tempfile.gettempdir()) / "fundmodel-bench"
+
+
+def portfolio_file(n: int) -> Path:
+    """A synthetic portfolio CSV of ``n`` projects, made once and kept for later runs."""
+    from fundmodel.synthetic import generate_portfolio, write_portfolio
+
+    path = BENCH_DATA / f"synthetic_{n}.csv"
+    if not path.exists():
+        BENCH_DATA.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        write_portfolio(generate_portfolio(n, seed=2025), tmp)
+        tmp.replace(path)
+    return path
+
+
+def candidates_file(n: int, oversubscription: float = 2.0) -> Path:
+    """Candidates asking for ``oversubscription`` x the 500 bn (requests and investment scaled
+    together, so every project keeps its ratios and stays valid): selection must choose."""
+    from fundmodel.synthetic import generate_portfolio, write_portfolio
+
+    path = BENCH_DATA / f"candidates_{n}_x{oversubscription:g}.csv"
+    if not path.exists():
+        BENCH_DATA.mkdir(parents=True, exist_ok=True)
+        frame = generate_portfolio(n, seed=2026)
+        for column in ("fund_requested_bn", "total_investment_bn"):
+            frame[column] *= oversubscription
+        tmp = path.with_suffix(".tmp")
+        write_portfolio(frame, tmp)
+        tmp.replace(path)
+    return path
+
+
+def _candidates_setup(n):
+    def setup():
+        from fundmodel.portfolio import read_portfolio
+
+        return read_portfolio(candidates_file(n))
+
+    return setup
+
+
+def _read_setup(n):
+    return lambda: portfolio_file(n)
+
+
+def _read_call(path):
+    from fundmodel.portfolio import read_table
+
+    return f"{len(read_table(path)):,} rows"
+
+
+def _validate_setup(n):
+    def setup():
+        from fundmodel.portfolio import read_table
+
+        path = portfolio_file(n)
+        return read_table(path), path.name
+
+    return setup
+
+
+def _validate_call(state):
+    from fundmodel.portfolio import parse_portfolio
+
+    raw, name = state
+    portfolio = parse_portfolio(raw, source=name)
+    return f"{portfolio.n_errors} errors"
+
+
+def _model_setup(n):
+    def setup():
+        from fundmodel.portfolio import read_portfolio
+
+        return read_portfolio(portfolio_file(n))
+
+    return setup
+
+
+def _model_call(portfolio):
+    from fundmodel.bottom_up import run_portfolio
+
+    r = run_portfolio(portfolio)
+    return f"{r.total_investment_bn:,.0f} bn, {r.multiplier:.2f}x"
+
+
+def _end_to_end_call(path):
+    from fundmodel.bottom_up import run_portfolio
+    from fundmodel.portfolio import read_portfolio
+
+    r = run_portfolio(read_portfolio(path))
+    return f"{r.total_investment_bn:,.0f} bn"
+
+
+def _select_call(portfolio):
+    from fundmodel.selection import select_projects
+
+    s = select_projects(portfolio, objective="total", with_result=False)
+    return f"{int(s.chosen.shape[0]):,} chosen, gain over greedy {s.gain:,.1f} bn"
+
+
+for _n, _label in SIZES.items():
+    _big = _n >= 1_000_000
+    CASES += [
+        Case(f"read CSV, {_label} projects", _read_setup(_n), _read_call, quick=_n == 2_300, heavy=_big),
+        Case(f"validate, {_label} projects", _validate_setup(_n), _validate_call, quick=_n == 2_300, heavy=_big),
+        Case(
+            f"bottom-up model run, {_label} projects",
+            _model_setup(_n),
+            _model_call,
+            max_seconds=0.05 if _n == 2_300 else None,
+            quick=_n == 2_300,
+            heavy=_big,
+        ),
+    ]
+CASES += [
+    Case(
+        "read + validate + model, 1M projects",
+        _read_setup(1_000_000),
+        _end_to_end_call,
+        max_seconds=10,
+        max_mb=4096,
+        quick=False,
+        heavy=True,
+    ),
+    Case(
+        "selection (MILP), 2,300 candidates asking 2x the fund", _candidates_setup(2_300), _select_call, max_seconds=5
+    ),
+    Case(
+        "selection (MILP), 100k candidates asking 2x the fund",
+        _candidates_setup(100_000),
+        _select_call,
+        quick=False,
+        heavy=True,
+    ),
 ]
