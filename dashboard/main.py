@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import state
-from dashboard.widgets import t
+from dashboard.widgets import lang, t
 
 PAGE_DIR = Path(__file__).with_name("pages")
 
@@ -28,6 +28,9 @@ CSS = """
 div[data-testid="stMetric"] { background: #fafbfc; }
 div[data-testid="stMetricValue"] { font-size: 1.45rem; }
 div[data-testid="stMetricLabel"] p { font-size: 0.85rem; color: #4a5563; }
+div[data-testid="stMetricLabel"], div[data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 section[data-testid="stSidebar"] h1 { font-size: 1.3rem; }
 </style>
 """
@@ -51,12 +54,15 @@ def _sidebar() -> None:
         st.radio(
             t("unit"),
             options=["bn", "yi"],
-            format_func={"bn": t("unit_bn"), "yi": t("unit_yi")}.__getitem__,
+            # Option texts stay the same in both languages: Streamlit keeps a radio's value
+            # as its text, so a text that changed with the language would lose the choice.
+            format_func={"bn": "bn RMB", "yi": "亿元"}.__getitem__,
             key="unit",
             horizontal=True,
         )
-        # Titles are looked up now: format functions must not read the session later.
-        titles = {key: _scenario_title(key) for key in state.scenario_keys()}
+        # Titles are looked up now (format functions must not read the session later) and
+        # do not depend on the language (a selectbox keeps its value as the option's text).
+        titles = {key: state.scenario_of(key).name for key in state.scenario_keys()}
         st.selectbox(
             t("scenario"),
             options=list(titles),
@@ -64,8 +70,12 @@ def _sidebar() -> None:
             key="scenario_choice",
             on_change=_on_scenario_change,
         )
+        scenario = state.current_scenario()
+        notes = [_scenario_title(st.session_state["scenario_key"])] if lang() == "zh" and scenario.name_zh else []
         if state.is_edited():
-            st.caption(t("edited_note"))
+            notes.append(t("edited_note"))
+        if notes:
+            st.caption(" · ".join(notes))
 
 
 def _scenario_title(key: str) -> str:

@@ -44,7 +44,7 @@ def to_unit(amount_bn: float) -> float:
 
 
 def show_figure(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, config={"displaylogo": False, "responsive": True})
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "responsive": True})
 
 
 # ---------------------------------------------------------------------- KPIs
@@ -70,7 +70,8 @@ def kpi_values(result: Result) -> dict[str, str]:
 def kpi_label(term: str, result: Result) -> str:
     """A card's label: the term, with the unit for money and the peak year for the uplift."""
     if term.endswith("_bn"):
-        return f"{t(term)} ({unit_name()})"
+        name = t("net_investment_short") if term == "net_investment_bn" else t(term)
+        return f"{name} ({unit_name()})"
     if term == "peak_uplift_pp":
         year = headline(result).peak_year
         return f"{t(term)} ({year})" if year else t(term)

@@ -27,12 +27,12 @@ FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, 
 
 def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
         template="plotly_white",
         font={"family": FONT_FAMILY, "size": 13},
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0, "traceorder": "normal"},
         separators=".,",
     )
     return fig
@@ -123,9 +123,9 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 def uplift_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
-    """Per-year uplift to infrastructure investment growth (pp, bars) and the investment
-    landing that year (line, right axis, in ``unit``); the ex-ante target uplift as a
-    dashed line."""
+    """Per-year uplift to infrastructure investment growth (pp, bars, labelled), with the
+    investment landing that year (in ``unit``) in the hover text; the ex-ante target
+    uplift as a dashed line."""
     years = [str(y) for y in result.by_year.index]
     uplift = result.by_year["uplift_pp"].to_numpy(dtype=float)
     landing = from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit)
@@ -136,18 +136,14 @@ def uplift_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
         y=uplift,
         name=label("uplift_pp", lang),
         marker_color="#b8312f",
-        text=[f"{v:.2f}" for v in uplift],
+        text=[f"{v:.2f} pp" for v in uplift],
         textposition="outside",
-        hovertemplate="%{x}: %{y:.2f} pp<extra></extra>",
-    )
-    fig.add_scatter(
-        x=years,
-        y=landing,
-        name=_money_title("investment_bn", unit, lang),
-        yaxis="y2",
-        mode="lines+markers",
-        line={"color": "#4a6fa5", "width": 2},
-        hovertemplate=f"%{{x}}: %{{y:,.{d}f}}<extra></extra>",
+        cliponaxis=False,
+        customdata=landing,
+        hovertemplate=(
+            f"%{{x}}: %{{y:.2f}} pp<br>{_money_title('investment_bn', unit, lang)}: %{{customdata:,.{d}f}}"
+            "<extra></extra>"
+        ),
     )
     target = float(result.parameters.instrument.target_uplift_pp.value)
     fig.add_hline(
@@ -156,18 +152,11 @@ def uplift_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
         annotation_text=f"{label('target', lang)} {target:.1f} pp",
         annotation_position="top left",
     )
-    top = max(float(np.nanmax(uplift)) if len(uplift) else 0.0, target) * 1.25
+    top = max(float(np.nanmax(uplift)) if len(uplift) else 0.0, target) * 1.2
     fig.update_layout(
         yaxis={"title": label("uplift_pp", lang), "range": [0, top or 1]},
-        yaxis2={
-            "title": _money_title("investment_bn", unit, lang),
-            "overlaying": "y",
-            "side": "right",
-            "tickformat": ",.0f",
-            "showgrid": False,
-            "rangemode": "tozero",
-        },
         xaxis={"title": label("year", lang), "type": "category"},
+        showlegend=False,
     )
     return _layout(fig, label("chart_uplift", lang))
 
@@ -199,6 +188,7 @@ def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by:
         mode="text",
         text=[f"  {m:.1f}x" if np.isfinite(m) else "" for m in multipliers],
         textposition="middle right",
+        cliponaxis=False,
         showlegend=False,
         hoverinfo="skip",
     )
@@ -207,7 +197,7 @@ def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by:
         xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
         yaxis={"automargin": True},
     )
-    fig.update_xaxes(range=[0, float(totals.max()) * 1.15 if len(totals) and totals.max() > 0 else 1])
+    fig.update_xaxes(range=[0, float(totals.max()) * 1.2 if len(totals) and totals.max() > 0 else 1])
     title = label("chart_stack_field" if by == "field" else "chart_stack_bank", lang)
     return _layout(fig, title, height=max(320, 48 * len(names) + 120))
 

@@ -62,7 +62,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_scenarios": ("Scenarios", "情景"),
     "page_export": ("Export", "导出"),
     "page_about": ("About the data", "数据说明"),
-    "fund_total": ("Instrument (500 bn)", "政策性金融工具（5000亿元）"),
+    "fund_total": ("Instrument", "政策性金融工具"),
     "peak_uplift_pp": ("Peak uplift", "拉动增速峰值"),
     "violations": ("Violations", "违规项"),
     "target": ("Target", "目标"),
@@ -179,6 +179,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "总投资 I = F / (s·k)；其他资本金 = K − F；债务 = I − K；净新增投资 = a·I；"
         "第 y 年拉动 = 100·Σ θ·a·I·w_y / B_(y−1)。",
     ),
+    "net_investment_short": ("Net investment", "净新增投资"),
     "short_cdb": ("CDB", "国开行"),
     "short_adbc": ("ADBC", "农发行"),
     "short_exim": ("EXIM", "进出口银行"),

@@ -38,7 +38,7 @@ def cards(at: AppTest) -> dict[str, str]:
 def expected_cards(total_bn: float, net_bn: float, multiplier: float, violations: int) -> dict[str, str]:
     return {
         "Total investment (bn RMB)": f"{total_bn:,.1f}",
-        "Net (additional) investment (bn RMB)": f"{net_bn:,.1f}",
+        "Net investment (bn RMB)": f"{net_bn:,.1f}",
         "Multiplier": f"{multiplier:,.2f}x",
         "Violations": str(violations),
     }

@@ -171,10 +171,10 @@ def test_sankey_in_yi_and_chinese(base):
 
 def test_uplift_figure_shows_the_years(base):
     fig = charts.uplift_figure(base, "en", "bn")
-    bars, line = fig.data
+    [bars] = fig.data
     assert list(bars.x) == [str(y) for y in base.by_year.index]
     np.testing.assert_allclose(bars.y, base.by_year["uplift_pp"])
-    np.testing.assert_allclose(line.y, base.by_year["investment_bn"])
+    np.testing.assert_allclose(bars.customdata, base.by_year["investment_bn"])
     assert fig.layout.shapes[0].y0 == pytest.approx(P.instrument.target_uplift_pp.value)
 
 

@@ -1,0 +1,177 @@
+"""End to end in a real browser: `streamlit run app.py` driven by headless Chromium
+(Python Playwright, Debian's /usr/bin/chromium). One server, one lean flow; screenshots of
+every page go to test-output/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from fundmodel.edits import run_edited
+from fundmodel.parameters import default_parameters
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "test-output"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (.ci/run)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
+    proc = subprocess.Popen(
+        [streamlit, "run", "app.py", "--server.headless", "true", "--server.port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)  # noqa: S310 - local server
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                    pytest.fail(f"streamlit did not start:\n{out[-2000:]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _idle(page) -> None:
+    """Wait until the script run is over (no status widget) and the charts have drawn."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        ".every(e => e.querySelector('.main-svg'))"
+        " && [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')].every(e => e.querySelector('canvas'))",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(500)
+
+
+def _shot(page, name: str) -> None:
+    """Screenshot of the whole page: the viewport is stretched to the content's height
+    (Streamlit scrolls inside its main block, so a full-page capture alone would cut it)."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
+    page.set_viewport_size({"width": 1480, "height": min(max(int(height) + 80, 900), 4000)})
+    _idle(page)
+    page.screenshot(path=OUT / f"{name}.png", full_page=True)
+    page.set_viewport_size({"width": 1480, "height": 1000})
+
+
+def _metric(page, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _goto(page, link: str, heading: str) -> None:
+    page.get_by_role("link", name=link).click()
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+    _idle(page)
+
+
+def test_browser_flow(server):
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(exist_ok=True)
+    base = run_edited(default_parameters())
+    edited = run_edited(default_parameters(), {"fields": {"digital_economy": {"fund_share_of_capital": 0.5}}})
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = None
+        try:
+            page = browser.new_page(viewport={"width": 1480, "height": 1000}, accept_downloads=True)
+            page.goto(server)
+            page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+            _idle(page)
+            assert _metric(page, "Total investment") == f"{base.total_investment_bn:,.1f}"
+            _shot(page, "overview")
+
+            # language: every label switches to Chinese, and back
+            page.get_by_text("中文", exact=True).click()
+            page.get_by_role("heading", name="总览").wait_for(timeout=30_000)
+            _idle(page)
+            assert _metric(page, "总投资") == f"{base.total_investment_bn:,.1f}"
+            _shot(page, "overview_zh")
+            page.get_by_text("English", exact=True).click()
+            page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+            _idle(page)
+
+            # an assumption: digital economy s to its cap (End key), 40% -> 50%
+            _goto(page, "Leverage assumptions", "Leverage assumptions")
+            thumb = page.locator(".st-key-lev_s_digital_economy input[type='range']")
+            thumb.focus()
+            thumb.press("End")
+            want = f"{edited.total_investment_bn:,.1f}"
+            page.locator('[data-testid="stMetric"]').filter(has_text="Total investment").get_by_text(want).wait_for(
+                timeout=30_000
+            )
+            _idle(page)
+            assert _metric(page, "Total investment") == want
+            _shot(page, "leverage")
+
+            _goto(page, "Overview", "Overview")
+            assert _metric(page, "Total investment") == want  # the edit holds across pages
+
+            for link, name in (
+                ("Allocation", "allocation"),
+                ("Portfolio", "portfolio"),
+                ("Scenarios", "scenarios"),
+                ("About the data", "about"),
+            ):
+                _goto(page, link, link)
+                _shot(page, name)
+
+            _goto(page, "Export", "Export")
+            _shot(page, "export")
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download JSON").click()
+            path = OUT / "fundmodel_result.json"
+            download.value.save_as(path)
+            data = json.loads(path.read_text(encoding="utf-8"))
+            assert data["total_investment_bn"] == pytest.approx(edited.total_investment_bn)
+        except Exception:
+            if page is not None:
+                page.screenshot(path=OUT / "failure.png", full_page=True)
+            raise
+        finally:
+            browser.close()
