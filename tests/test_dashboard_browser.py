@@ -59,7 +59,7 @@ def server():
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)  # noqa: S310 - local server
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
