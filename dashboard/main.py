@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import state
-from dashboard.widgets import lang, t
+from dashboard.widgets import lang, localized_widget, t
 
 PAGE_DIR = Path(__file__).with_name("pages")
 
@@ -60,6 +60,8 @@ def _sidebar() -> None:
             key="unit",
             horizontal=True,
         )
+        basis_names = {"top_down": t("basis_top_down"), "portfolio": t("basis_portfolio")}
+        localized_widget(st.radio, t("basis"), list(basis_names), basis_names, "basis", help=t("basis_help"))
         # Titles are looked up now (format functions must not read the session later) and
         # do not depend on the language (a selectbox keeps its value as the option's text).
         titles = {key: state.scenario_of(key).name for key in state.scenario_keys()}

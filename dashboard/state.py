@@ -17,6 +17,8 @@ its inputs (scenario overrides, edit overrides, allocation).
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,16 +26,20 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from fundmodel.bottom_up import run_portfolio
 from fundmodel.edits import (
     FIELD_ASSUMPTIONS,
+    allocation_overrides,
     assumption_table,
     bank_scales,
     freeze,
     leverage_overrides,
+    merge_overrides,
     run_edited,
     thaw,
 )
 from fundmodel.parameters import Parameters, default_parameters
+from fundmodel.portfolio import Portfolio, parse_portfolio, read_table
 from fundmodel.result import Result
 from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
 
@@ -103,6 +109,8 @@ def init() -> None:
     st.session_state.setdefault("lang", "en")
     st.session_state.setdefault("unit", "bn")
     st.session_state.setdefault("editor_version", 0)
+    st.session_state.setdefault("basis", "top_down")
+    st.session_state.setdefault("portfolio_key", DEFAULT_PORTFOLIO)
     if "scenario_key" not in st.session_state:
         load_into_session(DEFAULT_SCENARIO)
 
@@ -180,14 +188,22 @@ def edit_overrides(params: Parameters | None = None) -> dict[str, Any]:
     return leverage_overrides(params, st.session_state["assumptions"], st.session_state["bank_scale"])
 
 
+EDITED_SUFFIX = " (edited)"
+
+
 def current_inputs() -> Inputs:
+    """The inputs of the current state; the run is named after the scenario, marked as
+    edited when it differs from the scenario as loaded."""
     scenario = current_scenario()
+    edits = freeze(edit_overrides())
+    allocation = freeze(st.session_state["allocation_bn"])
+    edited = bool(edits) or allocation != freeze(current_base().allocation_matrix)
     return Inputs(
         scenario_key=st.session_state["scenario_key"],
-        scenario_name=scenario.name,
+        scenario_name=scenario.name + (EDITED_SUFFIX if edited else ""),
         base_overrides=freeze(scenario.overrides),
-        edit_overrides=freeze(edit_overrides()),
-        allocation_bn=freeze(st.session_state["allocation_bn"]),
+        edit_overrides=edits,
+        allocation_bn=allocation,
     )
 
 
@@ -235,3 +251,193 @@ def reference_result() -> Result:
 def is_edited() -> bool:
     inputs = current_inputs()
     return bool(inputs.edit_overrides) or inputs.allocation_bn != scenario_inputs().allocation_bn
+
+
+# ----------------------------------------------------------------- portfolios
+
+PORTFOLIO_DIR = SCENARIO_DIR.parent
+DEFAULT_PORTFOLIO = "national_synthetic.csv"
+UPLOAD_PREFIX = "upload:"
+
+
+def bundled_portfolios() -> dict[str, Path]:
+    """Bundled portfolio files by file name, the national synthetic one first."""
+    files = [p for p in PORTFOLIO_DIR.iterdir() if p.suffix.lower() in (".csv", ".xlsx")]
+    files.sort(key=lambda p: (p.name != DEFAULT_PORTFOLIO, p.name))
+    return {p.name: p for p in files}
+
+
+def register_upload(name: str, data: bytes) -> str:
+    """Keep an uploaded portfolio in the session; returns its key (name and content hash)."""
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    key = f"{UPLOAD_PREFIX}{digest}:{name}"
+    uploads = dict(st.session_state.get("portfolio_uploads", {}))
+    uploads[key] = (name, data)
+    st.session_state["portfolio_uploads"] = uploads
+    return key
+
+
+def portfolio_keys() -> list[str]:
+    return list(bundled_portfolios()) + list(st.session_state.get("portfolio_uploads", {}))
+
+
+def portfolio_title(key: str) -> str:
+    if key.startswith(UPLOAD_PREFIX):
+        return key.split(":", 2)[2]
+    return key
+
+
+def _portfolio_source(key: str) -> tuple[str, bytes]:
+    if key.startswith(UPLOAD_PREFIX):
+        return st.session_state["portfolio_uploads"][key]
+    path = bundled_portfolios()[key]
+    return path.name, path.read_bytes()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _read_portfolio(
+    key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
+) -> Portfolio:
+    # Validation and the defaults a project leaves empty (additionality, infrastructure
+    # share ...) depend on the parameters, so the edited parameters are part of the key.
+    params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+    suffix = Path(name).suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"portfolio{suffix}"
+        path.write_bytes(data)
+        table = read_table(path)
+    return parse_portfolio(table, unit=unit, params=params, source=name)
+
+
+def current_portfolio() -> Portfolio | None:
+    """The chosen portfolio, read and validated under the current parameters; None when
+    none is chosen. Raises PortfolioError when the file cannot be read as a table."""
+    key = st.session_state.get("portfolio_key")
+    if not key:
+        return None
+    name, data = _portfolio_source(key)
+    inputs = current_inputs()
+    scenario = current_scenario()
+    return _read_portfolio(
+        key,
+        name,
+        data,
+        st.session_state.get("portfolio_unit"),
+        inputs.base_overrides,
+        inputs.edit_overrides,
+        scenario.source,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _run_portfolio(
+    key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, name: str, _pf: Portfolio
+) -> Result:
+    params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+    return run_portfolio(_pf, params, scenario_name=name)
+
+
+def portfolio_result(edited: bool = True) -> Result | None:
+    """The bottom-up run of the chosen portfolio under the current (or, with
+    ``edited=False``, the scenario's) parameters; None without a valid portfolio."""
+    key = st.session_state.get("portfolio_key")
+    portfolio = current_portfolio()
+    if portfolio is None or not portfolio.ok:
+        return None
+    inputs = current_inputs() if edited else scenario_inputs()
+    scenario = current_scenario()
+    if not edited:
+        name, data = _portfolio_source(key)
+        portfolio = _read_portfolio(
+            key, name, data, st.session_state.get("portfolio_unit"), inputs.base_overrides, (), scenario.source
+        )
+        if not portfolio.ok:
+            return None
+    title = f"{inputs.scenario_name} · {portfolio_title(key)}"
+    return _run_portfolio(
+        key,
+        st.session_state.get("portfolio_unit"),
+        inputs.base_overrides,
+        inputs.edit_overrides,
+        scenario.source,
+        title,
+        portfolio,
+    )
+
+
+def basis() -> str:
+    return st.session_state.get("basis", "top_down")
+
+
+def active_result() -> Result:
+    """The result the overview, comparison and export show: the portfolio run when the
+    basis is "portfolio" and the portfolio is valid, else the top-down run."""
+    if basis() == "portfolio":
+        result = portfolio_result()
+        if result is not None:
+            return result
+    return current_result()
+
+
+def active_reference() -> Result:
+    if basis() == "portfolio":
+        result = portfolio_result(edited=False)
+        if result is not None:
+            return result
+    return reference_result()
+
+
+# ------------------------------------------------------------ the state as a scenario
+
+
+def current_overrides() -> dict[str, Any]:
+    """The scenario's overrides with the planner's edits (leverage and allocation) on top:
+    the ``overrides:`` of a scenario file that reproduces the current state."""
+    base = current_base()
+    edits = merge_overrides(edit_overrides(base), allocation_overrides(base, st.session_state["allocation_bn"]))
+    return merge_overrides(current_scenario().overrides, edits)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _parameters_of(overrides: tuple) -> Parameters:
+    return default_parameters().with_overrides(thaw(overrides), source="dashboard")
+
+
+def current_parameters() -> Parameters:
+    """The parameters of the current state, allocation included (raises ParameterError
+    when an edit breaks a rule a parameter file may not break, e.g. a negative cell)."""
+    return _parameters_of(freeze(current_overrides()))
+
+
+def scenario_result(key: str) -> Result:
+    """The run of scenario ``key`` as loaded (no edits), on the current basis: the
+    portfolio under the scenario's parameters, or the top-down model."""
+    scenario = scenario_of(key)
+    frozen = freeze(scenario.overrides)
+    if basis() == "portfolio" and st.session_state.get("portfolio_key"):
+        pkey = st.session_state["portfolio_key"]
+        name, data = _portfolio_source(pkey)
+        unit = st.session_state.get("portfolio_unit")
+        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
+        if portfolio.ok:
+            title = f"{scenario.name} · {portfolio_title(pkey)}"
+            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, portfolio)
+    params = base_parameters(frozen, scenario.source)
+    return run_inputs(Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix)))
+
+
+def apply_values(assumption: str, values: dict[str, float]) -> None:
+    """Set one assumption to ``values`` (by field id, or by bank id for the bank scale),
+    e.g. a goal-seek solution the planner chose to apply."""
+    if assumption == "fund_share_scale":
+        scales = dict(st.session_state["bank_scale"])
+        scales.update({k: float(v) for k, v in values.items() if k in scales})
+        st.session_state["bank_scale"] = scales
+    else:
+        assumptions = {f: dict(v) for f, v in st.session_state["assumptions"].items()}
+        for fid, v in values.items():
+            if fid in assumptions:
+                assumptions[fid][assumption] = float(v)
+        st.session_state["assumptions"] = assumptions
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        del st.session_state[key]

@@ -198,3 +198,21 @@ def sources_frame(result: Result) -> pd.DataFrame:
         for s in result.parameters.sources()
     ]
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------- language-aware choices
+
+
+def localized_widget(widget, label: str, options: list, names: dict, store: str, **kwargs):
+    """A radio / selectbox / multiselect whose option texts depend on the language.
+
+    Streamlit keeps such a widget's value as the option's text, so the widget gets one key
+    per language (``<store>__<lang>``), seeded from the session entry ``store``, which
+    holds the value itself and survives a language switch.
+    """
+    key = f"{store}__{lang()}"
+    if key not in st.session_state and store in st.session_state:
+        st.session_state[key] = st.session_state[store]
+    value = widget(label, options=options, format_func=names.__getitem__, key=key, **kwargs)
+    st.session_state[store] = value
+    return value

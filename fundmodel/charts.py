@@ -7,7 +7,7 @@ with thousands separators; labels come from :func:`fundmodel.labels.label` in ``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -211,14 +211,16 @@ def breakdown_figure(
     unit: str = "bn",
     title_term: str = "by_province",
     top: int | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Stacked bars (fund, other capital, debt) of a breakdown table indexed by group
     (province, ownership, field ...), largest total investment first; ``top`` keeps the
-    largest ``top`` groups."""
+    largest ``top`` groups; ``names`` maps group ids to display names (default: labels)."""
     table = table.sort_values("total_investment_bn", ascending=False)
     if top is not None:
         table = table.head(top)
-    names = [label(str(i), lang) for i in table.index]
+    display = dict(names or {})
+    names = [display.get(str(i)) or label(str(i), lang) for i in table.index]
     d = _decimals(unit)
     fig = go.Figure()
     for term in ("fund_bn", "other_capital_bn", "debt_bn"):
@@ -234,7 +236,7 @@ def breakdown_figure(
     fig.update_layout(
         barmode="stack",
         yaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
-        xaxis={"tickangle": -45 if len(names) > 8 else 0},
+        xaxis={"tickangle": -40 if len(names) > 8 or max((len(n) for n in names), default=0) > 12 else 0},
     )
     return _layout(fig, label(title_term, lang))
 

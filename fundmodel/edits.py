@@ -162,3 +162,51 @@ def proportional_allocation(params: Parameters, matrix_bn: np.ndarray) -> np.nda
     even = np.full_like(a, 1.0 / a.shape[0])
     share = np.where(mix_sum[None, :] > 0, mix / fallback_sum[None, :], even)
     return share * quota[None, :]
+
+
+def merge_overrides(base: Mapping[str, Any] | None, edits: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Deep merge of two override mappings; values in ``edits`` win.
+
+    Example: ``merge_overrides({"banks": {"cdb": {"fund_share_scale": 0.8}}},
+    {"banks": {"exim": {"fund_share_scale": 0.9}}})`` keeps both banks.
+    """
+    out: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in (base or {}).items()}
+    for key, value in (edits or {}).items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_overrides(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def allocation_overrides(params: Parameters, matrix_bn: np.ndarray) -> dict[str, Any]:
+    """The cells of ``matrix_bn`` (fields x banks, bn RMB) that differ from the parameters'
+    allocation, as ``{"allocation_bn": {field: {bank: value}}}``; empty when none differ.
+
+    Example: digital economy x CDB 30 -> 40 gives ``{"allocation_bn": {"digital_economy": {"cdb": 40.0}}}``.
+    """
+    a = np.asarray(matrix_bn, dtype=float)
+    base = np.asarray(params.allocation_matrix, dtype=float)
+    cells: dict[str, dict[str, float]] = {}
+    for i, j in zip(*np.nonzero(np.abs(a - base) > SAME_VALUE), strict=True):
+        cells.setdefault(params.field_ids[i], {})[params.bank_ids[j]] = float(a[i, j])
+    return {"allocation_bn": cells} if cells else {}
+
+
+def scenario_document(
+    name: str,
+    overrides: Mapping[str, Any],
+    description: str = "",
+    reference: str = "",
+    name_zh: str | None = None,
+) -> dict[str, Any]:
+    """A scenario file's content (``scenario:`` and ``overrides:``) for the overrides of an
+    edited state; :func:`fundmodel.scenario.Scenario.from_dict` reads it back."""
+    meta: dict[str, Any] = {"name": name}
+    if name_zh:
+        meta["name_zh"] = name_zh
+    if description:
+        meta["description"] = description
+    if reference:
+        meta["reference"] = reference
+    return {"scenario": meta, "overrides": dict(overrides)}

@@ -188,6 +188,124 @@ LABELS: dict[str, tuple[str, str]] = {
         "Share of the instrument going to private-enterprise projects (floor 20%).",
         "投向民营企业项目的工具资金占比（下限20%）。",
     ),
+    "basis": ("Model basis", "测算口径"),
+    "basis_top_down": ("Top-down (allocation × assumptions)", "自上而下（分配 × 假设）"),
+    "basis_portfolio": ("Portfolio (project by project)", "项目组合（逐项目）"),
+    "basis_help": (
+        "What the overview, comparison and export show: the top-down model of the allocation and leverage"
+        " assumptions, or the bottom-up run of the chosen portfolio.",
+        "总览、比较与导出所用口径：按分配与杠杆假设的自上而下测算，或所选项目组合的逐项目测算。",
+    ),
+    "portfolio_intro": (
+        "A portfolio of projects, run bottom-up under the current parameters (additionality and infrastructure"
+        " share of the leverage page apply where a project leaves them empty).",
+        "项目组合按当前参数逐项目测算（项目未填写的额外性与基建口径占比取杠杆假设页的取值）。",
+    ),
+    "portfolio_choice": ("Portfolio", "项目组合"),
+    "portfolio_unit": ("Unit of money columns without a declared unit", "未注明单位的金额列的单位"),
+    "portfolio_unit_help": (
+        "Headers may declare their unit (总投资(亿元), total investment (bn)); a money column without one is an"
+        " error unless a unit is chosen here.",
+        "表头可注明单位（如 总投资(亿元)）；未注明单位的金额列须在此选择单位，否则报错。",
+    ),
+    "upload_portfolio": ("Upload a portfolio (CSV or XLSX)", "上传项目组合（CSV 或 XLSX）"),
+    "upload_limit": (
+        "Files up to {limit} MB; a larger file is refused by the upload box with a message.",
+        "文件不超过 {limit} MB；更大的文件会被上传框拒绝并提示。",
+    ),
+    "portfolio_unreadable": ("The file cannot be read", "无法读取文件"),
+    "validation_summary": (
+        "{projects:,} projects · {errors:,} errors · {warnings:,} warnings",
+        "{projects:,} 个项目 · {errors:,} 个错误 · {warnings:,} 个警告",
+    ),
+    "validation_report": ("Validation report", "校验报告"),
+    "col_file": ("File", "文件"),
+    "col_row": ("Row", "行"),
+    "col_column": ("Column", "列"),
+    "portfolio_fix_errors": (
+        "Fix the errors listed above (nothing is dropped or corrected automatically); the portfolio is run once"
+        " it is valid.",
+        "请修正上述错误（不会自动删除或修正任何数据）；项目组合有效后即可测算。",
+    ),
+    "portfolio_vs_top_down": (
+        "Portfolio multiplier {portfolio} against the top-down assumption {top_down}.",
+        "项目组合撬动倍数 {portfolio}，自上而下假设为 {top_down}。",
+    ),
+    "filters": ("Filters", "筛选"),
+    "all": ("All", "全部"),
+    "projects_shown": ("Projects shown", "显示项目数"),
+    "project_metrics": ("Projects", "项目明细"),
+    "no_projects_match": ("No project matches the filters.", "没有符合筛选条件的项目。"),
+    "leverage_portfolio_note": (
+        "Model basis is the portfolio: each project carries its own fund share and capital ratio; additionality"
+        " and infrastructure share apply to projects that leave them empty. The cards show the portfolio run.",
+        "当前口径为项目组合：各项目的资本金占比与资本金比例取自项目数据；额外性与基建口径占比用于未填写的项目。指标卡显示项目组合测算结果。",
+    ),
+    "allocation_portfolio_note": (
+        "The allocation drives the top-down model; the cards on this page show it. The portfolio's own money by"
+        " field and bank is on the Portfolio page.",
+        "额度分配用于自上而下测算，本页指标卡显示该结果；项目组合按领域和银行的资金见“项目组合”页。",
+    ),
+    "export_excel": ("Excel workbook", "Excel 工作簿"),
+    "export_excel_help": (
+        "An auditable workbook in live formulas (inputs, calculations, checks), in the language and unit chosen."
+        " Built when you press the button.",
+        "以公式呈现、可审计的工作簿（输入、计算、校验），语言与单位同当前选择。点击按钮后生成。",
+    ),
+    "build_workbook": ("Build workbook", "生成工作簿"),
+    "building_workbook": ("Building the workbook…", "正在生成工作簿…"),
+    "download_workbook": ("Download workbook (.xlsx)", "下载工作簿（.xlsx）"),
+    "workbook_outdated": (
+        "The inputs changed since the workbook was built: build it again.",
+        "生成工作簿后输入已变更，请重新生成。",
+    ),
+    "export_scenario": ("The current state as a scenario file", "将当前状态保存为情景文件"),
+    "export_scenario_help": (
+        "A YAML scenario (overrides of the bundled parameters) that reproduces the current state with"
+        " `fundmodel run --scenario`.",
+        "YAML 情景文件（对内置参数的覆盖），可用 `fundmodel run --scenario` 复现当前状态。",
+    ),
+    "download_scenario": ("Download scenario (.yaml)", "下载情景（.yaml）"),
+    "scenario_not_savable": ("The current state breaks a rule of scenario files", "当前状态不符合情景文件规则"),
+    "sensitivity": ("Sensitivity", "敏感性分析"),
+    "goal_seek": ("Goal-seek", "目标求解"),
+    "monte_carlo": ("Monte Carlo", "蒙特卡洛模拟"),
+    "scenario_files": ("Scenario files", "情景文件"),
+    "col_metric": ("Metric", "指标"),
+    "money_in": ("Money in", "金额单位："),
+    "where_differences_come_from": ("Where the differences come from", "差异来源分解"),
+    "choose_scenarios": ("Choose at least one scenario to compare with.", "请至少选择一个情景进行比较。"),
+    "sensitivity_help": (
+        "One assumption at a time, from its low to its high value (default ±20%, narrowed to stay within caps"
+        " and statutory minimums), all others at the current values.",
+        "每次只改变一个假设，从低值到高值（默认±20%，并限制在上限与法定最低比例之内），其他假设取当前值。",
+    ),
+    "sens_by": ("Change", "变动方式"),
+    "by_all_fields": ("in every field at once", "所有领域同时变动"),
+    "by_each_field": ("field by field", "逐领域变动"),
+    "goal_seek_help": (
+        "The change of one assumption (the same factor in every field) that reaches a target, within the caps"
+        " and statutory minimums; if the target is out of reach, how close it gets.",
+        "求解单一假设（所有领域同一倍数）达到目标所需的变动，须在上限与法定最低比例之内；若无法达到，给出最接近的结果。",
+    ),
+    "apply_solution": ("Apply to the leverage assumptions", "应用到杠杆假设"),
+    "monte_carlo_help": (
+        "Leverage assumptions drawn from the distributions of the scenario's uncertainty block (seeded and"
+        " reproducible); total investment across the draws with P5, P50, P95 and the target.",
+        "按情景不确定性设定的分布抽取杠杆假设（固定随机种子，可复现）；展示总投资分布及 P5、P50、P95 与目标。",
+    ),
+    "no_uncertainty": ("This scenario declares no uncertainty block.", "该情景未设定不确定性。"),
+    "seed": ("Seed", "随机种子"),
+    "distributions_from": ("Distributions from", "分布设定来源"),
+    "base_value": ("Current", "当前值"),
+    "scenario_files_help": (
+        "Load a scenario file (YAML overrides of the bundled parameters); it is checked as strictly as the"
+        " bundled ones. The Export page saves the current state as such a file.",
+        "载入情景文件（对内置参数的 YAML 覆盖），校验规则与内置情景相同。“导出”页可将当前状态保存为情景文件。",
+    ),
+    "upload_scenario": ("Scenario file (YAML)", "情景文件（YAML）"),
+    "scenario_registered": ("Scenario “{name}” is ready to load.", "情景“{name}”已可载入。"),
+    "load_scenario": ("Load this scenario", "载入该情景"),
     "filter_parameters": ("Filter parameters", "筛选参数"),
     "parameters_shown": ("parameters shown", "项参数"),
     # portfolios (bottom-up runs)

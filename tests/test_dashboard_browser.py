@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from fundmodel.edits import run_edited
@@ -80,9 +81,11 @@ def _idle(page) -> None:
     page.wait_for_timeout(300)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-        ".every(e => e.querySelector('.main-svg'))"
-        " && [...document.querySelectorAll('[data-testid=\"stDataFrame\"]')].every(e => e.querySelector('canvas'))",
+        """() => {
+            const shown = (sel) => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null);
+            return shown('[data-testid="stPlotlyChart"]').every(e => e.querySelector('.main-svg'))
+                && shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
+        }""",
         timeout=30_000,
     )
     page.wait_for_timeout(500)
@@ -101,6 +104,16 @@ def _shot(page, name: str) -> None:
 def _metric(page, label: str) -> str:
     card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _workbook_has(book, value: float) -> bool:
+    """Whether any cell's number (a value, or the cached result of a formula) equals ``value``."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, int | float) and abs(v - value) <= 1e-6 * max(1.0, abs(value)):
+                    return True
+    return False
 
 
 def _goto(page, link: str, heading: str) -> None:
@@ -162,7 +175,17 @@ def test_browser_flow(server):
                 _shot(page, name)
 
             _goto(page, "Export", "Export")
+            page.get_by_role("button", name="Build workbook").click()
+            page.get_by_role("button", name="Download workbook (.xlsx)").wait_for(timeout=60_000)
+            _idle(page)
             _shot(page, "export")
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Download workbook (.xlsx)").click()
+            book_path = OUT / "fundmodel.xlsx"
+            download.value.save_as(book_path)
+            book = openpyxl.load_workbook(book_path, data_only=True)  # formulas read as their cached values
+            assert len(book.sheetnames) >= 4
+            assert _workbook_has(book, round(edited.total_investment_bn, 6))
             with page.expect_download() as download:
                 page.get_by_role("button", name="Download JSON").click()
             path = OUT / "fundmodel_result.json"

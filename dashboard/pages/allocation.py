@@ -24,6 +24,8 @@ result = state.current_result()
 st.header(t("page_allocation"))
 st.caption(t("allocation_intro"))
 kpi_cards(result, state.reference_result(), compact=True)
+if state.basis() == "portfolio":
+    st.info(t("allocation_portfolio_note"), icon=":material/info:")
 for i, b in empty:
     st.warning(f"{t(fields[i])} × {t(b)}: {t('empty_cell_kept')}", icon=":material/warning:")
 

@@ -109,4 +109,6 @@ st.button(
 )
 
 with kpi_placeholder:
-    kpi_cards(state.current_result(), state.reference_result(), compact=True)
+    kpi_cards(state.active_result(), state.active_reference(), compact=True)
+    if state.basis() == "portfolio":
+        st.info(t("leverage_portfolio_note"), icon=":material/info:")

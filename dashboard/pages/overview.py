@@ -6,10 +6,10 @@ from dashboard import state
 from dashboard.widgets import checks_panel, kpi_cards, lang, show_figure, t, unit
 from fundmodel import charts
 
-result = state.current_result()
+result = state.active_result()
 st.header(t("page_overview"))
-st.caption(f"{t('scenario')}: {result.scenario_name}" + (f" · {t('edited_note')}" if state.is_edited() else ""))
-kpi_cards(result, state.reference_result())
+st.caption(f"{t('scenario')}: {result.scenario_name}")
+kpi_cards(result, state.active_reference())
 
 show_figure(charts.sankey_figure(result, lang(), unit()), key="sankey")
 left, right = st.columns(2)

@@ -1,47 +1,216 @@
-"""Scenarios: compare the current (edited) state with bundled and saved scenarios."""
+"""Scenarios: compare side by side, sensitivity (tornado), goal-seek, Monte Carlo, and the
+scenario files / library."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+import yaml
 
 from dashboard import state
-from dashboard.widgets import kpi_values, lang, show_figure, t, unit
+from dashboard.widgets import lang, localized_widget, money, show_figure, t, to_unit, unit, unit_name
 from fundmodel import charts
-from fundmodel.edits import freeze
-from fundmodel.kpis import headline
+from fundmodel.compare import compare_results
+from fundmodel.parameters import ParameterError, read_yaml
+from fundmodel.scenario import SCENARIO_DIR, Scenario
+from fundmodel.uncertainty import CONTINUOUS, goal_seek, monte_carlo, parse_uncertainty, sensitivity
+from fundmodel.units import to_bn
 
-current = state.current_result()
 st.header(t("page_scenarios"))
-
-st.subheader(t("compare"))
-keys = state.scenario_keys()
-titles = {k: state.scenario_of(k).name for k in keys}
-chosen = st.multiselect(
-    t("compare_with"),
-    options=keys,
-    default=[k for k in keys if k != st.session_state["scenario_key"]][:2],
-    format_func=titles.__getitem__,
-    key="compare_keys",
+current = state.active_result()
+tab_compare, tab_sensitivity, tab_goal, tab_mc, tab_files = st.tabs(
+    [t("compare"), t("sensitivity"), t("goal_seek"), t("monte_carlo"), t("scenario_files")]
 )
-results = [current]
-for k in chosen:
-    scenario = state.scenario_of(k)
-    params = state.base_parameters(freeze(scenario.overrides), scenario.source)
-    results.append(
-        state.run_inputs(
-            state.Inputs(k, scenario.name, freeze(scenario.overrides), (), freeze(params.allocation_matrix))
-        )
+
+# --- compare ----------------------------------------------------------------------------
+with tab_compare:
+    keys = state.scenario_keys()
+    titles = {k: state.scenario_of(k).name for k in keys}
+    chosen = st.multiselect(
+        t("compare_with"),
+        options=keys,
+        default=[k for k in keys if k != st.session_state["scenario_key"]][:2],
+        format_func=titles.__getitem__,
+        key="compare_keys",
     )
-names = [f"{t('current_state')}: {current.scenario_name}"] + [r.scenario_name for r in results[1:]]
-rows = {}
-first = headline(current)
-for name, r in zip(names, results, strict=True):
-    h = headline(r)
-    values = kpi_values(r)
-    diff = h.total_investment_bn - first.total_investment_bn
-    rows[name] = {t(k): v for k, v in values.items()} | {
-        t("diff_vs_current"): f"{diff:+,.1f} ({diff / first.total_investment_bn:+.1%})"
-        if first.total_investment_bn
-        else ""
-    }
-st.dataframe(pd.DataFrame(rows), width="stretch")
-show_figure(charts.comparison_figure(results, lang(), unit()), key="compare_chart")
+    results = [current] + [state.scenario_result(k) for k in chosen]
+    if len(results) >= 2:
+        comparison = compare_results(results)
+        factor = 10.0 if unit() == "yi" else 1.0
+        kinds = {"multiplier", "net_multiplier", "attributed_multiplier", "peak_uplift_pp"}
+        rows = []
+        for metric, row in comparison.summary.iterrows():
+            out = {t("col_metric"): t(metric)}
+            for lab in comparison.labels:
+                v = row[lab]
+                if metric in kinds:
+                    out[lab] = f"{v:,.2f}" + ("x" if "multiplier" in metric else " pp")
+                else:
+                    out[lab] = f"{v * factor:,.1f}"
+            for lab in comparison.labels[1:]:
+                pct = row.get(f"pct:{lab}")
+                out[f"Δ {lab}"] = "" if pct is None or not np.isfinite(pct) else f"{pct:+.1%}"
+            rows.append(out)
+        st.caption(f"{t('money_in')} {unit_name()}")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_figure(charts.comparison_figure(results, lang(), unit()), key="compare_chart")
+        with st.expander(t("where_differences_come_from"), expanded=False):
+            for attribution in comparison.attributions:
+                for line in attribution.explanation(unit_name(), factor):
+                    st.markdown(f"- {line.strip()}")
+    else:
+        st.info(t("choose_scenarios"), icon=":material/info:")
+
+# --- sensitivity --------------------------------------------------------------------------
+try:
+    params = state.current_parameters()
+except ParameterError as exc:
+    params = None
+    for tab in (tab_sensitivity, tab_goal, tab_mc):
+        tab.error(f"{t('scenario_not_savable')}: {exc}", icon=":material/error:")
+
+metric_names = {"total_investment_bn": t("total_investment_bn"), "net_investment_bn": t("net_investment_bn")}
+if params is not None:
+    with tab_sensitivity:
+        st.caption(t("sensitivity_help"))
+        c1, c2 = st.columns(2)
+        with c1:
+            metric = localized_widget(st.radio, t("col_metric"), list(metric_names), metric_names, "sens_metric")
+        by_names = {"uniform": t("by_all_fields"), "field": t("by_each_field")}
+        with c2:
+            by = localized_widget(st.radio, t("sens_by"), list(by_names), by_names, "sens_by")
+        sens = sensitivity(params, by=by, metric=metric)
+        table = sens.table.copy()
+        table["name"] = [
+            t(a) if e == "all" else f"{t(a)} · {t(e)}"
+            for a, e in zip(table["assumption"], table["element"], strict=True)
+        ]
+        table = table[table[f"{metric}:swing"] > 0].head(15)
+        show_figure(
+            charts.tornado_figure(
+                table, sens.base[metric], lang(), unit(), low=f"{metric}:low", high=f"{metric}:high", name="name"
+            ),
+            key="tornado",
+        )
+        shown = pd.DataFrame(
+            {
+                t("col_parameter"): table["name"],
+                t("low_value"): [
+                    f"×{v:.3g}" if a != "construction_years" else f"{v:+.0f}"
+                    for a, v in zip(table["assumption"], table["change_low"], strict=True)
+                ],
+                t("high_value"): [
+                    f"×{v:.3g}" if a != "construction_years" else f"{v:+.0f}"
+                    for a, v in zip(table["assumption"], table["change_high"], strict=True)
+                ],
+                f"{metric_names[metric]} ({t('low_value')})": [money(v) for v in table[f"{metric}:low"]],
+                f"{metric_names[metric]} ({t('high_value')})": [money(v) for v in table[f"{metric}:high"]],
+                t("swing"): [money(v) for v in table[f"{metric}:swing"]],
+            }
+        )
+        st.dataframe(shown, hide_index=True, width="stretch")
+
+    # --- goal-seek ------------------------------------------------------------------------
+    with tab_goal:
+        st.caption(t("goal_seek_help"))
+        goal_metrics = {**metric_names, "peak_uplift_pp": t("peak_uplift_pp")}
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            goal_metric = localized_widget(st.selectbox, t("col_metric"), list(goal_metrics), goal_metrics, "gs_metric")
+        assumption_names = {a: t(a) for a in CONTINUOUS}
+        with c2:
+            assumption = localized_widget(
+                st.selectbox, t("assumption"), list(assumption_names), assumption_names, "gs_assumption"
+            )
+        with c3:
+            if goal_metric == "peak_uplift_pp":
+                target_value = st.number_input(t("target") + " (pp)", value=3.5, step=0.1, key="gs_target_pp")
+                target = float(target_value)
+            else:
+                default = to_unit(float(params.instrument.target_total_investment_bn.value))
+                target_value = st.number_input(
+                    f"{t('target')} ({unit_name()})",
+                    value=default,
+                    step=100.0,
+                    format="%.1f",
+                    key=f"gs_target_{unit()}",
+                )
+                target = float(to_bn(float(target_value), unit()))
+        solution = goal_seek(target, assumption, params, metric=goal_metric)
+        (st.success if solution.reachable else st.warning)(solution.message)
+        values = pd.DataFrame(
+            {t("col_subject"): [t(k) for k in solution.values], t("col_value"): list(solution.values.values())}
+        )
+        st.dataframe(
+            values,
+            hide_index=True,
+            column_config={t("col_value"): st.column_config.NumberColumn(format="%.4f")},
+        )
+        st.button(
+            t("apply_solution"),
+            key="apply_goal_seek",
+            on_click=state.apply_values,
+            args=(assumption, dict(solution.values)),
+            disabled=not solution.reachable,
+        )
+
+    # --- Monte Carlo ----------------------------------------------------------------------
+    with tab_mc:
+        st.caption(t("monte_carlo_help"))
+        block = state.current_scenario().uncertainty
+        block_source = state.current_scenario().source
+        if block is None and (SCENARIO_DIR / "uncertain_leverage.yaml").exists():
+            raw = read_yaml(SCENARIO_DIR / "uncertain_leverage.yaml")
+            block, block_source = raw.get("uncertainty"), "uncertain_leverage.yaml"
+        if block is None:
+            st.info(t("no_uncertainty"), icon=":material/info:")
+        else:
+            c1, c2 = st.columns(2)
+            draws = int(
+                c1.number_input(t("draws"), 1_000, 100_000, int(block.get("draws", 10_000)), 1_000, key="mc_draws")
+            )
+            seed = int(c2.number_input(t("seed"), 0, 2**31 - 1, int(block.get("seed", 1)), key="mc_seed"))
+            st.caption(f"{t('distributions_from')}: {block_source}")
+            try:
+                spec = parse_uncertainty(block, params, block_source)
+                mc = monte_carlo(spec, params, draws=draws, seed=seed)
+            except (ParameterError, ValueError) as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                target_bn = mc.targets.get("total_investment_bn")
+                show_figure(
+                    charts.distribution_figure(mc.outcomes.total_investment_bn, target_bn, lang(), unit()),
+                    key="monte_carlo",
+                )
+                summary = mc.summary.loc[["total_investment_bn", "net_investment_bn", "peak_uplift_pp", "multiplier"]]
+                shown = pd.DataFrame(
+                    {
+                        col: [
+                            money(v) if m.endswith("_bn") else (f"{v:.2f} pp" if m == "peak_uplift_pp" else f"{v:.2f}x")
+                            for m, v in summary[col].items()
+                        ]
+                        for col in ["base", "p5", "p50", "p95"]
+                    },
+                    index=[t(m) for m in summary.index],
+                )
+                shown.columns = [t("base_value"), "P5", "P50", "P95"]
+                st.dataframe(shown, width="stretch")
+                st.caption(
+                    " · ".join(f"P({t(k)} ≥ {v:,.1f}) = {mc.probabilities[k]:.1%}" for k, v in mc.targets.items())
+                )
+
+# --- scenario files / library ---------------------------------------------------------------
+with tab_files:
+    st.caption(t("scenario_files_help"))
+    upload = st.file_uploader(t("upload_scenario"), type=["yaml", "yml"], key="scenario_upload")
+    if upload is not None:
+        try:
+            data = yaml.safe_load(upload.getvalue().decode("utf-8"))
+            scenario = Scenario.from_dict(data, source=upload.name)
+        except (ParameterError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            st.error(f"{upload.name}: {exc}", icon=":material/error:")
+        else:
+            key = f"file:{upload.name}"
+            if key not in state.scenario_keys():
+                state.register_scenario(key, scenario)
+            st.success(t("scenario_registered").format(name=scenario.name), icon=":material/check_circle:")
+            st.button(t("load_scenario"), key="load_uploaded", on_click=state.load_into_session, args=(key,))
