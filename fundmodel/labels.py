@@ -344,6 +344,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "saved_at": ("Saved at", "保存时间"),
     "note": ("Note", "备注"),
     "name": ("Name", "名称"),
+    "sorted_by": ("sorted by", "排序依据"),
+    "seed": ("seed", "随机种子"),
 }
 
 

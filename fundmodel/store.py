@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -54,7 +55,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fundmodel.parameters import ParameterError
 from fundmodel.scenario import Scenario
@@ -66,8 +67,8 @@ ENV_AUTHOR = "FUNDMODEL_AUTHOR"
 #: File name of the default SQLite library.
 DEFAULT_FILE = "fundmodel-scenarios.sqlite"
 #: First line written on export; ``save`` reads the base version back from it.
-EXPORT_HEADER = "# fundmodel scenario library: name={name!r} version={version}"
-_HEADER_RE = re.compile(r"^# fundmodel scenario library: name=(?P<name>'.*'|\".*\") version=(?P<version>\d+)\s*$")
+EXPORT_HEADER = "# fundmodel scenario library: name={name} version={version}"
+_HEADER_RE = re.compile(r"^# fundmodel scenario library: name=(?P<name>\".*\") version=(?P<version>\d+)\s*$")
 
 NAME_MAX = 200
 
@@ -272,7 +273,8 @@ class StoredScenario:
     def export_text(self) -> str:
         """The YAML with a first line recording name and version, so that a later save
         of the edited file is checked against this version."""
-        return EXPORT_HEADER.format(name=self.info.name, version=self.info.version) + "\n" + self.text
+        name = json.dumps(self.info.name, ensure_ascii=False)
+        return EXPORT_HEADER.format(name=name, version=self.info.version) + "\n" + self.text
 
 
 # ---------------------------------------------------------------- helpers
@@ -342,7 +344,10 @@ def split_export_header(content: str) -> tuple[str, int | None, str | None]:
     match = _HEADER_RE.match(first)
     if not match:
         return content, None, None
-    name = yaml.safe_load(match["name"])
+    try:
+        name = json.loads(match["name"])
+    except json.JSONDecodeError:
+        return content, None, None
     return rest, int(match["version"]), name
 
 
@@ -375,8 +380,11 @@ class ScenarioStore:
 
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self.url = database_url(url)
-        self.engine = engine or self._create_engine(self.url)
-        self.schema_applied = self._migrate()
+        try:
+            self.engine = engine or self._create_engine(self.url)
+            self.schema_applied = self._migrate()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the scenario library at {_safe_url(self.url)}: {_reason(exc)}") from None
 
     # --- connection -------------------------------------------------------
     @staticmethod
@@ -692,6 +700,22 @@ class ScenarioStore:
     def restore(self, name: str, author: str | None = None, note: str = "") -> VersionInfo:
         """Undo a soft delete."""
         return self._change(_check_name(name), "restore", author, note, None)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return "(unparsable URL)"
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """One line: the driver's own message when there is one."""
+    orig = getattr(exc, "orig", None)
+    return " ".join(str(orig or exc).split())[:300]
 
 
 def _describe_base(base_version: int | None) -> str:

@@ -78,6 +78,9 @@ METRIC_ALIASES = {
 #: Smallest fund share of capital (or bank scale) a search may try: s -> 0 sends I to infinity.
 SHARE_FLOOR = 1e-6
 
+#: Most draws one Monte Carlo run takes (memory: draws x fields x banks floats).
+MAX_DRAWS = 1_000_000
+
 #: Default one-at-a-time range: factors on the base value (shares) ...
 DEFAULT_FACTOR_RANGE = (0.8, 1.2)
 #: ... and years added to the construction period.
@@ -339,6 +342,25 @@ class Sensitivity:
     base: dict[str, float]
     metric: str
     by: str
+
+    def tornado(self, metric: str | None = None, lang: str = "en") -> pd.DataFrame:
+        """Rows for :func:`fundmodel.charts.tornado_figure`: ``parameter`` (a readable
+        name: the assumption, and the field or bank in field mode), ``low_bn`` and
+        ``high_bn`` (the metric at the low and high values), widest swing first.
+        """
+        from fundmodel.labels import label
+
+        m = metric_name(metric or self.metric)
+        t = self.table.sort_values(f"{m}:swing", ascending=False, kind="stable")
+        names = [
+            label(r.assumption, lang)
+            if r.element == "all"
+            else f"{label(r.assumption, lang)} · {label(r.element, lang)}"
+            for r in t.itertuples()
+        ]
+        return pd.DataFrame(
+            {"parameter": names, "low_bn": t[f"{m}:low"].to_numpy(), "high_bn": t[f"{m}:high"].to_numpy()}
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -720,7 +742,7 @@ class Correlation(_StrictModel):
 class UncertaintyBlock(_StrictModel):
     """The ``uncertainty:`` block of a scenario file."""
 
-    draws: int = Field(default=10_000, ge=1, le=5_000_000)
+    draws: int = Field(default=10_000, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0)
     targets: dict[str, float] = Field(default_factory=dict)
     distributions: dict[str, dict[str, Any]] = Field(min_length=1)
@@ -800,6 +822,31 @@ def _check_support(
     )
 
 
+def _check_cell_caps(params: Parameters, variables: list[_Variable], source: str) -> None:
+    """A cell's fund share is s_field x scale_bank: refuse distributions whose highest
+    values together could take a cell past its field's cap (each alone may be valid)."""
+    base = base_values(params)
+    s_high = base["fund_share_of_capital"].astype(float).copy()
+    scale_high = base["fund_share_scale"].astype(float).copy()
+    s_key = ["(scenario value)"] * len(s_high)
+    scale_key = ["(scenario value)"] * len(scale_high)
+    for v in variables:
+        if v.assumption == "fund_share_of_capital":
+            s_high[v.index], s_key[v.index] = v.high, v.key
+        elif v.assumption == "fund_share_scale":
+            scale_high[v.index], scale_key[v.index] = v.high, v.key
+    cap = np.asarray(params.fund_share_cap, dtype=float)
+    cell = s_high[:, None] * scale_high[None, :]
+    over = np.argwhere(cell > cap[:, None] + 1e-12)
+    if len(over):
+        i, j = (int(x) for x in over[0])
+        raise ParameterError(
+            f"{source}: uncertainty.distributions: fund_share_of_capital of {params.field_ids[i]} up to "
+            f"{s_high[i]:g} ({s_key[i]}) times fund_share_scale of {params.bank_ids[j]} up to {scale_high[j]:g} "
+            f"({scale_key[j]}) gives a cell share of {cell[i, j]:g}, above the cap {cap[i]:g}"
+        )
+
+
 def parse_uncertainty(raw: Any, params: Parameters, source: str = "scenario") -> UncertaintySpec:
     """Validate an ``uncertainty:`` block strictly against ``params``.
 
@@ -854,6 +901,7 @@ def parse_uncertainty(raw: Any, params: Parameters, source: str = "scenario") ->
             else:
                 sup_lo, sup_hi = dist.low * factor, dist.high * factor
             variables.append(_Variable(name, i, element, dist, sup_lo, sup_hi, where))
+    _check_cell_caps(params, variables, source)
     corr = np.eye(len(variables))
     for n, c in enumerate(block.correlations):
         key = f"uncertainty.correlations.{n}"
@@ -1014,8 +1062,11 @@ def monte_carlo(
     E[m] = E[1 / (s k)] = ln(b / a) / ((b - a) k); a = 0.3, b = 0.5, k = 0.2 -> 12.77x.
     """
     p = params or default_parameters()
+    n = int(draws or spec.draws)
+    if not 1 <= n <= MAX_DRAWS:
+        raise ValueError(f"draws must be between 1 and {MAX_DRAWS:,} (got {n:,})")
     start = time.perf_counter()
-    samples = draw_values(spec, p, draws, seed)
+    samples = draw_values(spec, p, n, seed)
     outcomes = evaluate(p, samples)
     seconds = time.perf_counter() - start
     base = evaluate(p)

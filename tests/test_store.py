@@ -372,6 +372,25 @@ def test_database_url_resolution(monkeypatch, tmp_path):
     assert database_url(str(tmp_path / "x.sqlite")) == f"sqlite:///{tmp_path / 'x.sqlite'}"
 
 
+def test_unreachable_database_is_one_clear_error():
+    with pytest.raises(
+        StoreError, match=r"cannot open the scenario library at postgresql\+psycopg://postgres@127\.0\.0\.1:"
+    ):
+        ScenarioStore(f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/nowhere")
+
+
+def test_export_header_carries_name_and_version(store):
+    name = 'it\'s "ours"'
+    store.save(name, BASE_TEXT, author="ana")
+    exported = store.get(name).export_text()
+    assert exported.splitlines()[1] == "# my comment is kept"
+    info = store.save(name, exported, author="ana")  # base version 1 read from the header
+    assert info.version == 2
+    assert store.get(name).text == BASE_TEXT  # the header is not stored
+    with pytest.raises(StaleVersionError, match="based on version 1"):
+        store.save(name, exported)
+
+
 # ------------------------------------------------------------------ CLI
 
 

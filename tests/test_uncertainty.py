@@ -290,6 +290,17 @@ BAD_BLOCKS = [
         "capital_ratio.all.sigma: unknown key",
     ),
     ({"draws": 0, "distributions": {"capital_ratio": {}}}, "uncertainty.draws"),
+    (
+        # each alone is valid, together a cell reaches 0.5 x 1.1 = 0.55 > cap 0.5
+        {
+            "distributions": {
+                "fund_share_of_capital": {"low_altitude_economy": {"dist": "uniform", "low": 0.4, "high": 0.5}},
+                "fund_share_scale": {"cdb": {"dist": "uniform", "low": 0.9, "high": 1.1}},
+            }
+        },
+        "low_altitude_economy up to 0.5 (uncertainty.distributions.fund_share_of_capital.low_altitude_economy) "
+        "times fund_share_scale of cdb up to 1.1",
+    ),
     ({"seeds": 1, "distributions": {}}, "uncertainty.seeds: unknown key"),
     (
         {
@@ -320,6 +331,25 @@ def test_bad_uncertainty_blocks_name_file_and_key(block, message):
 # -------------------------------------------------------------------- CLI
 
 
+def test_tornado_rows_for_the_chart(one_field):
+    sens = sensitivity(one_field, ["fund_share_of_capital", "capital_ratio"], by="field")
+    rows = sens.tornado()
+    assert list(rows.columns) == ["parameter", "low_bn", "high_bn"]
+    # widest first: transport_logistics (all the money); s 0.4 .. 0.5 -> 6,250 .. 5,000
+    assert rows.iloc[0]["parameter"] in (
+        "Fund share of capital · Transport and logistics",
+        "Capital ratio · Transport and logistics",
+    )
+    top = rows.iloc[:2].set_index("parameter")
+    assert top.loc["Fund share of capital · Transport and logistics", "low_bn"] == pytest.approx(6250)
+
+
+def test_too_many_draws_is_an_error(capsys):
+    path = str(SCENARIO_DIR / "uncertain_leverage.yaml")
+    assert main(["montecarlo", path, "--draws", "2000000"]) == 2
+    assert "draws must be between 1 and 1,000,000" in capsys.readouterr().err
+
+
 def test_cli_goal_seek(capsys):
     assert main(["goal-seek", "--target", "6000", "--assumption", "fund_share_of_capital", "--mode", "value"]) == 0
     out = capsys.readouterr().out
@@ -335,7 +365,7 @@ def test_cli_sensitivity_and_montecarlo(capsys):
     path = str(SCENARIO_DIR / "uncertain_leverage.yaml")
     assert main(["montecarlo", path, "--draws", "2000", "--target-total", "5500"]) == 0
     out = capsys.readouterr().out
-    assert "2,000 draws" in out and ">= 5,500.0" in out and "P95" in out
+    assert "Draws 2,000" in out and ">= 5,500.0" in out and "P95" in out
     assert main(["montecarlo", str(SCENARIO_DIR / "baseline.yaml")]) == 2
     assert "no uncertainty: block" in capsys.readouterr().err
     assert main(["sensitivity", "--range", "capital_ratio=0.5:1"]) == 2

@@ -9,6 +9,7 @@ from fundmodel.bottom_up import run_portfolio
 from fundmodel.cli import CommandError
 from fundmodel.commands.run import add_portfolio_options, load_portfolio_args
 from fundmodel.compare import compare_results, render_comparison
+from fundmodel.model import run
 from fundmodel.scenario import load_scenario
 
 
@@ -34,14 +35,15 @@ def handle(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(path) for path in args.scenarios]
     results = []
     for scenario in scenarios:
+        title = scenario.name_zh if args.lang == "zh" and scenario.name_zh else scenario.name
         if args.portfolio:
             # validated under each scenario's parameters (caps, minimums and defaults may differ)
             params = scenario.parameters()
             portfolio = load_portfolio_args(args, params)
-            name = f"{scenario.name} on {Path(args.portfolio).name}"
+            name = f"{title} on {Path(args.portfolio).name}"
             results.append(run_portfolio(portfolio, params, scenario_name=name))
         else:
-            results.append(scenario.run())
+            results.append(run(scenario.parameters(), scenario_name=title))
     comparison = compare_results(results)
     print(comparison.to_json() if args.format == "json" else render_comparison(comparison, args.unit, args.lang))
     return 0

@@ -8,9 +8,13 @@ a refused operation, 3 a change refused because the library has a newer version.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from fundmodel.cli import CommandError
 from fundmodel.labels import label
@@ -41,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--all", action="store_true", help="include deleted scenarios")
     a.add_argument("--format", choices=["table", "json"], default="table")
     a.add_argument("--lang", choices=["en", "zh"], default="en")
-    a.set_defaults(handler=handle_list)
+    a.set_defaults(handler=_guard(handle_list))
 
     a = actions.add_parser("save", parents=[common, author], help="save a scenario file as a new version")
     a.add_argument("file", metavar="FILE", help="scenario YAML")
@@ -53,40 +57,54 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the version your file was made from (required to update an existing scenario; read from the "
         "header of an exported file)",
     )
-    a.set_defaults(handler=handle_save)
+    a.set_defaults(handler=_guard(handle_save))
 
     a = actions.add_parser("show", parents=[common], help="show a version (default: the latest)")
     a.add_argument("name")
     a.add_argument("--version", type=int, metavar="N")
     a.add_argument("--format", choices=["yaml", "json"], default="yaml")
-    a.set_defaults(handler=handle_show)
+    a.set_defaults(handler=_guard(handle_show))
 
     a = actions.add_parser("history", parents=[common], help="every version of a scenario")
     a.add_argument("name")
     a.add_argument("--format", choices=["table", "json"], default="table")
     a.add_argument("--lang", choices=["en", "zh"], default="en")
-    a.set_defaults(handler=handle_history)
+    a.set_defaults(handler=_guard(handle_history))
 
     a = actions.add_parser("export", parents=[common], help="write a version as a scenario file")
     a.add_argument("name")
     a.add_argument("--version", type=int, metavar="N")
     a.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
-    a.set_defaults(handler=handle_export)
+    a.set_defaults(handler=_guard(handle_export))
 
     a = actions.add_parser("rename", parents=[common, author], help="rename a scenario")
     a.add_argument("name")
     a.add_argument("new_name")
     a.add_argument("--base-version", type=int, metavar="N", help="refuse if the library has moved past N")
-    a.set_defaults(handler=handle_rename)
+    a.set_defaults(handler=_guard(handle_rename))
 
     a = actions.add_parser("delete", parents=[common, author], help="delete a scenario (soft: history is kept)")
     a.add_argument("name")
     a.add_argument("--base-version", type=int, metavar="N", help="refuse if the library has moved past N")
-    a.set_defaults(handler=handle_delete)
+    a.set_defaults(handler=_guard(handle_delete))
 
     a = actions.add_parser("restore", parents=[common, author], help="restore a deleted scenario")
     a.add_argument("name")
-    a.set_defaults(handler=handle_restore)
+    a.set_defaults(handler=_guard(handle_restore))
+
+
+def _guard(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Database failures after opening (connection lost, lock timeout) end in one line."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+            raise CommandError(f"scenario library: {reason}") from None
+
+    return run
 
 
 def _store(args: argparse.Namespace) -> ScenarioStore:

@@ -106,7 +106,8 @@ def render_sensitivity(result: Sensitivity, unit: str = "bn", lang: str = "en") 
         [
             f"{label('base', lang)}: {label('total_investment_bn', lang)} {money(b['total_investment_bn'])}, "
             f"{label('net_investment_bn', lang)} {money(b['net_investment_bn'])} {u}; "
-            f"{label('peak_uplift_pp', lang)} {b['peak_uplift_pp']:.2f}   (sorted by {label(result.metric, lang)})",
+            f"{label('peak_uplift_pp', lang)} {b['peak_uplift_pp']:.2f}   "
+            f"({label('sorted_by', lang)} {label(result.metric, lang)})",
             "",
             _table(heads, rows),
         ]
