@@ -345,7 +345,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "note": ("Note", "备注"),
     "name": ("Name", "名称"),
     "sorted_by": ("sorted by", "排序依据"),
-    "seed": ("seed", "随机种子"),
 }
 
 
