@@ -376,6 +376,8 @@ class _Book:
             cells.sort(key=lambda x: (x[0], x[1]))
             parts: list[str] = []
             current = None
+            if ws.max_row > template:  # rows must stay in order in the XML: nothing below the template
+                raise RuntimeError(f"sheet {title!r}: cells below the template row {template} were written directly")
             for row, col, kind, payload, cached in cells:
                 if row != current:
                     if current is not None:
@@ -1073,14 +1075,19 @@ def _write_fields(
     )
     ws.freeze_panes = "C5"
     _widths(ws, {1: 26, 2: 34, **{k: 14 for k in range(3, len(_FIELD_SHEET) + 1)}})
+    field_chart(book, ws, _FC["total_investment_bn"], n, f"B{t + 5}")
+
+
+def field_chart(book: _Book, ws: Worksheet, col: int, n: int, anchor: str) -> None:
+    """Native bar chart of column ``col`` (header in row 4, n fields below) by field name (column B)."""
     chart = BarChart()
     chart.type = "bar"
-    chart.title = xl_label("chart_field", lang)
-    chart.y_axis.title = unit_label(book.unit, lang)
-    chart.add_data(Reference(ws, min_col=_FC["total_investment_bn"], min_row=4, max_row=4 + n), titles_from_data=True)
+    chart.title = xl_label("chart_field", book.lang)
+    chart.y_axis.title = unit_label(book.unit, book.lang)
+    chart.add_data(Reference(ws, min_col=col, min_row=4, max_row=4 + n), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=2, min_row=5, max_row=4 + n))
     chart.height, chart.width = 9, 18
-    ws.add_chart(chart, f"B{t + 5}")
+    ws.add_chart(chart, anchor)
 
 
 _BANK_SHEET = ["id", "name", *_STACK, "multiplier", "net_multiplier", "quota_bn", "fund_share_scale", "difference"]
@@ -1685,6 +1692,10 @@ def _write_cover(book: _Book, ws: Worksheet, results: list[Result], sets: list[_
     for key, fmt, _ in _KEY_METRICS:
         write_text(ws, r, 1, xl_label(key if key != "peak_uplift_pp" else "peak_uplift", lang))
         book.formula(ws, r, 2, sets[0].totals[key], _metric_value(first, key, book.per_bn), fmt)
+        r += 1
+    if first.projects is not None:
+        write_text(ws, r, 1, xl_label("n_projects", lang))
+        ws.cell(row=r, column=2, value=len(first.projects))
         r += 1
     r += 1
     write_text(ws, r, 1, xl_label("how_to_use", lang)).font = SECTION_FONT

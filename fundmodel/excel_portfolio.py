@@ -44,6 +44,7 @@ from fundmodel.excel import (
     _widths,
     _write_allocation,
     _write_macro,
+    field_chart,
     write_text,
     xl_label,
 )
@@ -427,6 +428,7 @@ def write_portfolio_sheets(
     book.formula(
         wf, g + 1, _PF["fund_bn"], f"{_a1(tr, _PF['private_fund'])}/{_a1(tr, _PF['fund_bn'])}", private_share, FMT_SHARE
     )
+    field_chart(book, wf, _PF["total_investment_bn"], len(p.field_ids), f"B{g + 4}")
     sheets.totals.update(
         {
             "fund_bn": T["fund_bn"],
