@@ -502,6 +502,14 @@ def _source(node: Any) -> str:
     return f"{node.reference} ({node.date.isoformat()})"
 
 
+def allocation_used(result: Result) -> np.ndarray:
+    """The fields x banks fund (bn RMB) the run actually used: the parameters' allocation, or
+    one passed to :func:`fundmodel.model.run` (an allocation edited in the dashboard), or the
+    sums of a portfolio's projects."""
+    p = result.parameters
+    return result.by_cell["fund_bn"].to_numpy(dtype=float).reshape(len(p.field_ids), len(p.bank_ids))
+
+
 def _override_note(params: Parameters, match: Any) -> str:
     """ " | overridden by FILE: a, b" for the overridden parameter paths ``match(path)`` accepts."""
     by_source: dict[str, list[str]] = {}
@@ -638,15 +646,20 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
     )
 
     alloc_node = p.raw["allocation"]["allocation_bn"]
+    allocation = allocation_used(result)
+    edited = (
+        "" if np.array_equal(allocation, p.allocation_matrix) else " | edited for this run (not in a scenario file)"
+    )
     acols = [
         (
             bid,
             label(bid, lang),
             "money",
             unit_label(book.unit, lang),
-            list(p.allocation_matrix[:, j] * u),
+            list(allocation[:, j] * u),
             f"{alloc_node['reference']} ({alloc_node['date']})"
-            + _override_note(p, lambda q: q.startswith("allocation_bn")),
+            + _override_note(p, lambda q: q.startswith("allocation_bn"))
+            + edited,
         )
         for j, bid in enumerate(p.bank_ids)
     ]
@@ -1190,7 +1203,7 @@ def _write_allocation(book: _Book, ws: Worksheet, result: Result, inp: _InputsLa
         + [label(b, lang) for b in p.bank_ids]
         + [xl_label("row_total", lang)],
     )
-    m = p.allocation_matrix if fund_formula is None else result.by_cell["fund_bn"].to_numpy().reshape(nf, nb)
+    m = allocation_used(result)
     m = m * u
     for i, fid in enumerate(p.field_ids):
         r = 5 + i
@@ -1467,7 +1480,7 @@ def _write_checks(
     rows: list[tuple[str, str, str, str, str, Any, Any, str, bool, str]] = []
     al = inp.allocation
     alloc = _rng(inp.sheet, al.first_row, 3, al.last_row, 2 + len(p.bank_ids))
-    matrix = p.allocation_matrix
+    matrix = allocation_used(result)
     size = p.instrument.size_bn.value
     failing = {(c.code, c.subject) for c in result.checks}
     fund_total = float(matrix.sum())

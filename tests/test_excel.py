@@ -499,3 +499,18 @@ def test_project_inputs_round_trip_and_errors(tmp_path, capsys):
     assert "row 7" in report and "not_a_number" in report and "Total investment" in report
     assert main(["import-excel", str(tmp_path / "bad.xlsx"), "--portfolio-out", str(out)]) == 1
     assert "not_a_number" in capsys.readouterr().err
+
+
+def test_an_allocation_edited_outside_the_parameters_is_the_one_in_the_workbook(tmp_path):
+    """The dashboard runs the model with an edited allocation (not in the parameters)."""
+    params = default_parameters()
+    allocation = params.allocation_matrix.copy()
+    allocation[0, 0] += 10  # digital economy x CDB: 30 -> 40 bn (CDB 260 > quota 250)
+    result = run(params, allocation_bn=allocation)
+    book = export_workbook(result, tmp_path / "dash.xlsx")
+    scenario = read_workbook_scenario(book)
+    assert scenario.overrides == {"allocation_bn": {"digital_economy": {"cdb": 40}}}
+    assert scenario.run().totals == pytest.approx(result.totals, rel=1e-12)
+    cached = load_workbook(book, data_only=True)
+    assert cached["Allocation"]["C5"].value == 40
+    assert cached["Checks"]["F3"].value is False  # CDB over its quota, total over 500 bn

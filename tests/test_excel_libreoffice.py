@@ -13,7 +13,7 @@ import pytest
 from _libreoffice import SOFFICE, mismatches, recalculate
 from openpyxl import load_workbook
 
-from fundmodel import default_parameters
+from fundmodel import default_parameters, run
 from fundmodel.excel import _BC, _CC, _FC, build_workbook, export_workbook, read_workbook_inputs, read_workbook_scenario
 from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
 
@@ -108,6 +108,11 @@ def books(tmp_path_factory):
         build_workbook(stale)[1],
         stale,
     )
+    # As the dashboard runs it: an allocation edited outside the parameters (CDB over its quota).
+    allocation = default_parameters().allocation_matrix.copy()
+    allocation[0, 0] += 10
+    dashboard = run(default_parameters(), allocation_bn=allocation, scenario_name="dashboard")
+    cases["dashboard"] = (export_workbook(dashboard, src / "dashboard.xlsx"), build_workbook(dashboard)[1], dashboard)
     from fundmodel.bottom_up import run_portfolio
     from fundmodel.portfolio import read_portfolio
 
@@ -124,7 +129,7 @@ def books(tmp_path_factory):
     }
 
 
-@pytest.mark.parametrize("case", ["baseline", "compare", "edited", "stale", "portfolio"])
+@pytest.mark.parametrize("case", ["baseline", "compare", "edited", "stale", "portfolio", "dashboard"])
 def test_every_formula_cell_matches_python(books, case):
     (book, expected, _), recalculated = books[case]
     formulas = {
@@ -139,7 +144,7 @@ def test_every_formula_cell_matches_python(books, case):
     assert not bad, f"{len(bad)} of {len(expected)} cells differ, e.g. {bad[:5]}"
 
 
-@pytest.mark.parametrize(("case", "per_bn"), [("baseline", 1), ("edited", 10), ("stale", 1)])
+@pytest.mark.parametrize(("case", "per_bn"), [("baseline", 1), ("edited", 10), ("stale", 1), ("dashboard", 1)])
 def test_outputs_equal_the_result_tables(books, case, per_bn):
     (_, _, result), wb = books[case]
     p = result.parameters
