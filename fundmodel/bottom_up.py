@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.allocation import TOLERANCE_BN
+from fundmodel.cashflow import cashflow_metrics
 from fundmodel.model import leverage_checks, macro_table, totals_of
 from fundmodel.model import run as run_top_down
 from fundmodel.parameters import Parameters, default_parameters
@@ -45,7 +46,8 @@ def attributed_investment(
 
 
 def project_table(portfolio: Portfolio) -> pd.DataFrame:
-    """Per-project capital stack and multipliers (bn RMB), from a valid portfolio."""
+    """Per-project capital stack and multipliers (bn RMB) and cash-flow metrics (NaN with
+    ``cashflow_status`` "no cash-flow data" where a project has none), from a valid portfolio."""
     frame = portfolio.require_valid().frame
     fund = frame["fund_requested_bn"].to_numpy(dtype=float)
     capital = frame["project_capital_bn"].to_numpy(dtype=float)
@@ -61,6 +63,8 @@ def project_table(portfolio: Portfolio) -> pd.DataFrame:
     table["net_multiplier"] = table["net_investment_bn"] / fund
     table["major_province"] = frame["province"].isin(MAJOR_PROVINCES)
     table["ownership"] = np.where(frame["private"].astype(bool), "private", "state")
+    metrics = cashflow_metrics(frame)
+    table[metrics.columns] = metrics
     return table
 
 
@@ -168,7 +172,9 @@ def run_portfolio(
     * ``projects``: the per-project table
     * ``totals``: the stack, multipliers, ``attributed_investment_bn``, ``private_share``,
       ``major_province_share``, ``n_projects`` and ``top_down_multiplier`` (the top-down
-      model's multiplier under the same parameters, for comparison)
+      model's multiplier under the same parameters, for comparison); for projects with
+      cash-flow data, ``n_projects_with_cashflow``, ``subsidy_bn`` and ``subsidy_per_yuan``
+      (NaN when no project has cash-flow data)
 
     Raises :class:`~fundmodel.portfolio.PortfolioError` if the portfolio has errors.
     Validation uses the parameters the portfolio was read with; pass the same ``params``.
@@ -212,6 +218,12 @@ def run_portfolio(
     major = float(table.loc[table["major_province"], "fund_bn"].sum())
     totals["major_province_share"] = major / fund if fund else float("nan")
     totals["top_down_multiplier"] = float(run_top_down(p).multiplier)
+    with_cf = table["cashflow_status"] == "ok"
+    totals["n_projects_with_cashflow"] = float(with_cf.sum())
+    subsidy = float(table.loc[with_cf, "subsidy_bn"].sum()) if with_cf.any() else float("nan")
+    totals["subsidy_bn"] = subsidy
+    invest_cf = float(table.loc[with_cf, "total_investment_bn"].sum())
+    totals["subsidy_per_yuan"] = subsidy / invest_cf if with_cf.any() and invest_cf else float("nan")
 
     return Result(
         scenario_name=scenario_name,

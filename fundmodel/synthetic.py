@@ -11,6 +11,8 @@ The projects are made up; their aggregates are calibrated to the published ones
   money (CDB 77.4%); private-enterprise projects 22% of each bank's money
 * every project is valid: capital ratio at or above its statutory minimum, fund share
   of capital below its cap
+* 60% of projects carry cash-flow columns (revenue, opex, operating life, ramp-up); the
+  rest leave them empty
 
 Method: draw each project's bank, field, province group, ownership, fund size
 (lognormal), capital ratio and fund share; scale fund sizes so every (bank, province
@@ -54,6 +56,10 @@ COLUMNS = [
     "other_public_funding_bn",
     "start_year",
     "construction_years",
+    "annual_revenue_bn",
+    "annual_opex_bn",
+    "operating_years",
+    "ramp_years",
 ]
 
 
@@ -176,6 +182,13 @@ def generate_portfolio(n_projects: int = 2300, seed: int = 2025, params: Paramet
     start_year = np.where(rng.random(n) < float(cal["start_year_2026_share"]), 2026, 2025)
     construction_years = rng.integers(2, 6, n)
 
+    # Cash-flow columns for a share of projects (the rest have none: empty, never zero).
+    with_cf = rng.random(n) < float(cal["cashflow_share"])
+    revenue = investment * rng.uniform(*cal["revenue_yield"], n)
+    opex = revenue * rng.uniform(*cal["opex_share"], n)
+    life = rng.integers(cal["operating_years"][0], cal["operating_years"][1] + 1, n)
+    ramp = rng.integers(cal["ramp_years"][0], cal["ramp_years"][1] + 1, n)
+
     field_ids = np.array(p.field_ids, dtype=object)
     bank_ids = np.array(p.bank_ids, dtype=object)
     sectors = np.array([f.sector.value for f in p.fields.values()], dtype=object)
@@ -197,6 +210,10 @@ def generate_portfolio(n_projects: int = 2300, seed: int = 2025, params: Paramet
             "other_public_funding_bn": np.round(other, DECIMALS),
             "start_year": start_year,
             "construction_years": construction_years,
+            "annual_revenue_bn": np.where(with_cf, np.round(revenue, DECIMALS), np.nan),
+            "annual_opex_bn": np.where(with_cf, np.round(opex, DECIMALS), np.nan),
+            "operating_years": pd.Series(life, dtype="Int64").where(with_cf),
+            "ramp_years": pd.Series(ramp, dtype="Int64").where(with_cf),
         },
         columns=COLUMNS,
     )
