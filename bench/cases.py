@@ -286,71 +286,16 @@ CASES += [
 ]
 
 
-# ------------------------------------------------- portfolios: read, validate, run, select, metrics
+# ------------------------------------ portfolios: generator, cash-flow metrics, all-or-nothing selection
 
 
-def _synthetic_path():
-    from fundmodel.scenario import SCENARIO_DIR
-
-    return SCENARIO_DIR.parent / "national_synthetic.csv"
-
-
-def _read_call(path):
-    from fundmodel.portfolio import read_portfolio
-
-    p = read_portfolio(path)
-    return f"{len(p.frame):,} rows, {p.n_errors} errors"
-
-
-def _big_csv_setup(n):
-    def setup():
-        import tempfile
-
-        from fundmodel.synthetic import generate_portfolio, write_portfolio
-
-        path = Path(tempfile.mkdtemp()) / f"synthetic_{n}.csv"
-        write_portfolio(generate_portfolio(n, seed=1), path)
-        return path
-
-    return setup
-
-
-def _generate_call(n):
+def _generator_call(n):
     def call(_):
         from fundmodel.synthetic import generate_portfolio
 
         return f"{len(generate_portfolio(n, seed=1)):,} rows"
 
     return call
-
-
-def _portfolio_setup():
-    from fundmodel.portfolio import read_portfolio
-
-    return read_portfolio(_synthetic_path())
-
-
-def _run_portfolio_call(portfolio):
-    from fundmodel.bottom_up import run_portfolio
-
-    r = run_portfolio(portfolio)
-    return f"{r.total_investment_bn:,.0f} bn, {r.multiplier:.2f}x"
-
-
-def _select_call(portfolio):
-    from fundmodel.selection import SelectionConstraints, select_projects
-
-    c = SelectionConstraints(quota_bn={"cdb": 150, "adbc": 90, "exim": 60}, field_min={"agriculture_rural": 0.15})
-    s = select_projects(portfolio, "total", c, with_result=False)
-    return f"gain over greedy {s.gain:+.3f} bn, {len(s.chosen):,} chosen"
-
-
-def _select_whole_call(portfolio):
-    from fundmodel.selection import SelectionConstraints, select_projects
-
-    c = SelectionConstraints(quota_bn={"cdb": 150, "adbc": 90, "exim": 60}, min_fraction=1.0)
-    s = select_projects(portfolio, "total", c, with_result=False)
-    return f"gain over greedy {s.gain:+.3f} bn (all or nothing)"
 
 
 def _metrics_call(portfolio):
@@ -360,22 +305,32 @@ def _metrics_call(portfolio):
     return f"{int((m['cashflow_status'] == 'ok').sum()):,} projects with metrics"
 
 
-def _big_portfolio_setup(n):
-    def setup():
-        from fundmodel.portfolio import read_portfolio
+def _model_without_cashflow_call(portfolio):
+    from fundmodel.bottom_up import run_portfolio
 
-        return read_portfolio(_big_csv_setup(n)())
+    r = run_portfolio(portfolio, cashflow=False)
+    return f"{r.total_investment_bn:,.0f} bn, {r.multiplier:.2f}x"
 
-    return setup
+
+def _select_whole_call(portfolio):
+    from fundmodel.selection import SelectionConstraints, select_projects
+
+    s = select_projects(portfolio, "total", SelectionConstraints(min_fraction=1.0), with_result=False)
+    return f"{int(s.chosen.shape[0]):,} chosen, gain over greedy {s.gain:,.1f} bn (all or nothing)"
 
 
 CASES += [
-    Case("portfolio read + validate, 2,300 rows", _synthetic_path, _read_call, max_seconds=1),
-    Case("portfolio read + validate, 1,000,000 rows", _big_csv_setup(1_000_000), _read_call, quick=False, heavy=True),
-    Case("synthetic generator, 1,000,000 rows", lambda: None, _generate_call(1_000_000), quick=False, heavy=True),
-    Case("bottom-up run, 2,300 projects (with cash-flow metrics)", _portfolio_setup, _run_portfolio_call),
-    Case("cash-flow metrics, 2,300 projects", _portfolio_setup, _metrics_call),
-    Case("cash-flow metrics, 100,000 projects", _big_portfolio_setup(100_000), _metrics_call, quick=False),
-    Case("selection MILP, 2,300 candidates (min fraction 0.5)", _portfolio_setup, _select_call),
-    Case("selection MILP, 2,300 candidates (all or nothing)", _portfolio_setup, _select_whole_call),
+    Case("synthetic generator, 1M projects", lambda: None, _generator_call(1_000_000), quick=False, heavy=True),
+    Case(
+        "bottom-up model run without cash-flow metrics, 2,300 projects",
+        _model_setup(2_300),
+        _model_without_cashflow_call,
+    ),
+    Case("cash-flow metrics (IRR, NPV, DSCR, payback, subsidy), 2,300 projects", _model_setup(2_300), _metrics_call),
+    Case("cash-flow metrics, 100k projects", _model_setup(100_000), _metrics_call, quick=False),
+    Case(
+        "selection (MILP, all or nothing), 2,300 candidates asking 2x the fund",
+        _candidates_setup(2_300),
+        _select_whole_call,
+    ),
 ]

@@ -45,7 +45,12 @@ def attributed_investment(
         return np.asarray(total_investment_bn, dtype=float) * fund / (fund + other)
 
 
-def project_table(portfolio: Portfolio) -> pd.DataFrame:
+#: Above this many projects with cash-flow data, a run leaves cash-flow metrics out unless
+#: asked (``cashflow=True``) and says so in an info check; ``fundmodel metrics`` computes them.
+CASHFLOW_AUTO_LIMIT = 100_000
+
+
+def project_table(portfolio: Portfolio, cashflow: bool = True) -> pd.DataFrame:
     """Per-project capital stack and multipliers (bn RMB) and cash-flow metrics (NaN with
     ``cashflow_status`` "no cash-flow data" where a project has none), from a valid portfolio."""
     frame = portfolio.require_valid().frame
@@ -63,8 +68,9 @@ def project_table(portfolio: Portfolio) -> pd.DataFrame:
     table["net_multiplier"] = table["net_investment_bn"] / fund
     table["major_province"] = frame["province"].isin(MAJOR_PROVINCES)
     table["ownership"] = np.where(frame["private"].astype(bool), "private", "state")
-    metrics = cashflow_metrics(frame)
-    table[metrics.columns] = metrics
+    if cashflow:
+        metrics = cashflow_metrics(frame)
+        table[metrics.columns] = metrics
     return table
 
 
@@ -162,6 +168,7 @@ def run_portfolio(
     portfolio: Portfolio,
     params: Parameters | None = None,
     scenario_name: str = "portfolio",
+    cashflow: bool | None = None,
 ) -> Result:
     """Aggregate a validated portfolio into a :class:`Result` (``mode="portfolio"``).
 
@@ -176,11 +183,30 @@ def run_portfolio(
       cash-flow data, ``n_projects_with_cashflow``, ``subsidy_bn`` and ``subsidy_per_yuan``
       (NaN when no project has cash-flow data)
 
+    ``cashflow``: add cash-flow metrics to ``projects`` (True), leave them out (False), or
+    (None, the default) add them unless more than :data:`CASHFLOW_AUTO_LIMIT` projects have
+    cash-flow data, in which case an info check says they were left out.
+
     Raises :class:`~fundmodel.portfolio.PortfolioError` if the portfolio has errors.
     Validation uses the parameters the portfolio was read with; pass the same ``params``.
     """
     p = params or default_parameters()
-    table = project_table(portfolio)
+    extra: list[Check] = []
+    if cashflow is None:
+        n_cf = int(portfolio.frame["annual_revenue_bn"].notna().sum())
+        cashflow = n_cf <= CASHFLOW_AUTO_LIMIT
+        if not cashflow:
+            extra.append(
+                Check(
+                    "cashflow_skipped",
+                    "info",
+                    f"Cash-flow metrics left out of this run for {n_cf:,} projects with cash-flow data "
+                    f"(more than {CASHFLOW_AUTO_LIMIT:,}); 'fundmodel metrics' computes them.",
+                    "projects",
+                    {"value": float(n_cf), "limit": float(CASHFLOW_AUTO_LIMIT)},
+                )
+            )
+    table = project_table(portfolio, cashflow)
     field_index = pd.Index(p.field_ids, name="field")
     bank_index = pd.Index(p.bank_ids, name="bank")
 
@@ -218,8 +244,8 @@ def run_portfolio(
     major = float(table.loc[table["major_province"], "fund_bn"].sum())
     totals["major_province_share"] = major / fund if fund else float("nan")
     totals["top_down_multiplier"] = float(run_top_down(p).multiplier)
-    with_cf = table["cashflow_status"] == "ok"
-    totals["n_projects_with_cashflow"] = float(with_cf.sum())
+    with_cf = table["cashflow_status"] == "ok" if cashflow else pd.Series(False, index=table.index)
+    totals["n_projects_with_cashflow"] = float(with_cf.sum()) if cashflow else float("nan")
     subsidy = float(table.loc[with_cf, "subsidy_bn"].sum()) if with_cf.any() else float("nan")
     totals["subsidy_bn"] = subsidy
     invest_cf = float(table.loc[with_cf, "total_investment_bn"].sum())
@@ -233,7 +259,7 @@ def run_portfolio(
         by_bank=by_bank,
         by_cell=by_cell,
         by_year=by_year,
-        checks=portfolio_checks(p, table, by_bank),
+        checks=portfolio_checks(p, table, by_bank) + extra,
         parameters=p,
         breakdowns={"province": by_province, "ownership": by_ownership},
         projects=table,

@@ -35,6 +35,7 @@ Projects without revenue, opex and operating life get no metrics (NaN, status
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy_financial as npf
@@ -73,8 +74,13 @@ METRIC_COLUMNS = [
 
 
 def cashflow_defaults() -> dict[str, float]:
-    """Default financing terms (values only) from the data file."""
-    return {k: float(v["value"]) for k, v in read_yaml(DEFAULTS_FILE).items()}
+    """Default financing terms (values only) from the data file (read once per process)."""
+    return dict(_defaults())
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> tuple[tuple[str, float], ...]:
+    return tuple((k, float(v["value"])) for k, v in read_yaml(DEFAULTS_FILE).items())
 
 
 @dataclass(frozen=True)
@@ -193,41 +199,50 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """IRR of each row of ``flows`` (n x years; year 0 first), vectorized across rows.
 
     The NPV is evaluated on a grid of rates (-95% .. 300%); in each row the sign change
-    nearest to a zero rate is refined by bisection (60 halvings). Where NPV = 0 has several
-    roots this is the one closest to zero, as ``numpy_financial.irr`` chooses. Rows with no
-    IRR get NaN and a note: the flows never change sign, or no rate in the range gives a
-    zero NPV.
+    nearest to a zero rate is refined by safeguarded Newton steps (a step that leaves the
+    bracket is replaced by bisection) to 1e-12. Where NPV = 0 has several roots this is
+    the one closest to zero, as ``numpy_financial.irr`` chooses. Rows with no IRR get NaN
+    and a note: the flows never change sign, or no rate in the range gives a zero NPV.
 
     Example: ``irr(np.array([[-100, 25, 25, 25, 25, 25]]))[0]`` is [0.0793083] (RATE(5, 25, -100)).
     """
     flows = np.atleast_2d(np.asarray(flows, dtype=float))
     n, horizon = flows.shape
-    t = np.arange(horizon)
+    t = np.arange(horizon, dtype=float)
     note = np.full(n, "", dtype=object)
     has_pos = (flows > 1e-12).any(axis=1)
     has_neg = (flows < -1e-12).any(axis=1)
     no_sign_change = ~(has_pos & has_neg)
     note[no_sign_change] = "no IRR: the cash flows never change sign"
     grid = IRR_GRID
-    with np.errstate(over="ignore", invalid="ignore"):
-        npv_grid = flows @ ((1.0 + grid[None, :]) ** -t[:, None])
+    npv_grid = flows @ np.exp(-t[:, None] * np.log1p(grid)[None, :])
     sign = np.sign(npv_grid)
     change = (sign[:, :-1] * sign[:, 1:] < 0) | ((sign[:, :-1] == 0) & (sign[:, 1:] != 0))
     distance = np.where(change, np.abs(grid[:-1] + grid[1:])[None, :], np.inf)
     k = distance.argmin(axis=1)
-    found = np.isfinite(distance[np.arange(n), k]) & ~no_sign_change
+    rows = np.arange(n)
+    found = np.isfinite(distance[rows, k]) & ~no_sign_change
     note[~found & ~no_sign_change] = "no IRR: no rate between -95% and 300% gives a zero NPV"
     lo, hi = grid[k].copy(), grid[k + 1].copy()
-    f_lo = npv_grid[np.arange(n), k]
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        f_mid = (flows * (1.0 + mid[:, None]) ** -t[None, :]).sum(axis=1)
-        left = np.sign(f_mid) == np.sign(f_lo)
-        lo = np.where(left, mid, lo)
-        f_lo = np.where(left, f_mid, f_lo)
-        hi = np.where(left, hi, mid)
-    rate = np.where(found, 0.5 * (lo + hi), np.nan)
-    return rate, note
+    f_lo = npv_grid[rows, k]
+    rate = 0.5 * (lo + hi)
+    for _ in range(100):
+        disc = np.exp(-t[None, :] * np.log1p(rate)[:, None])
+        f = (flows * disc).sum(axis=1)
+        slope = -(flows * t[None, :] * disc).sum(axis=1) / (1.0 + rate)
+        same = np.sign(f) == np.sign(f_lo)
+        lo = np.where(same, rate, lo)
+        f_lo = np.where(same, f, f_lo)
+        hi = np.where(same, hi, rate)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = rate - f / slope
+        inside = np.isfinite(newton) & (newton >= lo) & (newton <= hi)
+        step = np.where(inside, newton, 0.5 * (lo + hi))
+        done = (inside & (np.abs(newton - rate) < 1e-13)) | (hi - lo < 1e-13) | (f == 0)
+        rate = np.where(f == 0, rate, step)
+        if done[found].all():
+            break
+    return np.where(found, rate, np.nan), note
 
 
 #: Projects per block when computing flows (bounds memory: block x years x ~12 arrays).

@@ -177,3 +177,18 @@ def test_cli_metrics(tmp_path):
     assert "A  7.93%" in out.stdout
     assert "D  -- no cash-flow data" in out.stdout
     assert "no IRR: the cash flows never change sign" in out.stdout
+
+
+def test_run_without_cashflow_and_auto_limit(monkeypatch):
+    import fundmodel.bottom_up as bottom_up
+
+    p = parse_portfolio(pd.DataFrame(PROJECTS, columns=COLUMNS, index=range(2, 2 + len(PROJECTS))))
+    r = run_portfolio(p, cashflow=False)
+    assert "project_irr" not in r.projects and np.isnan(r.totals["subsidy_bn"])
+    assert not any(c.code == "cashflow_skipped" for c in r.checks)
+    monkeypatch.setattr(bottom_up, "CASHFLOW_AUTO_LIMIT", 2)  # 4 projects give revenue: more than 2
+    r = run_portfolio(p)
+    skipped = [c for c in r.checks if c.code == "cashflow_skipped"]
+    assert len(skipped) == 1 and skipped[0].severity == "info" and "4 projects" in skipped[0].message
+    assert "project_irr" not in r.projects
+    assert run_portfolio(p, cashflow=True).projects["project_irr"].notna().sum() == 2  # A and C
