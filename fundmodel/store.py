@@ -528,13 +528,14 @@ class ScenarioStore:
         :class:`Scenario`; validated first. ``base_version``: the version this one was
         made from - required when the scenario exists; if the library holds a newer one,
         :class:`StaleVersionError` is raised and nothing is written. An export header in
-        the text (see :meth:`StoredScenario.export_text`) supplies ``base_version``.
+        the text (see :meth:`StoredScenario.export_text`) naming this scenario supplies
+        ``base_version``.
         """
         name = _check_name(name)
         body = _content_text(content)
-        body, header_version, _ = split_export_header(body)
-        if base_version is None:
-            base_version = header_version
+        body, header_version, header_name = split_export_header(body)
+        if base_version is None and header_name == name:
+            base_version = header_version  # exported from this scenario; saved under another name it is new
         scenario_from_text(body, f"{name} (not saved)")  # validate before touching the database
         try:
             with self._transaction() as conn:

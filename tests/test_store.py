@@ -68,7 +68,8 @@ def pg_server():
         pytest.skip("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
     bindir = Path(found[-1]).parent
     as_root = os.geteuid() == 0
-    tmp = Path(tempfile.mkdtemp(prefix="fundmodel-pg-"))
+    # under /tmp when root: the postgres user must reach it whatever TMPDIR says
+    tmp = Path(tempfile.mkdtemp(prefix="fundmodel-pg-", dir="/tmp" if as_root else None))
     if as_root:
         shutil.chown(tmp, "postgres", "postgres")
 
@@ -389,6 +390,8 @@ def test_export_header_carries_name_and_version(store):
     assert store.get(name).text == BASE_TEXT  # the header is not stored
     with pytest.raises(StaleVersionError, match="based on version 1"):
         store.save(name, exported)
+    # saved under another name, the export is a new scenario (its header is about the old one)
+    assert store.save("copy", exported, author="ana").version == 1
 
 
 # ------------------------------------------------------------------ CLI
