@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+import yaml
 
 from fundmodel.bottom_up import run_portfolio
 from fundmodel.edits import (
@@ -36,12 +37,15 @@ from fundmodel.edits import (
     leverage_overrides,
     merge_overrides,
     run_edited,
+    scenario_document,
     thaw,
 )
 from fundmodel.parameters import Parameters, default_parameters
-from fundmodel.portfolio import Portfolio, parse_portfolio, read_table
+from fundmodel.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.result import Result
 from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
+from fundmodel.selection import Selection, select_projects
+from fundmodel.store import ScenarioStore, VersionInfo, database_url
 
 DEFAULT_SCENARIO = "baseline.yaml"
 WIDGET_PREFIX = "lev_"
@@ -441,3 +445,63 @@ def apply_values(assumption: str, values: dict[str, float]) -> None:
         st.session_state["assumptions"] = assumptions
     for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
         del st.session_state[key]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _selection(key: str, unit: str | None, overrides: tuple, _portfolio: Portfolio) -> Selection:
+    return select_projects(_portfolio, "total", params=_parameters_of(overrides), time_limit=30.0, with_result=False)
+
+
+def portfolio_selection() -> Selection:
+    """The portfolio selection (MILP, objective: total investment) of the chosen portfolio
+    under the current parameters (cached). Raises PortfolioError / SelectionError."""
+    portfolio = current_portfolio()
+    if portfolio is None:
+        raise PortfolioError("no portfolio chosen (Portfolio page)")
+    return _selection(
+        st.session_state["portfolio_key"],
+        st.session_state.get("portfolio_unit"),
+        freeze(current_overrides()),
+        portfolio,
+    )
+
+
+# ------------------------------------------------------------------ scenario library
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> ScenarioStore:
+    return ScenarioStore(url)
+
+
+def scenario_store() -> ScenarioStore:
+    """The scenario library (SQLite by default; ``FUNDMODEL_DB_URL`` for any SQLAlchemy URL)."""
+    return _store(database_url())
+
+
+def load_from_library(name: str, version: int) -> None:
+    """Load a saved version; a later save of the same name is checked against it."""
+    scenario = scenario_store().load(name, version)
+    key = f"library:{name}@v{version}"
+    register_scenario(key, scenario)
+    load_into_session(key)
+    st.session_state["library_base"] = (name, version)
+
+
+def save_to_library(name: str, author: str, note: str) -> VersionInfo:
+    """Save the current state as a new version of ``name``; refused (StaleVersionError) when
+    someone saved a newer version since this session loaded it."""
+    base = st.session_state.get("library_base")
+    base_version = base[1] if base and base[0] == name.strip() else None
+    document = scenario_document(name.strip() or "unnamed", current_overrides())
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    info = scenario_store().save(name, text, base_version=base_version, author=author or None, note=note)
+    st.session_state["library_base"] = (info.name, info.version)
+    return info
+
+
+def on_portfolio_upload() -> None:
+    """Upload box callback: keep the uploaded file and make it the chosen portfolio."""
+    upload = st.session_state.get("portfolio_upload")
+    if upload is not None:
+        st.session_state["portfolio_key"] = register_upload(upload.name, upload.getvalue())

@@ -210,3 +210,22 @@ def scenario_document(
     if reference:
         meta["reference"] = reference
     return {"scenario": meta, "overrides": dict(overrides)}
+
+
+def allocation_from_projects(params: Parameters, projects: pd.DataFrame, amount: str = "fund_bn") -> np.ndarray:
+    """The fields x banks matrix (bn RMB) of the money ``projects`` get (column ``amount``),
+    e.g. the projects a portfolio selection chose; fields and banks in parameter order.
+
+    Raises ValueError naming an unknown field or bank. Example: projects (digital_economy,
+    cdb, 2.0) and (digital_economy, cdb, 1.5) give 3.5 in that cell, 0 elsewhere.
+    """
+    fields = pd.Index(params.field_ids)
+    banks = pd.Index(params.bank_ids)
+    i = fields.get_indexer(projects["field"])
+    j = banks.get_indexer(projects["bank"])
+    if (i < 0).any() or (j < 0).any():
+        bad = sorted(set(projects["field"][i < 0]) | set(projects["bank"][j < 0]))
+        raise ValueError(f"projects name unknown fields or banks: {bad}")
+    matrix = np.zeros((len(fields), len(banks)))
+    np.add.at(matrix, (i, j), projects[amount].to_numpy(dtype=float))
+    return matrix

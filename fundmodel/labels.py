@@ -135,11 +135,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "sums_vs_quotas": ("Sums against the quotas and the 500 bn", "合计与额度及5000亿元对比"),
     "propose_allocation": ("Propose an allocation", "建议分配方案"),
     "propose_help": (
-        "Proportional rebalancing: each bank's column is scaled to its quota, keeping its mix across fields."
-        " Review the proposal, then apply or discard it.",
-        "按比例调整：各银行列按其额度缩放，保持领域结构不变。确认后再应用或放弃。",
+        "Proportional rebalancing scales each bank's column to its quota, keeping its mix across fields; portfolio"
+        " selection chooses the projects of the chosen portfolio that crowd in the most investment within the"
+        " quotas, the 20% private floor and the caps. Review the proposal, then apply or discard it.",
+        "等比例调整：各银行列按其额度缩放，保持领域结构不变；项目组合优选：在额度、20%民营下限与上限约束下，"
+        "从所选项目组合中选出撬动投资最多的项目。确认后再应用或放弃。",
     ),
     "propose_button": ("Propose", "生成建议"),
+    "propose_method": ("Method", "方法"),
+    "propose_proportional": ("Proportional rebalancing to the quotas", "按额度等比例调整"),
+    "propose_selection": (
+        "Portfolio selection (MILP: most total investment within the quotas)",
+        "项目组合优选（混合整数规划：额度内总投资最大）",
+    ),
+    "selection_note": (
+        "{chosen:,} of {candidates:,} projects chosen; total investment {objective} ({gain} against the greedy"
+        " ranking by multiplier); binding: {binding}.",
+        "从 {candidates:,} 个项目中选出 {chosen:,} 个；总投资 {objective}（较按撬动倍数贪心排序 {gain}）；"
+        "起约束作用：{binding}。",
+    ),
     "apply_proposal": ("Apply proposal", "应用建议"),
     "discard_proposal": ("Discard", "放弃"),
     "reset_allocation": ("Reset to the scenario's allocation", "恢复情景分配"),
@@ -306,6 +320,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "upload_scenario": ("Scenario file (YAML)", "情景文件（YAML）"),
     "scenario_registered": ("Scenario “{name}” is ready to load.", "情景“{name}”已可载入。"),
     "load_scenario": ("Load this scenario", "载入该情景"),
+    "library": ("Library", "情景库"),
+    "library_help": (
+        "Saved scenarios with their full version history, in a database (SQLite by default; FUNDMODEL_DB_URL for"
+        " PostgreSQL). A save based on an older version than the library's latest is refused, never overwritten.",
+        "保存的情景及完整版本历史，存于数据库（默认 SQLite；可用 FUNDMODEL_DB_URL 指向 PostgreSQL）。"
+        "基于旧版本的保存会被拒绝，不会覆盖他人的修改。",
+    ),
+    "library_unavailable": ("The scenario library cannot be opened", "无法打开情景库"),
+    "library_saved": ("Saved scenarios", "已保存情景"),
+    "library_empty": ("No scenario saved yet.", "尚无保存的情景。"),
+    "library_history": ("Version history", "版本历史"),
+    "library_save": ("Save the current state", "保存当前状态"),
+    "save_to_library": ("Save to the library", "保存到情景库"),
+    "library_saved_as": ("Saved as “{name}”, version {version}.", "已保存为“{name}”，第 {version} 版。"),
+    "col_name": ("Name", "名称"),
+    "col_version": ("Version", "版本"),
+    "col_author": ("Author", "作者"),
+    "col_note": ("Note", "备注"),
+    "col_action": ("Action", "操作"),
     "filter_parameters": ("Filter parameters", "筛选参数"),
     "parameters_shown": ("parameters shown", "项参数"),
     # portfolios (bottom-up runs)

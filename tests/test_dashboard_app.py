@@ -3,16 +3,21 @@ KPI cards show what the model gives for the edited inputs."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fundmodel.bottom_up import run_portfolio
 from fundmodel.edits import proportional_allocation, run_edited
 from fundmodel.parameters import default_parameters
+from fundmodel.portfolio import read_portfolio
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
 PAGES = [
     "dashboard/pages/overview.py",
     "dashboard/pages/allocation.py",
@@ -22,6 +27,13 @@ PAGES = [
     "dashboard/pages/export.py",
     "dashboard/pages/about.py",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _library(tmp_path, monkeypatch):
+    # every test gets its own scenario library (SQLite file), never the user's
+    monkeypatch.setenv("FUNDMODEL_DB_URL", f"sqlite:///{tmp_path / 'library.sqlite'}")
+    monkeypatch.setenv("FUNDMODEL_AUTHOR", "tester")
 
 
 def start() -> AppTest:
@@ -162,6 +174,113 @@ def test_scenario_choice_loads_its_values():
     assert cards(at)["Total investment (bn RMB)"] == "7,080.0"  # the reported outturn, 7.08 tn
     at.switch_page("dashboard/pages/leverage.py").run()
     assert at.slider(key="lev_scale_cdb").value == pytest.approx(0.7898)
+
+
+def synthetic_run(overrides: dict | None = None):
+    params = default_parameters().with_overrides(overrides or {})
+    portfolio = read_portfolio(ROOT / "portfolios" / "national_synthetic.csv", params=params)
+    return run_portfolio(portfolio, params)
+
+
+def test_portfolio_basis_shows_the_portfolio_run_and_follows_an_assumption():
+    at = start()
+    at.radio(key="basis__en").set_value("portfolio").run()
+    expected = synthetic_run()
+    assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
+    assert cards(at)["Total investment (bn RMB)"] == "7,080.0"  # the synthetic portfolio's calibration
+    # additionality of green projects (empty in the file: the field's value applies) 0.55 -> 0.8
+    at.switch_page("dashboard/pages/leverage.py").run()
+    at.slider(key="lev_a_green_low_carbon").set_value(0.8).run()
+    edited = synthetic_run({"fields": {"green_low_carbon": {"additionality": 0.8}}})
+    assert edited.net_investment_bn > expected.net_investment_bn
+    assert cards(at)["Net investment (bn RMB)"] == f"{edited.net_investment_bn:,.1f}"
+    assert cards(at)["Total investment (bn RMB)"] == f"{expected.total_investment_bn:,.1f}"
+
+
+def test_portfolio_page_filters_and_reports_an_invalid_upload():
+    at = start()
+    at.switch_page("dashboard/pages/portfolio.py").run()
+    assert not at.exception
+    at.multiselect(key="pf_fields__en").set_value(["green_low_carbon"]).run()
+    at.radio(key="pf_private__en").set_value("private").run()
+    projects = synthetic_run().projects
+    chosen = projects[(projects["field"] == "green_low_carbon") & projects["private"].astype(bool)]
+    assert cards(at)["Projects shown"] == f"{len(chosen):,} / {len(projects):,}"
+    assert cards(at)["Total investment"] == f"{chosen['total_investment_bn'].sum():,.1f} bn RMB"
+    # an upload with a broken row: the report names the row and column; nothing is run
+    rows = list(csv.reader(io.StringIO((ROOT / "portfolios" / "first_batch_examples.csv").read_text("utf-8"))))
+    rows[1][rows[0].index("total_investment_bn")] = "-5"  # file row 2
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    bad = out.getvalue().encode("utf-8")
+    at.file_uploader(key="portfolio_upload").set_value(("bad.csv", bad, "text/csv")).run()
+    assert not at.exception
+    assert any("errors" in e.value for e in at.error)
+    report = at.dataframe[0].value
+    assert ((report["Row"] == 2) & (report["Column"] == "total_investment_bn")).any()
+    assert not at.metric
+
+
+def test_export_builds_the_workbook_only_on_click():
+    import openpyxl
+
+    at = start()
+    at.switch_page("dashboard/pages/export.py").run()
+    assert "workbook" not in at.session_state
+    assert [b.label for b in at.get("download_button")] == ["Download JSON", "Download scenario (.yaml)"]
+    at.button(key="build_workbook").click().run()
+    assert not at.exception
+    _, data = at.session_state["workbook"]
+    book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    totals = [
+        v for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, float)
+    ]
+    assert any(abs(v - base_total()) < 1e-6 for v in totals)
+
+
+def test_goal_seek_solution_applies_to_the_assumptions():
+    at = start()
+    at.switch_page("dashboard/pages/scenarios.py").run()
+    assert not at.exception
+    at.button(key="apply_goal_seek").click().run()
+    # s scaled in every field so that total investment reaches the 6,000 bn target
+    assert cards_after(at, "dashboard/pages/overview.py")["Total investment (bn RMB)"] == "6,000.0"
+
+
+def test_library_save_load_and_stale_save_refused():
+    first = start()
+    first.switch_page("dashboard/pages/leverage.py").run()
+    first.slider(key="lev_k_digital_economy").set_value(0.25).run()
+    first.switch_page("dashboard/pages/scenarios.py").run()
+    first.text_input(key="library_save_name").input("planning A")
+    first.text_input(key="library_save_note").input("k 25% in digital economy")
+    first.button(key="library_save").click().run()
+    assert not first.exception and not first.error
+    # a colleague loads version 1, edits and saves version 2
+    second = start()
+    second.switch_page("dashboard/pages/scenarios.py").run()
+    second.button(key="library_load").click().run()
+    assert second.session_state["assumptions"]["digital_economy"]["capital_ratio"] == pytest.approx(0.25)
+    second.switch_page("dashboard/pages/leverage.py").run()
+    second.slider(key="lev_a_digital_economy").set_value(0.7).run()
+    second.switch_page("dashboard/pages/scenarios.py").run()
+    second.button(key="library_save").click().run()
+    assert not second.error
+    # the first session saves again on its stale version 1: refused, nothing overwritten
+    first.run()
+    first.button(key="library_save").click().run()
+    assert first.error and "planning A" in first.error[0].value
+    from fundmodel.store import ScenarioStore
+
+    store = ScenarioStore()
+    assert [v.version for v in store.history("planning A")] == [1, 2]
+    assert store.load("planning A").overrides["fields"]["digital_economy"]["additionality"] == pytest.approx(0.7)
+
+
+def cards_after(at: AppTest, page: str) -> dict[str, str]:
+    at.switch_page(page).run()
+    assert not at.exception
+    return cards(at)
 
 
 def base_total() -> float:

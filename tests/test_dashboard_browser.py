@@ -176,7 +176,7 @@ def test_browser_flow(server):
 
             _goto(page, "Export", "Export")
             page.get_by_role("button", name="Build workbook").click()
-            page.get_by_role("button", name="Download workbook (.xlsx)").wait_for(timeout=60_000)
+            page.get_by_role("button", name="Download workbook (.xlsx)").wait_for(timeout=120_000)
             _idle(page)
             _shot(page, "export")
             with page.expect_download() as download:

@@ -243,3 +243,66 @@ def test_cell_edits_are_applied_in_the_unit_shown():
     assert kept[2, 2] == m[2, 2] and empty == [(2, "exim")]
     negative, _ = apply_cell_edits(m, {"edited_rows": {2: {"exim": -3.0}}}, banks, "bn")
     assert negative[2, 2] == -3.0  # kept as typed; the model reports it
+
+
+# ------------------------------------------------------ scenario files and views
+
+
+def test_allocation_and_merged_overrides_load_back_as_a_scenario():
+    from fundmodel.edits import allocation_overrides, merge_overrides, scenario_document
+    from fundmodel.scenario import Scenario
+
+    matrix = np.array(P.allocation_matrix, dtype=float)
+    matrix[0, 0] = 40.0
+    assert allocation_overrides(P, matrix) == {"allocation_bn": {"digital_economy": {"cdb": 40.0}}}
+    assert allocation_overrides(P, P.allocation_matrix) == {}
+    merged = merge_overrides(
+        {"banks": {"cdb": {"fund_share_scale": 0.8}}},
+        {"banks": {"exim": {"fund_share_scale": 0.9}}, **allocation_overrides(P, matrix)},
+    )
+    assert merged["banks"] == {"cdb": {"fund_share_scale": 0.8}, "exim": {"fund_share_scale": 0.9}}
+    scenario = Scenario.from_dict(scenario_document("edited", merged), source="edited.yaml")
+    result = scenario.run()
+    # the saved file reproduces the edited run
+    expected = run_edited(P.with_overrides({"banks": merged["banks"]}), allocation_bn=matrix)
+    assert result.total_investment_bn == pytest.approx(expected.total_investment_bn)
+
+
+def test_allocation_from_projects_sums_cells():
+    from fundmodel.edits import allocation_from_projects
+
+    projects = pd.DataFrame(
+        {"field": ["digital_economy", "digital_economy", "municipal_parks"], "bank": ["cdb", "cdb", "exim"]}
+    )
+    projects["fund_bn"] = [2.0, 1.5, 4.0]
+    matrix = allocation_from_projects(P, projects)
+    assert matrix[0, 0] == 3.5 and matrix[7, 2] == 4.0 and matrix.sum() == 7.5
+    with pytest.raises(ValueError, match="pboc"):
+        allocation_from_projects(P, projects.assign(bank=["pboc", "cdb", "exim"]))
+
+
+def test_views_filter_and_group_projects():
+    from fundmodel.views import filter_projects, group_projects, province_label, subset_totals
+
+    projects = pd.DataFrame(
+        {
+            "field": ["green_low_carbon", "green_low_carbon", "digital_economy"],
+            "bank": ["cdb", "adbc", "cdb"],
+            "province": ["sichuan", "sichuan", "beijing"],
+            "private": [True, False, True],
+            "fund_bn": [1.0, 2.0, 4.0],
+            "total_investment_bn": [10.0, 30.0, 40.0],
+        }
+    )
+    assert len(filter_projects(projects)) == 3
+    assert list(filter_projects(projects, fields=["green_low_carbon"], private=True)["fund_bn"]) == [1.0]
+    assert list(filter_projects(projects, banks=["cdb"], provinces=["beijing"])["fund_bn"]) == [4.0]
+    grouped = group_projects(projects, "province")
+    # sichuan: F = 1 + 2 = 3, I = 10 + 30 = 40 -> 13.33x, 2 projects; beijing 40 / 4 = 10x
+    assert grouped.loc["sichuan", "fund_bn"] == 3.0 and grouped.loc["sichuan", "n_projects"] == 2
+    assert grouped.loc["sichuan", "multiplier"] == pytest.approx(40 / 3)
+    assert grouped.loc["beijing", "multiplier"] == 10.0
+    totals = subset_totals(projects)
+    assert totals["multiplier"] == pytest.approx(80 / 7) and totals["n_projects"] == 3
+    assert province_label("sichuan", "zh") == "四川" and province_label("sichuan", "en") == "Sichuan"
+    assert province_label("atlantis") == "atlantis"

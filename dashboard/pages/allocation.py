@@ -6,8 +6,11 @@ import streamlit as st
 
 from dashboard import state
 from dashboard.editing import apply_cell_edits
-from dashboard.widgets import checks_panel, kpi_cards, money, t, to_unit, unit, unit_name
-from fundmodel.edits import proportional_allocation
+from dashboard.widgets import checks_panel, kpi_cards, localized_widget, money, t, to_unit, unit, unit_name
+from fundmodel.edits import allocation_from_projects, proportional_allocation
+from fundmodel.parameters import ParameterError
+from fundmodel.portfolio import PortfolioError
+from fundmodel.selection import SelectionError
 from fundmodel.units import from_bn
 
 params = state.current_base()
@@ -96,15 +99,36 @@ checks_panel(result, codes={"allocation_total", "bank_quota", "negative_cell", "
 # --- proposal ---------------------------------------------------------------------------
 st.subheader(t("propose_allocation"))
 st.caption(t("propose_help"))
+method_names = {"proportional": t("propose_proportional"), "selection": t("propose_selection")}
+method = localized_widget(st.radio, t("propose_method"), list(method_names), method_names, "propose_method")
 left, right = st.columns([1, 1])
 if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high:"):
-    st.session_state["proposal_bn"] = proportional_allocation(params, matrix)
+    st.session_state.pop("proposal_note", None)
+    if method == "proportional":
+        st.session_state["proposal_bn"] = proportional_allocation(params, matrix)
+    else:
+        try:
+            selection = state.portfolio_selection()
+        except (PortfolioError, SelectionError, ParameterError) as exc:
+            st.session_state.pop("proposal_bn", None)
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.session_state["proposal_bn"] = allocation_from_projects(params, selection.chosen)
+            st.session_state["proposal_note"] = t("selection_note").format(
+                chosen=int(selection.projects["chosen"].sum()),
+                candidates=len(selection.projects),
+                objective=money(selection.objective),
+                gain=money(selection.gain, signed=True),
+                binding=", ".join(selection.binding) or "—",
+            )
 right.button(
     t("reset_allocation"), key="reset_allocation", icon=":material/restart_alt:", on_click=state.reset_allocation
 )
 
 proposal = st.session_state.get("proposal_bn")
 if proposal is not None:
+    if st.session_state.get("proposal_note"):
+        st.caption(st.session_state["proposal_note"])
     shown = pd.DataFrame(
         from_bn(proposal, unit()), index=[t(f) for f in fields], columns=[t("short_" + b) for b in banks]
     )

@@ -31,15 +31,13 @@ with right:
     limit_mb = int(st.get_option("server.maxUploadSize"))
     st.markdown(f"**{t('upload_portfolio')}**")
     st.caption(t("upload_limit").format(limit=limit_mb))
-    upload = st.file_uploader(
-        t("upload_portfolio"), type=["csv", "xlsx"], key="portfolio_upload", label_visibility="collapsed"
+    st.file_uploader(
+        t("upload_portfolio"),
+        type=["csv", "xlsx"],
+        key="portfolio_upload",
+        label_visibility="collapsed",
+        on_change=state.on_portfolio_upload,
     )
-    if upload is not None:
-        key = state.register_upload(upload.name, upload.getvalue())
-        if st.session_state.get("uploaded_key") != key:
-            st.session_state["uploaded_key"] = key
-            st.session_state["portfolio_key"] = key
-            st.rerun()
 
 try:
     portfolio = state.current_portfolio()

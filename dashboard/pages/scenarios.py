@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 import yaml
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import state
 from dashboard.widgets import lang, localized_widget, money, show_figure, t, to_unit, unit, unit_name
@@ -12,13 +13,14 @@ from fundmodel import charts
 from fundmodel.compare import compare_results
 from fundmodel.parameters import ParameterError, read_yaml
 from fundmodel.scenario import SCENARIO_DIR, Scenario
+from fundmodel.store import StoreError, default_author
 from fundmodel.uncertainty import CONTINUOUS, goal_seek, monte_carlo, parse_uncertainty, sensitivity
 from fundmodel.units import to_bn
 
 st.header(t("page_scenarios"))
 current = state.active_result()
 tab_compare, tab_sensitivity, tab_goal, tab_mc, tab_files = st.tabs(
-    [t("compare"), t("sensitivity"), t("goal_seek"), t("monte_carlo"), t("scenario_files")]
+    [t("compare"), t("sensitivity"), t("goal_seek"), t("monte_carlo"), t("library")]
 )
 
 # --- compare ----------------------------------------------------------------------------
@@ -198,10 +200,79 @@ if params is not None:
                     " · ".join(f"P({t(k)} ≥ {v:,.1f}) = {mc.probabilities[k]:.1%}" for k, v in mc.targets.items())
                 )
 
-# --- scenario files / library ---------------------------------------------------------------
+# --- scenario library (database) and scenario files ------------------------------------------
 with tab_files:
-    st.caption(t("scenario_files_help"))
-    upload = st.file_uploader(t("upload_scenario"), type=["yaml", "yml"], key="scenario_upload")
+    st.caption(t("library_help"))
+    try:
+        store = state.scenario_store()
+        saved = store.list()
+    except (StoreError, SQLAlchemyError, OSError) as exc:
+        store, saved = None, []
+        st.error(f"{t('library_unavailable')}: {exc}", icon=":material/error:")
+    if store is not None:
+        lib_left, lib_right = st.columns(2)
+        with lib_left:
+            st.markdown(f"**{t('library_saved')}**")
+            if saved:
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            t("col_name"): [i.name for i in saved],
+                            t("col_version"): [i.current_version for i in saved],
+                            t("col_author"): [i.updated_by for i in saved],
+                            t("col_date"): [i.updated_at.strftime("%Y-%m-%d %H:%M UTC") for i in saved],
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+                names = [i.name for i in saved]
+                chosen_name = st.selectbox(t("col_name"), names, key="library_name")
+                history = store.history(chosen_name)
+                versions = [v.version for v in history]
+                chosen_version = st.selectbox(t("col_version"), versions[::-1], key=f"library_version_{chosen_name}")
+                st.button(
+                    t("load_scenario"),
+                    key="library_load",
+                    on_click=state.load_from_library,
+                    args=(chosen_name, int(chosen_version)),
+                    icon=":material/upload_file:",
+                )
+                with st.expander(t("library_history")):
+                    st.dataframe(
+                        pd.DataFrame(
+                            {
+                                t("col_version"): [v.version for v in history],
+                                t("col_action"): [v.action for v in history],
+                                t("col_author"): [v.author for v in history],
+                                t("col_date"): [v.created_at.strftime("%Y-%m-%d %H:%M UTC") for v in history],
+                                t("col_note"): [v.note for v in history],
+                            }
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
+            else:
+                st.caption(t("library_empty"))
+        with lib_right:
+            st.markdown(f"**{t('library_save')}**")
+            base = st.session_state.get("library_base")
+            name = st.text_input(t("col_name"), value=base[0] if base else "", key="library_save_name")
+            author = st.text_input(t("col_author"), value=default_author(), key="library_save_author")
+            note = st.text_input(t("col_note"), key="library_save_note")
+            if st.button(t("save_to_library"), key="library_save", type="primary", icon=":material/save:"):
+                try:
+                    info = state.save_to_library(name, author, note)
+                except (StoreError, ParameterError, SQLAlchemyError) as exc:
+                    st.error(str(exc), icon=":material/error:")
+                else:
+                    st.success(t("library_saved_as").format(name=info.name, version=info.version))
+
+    st.divider()
+    st.markdown(f"**{t('upload_scenario')}**")
+    upload = st.file_uploader(
+        t("upload_scenario"), type=["yaml", "yml"], key="scenario_upload", label_visibility="collapsed"
+    )
     if upload is not None:
         try:
             data = yaml.safe_load(upload.getvalue().decode("utf-8"))
