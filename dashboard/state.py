@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 import yaml
 
 from fundmodel.bottom_up import run_portfolio
+from fundmodel.cashflow import cashflow_metrics
 from fundmodel.edits import (
     FIELD_ASSUMPTIONS,
     allocation_overrides,
@@ -338,7 +340,9 @@ def _run_portfolio(
     key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, name: str, _pf: Portfolio
 ) -> Result:
     params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
-    return run_portfolio(_pf, params, scenario_name=name)
+    # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
+    # portfolio (portfolio_cashflow), not on every change of an assumption.
+    return run_portfolio(_pf, params, scenario_name=name, cashflow=False)
 
 
 def portfolio_result(edited: bool = True) -> Result | None:
@@ -367,6 +371,20 @@ def portfolio_result(edited: bool = True) -> Result | None:
         title,
         portfolio,
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _cashflow(key: str, unit: str | None, _frame: pd.DataFrame) -> pd.DataFrame:
+    return cashflow_metrics(_frame)
+
+
+def portfolio_cashflow() -> pd.DataFrame | None:
+    """Cash-flow metrics of the chosen portfolio's projects (index as its rows; NaN where a
+    project has no cash-flow data), computed once per portfolio."""
+    portfolio = current_portfolio()
+    if portfolio is None or not portfolio.ok:
+        return None
+    return _cashflow(st.session_state["portfolio_key"], st.session_state.get("portfolio_unit"), portfolio.frame)
 
 
 def basis() -> str:

@@ -339,6 +339,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_author": ("Author", "作者"),
     "col_note": ("Note", "备注"),
     "col_action": ("Action", "操作"),
+    "project_irr": ("Project IRR", "项目内部收益率"),
+    "equity_irr": ("Equity IRR", "资本金内部收益率"),
+    "npv_bn": ("NPV", "净现值"),
+    "min_dscr": ("Minimum DSCR", "最低偿债覆盖率"),
+    "payback_year": ("Payback year", "回收年份"),
+    "subsidy_per_yuan": ("Subsidy per yuan of investment", "每元投资补贴当量"),
+    "cashflow_note": (
+        "Cash-flow metrics (numpy-financial) for projects with cash-flow columns; empty where a project has none"
+        " or an IRR does not exist, never zero.",
+        "现金流指标（numpy-financial）仅针对含现金流数据的项目；无数据或内部收益率不存在时留空，不记为零。",
+    ),
     "filter_parameters": ("Filter parameters", "筛选参数"),
     "parameters_shown": ("parameters shown", "项参数"),
     # portfolios (bottom-up runs)

@@ -144,6 +144,11 @@ if len(chosen):
         "net_investment_bn",
         "attributed_investment_bn",
     ]
+    metrics = state.portfolio_cashflow()
+    metric_columns = ["project_irr", "equity_irr", "npv_bn", "min_dscr", "payback_year", "subsidy_per_yuan"]
+    if metrics is not None:
+        chosen = chosen.join(metrics[metric_columns], how="left")
+        columns += metric_columns
     columns = [c for c in columns if c in chosen.columns]
     table = chosen[columns].copy()
     for c in columns:
@@ -158,8 +163,12 @@ if len(chosen):
         name = column_label(c, lang()) if c not in ("multiplier",) else t(c)
         if c.endswith("_bn"):
             config[c] = st.column_config.NumberColumn(f"{name} ({unit_name()})", format=f"%,.{d}f")
-        elif c in ("fund_share_of_capital", "capital_ratio"):
+        elif c in ("fund_share_of_capital", "capital_ratio", "project_irr", "equity_irr"):
             config[c] = st.column_config.NumberColumn(name, format="percent")
+        elif c in ("min_dscr", "subsidy_per_yuan"):
+            config[c] = st.column_config.NumberColumn(name, format="%.3f")
+        elif c == "payback_year":
+            config[c] = st.column_config.NumberColumn(name, format="%d")
         elif c == "multiplier":
             config[c] = st.column_config.NumberColumn(name, format="%.2fx")
         elif c == "private":
@@ -167,5 +176,7 @@ if len(chosen):
         else:
             config[c] = st.column_config.TextColumn(name)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=460, column_config=config)
+    if metrics is not None:
+        st.caption(t("cashflow_note"))
 else:
     st.info(t("no_projects_match"), icon=":material/filter_alt_off:")
