@@ -151,6 +151,13 @@ _XL: dict[str, tuple[str, str]] = {
     "chk_projects_cap": ("projects above their cap", "超过上限的项目数"),
     "chk_projects_minimum": ("projects below their minimum", "低于最低资本金比例的项目数"),
     "chk_projects_phasing": ("projects whose phasing leaves the Macro timeline", "投资节奏超出时间轴的项目数"),
+    "portfolio_note": (
+        "Portfolio run: projects carry their own fund, capital, investment, phasing, additionality and "
+        "infrastructure share (Project inputs); the per-field fund share, capital ratio and the allocation "
+        "below are not used. Caps, key-area flags, sector minimums, quotas and the macro inputs are.",
+        "项目组合运行：资金、资本金、总投资、投资节奏、额外性和基建口径占比取自「项目输入」；下列各领域占资本金比例、"
+        "资本金比例和额度分配不参与计算。上限、重点领域标志、行业最低资本金比例、银行额度和宏观参数参与计算。",
+    ),
     "project_inputs": ("Project inputs", "项目输入"),
     "projects": ("Projects", "项目"),
     "n_projects": ("Number of projects", "项目数"),
@@ -560,6 +567,8 @@ def _write_inputs(book: _Book, ws: Worksheet, result: Result) -> _InputsLayout:
     write_text(ws, 5, 2, "scenario.name")
     book.value(ws, 5, 3, result.scenario_name, is_input=True)
     scenario_row = 5
+    if result.mode == "portfolio":
+        write_text(ws, 6, 1, xl_label("portfolio_note", lang)).font = Font(italic=True, color="C00000")
 
     row = 7
     write_text(ws, row, 1, xl_label("sec_scalars", lang)).font = SECTION_FONT
