@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import streamlit as st
@@ -27,9 +28,10 @@ CSS = """
 .block-container { padding-top: 2.2rem; }
 div[data-testid="stMetric"] { background: #fafbfc; }
 div[data-testid="stMetricValue"] { font-size: 1.45rem; }
-div[data-testid="stMetricLabel"] p { font-size: 0.85rem; color: #4a5563; }
-div[data-testid="stMetricLabel"], div[data-testid="stMetricLabel"] * {
+[data-testid="stMetricLabel"] p { font-size: 0.85rem; color: #4a5563; }
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  -webkit-line-clamp: unset !important; line-height: 1.25;
 }
 section[data-testid="stSidebar"] h1 { font-size: 1.3rem; }
 </style>
@@ -40,7 +42,7 @@ def _on_scenario_change() -> None:
     state.load_into_session(st.session_state["scenario_choice"])
 
 
-def _sidebar() -> None:
+def _sidebar():
     with st.sidebar:
         st.title(t("app_title"))
         st.caption(t("app_subtitle"))
@@ -72,12 +74,17 @@ def _sidebar() -> None:
             key="scenario_choice",
             on_change=_on_scenario_change,
         )
-        scenario = state.current_scenario()
-        notes = [_scenario_title(st.session_state["scenario_key"])] if lang() == "zh" and scenario.name_zh else []
-        if state.is_edited():
-            notes.append(t("edited_note"))
-        if notes:
-            st.caption(" · ".join(notes))
+        # Filled after the page has run, so that it reflects this run's edits.
+        return st.empty()
+
+
+def _scenario_note(slot) -> None:
+    scenario = state.current_scenario()
+    notes = [_scenario_title(st.session_state["scenario_key"])] if lang() == "zh" and scenario.name_zh else []
+    if state.is_edited():
+        notes.append(t("edited_note"))
+    if notes:
+        slot.caption(" · ".join(notes))
 
 
 def _scenario_title(key: str) -> str:
@@ -91,9 +98,14 @@ def main() -> None:
     st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
     state.init()
-    _sidebar()
+    slot = _sidebar()
     pages = [
         st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
         for i, (name, term, icon) in enumerate(PAGES)
     ]
-    st.navigation(pages).run()
+    try:
+        st.navigation(pages).run()
+    finally:
+        # a cosmetic note: it must never hide the page's own error
+        with contextlib.suppress(Exception):
+            _scenario_note(slot)

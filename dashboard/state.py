@@ -523,3 +523,17 @@ def on_portfolio_upload() -> None:
     upload = st.session_state.get("portfolio_upload")
     if upload is not None:
         st.session_state["portfolio_key"] = register_upload(upload.name, upload.getvalue())
+
+
+def display_name(lang: str) -> str:
+    """What the pages say the current run is: the scenario's name in ``lang``, marked when
+    edited, and the portfolio on the portfolio basis."""
+    from fundmodel.labels import label
+
+    scenario = current_scenario()
+    name = scenario.name_zh if lang == "zh" and scenario.name_zh else scenario.name
+    if is_edited():
+        name += f" · {label('edited_short', lang)}"
+    if basis() == "portfolio" and portfolio_result() is not None:
+        name += f" · {portfolio_title(st.session_state['portfolio_key'])}"
+    return name

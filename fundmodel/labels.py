@@ -54,6 +54,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "language": ("Language", "语言"),
     "unit_bn": ("bn RMB", "十亿元"),
     "unit_yi": ("亿元", "亿元"),
+    "edited_short": ("edited", "已修改"),
     "edited_note": ("edited: differs from the scenario as loaded", "已修改：与所选情景不同"),
     "page_overview": ("Overview", "总览"),
     "page_allocation": ("Allocation", "额度分配"),

@@ -94,9 +94,13 @@ def _idle(page) -> None:
 def _shot(page, name: str) -> None:
     """Screenshot of the whole page: the viewport is stretched to the content's height
     (Streamlit scrolls inside its main block, so a full-page capture alone would cut it)."""
-    height = page.evaluate("document.querySelector('[data-testid=\"stMainBlockContainer\"]').scrollHeight")
-    page.set_viewport_size({"width": 1480, "height": min(max(int(height) + 80, 900), 4000)})
-    _idle(page)
+    for _ in range(3):  # content may grow once drawn at the new size: measure until stable
+        height = int(page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight"))
+        size = min(max(height + 40, 900), 4000)
+        if page.viewport_size["height"] == size:
+            break
+        page.set_viewport_size({"width": 1480, "height": size})
+        _idle(page)
     page.screenshot(path=OUT / f"{name}.png", full_page=True)
     page.set_viewport_size({"width": 1480, "height": 1000})
 

@@ -13,7 +13,7 @@ from fundmodel.parameters import ParameterError
 
 result = state.active_result()
 st.header(t("page_export"))
-st.caption(f"{t('scenario')}: {result.scenario_name}")
+st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 
 # The workbook is built only when asked for, and kept while the inputs stay the same.
 inputs_key = hashlib.sha256(

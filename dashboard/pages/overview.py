@@ -8,7 +8,7 @@ from fundmodel import charts
 
 result = state.active_result()
 st.header(t("page_overview"))
-st.caption(f"{t('scenario')}: {result.scenario_name}")
+st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 kpi_cards(result, state.active_reference())
 
 show_figure(charts.sankey_figure(result, lang(), unit()), key="sankey")
