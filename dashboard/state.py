@@ -115,7 +115,9 @@ def init() -> None:
     st.session_state.setdefault("lang", "en")
     st.session_state.setdefault("unit", "bn")
     st.session_state.setdefault("editor_version", 0)
-    st.session_state.setdefault("basis", "top_down")
+    # The dashboard opens on the bundled national portfolio, run project by project.
+    if "basis" not in st.session_state:
+        st.session_state["basis"] = "portfolio" if DEFAULT_PORTFOLIO in bundled_portfolios() else "top_down"
     st.session_state.setdefault("portfolio_key", DEFAULT_PORTFOLIO)
     if "scenario_key" not in st.session_state:
         load_into_session(DEFAULT_SCENARIO)

@@ -36,10 +36,14 @@ def _library(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNDMODEL_AUTHOR", "tester")
 
 
-def start() -> AppTest:
+def start(basis: str = "top_down") -> AppTest:
+    """A fresh session; the model basis set to ``basis`` (it opens on the portfolio)."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
+    if basis != "portfolio":
+        at.radio(key="basis__en").set_value(basis).run()
+        assert not at.exception, at.exception
     return at
 
 
@@ -182,9 +186,10 @@ def synthetic_run(overrides: dict | None = None):
     return run_portfolio(portfolio, params)
 
 
-def test_portfolio_basis_shows_the_portfolio_run_and_follows_an_assumption():
-    at = start()
-    at.radio(key="basis__en").set_value("portfolio").run()
+def test_opens_on_the_bundled_portfolio_and_follows_an_assumption():
+    at = start(basis="portfolio")
+    assert at.radio(key="basis__en").value == "portfolio"
+    assert at.session_state["portfolio_key"] == "national_synthetic.csv"
     expected = synthetic_run()
     assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
     assert cards(at)["Total investment (bn RMB)"] == "7,080.0"  # the synthetic portfolio's calibration

@@ -16,8 +16,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fundmodel.edits import run_edited
+from fundmodel.bottom_up import run_portfolio
 from fundmodel.parameters import default_parameters
+from fundmodel.portfolio import read_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
@@ -126,12 +127,18 @@ def _goto(page, link: str, heading: str) -> None:
     _idle(page)
 
 
+def _synthetic_run(overrides: dict | None = None):
+    params = default_parameters().with_overrides(overrides or {})
+    return run_portfolio(read_portfolio(ROOT / "portfolios" / "national_synthetic.csv", params=params), params)
+
+
 def test_browser_flow(server):
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(exist_ok=True)
-    base = run_edited(default_parameters())
-    edited = run_edited(default_parameters(), {"fields": {"digital_economy": {"fund_share_of_capital": 0.5}}})
+    # the dashboard opens on the bundled national portfolio, run project by project
+    base = _synthetic_run()
+    edited = _synthetic_run({"fields": {"green_low_carbon": {"additionality": 1.0}}})
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = None
@@ -153,21 +160,24 @@ def test_browser_flow(server):
             page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
             _idle(page)
 
-            # an assumption: digital economy s to its cap (End key), 40% -> 50%
+            # an assumption: additionality of green projects to 100% (End key); the file leaves it
+            # empty, so the field's value applies: net investment changes, total does not
             _goto(page, "Leverage assumptions", "Leverage assumptions")
-            thumb = page.locator(".st-key-lev_s_digital_economy input[type='range']")
+            thumb = page.locator(".st-key-lev_a_green_low_carbon input[type='range']")
             thumb.focus()
             thumb.press("End")
-            want = f"{edited.total_investment_bn:,.1f}"
-            page.locator('[data-testid="stMetric"]').filter(has_text="Total investment").get_by_text(want).wait_for(
+            want = f"{edited.net_investment_bn:,.1f}"
+            assert want != f"{base.net_investment_bn:,.1f}"
+            page.locator('[data-testid="stMetric"]').filter(has_text="Net investment").get_by_text(want).wait_for(
                 timeout=30_000
             )
             _idle(page)
-            assert _metric(page, "Total investment") == want
+            assert _metric(page, "Net investment") == want
+            assert _metric(page, "Total investment") == f"{base.total_investment_bn:,.1f}"
             _shot(page, "leverage")
 
             _goto(page, "Overview", "Overview")
-            assert _metric(page, "Total investment") == want  # the edit holds across pages
+            assert _metric(page, "Net investment") == want  # the edit holds across pages
 
             for link, name in (
                 ("Allocation", "allocation"),
@@ -189,13 +199,14 @@ def test_browser_flow(server):
             download.value.save_as(book_path)
             book = openpyxl.load_workbook(book_path, data_only=True)  # formulas read as their cached values
             assert len(book.sheetnames) >= 4
-            assert _workbook_has(book, round(edited.total_investment_bn, 6))
+            assert _workbook_has(book, edited.net_investment_bn)
             with page.expect_download() as download:
                 page.get_by_role("button", name="Download JSON").click()
             path = OUT / "fundmodel_result.json"
             download.value.save_as(path)
             data = json.loads(path.read_text(encoding="utf-8"))
-            assert data["total_investment_bn"] == pytest.approx(edited.total_investment_bn)
+            assert data["net_investment_bn"] == pytest.approx(edited.net_investment_bn)
+            assert data["mode"] == "portfolio"
         except Exception:
             if page is not None:
                 page.screenshot(path=OUT / "failure.png", full_page=True)
