@@ -151,11 +151,21 @@ SIZES = {2_300: "2,300", 100_000: "100k", 1_000_000: "1M"}
 BENCH_DATA = Path(tempfile.gettempdir()) / "fundmodel-bench"
 
 
+def _generator_key() -> str:
+    """Short hash of the generator and its calibration: cached files are remade when either changes."""
+    import hashlib
+
+    from fundmodel import synthetic
+
+    digest = hashlib.sha256(Path(synthetic.__file__).read_bytes() + synthetic.CALIBRATION_FILE.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def portfolio_file(n: int) -> Path:
     """A synthetic portfolio CSV of ``n`` projects, made once and kept for later runs."""
     from fundmodel.synthetic import generate_portfolio, write_portfolio
 
-    path = BENCH_DATA / f"synthetic_{n}.csv"
+    path = BENCH_DATA / f"synthetic_{n}_{_generator_key()}.csv"
     if not path.exists():
         BENCH_DATA.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -169,7 +179,7 @@ def candidates_file(n: int, oversubscription: float = 2.0) -> Path:
     together, so every project keeps its ratios and stays valid): selection must choose."""
     from fundmodel.synthetic import generate_portfolio, write_portfolio
 
-    path = BENCH_DATA / f"candidates_{n}_x{oversubscription:g}.csv"
+    path = BENCH_DATA / f"candidates_{n}_x{oversubscription:g}_{_generator_key()}.csv"
     if not path.exists():
         BENCH_DATA.mkdir(parents=True, exist_ok=True)
         frame = generate_portfolio(n, seed=2026)

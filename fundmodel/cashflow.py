@@ -224,8 +224,10 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     found = np.isfinite(distance[rows, k]) & ~no_sign_change
     note[~found & ~no_sign_change] = "no IRR: no rate between -95% and 300% gives a zero NPV"
     lo, hi = grid[k].copy(), grid[k + 1].copy()
-    f_lo = npv_grid[rows, k]
-    rate = 0.5 * (lo + hi)
+    f_lo, f_hi = npv_grid[rows, k], npv_grid[rows, k + 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        secant = lo - f_lo * (hi - lo) / (f_hi - f_lo)  # start from the chord of the bracket
+    rate = np.where(np.isfinite(secant) & (secant >= lo) & (secant <= hi), secant, 0.5 * (lo + hi))
     for _ in range(100):
         disc = np.exp(-t[None, :] * np.log1p(rate)[:, None])
         f = (flows * disc).sum(axis=1)
@@ -257,24 +259,25 @@ def cashflow_metrics(frame: pd.DataFrame) -> pd.DataFrame:
     Metrics are NaN where ``cashflow_status`` is not "ok", never zero.
     """
     _, has_data, status, used = _inputs(frame)
-    out = pd.DataFrame(
-        {c: np.full(len(frame), np.nan) for c in METRIC_COLUMNS[:7]}
-        | {"cashflow_status": status.to_numpy(), "irr_note": "", "cashflow_defaults": used.to_numpy()},
-        index=frame.index,
-    )
+    n = len(frame)
+    numbers = {c: np.full(n, np.nan) for c in METRIC_COLUMNS[:7]}
+    irr_note = np.full(n, "", dtype=object)
     rows = np.flatnonzero(has_data)
     for first in range(0, len(rows), BLOCK):
         # Flows only for projects with cash-flow data, a block at a time (memory: block x years).
         block = rows[first : first + BLOCK]
         metrics = _metrics(frame.iloc[block])
-        out.iloc[block, [out.columns.get_loc(c) for c in metrics.columns]] = metrics.to_numpy()
-    if len(rows):
-        out[METRIC_COLUMNS[:7]] = out[METRIC_COLUMNS[:7]].astype(float)
-    return out
+        for c in numbers:
+            numbers[c][block] = metrics[c]
+        irr_note[block] = metrics["irr_note"]
+    return pd.DataFrame(
+        numbers | {"cashflow_status": status.to_numpy(), "irr_note": irr_note, "cashflow_defaults": used.to_numpy()},
+        index=frame.index,
+    )
 
 
-def _metrics(frame: pd.DataFrame) -> pd.DataFrame:
-    """The metrics of projects that all have cash-flow data."""
+def _metrics(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The metrics of projects that all have cash-flow data (arrays by metric)."""
     v, _, _, _ = _inputs(frame)
     cf = project_cash_flows(frame)
     n = cf.project.shape[0]
@@ -306,19 +309,16 @@ def _metrics(frame: pd.DataFrame) -> pd.DataFrame:
     note = np.where(note == "", np.where(equity_note == "", "", "equity " + equity_note), note)
     with np.errstate(divide="ignore", invalid="ignore"):
         per_yuan = subsidy / investment
-    return pd.DataFrame(
-        {
-            "project_irr": project_irr,
-            "equity_irr": equity_irr,
-            "npv_bn": npv,
-            "min_dscr": min_dscr,
-            "payback_year": payback,
-            "subsidy_bn": subsidy,
-            "subsidy_per_yuan": per_yuan,
-            "irr_note": note,
-        },
-        index=frame.index,
-    )
+    return {
+        "project_irr": project_irr,
+        "equity_irr": equity_irr,
+        "npv_bn": npv,
+        "min_dscr": min_dscr,
+        "payback_year": payback,
+        "subsidy_bn": subsidy,
+        "subsidy_per_yuan": per_yuan,
+        "irr_note": note,
+    }
 
 
 def cash_flow_table(frame: pd.DataFrame, project_id: str) -> pd.DataFrame:

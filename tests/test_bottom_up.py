@@ -204,6 +204,11 @@ def test_synthetic_national_portfolio_run():
     assert major == pytest.approx(0.774, abs=0.01)
     assert r.errors == []
     assert t["attributed_investment_bn"] < t["total_investment_bn"]
+    # The vectorized aggregates equal a plain group-by of the projects table.
+    for keys, table in ((["field", "bank"], r.by_cell), ("province", r.breakdowns["province"])):
+        expected = projects.groupby(keys)[["fund_bn", "total_investment_bn"]].sum()
+        got = table.loc[expected.index, ["fund_bn", "total_investment_bn"]]
+        assert np.allclose(got.to_numpy(), expected.to_numpy())
 
 
 def test_cli_run_portfolio_json():
