@@ -303,18 +303,23 @@ def _portfolio_source(key: str) -> tuple[str, bytes]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
+def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
+    """The file's cells as text (read once per file; parsing depends on the parameters)."""
+    suffix = Path(name).suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"portfolio{suffix}"
+        path.write_bytes(data)
+        return read_table(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _read_portfolio(
     key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
 ) -> Portfolio:
     # Validation and the defaults a project leaves empty (additionality, infrastructure
     # share ...) depend on the parameters, so the edited parameters are part of the key.
     params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
-    suffix = Path(name).suffix.lower() or ".csv"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"portfolio{suffix}"
-        path.write_bytes(data)
-        table = read_table(path)
-    return parse_portfolio(table, unit=unit, params=params, source=name)
+    return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
 
 
 def current_portfolio() -> Portfolio | None:

@@ -79,7 +79,7 @@ def server():
 
 def _idle(page) -> None:
     """Wait until the script run is over (no status widget) and the charts have drawn."""
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(200)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
     page.wait_for_function(
         """() => {
@@ -89,7 +89,7 @@ def _idle(page) -> None:
         }""",
         timeout=30_000,
     )
-    page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
 
 
 def _shot(page, name: str) -> None:
