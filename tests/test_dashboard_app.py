@@ -66,9 +66,9 @@ def assert_cards(at: AppTest, expected: dict[str, str]) -> None:
         assert shown[name] == value, (name, shown)
 
 
-@pytest.mark.parametrize("lang,unit", [("en", "bn"), ("zh", "yi")])
-def test_every_page_runs_without_exception(lang, unit):
-    at = start()
+@pytest.mark.parametrize("lang,unit,basis", [("en", "bn", "top_down"), ("zh", "yi", "portfolio")])
+def test_every_page_runs_without_exception(lang, unit, basis):
+    at = start(basis)
     at.radio(key="lang").set_value(lang)
     at.radio(key="unit").set_value(unit)
     at.run()
@@ -127,6 +127,26 @@ def test_proposed_allocation_meets_the_quotas_once_applied():
     np.testing.assert_allclose(proposal.sum(axis=0), [250, 150, 100])
     expected = run_edited(default_parameters(), allocation_bn=proposal)
     assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
+
+
+def test_portfolio_selection_proposes_the_chosen_projects_money():
+    from fundmodel.edits import allocation_from_projects
+    from fundmodel.selection import select_projects
+
+    at = start()
+    at.switch_page("dashboard/pages/allocation.py").run()
+    at.radio(key="propose_method__en").set_value("selection").run()
+    at.button(key="propose").click().run()
+    assert not at.exception and not at.error
+    portfolio = read_portfolio(ROOT / "portfolios" / "national_synthetic.csv")
+    selection = select_projects(portfolio, "total", with_result=False)
+    expected = allocation_from_projects(default_parameters(), selection.chosen)
+    np.testing.assert_allclose(at.session_state["proposal_bn"], expected)
+    np.testing.assert_allclose(expected.sum(axis=0), [250, 150, 100], rtol=1e-9)  # within the quotas, all used
+    at.button(key="apply_proposal").click().run()
+    np.testing.assert_allclose(at.session_state["allocation_bn"], expected)
+    result = run_edited(default_parameters(), allocation_bn=expected)
+    assert cards(at)["Total investment (bn RMB)"] == f"{result.total_investment_bn:,.1f}"
 
 
 def test_moving_a_slider_changes_the_kpis_to_the_models_values():
