@@ -28,6 +28,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "debt_bn": ("Debt", "债务融资"),
     "total_investment_bn": ("Total investment", "总投资"),
     "net_investment_bn": ("Net (additional) investment", "净新增投资"),
+    "fund_used_bn": ("Fund used", "实际使用工具资金"),
     "multiplier": ("Multiplier", "撬动倍数"),
     "net_multiplier": ("Net multiplier", "净撬动倍数"),
     "gap_to_target_bn": ("Gap to 6 tn target", "与6万亿目标差距"),
