@@ -58,7 +58,7 @@ def project_table(portfolio: Portfolio, cashflow: bool = True) -> pd.DataFrame:
     capital = frame["project_capital_bn"].to_numpy(dtype=float)
     investment = frame["total_investment_bn"].to_numpy(dtype=float)
     additionality = frame["additionality"].to_numpy(dtype=float)
-    table = frame.copy()
+    table = frame.copy(deep=False)  # new columns only; the portfolio's frame is left as it is
     table["fund_bn"] = fund
     table["other_capital_bn"] = capital - fund
     table["debt_bn"] = investment - capital

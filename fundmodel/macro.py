@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 
 def s_curve_weights(construction_years: int) -> np.ndarray:
@@ -60,9 +61,16 @@ def phasing_matrix(
     years = np.arange(first, last + 1)
     w = np.zeros((len(start), len(years)))
     # Vectorized over rows that share a (profile, length) pair: few distinct pairs.
-    for name, n in {(p, int(n)) for p, n in zip(profile, length, strict=True)}:
-        rows = np.flatnonzero((np.asarray(profile) == name) & (length == n))
-        weights = PROFILES[name](n)
+    codes, names = pd.factorize(np.asarray(profile, dtype=object))
+    if len(codes) != len(length) or (codes < 0).any():
+        raise ValueError(
+            f"phasing needs one profile per row ({len(codes)} profiles for {len(length)} rows, none empty)"
+        )
+    pair = codes.astype(np.int64) * (int(length.max()) + 1) + length
+    for key in np.unique(pair):
+        code, n = divmod(int(key), int(length.max()) + 1)
+        rows = np.flatnonzero(pair == key)
+        weights = PROFILES[names[code]](n)
         cols = (start[rows] - first)[:, None] + np.arange(n)[None, :]
         w[rows[:, None], cols] = weights[None, :]
     return years, w
