@@ -361,6 +361,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "major_province_share": ("Share in 12 major economic provinces", "12个经济大省占比"),
     "n_projects": ("Projects", "项目数"),
     "other_public_funding_bn": ("Other public money in capital", "其他财政资金"),
+    "n_projects_with_cashflow": ("Projects with cash-flow data", "有现金流数据的项目"),
     # --- scenarios: compare, sensitivity, goal-seek, Monte Carlo, library ---
     "metric": ("Metric", "指标"),
     "difference_pct": ("Difference %", "差异%"),

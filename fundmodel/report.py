@@ -41,6 +41,19 @@ def _portfolio_totals(result: Result, lang: str, money) -> list[list[str]]:
         [label("private_share", lang), f"{t['private_share']:.1%}"],
         [label("major_province_share", lang), f"{t['major_province_share']:.1%}"],
         [label("n_projects", lang), f"{int(t['n_projects']):,}"],
+        *_cashflow_totals(t, lang),
+    ]
+
+
+def _cashflow_totals(t: dict[str, float], lang: str) -> list[list[str]]:
+    """Cash-flow rows of a portfolio run (only when metrics were computed)."""
+    n = t.get("n_projects_with_cashflow", float("nan"))
+    if n != n:  # NaN: metrics left out of the run
+        return []
+    subsidy = t.get("subsidy_per_yuan", float("nan"))
+    return [
+        [label("n_projects_with_cashflow", lang), f"{int(n):,}"],
+        [label("subsidy_per_yuan", lang), "n/a" if subsidy != subsidy else f"{subsidy:.4f}"],
     ]
 
 
