@@ -32,6 +32,7 @@ project (60) and nothing else fits; the MILP takes the other two, 85.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import os
 import sys
@@ -250,6 +251,12 @@ def _rows(pb: _Problem, active: set[str]) -> tuple[sparse.csr_matrix, np.ndarray
     return a, np.array(lo), np.array(hi), names
 
 
+def _flush_c_stdio() -> None:
+    """fflush(NULL): write out every C stdio buffer (no-op where libc cannot be loaded)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).fflush(None)
+
+
 @contextlib.contextmanager
 def _quiet_solver() -> Iterator[None]:
     """HiGHS prints some MIP diagnostics straight to file descriptors 1 and 2 (they would
@@ -268,6 +275,7 @@ def _quiet_solver() -> Iterator[None]:
             os.dup2(devnull.fileno(), 2)
             yield
     finally:
+        _flush_c_stdio()  # C-level buffers still hold HiGHS output: flush them into /dev/null
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
         for fd in saved:
@@ -294,14 +302,20 @@ def _solve(
     constraints = [LinearConstraint(link, link_lo, link_hi)]
     if a.shape[0]:
         constraints.append(LinearConstraint(sparse.hstack([a, sparse.csr_matrix((a.shape[0], n))]), lo, hi))
+    if floor is not None:
+        # The greedy baseline is feasible: asking for at least its objective never cuts off the optimum.
+        slack = 1e-9 * max(1.0, abs(floor))
+        weights = np.concatenate([pb.weight, np.zeros(n)])[None, :]
+        constraints.append(LinearConstraint(weights, floor - slack, np.inf))
     cost = np.concatenate([-pb.weight, np.zeros(n)])
-    res = milp(
-        cost,
-        constraints=constraints,
-        integrality=np.concatenate([np.zeros(n), np.ones(n)]),
-        bounds=Bounds(np.zeros(2 * n), np.concatenate([pb.limit, np.ones(n)])),
-        options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
-    )
+    with _quiet_solver():
+        res = milp(
+            cost,
+            constraints=constraints,
+            integrality=np.concatenate([np.zeros(n), np.ones(n)]),
+            bounds=Bounds(np.zeros(2 * n), np.concatenate([pb.limit, np.ones(n)])),
+            options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
+        )
     if res.x is None:
         return None, res
     x = res.x[:n]
