@@ -575,16 +575,21 @@ def _split_header(header: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _parse_number(raw: pd.Series, allow_percent: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parse_number(
+    raw: pd.Series, allow_percent: bool = False, percent_header: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse text cells to floats: returns (values, empty, bad).
 
     Fast path: one C-level ``pd.to_numeric`` over the column; only cells it cannot read
     are looked at again (stripped; ``20%`` as 0.2 where ``allow_percent``; thousands
-    separators only in proper groups, ``1,234.5``). inf and nan are not numbers.
+    separators only in proper groups, ``1,234.5``). inf and nan are not numbers. Under a
+    ``(%)`` header (``percent_header``) plain numbers are percentages too: 20 -> 0.2.
     """
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
     failed = ~np.isfinite(values)
     values[failed] = np.nan
+    if percent_header:  # the header says "(%)": plain numbers are percentages
+        values = values / 100.0
     empty = np.zeros(len(raw), dtype=bool)
     bad = np.zeros(len(raw), dtype=bool)
     idx = np.flatnonzero(failed)
@@ -601,7 +606,7 @@ def _parse_number(raw: pd.Series, allow_percent: bool = False) -> tuple[np.ndarr
         grouped = text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").to_numpy(dtype=bool)
         text = text.where(~grouped, text.str.replace(",", "", regex=False))
         again = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-        again = np.where(pct, again / 100.0, again)
+        again = np.where(pct | percent_header, again / 100.0, again)
         ok = np.isfinite(again)
         values[idx] = np.where(ok, again, np.nan)
         empty[idx] = is_empty
@@ -691,9 +696,7 @@ def parse_portfolio(
         kind = spec.type
         percent_header = kind == "share" and utext is not None and _norm(utext) in _PERCENT_SUFFIXES
         if kind in NUMERIC_TYPES:
-            v, empty, bad = _parse_number(raw, allow_percent=kind == "share")
-            if percent_header:
-                v = v / 100.0
+            v, empty, bad = _parse_number(raw, allow_percent=kind == "share", percent_header=percent_header)
         elif kind == "bool":
             v, empty, bad = _lookup_codes(raw, lambda t: _BOOL.get(t.lower()))
         elif kind in ("field", "bank", "province", "sector", "profile"):

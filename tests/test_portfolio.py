@@ -375,3 +375,18 @@ def test_invalid_cells_are_nan_never_coerced(tmp_path):
     p = read_portfolio(write_csv(tmp_path / "neg.csv", *with_cell(0, "total_investment_bn", "-5")))
     assert np.isnan(p.frame.loc[2, "total_investment_bn"])
     assert p.frame.loc[3, "total_investment_bn"] == 10
+
+
+def test_percent_header(tmp_path):
+    header = [h if h != "capital_ratio" else "资本金比例(%)" for h in HEADER]
+    rows = [list(r) for r in ROWS]
+    rows[0][HEADER.index("capital_ratio")] = "20"  # 20% under a (%) header
+    rows[1][HEADER.index("capital_ratio")] = "25%"  # an explicit % is not divided twice
+    rows[2][HEADER.index("capital_ratio")] = "0.3"  # 0.3% of investment: below the 20% minimum
+    p = read_portfolio(write_csv(tmp_path / "pct.csv", header, rows))
+    assert p.frame["capital_ratio"].tolist()[:2] == pytest.approx([0.2, 0.25])
+    # k = 0.003 also makes K = 0.06 < F = 2: the cap is broken too
+    assert {(i.rule, i.row, i.column) for i in p.errors} == {
+        ("capital_ratio_below_minimum", 4, "资本金比例(%)"),
+        ("fund_above_cap", 4, "fund_requested_bn"),
+    }
