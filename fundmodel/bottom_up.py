@@ -219,10 +219,12 @@ def run_portfolio(
     (None, the default) add them unless more than :data:`CASHFLOW_AUTO_LIMIT` projects have
     cash-flow data, in which case an info check says they were left out.
 
-    Raises :class:`~fundmodel.portfolio.PortfolioError` if the portfolio has errors.
-    Validation uses the parameters the portfolio was read with; pass the same ``params``.
+    The portfolio is validated under ``params`` (:meth:`Portfolio.under`), so field
+    defaults, caps and statutory minimums are the scenario's. Raises
+    :class:`~fundmodel.portfolio.PortfolioError` if the portfolio has errors under them.
     """
     p = params or default_parameters()
+    portfolio = portfolio.under(p)
     extra: list[Check] = []
     if cashflow is None:
         n_cf = int(portfolio.frame["annual_revenue_bn"].notna().sum())

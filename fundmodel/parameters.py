@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -248,6 +250,12 @@ class Parameters:
     allocation_bn: dict[str, dict[str, float]]
     raw: dict[str, Any] = field(repr=False)
     overridden: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of every value: equal fingerprints mean the same parameters, however built."""
+        text = json.dumps(self.raw, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     # --- ids and labels -------------------------------------------------
     @property

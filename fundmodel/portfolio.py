@@ -348,6 +348,9 @@ class Portfolio:
     * ``issues``: every problem found (DataFrame with :data:`ISSUE_COLUMNS`).
     * ``source``: the file name; ``headers``: column id -> header as written;
       ``units``: money column id -> the unit it was read in.
+    * ``params_fingerprint``: the parameters it was validated under (caps, statutory
+      minimums and field defaults depend on them); :meth:`under` validates it again
+      under other parameters from the ``raw`` table it was read from.
     """
 
     frame: pd.DataFrame
@@ -355,6 +358,28 @@ class Portfolio:
     source: str = "portfolio"
     headers: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    raw: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    unit_option: str | None = None
+    params_fingerprint: str = ""
+    _revalidated: dict[str, Portfolio] = field(default_factory=dict, repr=False, compare=False)
+
+    def under(self, params: Parameters) -> Portfolio:
+        """This portfolio validated under ``params``: itself when they are the parameters it
+        was read with, else parsed again from its raw table, so that field defaults (empty
+        additionality, infrastructure share, sector, phasing), caps and statutory minimums
+        follow the scenario instead of staying those of the first reading.
+
+        Example: a scenario raising transport's additionality raises the net investment of
+        every transport project that gave none of its own.
+        """
+        fingerprint = params.fingerprint
+        if fingerprint == self.params_fingerprint or self.raw is None:
+            return self
+        if fingerprint not in self._revalidated:
+            if len(self._revalidated) >= 8:  # a few scenarios at a time; keep memory bounded
+                self._revalidated.pop(next(iter(self._revalidated)))
+            self._revalidated[fingerprint] = parse_portfolio(self.raw, self.unit_option, params, self.source)
+        return self._revalidated[fingerprint]
 
     @property
     def errors(self) -> list[ValidationIssue]:
@@ -777,7 +802,16 @@ def parse_portfolio(
             frame["valid"] = False
         row_errors = frame_issues.loc[frame_issues["severity"] == "error", "row"].dropna().astype(np.int64)
         frame.loc[frame.index.isin(row_errors.to_numpy()), "valid"] = False
-    return Portfolio(frame=frame, issues=frame_issues, source=source, headers=headers, units=units)
+    return Portfolio(
+        frame=frame,
+        issues=frame_issues,
+        source=source,
+        headers=headers,
+        units=units,
+        raw=table,
+        unit_option=unit,
+        params_fingerprint=p.fingerprint,
+    )
 
 
 def _canonical(out: dict[str, Any], rows: np.ndarray, n: int, p: Parameters) -> pd.DataFrame:

@@ -142,7 +142,7 @@ def project_monte_carlo(
         raise ValueError(f"draws must be at least 1 (got {draws})")
     p = params or default_parameters()
     a = assumptions or ProjectUncertainty()
-    table = project_table(portfolio, cashflow=False)
+    table = project_table(portfolio.under(p), cashflow=False)
     start = time.perf_counter()
     fund = table["fund_bn"].to_numpy(dtype=float)
     invest = table["total_investment_bn"].to_numpy(dtype=float)

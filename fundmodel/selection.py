@@ -464,7 +464,7 @@ def select_projects(
     """
     p = params or default_parameters()
     c = constraints or SelectionConstraints()
-    frame = portfolio.require_valid().frame
+    frame = portfolio.under(p).require_valid().frame
     if not len(frame):
         raise SelectionError(f"{portfolio.source}: no candidate projects")
     pb = _problem(frame, p, objective, c)
@@ -546,7 +546,7 @@ def brute_force(
     c = constraints or SelectionConstraints(min_fraction=1.0)
     if c.min_fraction != 1.0:
         raise ValueError("brute_force enumerates whole projects: min_fraction must be 1")
-    pb = _problem(portfolio.require_valid().frame, p, objective, c)
+    pb = _problem(portfolio.under(p).require_valid().frame, p, objective, c)
     n = len(pb.limit)
     if n > 16:
         raise ValueError("brute_force is for at most 16 projects")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fundmodel import default_parameters
 from fundmodel.bottom_up import attributed_investment, run_portfolio
 from fundmodel.portfolio import MAJOR_PROVINCES, PortfolioError, read_portfolio
 from fundmodel.synthetic import generate_portfolio, projects_per_bank, write_portfolio
@@ -223,3 +224,31 @@ def test_cli_run_portfolio_json():
     assert data["fund_size_bn"] == pytest.approx(500, abs=1e-6)
     assert data["totals"]["top_down_multiplier"] == pytest.approx(11.98, abs=0.01)
     assert {row["ownership"] for row in data["by_ownership"]} == {"private", "state"}
+
+
+def test_a_scenario_reaches_projects_that_rely_on_field_defaults():
+    # The synthetic portfolio gives no additionality of its own: each project takes its field's.
+    # Read under the baseline, run under a scenario raising transport's a from 0.55 to 0.70:
+    # transport's net investment must be 0.70 x its total investment, exactly as a fresh reading.
+    path = Path(__file__).resolve().parent.parent / "portfolios" / "national_synthetic.csv"
+    base = default_parameters()
+    portfolio = read_portfolio(path, params=base)
+    scenario = base.with_overrides({"fields": {"transport_logistics": {"additionality": 0.70}}})
+    r = run_portfolio(portfolio, scenario, cashflow=False)
+    row = r.by_field.loc["transport_logistics"]
+    assert row["net_investment_bn"] == pytest.approx(0.70 * row["total_investment_bn"])
+    fresh = run_portfolio(read_portfolio(path, params=scenario), scenario, cashflow=False)
+    assert r.net_investment_bn == pytest.approx(fresh.net_investment_bn)
+    # and the baseline run of the same object is unchanged
+    assert run_portfolio(portfolio, base, cashflow=False).by_field.loc["transport_logistics", "net_investment_bn"] == (
+        pytest.approx(0.55 * row["total_investment_bn"])
+    )
+
+
+def test_a_stricter_scenario_revalidates_the_portfolio():
+    # Lowering every cap to 5% makes the synthetic projects break it: the run refuses, naming the file.
+    path = Path(__file__).resolve().parent.parent / "portfolios" / "national_synthetic.csv"
+    portfolio = read_portfolio(path)
+    strict = default_parameters().with_overrides({"instrument": {"cap_in_principle": 0.05, "cap_key_area": 0.05}})
+    with pytest.raises(PortfolioError, match=r"national_synthetic\.csv"):
+        run_portfolio(portfolio, strict)
