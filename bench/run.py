@@ -4,6 +4,9 @@
     python bench/run.py --quick         # 2,300-project sizes only
     python bench/run.py --only model    # benchmarks whose name contains "model"
 
+Then, unless --only names something else, bench/spreadsheet.py: the same 2,300-project
+model recomputed by fundmodel and recalculated by LibreOffice after one input change.
+
 Each measurement runs in a fresh subprocess so its peak memory (max RSS) is its own.
 Times are wall-clock seconds of the measured call only (set-up excluded), best of
 ``--repeat`` runs. Figures are printed, never asserted.
@@ -71,17 +74,17 @@ def main(argv: list[str] | None = None) -> int:
 
     selected = [c for c in CASES if args.only in c.name and (not args.quick or c.quick)]
     rows = []
-    header = f"{'benchmark':<52} {'time':>10} {'peak RSS':>10}  {'target':<20} verdict"
+    header = f"{'benchmark':<72} {'time':>10} {'peak RSS':>10}  {'target':<20} verdict"
     print(header)
     print("-" * len(header))
     for case in selected:
         fig = run_isolated(case.name, 1 if case.heavy else args.repeat, args.timeout)
         if "error" in fig:
-            line = f"{case.name:<52} {'-':>10} {'-':>10}  {case.target_text:<20} ERROR: {fig['error']}"
+            line = f"{case.name:<72} {'-':>10} {'-':>10}  {case.target_text:<20} ERROR: {fig['error']}"
         else:
             verdict = case.verdict(fig["seconds"], fig["peak_mb"])
             line = (
-                f"{case.name:<52} {_fmt_time(fig['seconds']):>10} {fig['peak_mb']:>7,.0f} MB  "
+                f"{case.name:<72} {_fmt_time(fig['seconds']):>10} {fig['peak_mb']:>7,.0f} MB  "
                 f"{case.target_text:<20} {verdict}"
             )
             if fig.get("detail"):
@@ -90,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"name": case.name, **fig})
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    if args.only in "spreadsheet":
+        print("\nSide by side with a spreadsheet engine (target: fundmodel >= 20x faster)", flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("spreadsheet.py"))], check=False)
     return 0
 
 
