@@ -57,21 +57,77 @@ def project_table(portfolio: Portfolio, cashflow: bool = True) -> pd.DataFrame:
     fund = frame["fund_requested_bn"].to_numpy(dtype=float)
     capital = frame["project_capital_bn"].to_numpy(dtype=float)
     investment = frame["total_investment_bn"].to_numpy(dtype=float)
-    additionality = frame["additionality"].to_numpy(dtype=float)
-    table = frame.copy(deep=False)  # new columns only; the portfolio's frame is left as it is
-    table["fund_bn"] = fund
-    table["other_capital_bn"] = capital - fund
-    table["debt_bn"] = investment - capital
-    table["net_investment_bn"] = investment * additionality
-    table["attributed_investment_bn"] = attributed_investment(investment, fund, frame["other_public_funding_bn"])
-    table["multiplier"] = investment / fund
-    table["net_multiplier"] = table["net_investment_bn"] / fund
-    table["major_province"] = frame["province"].isin(MAJOR_PROVINCES)
-    table["ownership"] = np.where(frame["private"].astype(bool), "private", "state")
+    net_investment = investment * frame["additionality"].to_numpy(dtype=float)
+    other_public = frame["other_public_funding_bn"].to_numpy(dtype=float)
+    added = {
+        "fund_bn": fund,
+        "other_capital_bn": capital - fund,
+        "debt_bn": investment - capital,
+        "net_investment_bn": net_investment,
+        "attributed_investment_bn": attributed_investment(investment, fund, other_public),
+        "multiplier": investment / fund,
+        "net_multiplier": net_investment / fund,
+        "major_province": frame["province"].isin(MAJOR_PROVINCES).to_numpy(),
+        "ownership": np.where(frame["private"].to_numpy().astype(bool), "private", "state").astype(object),
+    }
+    # One concatenation instead of a column insert per new column; the portfolio's frame
+    # is left as it is.
+    table = pd.concat([frame, pd.DataFrame(added, index=frame.index, copy=False)], axis=1)
     if cashflow:
         metrics = cashflow_metrics(frame)
         table[metrics.columns] = metrics
     return table
+
+
+def _group_codes(values: np.ndarray, labels: pd.Index | list[str]) -> np.ndarray:
+    """Position of each value among ``labels`` (-1 where it is not one of them), via the
+    few distinct values only.
+
+    Example: values ["b", "a", "b"], labels ["a", "b"] -> [1, 0, 1]."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    position = {label: i for i, label in enumerate(labels)}
+    lookup = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
+    return lookup[codes]
+
+
+def _key_codes(table: pd.DataFrame, keys: list[str] | str, index: pd.Index) -> np.ndarray:
+    """Integer codes of each project in ``index`` (a flat index, or a full product
+    outer x inner for two keys)."""
+    if isinstance(keys, str):
+        return _group_codes(table[keys].to_numpy(), index)
+    # ``index`` is a product (outer x inner) in the order of its labels (levels are sorted: not used).
+    outer_labels = index.get_level_values(0).unique()
+    inner_labels = index.get_level_values(1).unique()
+    if len(outer_labels) * len(inner_labels) != len(index):
+        raise ValueError("_aggregate needs a full product index")
+    outer = _group_codes(table[keys[0]].to_numpy(), outer_labels)
+    inner = _group_codes(table[keys[1]].to_numpy(), inner_labels)
+    return outer * len(inner_labels) + inner
+
+
+def _sum_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The :data:`SUM_COLUMNS` of the project table as float arrays (NaN as 0)."""
+    return {c: np.nan_to_num(table[c].to_numpy(dtype=float)) for c in SUM_COLUMNS}
+
+
+def _aggregate_codes(
+    sums: dict[str, np.ndarray],
+    codes: np.ndarray,
+    index: pd.Index,
+    first: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """The columns of an aggregate table (see :func:`_aggregate`) as arrays, from the
+    projects' group codes; ``first``: columns placed before them."""
+    size = len(index)
+    out = dict(first or {})
+    out.update({c: np.bincount(codes, weights=v, minlength=size) for c, v in sums.items()})
+    out["n_projects"] = np.bincount(codes, minlength=size).astype(int)
+    fund = out["fund_bn"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["multiplier"] = np.where(fund > 0, out["total_investment_bn"] / fund, np.nan)
+        out["net_multiplier"] = np.where(fund > 0, out["net_investment_bn"] / fund, np.nan)
+        out["attributed_multiplier"] = np.where(fund > 0, out["attributed_investment_bn"] / fund, np.nan)
+    return out
 
 
 def _aggregate(table: pd.DataFrame, keys: list[str] | str, index: pd.Index) -> pd.DataFrame:
@@ -79,32 +135,8 @@ def _aggregate(table: pd.DataFrame, keys: list[str] | str, index: pd.Index) -> p
     project), with project counts and multipliers (I / F, a I / F, attributed I / F).
 
     Vectorized: integer codes and ``np.bincount`` (no group-by per call)."""
-    if isinstance(keys, str):
-        codes = pd.Categorical(table[keys], categories=index).codes.astype(np.int64)
-    else:
-        # ``index`` is a product (outer x inner) in the order of its labels (levels are sorted: not used).
-        outer_labels = index.get_level_values(0).unique()
-        inner_labels = index.get_level_values(1).unique()
-        if len(outer_labels) * len(inner_labels) != len(index):
-            raise ValueError("_aggregate needs a full product index")
-        outer = pd.Categorical(table[keys[0]], categories=outer_labels).codes.astype(np.int64)
-        inner = pd.Categorical(table[keys[1]], categories=inner_labels).codes.astype(np.int64)
-        codes = outer * len(inner_labels) + inner
-    size = len(index)
-    out = pd.DataFrame(
-        {
-            c: np.bincount(codes, weights=np.nan_to_num(table[c].to_numpy(dtype=float)), minlength=size)
-            for c in SUM_COLUMNS
-        },
-        index=index,
-    )
-    out["n_projects"] = np.bincount(codes, minlength=size).astype(int)
-    fund = out["fund_bn"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["multiplier"] = np.where(fund > 0, out["total_investment_bn"] / fund, np.nan)
-        out["net_multiplier"] = np.where(fund > 0, out["net_investment_bn"] / fund, np.nan)
-        out["attributed_multiplier"] = np.where(fund > 0, out["attributed_investment_bn"] / fund, np.nan)
-    return out
+    columns = _aggregate_codes(_sum_columns(table), _key_codes(table, keys, index), index)
+    return pd.DataFrame(columns, index=index)
 
 
 _TOP_DOWN: dict[int, tuple[Parameters, float]] = {}
@@ -196,6 +228,82 @@ def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFr
     return checks
 
 
+_INDEXES: dict[str, dict[str, pd.Index]] = {}
+
+
+def _indexes(params: Parameters) -> dict[str, pd.Index]:
+    """The row labels of the aggregate tables under ``params`` (field, bank, cell,
+    province, ownership), built once per parameter fingerprint; copies are returned, so
+    a caller renaming one leaves the cached labels as they are."""
+    key = params.fingerprint
+    cached = _INDEXES.get(key)
+    if cached is None:
+        if len(_INDEXES) > 16:
+            _INDEXES.clear()
+        cached = {
+            "field": pd.Index(params.field_ids, name="field"),
+            "bank": pd.Index(params.bank_ids, name="bank"),
+            "cell": pd.MultiIndex.from_product([params.field_ids, params.bank_ids], names=["field", "bank"]),
+            "province": pd.Index(PROVINCES.index, name="province"),
+            "ownership": pd.Index(["private", "state"], name="ownership"),
+        }
+        _INDEXES[key] = cached
+    return {name: index.copy() for name, index in cached.items()}
+
+
+def _aggregates(
+    table: pd.DataFrame, p: Parameters, indexes: dict[str, pd.Index]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """by_field, by_bank, by_cell, by_province and by_ownership of the project table
+    (see :func:`_aggregate`; bn RMB), each table built once from its arrays."""
+    sums = _sum_columns(table)
+    field_codes = _group_codes(table["field"].to_numpy(), indexes["field"])
+    bank_codes = _group_codes(table["bank"].to_numpy(), indexes["bank"])
+
+    columns = _aggregate_codes(sums, field_codes, indexes["field"])
+    columns["fund_share_cap"] = p.fund_share_cap
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns["capital_ratio"] = columns["project_capital_bn"] / columns["total_investment_bn"]
+        columns["fund_share_of_capital"] = columns["fund_bn"] / columns["project_capital_bn"]
+    by_field = pd.DataFrame(columns, index=indexes["field"])
+
+    columns = _aggregate_codes(sums, bank_codes, indexes["bank"])
+    columns["quota_bn"] = p.bank_quota
+    by_bank = pd.DataFrame(columns, index=indexes["bank"])
+
+    cell_codes = field_codes * len(indexes["bank"]) + bank_codes
+    by_cell = pd.DataFrame(_aggregate_codes(sums, cell_codes, indexes["cell"]), index=indexes["cell"])
+
+    province_index = indexes["province"]
+    first = {"major_economic": PROVINCES["major_economic"].to_numpy()}
+    columns = _aggregate_codes(sums, _group_codes(table["province"].to_numpy(), province_index), province_index, first)
+    present = columns["n_projects"] > 0
+    by_province = pd.DataFrame({c: v[present] for c, v in columns.items()}, index=province_index[present])
+
+    ownership_codes = _group_codes(table["ownership"].to_numpy(), indexes["ownership"])
+    by_ownership = pd.DataFrame(
+        _aggregate_codes(sums, ownership_codes, indexes["ownership"]), index=indexes["ownership"]
+    )
+    return by_field, by_bank, by_cell, by_province, by_ownership
+
+
+def _cashflow_totals(table: pd.DataFrame, cashflow: bool) -> dict[str, float]:
+    """Projects with cash-flow data: their count, subsidy (bn RMB) and subsidy per yuan of
+    their investment (NaN when none, or when metrics were left out)."""
+    if not cashflow:
+        nan = float("nan")
+        return {"n_projects_with_cashflow": nan, "subsidy_bn": nan, "subsidy_per_yuan": nan}
+    with_cf = (table["cashflow_status"] == "ok").to_numpy()
+    any_cf = bool(with_cf.any())
+    subsidy = float(np.nansum(table["subsidy_bn"].to_numpy(dtype=float)[with_cf])) if any_cf else float("nan")
+    invest_cf = float(np.nansum(table["total_investment_bn"].to_numpy(dtype=float)[with_cf]))
+    return {
+        "n_projects_with_cashflow": float(with_cf.sum()),
+        "subsidy_bn": subsidy,
+        "subsidy_per_yuan": subsidy / invest_cf if any_cf and invest_cf else float("nan"),
+    }
+
+
 def run_portfolio(
     portfolio: Portfolio,
     params: Parameters | None = None,
@@ -241,22 +349,8 @@ def run_portfolio(
                 )
             )
     table = project_table(portfolio, cashflow)
-    field_index = pd.Index(p.field_ids, name="field")
-    bank_index = pd.Index(p.bank_ids, name="bank")
-
-    by_field = _aggregate(table, "field", field_index)
-    by_field["fund_share_cap"] = p.fund_share_cap
-    by_field["capital_ratio"] = by_field["project_capital_bn"] / by_field["total_investment_bn"]
-    by_field["fund_share_of_capital"] = by_field["fund_bn"] / by_field["project_capital_bn"]
-    by_bank = _aggregate(table, "bank", bank_index)
-    by_bank["quota_bn"] = p.bank_quota
-    by_cell = _aggregate(
-        table, ["field", "bank"], pd.MultiIndex.from_product([p.field_ids, p.bank_ids], names=["field", "bank"])
-    )
-    by_province = _aggregate(table, "province", pd.Index(PROVINCES.index, name="province"))
-    by_province.insert(0, "major_economic", PROVINCES["major_economic"].to_numpy())
-    by_province = by_province[by_province["n_projects"] > 0]
-    by_ownership = _aggregate(table, "ownership", pd.Index(["private", "state"], name="ownership"))
+    indexes = _indexes(p)
+    by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(table, p, indexes)
 
     by_year = macro_table(
         p,
@@ -270,20 +364,16 @@ def run_portfolio(
 
     totals = totals_of(by_field, p)
     fund = totals["fund_bn"]
+    fund_bn = table["fund_bn"].to_numpy(dtype=float)
     totals["attributed_investment_bn"] = float(by_field["attributed_investment_bn"].sum())
     totals["attributed_multiplier"] = totals["attributed_investment_bn"] / fund if fund else float("nan")
     totals["other_public_funding_bn"] = float(by_field["other_public_funding_bn"].sum())
     totals["n_projects"] = float(len(table))
-    totals["private_share"] = float(by_ownership.loc["private", "fund_bn"]) / fund if fund else float("nan")
-    major = float(table.loc[table["major_province"], "fund_bn"].sum())
+    totals["private_share"] = float(by_ownership["fund_bn"].to_numpy()[0]) / fund if fund else float("nan")
+    major = float(np.nansum(fund_bn[table["major_province"].to_numpy(dtype=bool)]))
     totals["major_province_share"] = major / fund if fund else float("nan")
     totals["top_down_multiplier"] = _top_down_multiplier(p)
-    with_cf = table["cashflow_status"] == "ok" if cashflow else pd.Series(False, index=table.index)
-    totals["n_projects_with_cashflow"] = float(with_cf.sum()) if cashflow else float("nan")
-    subsidy = float(table.loc[with_cf, "subsidy_bn"].sum()) if with_cf.any() else float("nan")
-    totals["subsidy_bn"] = subsidy
-    invest_cf = float(table.loc[with_cf, "total_investment_bn"].sum())
-    totals["subsidy_per_yuan"] = subsidy / invest_cf if with_cf.any() and invest_cf else float("nan")
+    totals.update(_cashflow_totals(table, cashflow))
 
     return Result(
         scenario_name=scenario_name,
