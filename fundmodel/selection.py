@@ -480,13 +480,21 @@ def select_projects(
     floor = None if greedy_violations else float(pb.weight @ x_greedy)
     x, res = _solve(pb, set(_groups(pb)), time_limit, floor)
     seconds = time.perf_counter() - start
+    status = str(res.message)
     if x is None:
         if res.status == 2:
             conflict = explain_infeasible(pb)
             raise SelectionError(
                 "no selection satisfies all constraints; these conflict: " + _describe_groups(pb, conflict)
             )
-        raise SelectionError(f"the solver stopped without a solution: {res.message}")
+        if greedy_violations:
+            raise SelectionError(f"the solver stopped without a solution: {res.message}")
+        # The greedy ranking is feasible: keep it, and say it is not proven optimal.
+        x = x_greedy
+        status = (
+            f"{res.message} before the solver found a selection: the greedy ranking's selection "
+            "(feasible, not proven optimal) is kept"
+        )
     projects = frame.copy()
     fraction = np.divide(x, pb.limit, out=np.zeros_like(x), where=pb.limit > 0)
     projects["chosen"] = x > BINDING_TOLERANCE_BN
@@ -515,7 +523,7 @@ def select_projects(
         greedy_violations=greedy_violations,
         binding=_binding(pb, x),
         usage=usage,
-        status=str(res.message),
+        status=status,
         seconds=seconds,
         mip_gap=float(gap) if gap is not None else float("nan"),
         result=result,

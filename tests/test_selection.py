@@ -182,6 +182,18 @@ def test_synthetic_at_least_greedy(synthetic):
     assert np.all(s.projects["fund_bn"] <= s.projects["fund_requested_bn"] + 1e-9)
 
 
+def test_time_out_without_a_solution_keeps_the_feasible_greedy_selection(synthetic):
+    # A time limit too short for HiGHS to find any selection: the greedy one is feasible, so it is
+    # returned, marked as not proven optimal, and it breaks no constraint.
+    c = SelectionConstraints(quota_bn={"cdb": 150, "adbc": 90, "exim": 60})
+    s = select_projects(synthetic, "total", c, time_limit=1e-9, with_result=False)
+    pb = _problem(synthetic.frame, p_params(), "total", c)
+    assert "not proven optimal" in s.status
+    assert s.objective == pytest.approx(s.greedy_objective)
+    np.testing.assert_allclose(s.projects["fund_bn"].to_numpy(), greedy(pb))
+    assert violations(pb, s.projects["fund_bn"].to_numpy()) == []
+
+
 def test_cli_select(tmp_path):
     out_csv = tmp_path / "chosen.csv"
     args = [sys.executable, "-m", "fundmodel", "select", "--portfolio", str(SYNTHETIC), "--quota", "cdb=100"]
