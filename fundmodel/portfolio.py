@@ -277,6 +277,8 @@ class ValidationIssue:
 
 
 ISSUE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message"]
+#: The issue table of a portfolio without issues (copied, never handed out).
+_EMPTY_ISSUES = pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
 
 
 class _Issues:
@@ -327,7 +329,7 @@ class _Issues:
 
     def frame(self) -> pd.DataFrame:
         if not self.parts:
-            return pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
+            return _EMPTY_ISSUES.copy()
         out = pd.concat(self.parts, ignore_index=True)
         out["row"] = out["row"].astype("Int64")
         return out.sort_values(["row", "column"], kind="stable", na_position="first").reset_index(drop=True)
@@ -728,8 +730,8 @@ def parse_portfolio(
             table_of = lookups[kind]
             v, empty, bad = _lookup_codes(raw, lambda t, tab=table_of: tab.get(_norm(t)))
         else:
-            text = raw.astype(str).where(raw.notna(), "").str.strip()
-            v, empty, bad = text.to_numpy(dtype=object), (text == "").to_numpy(), np.zeros(n, dtype=bool)
+            v = _text_cells(raw)
+            empty, bad = v == "", np.zeros(n, dtype=bool)
         empties[cid] = empty
         raws[cid] = raw
         if kind == "money":
@@ -791,17 +793,19 @@ def parse_portfolio(
         out[cid] = v
         bad_any |= bad | (empty & spec.required)
 
-    frame = _canonical(out, rows, n, p)
-    frame, bad_rules = _cross_checks(frame, headers, empties, raws, rows, issues, p)
-    frame["valid"] = ~(bad_any | bad_rules)
+    data = _canonical(out, n, p)
+    bad_rules = _cross_checks(data, headers, empties, raws, rows, issues, p)
+    valid = ~(bad_any | bad_rules)
     frame_issues = issues.frame()
     if len(frame_issues):
         # A file-level error (missing column, undeclared unit) invalidates every row.
         file_level = frame_issues[(frame_issues["row"] == 1) & (frame_issues["severity"] == "error")]
         if len(file_level):
-            frame["valid"] = False
+            valid[:] = False
         row_errors = frame_issues.loc[frame_issues["severity"] == "error", "row"].dropna().astype(np.int64)
-        frame.loc[frame.index.isin(row_errors.to_numpy()), "valid"] = False
+        valid[np.isin(rows, row_errors.to_numpy())] = False
+    data["valid"] = valid
+    frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), copy=False)
     return Portfolio(
         frame=frame,
         issues=frame_issues,
@@ -814,9 +818,36 @@ def parse_portfolio(
     )
 
 
-def _canonical(out: dict[str, Any], rows: np.ndarray, n: int, p: Parameters) -> pd.DataFrame:
-    """The canonical table: every schema column (absent ones empty), field defaults
-    filled into empty optional columns."""
+def _text_cells(raw: pd.Series) -> np.ndarray:
+    """Text cells stripped, empty ones (NaN, None) as "" (object array)."""
+    cells = raw.to_numpy(dtype=object)
+    present = pd.notna(cells)
+    return np.array([str(c).strip() if ok else "" for c, ok in zip(cells, present, strict=True)], dtype=object)
+
+
+def _map_values(values: np.ndarray, mapping: dict[Any, Any], missing: Any = np.nan) -> np.ndarray:
+    """``mapping`` applied to each value (``missing`` where a value is not a key, or is
+    NaN / None), via the few distinct values only: ``Series.map`` as an object array.
+
+    Example: values ["a", None, "b"], mapping {"a": 1, "b": 2} -> [1, nan, 2]."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    mapped = np.array([mapping.get(u, missing) for u in uniques] + [missing], dtype=object)
+    return mapped[codes]
+
+
+#: Columns that take the field's parameter where a project gives none.
+FIELD_DEFAULT_COLUMNS = (
+    "sector",
+    "shortfall_infrastructure",
+    "phasing_profile",
+    "additionality",
+    "infrastructure_share",
+)
+
+
+def _canonical(out: dict[str, Any], n: int, p: Parameters) -> dict[str, np.ndarray]:
+    """The canonical table as columns: every schema column (absent ones empty), field
+    defaults filled into empty optional columns."""
     data: dict[str, Any] = {}
     for cid, spec in SCHEMA.items():
         if cid in out:
@@ -825,49 +856,45 @@ def _canonical(out: dict[str, Any], rows: np.ndarray, n: int, p: Parameters) -> 
             data[cid] = np.full(n, np.nan)
         else:
             data[cid] = np.full(n, None, dtype=object)
-    frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), copy=False)
-    fid = frame["field"]
-    known = fid.notna()
-    defaults = {
-        "sector": {k: f.sector.value for k, f in p.fields.items()},
-        "shortfall_infrastructure": {k: f.shortfall_infrastructure.value for k, f in p.fields.items()},
-        "phasing_profile": {k: f.phasing_profile.value for k, f in p.fields.items()},
-        "additionality": {k: f.additionality.value for k, f in p.fields.items()},
-        "infrastructure_share": {k: f.infrastructure_share.value for k, f in p.fields.items()},
-    }
-    for cid, table in defaults.items():
+    fid = data["field"]
+    known = pd.notna(fid)
+    for cid in FIELD_DEFAULT_COLUMNS:
+        share = SCHEMA[cid].type == "share"
+        fill = _map_values(fid, {k: getattr(f, cid).value for k, f in p.fields.items()})
+        if share:
+            fill = fill.astype(float)
         given = out.get(cid)
-        fill = fid.map(table)
         if given is None:
-            frame[cid] = fill.where(known, None if SCHEMA[cid].type != "share" else np.nan)
+            data[cid] = np.where(known, fill, np.nan if share else None)
         else:
-            empty = pd.isna(pd.Series(given, index=frame.index))
-            frame[cid] = frame[cid].where(~empty, fill)
+            data[cid] = np.where(pd.isna(given), fill, given)
     for cid in ("private", "shortfall_infrastructure"):
-        frame[cid] = frame[cid].astype(object)
+        data[cid] = np.asarray(data[cid]).astype(object)
     for cid in ("start_year", "construction_years"):
-        frame[cid] = frame[cid].astype(float)
-    return frame
+        data[cid] = np.asarray(data[cid], dtype=float)
+    return data
 
 
 def _cross_checks(
-    frame: pd.DataFrame,
+    data: dict[str, np.ndarray],
     headers: dict[str, str],
     empties: dict[str, np.ndarray],
     raws: dict[str, pd.Series],
     rows: np.ndarray,
     issues: _Issues,
     p: Parameters,
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> np.ndarray:
     """Rules across columns: capital consistency, statutory minimum, cap, other public
     money, duplicate ids, estimated column names. Completes ``capital_ratio`` and
-    ``project_capital_bn`` from each other."""
-    n = len(frame)
+    ``project_capital_bn`` from each other and adds ``capital_ratio_minimum``,
+    ``fund_share_cap`` and ``fund_share_of_capital`` to ``data`` (the canonical columns).
+    Returns the rows that broke a rule."""
+    n = len(rows)
     bad = np.zeros(n, dtype=bool)
-    investment = frame["total_investment_bn"].to_numpy(dtype=float)
-    ratio_given = frame["capital_ratio"].to_numpy(dtype=float)
-    capital_given = frame["project_capital_bn"].to_numpy(dtype=float)
-    fund = frame["fund_requested_bn"].to_numpy(dtype=float)
+    investment = np.asarray(data["total_investment_bn"], dtype=float)
+    ratio_given = np.asarray(data["capital_ratio"], dtype=float)
+    capital_given = np.asarray(data["project_capital_bn"], dtype=float)
+    fund = np.asarray(data["fund_requested_bn"], dtype=float)
     k_col = headers.get("capital_ratio")
     c_col = headers.get("project_capital_bn")
 
@@ -919,15 +946,16 @@ def _cross_checks(
         "project capital exceeds total investment (capital ratio above 1)",
     )
     bad |= over
-    frame["capital_ratio"] = ratio
-    frame["project_capital_bn"] = capital
+    data["capital_ratio"] = ratio
+    data["project_capital_bn"] = capital
 
     # Statutory minimum capital ratio of the sector (less the shortfall reduction).
     sector_min = {sid: s.minimum.value for sid, s in p.capital_ratios.sectors.items()}
-    minimum = frame["sector"].map(sector_min).to_numpy(dtype=float)
-    shortfall = frame["shortfall_infrastructure"].map({True: 1.0, False: 0.0}).to_numpy(dtype=float)
+    sector = data["sector"]
+    minimum = _map_values(sector, sector_min).astype(float)
+    shortfall = _map_values(data["shortfall_infrastructure"], {True: 1.0, False: 0.0}).astype(float)
     minimum = minimum - p.capital_ratios.shortfall_reduction.value * np.nan_to_num(shortfall)
-    frame["capital_ratio_minimum"] = minimum
+    data["capital_ratio_minimum"] = minimum
     with np.errstate(invalid="ignore"):
         below = ratio < minimum - RULE_EPSILON
     col, cid = (k_col, "capital_ratio") if k_col else (c_col or "", "project_capital_bn")
@@ -939,19 +967,19 @@ def _cross_checks(
         "capital_ratio_below_minimum",
         lambda i: [
             f"capital ratio {r:.4g} is below the statutory minimum {m:.0%} of sector {sec} (国发〔2019〕26号)"
-            for r, m, sec in zip(ratio[i], minimum[i], frame["sector"].to_numpy()[i], strict=True)
+            for r, m, sec in zip(ratio[i], minimum[i], sector[i], strict=True)
         ],
     )
     bad |= below
 
     # Cap on the fund's share of project capital (key / livelihood fields: the key-area cap).
     cap_by_field = dict(zip(p.field_ids, p.fund_share_cap, strict=True))
-    cap = frame["field"].map(cap_by_field).to_numpy(dtype=float)
-    frame["fund_share_cap"] = cap
+    cap = _map_values(data["field"], cap_by_field).astype(float)
+    data["fund_share_cap"] = cap
     with np.errstate(divide="ignore", invalid="ignore"):
         share = fund / capital
         above = fund > cap * capital * (1 + RULE_EPSILON)
-    frame["fund_share_of_capital"] = share
+    data["fund_share_of_capital"] = share
     issues.add_rows(
         above,
         rows,
@@ -966,7 +994,7 @@ def _cross_checks(
     bad |= above
 
     # Other public money sits in project capital beside the fund.
-    other = frame["other_public_funding_bn"].to_numpy(dtype=float)
+    other = np.asarray(data["other_public_funding_bn"], dtype=float)
     with np.errstate(invalid="ignore"):
         too_much = other > (capital - fund) * (1 + RULE_EPSILON) + RULE_EPSILON
     issues.add_rows(
@@ -980,11 +1008,11 @@ def _cross_checks(
     bad |= too_much
 
     # Duplicate project ids: every repeat names the first row.
-    ids = frame["project_id"]
-    present = ids.notna().to_numpy() & (ids != "").to_numpy()
-    dup = present & ids.duplicated(keep="first").to_numpy()
+    ids = pd.Series(data["project_id"], index=rows, copy=False)
+    present = pd.notna(data["project_id"]) & (data["project_id"] != "")
+    dup = present & _duplicated(data["project_id"])
     if dup.any():
-        first_row = pd.Series(frame.index, index=frame.index).groupby(ids.to_numpy()).transform("first").to_numpy()
+        first_row = pd.Series(rows, index=rows).groupby(ids.to_numpy()).transform("first").to_numpy()
         issues.add_rows(
             dup,
             rows,
@@ -996,8 +1024,8 @@ def _cross_checks(
         bad |= dup
 
     # Estimated columns must name real columns.
-    est = frame["estimated_columns"]
-    if (est.notna() & (est != "")).any():
+    est = pd.Series(data["estimated_columns"], index=rows, copy=False)
+    if (pd.notna(est.to_numpy()) & (est.to_numpy() != "")).any():
         known = set(SCHEMA)
         codes, uniques = pd.factorize(est.fillna(""))
         flags = np.array([any(x.strip() not in known for x in u.split("|") if x.strip()) for u in uniques] + [False])
@@ -1007,4 +1035,14 @@ def _cross_checks(
             "estimated_columns must list column ids separated by | (e.g. capital_ratio|bank)",
         )  # fmt: skip
         bad |= wrong.to_numpy()
-    return frame, bad
+    return bad
+
+
+def _duplicated(values: np.ndarray) -> np.ndarray:
+    """True for every repeat of an earlier value (``Series.duplicated(keep="first")``).
+
+    Example: ["a", "b", "a"] -> [False, False, True]."""
+    codes, _ = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    repeat = np.ones(len(codes), dtype=bool)
+    repeat[np.unique(codes, return_index=True)[1]] = False
+    return repeat
