@@ -70,9 +70,9 @@ def project_table(portfolio: Portfolio, cashflow: bool = True) -> pd.DataFrame:
         "major_province": frame["province"].isin(MAJOR_PROVINCES).to_numpy(),
         "ownership": np.where(frame["private"].to_numpy().astype(bool), "private", "state").astype(object),
     }
-    # One concatenation instead of a column insert per new column; the portfolio's frame
-    # is left as it is.
-    table = pd.concat([frame, pd.DataFrame(added, index=frame.index, copy=False)], axis=1)
+    # One table built from the columns instead of a column insert per new column; the
+    # portfolio's frame is left as it is (its columns are shared, not copied).
+    table = pd.DataFrame({**dict(frame.items()), **added}, index=frame.index, copy=False)
     if cashflow:
         metrics = cashflow_metrics(frame)
         table[metrics.columns] = metrics
@@ -136,7 +136,7 @@ def _aggregate(table: pd.DataFrame, keys: list[str] | str, index: pd.Index) -> p
 
     Vectorized: integer codes and ``np.bincount`` (no group-by per call)."""
     columns = _aggregate_codes(_sum_columns(table), _key_codes(table, keys, index), index)
-    return pd.DataFrame(columns, index=index)
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 _TOP_DOWN: dict[int, tuple[Parameters, float]] = {}
@@ -261,28 +261,28 @@ def _aggregates(
     bank_codes = _group_codes(table["bank"].to_numpy(), indexes["bank"])
 
     columns = _aggregate_codes(sums, field_codes, indexes["field"])
-    columns["fund_share_cap"] = p.fund_share_cap
+    columns["fund_share_cap"] = np.array(p.fund_share_cap, dtype=float)  # a copy: the parameters' is read-only
     with np.errstate(divide="ignore", invalid="ignore"):
         columns["capital_ratio"] = columns["project_capital_bn"] / columns["total_investment_bn"]
         columns["fund_share_of_capital"] = columns["fund_bn"] / columns["project_capital_bn"]
-    by_field = pd.DataFrame(columns, index=indexes["field"])
+    by_field = pd.DataFrame(columns, index=indexes["field"], copy=False)
 
     columns = _aggregate_codes(sums, bank_codes, indexes["bank"])
-    columns["quota_bn"] = p.bank_quota
-    by_bank = pd.DataFrame(columns, index=indexes["bank"])
+    columns["quota_bn"] = np.array(p.bank_quota, dtype=float)
+    by_bank = pd.DataFrame(columns, index=indexes["bank"], copy=False)
 
     cell_codes = field_codes * len(indexes["bank"]) + bank_codes
-    by_cell = pd.DataFrame(_aggregate_codes(sums, cell_codes, indexes["cell"]), index=indexes["cell"])
+    by_cell = pd.DataFrame(_aggregate_codes(sums, cell_codes, indexes["cell"]), index=indexes["cell"], copy=False)
 
     province_index = indexes["province"]
     first = {"major_economic": PROVINCES["major_economic"].to_numpy()}
     columns = _aggregate_codes(sums, _group_codes(table["province"].to_numpy(), province_index), province_index, first)
     present = columns["n_projects"] > 0
-    by_province = pd.DataFrame({c: v[present] for c, v in columns.items()}, index=province_index[present])
+    by_province = pd.DataFrame({c: v[present] for c, v in columns.items()}, index=province_index[present], copy=False)
 
     ownership_codes = _group_codes(table["ownership"].to_numpy(), indexes["ownership"])
     by_ownership = pd.DataFrame(
-        _aggregate_codes(sums, ownership_codes, indexes["ownership"]), index=indexes["ownership"]
+        _aggregate_codes(sums, ownership_codes, indexes["ownership"]), index=indexes["ownership"], copy=False
     )
     return by_field, by_bank, by_cell, by_province, by_ownership
 

@@ -648,12 +648,12 @@ def _lookup_codes(raw: pd.Series, convert: Any) -> tuple[np.ndarray, np.ndarray,
     object array, empty, bad)."""
     codes, uniques = pd.factorize(raw, sort=False)
     stripped = [str(u).strip() for u in uniques]
-    mapped = np.array([convert(u) if u else None for u in stripped] + [None], dtype=object)
+    converted = [convert(u) if u else None for u in stripped]
+    mapped = np.array([*converted, None], dtype=object)
     blank = np.array([not u for u in stripped] + [True], dtype=bool)
-    values = mapped[codes]
+    unknown = np.array([v is None for v in converted] + [True], dtype=bool)
     empty = blank[codes]
-    bad = ~empty & pd.isna(values)
-    return values, empty, bad
+    return mapped[codes], empty, ~empty & unknown[codes]
 
 
 def _fmt_range(spec: ColumnSpec) -> str:
@@ -820,9 +820,14 @@ def parse_portfolio(
 
 def _text_cells(raw: pd.Series) -> np.ndarray:
     """Text cells stripped, empty ones (NaN, None) as "" (object array)."""
-    cells = raw.to_numpy(dtype=object)
-    present = pd.notna(cells)
-    return np.array([str(c).strip() if ok else "" for c, ok in zip(cells, present, strict=True)], dtype=object)
+    return np.array(
+        [c.strip() if isinstance(c, str) else _cell_text(c) for c in raw.to_numpy(dtype=object)], dtype=object
+    )
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell that is not a string as text: "" for NaN / None, else ``str`` stripped."""
+    return "" if pd.isna(cell) else str(cell).strip()
 
 
 def _map_values(values: np.ndarray, mapping: dict[Any, Any], missing: Any = np.nan) -> np.ndarray:
@@ -856,11 +861,12 @@ def _canonical(out: dict[str, Any], n: int, p: Parameters) -> dict[str, np.ndarr
             data[cid] = np.full(n, np.nan)
         else:
             data[cid] = np.full(n, None, dtype=object)
-    fid = data["field"]
-    known = pd.notna(fid)
+    field_codes, field_uniques = pd.factorize(np.asarray(data["field"], dtype=object))
+    known = field_codes >= 0
     for cid in FIELD_DEFAULT_COLUMNS:
         share = SCHEMA[cid].type == "share"
-        fill = _map_values(fid, {k: getattr(f, cid).value for k, f in p.fields.items()})
+        by_field = {k: getattr(f, cid).value for k, f in p.fields.items()}
+        fill = np.array([by_field.get(u, np.nan) for u in field_uniques] + [np.nan], dtype=object)[field_codes]
         if share:
             fill = fill.astype(float)
         given = out.get(cid)
