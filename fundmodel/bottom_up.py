@@ -173,7 +173,8 @@ def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFr
         what="project",
     )
     size = params.instrument.size_bn.value
-    total = float(table["fund_bn"].sum())
+    fund = table["fund_bn"].to_numpy(dtype=float)
+    total = float(np.nansum(fund))
     if total > size + TOLERANCE_BN:
         checks.append(
             Check(
@@ -194,8 +195,10 @@ def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFr
                 {"value": total, "limit": size},
             )
         )
-    for bid, row in by_bank.iterrows():
-        used, quota = float(row["fund_bn"]), float(row["quota_bn"])
+    used_bn, quota_bn = by_bank["fund_bn"].to_numpy(dtype=float), by_bank["quota_bn"].to_numpy(dtype=float)
+    bank_totals = zip(by_bank.index, used_bn, quota_bn, strict=True)
+    for bid, used, quota in bank_totals:
+        used, quota = float(used), float(quota)
         if abs(used - quota) <= TOLERANCE_BN:
             continue
         severity = "error" if used > quota else "info"
@@ -211,7 +214,7 @@ def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFr
             )
         )
     floor = params.instrument.private_share_min.value
-    private = float(table.loc[table["ownership"] == "private", "fund_bn"].sum())
+    private = float(np.nansum(fund[table["ownership"].to_numpy() == "private"]))
     share = private / total if total else float("nan")
     if not share >= floor - 1e-12:
         full = abs(total - size) <= TOLERANCE_BN

@@ -612,7 +612,10 @@ def _parse_number(
     separators only in proper groups, ``1,234.5``). inf and nan are not numbers. Under a
     ``(%)`` header (``percent_header``) plain numbers are percentages too: 20 -> 0.2.
     """
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    if raw.dtype.kind in "iuf":  # already numbers (a CSV column read in C)
+        values = raw.to_numpy(dtype=float, copy=True)
+    else:
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
     failed = ~np.isfinite(values)
     values[failed] = np.nan
     if percent_header:  # the header says "(%)": plain numbers are percentages
@@ -820,9 +823,10 @@ def parse_portfolio(
 
 def _text_cells(raw: pd.Series) -> np.ndarray:
     """Text cells stripped, empty ones (NaN, None) as "" (object array)."""
-    return np.array(
-        [c.strip() if isinstance(c, str) else _cell_text(c) for c in raw.to_numpy(dtype=object)], dtype=object
-    )
+    cells = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # every cell is text: the usual case
+        return np.array(list(map(str.strip, cells)), dtype=object)
+    return np.array([c.strip() if isinstance(c, str) else _cell_text(c) for c in cells], dtype=object)
 
 
 def _cell_text(cell: Any) -> str:
