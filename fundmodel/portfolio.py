@@ -393,7 +393,7 @@ class Portfolio:
 
     @property
     def n_errors(self) -> int:
-        return int((self.issues["severity"] == "error").sum())
+        return int(np.count_nonzero(self.issues["severity"].to_numpy() == "error"))
 
     @property
     def ok(self) -> bool:
@@ -612,10 +612,11 @@ def _parse_number(
     separators only in proper groups, ``1,234.5``). inf and nan are not numbers. Under a
     ``(%)`` header (``percent_header``) plain numbers are percentages too: 20 -> 0.2.
     """
-    if raw.dtype.kind in "iuf":  # already numbers (a CSV column read in C)
-        values = raw.to_numpy(dtype=float, copy=True)
-    else:
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    if raw.dtype.kind in "iuf":  # already numbers (a CSV column read in C): NaN is empty, inf is bad
+        numbers = raw.to_numpy(dtype=float)
+        values = np.where(np.isfinite(numbers), numbers, np.nan)
+        return values / 100.0 if percent_header else values, np.isnan(numbers), np.isinf(numbers)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
     failed = ~np.isfinite(values)
     values[failed] = np.nan
     if percent_header:  # the header says "(%)": plain numbers are percentages
@@ -684,8 +685,8 @@ def parse_portfolio(
     # --- headers -----------------------------------------------------------------
     headers: dict[str, str] = {}
     unit_text: dict[str, str | None] = {}
-    position: dict[str, int] = {}
-    for pos, header in enumerate(table.columns):
+    columns: dict[str, pd.Series] = {}
+    for header, column in table.items():
         header = str(header)
         cid, utext = _split_header(header)
         if cid is None:
@@ -697,7 +698,7 @@ def parse_portfolio(
             )
             continue
         headers[cid] = header
-        position[cid] = pos
+        columns[cid] = column
         unit_text[cid] = utext
     for spec in SCHEMA.values():
         if spec.required and spec.id not in headers:
@@ -721,7 +722,7 @@ def parse_portfolio(
     raws: dict[str, pd.Series] = {}
     for cid, header in headers.items():
         spec = SCHEMA[cid]
-        raw = table.iloc[:, position[cid]]
+        raw = columns[cid]
         utext = unit_text[cid]
         kind = spec.type
         percent_header = kind == "share" and utext is not None and _norm(utext) in _PERCENT_SUFFIXES
@@ -1052,7 +1053,9 @@ def _duplicated(values: np.ndarray) -> np.ndarray:
     """True for every repeat of an earlier value (``Series.duplicated(keep="first")``).
 
     Example: ["a", "b", "a"] -> [False, False, True]."""
-    codes, _ = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
+    if len(uniques) == len(codes):  # all distinct: the usual case
+        return np.zeros(len(codes), dtype=bool)
     repeat = np.ones(len(codes), dtype=bool)
     repeat[np.unique(codes, return_index=True)[1]] = False
     return repeat
