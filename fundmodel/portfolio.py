@@ -1021,7 +1021,7 @@ def _cross_checks(
     # Duplicate project ids: every repeat names the first row.
     ids = pd.Series(data["project_id"], index=rows, copy=False)
     present = pd.notna(data["project_id"]) & (data["project_id"] != "")
-    dup = present & _duplicated(data["project_id"])
+    dup = _repeats(data["project_id"], present)
     if dup.any():
         first_row = pd.Series(rows, index=rows).groupby(ids.to_numpy()).transform("first").to_numpy()
         issues.add_rows(
@@ -1049,13 +1049,16 @@ def _cross_checks(
     return bad
 
 
-def _duplicated(values: np.ndarray) -> np.ndarray:
-    """True for every repeat of an earlier value (``Series.duplicated(keep="first")``).
+def _repeats(values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """True for every ``present`` value that repeats an earlier one
+    (``present & Series.duplicated(keep="first")``).
 
-    Example: ["a", "b", "a"] -> [False, False, True]."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=False)
-    if len(uniques) == len(codes):  # all distinct: the usual case
-        return np.zeros(len(codes), dtype=bool)
+    Example: ["a", "b", "a"], all present -> [False, False, True]."""
+    values = np.asarray(values, dtype=object)
+    kept = values[present]
+    if len(set(kept)) == len(kept):  # all distinct: the usual case
+        return np.zeros(len(values), dtype=bool)
+    codes, _ = pd.factorize(values, use_na_sentinel=False)
     repeat = np.ones(len(codes), dtype=bool)
     repeat[np.unique(codes, return_index=True)[1]] = False
-    return repeat
+    return present & repeat
