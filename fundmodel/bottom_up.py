@@ -107,7 +107,8 @@ def _key_codes(table: pd.DataFrame, keys: list[str] | str, index: pd.Index) -> n
 
 def _sum_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
     """The :data:`SUM_COLUMNS` of the project table as float arrays (NaN as 0)."""
-    return {c: np.nan_to_num(table[c].to_numpy(dtype=float)) for c in SUM_COLUMNS}
+    stacked = np.nan_to_num(np.vstack([table[c].to_numpy(dtype=float) for c in SUM_COLUMNS]))
+    return dict(zip(SUM_COLUMNS, stacked, strict=True))
 
 
 def _aggregate_codes(

@@ -60,7 +60,7 @@ def stack_table(stack: leverage.CapitalStack, index: pd.Index) -> pd.DataFrame:
 
 def totals_of(table: pd.DataFrame, params: Parameters) -> dict[str, float]:
     """Column sums, multipliers and the gap to the ex-ante target (bn RMB)."""
-    totals = {c: float(table[c].sum()) for c in STACK_COLUMNS}
+    totals = {c: float(np.nansum(table[c].to_numpy(dtype=float))) for c in STACK_COLUMNS}  # as Series.sum
     fund = totals["fund_bn"]
     totals["multiplier"] = totals["total_investment_bn"] / fund if fund else float("nan")
     totals["net_multiplier"] = totals["net_investment_bn"] / fund if fund else float("nan")
