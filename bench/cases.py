@@ -256,7 +256,8 @@ def _select_call(portfolio):
     from fundmodel.selection import select_projects
 
     s = select_projects(portfolio, objective="total", with_result=False)
-    return f"{int(s.chosen.shape[0]):,} chosen, gain over greedy {s.gain:,.1f} bn"
+    proven = "" if "not proven optimal" not in s.status else ", time limit: greedy kept, not proven optimal"
+    return f"{int(s.chosen.shape[0]):,} chosen, gain over greedy {s.gain:,.1f} bn{proven}"
 
 
 for _n, _label in SIZES.items():
