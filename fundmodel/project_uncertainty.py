@@ -34,6 +34,7 @@ from fundmodel.bottom_up import project_table
 from fundmodel.parameters import Parameters, default_parameters
 from fundmodel.portfolio import Portfolio
 from fundmodel.result import _clean
+from fundmodel.uncertainty import default_targets
 
 METRICS = ["total_investment_bn", "net_investment_bn", "fund_used_bn", "multiplier", "peak_uplift_pp"]
 
@@ -205,11 +206,7 @@ def project_monte_carlo(
             "p95": float(p95),
         }
     if targets is None:
-        inst = p.instrument
-        targets = {
-            "total_investment_bn": float(inst.target_total_investment_bn.value),
-            "peak_uplift_pp": float(inst.target_uplift_pp.value),
-        }
+        targets = default_targets(p)
     probabilities = {k: float(np.mean(outcomes[k] >= v)) for k, v in targets.items()}
     return ProjectMonteCarlo(
         draws=draws,
