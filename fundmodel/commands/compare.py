@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fundmodel.bottom_up import run_portfolio
 from fundmodel.cli import CommandError
-from fundmodel.commands.run import add_portfolio_options, load_portfolio_args
+from fundmodel.commands.run import add_portfolio_options, load_portfolio_args, valid_under
 from fundmodel.compare import compare_results, render_comparison
 from fundmodel.model import run
 from fundmodel.scenario import load_scenario
@@ -34,12 +34,13 @@ def handle(args: argparse.Namespace) -> int:
         raise CommandError("compare needs at least two scenario files")
     scenarios = [load_scenario(path) for path in args.scenarios]
     results = []
+    read_once = load_portfolio_args(args, scenarios[0].parameters()) if args.portfolio else None
     for scenario in scenarios:
         title = scenario.name_zh if args.lang == "zh" and scenario.name_zh else scenario.name
         if args.portfolio:
-            # validated under each scenario's parameters (caps, minimums and defaults may differ)
+            # read once, validated under each scenario's parameters (caps, minimums, defaults)
             params = scenario.parameters()
-            portfolio = load_portfolio_args(args, params)
+            portfolio = valid_under(read_once, params)
             name = f"{title} on {Path(args.portfolio).name}"
             results.append(run_portfolio(portfolio, params, scenario_name=name))
         else:

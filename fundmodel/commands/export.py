@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from fundmodel.bottom_up import run_portfolio
-from fundmodel.commands.run import add_portfolio_options, load_portfolio_args
+from fundmodel.commands.run import add_portfolio_options, load_portfolio_args, valid_under
 from fundmodel.excel import export_workbook
 from fundmodel.scenario import baseline, load_scenario
 
@@ -32,9 +32,10 @@ def handle(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
     if args.portfolio:
         results = []
+        read_once = load_portfolio_args(args, scenarios[0].parameters())
         for scenario in scenarios:
             params = scenario.parameters()
-            portfolio = load_portfolio_args(args, params)
+            portfolio = valid_under(read_once, params)
             name = f"{Path(args.portfolio).name} ({scenario.name})"
             results.append(run_portfolio(portfolio, params, scenario_name=name))
     else:

@@ -41,6 +41,14 @@ def load_portfolio_args(args: argparse.Namespace, params: Parameters | None = No
     """Read the portfolio named by the options; a portfolio with errors ends the command
     with its validation report (exit 1)."""
     portfolio = read_portfolio(args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params)
+    return valid_under(portfolio)
+
+
+def valid_under(portfolio: Portfolio, params: Parameters | None = None) -> Portfolio:
+    """The portfolio validated under ``params`` (:meth:`Portfolio.under`; read once, validated
+    per scenario); errors end the command with the validation report (exit 1)."""
+    if params is not None:
+        portfolio = portfolio.under(params)
     if not portfolio.ok:
         raise CommandError(portfolio.report(limit=50), code=1)
     return portfolio
