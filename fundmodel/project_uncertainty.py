@@ -34,7 +34,7 @@ from fundmodel.bottom_up import project_table
 from fundmodel.parameters import Parameters, default_parameters
 from fundmodel.portfolio import Portfolio
 from fundmodel.result import _clean
-from fundmodel.uncertainty import default_targets
+from fundmodel.uncertainty import default_targets, percentile_summary
 
 METRICS = ["total_investment_bn", "net_investment_bn", "fund_used_bn", "multiplier", "peak_uplift_pp"]
 
@@ -193,18 +193,6 @@ def project_monte_carlo(
         "multiplier": invest.sum() / fund.sum(),
         "peak_uplift_pp": base_uplift.max(),
     }
-    rows = {}
-    for metric in METRICS:
-        x = outcomes[metric]
-        p5, p50, p95 = np.nanpercentile(x, [5, 50, 95])
-        rows[metric] = {
-            "base": float(base[metric]),
-            "mean": float(np.nanmean(x)),
-            "sd": float(np.nanstd(x, ddof=1)) if draws > 1 else 0.0,
-            "p5": float(p5),
-            "p50": float(p50),
-            "p95": float(p95),
-        }
     if targets is None:
         targets = default_targets(p)
     probabilities = {k: float(np.mean(outcomes[k] >= v)) for k, v in targets.items()}
@@ -215,7 +203,7 @@ def project_monte_carlo(
         assumptions=a,
         targets=dict(targets),
         probabilities=probabilities,
-        summary=pd.DataFrame.from_dict(rows, orient="index"),
+        summary=percentile_summary(outcomes, base),
         outcomes=outcomes,
         seconds=seconds,
     )

@@ -1036,6 +1036,25 @@ class MonteCarlo:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
 
+def percentile_summary(outcomes: Mapping[str, np.ndarray], base: Mapping[str, float]) -> pd.DataFrame:
+    """One row per metric: base, mean, sd (ddof 1), P5, P50, P95 of its draws (NaN draws left out).
+
+    Example: draws [1, 2, 3] with base 2 -> mean 2, sd 1, P50 2.
+    """
+    rows = {}
+    for metric, x in outcomes.items():
+        p5, p50, p95 = np.nanpercentile(x, [5, 50, 95])
+        rows[metric] = {
+            "base": float(base[metric]),
+            "mean": float(np.nanmean(x)),
+            "sd": float(np.nanstd(x, ddof=1)) if len(x) > 1 else 0.0,
+            "p5": float(p5),
+            "p50": float(p50),
+            "p95": float(p95),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def default_targets(params: Parameters) -> dict[str, float]:
     """The ex-ante targets: total investment (6,000 bn) and peak uplift (3.5 pp)."""
     inst = params.instrument
@@ -1070,19 +1089,7 @@ def monte_carlo(
     outcomes = evaluate(p, samples)
     seconds = time.perf_counter() - start
     base = evaluate(p)
-    rows = {}
-    for m in METRICS:
-        x = outcomes.metric(m)
-        p5, p50, p95 = np.percentile(x, [5, 50, 95])
-        rows[m] = {
-            "base": float(base.metric(m)[0]),
-            "mean": float(x.mean()),
-            "sd": float(x.std(ddof=1)) if len(x) > 1 else 0.0,
-            "p5": float(p5),
-            "p50": float(p50),
-            "p95": float(p95),
-        }
-    summary = pd.DataFrame.from_dict(rows, orient="index")
+    summary = percentile_summary({m: outcomes.metric(m) for m in METRICS}, {m: base.metric(m)[0] for m in METRICS})
     pct = np.percentile(outcomes.by_field_bn, [5, 50, 95], axis=0)
     by_field = pd.DataFrame(
         {"base": base.by_field_bn[0], "p5": pct[0], "p50": pct[1], "p95": pct[2]},

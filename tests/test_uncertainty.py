@@ -370,3 +370,13 @@ def test_cli_sensitivity_and_montecarlo(capsys):
     assert "no uncertainty: block" in capsys.readouterr().err
     assert main(["sensitivity", "--range", "capital_ratio=0.5:1"]) == 2
     assert "below its statutory minimum" in capsys.readouterr().err
+
+
+def test_percentile_summary_by_hand():
+    # draws [1, 2, 3, nan]: NaN left out -> mean 2, sd sqrt(((1-2)^2 + 0 + (3-2)^2) / 2) = 1, P50 2,
+    # P5 = 1 + 0.05 * 2 = 1.1 (linear interpolation over the three draws)
+    from fundmodel.uncertainty import percentile_summary
+
+    row = percentile_summary({"m": np.array([1.0, 2.0, 3.0, np.nan])}, {"m": 2.5}).loc["m"]
+    assert (row["base"], row["mean"], row["sd"], row["p50"]) == pytest.approx((2.5, 2.0, 1.0, 2.0))
+    assert row["p5"] == pytest.approx(1.1)
