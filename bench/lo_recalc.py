@@ -2,18 +2,20 @@
 
 Run with the system Python that has LibreOffice's ``uno`` module (Debian: python3-uno):
 
-    /usr/bin/python3 bench/lo_recalc.py BOOK.xlsx SHEET!CELL VALUE OUTSHEET!CELL
+    /usr/bin/python3 bench/lo_recalc.py BOOK.xlsx SHEET!CELL VALUE OUTSHEET!CELL [REPEAT]
 
 Loads the book once (not timed), turns automatic calculation off, sets the input cell,
 then times ``calculate()`` (only what depends on the change, as AutoCalculate does) and
-``calculateAll()`` (every formula, as Ctrl+Shift+F9). Prints JSON with the best of 3
-and the output cell's value after recalculation.
+``calculateAll()`` (every formula, as Ctrl+Shift+F9), REPEAT times each (default 7).
+Prints JSON with the best and the median of each and the output cell's value after
+recalculation.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +38,7 @@ def _connect(pipe: str, deadline: float):
             time.sleep(0.2)
 
 
-def main(book: str, input_ref: str, value: float, output_ref: str) -> dict:
+def main(book: str, input_ref: str, value: float, output_ref: str, repeat: int = 7) -> dict:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     profile = Path(tempfile.mkdtemp(prefix="fundmodel-lo-bench-"))
     pipe = f"fundmodel_bench_{profile.name}"
@@ -69,7 +71,7 @@ def main(book: str, input_ref: str, value: float, output_ref: str) -> dict:
         out = doc.Sheets.getByName(out_sheet).getCellRangeByName(out_cell)
         original = cell.getValue()
         dirty, full = [], []
-        for _ in range(3):
+        for _ in range(repeat):
             cell.setValue(value)
             t = time.perf_counter()
             doc.calculate()
@@ -84,6 +86,8 @@ def main(book: str, input_ref: str, value: float, output_ref: str) -> dict:
             "load_s": load_s,
             "recalc_changed_s": min(dirty),
             "recalc_all_s": min(full),
+            "recalc_changed_median_s": statistics.median(dirty),
+            "recalc_all_median_s": statistics.median(full),
             "output_value": out.getValue(),
         }
         doc.close(True)
@@ -98,4 +102,5 @@ def main(book: str, input_ref: str, value: float, output_ref: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4])))
+    repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 7
+    print(json.dumps(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4], repeat)))

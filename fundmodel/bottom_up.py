@@ -24,7 +24,7 @@ from fundmodel.cashflow import cashflow_metrics
 from fundmodel.model import leverage_checks, macro_table, totals_of
 from fundmodel.model import run as run_top_down
 from fundmodel.parameters import Parameters, default_parameters
-from fundmodel.portfolio import MAJOR_PROVINCES, PROVINCES, Portfolio
+from fundmodel.portfolio import PROVINCES, Portfolio
 from fundmodel.result import STACK_COLUMNS, Check, Result
 
 #: Columns summed in every aggregate table (bn RMB).
@@ -50,33 +50,44 @@ def attributed_investment(
 CASHFLOW_AUTO_LIMIT = 100_000
 
 
+def project_columns(portfolio: Portfolio, cashflow: bool = True) -> dict[str, np.ndarray]:
+    """The columns of :func:`project_table` as arrays (bn RMB), without building the
+    table: the portfolio's canonical columns, then the capital stack, multipliers,
+    ``major_province``, ``ownership`` and (``cashflow``) the cash-flow metrics."""
+    portfolio = portfolio.require_valid()
+    cols = portfolio.columns
+    fund = np.asarray(cols["fund_requested_bn"], dtype=float)
+    capital = np.asarray(cols["project_capital_bn"], dtype=float)
+    investment = np.asarray(cols["total_investment_bn"], dtype=float)
+    net_investment = investment * np.asarray(cols["additionality"], dtype=float)
+    other_public = np.asarray(cols["other_public_funding_bn"], dtype=float)
+    province_codes = _group_codes(cols["province"], PROVINCES.index)
+    major = np.append(PROVINCES["major_economic"].to_numpy(dtype=bool), False)[province_codes]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        added = {
+            "fund_bn": fund,
+            "other_capital_bn": capital - fund,
+            "debt_bn": investment - capital,
+            "net_investment_bn": net_investment,
+            "attributed_investment_bn": attributed_investment(investment, fund, other_public),
+            "multiplier": investment / fund,
+            "net_multiplier": net_investment / fund,
+            "major_province": major,
+            "ownership": np.where(np.asarray(cols["private"]).astype(bool), "private", "state").astype(object),
+        }
+    out = {**cols, **added}
+    if cashflow:
+        metrics = cashflow_metrics(portfolio.frame)
+        out.update({c: metrics[c].to_numpy() for c in metrics.columns})
+    return out
+
+
 def project_table(portfolio: Portfolio, cashflow: bool = True) -> pd.DataFrame:
     """Per-project capital stack and multipliers (bn RMB) and cash-flow metrics (NaN with
     ``cashflow_status`` "no cash-flow data" where a project has none), from a valid portfolio."""
-    frame = portfolio.require_valid().frame
-    fund = frame["fund_requested_bn"].to_numpy(dtype=float)
-    capital = frame["project_capital_bn"].to_numpy(dtype=float)
-    investment = frame["total_investment_bn"].to_numpy(dtype=float)
-    net_investment = investment * frame["additionality"].to_numpy(dtype=float)
-    other_public = frame["other_public_funding_bn"].to_numpy(dtype=float)
-    added = {
-        "fund_bn": fund,
-        "other_capital_bn": capital - fund,
-        "debt_bn": investment - capital,
-        "net_investment_bn": net_investment,
-        "attributed_investment_bn": attributed_investment(investment, fund, other_public),
-        "multiplier": investment / fund,
-        "net_multiplier": net_investment / fund,
-        "major_province": frame["province"].isin(MAJOR_PROVINCES).to_numpy(),
-        "ownership": np.where(frame["private"].to_numpy().astype(bool), "private", "state").astype(object),
-    }
-    # One table built from the columns instead of a column insert per new column; the
-    # portfolio's frame is left as it is (its columns are shared, not copied).
-    table = pd.DataFrame({**dict(frame.items()), **added}, index=frame.index, copy=False)
-    if cashflow:
-        metrics = cashflow_metrics(frame)
-        table[metrics.columns] = metrics
-    return table
+    # One table built from the columns; the portfolio's frame is left as it is (its columns are shared, not copied).
+    columns = project_columns(portfolio, cashflow)
+    return pd.DataFrame(columns, index=portfolio.index, copy=False)
 
 
 def _group_codes(values: np.ndarray, labels: pd.Index | list[str]) -> np.ndarray:
@@ -90,24 +101,9 @@ def _group_codes(values: np.ndarray, labels: pd.Index | list[str]) -> np.ndarray
     return lookup[codes]
 
 
-def _key_codes(table: pd.DataFrame, keys: list[str] | str, index: pd.Index) -> np.ndarray:
-    """Integer codes of each project in ``index`` (a flat index, or a full product
-    outer x inner for two keys)."""
-    if isinstance(keys, str):
-        return _group_codes(table[keys].to_numpy(), index)
-    # ``index`` is a product (outer x inner) in the order of its labels (levels are sorted: not used).
-    outer_labels = index.get_level_values(0).unique()
-    inner_labels = index.get_level_values(1).unique()
-    if len(outer_labels) * len(inner_labels) != len(index):
-        raise ValueError("_aggregate needs a full product index")
-    outer = _group_codes(table[keys[0]].to_numpy(), outer_labels)
-    inner = _group_codes(table[keys[1]].to_numpy(), inner_labels)
-    return outer * len(inner_labels) + inner
-
-
-def _sum_columns(table: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The :data:`SUM_COLUMNS` of the project table as float arrays (NaN as 0)."""
-    stacked = np.nan_to_num(np.vstack([table[c].to_numpy(dtype=float) for c in SUM_COLUMNS]))
+def _sum_columns(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The :data:`SUM_COLUMNS` of the project columns as float arrays (NaN as 0)."""
+    stacked = np.nan_to_num(np.vstack([np.asarray(columns[c], dtype=float) for c in SUM_COLUMNS]))
     return dict(zip(SUM_COLUMNS, stacked, strict=True))
 
 
@@ -117,8 +113,11 @@ def _aggregate_codes(
     index: pd.Index,
     first: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """The columns of an aggregate table (see :func:`_aggregate`) as arrays, from the
-    projects' group codes; ``first``: columns placed before them."""
+    """The columns of an aggregate table: the stack columns summed by group code over
+    every label of ``index`` (zeros where no project), project counts and multipliers
+    (I / F, a I / F, attributed I / F); ``first``: columns placed before them.
+
+    Vectorized: ``np.bincount`` on the projects' group codes (no group-by per call)."""
     size = len(index)
     out = dict(first or {})
     out.update({c: np.bincount(codes, weights=v, minlength=size) for c, v in sums.items()})
@@ -129,15 +128,6 @@ def _aggregate_codes(
         out["net_multiplier"] = np.where(fund > 0, out["net_investment_bn"] / fund, np.nan)
         out["attributed_multiplier"] = np.where(fund > 0, out["attributed_investment_bn"] / fund, np.nan)
     return out
-
-
-def _aggregate(table: pd.DataFrame, keys: list[str] | str, index: pd.Index) -> pd.DataFrame:
-    """Sum the stack columns by ``keys`` over every label of ``index`` (zeros where no
-    project), with project counts and multipliers (I / F, a I / F, attributed I / F).
-
-    Vectorized: integer codes and ``np.bincount`` (no group-by per call)."""
-    columns = _aggregate_codes(_sum_columns(table), _key_codes(table, keys, index), index)
-    return pd.DataFrame(columns, index=index, copy=False)
 
 
 _TOP_DOWN: dict[int, tuple[Parameters, float]] = {}
@@ -154,7 +144,9 @@ def _top_down_multiplier(params: Parameters) -> float:
     return hit[1]
 
 
-def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFrame) -> list[Check]:
+def portfolio_checks(
+    params: Parameters, table: pd.DataFrame | dict[str, np.ndarray], by_bank: pd.DataFrame
+) -> list[Check]:
     """Project-level cap / minimum checks (named by project id) and the allocation-level
     checks that apply to a portfolio.
 
@@ -163,18 +155,22 @@ def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFr
     * private-enterprise share of the fund below the floor: error when the portfolio
       spends the whole instrument, warning for a partial portfolio (the floor is national).
     """
-    ids = table["project_id"].astype(str).tolist()
+
+    def col(name: str) -> np.ndarray:
+        return np.asarray(table[name], dtype=float)
+
+    ids = np.asarray(table["project_id"], dtype=object)  # named only where a rule is broken
     checks = leverage_checks(
         params,
         ids,
-        table["fund_share_of_capital"].to_numpy(dtype=float),
-        table["fund_share_cap"].to_numpy(dtype=float),
-        table["capital_ratio"].to_numpy(dtype=float),
-        table["capital_ratio_minimum"].to_numpy(dtype=float),
+        col("fund_share_of_capital"),
+        col("fund_share_cap"),
+        col("capital_ratio"),
+        col("capital_ratio_minimum"),
         what="project",
     )
     size = params.instrument.size_bn.value
-    fund = table["fund_bn"].to_numpy(dtype=float)
+    fund = col("fund_bn")
     total = float(np.nansum(fund))
     if total > size + TOLERANCE_BN:
         checks.append(
@@ -215,7 +211,7 @@ def portfolio_checks(params: Parameters, table: pd.DataFrame, by_bank: pd.DataFr
             )
         )
     floor = params.instrument.private_share_min.value
-    private = float(np.nansum(fund[table["ownership"].to_numpy() == "private"]))
+    private = float(np.nansum(fund[np.asarray(table["ownership"], dtype=object) == "private"]))
     share = private / total if total else float("nan")
     if not share >= floor - 1e-12:
         full = abs(total - size) <= TOLERANCE_BN
@@ -256,19 +252,21 @@ def _indexes(params: Parameters) -> dict[str, pd.Index]:
 
 
 def _aggregates(
-    table: pd.DataFrame, p: Parameters, indexes: dict[str, pd.Index]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """by_field, by_bank, by_cell, by_province and by_ownership of the project table
-    (see :func:`_aggregate`; bn RMB), each table built once from its arrays."""
+    table: dict[str, np.ndarray], p: Parameters, indexes: dict[str, pd.Index]
+) -> tuple[dict[str, np.ndarray], pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The by-field columns, then by_field, by_bank, by_cell, by_province and
+    by_ownership of the project columns (see :func:`_aggregate_codes`; bn RMB), each table
+    built once from its arrays."""
     sums = _sum_columns(table)
-    field_codes = _group_codes(table["field"].to_numpy(), indexes["field"])
-    bank_codes = _group_codes(table["bank"].to_numpy(), indexes["bank"])
+    field_codes = _group_codes(table["field"], indexes["field"])
+    bank_codes = _group_codes(table["bank"], indexes["bank"])
 
     columns = _aggregate_codes(sums, field_codes, indexes["field"])
     columns["fund_share_cap"] = np.array(p.fund_share_cap, dtype=float)  # a copy: the parameters' is read-only
     with np.errstate(divide="ignore", invalid="ignore"):
         columns["capital_ratio"] = columns["project_capital_bn"] / columns["total_investment_bn"]
         columns["fund_share_of_capital"] = columns["fund_bn"] / columns["project_capital_bn"]
+    field_columns = columns
     by_field = pd.DataFrame(columns, index=indexes["field"], copy=False)
 
     columns = _aggregate_codes(sums, bank_codes, indexes["bank"])
@@ -280,27 +278,27 @@ def _aggregates(
 
     province_index = indexes["province"]
     first = {"major_economic": PROVINCES["major_economic"].to_numpy()}
-    columns = _aggregate_codes(sums, _group_codes(table["province"].to_numpy(), province_index), province_index, first)
+    columns = _aggregate_codes(sums, _group_codes(table["province"], province_index), province_index, first)
     present = columns["n_projects"] > 0
     by_province = pd.DataFrame({c: v[present] for c, v in columns.items()}, index=province_index[present], copy=False)
 
-    ownership_codes = _group_codes(table["ownership"].to_numpy(), indexes["ownership"])
+    ownership_codes = _group_codes(table["ownership"], indexes["ownership"])
     by_ownership = pd.DataFrame(
         _aggregate_codes(sums, ownership_codes, indexes["ownership"]), index=indexes["ownership"], copy=False
     )
-    return by_field, by_bank, by_cell, by_province, by_ownership
+    return field_columns, by_field, by_bank, by_cell, by_province, by_ownership
 
 
-def _cashflow_totals(table: pd.DataFrame, cashflow: bool) -> dict[str, float]:
+def _cashflow_totals(table: dict[str, np.ndarray], cashflow: bool) -> dict[str, float]:
     """Projects with cash-flow data: their count, subsidy (bn RMB) and subsidy per yuan of
     their investment (NaN when none, or when metrics were left out)."""
     if not cashflow:
         nan = float("nan")
         return {"n_projects_with_cashflow": nan, "subsidy_bn": nan, "subsidy_per_yuan": nan}
-    with_cf = (table["cashflow_status"] == "ok").to_numpy()
+    with_cf = np.asarray(table["cashflow_status"], dtype=object) == "ok"
     any_cf = bool(with_cf.any())
-    subsidy = float(np.nansum(table["subsidy_bn"].to_numpy(dtype=float)[with_cf])) if any_cf else float("nan")
-    invest_cf = float(np.nansum(table["total_investment_bn"].to_numpy(dtype=float)[with_cf]))
+    subsidy = float(np.nansum(np.asarray(table["subsidy_bn"], dtype=float)[with_cf])) if any_cf else float("nan")
+    invest_cf = float(np.nansum(np.asarray(table["total_investment_bn"], dtype=float)[with_cf]))
     return {
         "n_projects_with_cashflow": float(with_cf.sum()),
         "subsidy_bn": subsidy,
@@ -352,32 +350,36 @@ def run_portfolio(
                     {"value": float(n_cf), "limit": float(CASHFLOW_AUTO_LIMIT)},
                 )
             )
-    table = project_table(portfolio, cashflow)
+    # The model works on the column arrays; the project table is built once, at the end.
+    columns = project_columns(portfolio, cashflow)
     indexes = _indexes(p)
-    by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(table, p, indexes)
+    field_columns, by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(columns, p, indexes)
 
     by_year = macro_table(
         p,
-        table["total_investment_bn"].to_numpy(dtype=float),
-        table["infrastructure_share"].to_numpy(dtype=float),
-        table["additionality"].to_numpy(dtype=float),
-        table["start_year"].to_numpy(dtype=int),
-        table["construction_years"].to_numpy(dtype=int),
-        table["phasing_profile"].tolist(),
+        np.asarray(columns["total_investment_bn"], dtype=float),
+        np.asarray(columns["infrastructure_share"], dtype=float),
+        np.asarray(columns["additionality"], dtype=float),
+        np.asarray(columns["start_year"], dtype=int),
+        np.asarray(columns["construction_years"], dtype=int),
+        columns["phasing_profile"],
     )
 
-    totals = totals_of(by_field, p)
+    totals = totals_of(field_columns, p)
     fund = totals["fund_bn"]
-    fund_bn = table["fund_bn"].to_numpy(dtype=float)
-    totals["attributed_investment_bn"] = float(by_field["attributed_investment_bn"].sum())
+    fund_bn = columns["fund_bn"]
+    totals["attributed_investment_bn"] = float(np.nansum(field_columns["attributed_investment_bn"]))
     totals["attributed_multiplier"] = totals["attributed_investment_bn"] / fund if fund else float("nan")
-    totals["other_public_funding_bn"] = float(by_field["other_public_funding_bn"].sum())
-    totals["n_projects"] = float(len(table))
-    totals["private_share"] = float(by_ownership["fund_bn"].to_numpy()[0]) / fund if fund else float("nan")
-    major = float(np.nansum(fund_bn[table["major_province"].to_numpy(dtype=bool)]))
+    totals["other_public_funding_bn"] = float(np.nansum(field_columns["other_public_funding_bn"]))
+    totals["n_projects"] = float(len(fund_bn))
+    private_fund = float(np.nansum(fund_bn[np.asarray(columns["ownership"], dtype=object) == "private"]))
+    totals["private_share"] = private_fund / fund if fund else float("nan")
+    major = float(np.nansum(fund_bn[columns["major_province"]]))
     totals["major_province_share"] = major / fund if fund else float("nan")
     totals["top_down_multiplier"] = _top_down_multiplier(p)
-    totals.update(_cashflow_totals(table, cashflow))
+    totals.update(_cashflow_totals(columns, cashflow))
+    checks = portfolio_checks(p, columns, by_bank) + extra
+    table = pd.DataFrame(columns, index=portfolio.index, copy=False)
 
     return Result(
         scenario_name=scenario_name,
@@ -387,7 +389,7 @@ def run_portfolio(
         by_bank=by_bank,
         by_cell=by_cell,
         by_year=by_year,
-        checks=portfolio_checks(p, table, by_bank) + extra,
+        checks=checks,
         parameters=p,
         breakdowns={"province": by_province, "ownership": by_ownership},
         projects=table,

@@ -5,6 +5,8 @@ Money in bn RMB. One call, one :class:`~fundmodel.result.Result`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -16,7 +18,7 @@ from fundmodel.result import STACK_COLUMNS, Check, Result
 
 def leverage_checks(
     params: Parameters,
-    ids: list[str],
+    ids: Sequence[str],
     fund_share_of_capital: np.ndarray,
     cap: np.ndarray,
     capital_ratio: np.ndarray,
@@ -31,7 +33,7 @@ def leverage_checks(
                 "fund_share_cap",
                 "error",
                 f"{what} {ids[i]}: fund share of capital {fund_share_of_capital[i]:.1%} is above its cap {cap[i]:.0%}.",
-                ids[i],
+                str(ids[i]),
                 {"value": float(fund_share_of_capital[i]), "limit": float(cap[i])},
             )
         )
@@ -42,7 +44,7 @@ def leverage_checks(
                 "error",
                 f"{what} {ids[i]}: capital ratio {capital_ratio[i]:.1%} is below the statutory "
                 f"minimum {minimum[i]:.0%}.",
-                ids[i],
+                str(ids[i]),
                 {"value": float(capital_ratio[i]), "limit": float(minimum[i])},
             )
         )
@@ -58,9 +60,10 @@ def stack_table(stack: leverage.CapitalStack, index: pd.Index) -> pd.DataFrame:
     return table
 
 
-def totals_of(table: pd.DataFrame, params: Parameters) -> dict[str, float]:
-    """Column sums, multipliers and the gap to the ex-ante target (bn RMB)."""
-    totals = {c: float(np.nansum(table[c].to_numpy(dtype=float))) for c in STACK_COLUMNS}  # as Series.sum
+def totals_of(table: pd.DataFrame | Mapping[str, np.ndarray], params: Parameters) -> dict[str, float]:
+    """Column sums (NaN skipped, as ``Series.sum``), multipliers and the gap to the
+    ex-ante target (bn RMB), from a table or its columns."""
+    totals = {c: float(np.nansum(np.asarray(table[c], dtype=float))) for c in STACK_COLUMNS}
     fund = totals["fund_bn"]
     totals["multiplier"] = totals["total_investment_bn"] / fund if fund else float("nan")
     totals["net_multiplier"] = totals["net_investment_bn"] / fund if fund else float("nan")

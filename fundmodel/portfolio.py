@@ -26,9 +26,9 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -338,7 +338,47 @@ class _Issues:
 # ----------------------------------------------------------------------- portfolio
 
 
-@dataclass(frozen=True)
+def _file_level(issues: pd.DataFrame) -> pd.DataFrame:
+    """The file-level issues (headers, units: row 1 or no row), in order."""
+    row = issues["row"]
+    return issues[(row.isna() | (row == 1)).to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def _same_file_level(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two issue tables hold the same file-level issues."""
+    if not len(a) and not len(b):
+        return True
+    return _file_level(a).astype(str).equals(_file_level(b).astype(str))
+
+
+def _positions(index: pd.Index, rows: list[int]) -> np.ndarray:
+    """Positions of ``rows`` in a table's row-number index (-1 where absent).
+
+    Example: index [2, 3, 5], rows [3, 4] -> [1, -1]."""
+    values = index.to_numpy()
+    wanted = np.asarray(rows, dtype=np.int64)
+    if index.is_monotonic_increasing:  # file row numbers: no hash table needed
+        at = np.clip(np.searchsorted(values, wanted), 0, max(len(values) - 1, 0))
+        found = len(values) > 0 and values[at] == wanted
+        return np.where(found, at, -1)
+    return index.get_indexer(wanted)
+
+
+def _fits(dtype: np.dtype, value: Any) -> bool:
+    """Whether ``value`` can be stored in a column of ``dtype`` as it is (no cast).
+
+    Example: float64 takes 1.5 and 2; int64 takes 2, not 1.5; object takes anything."""
+    if dtype.kind == "O":
+        return True
+    if isinstance(value, bool | np.bool_):
+        return dtype.kind == "b"
+    if dtype.kind == "f":
+        return isinstance(value, int | float | np.integer | np.floating)
+    if dtype.kind in "iu":
+        return isinstance(value, int | np.integer)
+    return False
+
+
 class Portfolio:
     """A read and validated portfolio.
 
@@ -347,23 +387,150 @@ class Portfolio:
       in bn RMB; shares as fractions. Empty optional columns take the field's parameter
       (sector, shortfall flag, phasing, additionality, infrastructure share); cells that
       broke a rule are NaN and ``valid`` is False on their row.
+    * ``columns``: the same table as one array per column (the model's fast path; the
+      frame is built from them on first use).
     * ``issues``: every problem found (DataFrame with :data:`ISSUE_COLUMNS`).
     * ``source``: the file name; ``headers``: column id -> header as written;
       ``units``: money column id -> the unit it was read in.
     * ``params_fingerprint``: the parameters it was validated under (caps, statutory
       minimums and field defaults depend on them); :meth:`under` validates it again
       under other parameters from the ``raw`` table it was read from.
+
+    Build it from a ``frame``, or from ``columns`` and their ``index``. Treat it as
+    read-only: :meth:`with_edits` and :meth:`under` return new portfolios.
     """
 
-    frame: pd.DataFrame
-    issues: pd.DataFrame
-    source: str = "portfolio"
-    headers: dict[str, str] = field(default_factory=dict)
-    units: dict[str, str] = field(default_factory=dict)
-    raw: pd.DataFrame | None = field(default=None, repr=False, compare=False)
-    unit_option: str | None = None
-    params_fingerprint: str = ""
-    _revalidated: dict[str, Portfolio] = field(default_factory=dict, repr=False, compare=False)
+    def __init__(
+        self,
+        frame: pd.DataFrame | None = None,
+        issues: pd.DataFrame | None = None,
+        source: str = "portfolio",
+        headers: dict[str, str] | None = None,
+        units: dict[str, str] | None = None,
+        raw: pd.DataFrame | None = None,
+        unit_option: str | None = None,
+        params_fingerprint: str = "",
+        *,
+        columns: dict[str, np.ndarray] | None = None,
+        index: pd.Index | None = None,
+    ) -> None:
+        if frame is None and (columns is None or index is None):
+            raise TypeError("a Portfolio needs a frame, or columns and their index")
+        self._frame = frame
+        self._columns = columns
+        self.index: pd.Index = frame.index if frame is not None else index  # type: ignore[assignment]
+        self.issues = _EMPTY_ISSUES.copy() if issues is None else issues
+        self.source = source
+        self.headers = dict(headers or {})
+        self.units = dict(units or {})
+        self.raw = raw
+        self.unit_option = unit_option
+        self.params_fingerprint = params_fingerprint
+        self._revalidated: dict[str, Portfolio] = {}
+
+    def __repr__(self) -> str:
+        return f"Portfolio(source={self.source!r}, projects={len(self.index):,}, errors={self.n_errors:,})"
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The canonical table (see the class docstring), built once from the columns."""
+        if self._frame is None:
+            self._frame = pd.DataFrame(self._columns, index=self.index, copy=False)
+        return self._frame
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The canonical table as one array per column, without a pandas lookup per
+        column: the model's fast path. Read them, do not write."""
+        if self._columns is None:
+            self._columns = {str(c): self.frame[c].to_numpy() for c in self.frame.columns}
+        return self._columns
+
+    def with_edits(self, edits: Mapping[tuple[int, str], Any], params: Parameters | None = None) -> Portfolio:
+        """This portfolio with some cells changed, validated again: a new portfolio (this
+        one is left as it is) equal to reading the edited file.
+
+        ``edits`` maps (row as seen in the file, column id or header as written) to the new
+        cell, text or number as a user would type it, e.g. ``{(2, "fund_requested_bn"): 1.5}``.
+        Only the edited rows are parsed again when that gives the same answer as parsing
+        the whole table: every rule is local to a row except duplicate project ids and
+        file-level rules (headers, undeclared units), so an edit of ``project_id``, a
+        portfolio with duplicate ids, or an edit that changes a file-level issue is
+        validated in full. ``params``: the parameters to validate under (default: the
+        bundled ones); under other parameters than this portfolio's, the whole table is
+        validated again.
+
+        Example: ``p.with_edits({(2, "总投资(亿元)"): "120"}, params)`` re-validates row 2.
+        """
+        if self.raw is None:
+            raise PortfolioError(f"{self.source}: this portfolio has no raw table to edit")
+        p = params or default_parameters()
+        raw = self.raw.copy()
+        cells: dict[str, dict[int, Any]] = {}
+        for (row, column), value in edits.items():
+            header = column if column in raw.columns else self.headers.get(column)
+            if header is None:
+                raise PortfolioError(f"{self.source}: no column {column!r} to edit")
+            cells.setdefault(str(header), {})[row] = value
+        rows = sorted({row for by_row in cells.values() for row in by_row})
+        positions = _positions(raw.index, rows)
+        if (positions < 0).any():
+            missing = [r for r, i in zip(rows, positions, strict=True) if i < 0]
+            first, last = raw.index.min(), raw.index.max()
+            raise PortfolioError(f"{self.source}: no row {missing[0]} to edit (rows {first}-{last})")
+        at = dict(zip(rows, positions.tolist(), strict=True))
+        for header, by_row in cells.items():
+            values = raw[header].to_numpy()
+            # A column read as numbers takes a number of its kind; anything else makes it a text column.
+            values = values.copy() if all(_fits(values.dtype, v) for v in by_row.values()) else values.astype(object)
+            for row, value in by_row.items():
+                values[at[row]] = value
+            raw[header] = values
+        edited_ids = {_split_header(h)[0] for h in cells}
+        full = (
+            not rows
+            or p.fingerprint != self.params_fingerprint
+            or "project_id" in edited_ids
+            or (len(self.issues) > 0 and bool((self.issues["rule"] == "duplicate_id").any()))
+        )
+        if not full:
+            part = parse_portfolio(raw.iloc[positions], self.unit_option, p, self.source)
+            if _same_file_level(part.issues, self.issues):
+                return self._spliced(part, raw, rows, positions)
+        return parse_portfolio(raw, self.unit_option, p, self.source)
+
+    def _spliced(self, part: Portfolio, raw: pd.DataFrame, rows: list[int], positions: np.ndarray) -> Portfolio:
+        """This portfolio with the rows of ``part`` (the edited rows, validated alone) put
+        in place of its own, and their issues in place of theirs (same order as a full
+        validation: by row, then column, then the order the rules run in)."""
+        columns = {}
+        for cid, values in self.columns.items():
+            values = values.copy()
+            values[positions] = part.columns[cid]
+            columns[cid] = values
+        issues = self.issues
+        if len(issues) or len(part.issues):
+            kept = issues[~issues["row"].isin(rows).to_numpy(dtype=bool)]
+            new = part.issues[part.issues["row"].isin(rows).to_numpy(dtype=bool)]
+            if len(kept) + len(new) == 0:
+                issues = _EMPTY_ISSUES.copy()
+            else:
+                parts = [t for t in (kept, new) if len(t)]  # an empty part would change the dtypes
+                issues = pd.concat(parts, ignore_index=True)
+                issues["row"] = issues["row"].astype("Int64")
+                issues = issues.sort_values(["row", "column"], kind="stable", na_position="first")
+                issues = issues.reset_index(drop=True)
+        return Portfolio(
+            columns=columns,
+            index=self.index,
+            issues=issues,
+            source=self.source,
+            headers=dict(self.headers),
+            units=dict(self.units),
+            raw=raw,
+            unit_option=self.unit_option,
+            params_fingerprint=self.params_fingerprint,
+        )
 
     def under(self, params: Parameters) -> Portfolio:
         """This portfolio validated under ``params``: itself when they are the parameters it
@@ -391,8 +558,9 @@ class Portfolio:
     def warnings(self) -> list[ValidationIssue]:
         return self.issue_records("warning")
 
-    @property
+    @cached_property
     def n_errors(self) -> int:
+        """How many errors (computed once: a portfolio's issues do not change)."""
         return int(np.count_nonzero(self.issues["severity"].to_numpy() == "error"))
 
     @property
@@ -645,12 +813,35 @@ def _parse_number(
     return values, empty, bad
 
 
+#: Up to this many cells, :func:`_factorize` works in Python: pandas' fixed cost per call
+#: dominates on the few rows an edit re-validates.
+SMALL_TABLE = 64
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Codes and distinct values in order of appearance, missing cells (None, NaN) coded
+    -1: ``pd.factorize`` of an object array.
+
+    Example: ["b", None, "a", "b"] -> codes [0, -1, 1, 0], uniques ["b", "a"]."""
+    if len(values) > SMALL_TABLE:
+        codes, uniques = pd.factorize(values)
+        return codes, list(uniques)
+    seen: dict[Any, int] = {}
+    codes = np.array([-1 if _missing(v) else seen.setdefault(v, len(seen)) for v in values], dtype=np.intp)
+    return codes, list(seen)
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, NA or NaT (what ``pd.factorize`` leaves out)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def _lookup_codes(raw: pd.Series, convert: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Convert cells via their unique values only (fast on a million rows).
 
     ``convert(text)`` maps one stripped cell to its value or None. Returns (values as an
     object array, empty, bad)."""
-    codes, uniques = pd.factorize(raw, sort=False)
+    codes, uniques = _factorize(raw.to_numpy(dtype=object))
     stripped = [str(u).strip() for u in uniques]
     converted = [convert(u) if u else None for u in stripped]
     mapped = np.array([*converted, None], dtype=object)
@@ -809,9 +1000,9 @@ def parse_portfolio(
         row_errors = frame_issues.loc[frame_issues["severity"] == "error", "row"].dropna().astype(np.int64)
         valid[np.isin(rows, row_errors.to_numpy())] = False
     data["valid"] = valid
-    frame = pd.DataFrame(data, index=pd.Index(rows, name="row"), copy=False)
     return Portfolio(
-        frame=frame,
+        columns=data,
+        index=pd.Index(rows, name="row"),
         issues=frame_issues,
         source=source,
         headers=headers,
@@ -840,7 +1031,7 @@ def _map_values(values: np.ndarray, mapping: dict[Any, Any], missing: Any = np.n
     NaN / None), via the few distinct values only: ``Series.map`` as an object array.
 
     Example: values ["a", None, "b"], mapping {"a": 1, "b": 2} -> [1, nan, 2]."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    codes, uniques = _factorize(np.asarray(values, dtype=object))
     mapped = np.array([mapping.get(u, missing) for u in uniques] + [missing], dtype=object)
     return mapped[codes]
 
@@ -866,7 +1057,7 @@ def _canonical(out: dict[str, Any], n: int, p: Parameters) -> dict[str, np.ndarr
             data[cid] = np.full(n, np.nan)
         else:
             data[cid] = np.full(n, None, dtype=object)
-    field_codes, field_uniques = pd.factorize(np.asarray(data["field"], dtype=object))
+    field_codes, field_uniques = _factorize(np.asarray(data["field"], dtype=object))
     known = field_codes >= 0
     for cid in FIELD_DEFAULT_COLUMNS:
         share = SCHEMA[cid].type == "share"
@@ -1019,10 +1210,10 @@ def _cross_checks(
     bad |= too_much
 
     # Duplicate project ids: every repeat names the first row.
-    ids = pd.Series(data["project_id"], index=rows, copy=False)
     present = pd.notna(data["project_id"]) & (data["project_id"] != "")
     dup = _repeats(data["project_id"], present)
     if dup.any():
+        ids = pd.Series(data["project_id"], index=rows, copy=False)
         first_row = pd.Series(rows, index=rows).groupby(ids.to_numpy()).transform("first").to_numpy()
         issues.add_rows(
             dup,
@@ -1035,17 +1226,18 @@ def _cross_checks(
         bad |= dup
 
     # Estimated columns must name real columns.
-    est = pd.Series(data["estimated_columns"], index=rows, copy=False)
-    if (pd.notna(est.to_numpy()) & (est.to_numpy() != "")).any():
+    est = np.asarray(data["estimated_columns"], dtype=object)
+    given = ~pd.isna(est) & (est != "")
+    if given.any():
         known = set(SCHEMA)
-        codes, uniques = pd.factorize(est.fillna(""))
+        codes, uniques = _factorize(np.where(given, est, ""))
         flags = np.array([any(x.strip() not in known for x in u.split("|") if x.strip()) for u in uniques] + [False])
-        wrong = pd.Series(flags[codes], index=est.index)
+        wrong = flags[codes]
         issues.add_rows(
-            wrong.to_numpy(), rows, headers.get("estimated_columns", ""), est, "unknown_column_name",
+            wrong, rows, headers.get("estimated_columns", ""), est, "unknown_column_name",
             "estimated_columns must list column ids separated by | (e.g. capital_ratio|bank)",
         )  # fmt: skip
-        bad |= wrong.to_numpy()
+        bad |= wrong
     return bad
 
 
