@@ -25,6 +25,16 @@ field minimum / maximum shares of the total.
 The greedy baseline ranks projects by multiplier m_i and funds each whole request that
 still fits its bank's quota; the report gives the MILP's gain over it.
 
+**How it is solved.** Up to ``FULL_MILP_MAX_CANDIDATES`` candidates HiGHS gets the whole
+MILP. Above that (HiGHS finds no selection in 60 s at 100,000 candidates) the LP relaxation
+(x_i anywhere in [0, R_i]) is solved first: it is a knapsack with a few coupling rows, so
+an optimal vertex funds every project in full or not at all except at most one per
+constraint row. Its duals y give reduced costs d_i = w_i - sum_j y_j g_ji and a
+bound no selection can exceed (:func:`dual_bound`). Projects far from the threshold
+(large |d_i|) keep their LP values; the MILP decides the ``CORE_SIZE`` nearest ones. Every
+answer carries its ``bound`` and ``gap`` = (bound - objective) / bound, and is never worse
+than the greedy baseline (that is kept if it is better).
+
 Example: quota 10, projects (F 6, I 60), (F 5, I 45), (F 5, I 40): greedy takes the 10x
 project (60) and nothing else fits; the MILP takes the other two, 85.
 """
@@ -44,7 +54,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from fundmodel.bottom_up import run_portfolio
 from fundmodel.parameters import Parameters, default_parameters
@@ -52,10 +62,22 @@ from fundmodel.portfolio import Portfolio
 from fundmodel.result import Result
 
 Objective = Literal["total", "net", "score"]
+Method = Literal["auto", "milp", "lp_core"]
+#: What can produce a selection (``Selection.method``).
+METHODS = {
+    "milp": "MILP on every candidate (HiGHS)",
+    "lp_core": "LP relaxation, then MILP on the candidates nearest its threshold (HiGHS)",
+    "greedy": "greedy ranking by multiplier",
+}
 #: Slack below which a constraint counts as binding (bn RMB).
 BINDING_TOLERANCE_BN = 1e-6
 #: Relative MIP gap HiGHS stops at (the reported objective is within this of the optimum).
 MIP_REL_GAP = 1e-5
+#: Above this many candidates ``method="auto"`` solves the LP relaxation and a core MILP
+#: instead of the whole MILP (at 100,000 candidates HiGHS finds no selection in 60 s).
+FULL_MILP_MAX_CANDIDATES = 5_000
+#: Candidates (nearest the LP threshold) whose funding the core MILP decides.
+CORE_SIZE = 1_000
 
 
 class SelectionError(ValueError):
@@ -90,6 +112,8 @@ class Selection:
     * ``objective``, ``greedy_objective``, ``gain``: objective values (bn RMB) and the gain
     * ``binding``: names of the constraints that bind at the optimum
     * ``usage``: money per bank against quota; ``status``: the solver's message
+    * ``method``: what produced the answer (a key of :data:`METHODS`); ``bound``: an upper
+      bound on the objective (bn RMB); ``gap``: (bound - objective) / bound
     * ``result``: the bottom-up :class:`Result` of the chosen (scaled) projects
     """
 
@@ -102,12 +126,30 @@ class Selection:
     usage: pd.DataFrame
     status: str
     seconds: float
-    mip_gap: float
+    method: str
+    bound: float
     result: Result | None = None
 
     @property
     def gain(self) -> float:
         return self.objective - self.greedy_objective
+
+    @property
+    def gap(self) -> float:
+        """How far below the optimum the objective can be at most, as a share of the bound:
+        (bound - objective) / bound (0 when nothing can be funded; never negative)."""
+        if self.bound <= 0:
+            return 0.0
+        return max(0.0, (self.bound - self.objective) / self.bound)
+
+    @property
+    def proven_optimal(self) -> bool:
+        """The objective is within ``MIP_REL_GAP`` of the bound (HiGHS's own optimality test)."""
+        return self.gap <= MIP_REL_GAP
+
+    @property
+    def method_text(self) -> str:
+        return METHODS[self.method]
 
     @property
     def chosen(self) -> pd.DataFrame:
@@ -282,56 +324,176 @@ def _quiet_solver() -> Iterator[None]:
             os.close(fd)
 
 
-def _solve(
-    pb: _Problem, active: set[str], time_limit: float, floor: float | None = None
+def _semicontinuous_milp(
+    weight: np.ndarray,
+    limit: np.ndarray,
+    phi: float,
+    rows: tuple[sparse.csr_matrix, np.ndarray, np.ndarray],
+    time_limit: float,
+    rel_gap: float = MIP_REL_GAP,
+    floor: float | None = None,
 ) -> tuple[np.ndarray | None, object]:
-    """Solve the MILP with the active constraint groups; returns (x, scipy result).
+    """max weight . x subject to lo <= a x <= hi and x_i in {0} u [phi R_i, R_i] (a binary y_i
+    per project: phi R_i y_i <= x_i <= R_i y_i), solved by HiGHS (scipy.optimize.milp).
 
-    ``floor`` is a known feasible objective value (the greedy baseline's): the objective
-    is constrained to reach it, which never cuts off the optimum and speeds the search."""
-    n = len(pb.limit)
+    Returns (x or None, scipy result); x_i is 0 wherever y_i rounds to 0. ``floor`` is a known
+    feasible objective value: the objective is constrained to reach it."""
+    n = len(limit)
+    a, lo, hi = rows
     eye = sparse.identity(n, format="csr")
-    phi = pb.c.min_fraction if "min_fraction" in active else 0.0
     # x_i - R_i y_i <= 0 and x_i - phi R_i y_i >= 0
-    link = sparse.vstack(
-        [sparse.hstack([eye, -sparse.diags(pb.limit)]), sparse.hstack([eye, -sparse.diags(phi * pb.limit)])]
-    )
+    link = sparse.vstack([sparse.hstack([eye, -sparse.diags(limit)]), sparse.hstack([eye, -sparse.diags(phi * limit)])])
     link_lo = np.concatenate([np.full(n, -np.inf), np.zeros(n)])
     link_hi = np.concatenate([np.zeros(n), np.full(n, np.inf)])
-    a, lo, hi, _ = _rows(pb, active)
     constraints = [LinearConstraint(link, link_lo, link_hi)]
     if a.shape[0]:
         constraints.append(LinearConstraint(sparse.hstack([a, sparse.csr_matrix((a.shape[0], n))]), lo, hi))
     if floor is not None:
-        # The greedy baseline is feasible: asking for at least its objective never cuts off the optimum.
         slack = 1e-9 * max(1.0, abs(floor))
-        weights = np.concatenate([pb.weight, np.zeros(n)])[None, :]
+        weights = np.concatenate([weight, np.zeros(n)])[None, :]
         constraints.append(LinearConstraint(weights, floor - slack, np.inf))
-    cost = np.concatenate([-pb.weight, np.zeros(n)])
+    cost = np.concatenate([-weight, np.zeros(n)])
     with _quiet_solver():
         res = milp(
             cost,
             constraints=constraints,
             integrality=np.concatenate([np.zeros(n), np.ones(n)]),
-            bounds=Bounds(np.zeros(2 * n), np.concatenate([pb.limit, np.ones(n)])),
-            options={"time_limit": time_limit, "mip_rel_gap": MIP_REL_GAP},
+            bounds=Bounds(np.zeros(2 * n), np.concatenate([limit, np.ones(n)])),
+            options={"time_limit": max(time_limit, 1e-9), "mip_rel_gap": rel_gap},
         )
     if res.x is None:
         return None, res
-    x = res.x[:n]
     chosen = res.x[n:] > 0.5
-    return np.where(chosen, x, 0.0), res
+    return np.where(chosen, res.x[:n], 0.0), res
 
 
-def explain_infeasible(pb: _Problem, time_limit: float = 10.0) -> list[str]:
+def _solve(
+    pb: _Problem, active: set[str], time_limit: float, floor: float | None = None
+) -> tuple[np.ndarray | None, object]:
+    """Solve the whole MILP with the active constraint groups; returns (x, scipy result).
+
+    ``floor`` is a known feasible objective value (the greedy baseline's): the objective
+    is constrained to reach it, which never cuts off the optimum and speeds the search."""
+    a, lo, hi, _ = _rows(pb, active)
+    phi = pb.c.min_fraction if "min_fraction" in active else 0.0
+    return _semicontinuous_milp(pb.weight, pb.limit, phi, (a, lo, hi), time_limit, MIP_REL_GAP, floor)
+
+
+# ------------------------------------------------------------------ LP relaxation and core
+
+
+@dataclass(frozen=True)
+class _Relaxation:
+    """The LP relaxation (x_i anywhere in [0, R_i]) and the bound its duals certify.
+
+    * ``x``: an optimal basic solution (money per project, bn RMB)
+    * ``reduced_cost``: d_i = w_i - sum_j y_j g_ji, per bn of fund (y: row duals >= 0)
+    * ``bound``: the objective no selection can exceed (bn RMB), see :func:`dual_bound`
+    """
+
+    x: np.ndarray
+    reduced_cost: np.ndarray
+    bound: float
+
+
+def _upper_rows(a: sparse.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """The rows lo <= a x <= hi as G x <= b (each finite side one row; a lower side negated)."""
+    upper, lower = np.isfinite(hi), np.isfinite(lo)
+    g = sparse.vstack([a[upper], -a[lower]]).tocsr()
+    return g, np.concatenate([hi[upper], -lo[lower]])
+
+
+def dual_bound(
+    weight: np.ndarray, limit: np.ndarray, g: sparse.csr_matrix, b: np.ndarray, duals: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Upper bound on max w . x over 0 <= x <= R, G x <= b, from any duals y >= 0 (bn RMB).
+
+    Formula: with d = w - G^T y, w . x = d . x + y . G x <= sum_i max(d_i, 0) R_i + y . b
+    for every such x, hence for every selection (a selection funds x_i in {0} u [phi R_i, R_i]).
+    At the LP's optimal duals the bound is the LP optimum; any other y >= 0 gives a weaker
+    but still valid bound, so the figure never depends on the LP solver's tolerances.
+    Returns (bound, d).
+
+    Example: one row x_1 + x_2 <= 10, R = (6, 5), w = (10, 9), y = 9: d = (1, 0), bound
+    1 x 6 + 9 x 10 = 96 (the LP optimum: 6 to the first project, 4 to the second).
+    """
+    y = np.maximum(duals, 0.0)
+    d = weight - g.T @ y if len(y) else weight.astype(float).copy()
+    return float(np.maximum(d, 0.0) @ limit + y @ b), d
+
+
+def _relaxation(pb: _Problem, active: set[str]) -> _Relaxation | None:
+    """Solve the LP relaxation (HiGHS interior point, no presolve: HiGHS's presolve and dual
+    simplex are slow on a few dense rows over 100,000 columns). None when it is infeasible,
+    which makes the selection problem infeasible too."""
+    a, lo, hi, _ = _rows(pb, active)
+    g, b = _upper_rows(a, lo, hi)
+    bounds = np.column_stack([np.zeros(len(pb.limit)), pb.limit])
+    kwargs = {"A_ub": g, "b_ub": b} if g.shape[0] else {}
+    res = None
+    for method in ("highs-ipm", "highs-ds"):
+        with _quiet_solver():
+            res = linprog(-pb.weight, bounds=bounds, method=method, options={"presolve": False}, **kwargs)
+        if res.status in (0, 2):
+            break
+    if res.status == 2:
+        return None
+    if res.status != 0:
+        raise SelectionError(f"the LP relaxation failed: {res.message}")
+    duals = -res.ineqlin.marginals if g.shape[0] else np.zeros(0)
+    bound, d = dual_bound(pb.weight, pb.limit, g, b, duals)
+    return _Relaxation(x=np.clip(res.x, 0.0, pb.limit), reduced_cost=d, bound=bound)
+
+
+def core_mask(relax: _Relaxation, limit: np.ndarray, size: int) -> np.ndarray:
+    """The ``size`` candidates whose reduced cost |d_i| is smallest (the ones near the LP's
+    threshold, where funding decisions can change), plus every candidate the LP funds in part.
+    The others stay at their LP values: funded in full (d_i > 0) or not at all (d_i < 0)."""
+    n = len(limit)
+    core = np.zeros(n, dtype=bool)
+    core[np.argsort(np.abs(relax.reduced_cost), kind="stable")[: max(size, 0)]] = True
+    tol = BINDING_TOLERANCE_BN
+    core |= (relax.x > tol) & (relax.x < limit - tol)
+    return core
+
+
+def _solve_core(
+    pb: _Problem, relax: _Relaxation, core: np.ndarray, time_limit: float
+) -> tuple[np.ndarray | None, object]:
+    """The MILP over the core candidates, the others fixed at their LP values (0 or R_i);
+    the constraint bounds are moved by what the fixed projects use. It stops at the same
+    relative gap as the whole MILP (``MIP_REL_GAP``), here of the core's objective only."""
+    fixed = np.where(relax.x >= 0.5 * pb.limit, pb.limit, 0.0)
+    fixed[core] = 0.0
+    a, lo, hi, _ = _rows(pb, set(_groups(pb)))
+    used = a @ fixed
+    weight, limit = pb.weight[core], pb.limit[core]
+    phi = pb.c.min_fraction
+    x_core, res = _semicontinuous_milp(weight, limit, phi, (a[:, core].tocsr(), lo - used, hi - used), time_limit)
+    if x_core is None:
+        return None, res
+    x = fixed
+    x[core] = x_core
+    return x, res
+
+
+def explain_infeasible(pb: _Problem, time_limit: float = 10.0, relaxed: bool = False) -> list[str]:
     """A minimal set of constraint groups that cannot hold together (deletion filter:
-    drop each group in turn; keep it only if the rest become feasible without it)."""
-    groups = _groups(pb)
+    drop each group in turn; keep it only if the rest become feasible without it).
+
+    ``relaxed`` tests feasibility on the LP relaxation (fast at any size): use it when the
+    relaxation itself is infeasible; a set that no partial funding can satisfy cannot be
+    satisfied by a selection either."""
+    groups = [g for g in _groups(pb) if not (relaxed and g == "min_fraction")]
     needed = list(groups)
     for g in groups:
         trial = set(needed) - {g}
-        x, res = _solve(pb, trial, time_limit)
-        if x is None and res.status == 2:  # still infeasible without g: g is not needed
+        if relaxed:
+            still_infeasible = _relaxation(pb, trial) is None
+        else:
+            x, res = _solve(pb, trial, time_limit)
+            still_infeasible = x is None and res.status == 2
+        if still_infeasible:  # g is not needed for the conflict
             needed.remove(g)
     return needed
 
@@ -455,8 +617,20 @@ def select_projects(
     params: Parameters | None = None,
     time_limit: float = 60.0,
     with_result: bool = True,
+    *,
+    method: Method = "auto",
+    core_size: int = CORE_SIZE,
 ) -> Selection:
     """Choose which projects to fund, and how much, maximising ``objective``.
+
+    ``method``: ``"milp"`` hands the whole MILP to HiGHS; ``"lp_core"`` solves the LP
+    relaxation, keeps the candidates far from its threshold at their LP values and hands the
+    MILP on the ``core_size`` nearest ones to HiGHS; ``"auto"`` (default) takes ``"milp"`` up to
+    ``FULL_MILP_MAX_CANDIDATES`` candidates and ``"lp_core"`` above. Either way the answer is
+    at least as good as the greedy baseline, and ``bound`` / ``gap`` say how far from the
+    optimum it can be at most (the LP bound, or HiGHS's own bound when it solved the whole
+    MILP). ``time_limit`` (seconds) bounds the MILP solve; the best selection found by then
+    is returned.
 
     Raises :class:`SelectionError` naming the conflicting constraints when no selection
     can satisfy them all, and :class:`~fundmodel.portfolio.PortfolioError` when the
@@ -464,6 +638,8 @@ def select_projects(
     """
     p = params or default_parameters()
     c = constraints or SelectionConstraints()
+    if method not in ("auto", "milp", "lp_core"):
+        raise SelectionError(f"unknown method {method!r} (use auto, milp or lp_core)")
     frame = portfolio.under(p).require_valid().frame
     if not len(frame):
         raise SelectionError(f"{portfolio.source}: no candidate projects")
@@ -475,26 +651,56 @@ def select_projects(
         if c.field_min[fid] > c.field_max[fid]:
             raise SelectionError(f"{fid}: minimum share {c.field_min[fid]:.0%} > maximum {c.field_max[fid]:.0%}")
     start = time.perf_counter()
+    n = len(pb.limit)
     x_greedy = greedy(pb)
     greedy_violations = violations(pb, x_greedy)
-    floor = None if greedy_violations else float(pb.weight @ x_greedy)
-    x, res = _solve(pb, set(_groups(pb)), time_limit, floor)
-    seconds = time.perf_counter() - start
-    status = str(res.message)
+    relax = _relaxation(pb, set(_groups(pb)))
+    if relax is None:
+        raise SelectionError(
+            "no selection satisfies all constraints; these conflict: "
+            + _describe_groups(pb, explain_infeasible(pb, relaxed=True))
+        )
+    bound = relax.bound
+    use_core = method == "lp_core" or (method == "auto" and n > FULL_MILP_MAX_CANDIDATES)
+    if use_core:
+        size = core_size
+        while True:
+            core = core_mask(relax, pb.limit, size)
+            x, res = _solve_core(pb, relax, core, time_limit - (time.perf_counter() - start))
+            if x is not None or res.status != 2 or core.all():
+                break
+            size = 4 * max(size, 1)  # the fixed projects leave the core no feasible choice: widen it
+        whole = bool(core.all())
+        used = "milp" if whole else "lp_core"
+        status = str(res.message)
+        if not whole:
+            status += (
+                f"; the MILP decided the {int(core.sum()):,} of {n:,} candidates nearest the LP threshold, "
+                "the others kept their LP values"
+            )
+    else:
+        floor = None if greedy_violations else float(pb.weight @ x_greedy)
+        x, res = _solve(pb, set(_groups(pb)), time_limit - (time.perf_counter() - start), floor)
+        whole, used, status = True, "milp", str(res.message)
     if x is None:
-        if res.status == 2:
+        if res.status == 2:  # only when the whole model was tried: the core was widened to all
             conflict = explain_infeasible(pb)
             raise SelectionError(
                 "no selection satisfies all constraints; these conflict: " + _describe_groups(pb, conflict)
             )
         if greedy_violations:
             raise SelectionError(f"the solver stopped without a solution: {res.message}")
-        # The greedy ranking is feasible: keep it, and say it is not proven optimal.
-        x = x_greedy
-        status = (
-            f"{res.message} before the solver found a selection: the greedy ranking's selection "
-            "(feasible, not proven optimal) is kept"
-        )
+        x, used = x_greedy, "greedy"
+        status = f"{res.message} before the solver found a selection: the greedy ranking's selection is kept"
+    elif whole and np.isfinite(getattr(res, "mip_dual_bound", np.nan) or np.nan):
+        bound = min(bound, -float(res.mip_dual_bound))  # HiGHS's bound on the whole MILP
+    if used != "greedy" and not greedy_violations and float(pb.weight @ x_greedy) > float(pb.weight @ x):
+        x, used = x_greedy, "greedy"
+        status += "; the greedy ranking's selection is better and is kept"
+    seconds = time.perf_counter() - start
+    # HiGHS meets the rows to its feasibility tolerance, which can put its objective a
+    # rounding error above a bound: a bound is never reported below a feasible objective.
+    bound = max(bound, float(pb.weight @ x))
     projects = frame.copy()
     fraction = np.divide(x, pb.limit, out=np.zeros_like(x), where=pb.limit > 0)
     projects["chosen"] = x > BINDING_TOLERANCE_BN
@@ -511,7 +717,6 @@ def select_projects(
         },
         index=pd.Index(pb.bank_ids, name="bank"),
     )
-    gap = getattr(res, "mip_gap", float("nan"))
     result = None
     if with_result and projects["chosen"].any():
         result = run_portfolio(scaled_portfolio(portfolio, projects), p, scenario_name=f"selection ({objective})")
@@ -525,7 +730,8 @@ def select_projects(
         usage=usage,
         status=status,
         seconds=seconds,
-        mip_gap=float(gap) if gap is not None else float("nan"),
+        method=used,
+        bound=bound,
         result=result,
     )
 

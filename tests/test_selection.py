@@ -12,13 +12,16 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
 from fundmodel.portfolio import parse_portfolio, read_portfolio
 from fundmodel.selection import (
+    MIP_REL_GAP,
     SelectionConstraints,
     SelectionError,
     _problem,
     brute_force,
+    dual_bound,
     greedy,
     select_projects,
     violations,
@@ -151,6 +154,15 @@ def test_matches_brute_force_and_never_breaks_a_constraint(
     assert violations(pb, x) == []
     best, _ = brute_force(p, objective, c)
     assert s.objective == pytest.approx(best, rel=1e-5, abs=1e-6)
+    assert best <= s.bound + 1e-6 * max(1, best)  # the reported bound is never below the optimum
+    # The core path (one candidate decided by the MILP, the rest at their LP values): feasible,
+    # never below greedy, never above its bound, which is above the true optimum.
+    core = select_projects(p, objective, c, with_result=False, method="lp_core", core_size=1)
+    assert violations(pb, core.projects["fund_bn"].to_numpy()) == []
+    if not s.greedy_violations:
+        assert core.objective >= core.greedy_objective - 1e-9
+    assert core.objective <= best + 1e-6 * max(1, best)
+    assert best <= core.bound + 1e-6 * max(1, best)
     # With partial funding allowed the optimum can only improve, and still breaks nothing.
     c_half = SelectionConstraints(**{**c.__dict__, "min_fraction": 0.5})
     s_half = select_projects(p, objective, c_half, with_result=False)
@@ -188,10 +200,79 @@ def test_time_out_without_a_solution_keeps_the_feasible_greedy_selection(synthet
     c = SelectionConstraints(quota_bn={"cdb": 150, "adbc": 90, "exim": 60})
     s = select_projects(synthetic, "total", c, time_limit=1e-9, with_result=False)
     pb = _problem(synthetic.frame, p_params(), "total", c)
-    assert "not proven optimal" in s.status
+    assert s.method == "greedy" and "greedy ranking's selection is kept" in s.status
     assert s.objective == pytest.approx(s.greedy_objective)
+    # The LP bound still says how far it may be from the optimum: here more than HiGHS's tolerance.
+    assert s.gap == pytest.approx((s.bound - s.objective) / s.bound)
+    assert s.gap > MIP_REL_GAP and not s.proven_optimal
     np.testing.assert_allclose(s.projects["fund_bn"].to_numpy(), greedy(pb))
     assert violations(pb, s.projects["fund_bn"].to_numpy()) == []
+
+
+def test_dual_bound_by_hand():
+    # One row x1 + x2 + x3 <= 10, R = (6, 5, 5), w = (10, 9, 8) (the docstring example).
+    w, r = np.array([10.0, 9.0, 8.0]), np.array([6.0, 5.0, 5.0])
+    g, b = sparse.csr_matrix(np.ones((1, 3))), np.array([10.0])
+    # y = 9 (the LP's dual): d = (1, 0, -1); bound = 1 x 6 + 9 x 10 = 96, the LP optimum (6 + 4 funded)
+    bound, d = dual_bound(w, r, g, b, np.array([9.0]))
+    assert bound == pytest.approx(96) and d == pytest.approx([1, 0, -1])
+    # Any y >= 0 gives a weaker bound: y = 0 -> 60 + 45 + 40 = 145; y = 10 -> d = (0, -1, -2), 10 x 10 = 100
+    assert dual_bound(w, r, g, b, np.array([0.0]))[0] == pytest.approx(145)
+    assert dual_bound(w, r, g, b, np.array([10.0]))[0] == pytest.approx(100)
+
+
+def test_core_path_by_hand():
+    # Quota 10; P0 (6 bn, 10x), P1 (5 bn, 9x), P2 (5 bn, 8x). The LP funds 6 + 4 (bound 96, dual 9 on
+    # the quota), so reduced costs are (1, 0, -1): with a core of one, the MILP decides P1 only.
+    p = portfolio([(6, 10, "cdb", FIELDS[0], True), (5, 9, "cdb", FIELDS[0], True), (5, 8, "cdb", FIELDS[0], True)])
+    half = SelectionConstraints(quota_bn={"cdb": 10}, min_fraction=0.5)
+    s = select_projects(p, "total", half, with_result=False, method="lp_core", core_size=1)
+    # P1 at 4 of 5 (80% >= 50%): 60 + 36 = 96 = the bound, gap 0
+    assert s.method == "lp_core" and "1 of 3 candidates" in s.status
+    assert s.objective == pytest.approx(96) and s.bound == pytest.approx(96) and s.gap == pytest.approx(0, abs=1e-12)
+    assert s.proven_optimal
+    # All or nothing: P1 no longer fits beside the fixed P0, so the core answer is 60 (P0 alone),
+    # the greedy one; the optimum (P1 + P2 = 85) lies outside the core, and the gap says so:
+    # (96 - 60) / 96 = 0.375.
+    whole = SelectionConstraints(quota_bn={"cdb": 10}, min_fraction=1.0)
+    s = select_projects(p, "total", whole, with_result=False, method="lp_core", core_size=1)
+    assert s.objective == pytest.approx(60) and s.greedy_objective == pytest.approx(60)
+    assert s.bound == pytest.approx(96) and s.gap == pytest.approx(0.375) and not s.proven_optimal
+    # A core as large as the portfolio is the whole MILP: 85, and HiGHS's bound closes the gap.
+    s = select_projects(p, "total", whole, with_result=False, method="lp_core", core_size=3)
+    assert s.method == "milp" and s.objective == pytest.approx(85) and s.gap == pytest.approx(0, abs=1e-6)
+
+
+def test_core_path_on_a_few_hundred_candidates():
+    rng = np.random.default_rng(7)
+    n = 300
+    projects = [
+        (round(float(f), 3), round(float(m), 2), BANKS[b], FIELDS[fl], bool(pr))
+        for f, m, b, fl, pr in zip(
+            rng.uniform(0.2, 3, n),
+            rng.uniform(8, 20, n),
+            rng.integers(0, 3, n),
+            rng.integers(0, 3, n),
+            rng.random(n) < 0.3,
+            strict=True,
+        )
+    ]
+    p = portfolio(projects)
+    c = SelectionConstraints(
+        quota_bn={"cdb": 120, "adbc": 70, "exim": 40}, field_min={FIELDS[2]: 0.3}, field_max={FIELDS[0]: 0.45}
+    )
+    s = select_projects(p, "net", c, with_result=False, method="lp_core", core_size=20)
+    pb = _problem(p.frame, p_params(), "net", c)
+    x = s.projects["fund_bn"].to_numpy()
+    assert s.method == "lp_core" and "20 of 300 candidates" in s.status
+    assert violations(pb, x) == [] and s.greedy_violations == []
+    assert s.objective == pytest.approx(float(pb.weight @ x))
+    assert s.greedy_objective <= s.objective <= s.bound
+    assert s.gap == pytest.approx((s.bound - s.objective) / s.bound)
+    # The whole MILP on the same candidates: neither answer exceeds the other's bound.
+    full = select_projects(p, "net", c, with_result=False, method="milp")
+    assert full.method == "milp"
+    assert full.objective <= s.bound * (1 + 1e-9) and s.objective <= full.bound * (1 + 1e-9)
 
 
 def test_cli_select(tmp_path):
@@ -202,7 +283,12 @@ def test_cli_select(tmp_path):
     data = json.loads(out.stdout)  # nothing from the solver leaks into stdout
     assert data["by_bank"][0]["fund_bn"] <= 100 + 1e-6
     assert data["gain_over_greedy_bn"] >= 0
+    assert data["method"] == "milp" and data["objective_value_bn"] <= data["bound_bn"]
+    assert data["gap"] == pytest.approx((data["bound_bn"] - data["objective_value_bn"]) / data["bound_bn"])
     chosen = pd.read_csv(out_csv, encoding="utf-8-sig")
     assert len(chosen) == 2300 and chosen["chosen"].sum() == data["n_chosen"]
+    table = subprocess.run([*args, "--method", "lp_core", "--limit", "2"], capture_output=True, text=True)
+    assert table.returncode == 0, table.stderr
+    assert "Method: LP relaxation, then MILP" in table.stdout and "of the bound" in table.stdout
     bad = subprocess.run([*args, "--quota", "cdb"], capture_output=True, text=True)
     assert bad.returncode == 2 and "expected ID=NUMBER" in bad.stderr

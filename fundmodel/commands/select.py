@@ -13,7 +13,7 @@ from fundmodel.cli import CommandError
 from fundmodel.commands.run import add_portfolio_options, load_portfolio_args
 from fundmodel.result import _clean
 from fundmodel.scenario import baseline, load_scenario
-from fundmodel.selection import Selection, SelectionConstraints, SelectionError, select_projects
+from fundmodel.selection import MIP_REL_GAP, Selection, SelectionConstraints, SelectionError, select_projects
 
 #: Columns of the chosen-set table (CLI output and --out CSV).
 CHOSEN_COLUMNS = [
@@ -62,6 +62,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--field-max", action="append", metavar="FIELD=SHARE", help="maximum share of a field")
     p.add_argument("--private-min", type=float, default=None, help="private-enterprise floor (default 20%%)")
     p.add_argument("--time-limit", type=float, default=60.0, help="solver time limit in seconds (default 60)")
+    p.add_argument(
+        "--method",
+        choices=["auto", "milp", "lp_core"],
+        default="auto",
+        help="milp: the whole MILP; lp_core: LP relaxation, then the MILP on the candidates nearest its "
+        "threshold; auto (default): milp up to 5,000 candidates, lp_core above",
+    )
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
     p.add_argument("--limit", type=int, default=20, help="chosen projects listed in the table (default 20)")
     p.add_argument("--out", metavar="CSV", help="write every candidate with the money chosen to this CSV")
@@ -82,7 +89,13 @@ def handle(args: argparse.Namespace) -> int:
     )
     try:
         selection = select_projects(
-            portfolio, args.objective, constraints, params, time_limit=args.time_limit, with_result=False
+            portfolio,
+            args.objective,
+            constraints,
+            params,
+            time_limit=args.time_limit,
+            with_result=False,
+            method=args.method,
         )
     except SelectionError as exc:
         raise CommandError(str(exc)) from None
@@ -105,8 +118,12 @@ def selection_dict(s: Selection) -> dict:
         "gain_over_greedy_bn": _clean(s.gain),
         "greedy_breaks": s.greedy_violations,
         "binding": s.binding,
+        "method": s.method,
+        "method_text": s.method_text,
+        "bound_bn": _clean(s.bound),
+        "gap": _clean(s.gap),
+        "proven_optimal": s.proven_optimal,
         "status": s.status,
-        "mip_gap": _clean(s.mip_gap),
         "seconds": _clean(s.seconds),
         "n_candidates": len(s.projects),
         "n_chosen": len(chosen),
@@ -122,7 +139,10 @@ def render_selection(s: Selection, limit: int = 20) -> str:
     lines = [
         f"Objective ({s.objective_name}): {s.objective:,.3f} bn; greedy by multiplier: {s.greedy_objective:,.3f} bn; "
         f"gain {s.gain:+,.3f} bn ({pct:+.4%})",
-        f"Solver: {s.status}; MIP gap {s.mip_gap:.1e}; {s.seconds:.2f} s",
+        f"Method: {s.method_text}; {s.seconds:.2f} s",
+        f"Bound: {s.bound:,.3f} bn; gap {s.gap:.1e} of the bound "
+        + (f"(optimal within {MIP_REL_GAP:.0e})" if s.proven_optimal else "(not proven optimal)"),
+        f"Solver: {s.status}",
         f"Chosen: {len(chosen):,} of {len(s.projects):,} projects, fund {chosen['fund_bn'].sum():,.3f} bn, "
         f"investment {chosen['investment_bn'].sum():,.3f} bn "
         f"({int((chosen['funded_fraction'] < 1 - 1e-9).sum()):,} funded in part)",
