@@ -1,8 +1,11 @@
-"""The allocation editor's cell edits applied to the stored matrix (no UI calls here).
+"""Data editors' cell edits turned into model inputs (no UI calls here).
 
 ``st.data_editor`` reports its edits as ``{"edited_rows": {row: {column: value}}, ...}``;
-values are in the unit shown and absolute, so applying the same edits twice gives the same
-matrix. An emptied cell is not a number: it is reported back and the stored value kept.
+values are absolute, so applying the same edits twice gives the same result.
+
+* the allocation editor: values in the unit shown, applied to the stored matrix; an
+  emptied cell is not a number: it is reported back and the stored value kept
+* the project editor: cells of the portfolio's raw table, as the file holds them
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from fundmodel.units import to_bn
 
@@ -41,3 +45,21 @@ def apply_cell_edits(
                 continue
             out[i, bank_ids.index(column)] = float(to_bn(float(value), unit))
     return out, empty
+
+
+def project_cell_edits(raw: pd.DataFrame, editor_state: Mapping[str, Any] | None) -> dict[tuple[int, str], Any]:
+    """The cells a data editor changed in a portfolio's raw table, as
+    :meth:`~fundmodel.portfolio.Portfolio.with_edits` takes them: (row as seen in the
+    file, header as written) -> the new cell. An emptied cell (None) is an empty cell ("");
+    columns the table does not have are ignored. Positions are those of ``raw``'s rows.
+
+    Example: raw rows [2, 3], editor ``{"edited_rows": {1: {"总投资(亿元)": 120}}}`` ->
+    ``{(3, "总投资(亿元)"): 120}``.
+    """
+    out: dict[tuple[int, str], Any] = {}
+    for position, cells in ((editor_state or {}).get("edited_rows") or {}).items():
+        row = int(raw.index[int(position)])
+        for column, value in (cells or {}).items():
+            if column in raw.columns:
+                out[(row, str(column))] = "" if value is None else value
+    return out

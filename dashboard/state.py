@@ -28,6 +28,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
+from dashboard.editing import project_cell_edits
 from fundmodel.bottom_up import run_portfolio
 from fundmodel.cashflow import cashflow_metrics
 from fundmodel.edits import (
@@ -42,6 +43,7 @@ from fundmodel.edits import (
     scenario_document,
     thaw,
 )
+from fundmodel.excel_portfolio import write_portfolio_file
 from fundmodel.parameters import Parameters, default_parameters
 from fundmodel.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.result import Result
@@ -119,6 +121,11 @@ def init() -> None:
     if "basis" not in st.session_state:
         st.session_state["basis"] = "portfolio" if DEFAULT_PORTFOLIO in bundled_portfolios() else "top_down"
     st.session_state.setdefault("portfolio_key", DEFAULT_PORTFOLIO)
+    # The portfolio boxes live on one page; Streamlit forgets a widget's value on pages that
+    # do not draw it, so the choice is written back on every run to outlive a page change.
+    for key in ("portfolio_key", "portfolio_unit"):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     if "scenario_key" not in st.session_state:
         load_into_session(DEFAULT_SCENARIO)
 
@@ -322,29 +329,108 @@ def _read_portfolio(
     return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _edited_portfolio(
+    key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, edits: tuple, _pf: Portfolio
+) -> Portfolio:
+    # Only the edited rows are validated again (Portfolio.with_edits); the key holds every input.
+    params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+    return _pf.with_edits(dict(edits), params)
+
+
 def current_portfolio() -> Portfolio | None:
-    """The chosen portfolio, read and validated under the current parameters; None when
-    none is chosen. Raises PortfolioError when the file cannot be read as a table."""
+    """The chosen portfolio with the planner's cell edits, read and validated under the
+    current parameters; None when none is chosen. Raises PortfolioError when the file
+    cannot be read as a table."""
     key = st.session_state.get("portfolio_key")
     if not key:
         return None
     name, data = _portfolio_source(key)
     inputs = current_inputs()
     scenario = current_scenario()
-    return _read_portfolio(
-        key,
-        name,
-        data,
-        st.session_state.get("portfolio_unit"),
-        inputs.base_overrides,
-        inputs.edit_overrides,
-        scenario.source,
-    )
+    unit = st.session_state.get("portfolio_unit")
+    portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source)
+    edits = frozen_project_edits()
+    if not edits:
+        return portfolio
+    return _edited_portfolio(key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio)
+
+
+# ------------------------------------------------------------ project cell edits
+# {portfolio key: {(row as in the file, header as written): cell}}: plain session state, so
+# the edits survive page changes; the project editor's own state is merged into it.
+
+
+def project_edits() -> dict[tuple[int, str], Any]:
+    """The planner's cell edits of the chosen portfolio (absolute cells, as typed)."""
+    key = st.session_state.get("portfolio_key")
+    return dict(st.session_state.get("project_edits", {}).get(key, {}))
+
+
+def frozen_project_edits() -> tuple:
+    """:func:`project_edits` in hashable form, ordered by row and column (a cache key)."""
+    return tuple(sorted(project_edits().items(), key=lambda item: (item[0][0], item[0][1])))
+
+
+def project_editor_key() -> str:
+    """Key of the project editor; a new one after the edits are discarded."""
+    version = st.session_state.get("project_editor_version", 0)
+    return f"project_editor_{st.session_state.get('portfolio_key')}_{version}"
+
+
+def sync_project_editor() -> None:
+    """Merge this run's project-editor cells into the stored edits, before anything reads
+    the portfolio (so the report, KPIs and charts show the edited values)."""
+    key = st.session_state.get("portfolio_key")
+    editor = st.session_state.get(project_editor_key())
+    if not key or not editor:
+        return
+    name, data = _portfolio_source(key)
+    cells = project_cell_edits(_raw_table(key, name, data), editor)
+    if cells:
+        stored = dict(st.session_state.get("project_edits", {}))
+        stored[key] = {**stored.get(key, {}), **cells}
+        st.session_state["project_edits"] = stored
+
+
+def discard_project_edits() -> None:
+    """Forget the chosen portfolio's cell edits (the file's cells apply again)."""
+    key = st.session_state.get("portfolio_key")
+    stored = dict(st.session_state.get("project_edits", {}))
+    stored.pop(key, None)
+    st.session_state["project_edits"] = stored
+    st.session_state["project_editor_version"] = st.session_state.get("project_editor_version", 0) + 1
+
+
+def edited_portfolio_workbook() -> bytes:
+    """The chosen portfolio's cells with the edits, as an .xlsx portfolio file (text stays
+    text, never a formula), to read again with fundmodel."""
+    portfolio = current_portfolio()
+    if portfolio is None or portfolio.raw is None:
+        raise PortfolioError("no portfolio chosen")
+    raw = portfolio.raw
+    rows = [[str(c) for c in raw.columns]]
+    rows += [[None if _is_empty(v) else v for v in record] for record in raw.itertuples(index=False, name=None)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "portfolio.xlsx"
+        write_portfolio_file(rows, path)
+        return path.read_bytes()
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _run_portfolio(
-    key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, name: str, _pf: Portfolio
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    name: str,
+    edits: tuple,
+    _pf: Portfolio,
 ) -> Result:
     params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
@@ -376,12 +462,13 @@ def portfolio_result(edited: bool = True) -> Result | None:
         inputs.edit_overrides,
         scenario.source,
         title,
+        frozen_project_edits() if edited else (),
         portfolio,
     )
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _cashflow(key: str, unit: str | None, _frame: pd.DataFrame) -> pd.DataFrame:
+def _cashflow(key: str, unit: str | None, edits: tuple, _frame: pd.DataFrame) -> pd.DataFrame:
     return cashflow_metrics(_frame)
 
 
@@ -391,7 +478,8 @@ def portfolio_cashflow() -> pd.DataFrame | None:
     portfolio = current_portfolio()
     if portfolio is None or not portfolio.ok:
         return None
-    return _cashflow(st.session_state["portfolio_key"], st.session_state.get("portfolio_unit"), portfolio.frame)
+    key, unit = st.session_state["portfolio_key"], st.session_state.get("portfolio_unit")
+    return _cashflow(key, unit, frozen_project_edits(), portfolio.frame)
 
 
 def basis() -> str:
@@ -450,7 +538,7 @@ def scenario_result(key: str) -> Result:
         portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
         if portfolio.ok:
             title = f"{scenario.name} · {portfolio_title(pkey)}"
-            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, portfolio)
+            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), portfolio)
     params = base_parameters(frozen, scenario.source)
     return run_inputs(Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix)))
 

@@ -238,10 +238,21 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_file": ("File", "文件"),
     "col_row": ("Row", "行"),
     "col_column": ("Column", "列"),
+    "edit_projects": ("Edit project inputs", "编辑项目数据"),
+    "cells_edited": ("{n:,} cells edited", "已修改 {n:,} 个单元格"),
+    "edit_projects_help": (
+        "The file's cells, as written (its units, its row numbers). An edit re-validates its row and re-runs the"
+        " model; the file itself is not changed. Download the edited portfolio to keep the edits.",
+        "文件中的原始单元格（沿用文件的单位和行号）。修改后即时重新校验该行并重新测算；原文件不变。"
+        "如需保留修改，请下载修改后的项目组合。",
+    ),
+    "discard_edits": ("Discard the edits", "撤销全部修改"),
+    "build_edited_portfolio": ("Write the edited portfolio file", "生成修改后的项目组合文件"),
+    "download_edited_portfolio": ("Download the edited portfolio (.xlsx)", "下载修改后的项目组合（.xlsx）"),
     "portfolio_fix_errors": (
-        "Fix the errors listed above (nothing is dropped or corrected automatically); the portfolio is run once"
-        " it is valid.",
-        "请修正上述错误（不会自动删除或修正任何数据）；项目组合有效后即可测算。",
+        "Fix the errors listed above, in the file or in the project inputs above (nothing is dropped or corrected"
+        " automatically); the portfolio is run once it is valid.",
+        "请在文件中或上方的项目数据中修正上述错误（不会自动删除或修正任何数据）；项目组合有效后即可测算。",
     ),
     "portfolio_vs_top_down": (
         "Portfolio multiplier {portfolio} against the top-down assumption {top_down}.",

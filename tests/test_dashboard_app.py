@@ -246,6 +246,57 @@ def test_portfolio_page_filters_and_reports_an_invalid_upload():
     assert not at.metric
 
 
+def test_project_editor_fixes_a_row_and_the_model_follows(tmp_path):
+    at = start(basis="portfolio")
+    at.switch_page("dashboard/pages/portfolio.py").run()
+    source = ROOT / "portfolios" / "first_batch_examples.csv"
+    rows = list(csv.reader(io.StringIO(source.read_text("utf-8"))))
+    column = rows[0].index("total_investment_bn")
+    good = float(rows[1][column])
+    rows[1][column] = "-5"  # file row 2: an error, nothing is run
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    at.file_uploader(key="portfolio_upload").set_value(("bad.csv", out.getvalue().encode("utf-8"), "text/csv")).run()
+    assert any("1 errors" in e.value for e in at.error) and not at.metric
+
+    # the editor shows the file's cells by file row; fixing the cell re-validates and runs
+    [editor] = at.data_editor
+    assert list(editor.value.index[:2]) == [2, 3] and editor.value.loc[2, "total_investment_bn"] == -5
+    edit = {"edited_rows": {0: {"total_investment_bn": good}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = edit
+    at.run()
+    assert not at.exception and not at.error
+    want = run_portfolio(read_portfolio(source, params=default_parameters()), default_parameters())
+    assert cards(at)["Total investment (bn RMB)"] == f"{want.total_investment_bn:,.1f}"
+
+    # an edit of the fund moves the KPIs exactly as the model does; the edits survive a page change
+    fund_column = "fund_requested_bn"
+    edit["edited_rows"][1] = {fund_column: 2.0}  # file row 3
+    at.session_state[editor.key] = edit
+    at.run()
+    edited = read_portfolio(source, params=default_parameters()).with_edits({(3, fund_column): 2.0})
+    want = run_portfolio(edited, default_parameters())
+    assert cards(at)["Multiplier"] == f"{want.multiplier:,.2f}x"
+    at.switch_page("dashboard/pages/overview.py").run()
+    assert cards(at)["Multiplier"] == f"{want.multiplier:,.2f}x"
+    at.switch_page("dashboard/pages/portfolio.py").run()
+    assert at.session_state["portfolio_key"].endswith("bad.csv")  # the chosen portfolio outlives a page change
+
+    # the edited file downloads as .xlsx and reads back to the same portfolio
+    assert "edited_portfolio" not in at.session_state  # written only on click
+    at.button(key="build_edited_portfolio").click().run()
+    assert "Download the edited portfolio (.xlsx)" in [b.proto.label for b in at.get("download_button")]
+    back = tmp_path / "edited.xlsx"
+    back.write_bytes(at.session_state["edited_portfolio"][1])
+    again = read_portfolio(back, params=default_parameters())
+    assert again.ok and again.frame["fund_requested_bn"].tolist() == pytest.approx(
+        edited.frame["fund_requested_bn"].tolist()
+    )
+
+    at.button(key="discard_project_edits").click().run()
+    assert any("1 errors" in e.value for e in at.error)  # the file's own cells again
+
+
 def test_export_builds_the_workbook_only_on_click():
     import openpyxl
 

@@ -83,7 +83,9 @@ def _idle(page) -> None:
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
     page.wait_for_function(
         """() => {
-            const shown = (sel) => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null);
+            // drawn and visible: not hidden, not inside a closed expander
+            const shown = (sel) => [...document.querySelectorAll(sel)].filter(
+                e => e.offsetParent !== null && !e.closest('details:not([open])'));
             return shown('[data-testid="stPlotlyChart"]').every(e => e.querySelector('.main-svg'))
                 && shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
         }""",

@@ -17,7 +17,16 @@ st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 
 # The workbook is built only when asked for, and kept while the inputs stay the same.
 inputs_key = hashlib.sha256(
-    repr((state.current_inputs(), state.basis(), st.session_state.get("portfolio_key"), lang(), unit())).encode()
+    repr(
+        (
+            state.current_inputs(),
+            state.basis(),
+            st.session_state.get("portfolio_key"),
+            state.frozen_project_edits(),
+            lang(),
+            unit(),
+        )
+    ).encode()
 ).hexdigest()
 
 left, right = st.columns(2)
