@@ -281,6 +281,24 @@ ISSUE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message"
 _EMPTY_ISSUES = pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
 
 
+#: Every rule a portfolio is checked against (the ``rule`` of its issues); each has a
+#: label in both languages (``fundmodel.labels``: ``rule_<id>``).
+RULES: frozenset[str] = frozenset(
+    {
+        "unknown_column", "duplicate_column", "missing_column", "unknown_unit", "unit_undeclared",
+        "missing_value", "not_a_number", "not_an_integer", "negative_amount", "zero_amount", "out_of_range",
+        "not_a_boolean", "unknown_field", "unknown_bank", "unknown_province", "unknown_sector", "unknown_profile",
+        "inconsistent_capital", "capital_above_investment", "capital_ratio_below_minimum", "fund_above_cap",
+        "other_public_above_capital", "duplicate_id", "unknown_column_name",
+    }
+)  # fmt: skip
+
+
+def _known_rule(rule: str) -> None:
+    if rule not in RULES:  # a programming error: a new rule needs its entry (and labels)
+        raise ValueError(f"undeclared portfolio rule {rule!r}: add it to fundmodel.portfolio.RULES")
+
+
 class _Issues:
     """Collects issues as small DataFrames (one per rule and column: vectorized)."""
 
@@ -289,6 +307,7 @@ class _Issues:
         self.parts: list[pd.DataFrame] = []
 
     def add(self, row: int | None, column: str, value: Any, rule: str, message: str, severity: str = "error") -> None:
+        _known_rule(rule)
         self.parts.append(
             pd.DataFrame(
                 [[self.file, row, column, "" if value is None else str(value), rule, severity, message]],
@@ -308,6 +327,7 @@ class _Issues:
     ) -> None:
         """Issues for the rows in ``mask``; ``message`` is a string or a function of the
         masked row positions returning one message per row (built only for those rows)."""
+        _known_rule(rule)
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return

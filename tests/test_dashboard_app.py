@@ -244,6 +244,10 @@ def test_portfolio_page_filters_and_reports_an_invalid_upload():
     report = at.dataframe[0].value
     assert ((report["Row"] == 2) & (report["Column"] == "total_investment_bn")).any()
     assert not at.metric
+    at.radio(key="lang").set_value("zh").run()  # the rules in Chinese for a Chinese reader
+    report = at.dataframe[0].value
+    assert report.loc[report["行"] == 2, "规则"].tolist() == ["金额为负"]
+    assert report.loc[report["行"] == 2, "级别"].tolist() == ["错误"]
 
 
 def test_project_editor_fixes_a_row_and_the_model_follows(tmp_path):

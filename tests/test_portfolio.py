@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fundmodel.labels import LABELS
 from fundmodel.portfolio import (
     MAJOR_PROVINCES,
     PROVINCES,
+    RULES,
     SCHEMA,
     PortfolioError,
     header_label,
@@ -390,3 +392,9 @@ def test_percent_header(tmp_path):
         ("capital_ratio_below_minimum", 4, "资本金比例(%)"),
         ("fund_above_cap", 4, "fund_requested_bn"),
     }
+
+
+def test_every_rule_has_a_label_in_both_languages():
+    for rule in RULES:
+        en, zh = LABELS[f"rule_{rule}"]
+        assert en and zh and en != zh, rule

@@ -60,7 +60,10 @@ else:
     st.success(summary, icon=":material/check_circle:")
 if len(portfolio.issues):
     with st.expander(t("validation_report"), expanded=bool(n_err)):
-        issues = portfolio.issues.rename(
+        issues = portfolio.issues.assign(
+            rule=portfolio.issues["rule"].map(lambda r: t(f"rule_{r}")),
+            severity=portfolio.issues["severity"].map(lambda v: t(f"severity_{v}")),
+        ).rename(
             columns={
                 "file": t("col_file"),
                 "row": t("col_row"),
