@@ -103,6 +103,16 @@ def test_infeasible_names_the_conflict():
     assert "private share >= 20%" in message
     assert "cdb must use 100%" in message or "adbc must use 100%" in message
     assert "field_max" not in message and "minimum funded fraction" not in message
+    # Feasible with partial funding down to zero (the LP relaxation), not with the 50% floor:
+    # 10 bn asked, 4 bn of quota, at least 25% of it (1 bn) to be used, but a funded project gets >= 5 bn.
+    one = portfolio([(10, 10, "cdb", FIELDS[0], True)])
+    c = SelectionConstraints(quota_bn={"cdb": 4, "adbc": 0, "exim": 0}, min_quota_use=0.25)
+    with pytest.raises(SelectionError) as err:
+        select_projects(one, "total", c)
+    message = str(err.value)
+    assert "cdb must use 25% of its 4.000 bn quota (1.000 bn" in message
+    assert "cdb's quota of 4.000 bn" in message and "minimum funded fraction 50%" in message
+    assert "private" not in message and "adbc" not in message
     with pytest.raises(SelectionError, match="sum to 120%"):
         select_projects(p, constraints=SelectionConstraints(field_min={FIELDS[0]: 0.6, FIELDS[1]: 0.6}))
     with pytest.raises(SelectionError, match="needs a 'score' column"):
