@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 import yaml
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.editing import project_cell_edits
 from fundmodel.bottom_up import run_portfolio
@@ -49,7 +50,7 @@ from fundmodel.portfolio import Portfolio, PortfolioError, parse_portfolio, read
 from fundmodel.result import Result
 from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
 from fundmodel.selection import Selection, select_projects
-from fundmodel.store import ScenarioStore, VersionInfo, database_url
+from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
 
 DEFAULT_SCENARIO = "baseline.yaml"
 WIDGET_PREFIX = "lev_"
@@ -611,6 +612,33 @@ def save_to_library(name: str, author: str, note: str) -> VersionInfo:
     info = scenario_store().save(name, text, base_version=base_version, author=author or None, note=note)
     st.session_state["library_base"] = (info.name, info.version)
     return info
+
+
+def change_library(action: str, name: str, base_version: int | None = None, new_name: str = "") -> None:
+    """Rename, delete or restore a saved scenario (a button callback: the lists drawn after
+    it are fresh). The outcome, or why nothing changed (a newer version saved meanwhile, a
+    taken name), is kept for the page to show once (``library_flash``)."""
+    store = scenario_store()
+    author = st.session_state.get("library_save_author") or None
+    try:
+        if action == "rename":
+            info = store.rename(name, new_name, author=author, base_version=base_version)
+        elif action == "delete":
+            info = store.delete(name, author=author, base_version=base_version)
+        elif action == "restore":
+            info = store.restore(name, author=author)
+        else:
+            raise ValueError(f"unknown library action {action!r}")
+    except (StoreError, SQLAlchemyError) as exc:
+        st.session_state["library_flash"] = ("error", str(exc), {})
+        return
+    st.session_state["library_flash"] = (
+        "success",
+        f"library_{action}d",
+        {"name": name, "new": info.name, "version": info.version},
+    )
+    if action == "rename" and st.session_state.get("library_base", ("",))[0] == name:
+        st.session_state["library_base"] = (info.name, info.version)
 
 
 def on_portfolio_upload() -> None:

@@ -1198,7 +1198,7 @@ def _cross_checks(
     cap_by_field = dict(zip(p.field_ids, p.fund_share_cap, strict=True))
     cap = _map_values(data["field"], cap_by_field).astype(float)
     data["fund_share_cap"] = cap
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny capital: an infinite share
         share = fund / capital
         above = fund > cap * capital * (1 + RULE_EPSILON)
     data["fund_share_of_capital"] = share

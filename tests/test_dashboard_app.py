@@ -357,6 +357,31 @@ def test_library_save_load_and_stale_save_refused():
     assert store.load("planning A").overrides["fields"]["digital_economy"]["additionality"] == pytest.approx(0.7)
 
 
+def test_library_rename_delete_and_restore():
+    from fundmodel.store import ScenarioStore
+
+    at = start()
+    at.switch_page("dashboard/pages/scenarios.py").run()
+    at.text_input(key="library_save_name").input("plan B")
+    at.button(key="library_save").click().run()
+    at.text_input(key="library_new_name_plan B").input("plan C").run()
+    at.button(key="library_rename").click().run()
+    assert not at.exception and not at.error
+    assert "Renamed “plan B” to “plan C” (version 2)." in [s.value for s in at.success]
+    assert at.selectbox(key="library_name").options == ["plan C"]
+    # a colleague saves version 3 meanwhile: this session's delete (based on version 2) is refused
+    store = ScenarioStore()
+    store.save("plan C", store.get("plan C").text, base_version=2, author="colleague")
+    at.button(key="library_delete").click().run()
+    assert at.error and "version 2" in at.error[0].value and "version 3" in at.error[0].value
+    at.run()
+    at.button(key="library_delete").click().run()
+    assert not at.error and [i.name for i in store.list()] == []
+    at.button(key="library_restore").click().run()
+    assert [i.name for i in store.list()] == ["plan C"]
+    assert [v.action for v in store.history("plan C")] == ["save", "rename", "save", "delete", "restore"]
+
+
 def cards_after(at: AppTest, page: str) -> dict[str, str]:
     at.switch_page(page).run()
     assert not at.exception

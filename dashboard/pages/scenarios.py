@@ -209,6 +209,13 @@ with tab_files:
     except (StoreError, SQLAlchemyError, OSError) as exc:
         store, saved = None, []
         st.error(f"{t('library_unavailable')}: {exc}", icon=":material/error:")
+    flash = st.session_state.pop("library_flash", None)
+    if flash is not None:
+        kind, text, values = flash
+        if kind == "error":
+            st.error(text, icon=":material/error:")
+        else:
+            st.success(t(text).format(**values), icon=":material/check_circle:")
     if store is not None:
         lib_left, lib_right = st.columns(2)
         with lib_left:
@@ -238,6 +245,19 @@ with tab_files:
                     args=(chosen_name, int(chosen_version)),
                     icon=":material/upload_file:",
                 )
+                with st.expander(t("library_manage")):
+                    # Based on the latest version shown: a change saved meanwhile by someone else is refused.
+                    latest = int(versions[-1])
+                    new_name = st.text_input(t("new_name"), key=f"library_new_name_{chosen_name}")
+                    c1, c2 = st.columns(2)
+                    c1.button(
+                        t("rename"), key="library_rename", icon=":material/edit:", disabled=not new_name.strip(),
+                        on_click=state.change_library, args=("rename", chosen_name, latest, new_name.strip()),
+                    )  # fmt: skip
+                    c2.button(
+                        t("delete_scenario"), key="library_delete", icon=":material/delete:",
+                        on_click=state.change_library, args=("delete", chosen_name, latest),
+                    )  # fmt: skip
                 with st.expander(t("library_history")):
                     st.dataframe(
                         pd.DataFrame(
@@ -254,6 +274,14 @@ with tab_files:
                     )
             else:
                 st.caption(t("library_empty"))
+            deleted = [i.name for i in store.list(include_deleted=True) if i.deleted]
+            if deleted:
+                with st.expander(f"{t('library_deleted_list')} ({len(deleted)})"):
+                    gone = st.selectbox(t("col_name"), deleted, key="library_deleted_name")
+                    st.button(
+                        t("restore"), key="library_restore", icon=":material/restore_from_trash:",
+                        on_click=state.change_library, args=("restore", gone),
+                    )  # fmt: skip
         with lib_right:
             st.markdown(f"**{t('library_save')}**")
             base = st.session_state.get("library_base")
@@ -265,8 +293,10 @@ with tab_files:
                     info = state.save_to_library(name, author, note)
                 except (StoreError, ParameterError, SQLAlchemyError) as exc:
                     st.error(str(exc), icon=":material/error:")
-                else:
-                    st.success(t("library_saved_as").format(name=info.name, version=info.version))
+                else:  # drawn again, so that the list on the left holds the new version
+                    values = {"name": info.name, "version": info.version}
+                    st.session_state["library_flash"] = ("success", "library_saved_as", values)
+                    st.rerun()
 
     st.divider()
     st.markdown(f"**{t('upload_scenario')}**")
