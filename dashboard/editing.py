@@ -63,3 +63,30 @@ def project_cell_edits(raw: pd.DataFrame, editor_state: Mapping[str, Any] | None
             if column in raw.columns:
                 out[(row, str(column))] = "" if value is None else value
     return out
+
+
+def apply_bound_edits(
+    bounds: Mapping[str, Mapping[str, float]],
+    editor_state: Mapping[str, Any] | None,
+    field_ids: list[str],
+) -> dict[str, dict[str, float]]:
+    """Field share bounds (``{field: {"min": share, "max": share}}``, fractions) with the
+    bounds editor's cells applied; the editor shows percent (20 = 20%), an emptied cell
+    removes that bound.
+
+    Example: editor ``{"edited_rows": {0: {"max": 30}}}`` -> ``{field_ids[0]: {"max": 0.3}}``.
+    """
+    out = {f: dict(v) for f, v in bounds.items()}
+    for row, cells in ((editor_state or {}).get("edited_rows") or {}).items():
+        fid = field_ids[int(row)]
+        for column, value in (cells or {}).items():
+            if column not in ("min", "max"):
+                continue
+            entry = out.setdefault(fid, {})
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                entry.pop(column, None)
+            else:
+                entry[column] = float(value) / 100.0
+            if not entry:
+                out.pop(fid)
+    return out

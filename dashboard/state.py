@@ -49,7 +49,7 @@ from fundmodel.parameters import Parameters, default_parameters
 from fundmodel.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.result import Result
 from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
-from fundmodel.selection import Selection, select_projects
+from fundmodel.selection import Selection, SelectionConstraints, select_projects
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
 
 DEFAULT_SCENARIO = "baseline.yaml"
@@ -124,7 +124,7 @@ def init() -> None:
     st.session_state.setdefault("portfolio_key", DEFAULT_PORTFOLIO)
     # The portfolio boxes live on one page; Streamlit forgets a widget's value on pages that
     # do not draw it, so the choice is written back on every run to outlive a page change.
-    for key in ("portfolio_key", "portfolio_unit"):
+    for key in ("portfolio_key", "portfolio_unit", *SELECTION_DEFAULTS):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     if "scenario_key" not in st.session_state:
@@ -562,13 +562,43 @@ def apply_values(assumption: str, values: dict[str, float]) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _selection(key: str, unit: str | None, overrides: tuple, _portfolio: Portfolio) -> Selection:
-    return select_projects(_portfolio, "total", params=_parameters_of(overrides), time_limit=30.0, with_result=False)
+def _selection(
+    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio
+) -> Selection:
+    objective, min_fraction, private_min, bounds = settings
+    constraints = SelectionConstraints(
+        field_min={f: lo for f, (lo, _) in bounds if lo is not None},
+        field_max={f: hi for f, (_, hi) in bounds if hi is not None},
+        private_min=private_min,
+        min_fraction=min_fraction,
+    )
+    params = _parameters_of(overrides)
+    return select_projects(_portfolio, objective, constraints, params=params, time_limit=30.0, with_result=False)
+
+
+#: Selection settings a planner sets on the allocation page, and their defaults
+#: (``None``: the instrument's private floor).
+SELECTION_DEFAULTS: dict[str, Any] = {"sel_objective": "total", "sel_min_fraction": 0.5, "sel_private_min": None}
+
+
+def selection_settings() -> tuple:
+    """Objective, smallest funded share of a request, private floor and field share bounds
+    ((field, (min, max)) pairs, fractions; None: no bound), hashable (a cache key)."""
+    bounds = st.session_state.get("selection_bounds", {})
+    pairs = tuple((f, (b.get("min"), b.get("max"))) for f, b in sorted(bounds.items()))
+    get = st.session_state.get
+    return (
+        get("sel_objective") or SELECTION_DEFAULTS["sel_objective"],
+        float(get("sel_min_fraction", SELECTION_DEFAULTS["sel_min_fraction"])),
+        get("sel_private_min"),
+        pairs,
+    )
 
 
 def portfolio_selection() -> Selection:
-    """The portfolio selection (MILP, objective: total investment) of the chosen portfolio
-    under the current parameters (cached). Raises PortfolioError / SelectionError."""
+    """The portfolio selection (MILP) of the chosen portfolio, with the planner's cell
+    edits, under the current parameters and selection settings (cached). Raises
+    PortfolioError / SelectionError."""
     portfolio = current_portfolio()
     if portfolio is None:
         raise PortfolioError("no portfolio chosen (Portfolio page)")
@@ -576,6 +606,8 @@ def portfolio_selection() -> Selection:
         st.session_state["portfolio_key"],
         st.session_state.get("portfolio_unit"),
         freeze(current_overrides()),
+        frozen_project_edits(),
+        selection_settings(),
         portfolio,
     )
 

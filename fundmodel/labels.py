@@ -150,10 +150,33 @@ LABELS: dict[str, tuple[str, str]] = {
         "Portfolio selection (MILP: most total investment within the quotas)",
         "项目组合优选（混合整数规划：额度内总投资最大）",
     ),
+    "selection_settings": ("Selection settings", "优选设置"),
+    "objective": ("Objective", "目标"),
+    "objective_total": ("Most total investment", "总投资最大"),
+    "objective_net": ("Most net (additional) investment", "净新增投资最大"),
+    "objective_value_total": ("total investment", "总投资"),
+    "objective_value_net": ("net investment", "净新增投资"),
+    "min_fraction": ("Smallest funded share of a chosen request", "入选项目的最低资助比例"),
+    "min_fraction_help": (
+        "A chosen project gets at least this share of the fund it asks for, at its own capital ratio and fund"
+        " share; 1 = all or nothing.",
+        "入选项目至少获得其申请金额的该比例（按其自身资本金比例和工具占比）；1 = 全额或不选。",
+    ),
+    "private_min": ("Private-enterprise share of the money, at least", "民营企业项目资金占比下限"),
+    "private_min_help": (
+        "Not below the instrument's floor; raise it to favour private-enterprise projects.",
+        "不得低于工具规定的下限；可提高以向民营企业项目倾斜。",
+    ),
+    "field_bounds_help": (
+        "Optional bounds on each field's share of the money chosen (percent); leave a cell empty for no bound.",
+        "可选：各领域占所选资金的比例上下限（%）；留空表示不设限。",
+    ),
+    "field_min_share": ("Field share at least", "领域占比下限"),
+    "field_max_share": ("Field share at most", "领域占比上限"),
     "selection_note": (
-        "{chosen:,} of {candidates:,} projects chosen; total investment {objective} ({gain} against the greedy"
+        "{chosen:,} of {candidates:,} projects chosen; {what} {objective} ({gain} against the greedy"
         " ranking by multiplier); binding: {binding}.",
-        "从 {candidates:,} 个项目中选出 {chosen:,} 个；总投资 {objective}（较按撬动倍数贪心排序 {gain}）；"
+        "从 {candidates:,} 个项目中选出 {chosen:,} 个；{what} {objective}（较按撬动倍数贪心排序 {gain}）；"
         "起约束作用：{binding}。",
     ),
     "apply_proposal": ("Apply proposal", "应用建议"),

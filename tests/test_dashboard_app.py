@@ -149,6 +149,38 @@ def test_portfolio_selection_proposes_the_chosen_projects_money():
     assert cards(at)["Total investment (bn RMB)"] == f"{result.total_investment_bn:,.1f}"
 
 
+def test_selection_settings_reach_the_proposal():
+    from fundmodel.edits import allocation_from_projects
+    from fundmodel.selection import SelectionConstraints, select_projects
+
+    at = start()
+    at.switch_page("dashboard/pages/allocation.py").run()
+    at.radio(key="propose_method__en").set_value("selection").run()
+    at.radio(key="sel_objective__en").set_value("net").run()
+    at.slider(key="sel_private_min").set_value(0.3).run()
+    # transport at most 10% of the money chosen (row 0 of the bounds editor: the first field)
+    fields = default_parameters().field_ids
+    at.session_state["selection_bounds_editor"] = {
+        "edited_rows": {0: {"max": 10.0}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="propose").click().run()
+    assert not at.exception and not at.error
+    constraints = SelectionConstraints(field_max={fields[0]: 0.1}, private_min=0.3)
+    portfolio = read_portfolio(ROOT / "portfolios" / "national_synthetic.csv")
+    selection = select_projects(portfolio, "net", constraints, with_result=False)
+    expected = allocation_from_projects(default_parameters(), selection.chosen)
+    np.testing.assert_allclose(at.session_state["proposal_bn"], expected)
+    assert expected[0].sum() <= 0.1 * expected.sum() + 1e-6  # the bound holds
+    # the settings outlive a page change
+    at.switch_page("dashboard/pages/overview.py").run()
+    at.switch_page("dashboard/pages/allocation.py").run()
+    assert at.slider(key="sel_private_min").value == pytest.approx(0.3)
+    assert at.session_state["selection_bounds"] == {fields[0]: {"max": pytest.approx(0.1)}}
+
+
 def test_moving_a_slider_changes_the_kpis_to_the_models_values():
     at = start()
     at.switch_page("dashboard/pages/leverage.py").run()

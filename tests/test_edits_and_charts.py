@@ -306,3 +306,24 @@ def test_views_filter_and_group_projects():
     assert totals["multiplier"] == pytest.approx(80 / 7) and totals["n_projects"] == 3
     assert province_label("sichuan", "zh") == "四川" and province_label("sichuan", "en") == "Sichuan"
     assert province_label("atlantis") == "atlantis"
+
+
+def test_bound_edits_in_percent_and_an_emptied_cell_removes_the_bound():
+    from dashboard.editing import apply_bound_edits
+
+    fields = ["a", "b"]
+    bounds = apply_bound_edits({}, {"edited_rows": {0: {"max": 30}, 1: {"min": 12.5}}}, fields)
+    assert bounds == {"a": {"max": pytest.approx(0.3)}, "b": {"min": pytest.approx(0.125)}}  # 30% and 12.5%
+    assert apply_bound_edits(bounds, {"edited_rows": {0: {"max": None}}}, fields) == {
+        "b": {"min": pytest.approx(0.125)}
+    }
+    assert apply_bound_edits(bounds, None, fields) == bounds
+
+
+def test_project_cell_edits_by_file_row_and_header():
+    from dashboard.editing import project_cell_edits
+
+    raw = pd.DataFrame({"总投资(亿元)": [1000.0, 100.0], "项目名称": ["Rail", "Water"]}, index=[2, 4])
+    editor = {"edited_rows": {1: {"总投资(亿元)": 120.0, "项目名称": None, "not a column": 1}}}
+    assert project_cell_edits(raw, editor) == {(4, "总投资(亿元)"): 120.0, (4, "项目名称"): ""}
+    assert project_cell_edits(raw, None) == {}

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.editing import apply_cell_edits
+from dashboard.editing import apply_bound_edits, apply_cell_edits
 from dashboard.widgets import checks_panel, kpi_cards, localized_widget, money, t, to_unit, unit, unit_name
 from fundmodel.edits import allocation_from_projects, proportional_allocation
 from fundmodel.parameters import ParameterError
@@ -101,6 +101,42 @@ st.subheader(t("propose_allocation"))
 st.caption(t("propose_help"))
 method_names = {"proportional": t("propose_proportional"), "selection": t("propose_selection")}
 method = localized_widget(st.radio, t("propose_method"), list(method_names), method_names, "propose_method")
+if method == "selection":
+    with st.expander(t("selection_settings")):
+        objective_names = {"total": t("objective_total"), "net": t("objective_net")}
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            localized_widget(st.radio, t("objective"), list(objective_names), objective_names, "sel_objective")
+        floor = float(params.instrument.private_share_min.value)
+        st.session_state.setdefault("sel_min_fraction", state.SELECTION_DEFAULTS["sel_min_fraction"])
+        if (st.session_state.get("sel_private_min") or 0.0) < floor:  # never below the instrument's floor
+            st.session_state["sel_private_min"] = floor
+        c2.slider(t("min_fraction"), 0.0, 1.0, step=0.05, key="sel_min_fraction", help=t("min_fraction_help"))
+        c3.slider(t("private_min"), floor, 1.0, step=0.01, key="sel_private_min", help=t("private_min_help"))
+        # Field share bounds: the stored bounds are the source; the editor's cells are applied to them.
+        bounds_key = "selection_bounds_editor"
+        stored = st.session_state.get("selection_bounds", {})
+        bounds = apply_bound_edits(stored, st.session_state.get(bounds_key), fields)
+        st.session_state["selection_bounds"] = bounds
+        share = {"min_value": 0.0, "max_value": 100.0, "format": "%.1f%%"}
+        st.caption(t("field_bounds_help"))
+        st.data_editor(
+            pd.DataFrame(
+                {
+                    "min": [bounds.get(f, {}).get("min", np.nan) * 100 for f in fields],
+                    "max": [bounds.get(f, {}).get("max", np.nan) * 100 for f in fields],
+                },
+                index=pd.Index([t(f) for f in fields], name=t("field")),
+            ),
+            key=bounds_key,
+            num_rows="fixed",
+            column_config={
+                "min": st.column_config.NumberColumn(t("field_min_share"), **share),
+                "max": st.column_config.NumberColumn(t("field_max_share"), **share),
+            },
+            width="stretch",
+        )
+
 left, right = st.columns([1, 1])
 if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high:"):
     st.session_state.pop("proposal_note", None)
@@ -117,6 +153,7 @@ if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high
             st.session_state["proposal_note"] = t("selection_note").format(
                 chosen=int(selection.projects["chosen"].sum()),
                 candidates=len(selection.projects),
+                what=t(f"objective_value_{state.selection_settings()[0]}"),
                 objective=money(selection.objective),
                 gain=money(selection.gain, signed=True),
                 binding=", ".join(selection.binding) or "—",
