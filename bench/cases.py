@@ -461,4 +461,4 @@ def _excel_100k_setup():
     return run_portfolio(read_portfolio(portfolio_file(100_000)), cashflow=False)
 
 
-CASES += [Case("Excel export, 100k-project portfolio", _excel_100k_setup, _excel_call, quick=False, heavy=True)]
+CASES += [Case("Excel export, 100k-project portfolio", _excel_100k_setup, _excel_call, quick=False)]

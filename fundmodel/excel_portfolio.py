@@ -8,7 +8,10 @@ Per project p (row r of both sheets), money in the workbook's unit, formulas:
 * cap: the key-area cap if the project's field is a key field, else the cap in principle
 * minimum k: the sector's statutory minimum less the shortfall reduction if flagged
 
-Preparation is vectorized (numpy / pandas columns); only the cell writing loops.
+Preparation is vectorized (numpy / pandas columns). The first project row is written through
+openpyxl (it carries the styles); the rows below are handed over as columns (one formula with
+the row number as a placeholder, one array of values) and streamed into the file at save, with
+no Python work per cell beyond turning values into text (see ``fundmodel.excel._LongTable``).
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ from fundmodel.excel import (
     HEADER_FONT,
     INPUT_FILL,
     INPUT_FONT,
+    LINK_ROW,
+    ROW,
     TOLERANCE_SHARE,
     TOTAL_BORDER,
     TOTAL_FONT,
     _a1,
     _Book,
+    _Column,
     _field_phasing,
     _InputsLayout,
     _lref,
@@ -151,27 +157,28 @@ def _write_project_inputs(book: _Book, ws: Worksheet, table: pd.DataFrame) -> No
             values = col.astype("Int64").tolist()
         else:
             values = col.tolist()
-        columns.append([None if (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v for v in values])
+        for i in np.flatnonzero(col.isna().to_numpy()).tolist():  # NaN / NA: an empty cell
+            values[i] = None
+        columns.append(values)
     fmts = [_input_fmt(cid) for cid in PROJECT_INPUTS]
     text = [cid in _TEXT_INPUTS for cid in PROJECT_INPUTS]
-    book.defer_rows_after(ws, FIRST_ROW)
-    for i, row in enumerate(zip(*columns, strict=True)):
-        r = FIRST_ROW + i
-        for j, v in enumerate(row):
+    if len(table):
+        # The template row: every later row takes its column's style (input fill, format, text).
+        for j, values in enumerate(columns):
+            v = values[0]
             v = bool(v) if isinstance(v, np.bool_) else v
-            if i > 0:
-                book.value(ws, r, j + 1, str(v) if text[j] and v is not None else v)
-                continue
-            # The template row: every later row takes its column's style (input fill, format, text).
             if text[j]:
-                cell = write_text(ws, r, j + 1, v)
+                cell = write_text(ws, FIRST_ROW, j + 1, v)
                 cell.quotePrefix = True
             else:
-                cell = ws.cell(row=r, column=j + 1, value=v)
+                cell = ws.cell(row=FIRST_ROW, column=j + 1, value=v)
                 if fmts[j]:
                     cell.number_format = fmts[j]
             cell.fill = INPUT_FILL
             cell.font = INPUT_FONT
+        # Text columns stay text (str), numbers stay numbers; None is an empty cell.
+        written = [[None if v is None else str(v) for v in vs] if text[j] else vs for j, vs in enumerate(columns)]
+        book.rows_below(ws, FIRST_ROW, len(table), [_Column(j + 1, vs) for j, vs in enumerate(written)])
     ws.freeze_panes = "C5"
     _widths(ws, {1: 14, 2: 36, **{j: 14 for j in range(3, len(PROJECT_INPUTS) + 1)}})
 
@@ -229,8 +236,8 @@ def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayo
     }
     pi = sheets.project_inputs
 
-    def src(cid: str, r: int) -> str:
-        return _lref(pi, r, _PI[cid])
+    def src(cid: str) -> str:
+        return _lref(pi, ROW, _PI[cid])
 
     fmts = {
         "fund_share_of_capital": FMT_SHARE,
@@ -241,49 +248,43 @@ def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayo
         "multiplier": FMT_TIMES,
         "net_multiplier": FMT_TIMES,
     }
-    C = {k: get_column_letter(v) for k, v in _PC.items()}
-    book.defer_rows_after(ws, FIRST_ROW)
-    for i in range(n):
-        r = FIRST_ROW + i
-        L = {k: f"{c}{r}" for k, c in C.items()}
-        formulas = {
-            "project_id": src("project_id", r),
-            "project_name": src("project_name", r),
-            "field": src("field", r),
-            "bank": src("bank", r),
-            "fund_bn": src("fund_requested_bn", r),
-            "project_capital_bn": src("project_capital_bn", r),
-            "total_investment_bn": src("total_investment_bn", r),
-            "other_public_funding_bn": src("other_public_funding_bn", r),
-            "fund_share_of_capital": f"{L['fund_bn']}/{L['project_capital_bn']}",
-            "capital_ratio": f"{L['project_capital_bn']}/{L['total_investment_bn']}",
-            "other_capital_bn": f"{L['project_capital_bn']}-{L['fund_bn']}",
-            "debt_bn": f"{L['total_investment_bn']}-{L['project_capital_bn']}",
-            "additionality": src("additionality", r),
-            "net_investment_bn": f"{L['additionality']}*{L['total_investment_bn']}",
-            "attributed_investment_bn": (
-                f"{L['total_investment_bn']}*{L['fund_bn']}/({L['fund_bn']}+{L['other_public_funding_bn']})"
-            ),
-            "multiplier": f"{L['total_investment_bn']}/{L['fund_bn']}",
-            "net_multiplier": f"{L['net_investment_bn']}/{L['fund_bn']}",
-            "fund_share_cap": f"IF(INDEX({key_area},MATCH({L['field']},{field_ids},0)),{cap_key},{cap_principle})",
-            "capital_ratio_minimum": (
-                f"INDEX({sector_min},MATCH({src('sector', r)},{sector_ids},0))"
-                f"-IF({src('shortfall_infrastructure', r)},{reduction},0)"
-            ),
-            "cap_ok": f"{L['fund_share_of_capital']}<={L['fund_share_cap']}+{tol}",
-            "minimum_ok": f"{L['capital_ratio']}>={L['capital_ratio_minimum']}-{tol}",
-            "private_fund": f"IF({src('private', r)},{L['fund_bn']},0)",
-        }
-        for key, j in _PC.items():
-            book.formula(
-                ws,
-                r,
-                j,
-                formulas[key],
-                cached[key][i],
-                fmts.get(key, FMT_MONEY if key.endswith("_bn") or key == "private_fund" else None),
-            )
+    # The formula of every row, ROW standing for the row number (the project's row on both sheets).
+    L = {k: f"{get_column_letter(v)}{ROW}" for k, v in _PC.items()}
+    formulas = {
+        "project_id": src("project_id"),
+        "project_name": src("project_name"),
+        "field": src("field"),
+        "bank": src("bank"),
+        "fund_bn": src("fund_requested_bn"),
+        "project_capital_bn": src("project_capital_bn"),
+        "total_investment_bn": src("total_investment_bn"),
+        "other_public_funding_bn": src("other_public_funding_bn"),
+        "fund_share_of_capital": f"{L['fund_bn']}/{L['project_capital_bn']}",
+        "capital_ratio": f"{L['project_capital_bn']}/{L['total_investment_bn']}",
+        "other_capital_bn": f"{L['project_capital_bn']}-{L['fund_bn']}",
+        "debt_bn": f"{L['total_investment_bn']}-{L['project_capital_bn']}",
+        "additionality": src("additionality"),
+        "net_investment_bn": f"{L['additionality']}*{L['total_investment_bn']}",
+        "attributed_investment_bn": (
+            f"{L['total_investment_bn']}*{L['fund_bn']}/({L['fund_bn']}+{L['other_public_funding_bn']})"
+        ),
+        "multiplier": f"{L['total_investment_bn']}/{L['fund_bn']}",
+        "net_multiplier": f"{L['net_investment_bn']}/{L['fund_bn']}",
+        "fund_share_cap": f"IF(INDEX({key_area},MATCH({L['field']},{field_ids},0)),{cap_key},{cap_principle})",
+        "capital_ratio_minimum": (
+            f"INDEX({sector_min},MATCH({src('sector')},{sector_ids},0))"
+            f"-IF({src('shortfall_infrastructure')},{reduction},0)"
+        ),
+        "cap_ok": f"{L['fund_share_of_capital']}<={L['fund_share_cap']}+{tol}",
+        "minimum_ok": f"{L['capital_ratio']}>={L['capital_ratio_minimum']}-{tol}",
+        "private_fund": f"IF({src('private')},{L['fund_bn']},0)",
+    }
+    columns = [_Column(j, cached[key], formulas[key]) for key, j in _PC.items()]
+    if n:
+        for key, c in zip(_PC, columns, strict=True):  # the template row; the rows below at save
+            fmt = fmts.get(key, FMT_MONEY if key.endswith("_bn") or key == "private_fund" else None)
+            book.formula(ws, FIRST_ROW, c.col, c.formula_at(0, FIRST_ROW), c.values[0], fmt)
+        book.rows_below(ws, FIRST_ROW, n, columns)
     ws.freeze_panes = "C5"
     _widths(ws, {1: 14, 2: 36, 3: 22, 4: 8, **{j: 13 for j in range(5, len(PROJECT_CALCS) + 1)}})
     return FIRST_ROW + n - 1
@@ -465,11 +466,12 @@ def write_portfolio_sheets(
     sheets.macro_rows = {}
 
     # Macro: every project phased from its own row.
-    def links(key: str, i: int) -> str:
-        r = FIRST_ROW + i
+    project_rows = FIRST_ROW + np.arange(len(t))
+
+    def links(key: str) -> tuple[str, np.ndarray]:
         if key == "total_investment_bn":
-            return _lref(pr, r, _PC["total_investment_bn"])
-        return _lref(sheets.project_inputs, r, _PI[key])
+            return _lref(pr, LINK_ROW, _PC["total_investment_bn"]), project_rows
+        return _lref(sheets.project_inputs, LINK_ROW, _PI[key]), project_rows
 
     starts = t["start_year"].to_numpy(dtype=int)
     phasing = _PhasingRows(

@@ -3,6 +3,7 @@
 (Recalculation by LibreOffice is in test_excel_libreoffice.py.)
 """
 
+import io
 import re
 import zipfile
 
@@ -16,6 +17,7 @@ from fundmodel.cli import main
 from fundmodel.excel import (
     _CC,
     _FC,
+    _MACRO_FIRST_PHASING_ROW,
     MAX_SHEET_NAME,
     WorkbookError,
     build_workbook,
@@ -514,3 +516,86 @@ def test_an_allocation_edited_outside_the_parameters_is_the_one_in_the_workbook(
     cached = load_workbook(book, data_only=True)
     assert cached["Allocation"]["C5"].value == 40
     assert cached["Checks"]["F3"].value is False  # CDB over its quota, total over 500 bn
+
+
+# ------------------------------------------------------------------ long tables (rows streamed at save)
+
+
+def _first_batch(tmp_path, names=()):
+    from fundmodel.bottom_up import run_portfolio
+    from fundmodel.portfolio import read_portfolio
+
+    portfolio = read_portfolio(
+        _portfolio_csv(tmp_path, names) if names else SCENARIO_DIR.parent / "first_batch_examples.csv"
+    )
+    assert portfolio.ok, portfolio.report()
+    return run_portfolio(portfolio)
+
+
+def test_long_tables_written_in_small_chunks_give_the_same_file(tmp_path, monkeypatch):
+    """The 5 projects in chunks of 2 rows (rows 2-3, 4-5 below the template row) or all at once:
+    every part of the file is the same, byte for byte (only the creation time may differ)."""
+    import fundmodel.excel as xl
+
+    result = _first_batch(tmp_path)
+    whole = workbook_bytes(result)
+    monkeypatch.setattr(xl, "_CHUNK_ROWS", 2)
+    chunked = workbook_bytes(result)
+    with zipfile.ZipFile(io.BytesIO(whole)) as a, zipfile.ZipFile(io.BytesIO(chunked)) as b:
+        assert a.namelist() == b.namelist()
+        differ = [n for n in a.namelist() if a.read(n) != b.read(n)]
+    assert differ in ([], ["docProps/core.xml"])
+
+
+def test_long_table_text_below_the_template_row_is_escaped_text(tmp_path):
+    """Rows below the template row are written as XML text by fundmodel itself: markup is
+    escaped, characters XML cannot hold are dropped, formula-like text stays text."""
+    names = ["Plain", 'x\x01y & <z> "q"', "=1+2", "+SUM(A1)"]
+    book = export_workbook(_first_batch(tmp_path, names), tmp_path / "pf.xlsx")
+    wb = load_workbook(book)
+    cached = load_workbook(book, data_only=True)
+    inputs = wb["Project inputs"]
+    assert inputs["B6"].value == 'xy & <z> "q"' and inputs["B6"].data_type == "s"
+    for r, name in [(7, "=1+2"), (8, "+SUM(A1)")]:
+        assert inputs[f"B{r}"].value == name and inputs[f"B{r}"].data_type == "s"
+        assert wb["Projects"][f"B{r}"].value == f"='Project inputs'!B{r}"  # a reference, not the text
+        assert cached["Projects"][f"B{r}"].value == name  # its cached value: the text
+    assert cached["Projects"]["B6"].value == 'xy & <z> "q"'
+    macro_first = _MACRO_FIRST_PHASING_ROW  # 18: the template row of the Macro sheet's phasing rows
+    assert cached["Macro"][f"B{macro_first + 1}"].value == 'xy & <z> "q"'
+    assert wb["Macro"][f"B{macro_first + 2}"].data_type == "s"
+
+
+def test_cached_values_of_long_tables_are_looked_up_by_cell(tmp_path):
+    """build_workbook's cache covers the rows below the template rows without storing them."""
+    from openpyxl.utils import get_column_letter
+
+    from fundmodel.excel_portfolio import _PC
+
+    result = _first_batch(tmp_path)
+    _, cache = build_workbook(result, unit="yi")
+    assert len(cache) == len(set(cache))
+    # FB-02 (row 6): F = 3.0 bn = 30 亿元; I = 41 bn = 410 亿元; k = 0.2 -> K = 0.2 x 410 = 82 亿元; s = 30 / 82
+
+    def at(key, row):
+        return cache[("Projects", f"{get_column_letter(_PC[key])}{row}")]
+
+    assert at("fund_bn", 6) == pytest.approx(30)
+    assert at("total_investment_bn", 6) == pytest.approx(410)
+    assert at("fund_share_of_capital", 6) == pytest.approx(30 / 82)
+    assert at("project_id", 6) == "FB-02"
+    assert at("cap_ok", 6) is True
+    for missing in [("Projects", "A4"), ("Projects", "A10"), ("Projects", "ZZ6"), ("Project inputs", "A6")]:
+        with pytest.raises(KeyError):
+            cache[missing]
+
+
+def test_write_behind_raises_the_writers_error():
+    from fundmodel.excel import _write_behind
+
+    class Full:
+        def write(self, chunk):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        _write_behind(Full(), (b"x" for _ in range(10)))
