@@ -536,30 +536,34 @@ def _cached_parts(values: Sequence[Any] | np.ndarray) -> tuple[str | list[str], 
     return (types[0] if len(set(types)) == 1 else types), v
 
 
+def _cached_kind(values: Sequence[Any] | np.ndarray) -> str:
+    """How a column's cached values are written: "float" (all finite), "bool", "int" or "any"."""
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind == "f" and np.isfinite(values).all():
+            return "float"
+        if values.dtype.kind == "b":
+            return "bool"
+        if values.dtype.kind in "iu":
+            return "int"
+    return "any"
+
+
 def _render_rows(table: _LongTable, styles: Mapping[int, int]) -> Iterator[bytes]:
     """The ``<row>`` elements of a long table, in chunks of :data:`_CHUNK_ROWS` rows.
 
     The XML of a row is a fixed sequence of literal pieces (tags, formulas) and variable ones
-    (row numbers, values). A chunk is an object array, one row per table row and one column
-    per piece, filled column by column and joined once: no Python work per cell beyond
-    converting each column's values to text.
+    (row numbers, values). For a chunk, each variable piece is turned into a list of texts
+    (one per row, column-wise), the literals repeated, and the rows interleaved and joined in
+    one pass: no Python work per cell beyond turning each value into text.
     """
     columns = sorted(table.columns, key=lambda c: c.col)
-    # The pieces of a row: str = literal, (source, column) = variable.
-    pieces: list[Any] = []
+    pieces: list[Any] = []  # str = literal; (kind, column) = one text per row
 
     def literal(text: str) -> None:
         if pieces and isinstance(pieces[-1], str):
             pieces[-1] += text
         else:
             pieces.append(text)
-
-    def formula_pieces(c: _Column) -> None:
-        for k, part in enumerate(re.split(f"({ROW}|{LINK_ROW})", _xml_escape(c.formula))):
-            if k % 2 == 0:
-                literal(part)
-            else:
-                pieces.append(("row", None) if part == ROW else ("link", c))
 
     literal('<row r="')
     pieces.append(("row", None))
@@ -571,41 +575,60 @@ def _render_rows(table: _LongTable, styles: Mapping[int, int]) -> Iterator[bytes
         if c.formula is None:
             pieces.append(("value", c))
             continue
-        pieces.append(("type", c))
+        kind = _cached_kind(c.values)
+        if kind == "any":
+            pieces.append(("type", c))
+        elif kind == "bool":
+            literal(' t="b"')
         literal("><f>")
-        formula_pieces(c)
+        for k, part in enumerate(re.split(f"({ROW}|{LINK_ROW})", _xml_escape(c.formula))):
+            if k % 2 == 0:
+                literal(part)
+            else:
+                pieces.append(("row", None) if part == ROW else ("link", c))
         literal("</f>")
-        pieces.append(("cached", c))
-        literal("</c>")
+        if kind == "any":
+            pieces.append(("cached", c))
+            literal("</c>")
+        else:
+            literal("<v>")
+            pieces.append((kind, c))
+            literal("</v></c>")
     literal("</row>")
+
     first = table.template_row
     for start in range(1, table.n, _CHUNK_ROWS):
         stop = min(table.n, start + _CHUNK_ROWS)
-        m = stop - start
         rows = list(map(str, range(first + start, first + stop)))
         links: dict[int, list[str]] = {}
         cached: dict[int, tuple[Any, list[str]]] = {}
-        grid = np.empty((m, len(pieces)), dtype=object)
-        for j, piece in enumerate(pieces):
+        parts: list[Iterable[str]] = []
+        for piece in pieces:
             if isinstance(piece, str):
-                grid[:, j] = piece
+                parts.append(itertools.repeat(piece, stop - start))
                 continue
             kind, c = piece
             if kind == "row":
-                grid[:, j] = rows
+                parts.append(rows)
             elif kind == "link":
-                key = id(c.link_rows)
-                if key not in links:
-                    links[key] = list(map(str, c.link_rows[start:stop].tolist()))
-                grid[:, j] = links[key]
+                if id(c.link_rows) not in links:
+                    links[id(c.link_rows)] = list(map(str, c.link_rows[start:stop].tolist()))
+                parts.append(links[id(c.link_rows)])
             elif kind == "value":
-                grid[:, j] = _value_tails(c.values[start:stop])
+                parts.append(_value_tails(c.values[start:stop]))
+            elif kind == "float":
+                parts.append(list(map(repr, c.values[start:stop].tolist())))
+            elif kind == "int":
+                parts.append(list(map(str, c.values[start:stop].tolist())))
+            elif kind == "bool":
+                parts.append(["1" if x else "0" for x in c.values[start:stop].tolist()])
             elif kind == "type":
                 cached[c.col] = _cached_parts(c.values[start:stop])
-                grid[:, j] = cached[c.col][0]
+                types = cached[c.col][0]
+                parts.append(types if isinstance(types, list) else itertools.repeat(types, stop - start))
             else:
-                grid[:, j] = cached.pop(c.col)[1]
-        yield "".join(grid.ravel().tolist()).encode("utf-8")
+                parts.append(cached.pop(c.col)[1])
+        yield "".join(itertools.chain.from_iterable(zip(*parts, strict=True))).encode("utf-8")
 
 
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
