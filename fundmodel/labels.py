@@ -175,10 +175,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "field_max_share": ("Field share at most", "领域占比上限"),
     "selection_note": (
         "{chosen:,} of {candidates:,} projects chosen; {what} {objective} ({gain} against the greedy"
-        " ranking by multiplier); binding: {binding}.",
+        " ranking by multiplier); binding: {binding}. Found by {method}; at most {gap} below the best possible.",
         "从 {candidates:,} 个项目中选出 {chosen:,} 个；{what} {objective}（较按撬动倍数贪心排序 {gain}）；"
-        "起约束作用：{binding}。",
+        "起约束作用：{binding}。求解方法：{method}；与最优解相差至多 {gap}。",
     ),
+    "selection_method_milp": ("the MILP on every candidate", "对全部候选项目求解混合整数规划"),
+    "selection_method_lp_core": (
+        "the LP relaxation, then the MILP on the candidates nearest its threshold",
+        "线性规划松弛，再对临界附近的候选项目求解混合整数规划",
+    ),
+    "selection_method_greedy": ("the greedy ranking by multiplier", "按撬动倍数贪心排序"),
     "apply_proposal": ("Apply proposal", "应用建议"),
     "discard_proposal": ("Discard", "放弃"),
     "reset_allocation": ("Reset to the scenario's allocation", "恢复情景分配"),

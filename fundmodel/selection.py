@@ -640,6 +640,8 @@ def select_projects(
     c = constraints or SelectionConstraints()
     if method not in ("auto", "milp", "lp_core"):
         raise SelectionError(f"unknown method {method!r} (use auto, milp or lp_core)")
+    if core_size < 1:
+        raise SelectionError(f"core_size must be at least 1 (got {core_size})")
     frame = portfolio.under(p).require_valid().frame
     if not len(frame):
         raise SelectionError(f"{portfolio.source}: no candidate projects")

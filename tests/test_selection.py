@@ -117,6 +117,8 @@ def test_infeasible_names_the_conflict():
         select_projects(p, constraints=SelectionConstraints(field_min={FIELDS[0]: 0.6, FIELDS[1]: 0.6}))
     with pytest.raises(SelectionError, match="needs a 'score' column"):
         select_projects(p, "score")
+    with pytest.raises(SelectionError, match="core_size must be at least 1"):
+        select_projects(p, method="lp_core", core_size=0)
 
 
 def test_score_objective_uses_score_column():

@@ -157,6 +157,8 @@ if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high
                 objective=money(selection.objective),
                 gain=money(selection.gain, signed=True),
                 binding=", ".join(selection.binding) or "—",
+                method=t(f"selection_method_{selection.method}"),
+                gap=f"{selection.gap:.2%}" if selection.gap >= 1e-4 else f"{selection.gap * 100:.1e}%",
             )
 right.button(
     t("reset_allocation"), key="reset_allocation", icon=":material/restart_alt:", on_click=state.reset_allocation
