@@ -195,6 +195,25 @@ IRR_GRID = np.unique(
 )
 
 
+#: Rows per block when evaluating the NPV on the rate grid (memory: rows x grid rates).
+IRR_GRID_ROWS = 2_048
+
+
+def _npv_and_slope(flows_by_year: np.ndarray, rate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NPV of each column of ``flows_by_year`` (years x n; year 0 first) at its ``rate``, and
+    d NPV / d rate, by Horner's rule in v = 1 / (1 + rate): NPV = sum_t c_t v^t and
+    d NPV / d rate = -v^2 sum_t t c_t v^(t-1).
+
+    Example: flows [-100, 110] at 10% -> NPV 0, slope -110 / 1.1^2 = -90.909."""
+    v = 1.0 / (1.0 + rate)
+    npv = flows_by_year[-1].copy()
+    dv = np.zeros_like(npv)
+    for c in flows_by_year[-2::-1]:
+        dv = dv * v + npv
+        npv = npv * v + c
+    return npv, -v * v * dv
+
+
 def irr(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """IRR of each row of ``flows`` (n x years; year 0 first), vectorized across rows.
 
@@ -215,35 +234,48 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     no_sign_change = ~(has_pos & has_neg)
     note[no_sign_change] = "no IRR: the cash flows never change sign"
     grid = IRR_GRID
-    npv_grid = flows @ np.exp(-t[:, None] * np.log1p(grid)[None, :])
-    sign = np.sign(npv_grid)
-    change = (sign[:, :-1] * sign[:, 1:] < 0) | ((sign[:, :-1] == 0) & (sign[:, 1:] != 0))
-    distance = np.where(change, np.abs(grid[:-1] + grid[1:])[None, :], np.inf)
-    k = distance.argmin(axis=1)
-    rows = np.arange(n)
-    found = np.isfinite(distance[rows, k]) & ~no_sign_change
+    discount = np.exp(-t[:, None] * np.log1p(grid)[None, :])
+    nearest_zero = np.abs(grid[:-1] + grid[1:])[None, :]
+    k = np.zeros(n, dtype=np.intp)
+    f_lo, f_hi = np.zeros(n), np.zeros(n)
+    found = np.zeros(n, dtype=bool)
+    for first in range(0, n, IRR_GRID_ROWS):
+        # A block of rows at a time: the (rows x rates) tables stay small and are reused.
+        block = slice(first, first + IRR_GRID_ROWS)
+        npv_grid = flows[block] @ discount
+        sign = np.sign(npv_grid)
+        change = (sign[:, :-1] * sign[:, 1:] < 0) | ((sign[:, :-1] == 0) & (sign[:, 1:] != 0))
+        distance = np.where(change, nearest_zero, np.inf)
+        kb = distance.argmin(axis=1)
+        rows = np.arange(len(kb))
+        k[block], found[block] = kb, np.isfinite(distance[rows, kb])
+        f_lo[block], f_hi[block] = npv_grid[rows, kb], npv_grid[rows, kb + 1]
+    found &= ~no_sign_change
     note[~found & ~no_sign_change] = "no IRR: no rate between -95% and 300% gives a zero NPV"
     lo, hi = grid[k].copy(), grid[k + 1].copy()
-    f_lo, f_hi = npv_grid[rows, k], npv_grid[rows, k + 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         secant = lo - f_lo * (hi - lo) / (f_hi - f_lo)  # start from the chord of the bracket
     rate = np.where(np.isfinite(secant) & (secant >= lo) & (secant <= hi), secant, 0.5 * (lo + hi))
+    # Newton steps on the rows still moving only (most converge in a few steps).
+    active = np.flatnonzero(found)
+    by_year = np.ascontiguousarray(flows.T)  # a year's flows of every project side by side
     for _ in range(100):
-        disc = np.exp(-t[None, :] * np.log1p(rate)[:, None])
-        f = (flows * disc).sum(axis=1)
-        slope = -(flows * t[None, :] * disc).sum(axis=1) / (1.0 + rate)
-        same = np.sign(f) == np.sign(f_lo)
-        lo = np.where(same, rate, lo)
-        f_lo = np.where(same, f, f_lo)
-        hi = np.where(same, hi, rate)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = rate - f / slope
-        inside = np.isfinite(newton) & (newton >= lo) & (newton <= hi)
-        step = np.where(inside, newton, 0.5 * (lo + hi))
-        done = (inside & (np.abs(newton - rate) < 1e-13)) | (hi - lo < 1e-13) | (f == 0)
-        rate = np.where(f == 0, rate, step)
-        if done[found].all():
+        if not len(active):
             break
+        r, a_lo, a_hi, a_f_lo = rate[active], lo[active], hi[active], f_lo[active]
+        f, slope = _npv_and_slope(by_year[:, active], r)
+        same = np.sign(f) == np.sign(a_f_lo)
+        a_lo = np.where(same, r, a_lo)
+        a_f_lo = np.where(same, f, a_f_lo)
+        a_hi = np.where(same, a_hi, r)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = r - f / slope
+        inside = np.isfinite(newton) & (newton >= a_lo) & (newton <= a_hi)
+        step = np.where(inside, newton, 0.5 * (a_lo + a_hi))
+        done = (inside & (np.abs(newton - r) < 1e-13)) | (a_hi - a_lo < 1e-13) | (f == 0)
+        rate[active] = np.where(f == 0, r, step)
+        lo[active], hi[active], f_lo[active] = a_lo, a_hi, a_f_lo
+        active = active[~done]
     return np.where(found, rate, np.nan), note
 
 
