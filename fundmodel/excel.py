@@ -378,7 +378,8 @@ class _Book:
         columns and written into the sheet XML at save time (see :class:`_LongTable`)."""
         if ws.title in self.long_tables:
             raise RuntimeError(f"sheet {ws.title!r} already has a long table")
-        self.long_tables[ws.title] = _LongTable(template_row, n, columns)
+        if n > 1:  # a table of one row is its template row
+            self.long_tables[ws.title] = _LongTable(template_row, n, columns)
 
     def formula(self, ws: Worksheet, row: int, col: int, formula: str, cached: Any, fmt: str | None = None) -> None:
         cell = ws.cell(row=row, column=col, value="=" + formula)
@@ -418,7 +419,7 @@ class _Book:
         if ws.max_row > table.template_row:  # rows must stay in order in the XML
             raise RuntimeError(f"sheet {title!r}: cells below the template row {table.template_row} were written")
         max_col = max(c.col for c in table.columns)
-        last_row = max(ws.max_row, table.template_row + table.n - 1) if table.n > 1 else ws.max_row
+        last_row = max(ws.max_row, table.template_row + table.n - 1)
         styles = {c.col: ws.cell(row=table.template_row, column=c.col).style_id for c in table.columns}
         return _render_rows(table, styles), last_row, max(max_col, ws.max_column)
 
@@ -2151,7 +2152,12 @@ def export_workbook(
     """
     path = Path(path)
     _, book = _build(result_or_results, lang, unit)
-    _save(book, path)
+    partial = path.with_name(f".{path.name}.partial")  # the file appears whole or not at all
+    try:
+        _save(book, partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

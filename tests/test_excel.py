@@ -599,3 +599,43 @@ def test_write_behind_raises_the_writers_error():
 
     with pytest.raises(OSError, match="disk full"):
         _write_behind(Full(), (b"x" for _ in range(10)))
+
+
+def test_a_failed_export_leaves_the_previous_file(tmp_path, monkeypatch):
+    import fundmodel.excel as xl
+
+    result = _first_batch(tmp_path)
+    book = tmp_path / "pf.xlsx"
+    book.write_bytes(b"previous")
+
+    def broken(table, styles):
+        yield b"<row"
+        raise RuntimeError("rendering failed")
+
+    monkeypatch.setattr(xl, "_render_rows", broken)
+    with pytest.raises(RuntimeError, match="rendering failed"):
+        export_workbook(result, book)
+    assert book.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["pf.xlsx"]  # no partial file left behind
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([1.5, np.nan, -np.inf, 1e-300, 2.0, 0.1 + 0.2]),
+        np.array([True, False]),
+        np.array([2025, 2031]),
+        ["FB-01", "a & <b>", "x\x01y", "=1+2"],
+        [1.0, None, "t", True, 7],
+    ],
+)
+def test_cached_values_column_by_column_are_written_as_cell_by_cell(values):
+    """The long tables turn a column of cached values into XML at once; the cells written
+    through openpyxl get theirs one by one (_cached_xml): both must write the same text."""
+    from fundmodel.excel import _cached_parts, _cached_xml, _plain
+
+    types, texts = _cached_parts(values)
+    types = types if isinstance(types, list) else [types] * len(values)
+    for v, t, x in zip(values, types, texts, strict=True):
+        want = _cached_xml(_plain(v))
+        assert (t, x) == (("", "") if want is None else (want[0].decode(), f"<v>{want[1].decode()}</v>")), v
