@@ -21,6 +21,7 @@ import pandas as pd
 
 from fundmodel.allocation import TOLERANCE_BN
 from fundmodel.cashflow import cashflow_metrics
+from fundmodel.macro import phasing_matrix
 from fundmodel.model import leverage_checks, macro_table, totals_of
 from fundmodel.model import run as run_top_down
 from fundmodel.parameters import Parameters, default_parameters
@@ -61,7 +62,7 @@ def project_columns(portfolio: Portfolio, cashflow: bool = True) -> dict[str, np
     investment = np.asarray(cols["total_investment_bn"], dtype=float)
     net_investment = investment * np.asarray(cols["additionality"], dtype=float)
     other_public = np.asarray(cols["other_public_funding_bn"], dtype=float)
-    province_codes = _group_codes(cols["province"], PROVINCES.index)
+    province_codes = group_codes(portfolio, "province", PROVINCES.index)
     major = np.append(PROVINCES["major_economic"].to_numpy(dtype=bool), False)[province_codes]
     with np.errstate(divide="ignore", invalid="ignore"):
         added = {
@@ -88,6 +89,13 @@ def project_table(portfolio: Portfolio, cashflow: bool = True) -> pd.DataFrame:
     # One table built from the columns; the portfolio's frame is left as it is (its columns are shared, not copied).
     columns = project_columns(portfolio, cashflow)
     return pd.DataFrame(columns, index=portfolio.index, copy=False)
+
+
+def group_codes(portfolio: Portfolio, column: str, labels: pd.Index | list[str]) -> np.ndarray:
+    """Position of each project's ``column`` value among ``labels`` (-1 where none),
+    computed once per portfolio and kept across edits that leave the column alone."""
+    key = ("group_codes", column, tuple(labels))
+    return portfolio.derived(key, [column], lambda: _group_codes(portfolio.columns[column], labels))
 
 
 def _group_codes(values: np.ndarray, labels: pd.Index | list[str]) -> np.ndarray:
@@ -252,14 +260,14 @@ def _indexes(params: Parameters) -> dict[str, pd.Index]:
 
 
 def _aggregates(
-    table: dict[str, np.ndarray], p: Parameters, indexes: dict[str, pd.Index]
+    table: dict[str, np.ndarray], p: Parameters, indexes: dict[str, pd.Index], portfolio: Portfolio
 ) -> tuple[dict[str, np.ndarray], pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The by-field columns, then by_field, by_bank, by_cell, by_province and
     by_ownership of the project columns (see :func:`_aggregate_codes`; bn RMB), each table
     built once from its arrays."""
     sums = _sum_columns(table)
-    field_codes = _group_codes(table["field"], indexes["field"])
-    bank_codes = _group_codes(table["bank"], indexes["bank"])
+    field_codes = group_codes(portfolio, "field", indexes["field"])
+    bank_codes = group_codes(portfolio, "bank", indexes["bank"])
 
     columns = _aggregate_codes(sums, field_codes, indexes["field"])
     columns["fund_share_cap"] = np.array(p.fund_share_cap, dtype=float)  # a copy: the parameters' is read-only
@@ -278,11 +286,14 @@ def _aggregates(
 
     province_index = indexes["province"]
     first = {"major_economic": PROVINCES["major_economic"].to_numpy()}
-    columns = _aggregate_codes(sums, _group_codes(table["province"], province_index), province_index, first)
+    columns = _aggregate_codes(sums, group_codes(portfolio, "province", province_index), province_index, first)
     present = columns["n_projects"] > 0
     by_province = pd.DataFrame({c: v[present] for c, v in columns.items()}, index=province_index[present], copy=False)
 
-    ownership_codes = _group_codes(table["ownership"], indexes["ownership"])
+    # ownership: private (0) or state (1), as the index lists them
+    ownership_codes = portfolio.derived(
+        ("ownership_codes",), ["private"], lambda: np.where(np.asarray(table["private"]).astype(bool), 0, 1)
+    )
     by_ownership = pd.DataFrame(
         _aggregate_codes(sums, ownership_codes, indexes["ownership"]), index=indexes["ownership"], copy=False
     )
@@ -353,16 +364,23 @@ def run_portfolio(
     # The model works on the column arrays; the project table is built once, at the end.
     columns = project_columns(portfolio, cashflow)
     indexes = _indexes(p)
-    field_columns, by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(columns, p, indexes)
+    field_columns, by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(columns, p, indexes, portfolio)
 
+    start, length = np.asarray(columns["start_year"], dtype=int), np.asarray(columns["construction_years"], dtype=int)
+    phasing = portfolio.derived(
+        ("phasing",),
+        ["start_year", "construction_years", "phasing_profile"],
+        lambda: phasing_matrix(start, length, columns["phasing_profile"]),
+    )
     by_year = macro_table(
         p,
         np.asarray(columns["total_investment_bn"], dtype=float),
         np.asarray(columns["infrastructure_share"], dtype=float),
         np.asarray(columns["additionality"], dtype=float),
-        np.asarray(columns["start_year"], dtype=int),
-        np.asarray(columns["construction_years"], dtype=int),
+        start,
+        length,
         columns["phasing_profile"],
+        phasing=phasing,
     )
 
     totals = totals_of(field_columns, p)

@@ -80,13 +80,15 @@ def macro_table(
     additionality: np.ndarray,
     start_year: np.ndarray,
     construction_years: np.ndarray,
-    profile: list[str],
+    profile: Sequence[str],
+    phasing: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Investment landing per year and the uplift to infrastructure growth (pp).
 
     Rows may be fields or projects; each carries its own theta, a and phasing.
+    ``phasing``: ``macro.phasing_matrix`` of the rows when already computed.
     """
-    years, w = macro.phasing_matrix(start_year, construction_years, profile)
+    years, w = phasing or macro.phasing_matrix(start_year, construction_years, profile)
     landing = investment_bn[:, None] * w
     m = params.macro
     base_prev = macro.infrastructure_base(

@@ -26,7 +26,7 @@ import csv
 import io
 import re
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -384,6 +384,15 @@ def _positions(index: pd.Index, rows: list[int]) -> np.ndarray:
     return index.get_indexer(wanted)
 
 
+def _same_cells(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two columns hold the same cells (NaN / None equal to themselves).
+
+    Example: [1.0, nan] and [1.0, nan] -> True; ["a"] and ["b"] -> False."""
+    if len(a) != len(b):
+        return False
+    return bool(all(x == y or (_missing(x) and _missing(y)) for x, y in zip(a.tolist(), b.tolist(), strict=True)))
+
+
 def _fits(dtype: np.dtype, value: Any) -> bool:
     """Whether ``value`` can be stored in a column of ``dtype`` as it is (no cast).
 
@@ -447,6 +456,7 @@ class Portfolio:
         self.unit_option = unit_option
         self.params_fingerprint = params_fingerprint
         self._revalidated: dict[str, Portfolio] = {}
+        self._derived: dict[Any, tuple[frozenset[str], Any]] = {}
 
     def __repr__(self) -> str:
         return f"Portfolio(source={self.source!r}, projects={len(self.index):,}, errors={self.n_errors:,})"
@@ -457,6 +467,19 @@ class Portfolio:
         if self._frame is None:
             self._frame = pd.DataFrame(self._columns, index=self.index, copy=False)
         return self._frame
+
+    def derived(self, key: Any, depends_on: Iterable[str], compute: Callable[[], Any]) -> Any:
+        """A value computed from some columns, once: ``compute()`` on first use, kept with
+        the portfolio under ``key``. :meth:`with_edits` hands it on to the edited portfolio
+        when the edits leave the columns it ``depends_on`` alone (a fund edit keeps the
+        projects' group codes and phasing). Treat the value as read-only.
+
+        Example: ``p.derived(("codes", "field"), ["field"], lambda: codes_of(p))``."""
+        hit = self._derived.get(key)
+        if hit is None:
+            hit = (frozenset(depends_on), compute())
+            self._derived[key] = hit
+        return hit[1]
 
     @property
     def columns(self) -> dict[str, np.ndarray]:
@@ -524,9 +547,13 @@ class Portfolio:
         in place of its own, and their issues in place of theirs (same order as a full
         validation: by row, then column, then the order the rules run in)."""
         columns = {}
+        changed: set[str] = set()
         for cid, values in self.columns.items():
+            cells = part.columns[cid]
+            if not _same_cells(values[positions], cells):
+                changed.add(cid)
             values = values.copy()
-            values[positions] = part.columns[cid]
+            values[positions] = cells
             columns[cid] = values
         issues = self.issues
         if len(issues) or len(part.issues):
@@ -540,7 +567,7 @@ class Portfolio:
                 issues["row"] = issues["row"].astype("Int64")
                 issues = issues.sort_values(["row", "column"], kind="stable", na_position="first")
                 issues = issues.reset_index(drop=True)
-        return Portfolio(
+        edited = Portfolio(
             columns=columns,
             index=self.index,
             issues=issues,
@@ -551,6 +578,9 @@ class Portfolio:
             unit_option=self.unit_option,
             params_fingerprint=self.params_fingerprint,
         )
+        # Values derived from canonical columns the edits left as they were stay valid.
+        edited._derived = {k: v for k, v in self._derived.items() if not (v[0] & changed)}
+        return edited
 
     def under(self, params: Parameters) -> Portfolio:
         """This portfolio validated under ``params``: itself when they are the parameters it

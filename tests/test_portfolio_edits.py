@@ -167,3 +167,50 @@ def test_edits_under_other_parameters():
     edits = {(RAW.index[0], "fund_requested_bn"): "0.01"}
     got = assert_same_as_full(BASE, edits, params)
     assert got.params_fingerprint == params.fingerprint
+
+
+RUN_BASE = parse_portfolio(RAW, params=PARAMS, source="national_synthetic.csv")
+run_portfolio(RUN_BASE, PARAMS, cashflow=False)  # what a run derives (group codes, phasing) is kept with it
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_run_after_edits_equals_a_run_of_the_edited_file(data):
+    # Valid edits: each cell takes another project's value of its column (field, bank, years,
+    # profile ...), so what a run derived from the unedited columns must still hold.
+    cells = data.draw(st.lists(st.tuples(st.sampled_from(list(RAW.index)), st.sampled_from(COLUMNS)), max_size=3))
+    edits = {(row, column): data.draw(st.sampled_from(RAW[column].tolist())) for row, column in cells}
+    got = RUN_BASE.with_edits(edits, PARAMS)
+    want = parse_portfolio(edited_raw(RAW, edits), params=PARAMS, source=RUN_BASE.source)
+    if not want.ok:  # a swap can break a rule (e.g. a fund above another project's cap)
+        assert not got.ok
+        return
+    a, b = run_portfolio(got, PARAMS, cashflow=False), run_portfolio(want, PARAMS, cashflow=False)
+    for name in ("by_field", "by_bank", "by_cell", "by_year"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), rtol=1e-12)
+    pd.testing.assert_frame_equal(a.breakdowns["province"], b.breakdowns["province"], rtol=1e-12)
+    pd.testing.assert_frame_equal(a.breakdowns["ownership"], b.breakdowns["ownership"], rtol=1e-12)
+    assert a.totals == pytest.approx(b.totals, rel=1e-12, nan_ok=True)
+
+
+def test_a_field_edit_moves_the_phasing_of_a_project_that_uses_its_fields_profile(tmp_path):
+    # P2 gives no phasing profile: it follows its field's. Municipal parks land uniformly
+    # here (s-curve elsewhere), so moving P2 there changes its phasing although the phasing
+    # column was not edited: what the first run derived must not be kept.
+    params = PARAMS.with_overrides({"fields": {"municipal_parks": {"phasing_profile": "uniform"}}})
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "project_id,project_name,field,bank,province,private,total_investment_bn,capital_ratio,"
+        "fund_requested_bn,start_year,construction_years,phasing_profile\n"
+        "P1,Rail,transport_logistics,cdb,jiangsu,no,100,0.2,10,2025,4,uniform\n"
+        "P2,Data,digital_economy,exim,guizhou,no,20,0.3,2,2025,4,\n",
+        encoding="utf-8",
+    )
+    base = read_portfolio(path, params=params)
+    before = run_portfolio(base, params, cashflow=False).by_year["investment_bn"]
+    edited = base.with_edits({(3, "field"): "municipal_parks"}, params)
+    assert edited.frame.loc[3, "phasing_profile"] == "uniform"
+    after = run_portfolio(edited, params, cashflow=False).by_year["investment_bn"]
+    # 2025-2028: P1 25 a year; P2 20 bn on the s-curve [0.15625, 0.34375, 0.34375, 0.15625] -> 5 a year
+    assert before.tolist() == pytest.approx([28.125, 31.875, 31.875, 28.125])
+    assert after.tolist() == pytest.approx([30.0, 30.0, 30.0, 30.0])
