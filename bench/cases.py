@@ -239,8 +239,17 @@ def _model_setup(n):
 
 def _model_call(portfolio):
     from fundmodel.bottom_up import run_portfolio
+    from fundmodel.portfolio import Portfolio
 
-    r = run_portfolio(portfolio, cashflow=False)  # cash-flow metrics are a case of their own
+    # A first run: the same columns without what an earlier run derived (group codes, phasing).
+    fresh = Portfolio(
+        columns=portfolio.columns,
+        index=portfolio.index,
+        issues=portfolio.issues,
+        source=portfolio.source,
+        params_fingerprint=portfolio.params_fingerprint,
+    )
+    r = run_portfolio(fresh, cashflow=False)  # cash-flow metrics are a case of their own
     return f"{r.total_investment_bn:,.0f} bn, {r.multiplier:.2f}x"
 
 
