@@ -55,7 +55,7 @@ from fundmodel.excel import (
     xl_label,
 )
 from fundmodel.labels import label
-from fundmodel.portfolio import SCHEMA, header_label
+from fundmodel.portfolio import FIELD_DEFAULT_COLUMNS, SCHEMA, header_label
 from fundmodel.result import Result
 from fundmodel.units import unit_label
 
@@ -141,6 +141,24 @@ def _input_fmt(cid: str) -> str | None:
     return {"money": FMT_MONEY, "share": FMT_SHARE, "int": "0"}.get(kind)
 
 
+def _took_field_value(table: pd.DataFrame, cid: str) -> np.ndarray:
+    """Projects whose ``cid`` is their field's value (listed in ``field_defaults``)."""
+    if "field_defaults" not in table:
+        return np.zeros(len(table), dtype=bool)
+    listed = table["field_defaults"].fillna("").astype(str)
+    return listed.str.split("|").map(lambda ids: cid in ids).to_numpy(dtype=bool)
+
+
+def _effective(inp: _InputsLayout, pi: str, row: str, cid: str) -> str:
+    """A project's ``cid`` on the Project inputs row ``row`` (a row placeholder), or its
+    field's value on the Inputs sheet where the project's cell is empty."""
+    fi = inp.fields
+    cell, field = _lref(pi, row, _PI[cid]), _lref(pi, row, _PI["field"])
+    values = _rng(inp.sheet, fi.first_row, fi.cols[cid], fi.last_row, fi.cols[cid])
+    ids = _rng(inp.sheet, fi.first_row, 2, fi.last_row, 2)
+    return f"IF(ISBLANK({cell}),INDEX({values},MATCH({field},{ids},0)),{cell})"
+
+
 def _write_project_inputs(book: _Book, ws: Worksheet, table: pd.DataFrame) -> None:
     """One row per project: the portfolio's own figures (inputs), headers from the schema."""
     lang, u = book.lang, book.per_bn
@@ -157,7 +175,12 @@ def _write_project_inputs(book: _Book, ws: Worksheet, table: pd.DataFrame) -> No
             values = col.astype("Int64").tolist()
         else:
             values = col.tolist()
-        for i in np.flatnonzero(col.isna().to_numpy()).tolist():  # NaN / NA: an empty cell
+        empty = col.isna().to_numpy()
+        if cid in FIELD_DEFAULT_COLUMNS:
+            # A value the project took from its field stays empty here: the formulas read the
+            # field's value on the Inputs sheet, so editing it there reaches these projects.
+            empty = empty | _took_field_value(table, cid)
+        for i in np.flatnonzero(empty).tolist():  # NaN / NA / the field's value: an empty cell
             values[i] = None
         columns.append(values)
     fmts = [_input_fmt(cid) for cid in PROJECT_INPUTS]
@@ -263,7 +286,7 @@ def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayo
         "capital_ratio": f"{L['project_capital_bn']}/{L['total_investment_bn']}",
         "other_capital_bn": f"{L['project_capital_bn']}-{L['fund_bn']}",
         "debt_bn": f"{L['total_investment_bn']}-{L['project_capital_bn']}",
-        "additionality": src("additionality"),
+        "additionality": _effective(inp, pi, ROW, "additionality"),
         "net_investment_bn": f"{L['additionality']}*{L['total_investment_bn']}",
         "attributed_investment_bn": (
             f"{L['total_investment_bn']}*{L['fund_bn']}/({L['fund_bn']}+{L['other_public_funding_bn']})"
@@ -272,8 +295,8 @@ def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayo
         "net_multiplier": f"{L['net_investment_bn']}/{L['fund_bn']}",
         "fund_share_cap": f"IF(INDEX({key_area},MATCH({L['field']},{field_ids},0)),{cap_key},{cap_principle})",
         "capital_ratio_minimum": (
-            f"INDEX({sector_min},MATCH({src('sector')},{sector_ids},0))"
-            f"-IF({src('shortfall_infrastructure')},{reduction},0)"
+            f"INDEX({sector_min},MATCH({_effective(inp, pi, ROW, 'sector')},{sector_ids},0))"
+            f"-IF({_effective(inp, pi, ROW, 'shortfall_infrastructure')},{reduction},0)"
         ),
         "cap_ok": f"{L['fund_share_of_capital']}<={L['fund_share_cap']}+{tol}",
         "minimum_ok": f"{L['capital_ratio']}>={L['capital_ratio_minimum']}-{tol}",
@@ -471,6 +494,8 @@ def write_portfolio_sheets(
     def links(key: str) -> tuple[str, np.ndarray]:
         if key == "total_investment_bn":
             return _lref(pr, LINK_ROW, _PC["total_investment_bn"]), project_rows
+        if key in FIELD_DEFAULT_COLUMNS:  # the project's own value, else its field's
+            return _effective(inp, sheets.project_inputs, LINK_ROW, key), project_rows
         return _lref(sheets.project_inputs, LINK_ROW, _PI[key]), project_rows
 
     starts = t["start_year"].to_numpy(dtype=int)

@@ -1096,9 +1096,17 @@ FIELD_DEFAULT_COLUMNS = (
 )
 
 
+#: ``field_defaults`` of each combination of :data:`FIELD_DEFAULT_COLUMNS` (bit i: column i).
+_FIELD_DEFAULT_NAMES = np.array(
+    ["|".join(c for bit, c in enumerate(FIELD_DEFAULT_COLUMNS) if code >> bit & 1) for code in range(32)],
+    dtype=object,
+)
+
+
 def _canonical(out: dict[str, Any], n: int, p: Parameters) -> dict[str, np.ndarray]:
     """The canonical table as columns: every schema column (absent ones empty), field
-    defaults filled into empty optional columns."""
+    defaults filled into empty optional columns, and ``field_defaults``: which columns of
+    the project took its field's value ("|"-separated ids, "" when it gave them all)."""
     data: dict[str, Any] = {}
     for cid, spec in SCHEMA.items():
         if cid in out:
@@ -1109,7 +1117,8 @@ def _canonical(out: dict[str, Any], n: int, p: Parameters) -> dict[str, np.ndarr
             data[cid] = np.full(n, None, dtype=object)
     field_codes, field_uniques = _factorize(np.asarray(data["field"], dtype=object))
     known = field_codes >= 0
-    for cid in FIELD_DEFAULT_COLUMNS:
+    took = np.zeros(n, dtype=np.int64)
+    for bit, cid in enumerate(FIELD_DEFAULT_COLUMNS):
         share = SCHEMA[cid].type == "share"
         by_field = {k: getattr(f, cid).value for k, f in p.fields.items()}
         fill = np.array([by_field.get(u, np.nan) for u in field_uniques] + [np.nan], dtype=object)[field_codes]
@@ -1118,8 +1127,12 @@ def _canonical(out: dict[str, Any], n: int, p: Parameters) -> dict[str, np.ndarr
         given = out.get(cid)
         if given is None:
             data[cid] = np.where(known, fill, np.nan if share else None)
+            took |= known.astype(np.int64) << bit
         else:
-            data[cid] = np.where(pd.isna(given), fill, given)
+            empty = pd.isna(given)
+            data[cid] = np.where(empty, fill, given)
+            took |= (known & empty).astype(np.int64) << bit
+    data["field_defaults"] = _FIELD_DEFAULT_NAMES[took]
     for cid in ("private", "shortfall_infrastructure"):
         data[cid] = np.asarray(data[cid]).astype(object)
     for cid in ("start_year", "construction_years"):

@@ -52,6 +52,19 @@ EDITED_OVERRIDES = {
     "banks": {"exim": {"fund_share_scale": 0.9}},
     "macro": {"growth_pct": {2025: -1.0}, "base_level_bn": 24000},
 }
+#: Field values a portfolio's projects take where they give none, edited on the Inputs sheet.
+FIELD_EDITS = {
+    "fields.transport_logistics.additionality": 0.9,
+    "fields.green_low_carbon.infrastructure_share": 0.2,
+    "fields.green_low_carbon.phasing_profile": "uniform",
+    "fields.transport_logistics.shortfall_infrastructure": True,
+}
+FIELD_EDIT_OVERRIDES = {
+    "fields": {
+        "transport_logistics": {"additionality": 0.9, "shortfall_infrastructure": True},
+        "green_low_carbon": {"infrastructure_share": 0.2, "phasing_profile": "uniform"},
+    }
+}
 #: Patched straight into the sheet XML so that every cached value is stale.
 STALE_EDITS = {"fields.digital_economy.capital_ratio": 0.25, "fields.transport_logistics.construction_years": 6}
 STALE_OVERRIDES = {
@@ -123,13 +136,29 @@ def books(tmp_path_factory):
         build_workbook(portfolio, lang="zh", unit="yi")[1],
         portfolio,
     )
+    # The field's value edited on the Inputs sheet reaches the projects that gave none of their
+    # own (the first-batch projects leave additionality, infrastructure share and phasing empty).
+    to_edit = export_workbook(portfolio, src / "portfolio_to_edit.xlsx")
+    cells = read_workbook_inputs(to_edit).cells
+    wb = load_workbook(to_edit)
+    for path, value in FIELD_EDITS.items():
+        sheet, coord = cells[path].split("!")
+        wb[sheet][coord] = value
+    wb.save(src / "portfolio_field_edit.xlsx")
+    edited_params = params.with_overrides(FIELD_EDIT_OVERRIDES)
+    moved = run_portfolio(
+        read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv", params=edited_params), edited_params
+    )
+    cases["portfolio_field_edit"] = (src / "portfolio_field_edit.xlsx", build_workbook(moved)[1], moved)
     outputs = recalculate([c[0] for c in cases.values()], tmp_path_factory.mktemp("recalculated"))
     return {
         key: (case, load_workbook(out, data_only=True)) for (key, case), out in zip(cases.items(), outputs, strict=True)
     }
 
 
-@pytest.mark.parametrize("case", ["baseline", "compare", "edited", "stale", "portfolio", "dashboard"])
+@pytest.mark.parametrize(
+    "case", ["baseline", "compare", "edited", "stale", "portfolio", "dashboard", "portfolio_field_edit"]
+)
 def test_every_formula_cell_matches_python(books, case):
     (book, expected, _), recalculated = books[case]
     formulas = {
@@ -290,3 +319,15 @@ def test_failing_rules_fail_in_the_workbook_too(books):
     assert {k for k, ok in seen.items() if ok is False} == failing
     assert checks["F3"].value is False
     assert wb["Cover"]["B9"].value is False
+
+
+def test_a_field_value_edited_in_the_workbook_reaches_the_projects_that_use_it(books):
+    (_, _, moved), wb = books["portfolio_field_edit"]
+    (_, _, before), _ = books["portfolio"]
+    # FB-01 (transport) gives no additionality: at the field's 0.9 its net investment is 0.9 x 18.58 bn
+    projects = wb["Projects"]
+    from fundmodel.excel_portfolio import _PC
+
+    row = 5 + list(moved.projects["project_id"]).index("FB-01")
+    assert projects.cell(row=row, column=_PC["net_investment_bn"]).value == pytest.approx(0.9 * 18.58, rel=1e-9)
+    assert moved.net_investment_bn != pytest.approx(before.net_investment_bn)
