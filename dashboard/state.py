@@ -320,13 +320,19 @@ def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
         return read_table(path)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str) -> Parameters:
+    """A scenario's parameters with the planner's edits on top (cached: one object per state)."""
+    return base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _read_portfolio(
     key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
 ) -> Portfolio:
     # Validation and the defaults a project leaves empty (additionality, infrastructure
     # share ...) depend on the parameters, so the edited parameters are part of the key.
-    params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+    params = run_parameters(base_overrides, edit_overrides, source)
     return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
 
 
@@ -335,7 +341,7 @@ def _edited_portfolio(
     key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, edits: tuple, _pf: Portfolio
 ) -> Portfolio:
     # Only the edited rows are validated again (Portfolio.with_edits); the key holds every input.
-    params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+    params = run_parameters(base_overrides, edit_overrides, source)
     return _pf.with_edits(dict(edits), params)
 
 
@@ -411,15 +417,11 @@ def edited_portfolio_workbook() -> bytes:
         raise PortfolioError("no portfolio chosen")
     raw = portfolio.raw
     rows = [[str(c) for c in raw.columns]]
-    rows += [[None if _is_empty(v) else v for v in record] for record in raw.itertuples(index=False, name=None)]
+    rows += [[None if pd.isna(v) else v for v in record] for record in raw.itertuples(index=False, name=None)]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "portfolio.xlsx"
         write_portfolio_file(rows, path)
         return path.read_bytes()
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -433,7 +435,7 @@ def _run_portfolio(
     edits: tuple,
     _pf: Portfolio,
 ) -> Result:
-    params = base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+    params = run_parameters(base_overrides, edit_overrides, source)
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
     # portfolio (portfolio_cashflow), not on every change of an assumption.
     return run_portfolio(_pf, params, scenario_name=name, cashflow=False)

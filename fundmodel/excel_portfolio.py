@@ -145,8 +145,9 @@ def _took_field_value(table: pd.DataFrame, cid: str) -> np.ndarray:
     """Projects whose ``cid`` is their field's value (listed in ``field_defaults``)."""
     if "field_defaults" not in table:
         return np.zeros(len(table), dtype=bool)
-    listed = table["field_defaults"].fillna("").astype(str)
-    return listed.str.split("|").map(lambda ids: cid in ids).to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(table["field_defaults"].fillna("").astype(str))  # at most 32 distinct lists
+    flags = np.array([cid in u.split("|") for u in uniques] + [False], dtype=bool)
+    return flags[codes]
 
 
 def _effective(inp: _InputsLayout, pi: str, row: str, cid: str) -> str:
