@@ -192,3 +192,13 @@ def test_run_without_cashflow_and_auto_limit(monkeypatch):
     assert len(skipped) == 1 and skipped[0].severity == "info" and "4 projects" in skipped[0].message
     assert "project_irr" not in r.projects
     assert run_portfolio(p, cashflow=True).projects["project_irr"].notna().sum() == 2  # A and C
+
+
+def test_npv_and_slope_by_hand():
+    from fundmodel.cashflow import _npv_and_slope
+
+    # flows -100, 110 (years x projects): at 10% NPV = -100 + 110/1.1 = 0, slope = -110/1.1^2 = -90.909;
+    # at 0%: NPV = 10, slope = -110
+    npv, slope = _npv_and_slope(np.array([[-100.0, -100.0], [110.0, 110.0]]), np.array([0.1, 0.0]))
+    assert npv == pytest.approx([0.0, 10.0], abs=1e-12)
+    assert slope == pytest.approx([-110 / 1.21, -110.0])

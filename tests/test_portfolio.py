@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fundmodel import default_parameters
 from fundmodel.labels import LABELS
 from fundmodel.portfolio import (
     MAJOR_PROVINCES,
@@ -398,3 +399,17 @@ def test_every_rule_has_a_label_in_both_languages():
     for rule in RULES:
         en, zh = LABELS[f"rule_{rule}"]
         assert en and zh and en != zh, rule
+
+
+def test_field_defaults_lists_what_each_project_took_from_its_field(tmp_path):
+    # P1 gives its additionality; P2 and P3 give none of the five: they take all from their field.
+    header, rows = with_column("additionality", ["0.5", "", ""])
+    p = read_portfolio(write_csv(tmp_path / "p.csv", header, rows))
+    everything = "sector|shortfall_infrastructure|phasing_profile|additionality|infrastructure_share"
+    assert p.frame["field_defaults"].tolist() == [
+        "sector|shortfall_infrastructure|phasing_profile|infrastructure_share",
+        everything,
+        everything,
+    ]
+    assert p.frame.loc[2, "additionality"] == 0.5
+    assert p.frame.loc[3, "additionality"] == default_parameters().fields["municipal_parks"].additionality.value
