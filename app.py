@@ -1,5 +1,5 @@
-"""fundmodel dashboard: navigation only; the pages live in dashboard/."""
+"""fundmodel dashboard: `streamlit run app.py` from the checkout; the pages live in fundmodel_dashboard/."""
 
-from dashboard.main import main
+from fundmodel_dashboard.main import main
 
 main()

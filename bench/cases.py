@@ -47,7 +47,7 @@ def _top_down_setup():
 
 
 def _top_down_call(params):
-    from fundmodel.model import run
+    from fundmodel.core.topdown import run
 
     return f"{run(params).total_investment_bn:,.0f} bn"
 
@@ -59,7 +59,7 @@ def _override_setup():
 
 
 def _override_call(state):
-    from fundmodel.model import run
+    from fundmodel.core.topdown import run
 
     params, overrides = state
     return f"{run(params.with_overrides(overrides)).total_investment_bn:,.0f} bn"
@@ -75,8 +75,9 @@ CASES: list[Case] = [
 
 
 def _uncertain_setup():
-    from fundmodel.scenario import SCENARIO_DIR, load_scenario
-    from fundmodel.uncertainty import parse_uncertainty
+    from fundmodel.analysis.uncertainty import parse_uncertainty
+    from fundmodel.inputs.bundled import SCENARIO_DIR
+    from fundmodel.inputs.scenario import load_scenario
 
     scenario = load_scenario(SCENARIO_DIR / "uncertain_leverage.yaml")
     params = scenario.parameters()
@@ -85,7 +86,7 @@ def _uncertain_setup():
 
 def _monte_carlo_call(draws):
     def call(state):
-        from fundmodel.uncertainty import monte_carlo
+        from fundmodel.analysis.uncertainty import monte_carlo
 
         params, spec = state
         mc = monte_carlo(spec, params, draws=draws)
@@ -95,13 +96,13 @@ def _monte_carlo_call(draws):
 
 
 def _sensitivity_call(state):
-    from fundmodel.uncertainty import sensitivity
+    from fundmodel.analysis.uncertainty import sensitivity
 
     return f"{len(sensitivity(state[0], by='field').table)} bars"
 
 
 def _goal_seek_call(state):
-    from fundmodel.uncertainty import goal_seek
+    from fundmodel.analysis.uncertainty import goal_seek
 
     return f"s = {goal_seek(6000, 'fund_share_of_capital', state[0], mode='value').change:.5f}"
 
@@ -124,15 +125,15 @@ def _excel_top_down_setup():
 
 
 def _excel_portfolio_setup():
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.portfolio import read_portfolio
-    from fundmodel.scenario import SCENARIO_DIR
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.bundled import SCENARIO_DIR
+    from fundmodel.inputs.portfolio import read_portfolio
 
     return run_portfolio(read_portfolio(SCENARIO_DIR.parent / "national_synthetic.csv"))
 
 
 def _excel_call(state):
-    from fundmodel.excel import workbook_bytes
+    from fundmodel.outputs.excel.workbook import workbook_bytes
 
     data = workbook_bytes(state, lang="zh", unit="yi")
     projects = 0 if state.projects is None else len(state.projects)
@@ -155,7 +156,7 @@ def _generator_key() -> str:
     """Short hash of the generator and its calibration: cached files are remade when either changes."""
     import hashlib
 
-    from fundmodel import synthetic
+    from fundmodel.inputs import synthetic
 
     digest = hashlib.sha256(Path(synthetic.__file__).read_bytes() + synthetic.CALIBRATION_FILE.read_bytes())
     return digest.hexdigest()[:8]
@@ -163,7 +164,7 @@ def _generator_key() -> str:
 
 def portfolio_file(n: int) -> Path:
     """A synthetic portfolio CSV of ``n`` projects, made once and kept for later runs."""
-    from fundmodel.synthetic import generate_portfolio, write_portfolio
+    from fundmodel.inputs.synthetic import generate_portfolio, write_portfolio
 
     path = BENCH_DATA / f"synthetic_{n}_{_generator_key()}.csv"
     if not path.exists():
@@ -177,7 +178,7 @@ def portfolio_file(n: int) -> Path:
 def candidates_file(n: int, oversubscription: float = 2.0) -> Path:
     """Candidates asking for ``oversubscription`` x the 500 bn (requests and investment scaled
     together, so every project keeps its ratios and stays valid): selection must choose."""
-    from fundmodel.synthetic import generate_portfolio, write_portfolio
+    from fundmodel.inputs.synthetic import generate_portfolio, write_portfolio
 
     path = BENCH_DATA / f"candidates_{n}_x{oversubscription:g}_{_generator_key()}.csv"
     if not path.exists():
@@ -193,7 +194,7 @@ def candidates_file(n: int, oversubscription: float = 2.0) -> Path:
 
 def _candidates_setup(n):
     def setup():
-        from fundmodel.portfolio import read_portfolio
+        from fundmodel.inputs.portfolio import read_portfolio
 
         return read_portfolio(candidates_file(n))
 
@@ -205,14 +206,14 @@ def _read_setup(n):
 
 
 def _read_call(path):
-    from fundmodel.portfolio import read_table
+    from fundmodel.inputs.portfolio import read_table
 
     return f"{len(read_table(path)):,} rows"
 
 
 def _validate_setup(n):
     def setup():
-        from fundmodel.portfolio import read_table
+        from fundmodel.inputs.portfolio import read_table
 
         path = portfolio_file(n)
         return read_table(path), path.name
@@ -221,7 +222,7 @@ def _validate_setup(n):
 
 
 def _validate_call(state):
-    from fundmodel.portfolio import parse_portfolio
+    from fundmodel.inputs.portfolio import parse_portfolio
 
     raw, name = state
     portfolio = parse_portfolio(raw, source=name)
@@ -230,7 +231,7 @@ def _validate_call(state):
 
 def _model_setup(n):
     def setup():
-        from fundmodel.portfolio import read_portfolio
+        from fundmodel.inputs.portfolio import read_portfolio
 
         return read_portfolio(portfolio_file(n))
 
@@ -238,8 +239,8 @@ def _model_setup(n):
 
 
 def _model_call(portfolio):
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.portfolio import Portfolio
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import Portfolio
 
     # A first run: the same columns without what an earlier run derived (group codes, phasing).
     fresh = Portfolio(
@@ -254,15 +255,15 @@ def _model_call(portfolio):
 
 
 def _end_to_end_call(path):
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.portfolio import read_portfolio
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
 
     r = run_portfolio(read_portfolio(path))
     return f"{r.total_investment_bn:,.0f} bn"
 
 
 def _select_call(portfolio):
-    from fundmodel.selection import select_projects
+    from fundmodel.analysis.selection import select_projects
 
     s = select_projects(portfolio, objective="total", with_result=False)
     proven = "optimal within 1e-5" if s.proven_optimal else "not proven optimal"
@@ -313,7 +314,7 @@ CASES += [
 
 def _generator_call(n):
     def call(_):
-        from fundmodel.synthetic import generate_portfolio
+        from fundmodel.inputs.synthetic import generate_portfolio
 
         return f"{len(generate_portfolio(n, seed=1)):,} rows"
 
@@ -321,14 +322,14 @@ def _generator_call(n):
 
 
 def _metrics_call(portfolio):
-    from fundmodel.cashflow import cashflow_metrics
+    from fundmodel.core.cashflow import cashflow_metrics
 
     m = cashflow_metrics(portfolio.frame)
     return f"{int((m['cashflow_status'] == 'ok').sum()):,} projects with metrics"
 
 
 def _select_whole_call(portfolio):
-    from fundmodel.selection import SelectionConstraints, select_projects
+    from fundmodel.analysis.selection import SelectionConstraints, select_projects
 
     s = select_projects(portfolio, "total", SelectionConstraints(min_fraction=1.0), with_result=False)
     return f"{int(s.chosen.shape[0]):,} chosen, gain over greedy {s.gain:,.1f} bn (all or nothing)"
@@ -366,7 +367,7 @@ def _dashboard_setup():
     at = AppTest.from_file(str(_APP), default_timeout=120)
     at.run()
     at.radio(key="basis__en").set_value("portfolio").run()
-    at.switch_page("dashboard/pages/leverage.py").run()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     return {"at": at, "step": 0}
 
 
@@ -451,7 +452,7 @@ CASES += [
 
 
 def _project_mc_call(portfolio):
-    from fundmodel.project_uncertainty import project_monte_carlo
+    from fundmodel.analysis.project_uncertainty import project_monte_carlo
 
     mc = project_monte_carlo(portfolio, draws=1000)
     return f"P50 {mc.summary.loc['total_investment_bn', 'p50']:,.0f} bn over {mc.projects:,} projects"
@@ -464,8 +465,8 @@ CASES += [Case("Monte Carlo 1,000 draws x 2,300 projects", _model_setup(2_300), 
 
 
 def _excel_100k_setup():
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.portfolio import read_portfolio
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
 
     return run_portfolio(read_portfolio(portfolio_file(100_000)), cashflow=False)
 

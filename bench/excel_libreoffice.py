@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from _libreoffice import mismatches, recalculate  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
-from fundmodel.bottom_up import run_portfolio  # noqa: E402
-from fundmodel.excel import build_workbook, export_workbook  # noqa: E402
-from fundmodel.portfolio import read_portfolio  # noqa: E402
+from fundmodel.core.bottom_up import run_portfolio  # noqa: E402
+from fundmodel.inputs.portfolio import read_portfolio  # noqa: E402
+from fundmodel.outputs.excel.workbook import build_workbook, export_workbook  # noqa: E402
 
 
 def main() -> int:

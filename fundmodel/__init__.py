@@ -3,10 +3,10 @@
 Money is in bn RMB internally (1 bn = 10 亿元); shares are fractions.
 """
 
-from fundmodel.model import run
-from fundmodel.parameters import ParameterError, Parameters, default_parameters, load_parameters
-from fundmodel.result import Check, Result
-from fundmodel.scenario import Scenario, load_scenario
+from fundmodel.core.result import Check, Result
+from fundmodel.core.topdown import run
+from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters, load_parameters
+from fundmodel.inputs.scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 

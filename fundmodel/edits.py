@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fundmodel.model import run as run_model
-from fundmodel.parameters import Parameters
-from fundmodel.result import Result
+from fundmodel.core.result import Result
+from fundmodel.core.topdown import run as run_model
+from fundmodel.errors import InputError
+from fundmodel.inputs.parameters import Parameters
 
 #: The per-field leverage assumptions a planner edits, in the order shown.
 FIELD_ASSUMPTIONS: tuple[str, ...] = (
@@ -75,16 +76,16 @@ def leverage_overrides(
     overrides: dict[str, Any] = {}
     for fid, values in (field_values or {}).items():
         if fid not in params.fields:
-            raise ValueError(f"unknown field {fid!r} (known: {', '.join(params.field_ids)})")
+            raise InputError(f"unknown field {fid!r} (known: {', '.join(params.field_ids)})")
         row = params.fields[fid]
         for name, value in values.items():
             if name not in FIELD_ASSUMPTIONS:
-                raise ValueError(f"field {fid}: unknown assumption {name!r} (editable: {', '.join(FIELD_ASSUMPTIONS)})")
+                raise InputError(f"field {fid}: unknown assumption {name!r} (editable: {', '.join(FIELD_ASSUMPTIONS)})")
             if abs(float(value) - float(getattr(row, name).value)) > SAME_VALUE:
                 overrides.setdefault("fields", {}).setdefault(fid, {})[name] = float(value)
     for bid, value in (bank_scale or {}).items():
         if bid not in params.banks:
-            raise ValueError(f"unknown bank {bid!r} (known: {', '.join(params.bank_ids)})")
+            raise InputError(f"unknown bank {bid!r} (known: {', '.join(params.bank_ids)})")
         if abs(float(value) - float(params.banks[bid].fund_share_scale.value)) > SAME_VALUE:
             overrides.setdefault("banks", {}).setdefault(bid, {})["fund_share_scale"] = float(value)
     return overrides
@@ -148,7 +149,7 @@ def proportional_allocation(params: Parameters, matrix_bn: np.ndarray) -> np.nda
     """
     a = np.array(matrix_bn, dtype=float)
     if a.shape != (len(params.field_ids), len(params.bank_ids)):
-        raise ValueError(
+        raise InputError(
             f"allocation must be {len(params.field_ids)} fields x {len(params.bank_ids)} banks, got {a.shape}"
         )
     default = np.array(params.allocation_matrix, dtype=float)
@@ -201,7 +202,7 @@ def scenario_document(
     name_zh: str | None = None,
 ) -> dict[str, Any]:
     """A scenario file's content (``scenario:`` and ``overrides:``) for the overrides of an
-    edited state; :func:`fundmodel.scenario.Scenario.from_dict` reads it back."""
+    edited state; :func:`fundmodel.inputs.scenario.Scenario.from_dict` reads it back."""
     meta: dict[str, Any] = {"name": name}
     if name_zh:
         meta["name_zh"] = name_zh
@@ -225,7 +226,7 @@ def allocation_from_projects(params: Parameters, projects: pd.DataFrame, amount:
     j = banks.get_indexer(projects["bank"])
     if (i < 0).any() or (j < 0).any():
         bad = sorted(set(projects["field"][i < 0]) | set(projects["bank"][j < 0]))
-        raise ValueError(f"projects name unknown fields or banks: {bad}")
+        raise InputError(f"projects name unknown fields or banks: {bad}")
     matrix = np.zeros((len(fields), len(banks)))
     np.add.at(matrix, (i, j), projects[amount].to_numpy(dtype=float))
     return matrix

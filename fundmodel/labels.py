@@ -5,7 +5,7 @@ Field and bank ids take their names from the parameter files; other terms from L
 
 from __future__ import annotations
 
-from fundmodel.parameters import default_parameters
+from fundmodel.inputs.parameters import default_parameters
 
 LABELS: dict[str, tuple[str, str]] = {
     # term: (English, 中文)
@@ -499,7 +499,7 @@ def label(term: str, lang: str = "en") -> str:
     if term in params.banks:
         b = params.banks[term]
         return b.name_zh if zh else b.name_en
-    from fundmodel.portfolio import PROVINCES  # provinces are portfolio data
+    from fundmodel.inputs.portfolio import PROVINCES  # provinces are portfolio data
 
     if term in PROVINCES.index:
         return PROVINCES.at[term, "name_zh" if zh else "name_en"]

@@ -19,7 +19,7 @@ argument. Where the default file lives: :func:`default_database_url`.
   applied migration of :data:`MIGRATIONS` (ordered, each in the same transaction).
 
 Scenario text is stored as the YAML the user wrote (comments kept) and validated with
-:meth:`fundmodel.scenario.Scenario.from_dict` before anything is written.
+:meth:`fundmodel.inputs.scenario.Scenario.from_dict` before anything is written.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from fundmodel.parameters import ParameterError
-from fundmodel.scenario import Scenario
+from fundmodel.errors import ScenarioNotFoundError, StaleVersionError, StoreError
+from fundmodel.inputs.parameters import ParameterError
+from fundmodel.inputs.scenario import Scenario
 
 #: Environment variable holding the database URL (any SQLAlchemy URL).
 ENV_URL = "FUNDMODEL_DB_URL"
@@ -71,18 +72,6 @@ EXPORT_HEADER = "# fundmodel scenario library: name={name} version={version}"
 _HEADER_RE = re.compile(r"^# fundmodel scenario library: name=(?P<name>\".*\") version=(?P<version>\d+)\s*$")
 
 NAME_MAX = 200
-
-
-class StoreError(ValueError):
-    """A library operation that cannot be done (the message says why; nothing was written)."""
-
-
-class ScenarioNotFoundError(StoreError):
-    """No scenario (or version) of that name in the library."""
-
-
-class StaleVersionError(StoreError):
-    """A save based on a version that is no longer the latest; nothing was overwritten."""
 
 
 # ------------------------------------------------------------------ schema

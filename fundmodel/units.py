@@ -9,6 +9,8 @@ from typing import Literal
 
 import numpy as np
 
+from fundmodel.errors import InputError
+
 Unit = Literal["bn", "yi", "wan"]
 
 #: How many of each unit make one bn RMB.
@@ -25,7 +27,7 @@ def _check(unit: str) -> float:
     try:
         return PER_BN[unit]
     except KeyError:
-        raise ValueError(f"unknown money unit {unit!r} (use one of {', '.join(PER_BN)})") from None
+        raise InputError(f"unknown money unit {unit!r} (use one of {', '.join(PER_BN)})") from None
 
 
 def from_bn(amount_bn: float | np.ndarray, unit: str) -> float | np.ndarray:

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundmodel import default_parameters, run
-from fundmodel.allocation import allocation_checks, allocation_frame, matrix_from_frame, private_share_of_fund
+from fundmodel.core.allocation import allocation_checks, allocation_frame, matrix_from_frame, private_share_of_fund
 
 
 def test_default_allocation_sums_to_fund_and_quotas():

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from fundmodel import default_parameters
-from fundmodel.bottom_up import attributed_investment, run_portfolio
-from fundmodel.portfolio import MAJOR_PROVINCES, PortfolioError, read_portfolio
-from fundmodel.synthetic import generate_portfolio, projects_per_bank, write_portfolio
+from fundmodel.core.bottom_up import attributed_investment, run_portfolio
+from fundmodel.inputs.portfolio import MAJOR_PROVINCES, PortfolioError, read_portfolio
+from fundmodel.inputs.synthetic import generate_portfolio, projects_per_bank, write_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHETIC = ROOT / "portfolios" / "national_synthetic.csv"
@@ -173,13 +173,13 @@ def test_generator_is_seeded_and_calibrated():
 
 
 def _params():
-    from fundmodel.parameters import default_parameters
+    from fundmodel.inputs.parameters import default_parameters
 
     return default_parameters()
 
 
 def _cal():
-    from fundmodel.synthetic import calibration
+    from fundmodel.inputs.synthetic import calibration
 
     return calibration()
 

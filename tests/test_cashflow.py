@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fundmodel.bottom_up import run_portfolio
-from fundmodel.cashflow import NO_DATA, cash_flow_table, cashflow_metrics, irr, project_cash_flows
-from fundmodel.portfolio import parse_portfolio
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.core.cashflow import NO_DATA, cash_flow_table, cashflow_metrics, irr, project_cash_flows
+from fundmodel.inputs.portfolio import parse_portfolio
 
 COLUMNS = ["project_id", "project_name", "field", "bank", "province", "private", "total_investment_bn",
            "capital_ratio", "fund_requested_bn", "start_year", "construction_years", "phasing_profile",
@@ -180,7 +180,7 @@ def test_cli_metrics(tmp_path):
 
 
 def test_run_without_cashflow_and_auto_limit(monkeypatch):
-    import fundmodel.bottom_up as bottom_up
+    import fundmodel.core.bottom_up as bottom_up
 
     p = parse_portfolio(pd.DataFrame(PROJECTS, columns=COLUMNS, index=range(2, 2 + len(PROJECTS))))
     r = run_portfolio(p, cashflow=False)
@@ -195,7 +195,7 @@ def test_run_without_cashflow_and_auto_limit(monkeypatch):
 
 
 def test_npv_and_slope_by_hand():
-    from fundmodel.cashflow import _npv_and_slope
+    from fundmodel.core.cashflow import _npv_and_slope
 
     # flows -100, 110 (years x projects): at 10% NPV = -100 + 110/1.1 = 0, slope = -110/1.1^2 = -90.909;
     # at 0%: NPV = 10, slope = -110

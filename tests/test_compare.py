@@ -5,11 +5,12 @@ import json
 import numpy as np
 import pytest
 
+from fundmodel.analysis.compare import attribute_difference, compare_results, compare_scenarios, lmdi, log_mean
 from fundmodel.cli import main
-from fundmodel.compare import attribute_difference, compare_results, compare_scenarios, lmdi, log_mean
-from fundmodel.model import run
-from fundmodel.parameters import default_parameters
-from fundmodel.scenario import SCENARIO_DIR, load_scenario
+from fundmodel.core.topdown import run
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.scenario import load_scenario
 
 BASELINE = SCENARIO_DIR / "baseline.yaml"
 REPORTED = SCENARIO_DIR / "reported_2025.yaml"

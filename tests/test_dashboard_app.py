@@ -11,21 +11,21 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fundmodel.bottom_up import run_portfolio
+from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.edits import proportional_allocation, run_edited
-from fundmodel.parameters import default_parameters
-from fundmodel.portfolio import read_portfolio
+from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.portfolio import read_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 PAGES = [
-    "dashboard/pages/overview.py",
-    "dashboard/pages/allocation.py",
-    "dashboard/pages/leverage.py",
-    "dashboard/pages/portfolio.py",
-    "dashboard/pages/scenarios.py",
-    "dashboard/pages/export.py",
-    "dashboard/pages/about.py",
+    "fundmodel_dashboard/screens/overview.py",
+    "fundmodel_dashboard/screens/allocation.py",
+    "fundmodel_dashboard/screens/leverage.py",
+    "fundmodel_dashboard/screens/portfolio.py",
+    "fundmodel_dashboard/screens/scenarios.py",
+    "fundmodel_dashboard/screens/export.py",
+    "fundmodel_dashboard/screens/about.py",
 ]
 
 
@@ -89,7 +89,7 @@ def test_overview_shows_the_baseline_kpis():
 
 def test_editing_an_allocation_cell_changes_the_kpis_to_the_models_values():
     at = start()
-    at.switch_page("dashboard/pages/allocation.py").run()
+    at.switch_page("fundmodel_dashboard/screens/allocation.py").run()
     [editor] = at.data_editor
     # digital economy x CDB: 30 -> 40 bn
     at.session_state[editor.key] = {"edited_rows": {0: {"cdb": 40.0}}, "added_rows": [], "deleted_rows": []}
@@ -105,16 +105,16 @@ def test_editing_an_allocation_cell_changes_the_kpis_to_the_models_values():
     assert_cards(at, want)
     assert at.session_state["allocation_bn"][0, 0] == 40.0
     # the edit survives a visit to another page and back
-    at.switch_page("dashboard/pages/overview.py").run()
+    at.switch_page("fundmodel_dashboard/screens/overview.py").run()
     assert_cards(at, want)
-    at.switch_page("dashboard/pages/allocation.py").run()
+    at.switch_page("fundmodel_dashboard/screens/allocation.py").run()
     assert_cards(at, want)
     assert at.data_editor[0].value.iloc[0, 0] == 40.0
 
 
 def test_proposed_allocation_meets_the_quotas_once_applied():
     at = start()
-    at.switch_page("dashboard/pages/allocation.py").run()
+    at.switch_page("fundmodel_dashboard/screens/allocation.py").run()
     key = at.data_editor[0].key
     at.session_state[key] = {"edited_rows": {0: {"cdb": 80.0}}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -130,11 +130,11 @@ def test_proposed_allocation_meets_the_quotas_once_applied():
 
 
 def test_portfolio_selection_proposes_the_chosen_projects_money():
+    from fundmodel.analysis.selection import select_projects
     from fundmodel.edits import allocation_from_projects
-    from fundmodel.selection import select_projects
 
     at = start()
-    at.switch_page("dashboard/pages/allocation.py").run()
+    at.switch_page("fundmodel_dashboard/screens/allocation.py").run()
     at.radio(key="propose_method__en").set_value("selection").run()
     at.button(key="propose").click().run()
     assert not at.exception and not at.error
@@ -152,11 +152,11 @@ def test_portfolio_selection_proposes_the_chosen_projects_money():
 
 
 def test_selection_settings_reach_the_proposal():
+    from fundmodel.analysis.selection import SelectionConstraints, select_projects
     from fundmodel.edits import allocation_from_projects
-    from fundmodel.selection import SelectionConstraints, select_projects
 
     at = start()
-    at.switch_page("dashboard/pages/allocation.py").run()
+    at.switch_page("fundmodel_dashboard/screens/allocation.py").run()
     at.radio(key="propose_method__en").set_value("selection").run()
     at.radio(key="sel_objective__en").set_value("net").run()
     at.slider(key="sel_private_min").set_value(0.3).run()
@@ -177,25 +177,25 @@ def test_selection_settings_reach_the_proposal():
     np.testing.assert_allclose(at.session_state["proposal_bn"], expected)
     assert expected[0].sum() <= 0.1 * expected.sum() + 1e-6  # the bound holds
     # the settings outlive a page change
-    at.switch_page("dashboard/pages/overview.py").run()
-    at.switch_page("dashboard/pages/allocation.py").run()
+    at.switch_page("fundmodel_dashboard/screens/overview.py").run()
+    at.switch_page("fundmodel_dashboard/screens/allocation.py").run()
     assert at.slider(key="sel_private_min").value == pytest.approx(0.3)
     assert at.session_state["selection_bounds"] == {fields[0]: {"max": pytest.approx(0.1)}}
 
 
 def test_moving_a_slider_changes_the_kpis_to_the_models_values():
     at = start()
-    at.switch_page("dashboard/pages/leverage.py").run()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     at.slider(key="lev_s_digital_economy").set_value(0.5).run()
     assert not at.exception
     expected = run_edited(default_parameters(), {"fields": {"digital_economy": {"fund_share_of_capital": 0.5}}})
     # digital economy: 45 bn at 1 / (0.5 x 0.2) = 10x instead of 12.5x: 5,992.1 - 112.5 = 5,879.6
     assert expected.total_investment_bn == pytest.approx(base_total() - 112.5)
     assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
-    at.switch_page("dashboard/pages/overview.py").run()
+    at.switch_page("fundmodel_dashboard/screens/overview.py").run()
     assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
     # back on the page the slider still shows the edited value, and reset restores the scenario
-    at.switch_page("dashboard/pages/leverage.py").run()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     assert at.slider(key="lev_s_digital_economy").value == pytest.approx(0.5)
     at.button(key="reset_assumptions").click().run()
     assert at.slider(key="lev_s_digital_economy").value == pytest.approx(0.4)
@@ -204,7 +204,7 @@ def test_moving_a_slider_changes_the_kpis_to_the_models_values():
 
 def test_capital_ratio_below_minimum_is_reported_not_clipped():
     at = start()
-    at.switch_page("dashboard/pages/leverage.py").run()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     slider = at.slider(key="lev_k_transport_logistics")
     assert slider.min == pytest.approx(0.15)  # railways/highways 20% less the 5 pp shortfall reduction
     at.slider(key="lev_scale_cdb").set_value(1.5).run()
@@ -230,7 +230,7 @@ def test_scenario_choice_loads_its_values():
     at.selectbox(key="scenario_choice").set_value("reported_2025.yaml").run()
     assert not at.exception
     assert cards(at)["Total investment (bn RMB)"] == "7,080.0"  # the reported outturn, 7.08 tn
-    at.switch_page("dashboard/pages/leverage.py").run()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     assert at.slider(key="lev_scale_cdb").value == pytest.approx(0.7898)
 
 
@@ -248,7 +248,7 @@ def test_opens_on_the_bundled_portfolio_and_follows_an_assumption():
     assert_cards(at, expected_cards(expected.total_investment_bn, expected.net_investment_bn, expected.multiplier, 0))
     assert cards(at)["Total investment (bn RMB)"] == "7,080.0"  # the synthetic portfolio's calibration
     # additionality of green projects (empty in the file: the field's value applies) 0.55 -> 0.8
-    at.switch_page("dashboard/pages/leverage.py").run()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     at.slider(key="lev_a_green_low_carbon").set_value(0.8).run()
     edited = synthetic_run({"fields": {"green_low_carbon": {"additionality": 0.8}}})
     assert edited.net_investment_bn > expected.net_investment_bn
@@ -258,7 +258,7 @@ def test_opens_on_the_bundled_portfolio_and_follows_an_assumption():
 
 def test_portfolio_page_filters_and_reports_an_invalid_upload():
     at = start()
-    at.switch_page("dashboard/pages/portfolio.py").run()
+    at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
     assert not at.exception
     at.multiselect(key="pf_fields__en").set_value(["green_low_carbon"]).run()
     at.radio(key="pf_private__en").set_value("private").run()
@@ -286,7 +286,7 @@ def test_portfolio_page_filters_and_reports_an_invalid_upload():
 
 def test_project_editor_fixes_a_row_and_the_model_follows(tmp_path):
     at = start(basis="portfolio")
-    at.switch_page("dashboard/pages/portfolio.py").run()
+    at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
     source = ROOT / "portfolios" / "first_batch_examples.csv"
     rows = list(csv.reader(io.StringIO(source.read_text("utf-8"))))
     column = rows[0].index("total_investment_bn")
@@ -315,9 +315,9 @@ def test_project_editor_fixes_a_row_and_the_model_follows(tmp_path):
     edited = read_portfolio(source, params=default_parameters()).with_edits({(3, fund_column): 2.0})
     want = run_portfolio(edited, default_parameters())
     assert cards(at)["Multiplier"] == f"{want.multiplier:,.2f}x"
-    at.switch_page("dashboard/pages/overview.py").run()
+    at.switch_page("fundmodel_dashboard/screens/overview.py").run()
     assert cards(at)["Multiplier"] == f"{want.multiplier:,.2f}x"
-    at.switch_page("dashboard/pages/portfolio.py").run()
+    at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
     assert at.session_state["portfolio_key"].endswith("bad.csv")  # the chosen portfolio outlives a page change
 
     # the edited file downloads as .xlsx and reads back to the same portfolio
@@ -339,7 +339,7 @@ def test_export_builds_the_workbook_only_on_click():
     import openpyxl
 
     at = start()
-    at.switch_page("dashboard/pages/export.py").run()
+    at.switch_page("fundmodel_dashboard/screens/export.py").run()
     assert "workbook" not in at.session_state
     assert [b.label for b in at.get("download_button")] == ["Download JSON", "Download scenario (.yaml)"]
     at.button(key="build_workbook").click().run()
@@ -354,30 +354,30 @@ def test_export_builds_the_workbook_only_on_click():
 
 def test_goal_seek_solution_applies_to_the_assumptions():
     at = start()
-    at.switch_page("dashboard/pages/scenarios.py").run()
+    at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
     assert not at.exception
     at.button(key="apply_goal_seek").click().run()
     # s scaled in every field so that total investment reaches the 6,000 bn target
-    assert cards_after(at, "dashboard/pages/overview.py")["Total investment (bn RMB)"] == "6,000.0"
+    assert cards_after(at, "fundmodel_dashboard/screens/overview.py")["Total investment (bn RMB)"] == "6,000.0"
 
 
 def test_library_save_load_and_stale_save_refused():
     first = start()
-    first.switch_page("dashboard/pages/leverage.py").run()
+    first.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     first.slider(key="lev_k_digital_economy").set_value(0.25).run()
-    first.switch_page("dashboard/pages/scenarios.py").run()
+    first.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
     first.text_input(key="library_save_name").input("planning A")
     first.text_input(key="library_save_note").input("k 25% in digital economy")
     first.button(key="library_save").click().run()
     assert not first.exception and not first.error
     # a colleague loads version 1, edits and saves version 2
     second = start()
-    second.switch_page("dashboard/pages/scenarios.py").run()
+    second.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
     second.button(key="library_load").click().run()
     assert second.session_state["assumptions"]["digital_economy"]["capital_ratio"] == pytest.approx(0.25)
-    second.switch_page("dashboard/pages/leverage.py").run()
+    second.switch_page("fundmodel_dashboard/screens/leverage.py").run()
     second.slider(key="lev_a_digital_economy").set_value(0.7).run()
-    second.switch_page("dashboard/pages/scenarios.py").run()
+    second.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
     second.button(key="library_save").click().run()
     assert not second.error
     # the first session saves again on its stale version 1: refused, nothing overwritten
@@ -395,7 +395,7 @@ def test_library_rename_delete_and_restore():
     from fundmodel.store import ScenarioStore
 
     at = start()
-    at.switch_page("dashboard/pages/scenarios.py").run()
+    at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
     at.text_input(key="library_save_name").input("plan B")
     at.button(key="library_save").click().run()
     at.text_input(key="library_new_name_plan B").input("plan C").run()

@@ -16,9 +16,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fundmodel.bottom_up import run_portfolio
-from fundmodel.parameters import default_parameters
-from fundmodel.portfolio import read_portfolio
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.portfolio import read_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"

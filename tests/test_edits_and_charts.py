@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.editing import apply_cell_edits
-from fundmodel import charts
+from fundmodel.core.kpis import headline
 from fundmodel.edits import (
     assumption_table,
     freeze,
@@ -16,9 +15,11 @@ from fundmodel.edits import (
     run_edited,
     thaw,
 )
-from fundmodel.kpis import headline
-from fundmodel.parameters import ParameterError, default_parameters
-from fundmodel.scenario import SCENARIO_DIR, load_scenario
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.parameters import ParameterError, default_parameters
+from fundmodel.inputs.scenario import load_scenario
+from fundmodel.outputs import charts
+from fundmodel_dashboard.editing import apply_cell_edits
 
 P = default_parameters()
 
@@ -250,7 +251,7 @@ def test_cell_edits_are_applied_in_the_unit_shown():
 
 def test_allocation_and_merged_overrides_load_back_as_a_scenario():
     from fundmodel.edits import allocation_overrides, merge_overrides, scenario_document
-    from fundmodel.scenario import Scenario
+    from fundmodel.inputs.scenario import Scenario
 
     matrix = np.array(P.allocation_matrix, dtype=float)
     matrix[0, 0] = 40.0
@@ -282,7 +283,7 @@ def test_allocation_from_projects_sums_cells():
 
 
 def test_views_filter_and_group_projects():
-    from fundmodel.views import filter_projects, group_projects, province_label, subset_totals
+    from fundmodel.outputs.views import filter_projects, group_projects, province_label, subset_totals
 
     projects = pd.DataFrame(
         {
@@ -309,7 +310,7 @@ def test_views_filter_and_group_projects():
 
 
 def test_bound_edits_in_percent_and_an_emptied_cell_removes_the_bound():
-    from dashboard.editing import apply_bound_edits
+    from fundmodel_dashboard.editing import apply_bound_edits
 
     fields = ["a", "b"]
     bounds = apply_bound_edits({}, {"edited_rows": {0: {"max": 30}, 1: {"min": 12.5}}}, fields)
@@ -321,7 +322,7 @@ def test_bound_edits_in_percent_and_an_emptied_cell_removes_the_bound():
 
 
 def test_project_cell_edits_by_file_row_and_header():
-    from dashboard.editing import project_cell_edits
+    from fundmodel_dashboard.editing import project_cell_edits
 
     raw = pd.DataFrame({"总投资(亿元)": [1000.0, 100.0], "项目名称": ["Rail", "Water"]}, index=[2, 4])
     editor = {"edited_rows": {1: {"总投资(亿元)": 120.0, "项目名称": None, "not a column": 1}}}

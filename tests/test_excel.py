@@ -14,7 +14,9 @@ from openpyxl.formula.translate import Translator
 
 from fundmodel import default_parameters, run
 from fundmodel.cli import main
-from fundmodel.excel import (
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.scenario import Scenario, load_scenario
+from fundmodel.outputs.excel.workbook import (
     _CC,
     _FC,
     _MACRO_FIRST_PHASING_ROW,
@@ -28,7 +30,6 @@ from fundmodel.excel import (
     safe_sheet_name,
     workbook_bytes,
 )
-from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
 
 CALC_SHEETS = ["Cells", "Allocation", "Fields", "Banks", "Macro", "Checks"]
 
@@ -374,8 +375,8 @@ def _portfolio_csv(tmp_path, names):
 
 
 def test_portfolio_project_names_are_text_not_formulas(tmp_path):
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.portfolio import read_portfolio
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
 
     names = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","y")']
     portfolio = read_portfolio(_portfolio_csv(tmp_path, names))
@@ -392,9 +393,9 @@ def test_portfolio_project_names_are_text_not_formulas(tmp_path):
 
 
 def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.excel_portfolio import _PC
-    from fundmodel.portfolio import read_portfolio
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
+    from fundmodel.outputs.excel.portfolio_sheets import _PC
 
     result = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv"))
     book = export_workbook(result, tmp_path / "pf.xlsx", unit="yi")
@@ -450,9 +451,9 @@ def test_cli_export_portfolio(tmp_path, capsys):
 
 
 def test_project_inputs_round_trip_and_errors(tmp_path, capsys):
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.excel_portfolio import _PI, read_workbook_portfolio
-    from fundmodel.portfolio import read_portfolio
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
+    from fundmodel.outputs.excel.portfolio_sheets import _PI, read_workbook_portfolio
 
     names = ["=1+2", "@cmd"]
     src = _portfolio_csv(tmp_path, names)
@@ -522,8 +523,8 @@ def test_an_allocation_edited_outside_the_parameters_is_the_one_in_the_workbook(
 
 
 def _first_batch(tmp_path, names=()):
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.portfolio import read_portfolio
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
 
     portfolio = read_portfolio(
         _portfolio_csv(tmp_path, names) if names else SCENARIO_DIR.parent / "first_batch_examples.csv"
@@ -535,7 +536,7 @@ def _first_batch(tmp_path, names=()):
 def test_long_tables_written_in_small_chunks_give_the_same_file(tmp_path, monkeypatch):
     """The 5 projects in chunks of 2 rows (rows 2-3, 4-5 below the template row) or all at once:
     every part of the file is the same, byte for byte (only the creation time may differ)."""
-    import fundmodel.excel as xl
+    import fundmodel.outputs.excel.workbook as xl
 
     result = _first_batch(tmp_path)
     whole = workbook_bytes(result)
@@ -570,7 +571,7 @@ def test_cached_values_of_long_tables_are_looked_up_by_cell(tmp_path):
     """build_workbook's cache covers the rows below the template rows without storing them."""
     from openpyxl.utils import get_column_letter
 
-    from fundmodel.excel_portfolio import _PC
+    from fundmodel.outputs.excel.portfolio_sheets import _PC
 
     result = _first_batch(tmp_path)
     _, cache = build_workbook(result, unit="yi")
@@ -591,7 +592,7 @@ def test_cached_values_of_long_tables_are_looked_up_by_cell(tmp_path):
 
 
 def test_write_behind_raises_the_writers_error():
-    from fundmodel.excel import _write_behind
+    from fundmodel.outputs.excel.workbook import _write_behind
 
     class Full:
         def write(self, chunk):
@@ -602,7 +603,7 @@ def test_write_behind_raises_the_writers_error():
 
 
 def test_a_failed_export_leaves_the_previous_file(tmp_path, monkeypatch):
-    import fundmodel.excel as xl
+    import fundmodel.outputs.excel.workbook as xl
 
     result = _first_batch(tmp_path)
     book = tmp_path / "pf.xlsx"
@@ -632,7 +633,7 @@ def test_a_failed_export_leaves_the_previous_file(tmp_path, monkeypatch):
 def test_cached_values_column_by_column_are_written_as_cell_by_cell(values):
     """The long tables turn a column of cached values into XML at once; the cells written
     through openpyxl get theirs one by one (_cached_xml): both must write the same text."""
-    from fundmodel.excel import _cached_parts, _cached_xml, _plain
+    from fundmodel.outputs.excel.workbook import _cached_parts, _cached_xml, _plain
 
     types, texts = _cached_parts(values)
     types = types if isinstance(types, list) else [types] * len(values)

@@ -14,8 +14,17 @@ from _libreoffice import SOFFICE, mismatches, recalculate
 from openpyxl import load_workbook
 
 from fundmodel import default_parameters, run
-from fundmodel.excel import _BC, _CC, _FC, build_workbook, export_workbook, read_workbook_inputs, read_workbook_scenario
-from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.scenario import Scenario, load_scenario
+from fundmodel.outputs.excel.workbook import (
+    _BC,
+    _CC,
+    _FC,
+    build_workbook,
+    export_workbook,
+    read_workbook_inputs,
+    read_workbook_scenario,
+)
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed")]
 
@@ -125,9 +134,13 @@ def books(tmp_path_factory):
     allocation = default_parameters().allocation_matrix.copy()
     allocation[0, 0] += 10
     dashboard = run(default_parameters(), allocation_bn=allocation, scenario_name="dashboard")
-    cases["dashboard"] = (export_workbook(dashboard, src / "dashboard.xlsx"), build_workbook(dashboard)[1], dashboard)
-    from fundmodel.bottom_up import run_portfolio
-    from fundmodel.portfolio import read_portfolio
+    cases["dashboard"] = (
+        export_workbook(dashboard, src / "fundmodel_dashboard.xlsx"),
+        build_workbook(dashboard)[1],
+        dashboard,
+    )
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
 
     params = load_scenario(SCENARIO_DIR / "reported_2025.yaml").parameters()
     portfolio = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv", params=params), params)
@@ -270,7 +283,7 @@ def test_scenario_comparison_sheet_is_live(books):
 
 
 def test_portfolio_outputs_equal_the_result_tables(books):
-    from fundmodel.excel_portfolio import _PC, _PF
+    from fundmodel.outputs.excel.portfolio_sheets import _PC, _PF
 
     (_, _, result), wb = books["portfolio"]
     projects = result.projects
@@ -326,7 +339,7 @@ def test_a_field_value_edited_in_the_workbook_reaches_the_projects_that_use_it(b
     (_, _, before), _ = books["portfolio"]
     # FB-01 (transport) gives no additionality: at the field's 0.9 its net investment is 0.9 x 18.58 bn
     projects = wb["Projects"]
-    from fundmodel.excel_portfolio import _PC
+    from fundmodel.outputs.excel.portfolio_sheets import _PC
 
     row = 5 + list(moved.projects["project_id"]).index("FB-01")
     assert projects.cell(row=row, column=_PC["net_investment_bn"]).value == pytest.approx(0.9 * 18.58, rel=1e-9)

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fundmodel import leverage
+from fundmodel.core import leverage
 
 shares = st.floats(min_value=0.01, max_value=1.0)
 funds = st.floats(min_value=0.0, max_value=1e4)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fundmodel import default_parameters, run
-from fundmodel.macro import growth_uplift_pp, infrastructure_base, phasing_matrix, s_curve_weights, uniform_weights
+from fundmodel.core.macro import growth_uplift_pp, infrastructure_base, phasing_matrix, s_curve_weights, uniform_weights
 
 
 def test_s_curve_weights_by_hand():

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundmodel import default_parameters, load_scenario, run
-from fundmodel.scenario import SCENARIO_DIR
+from fundmodel.inputs.bundled import SCENARIO_DIR
 
 
 @pytest.fixture(scope="module")

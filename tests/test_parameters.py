@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from fundmodel.parameters import PARAMETER_DIR, ParameterError, load_parameters
-from fundmodel.scenario import SCENARIO_DIR, load_scenario
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.parameters import PARAMETER_DIR, ParameterError, load_parameters
+from fundmodel.inputs.scenario import load_scenario
 
 
 def test_bundled_parameters_carry_sources():

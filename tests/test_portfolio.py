@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from fundmodel import default_parameters
-from fundmodel.labels import LABELS
-from fundmodel.portfolio import (
+from fundmodel.inputs.portfolio import (
     MAJOR_PROVINCES,
     PROVINCES,
     RULES,
@@ -25,6 +24,7 @@ from fundmodel.portfolio import (
     schema_frame,
     validate_portfolio,
 )
+from fundmodel.labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTFOLIOS = ROOT / "portfolios"

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import fundmodel.portfolio as portfolio_module
+import fundmodel.inputs.portfolio as portfolio_module
 from fundmodel import default_parameters
-from fundmodel.bottom_up import run_portfolio
-from fundmodel.portfolio import PortfolioError, parse_portfolio, read_portfolio
-from fundmodel.scenario import load_scenario
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.inputs.portfolio import PortfolioError, parse_portfolio, read_portfolio
+from fundmodel.inputs.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = default_parameters()

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fundmodel.bottom_up import run_portfolio
-from fundmodel.portfolio import parse_portfolio
-from fundmodel.project_uncertainty import ProjectUncertainty, project_monte_carlo, triangular_inverse_cdf
+from fundmodel.analysis.project_uncertainty import ProjectUncertainty, project_monte_carlo, triangular_inverse_cdf
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.inputs.portfolio import parse_portfolio
 
 ROWS = [
     # id, field, bank, province, private, sector, I (bn), k, F (bn), start, years

@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from fundmodel.portfolio import parse_portfolio, read_portfolio
-from fundmodel.selection import (
+from fundmodel.analysis.selection import (
     MIP_REL_GAP,
     SelectionConstraints,
     SelectionError,
@@ -26,6 +25,7 @@ from fundmodel.selection import (
     select_projects,
     violations,
 )
+from fundmodel.inputs.portfolio import parse_portfolio, read_portfolio
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTHETIC = ROOT / "portfolios" / "national_synthetic.csv"
@@ -183,7 +183,7 @@ def test_matches_brute_force_and_never_breaks_a_constraint(
 
 
 def p_params():
-    from fundmodel.parameters import default_parameters
+    from fundmodel.inputs.parameters import default_parameters
 
     return default_parameters()
 

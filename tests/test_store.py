@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import create_engine, insert, select, text
 
 from fundmodel.cli import main
-from fundmodel.parameters import ParameterError
-from fundmodel.scenario import SCENARIO_DIR
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.parameters import ParameterError
 from fundmodel.store import (
     ScenarioNotFoundError,
     ScenarioStore,

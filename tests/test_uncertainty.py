@@ -6,11 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from fundmodel.cli import main
-from fundmodel.model import run
-from fundmodel.parameters import ParameterError, default_parameters
-from fundmodel.scenario import SCENARIO_DIR, Scenario, load_scenario
-from fundmodel.uncertainty import (
+from fundmodel.analysis.uncertainty import (
     evaluate,
     feasible_interval,
     goal_seek,
@@ -18,6 +14,11 @@ from fundmodel.uncertainty import (
     parse_uncertainty,
     sensitivity,
 )
+from fundmodel.cli import main
+from fundmodel.core.topdown import run
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.parameters import ParameterError, default_parameters
+from fundmodel.inputs.scenario import Scenario, load_scenario
 
 FIELDS = default_parameters().field_ids
 
@@ -375,7 +376,7 @@ def test_cli_sensitivity_and_montecarlo(capsys):
 def test_percentile_summary_by_hand():
     # draws [1, 2, 3, nan]: NaN left out -> mean 2, sd sqrt(((1-2)^2 + 0 + (3-2)^2) / 2) = 1, P50 2,
     # P5 = 1 + 0.05 * 2 = 1.1 (linear interpolation over the three draws)
-    from fundmodel.uncertainty import percentile_summary
+    from fundmodel.analysis.uncertainty import percentile_summary
 
     row = percentile_summary({"m": np.array([1.0, 2.0, 3.0, np.nan])}, {"m": 2.5}).loc["m"]
     assert (row["base"], row["mean"], row["sd"], row["p50"]) == pytest.approx((2.5, 2.0, 1.0, 2.0))

@@ -29,7 +29,7 @@ def test_labels_and_format():
 
 
 def test_terminal_width_of_chinese():
-    from fundmodel.report import display_width
+    from fundmodel.outputs.report import display_width
 
     assert display_width("总投资") == 6
     assert display_width("Fund 资本金") == 11

@@ -1,0 +1,1 @@
+"""What-if analysis on top of the model: compare, uncertainty, selection."""

@@ -1,0 +1,66 @@
+"""The ``fundmodel`` command.
+
+Each sub-command lives in a module of :mod:`fundmodel.cli` that defines
+``register(subparsers)``; modules are discovered, so commands are added without
+touching this file. Input errors end with a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from fundmodel import __version__
+from fundmodel.errors import FundmodelError
+
+#: Exit code for unreadable or invalid input (argparse uses 2 for usage errors too).
+EXIT_INPUT_ERROR = 2
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(FundmodelError):
+    """An error a command reports in one line (exit code given by ``code``)."""
+
+    def __init__(self, message: str, code: int = EXIT_INPUT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fundmodel",
+        description="Leverage and project portfolios of China's 2025 new policy-based financial instrument.",
+    )
+    parser.add_argument("--version", action="version", version=f"fundmodel {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except CommandError as exc:
+        print(f"fundmodel: error: {exc}", file=sys.stderr)
+        return exc.code
+    except (FundmodelError, OSError) as exc:
+        # A user's input or file; anything else is a bug and keeps its traceback.
+        message = " ".join(str(exc).split())
+        print(f"fundmodel: error: {message}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        print("fundmodel: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""``fundmodel compare``: scenarios side by side, with where the differences come from."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fundmodel.analysis.compare import compare_results, render_comparison
+from fundmodel.cli import CommandError
+from fundmodel.cli.run import add_portfolio_options, load_portfolio_args, valid_under
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.core.topdown import run
+from fundmodel.inputs.scenario import load_scenario
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "compare",
+        help="run several scenarios and compare them side by side",
+        description="Run each scenario (top-down, or bottom-up on --portfolio) and show totals (gross, net and, "
+        "for portfolios, pro-rata attributed investment), multipliers, uplift by year, by field and by bank, "
+        "with differences against the first scenario and where they come from.",
+    )
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files (the first is the reference)")
+    add_portfolio_options(p, required=False)
+    p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
+    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise CommandError("compare needs at least two scenario files")
+    scenarios = [load_scenario(path) for path in args.scenarios]
+    results = []
+    read_once = load_portfolio_args(args, scenarios[0].parameters()) if args.portfolio else None
+    for scenario in scenarios:
+        title = scenario.name_zh if args.lang == "zh" and scenario.name_zh else scenario.name
+        if args.portfolio:
+            # read once, validated under each scenario's parameters (caps, minimums, defaults)
+            params = scenario.parameters()
+            portfolio = valid_under(read_once, params)
+            name = f"{title} on {Path(args.portfolio).name}"
+            results.append(run_portfolio(portfolio, params, scenario_name=name))
+        else:
+            results.append(run(scenario.parameters(), scenario_name=title))
+    comparison = compare_results(results)
+    print(comparison.to_json() if args.format == "json" else render_comparison(comparison, args.unit, args.lang))
+    return 0

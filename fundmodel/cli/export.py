@@ -1,0 +1,46 @@
+"""``fundmodel export``: write an auditable Excel workbook (live formulas) of one or more scenarios,
+top-down or bottom-up on a portfolio."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from fundmodel.cli.run import add_portfolio_options, load_portfolio_args, valid_under
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.inputs.scenario import baseline, load_scenario
+from fundmodel.outputs.excel.workbook import export_workbook
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="write an Excel workbook of a scenario in live formulas")
+    p.add_argument(
+        "--scenario",
+        metavar="FILE",
+        action="append",
+        help="scenario YAML (repeat to compare several; default: the bundled baseline)",
+    )
+    add_portfolio_options(p, required=False)
+    p.add_argument("--out", metavar="BOOK.xlsx", required=True, help="workbook to write")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language (default en)")
+    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit: bn RMB or 亿元 (default bn)")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
+    if args.portfolio:
+        results = []
+        read_once = load_portfolio_args(args, scenarios[0].parameters())
+        for scenario in scenarios:
+            params = scenario.parameters()
+            portfolio = valid_under(read_once, params)
+            name = f"{Path(args.portfolio).name} ({scenario.name})"
+            results.append(run_portfolio(portfolio, params, scenario_name=name))
+    else:
+        results = [s.run() for s in scenarios]
+    start = time.perf_counter()
+    path = export_workbook(results, args.out, lang=args.lang, unit=args.unit)
+    print(f"wrote {path} ({len(results)} scenario(s), {time.perf_counter() - start:.2f} s)")
+    return 0

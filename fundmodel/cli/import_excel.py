@@ -1,0 +1,46 @@
+"""``fundmodel import-excel``: read an edited workbook back into a scenario YAML file (and, for a
+portfolio workbook, the edited projects into a portfolio file)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fundmodel.cli import CommandError
+from fundmodel.outputs.excel.portfolio_sheets import project_inputs_table, read_workbook_portfolio, write_portfolio_file
+from fundmodel.outputs.excel.workbook import read_workbook_scenario, scenario_yaml
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("import-excel", help="read the Inputs sheet of an edited workbook into a scenario YAML")
+    p.add_argument("book", metavar="BOOK.xlsx", help="workbook written by 'fundmodel export' (inputs may be edited)")
+    p.add_argument("--out", metavar="FILE", help="scenario YAML to write (default: print it)")
+    p.add_argument("--sheet", metavar="NAME", help="inputs sheet to read (default 'Inputs' or '输入')")
+    p.add_argument(
+        "--portfolio-out",
+        metavar="FILE.xlsx",
+        help="also validate the Project inputs sheet (portfolio workbooks) and write it as a portfolio file",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    scenario = read_workbook_scenario(args.book, sheet=args.sheet)
+    if args.portfolio_out:
+        portfolio = read_workbook_portfolio(args.book, params=scenario.parameters())
+        if not portfolio.ok:
+            raise CommandError(portfolio.report(limit=50), code=1)
+        _, _, rows = project_inputs_table(args.book)
+        write_portfolio_file(rows, args.portfolio_out)
+        print(f"wrote {args.portfolio_out} ({len(rows) - 1} projects)")
+    text = scenario_yaml(scenario)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out} ({_count(scenario.overrides)} value(s) differ from the baseline)")
+    else:
+        print(text, end="")
+    return 0
+
+
+def _count(tree: object) -> int:
+    return sum(_count(v) for v in tree.values()) if isinstance(tree, dict) else 1

@@ -1,0 +1,76 @@
+"""``fundmodel project-montecarlo``: Monte Carlo over every project of a portfolio."""
+
+from __future__ import annotations
+
+import argparse
+
+from fundmodel.analysis.project_uncertainty import ProjectMonteCarlo, ProjectUncertainty, project_monte_carlo
+from fundmodel.cli import CommandError
+from fundmodel.cli.run import add_output_options
+from fundmodel.inputs.portfolio import read_portfolio
+from fundmodel.inputs.scenario import baseline, load_scenario
+from fundmodel.labels import label
+from fundmodel.outputs.report import _table
+from fundmodel.units import from_bn, unit_label
+
+
+def _triple(text: str) -> tuple[float, float, float]:
+    try:
+        low, mode, high = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW,MODE,HIGH such as 0.9,1.0,1.3 (got {text!r})") from None
+    return low, mode, high
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("project-montecarlo", help="Monte Carlo over each project of a portfolio (outturn, completion)")
+    p.add_argument("--portfolio", required=True, metavar="FILE", help="portfolio CSV or XLSX")
+    p.add_argument("--scenario", metavar="FILE", help="scenario YAML (default: the bundled baseline)")
+    p.add_argument("--draws", type=int, default=1000, help="number of draws (default 1,000)")
+    p.add_argument("--seed", type=int, default=2025, help="random seed (default 2025)")
+    d = ProjectUncertainty()
+    p.add_argument(
+        "--investment-factor",
+        type=_triple,
+        default=d.investment_factor,
+        metavar="LOW,MODE,HIGH",
+        help="triangular actual / planned investment (default 0.9,1.0,1.3)",
+    )
+    p.add_argument("--additionality-spread", type=float, default=d.additionality_spread, help="half-width (0.15)")
+    p.add_argument("--completion", type=float, default=d.completion_probability, help="P(project goes ahead) (0.95)")
+    p.add_argument("--correlation", type=float, default=d.common_shock_correlation, help="common shock rho (0.3)")
+    add_output_options(p)
+    p.set_defaults(handler=handle)
+
+
+def render(mc: ProjectMonteCarlo, unit: str = "bn", lang: str = "en") -> str:
+    def fmt(metric: str, v: float) -> str:
+        if metric.endswith("_bn"):
+            return f"{from_bn(v, unit):,.1f}"
+        return f"{v:.2f}x" if metric == "multiplier" else f"{v:.2f}"
+
+    cols = ["base", "mean", "p5", "p50", "p95"]
+    rows = [[label(m, lang), *(fmt(m, r[c]) for c in cols)] for m, r in mc.summary.iterrows()]
+    lines = [
+        f"Project-level Monte Carlo: {mc.draws:,} draws x {mc.projects:,} projects, seed {mc.seed} "
+        f"({unit_label(unit, lang)}; {mc.seconds * 1000:.0f} ms)",
+        "",
+        _table(["", *cols], rows),
+        "",
+    ]
+    lines += [f"P({label(k, lang)} >= {fmt(k, v)}) = {mc.probabilities[k]:.1%}" for k, v in mc.targets.items()]
+    return "\n".join(lines)
+
+
+def handle(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario) if args.scenario else baseline()
+    params = scenario.parameters()
+    portfolio = read_portfolio(args.portfolio, params=params)
+    if not portfolio.ok:
+        raise CommandError(f"{args.portfolio}: {portfolio.n_errors} validation errors (see `fundmodel validate`)")
+    assumptions = ProjectUncertainty(
+        args.investment_factor, args.additionality_spread, args.completion, args.correlation
+    )
+    mc = project_monte_carlo(portfolio, params, assumptions, draws=args.draws, seed=args.seed)
+    print(mc.to_json() if args.format == "json" else render(mc, args.unit, args.lang))
+    return 0

@@ -1,0 +1,75 @@
+"""``fundmodel run``: run the model on a scenario and print the result."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fundmodel.cli import CommandError
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.inputs.parameters import Parameters
+from fundmodel.inputs.portfolio import Portfolio, read_portfolio
+from fundmodel.inputs.scenario import baseline, load_scenario
+from fundmodel.outputs.report import render_table
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """--format, --unit and --lang, shared by commands that print results."""
+    parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
+    parser.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
+    parser.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
+
+
+def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
+    """--portfolio FILE, --input-unit and --sheet, shared by commands that read a portfolio."""
+    parser.add_argument(
+        "--portfolio",
+        metavar="FILE",
+        required=required,
+        help="portfolio CSV or XLSX (one row per project)" + ("" if required else ": run bottom-up"),
+    )
+    parser.add_argument(
+        "--input-unit",
+        choices=["bn", "yi", "wan"],
+        default=None,
+        help="money unit of portfolio columns whose header declares none (bn RMB, 亿元, 万元)",
+    )
+    parser.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first sheet)")
+
+
+def load_portfolio_args(args: argparse.Namespace, params: Parameters | None = None) -> Portfolio:
+    """Read the portfolio named by the options; a portfolio with errors ends the command
+    with its validation report (exit 1)."""
+    portfolio = read_portfolio(args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params)
+    return valid_under(portfolio)
+
+
+def valid_under(portfolio: Portfolio, params: Parameters | None = None) -> Portfolio:
+    """The portfolio validated under ``params`` (:meth:`Portfolio.under`; read once, validated
+    per scenario); errors end the command with the validation report (exit 1)."""
+    if params is not None:
+        portfolio = portfolio.under(params)
+    if not portfolio.ok:
+        raise CommandError(portfolio.report(limit=50), code=1)
+    return portfolio
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the model on a scenario (top-down), or bottom-up on a portfolio")
+    p.add_argument("--scenario", metavar="FILE", help="scenario YAML (default: the bundled baseline)")
+    add_portfolio_options(p, required=False)
+    add_output_options(p)
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario) if args.scenario else baseline()
+    if args.portfolio:
+        params = scenario.parameters()
+        portfolio = load_portfolio_args(args, params)
+        name = f"{Path(args.portfolio).name} ({scenario.name})"
+        result = run_portfolio(portfolio, params, scenario_name=name)
+    else:
+        result = scenario.run()
+    print(result.to_json() if args.format == "json" else render_table(result, args.unit, args.lang))
+    return 0

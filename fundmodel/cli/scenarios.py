@@ -1,0 +1,223 @@
+"""``fundmodel scenarios``: the scenario library (save, list, show, history, export, rename, delete, restore).
+
+The library is a database: SQLite by default, any SQLAlchemy URL with ``--db`` or
+``FUNDMODEL_DB_URL`` (see :mod:`fundmodel.store`). Exit codes: 0 done, 2 bad input or
+a refused operation, 3 a change refused because the library has a newer version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from fundmodel.cli import CommandError
+from fundmodel.inputs.parameters import ParameterError
+from fundmodel.labels import label
+from fundmodel.outputs.report import _table
+from fundmodel.store import ENV_AUTHOR, ENV_URL, ScenarioStore, StaleVersionError, split_export_header
+
+#: Exit code when a change is refused because the library has a newer version.
+EXIT_STALE = 3
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="URL_OR_PATH",
+        help=f"library database: a SQLAlchemy URL or a SQLite file (default: ${ENV_URL}, else a file in the "
+        "user's data directory)",
+    )
+    author = argparse.ArgumentParser(add_help=False)
+    author.add_argument("--author", help=f"who makes the change (default: ${ENV_AUTHOR}, else the login name)")
+    author.add_argument("--note", default="", help="a note kept with the version")
+
+    p = sub.add_parser("scenarios", help="the scenario library: save, list, show, history, export, rename, delete")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    a = actions.add_parser("list", parents=[common], help="list the saved scenarios")
+    a.add_argument("--all", action="store_true", help="include deleted scenarios")
+    a.add_argument("--format", choices=["table", "json"], default="table")
+    a.add_argument("--lang", choices=["en", "zh"], default="en")
+    a.set_defaults(handler=_guard(handle_list))
+
+    a = actions.add_parser("save", parents=[common, author], help="save a scenario file as a new version")
+    a.add_argument("file", metavar="FILE", help="scenario YAML")
+    a.add_argument("--name", help="name in the library (default: the file name without .yaml)")
+    a.add_argument(
+        "--base-version",
+        type=int,
+        metavar="N",
+        help="the version your file was made from (required to update an existing scenario; read from the "
+        "header of an exported file)",
+    )
+    a.set_defaults(handler=_guard(handle_save))
+
+    a = actions.add_parser("show", parents=[common], help="show a version (default: the latest)")
+    a.add_argument("name")
+    a.add_argument("--version", type=int, metavar="N")
+    a.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    a.set_defaults(handler=_guard(handle_show))
+
+    a = actions.add_parser("history", parents=[common], help="every version of a scenario")
+    a.add_argument("name")
+    a.add_argument("--format", choices=["table", "json"], default="table")
+    a.add_argument("--lang", choices=["en", "zh"], default="en")
+    a.set_defaults(handler=_guard(handle_history))
+
+    a = actions.add_parser("export", parents=[common], help="write a version as a scenario file")
+    a.add_argument("name")
+    a.add_argument("--version", type=int, metavar="N")
+    a.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    a.set_defaults(handler=_guard(handle_export))
+
+    a = actions.add_parser("rename", parents=[common, author], help="rename a scenario")
+    a.add_argument("name")
+    a.add_argument("new_name")
+    a.add_argument("--base-version", type=int, metavar="N", help="refuse if the library has moved past N")
+    a.set_defaults(handler=_guard(handle_rename))
+
+    a = actions.add_parser("delete", parents=[common, author], help="delete a scenario (soft: history is kept)")
+    a.add_argument("name")
+    a.add_argument("--base-version", type=int, metavar="N", help="refuse if the library has moved past N")
+    a.set_defaults(handler=_guard(handle_delete))
+
+    a = actions.add_parser("restore", parents=[common, author], help="restore a deleted scenario")
+    a.add_argument("name")
+    a.set_defaults(handler=_guard(handle_restore))
+
+
+def _guard(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Database failures after opening (connection lost, lock timeout) end in one line."""
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except SQLAlchemyError as exc:
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+            raise CommandError(f"scenario library: {reason}") from None
+
+    return run
+
+
+def _store(args: argparse.Namespace) -> ScenarioStore:
+    return ScenarioStore(args.db)
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        items = store.list(include_deleted=args.all)
+    if args.format == "json":
+        print(json.dumps([i.to_dict() for i in items], ensure_ascii=False, indent=2))
+        return 0
+    lang = args.lang
+    rows = [
+        [
+            i.name + (" (deleted)" if i.deleted else ""),
+            str(i.current_version),
+            i.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            i.updated_by,
+        ]
+        for i in items
+    ]
+    heads = [label("name", lang), label("version", lang), label("saved_at", lang), label("author", lang)]
+    print(_table(heads, rows) if rows else "(no saved scenarios)")
+    return 0
+
+
+def handle_save(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    _, _, exported_name = split_export_header(content)
+    name = args.name or exported_name or path.stem
+    with _store(args) as store:
+        try:
+            info = store.save(name, content, base_version=args.base_version, author=args.author, note=args.note)
+        except StaleVersionError as exc:
+            raise CommandError(str(exc), code=EXIT_STALE) from None
+    print(f"saved {info.name!r} version {info.version} ({info.author}, {info.created_at:%Y-%m-%d %H:%M:%S} UTC)")
+    return 0
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        stored = store.get(args.name, args.version)
+    stored.scenario()  # refuse to show text that no longer validates without saying so
+    if args.format == "json":
+        print(json.dumps({**stored.info.to_dict(), "text": stored.text}, ensure_ascii=False, indent=2))
+    else:
+        i = stored.info
+        sys.stdout.write(
+            f"# {i.name} version {i.version} ({i.action}) by {i.author} at {i.created_at:%Y-%m-%d %H:%M:%S} UTC"
+            + (f": {i.note}" if i.note else "")
+            + "\n"
+            + stored.text
+            + ("" if stored.text.endswith("\n") else "\n")
+        )
+    return 0
+
+
+def handle_history(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        versions = store.history(args.name)
+    if args.format == "json":
+        print(json.dumps([v.to_dict() for v in versions], ensure_ascii=False, indent=2))
+        return 0
+    lang = args.lang
+    rows = [
+        [str(v.version), v.action, v.name, v.author, v.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), v.note]
+        for v in versions
+    ]
+    heads = [label("version", lang), "action", label("name", lang), label("author", lang), label("saved_at", lang)]
+    print(_table([*heads, label("note", lang)], rows))
+    return 0
+
+
+def handle_export(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        text = store.get(args.name, args.version).export_text()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def handle_rename(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        try:
+            info = store.rename(args.name, args.new_name, args.author, args.base_version, args.note)
+        except StaleVersionError as exc:
+            raise CommandError(str(exc), code=EXIT_STALE) from None
+    print(f"renamed {args.name!r} to {info.name!r} (version {info.version})")
+    return 0
+
+
+def handle_delete(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        try:
+            info = store.delete(args.name, args.author, args.base_version, args.note)
+        except StaleVersionError as exc:
+            raise CommandError(str(exc), code=EXIT_STALE) from None
+    print(f"deleted {args.name!r} (version {info.version}; history kept, restore with: fundmodel scenarios restore)")
+    return 0
+
+
+def handle_restore(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        info = store.restore(args.name, args.author, args.note)
+    print(f"restored {args.name!r} (version {info.version})")
+    return 0

@@ -1,1 +1,0 @@
-"""Sub-commands of ``fundmodel``: each module defines ``register(subparsers)``."""

@@ -1,0 +1,1 @@
+"""The model: pure formulas, rules, the top-down and bottom-up runs, the result."""

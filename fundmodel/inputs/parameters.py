@@ -1,0 +1,532 @@
+"""Policy parameters: strict loading of the YAML files in ``fundmodel/parameters/``.
+
+Every value in those files is a *parameter*: a mapping with ``value``, ``unit``,
+``description``, ``reference`` and ``date`` (the OpenFisca habit of keeping policy
+facts, with their sources, apart from the formulas that use them).
+
+Loading is strict: unknown keys, duplicate keys, wrong types and out-of-range values
+raise :class:`ParameterError`, whose message names the file and the key path.
+
+Money is in bn RMB throughout (1 bn = 10 亿元); shares are fractions (0.2 = 20%).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fundmodel.errors import ParameterError
+
+PARAMETER_DIR = Path(__file__).with_name("parameter_files")
+
+#: The files that make up the parameters, and the section each one fills.
+SECTION_FILES: dict[str, str] = {
+    "instrument": "instrument.yaml",
+    "fields": "fields.yaml",
+    "banks": "banks.yaml",
+    "capital_ratios": "capital_ratios.yaml",
+    "macro": "macro.yaml",
+    "allocation": "allocation.yaml",
+}
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            raise ParameterError(
+                f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
+                f"(first at line {seen[key].start_mark.line + 1})"
+            )
+        seen[key] = key_node
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: Path | str) -> Any:
+    """Read a YAML file strictly (duplicate keys are an error); errors name the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ParameterError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - strict SafeLoader subclass
+    except ParameterError as exc:
+        raise ParameterError(f"{path.name}: {exc}") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParameterError(f"{path.name}: invalid YAML{line}: {problem}") from None
+
+
+# ------------------------------------------------------------------------ schema
+
+T = TypeVar("T")
+Share = Annotated[float, Field(ge=0, le=1)]
+PositiveShare = Annotated[float, Field(gt=0, le=1)]
+AmountBn = Annotated[float, Field(ge=0)]
+PositiveAmountBn = Annotated[float, Field(gt=0)]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+Years = Annotated[int, Field(ge=1, le=30)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Param(_Strict, Generic[T]):
+    """One policy value with its unit, meaning, source and date."""
+
+    value: T
+    unit: Text
+    description: Text
+    reference: Text
+    date: dt.date
+
+
+class Instrument(_Strict):
+    name_zh: Text
+    name_en: Text
+    size_bn: Param[PositiveAmountBn]
+    cap_in_principle: Param[PositiveShare]
+    cap_key_area: Param[PositiveShare]
+    private_share_min: Param[Share]
+    target_total_investment_bn: Param[AmountBn]
+    target_uplift_pp: Param[float]
+    reported_total_investment_bn: Param[AmountBn]
+
+
+class FieldParams(_Strict):
+    name_zh: Text
+    name_en: Text
+    group: Literal["modernization", "livelihood"]
+    key_area: Param[bool]
+    sector: Param[Text]
+    shortfall_infrastructure: Param[bool]
+    capital_ratio: Param[PositiveShare]
+    fund_share_of_capital: Param[PositiveShare]
+    infrastructure_share: Param[Share]
+    additionality: Param[Share]
+    private_share: Param[Share]
+    start_year: Param[Year]
+    construction_years: Param[Years]
+    phasing_profile: Param[Literal["s_curve", "uniform"]]
+
+
+class FieldsFile(_Strict):
+    fields: dict[str, FieldParams] = Field(min_length=1)
+
+
+class Bank(_Strict):
+    name_zh: Text
+    name_en: Text
+    vehicle_zh: Text
+    main_fields: list[str]
+    quota_bn: Param[AmountBn]
+    fund_share_scale: Param[Annotated[float, Field(gt=0)]]
+    reported_total_investment_bn: Param[AmountBn] | None = None
+
+
+class BanksFile(_Strict):
+    banks: dict[str, Bank] = Field(min_length=1)
+
+
+class Sector(_Strict):
+    name_zh: Text
+    name_en: Text
+    minimum: Param[PositiveShare]
+
+
+class CapitalRatios(_Strict):
+    shortfall_reduction: Param[Share]
+    sectors: dict[str, Sector] = Field(min_length=1)
+
+
+class Macro(_Strict):
+    base_year: Param[Year]
+    base_level_bn: Param[PositiveAmountBn]
+    growth_pct: Param[dict[Year, Annotated[float, Field(gt=-100)]]]
+    projected_growth_pct: Param[Annotated[float, Field(gt=-100)]]
+
+
+class AllocationFile(_Strict):
+    allocation_bn: Param[dict[str, dict[str, AmountBn]]]
+
+
+_SECTION_MODELS: dict[str, type[_Strict]] = {
+    "instrument": Instrument,
+    "fields": FieldsFile,
+    "banks": BanksFile,
+    "capital_ratios": CapitalRatios,
+    "macro": Macro,
+    "allocation": AllocationFile,
+}
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    # pydantic puts the generic type name into locations of Param[...]; drop it.
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    got = err.get("input")
+    if err["type"] not in ("missing",) and not isinstance(got, dict | list):
+        msg += f" (got {got!r})"
+    return msg
+
+
+# ----------------------------------------------------------------- parameters
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """Parameters are shared (cached per process): their arrays are read-only."""
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One parameter as used in a run: where its value came from."""
+
+    path: str
+    value: Any
+    unit: str
+    description: str
+    reference: str
+    date: str
+    overridden_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Validated parameters, the raw tree they came from, and which values were overridden.
+
+    Use :func:`load_parameters` and :meth:`with_overrides`; do not build directly.
+    """
+
+    instrument: Instrument
+    fields: dict[str, FieldParams]
+    banks: dict[str, Bank]
+    capital_ratios: CapitalRatios
+    macro: Macro
+    allocation_bn: dict[str, dict[str, float]]
+    raw: dict[str, Any] = field(repr=False)
+    overridden: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of every value: equal fingerprints mean the same parameters, however built."""
+        text = json.dumps(self.raw, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    # --- ids and labels -------------------------------------------------
+    @property
+    def field_ids(self) -> list[str]:
+        return list(self.fields)
+
+    @property
+    def bank_ids(self) -> list[str]:
+        return list(self.banks)
+
+    # --- per-field vectors (numpy, in field order) ------------------------
+    def _vector(self, name: str) -> np.ndarray:
+        return _frozen(np.array([getattr(f, name).value for f in self.fields.values()], dtype=float))
+
+    @cached_property
+    def capital_ratio(self) -> np.ndarray:
+        return self._vector("capital_ratio")
+
+    @cached_property
+    def fund_share_of_capital(self) -> np.ndarray:
+        return self._vector("fund_share_of_capital")
+
+    @cached_property
+    def infrastructure_share(self) -> np.ndarray:
+        return self._vector("infrastructure_share")
+
+    @cached_property
+    def additionality(self) -> np.ndarray:
+        return self._vector("additionality")
+
+    @cached_property
+    def private_share(self) -> np.ndarray:
+        return self._vector("private_share")
+
+    @cached_property
+    def fund_share_cap(self) -> np.ndarray:
+        """Cap on s per field: the key-area cap for key fields, else the cap in principle."""
+        key = self._vector("key_area").astype(bool)
+        inst = self.instrument
+        return _frozen(np.where(key, inst.cap_key_area.value, inst.cap_in_principle.value))
+
+    @cached_property
+    def capital_ratio_minimum(self) -> np.ndarray:
+        """Statutory minimum k per field: its sector's minimum, less the shortfall
+        reduction where the field is shortfall-filling infrastructure."""
+        sectors = self.capital_ratios.sectors
+        minimum = np.array([sectors[f.sector.value].minimum.value for f in self.fields.values()])
+        reduction = self.capital_ratios.shortfall_reduction.value
+        return _frozen(minimum - reduction * self._vector("shortfall_infrastructure"))
+
+    @cached_property
+    def allocation_matrix(self) -> np.ndarray:
+        """Fields x banks allocation in bn RMB (rows in field order, columns in bank order)."""
+        a = self.allocation_bn
+        return _frozen(np.array([[a[f][b] for b in self.bank_ids] for f in self.field_ids], dtype=float))
+
+    @cached_property
+    def fund_share_scale(self) -> np.ndarray:
+        """Per-bank scale on the fund share of capital (banks in order)."""
+        return _frozen(np.array([b.fund_share_scale.value for b in self.banks.values()], dtype=float))
+
+    @cached_property
+    def cell_fund_share(self) -> np.ndarray:
+        """Fund share of capital of each (field, bank) cell: s_f x scale_b."""
+        return _frozen(self.fund_share_of_capital[:, None] * self.fund_share_scale[None, :])
+
+    @cached_property
+    def bank_quota(self) -> np.ndarray:
+        return _frozen(np.array([b.quota_bn.value for b in self.banks.values()], dtype=float))
+
+    def sector_minimum(self, sector: str) -> float:
+        return self.capital_ratios.sectors[sector].minimum.value
+
+    # --- sources --------------------------------------------------------
+    def sources(self) -> list[SourceEntry]:
+        """Every parameter value with its unit, reference and date, and the scenario
+        that overrode it (if any)."""
+        out: list[SourceEntry] = []
+
+        def walk(node: Any, path: str) -> None:
+            if _is_param(node):
+                out.append(
+                    SourceEntry(
+                        path=path,
+                        value=node["value"],
+                        unit=node["unit"],
+                        description=node["description"],
+                        reference=node["reference"],
+                        date=str(node["date"]),
+                        overridden_by=self.overridden.get(path),
+                    )
+                )
+            elif isinstance(node, dict):
+                for key, child in node.items():
+                    walk(child, f"{path}.{key}" if path else str(key))
+
+        for section, tree in self.raw.items():
+            walk(tree, _prefix(section))
+        return out
+
+    # --- overrides ------------------------------------------------------
+    def with_overrides(self, overrides: Mapping[str, Any] | None, source: str = "overrides") -> Parameters:
+        """Return new parameters with ``overrides`` applied (a nested mapping of only the
+        values that change, e.g. ``{"fields": {"digital_economy": {"capital_ratio": 0.25}}}``).
+
+        Errors name ``source`` (a scenario file) and the key path.
+        """
+        if not overrides:
+            return self
+        raw = copy.deepcopy(self.raw)
+        overridden = dict(self.overridden)
+        if not isinstance(overrides, Mapping):
+            raise ParameterError(f"{source}: overrides: must be a mapping (got {overrides!r})")
+        for section, value in overrides.items():
+            if section not in _OVERRIDE_ROOTS:
+                raise ParameterError(
+                    f"{source}: overrides.{section}: unknown key (allowed: {', '.join(_OVERRIDE_ROOTS)})"
+                )
+            file_section = _OVERRIDE_ROOTS[section]
+            prefix = _prefix(file_section)
+            if prefix:
+                _merge(raw[file_section], value, prefix, source, overridden)
+            else:
+                _merge(raw[file_section], {section: value}, "", source, overridden)
+        return _build(raw, overridden, override_source=source)
+
+
+#: Override keys a scenario may use, mapped to the parameter section they change.
+_OVERRIDE_ROOTS: dict[str, str] = {
+    "instrument": "instrument",
+    "fields": "fields",
+    "banks": "banks",
+    "capital_ratios": "capital_ratios",
+    "macro": "macro",
+    "allocation_bn": "allocation",
+}
+
+
+def _prefix(section: str) -> str:
+    """Key paths read the same in files, overrides and errors: sections whose file has
+    no single top key are prefixed with the section name (``instrument.size_bn``)."""
+    return section if section in ("instrument", "capital_ratios", "macro") else ""
+
+
+def _is_param(node: Any) -> bool:
+    return isinstance(node, dict) and "value" in node and "reference" in node
+
+
+def _merge(base: dict, over: Any, path: str, source: str, overridden: dict[str, str]) -> None:
+    if not isinstance(over, Mapping):
+        raise ParameterError(f"{source}: {path or 'overrides'}: must be a mapping (got {over!r})")
+    for key, value in over.items():
+        here = f"{path}.{key}" if path else str(key)
+        if key not in base:
+            raise ParameterError(f"{source}: {here}: unknown key")
+        node = base[key]
+        if _is_param(node):
+            if isinstance(node["value"], dict):
+                if isinstance(value, Mapping) and "value" not in value:
+                    _merge_value_dict(node["value"], value, here, source, grow=key == "growth_pct")
+                else:
+                    raise ParameterError(f"{source}: {here}: must be a mapping of values (got {value!r})")
+            elif isinstance(value, Mapping):
+                raise ParameterError(f"{source}: {here}: must be a single value (got {value!r})")
+            else:
+                node["value"] = value
+            overridden[here] = source
+        elif isinstance(node, dict):
+            _merge(node, value, here, source, overridden)
+        else:
+            base[key] = value
+            overridden[here] = source
+
+
+def _merge_value_dict(base: dict, over: Mapping, path: str, source: str, grow: bool) -> None:
+    for key, value in over.items():
+        here = f"{path}.{key}"
+        if key not in base and not grow:
+            raise ParameterError(f"{source}: {here}: unknown key (known: {', '.join(map(str, base))})")
+        if isinstance(base.get(key), dict):
+            if not isinstance(value, Mapping):
+                raise ParameterError(f"{source}: {here}: must be a mapping (got {value!r})")
+            _merge_value_dict(base[key], value, here, source, grow=False)
+        else:
+            base[key] = value
+
+
+def _validate_section(section: str, tree: Any, where: str, overridden: Mapping[str, str]) -> Any:
+    model = _SECTION_MODELS[section]
+    if not isinstance(tree, dict):
+        raise ParameterError(f"{where}: must be a mapping at the top (got {type(tree).__name__})")
+    try:
+        return model.model_validate(tree)
+    except ValidationError as exc:
+        messages = []
+        for err in exc.errors():
+            loc = ".".join(p for p in (_prefix(section), _format_loc(err["loc"])) if p)
+            src = where
+            for opath, osrc in overridden.items():
+                if loc == opath or loc.startswith(opath + "."):
+                    src = osrc
+            messages.append(f"{src}: {loc or section}: {_describe(err)}")
+        raise ParameterError("; ".join(messages)) from None
+
+
+def _cross_check(p: dict[str, Any], where: dict[str, str]) -> None:
+    fields: dict[str, FieldParams] = p["fields"].fields
+    banks: dict[str, Bank] = p["banks"].banks
+    sectors = p["capital_ratios"].sectors
+    for fid, f in fields.items():
+        if f.sector.value not in sectors:
+            raise ParameterError(
+                f"{where['fields']}: fields.{fid}.sector.value: unknown sector {f.sector.value!r} "
+                f"(known: {', '.join(sectors)})"
+            )
+    for bid, b in banks.items():
+        for fid in b.main_fields:
+            if fid not in fields:
+                raise ParameterError(f"{where['banks']}: banks.{bid}.main_fields: unknown field {fid!r}")
+    alloc = p["allocation"].allocation_bn.value
+    if list(alloc) != list(fields):
+        raise ParameterError(
+            f"{where['allocation']}: allocation_bn.value: rows {list(alloc)} must be the fields "
+            f"{list(fields)} in that order"
+        )
+    for fid, row in alloc.items():
+        if list(row) != list(banks):
+            raise ParameterError(
+                f"{where['allocation']}: allocation_bn.value.{fid}: columns {list(row)} must be the banks "
+                f"{list(banks)} in that order"
+            )
+    macro = p["macro"]
+    if macro.base_year.value not in macro.growth_pct.value and not macro.growth_pct.value:
+        raise ParameterError(f"{where['macro']}: growth_pct.value: needs at least one year")
+
+
+def _build(raw: dict[str, Any], overridden: dict[str, str], override_source: str | None = None) -> Parameters:
+    where = dict(SECTION_FILES)
+    sections = {}
+    for section, tree in raw.items():
+        sections[section] = _validate_section(section, tree, where[section], overridden)
+    try:
+        _cross_check(sections, where)
+    except ParameterError as exc:
+        if override_source and overridden:
+            raise ParameterError(f"{override_source} (after overrides): {exc}") from None
+        raise
+    return Parameters(
+        instrument=sections["instrument"],
+        fields=dict(sections["fields"].fields),
+        banks=dict(sections["banks"].banks),
+        capital_ratios=sections["capital_ratios"],
+        macro=sections["macro"],
+        allocation_bn={f: dict(r) for f, r in sections["allocation"].allocation_bn.value.items()},
+        raw=raw,
+        overridden=overridden,
+    )
+
+
+def load_parameters(directory: Path | str | None = None) -> Parameters:
+    """Load and validate the parameter files in ``directory`` (default: the bundled ones).
+
+    >>> p = load_parameters()
+    >>> p.instrument.size_bn.value
+    500
+    """
+    directory = Path(directory) if directory else PARAMETER_DIR
+    raw = {section: read_yaml(directory / name) for section, name in SECTION_FILES.items()}
+    return _build(raw, {})
+
+
+_DEFAULT: Parameters | None = None
+
+
+def default_parameters() -> Parameters:
+    """The bundled parameters, loaded once per process (they are immutable)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_parameters()
+    return _DEFAULT

@@ -1,0 +1,119 @@
+"""Scenarios: YAML files of overrides on the baseline parameters (only what changes).
+
+A scenario file::
+
+    scenario:
+      name: Reported outturn 2025
+      description: ...
+      reference: ...
+      date: 2025-10-31
+    overrides:
+      fields:
+        transport_logistics: {fund_share_of_capital: 0.33}
+      allocation_bn:
+        agriculture_rural: {adbc: 80}
+
+Loading is as strict as for parameters: unknown keys, wrong types and out-of-range
+values raise :class:`~fundmodel.inputs.parameters.ParameterError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fundmodel.core.result import Result
+from fundmodel.core.topdown import run as run_model
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters, read_yaml
+
+
+class ScenarioMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: str = Field(min_length=1)
+    name_zh: str | None = None
+    description: str = ""
+    reference: str = ""
+    date: dt.date | None = None
+
+
+class ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    scenario: ScenarioMeta
+    overrides: dict[str, Any] = Field(default_factory=dict)
+    uncertainty: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of overrides on the baseline parameters."""
+
+    name: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    reference: str = ""
+    source: str = "overrides"
+    name_zh: str | None = None
+    date: dt.date | None = None
+    uncertainty: dict[str, Any] | None = None
+
+    def parameters(self, base: Parameters | None = None) -> Parameters:
+        """The baseline parameters with this scenario's overrides applied (validated)."""
+        return (base or default_parameters()).with_overrides(self.overrides, source=self.source)
+
+    def run(self, base: Parameters | None = None) -> Result:
+        """Run the top-down model on this scenario."""
+        return run_model(self.parameters(base), scenario_name=self.name)
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "scenario") -> Scenario:
+        """Validate a scenario mapping (as read from YAML); errors name ``source`` and the key."""
+        if not isinstance(data, dict):
+            raise ParameterError(f"{source}: must be a mapping with 'scenario' and 'overrides' (got {data!r})")
+        try:
+            parsed = ScenarioFile.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(x) for x in err["loc"]) or "scenario"
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            if err["type"] == "missing":
+                msg = "required key is missing"
+            raise ParameterError(f"{source}: {loc}: {msg}") from None
+        meta = parsed.scenario
+        scenario = cls(
+            name=meta.name,
+            overrides=dict(parsed.overrides),
+            description=meta.description,
+            reference=meta.reference,
+            source=source,
+            name_zh=meta.name_zh,
+            date=meta.date,
+            uncertainty=parsed.uncertainty,
+        )
+        params = scenario.parameters()  # validate the overrides now, not at first use
+        if parsed.uncertainty is not None:
+            from fundmodel.analysis.uncertainty import parse_uncertainty  # late: uncertainty builds on the model
+
+            parse_uncertainty(parsed.uncertainty, params, source)
+        return scenario
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario file.
+
+    >>> load_scenario(SCENARIO_DIR / "baseline.yaml").name
+    'Baseline: ex-ante expectation'
+    """
+    path = Path(path)
+    return Scenario.from_dict(read_yaml(path), source=path.name)
+
+
+def baseline() -> Scenario:
+    """The bundled baseline scenario (no overrides)."""
+    return load_scenario(SCENARIO_DIR / "baseline.yaml")

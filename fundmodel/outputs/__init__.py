@@ -1,0 +1,1 @@
+"""What the model writes: terminal report, charts, views, Excel workbooks."""

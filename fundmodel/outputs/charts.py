@@ -1,0 +1,366 @@
+"""Plotly figures of a run: pure functions from a :class:`~fundmodel.core.result.Result` (or a
+table computed from results) to a ``plotly.graph_objects.Figure``. No UI code here.
+
+Money arrives in bn RMB and is shown in the unit asked for (``"bn"`` or ``"yi"`` = 亿元)
+with thousands separators; labels come from :func:`fundmodel.labels.label` in ``lang``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from fundmodel.core.result import Result
+from fundmodel.labels import label
+from fundmodel.units import from_bn, unit_label
+
+#: Colours of the capital stack (fund, other capital, debt): one meaning, one colour everywhere.
+STACK_COLOURS = {"fund_bn": "#b8312f", "other_capital_bn": "#e8a33d", "debt_bn": "#4a6fa5"}
+BANK_COLOURS = {"cdb": "#1f4e79", "adbc": "#2e7d32", "exim": "#7b3f8c"}
+FIELD_COLOURS = ["#3b6ea5", "#7a5195", "#5fa8d3", "#ef8c3b", "#3c9d5d", "#9c7a3c", "#c44e52", "#6c757d"]
+TARGET_COLOUR = "#2b2b2b"
+FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, Arial, sans-serif"
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 16}},
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 13},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 80, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0, "traceorder": "normal"},
+        separators=".,",
+    )
+    return fig
+
+
+def _money_title(term: str, unit: str, lang: str) -> str:
+    return f"{label(term, lang)} ({unit_label(unit, lang)})"
+
+
+def _decimals(unit: str) -> int:
+    return 0 if unit == "yi" else 1
+
+
+def _colour_of_field(i: int) -> str:
+    return FIELD_COLOURS[i % len(FIELD_COLOURS)]
+
+
+# ----------------------------------------------------------------- overview
+
+
+def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
+    """Money flow: the fund -> each bank -> each field -> the field's total investment,
+    split into the fund itself, other capital and debt.
+
+    Link widths are amounts in ``unit``. Bank -> field links are the allocation cells
+    (``by_cell.fund_bn``); field -> stack links are ``by_field`` fund, other capital and
+    debt, so the right-hand nodes sum to total investment (fund + other + debt = I).
+    Cells with no money draw no link.
+    """
+    fields = list(result.by_field.index)
+    banks = list(result.by_bank.index)
+    stack = ["fund_bn", "other_capital_bn", "debt_bn"]
+    d = _decimals(unit)
+    nodes = [f"{label('fund_total', lang)}"]
+    nodes += [label(b, lang) for b in banks]
+    nodes += [label(f, lang) for f in fields]
+    nodes += [label(term, lang) for term in stack]
+    colours = ["#b8312f"] + [BANK_COLOURS.get(b, "#888888") for b in banks]
+    colours += [_colour_of_field(i) for i in range(len(fields))]
+    colours += [STACK_COLOURS[t] for t in stack]
+    bank_at = {b: 1 + j for j, b in enumerate(banks)}
+    field_at = {f: 1 + len(banks) + i for i, f in enumerate(fields)}
+    stack_at = {t: 1 + len(banks) + len(fields) + i for i, t in enumerate(stack)}
+
+    source: list[int] = []
+    target: list[int] = []
+    value: list[float] = []
+    link_colour: list[str] = []
+
+    def link(a: int, b: int, amount_bn: float, colour: str) -> None:
+        if amount_bn > 0:
+            source.append(a)
+            target.append(b)
+            value.append(float(from_bn(amount_bn, unit)))
+            link_colour.append(colour)
+
+    for b in banks:
+        link(0, bank_at[b], float(result.by_bank.loc[b, "fund_bn"]), "rgba(184,49,47,0.30)")
+    cells = result.by_cell["fund_bn"]
+    for (f, b), amount in cells.items():
+        link(bank_at[b], field_at[f], float(amount), _rgba(BANK_COLOURS.get(b, "#888888"), 0.30))
+    for f in fields:
+        for t in stack:
+            link(field_at[f], stack_at[t], float(result.by_field.loc[f, t]), _rgba(STACK_COLOURS[t], 0.35))
+
+    fig = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            valueformat=f",.{d}f",
+            valuesuffix=f" {unit_label(unit, lang)}",
+            node={
+                "label": nodes,
+                "color": colours,
+                "pad": 14,
+                "thickness": 16,
+                "line": {"color": "white", "width": 0.5},
+            },
+            link={"source": source, "target": target, "value": value, "color": link_colour},
+        )
+    )
+    return _layout(fig, label("chart_sankey", lang), height=520)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def uplift_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
+    """Per-year uplift to infrastructure investment growth (pp, bars, labelled), with the
+    investment landing that year (in ``unit``) in the hover text; the ex-ante target
+    uplift as a dashed line."""
+    years = [str(y) for y in result.by_year.index]
+    uplift = result.by_year["uplift_pp"].to_numpy(dtype=float)
+    landing = from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit)
+    d = _decimals(unit)
+    fig = go.Figure()
+    fig.add_bar(
+        x=years,
+        y=uplift,
+        name=label("uplift_pp", lang),
+        marker_color="#b8312f",
+        text=[f"{v:.2f} pp" for v in uplift],
+        textposition="outside",
+        cliponaxis=False,
+        customdata=landing,
+        hovertemplate=(
+            f"%{{x}}: %{{y:.2f}} pp<br>{_money_title('investment_bn', unit, lang)}: %{{customdata:,.{d}f}}"
+            "<extra></extra>"
+        ),
+    )
+    target = float(result.parameters.instrument.target_uplift_pp.value)
+    fig.add_hline(
+        y=target,
+        line={"color": TARGET_COLOUR, "dash": "dash", "width": 1},
+        annotation_text=f"{label('target', lang)} {target:.1f} pp",
+        annotation_position="top left",
+    )
+    top = max(float(np.nanmax(uplift)) if len(uplift) else 0.0, target) * 1.2
+    fig.update_layout(
+        yaxis={"title": label("uplift_pp", lang), "range": [0, top or 1]},
+        xaxis={"title": label("year", lang), "type": "category"},
+        showlegend=False,
+    )
+    return _layout(fig, label("chart_uplift", lang))
+
+
+def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> go.Figure:
+    """Horizontal stacked bars of the capital stack (fund, other capital, debt) per field
+    (or per bank with ``by="bank"``), largest total investment on top, the gross
+    multiplier written at the end of each bar."""
+    table = result.by_field if by == "field" else result.by_bank
+    table = table.sort_values("total_investment_bn", ascending=True)
+    names = [label(i, lang) for i in table.index]
+    d = _decimals(unit)
+    fig = go.Figure()
+    for term in ("fund_bn", "other_capital_bn", "debt_bn"):
+        values = from_bn(table[term].to_numpy(dtype=float), unit)
+        fig.add_bar(
+            y=names,
+            x=values,
+            orientation="h",
+            name=label(term, lang),
+            marker_color=STACK_COLOURS[term],
+            hovertemplate=f"%{{y}}: %{{x:,.{d}f}}<extra>{label(term, lang)}</extra>",
+        )
+    totals = from_bn(table["total_investment_bn"].to_numpy(dtype=float), unit)
+    multipliers = table["multiplier"].to_numpy(dtype=float)
+    fig.add_scatter(
+        y=names,
+        x=totals,
+        mode="text",
+        text=[f"  {m:.1f}x" if np.isfinite(m) else "" for m in multipliers],
+        textposition="middle right",
+        cliponaxis=False,
+        showlegend=False,
+        hoverinfo="skip",
+    )
+    fig.update_layout(
+        barmode="stack",
+        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
+        yaxis={"automargin": True},
+    )
+    fig.update_xaxes(range=[0, float(totals.max()) * 1.2 if len(totals) and totals.max() > 0 else 1])
+    title = label("chart_stack_field" if by == "field" else "chart_stack_bank", lang)
+    return _layout(fig, title, height=max(320, 48 * len(names) + 120))
+
+
+# ---------------------------------------------------------------- portfolio
+
+
+def breakdown_figure(
+    table: pd.DataFrame,
+    lang: str = "en",
+    unit: str = "bn",
+    title_term: str = "by_province",
+    top: int | None = None,
+    names: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """Stacked bars (fund, other capital, debt) of a breakdown table indexed by group
+    (province, ownership, field ...), largest total investment first; ``top`` keeps the
+    largest ``top`` groups; ``names`` maps group ids to display names (default: labels)."""
+    table = table.sort_values("total_investment_bn", ascending=False)
+    if top is not None:
+        table = table.head(top)
+    display = dict(names or {})
+    names = [display.get(str(i)) or label(str(i), lang) for i in table.index]
+    d = _decimals(unit)
+    fig = go.Figure()
+    for term in ("fund_bn", "other_capital_bn", "debt_bn"):
+        if term not in table.columns:
+            continue
+        fig.add_bar(
+            x=names,
+            y=from_bn(table[term].to_numpy(dtype=float), unit),
+            name=label(term, lang),
+            marker_color=STACK_COLOURS[term],
+            hovertemplate=f"%{{x}}: %{{y:,.{d}f}}<extra>{label(term, lang)}</extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        yaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
+        xaxis={"tickangle": -40 if len(names) > 8 or max((len(n) for n in names), default=0) > 12 else 0},
+    )
+    return _layout(fig, label(title_term, lang))
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def comparison_figure(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> go.Figure:
+    """Gross and net investment of several runs side by side, with the ex-ante target as
+    a dashed line (grouped bars, one group per run)."""
+    names = [r.scenario_name for r in results]
+    d = _decimals(unit)
+    fig = go.Figure()
+    for term, colour in (("total_investment_bn", "#4a6fa5"), ("net_investment_bn", "#9bb7d4")):
+        values = [float(from_bn(r.totals[term], unit)) for r in results]
+        fig.add_bar(
+            x=names,
+            y=values,
+            name=label(term, lang),
+            marker_color=colour,
+            text=[f"{v:,.{d}f}" for v in values],
+            textposition="outside",
+        )
+    if results:
+        target = float(from_bn(results[0].totals["target_total_investment_bn"], unit))
+        fig.add_hline(
+            y=target,
+            line={"color": TARGET_COLOUR, "dash": "dash", "width": 1},
+            annotation_text=f"{label('target', lang)} {target:,.0f}",
+            annotation_position="top left",
+        )
+    fig.update_layout(
+        barmode="group", yaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"}
+    )
+    return _layout(fig, label("chart_compare", lang))
+
+
+def tornado_figure(
+    table: pd.DataFrame,
+    base_bn: float,
+    lang: str = "en",
+    unit: str = "bn",
+    low: str = "low_bn",
+    high: str = "high_bn",
+    name: str = "parameter",
+) -> go.Figure:
+    """Tornado chart of one-at-a-time sensitivity: for each row (an assumption), a bar
+    from the output at its low value to the output at its high value, around the base
+    output ``base_bn`` (bn RMB); widest swing on top.
+
+    ``table`` has a ``name`` column (or index) and the outputs at the low and high
+    values (bn RMB) in columns ``low`` and ``high``.
+    """
+    t = table.reset_index() if name not in table.columns else table
+    swing = (t[high] - t[low]).abs()
+    t = t.assign(_swing=swing).sort_values("_swing", ascending=True)
+    names = [label(str(v), lang) for v in t[name]]
+    base = float(from_bn(base_bn, unit))
+    lo = from_bn(t[low].to_numpy(dtype=float), unit) - base
+    hi = from_bn(t[high].to_numpy(dtype=float), unit) - base
+    d = _decimals(unit)
+    fig = go.Figure()
+    fig.add_bar(
+        y=names,
+        x=lo,
+        base=base,
+        orientation="h",
+        name=label("low_value", lang),
+        marker_color="#4a6fa5",
+        hovertemplate=f"%{{y}}: %{{x:+,.{d}f}}<extra></extra>",
+    )
+    fig.add_bar(
+        y=names,
+        x=hi,
+        base=base,
+        orientation="h",
+        name=label("high_value", lang),
+        marker_color="#b8312f",
+        hovertemplate=f"%{{y}}: %{{x:+,.{d}f}}<extra></extra>",
+    )
+    fig.add_vline(x=base, line={"color": TARGET_COLOUR, "width": 1})
+    fig.update_layout(
+        barmode="overlay",
+        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
+        yaxis={"automargin": True},
+    )
+    return _layout(fig, label("chart_tornado", lang), height=max(320, 36 * len(names) + 140))
+
+
+def distribution_figure(
+    draws_bn: np.ndarray,
+    target_bn: float | None = None,
+    lang: str = "en",
+    unit: str = "bn",
+    bins: int = 60,
+) -> go.Figure:
+    """Histogram of Monte Carlo draws of total investment (bn RMB) with P5, P50 and P95
+    marked, and the target as a dashed line; the share of draws at or above the target
+    in the title."""
+    x = from_bn(np.asarray(draws_bn, dtype=float), unit)
+    p5, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
+    fig = go.Figure()
+    fig.add_histogram(x=x, nbinsx=bins, marker_color="#9bb7d4", name=label("draws", lang))
+    for name, v, dash in (("P5", p5, "dot"), ("P50", p50, "solid"), ("P95", p95, "dot")):
+        fig.add_vline(
+            x=v,
+            line={"color": "#4a6fa5", "dash": dash, "width": 2},
+            annotation_text=f"{name} {v:,.0f}",
+            annotation_position="top",
+        )
+    title = label("chart_monte_carlo", lang)
+    if target_bn is not None:
+        t = float(from_bn(target_bn, unit))
+        fig.add_vline(
+            x=t,
+            line={"color": "#b8312f", "dash": "dash", "width": 2},
+            annotation_text=f"{label('target', lang)} {t:,.0f}",
+            annotation_position="bottom right",
+        )
+        title += f" · P(≥ {label('target', lang)}) = {float(np.mean(x >= t)):.0%}"
+    fig.update_layout(
+        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
+        yaxis={"title": label("draws", lang)},
+        bargap=0.02,
+        showlegend=False,
+    )
+    return _layout(fig, title)

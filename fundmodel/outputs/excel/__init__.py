@@ -1,0 +1,1 @@
+"""Excel workbooks with live formulas."""

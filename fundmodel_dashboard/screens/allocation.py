@@ -1,0 +1,178 @@
+"""Allocation: the fields x banks matrix, edited in place, with its sums against the quotas."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from fundmodel.analysis.selection import SelectionError
+from fundmodel.edits import allocation_from_projects, proportional_allocation
+from fundmodel.inputs.parameters import ParameterError
+from fundmodel.inputs.portfolio import PortfolioError
+from fundmodel.units import from_bn
+from fundmodel_dashboard import state
+from fundmodel_dashboard.editing import apply_bound_edits, apply_cell_edits
+from fundmodel_dashboard.widgets import checks_panel, kpi_cards, localized_widget, money, t, to_unit, unit, unit_name
+
+params = state.current_base()
+fields, banks = params.field_ids, params.bank_ids
+key = state.editor_key()
+
+# The stored matrix is the single source: this run's cell edits are written into it
+# before anything is drawn, so totals, checks and KPIs all show the edited values.
+matrix, empty = apply_cell_edits(st.session_state["allocation_bn"], st.session_state.get(key), banks, unit())
+if not np.array_equal(matrix, st.session_state["allocation_bn"]):
+    st.session_state["allocation_bn"] = matrix
+
+result = state.current_result()
+st.header(t("page_allocation"))
+st.caption(t("allocation_intro"))
+kpi_cards(result, state.reference_result(), compact=True)
+if state.basis() == "portfolio":
+    st.info(t("allocation_portfolio_note"), icon=":material/info:")
+for i, b in empty:
+    st.warning(f"{t(fields[i])} × {t(b)}: {t('empty_cell_kept')}", icon=":material/warning:")
+
+# --- problems per row (field), shown next to the row that causes them -------------------
+row_notes: dict[str, list[str]] = {f: [] for f in fields}
+for c in result.checks:
+    if c.code == "negative_cell":
+        f, b = c.subject.split("/")
+        row_notes[f].append(f"{t(b)} < 0")
+    elif c.code in ("fund_share_cap", "capital_ratio_minimum"):
+        f = c.subject.split("/")[0]
+        if f in row_notes:
+            where = f"{t(c.subject.split('/')[1])}: " if "/" in c.subject else ""
+            row_notes[f].append(where + t(f"check_{c.code}"))
+
+d = 0 if unit() == "yi" else 1
+fmt = f"%,.{d}f"
+frame = pd.DataFrame(from_bn(matrix, unit()), index=pd.Index([t(f) for f in fields], name=t("field")), columns=banks)
+frame["row_total"] = frame[banks].sum(axis=1)
+frame["status"] = ["⚠ " + "; ".join(row_notes[f]) if row_notes[f] else "✓" for f in fields]
+column_config = {
+    b: st.column_config.NumberColumn(
+        f"{t('short_' + b)} ({unit_name()})", format=fmt, step=10.0**-d, help=f"{t(b)} · {t('quota_bn')}: {money(q)}"
+    )
+    for b, q in zip(banks, params.bank_quota, strict=True)
+}
+column_config["row_total"] = st.column_config.NumberColumn(f"{t('total')} ({unit_name()})", format=fmt)
+column_config["status"] = st.column_config.TextColumn(t("checks"), width="large")
+st.data_editor(
+    frame,
+    key=key,
+    num_rows="fixed",
+    disabled=["row_total", "status"],
+    column_config=column_config,
+    width="stretch",
+)
+
+# --- column sums against the quotas, and the grand total against the instrument size ----
+size = float(params.instrument.size_bn.value)
+col_sum = matrix.sum(axis=0)
+sums = pd.DataFrame(
+    {
+        **{
+            f"{t('short_' + b)}": [
+                to_unit(col_sum[j]),
+                to_unit(params.bank_quota[j]),
+                to_unit(col_sum[j] - params.bank_quota[j]),
+            ]
+            for j, b in enumerate(banks)
+        },
+        t("total"): [to_unit(matrix.sum()), to_unit(size), to_unit(matrix.sum() - size)],
+    },
+    index=[t("allocated"), t("quota_or_size"), t("difference")],
+)
+tolerance = 1e-6
+
+
+def _flag(col: pd.Series) -> list[str]:
+    bad = abs(col.iloc[2]) > tolerance * (10 if unit() == "yi" else 1)
+    style = "background-color: #fde2e1; color: #9b1c1c; font-weight: 600" if bad else "color: #1e7b34"
+    return ["", "", style]
+
+
+st.subheader(t("sums_vs_quotas"))
+st.dataframe(sums.style.format(f"{{:,.{d}f}}").apply(_flag, axis=0), width="stretch")
+checks_panel(result, codes={"allocation_total", "bank_quota", "negative_cell", "private_share"})
+
+# --- proposal ---------------------------------------------------------------------------
+st.subheader(t("propose_allocation"))
+st.caption(t("propose_help"))
+method_names = {"proportional": t("propose_proportional"), "selection": t("propose_selection")}
+method = localized_widget(st.radio, t("propose_method"), list(method_names), method_names, "propose_method")
+if method == "selection":
+    with st.expander(t("selection_settings")):
+        objective_names = {"total": t("objective_total"), "net": t("objective_net")}
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            localized_widget(st.radio, t("objective"), list(objective_names), objective_names, "sel_objective")
+        floor = float(params.instrument.private_share_min.value)
+        st.session_state.setdefault("sel_min_fraction", state.SELECTION_DEFAULTS["sel_min_fraction"])
+        if (st.session_state.get("sel_private_min") or 0.0) < floor:  # never below the instrument's floor
+            st.session_state["sel_private_min"] = floor
+        c2.slider(t("min_fraction"), 0.0, 1.0, step=0.05, key="sel_min_fraction", help=t("min_fraction_help"))
+        c3.slider(t("private_min"), floor, 1.0, step=0.01, key="sel_private_min", help=t("private_min_help"))
+        # Field share bounds: the stored bounds are the source; the editor's cells are applied to them.
+        bounds_key = "selection_bounds_editor"
+        stored = st.session_state.get("selection_bounds", {})
+        bounds = apply_bound_edits(stored, st.session_state.get(bounds_key), fields)
+        st.session_state["selection_bounds"] = bounds
+        share = {"min_value": 0.0, "max_value": 100.0, "format": "%.1f%%"}
+        st.caption(t("field_bounds_help"))
+        st.data_editor(
+            pd.DataFrame(
+                {
+                    "min": [bounds.get(f, {}).get("min", np.nan) * 100 for f in fields],
+                    "max": [bounds.get(f, {}).get("max", np.nan) * 100 for f in fields],
+                },
+                index=pd.Index([t(f) for f in fields], name=t("field")),
+            ),
+            key=bounds_key,
+            num_rows="fixed",
+            column_config={
+                "min": st.column_config.NumberColumn(t("field_min_share"), **share),
+                "max": st.column_config.NumberColumn(t("field_max_share"), **share),
+            },
+            width="stretch",
+        )
+
+left, right = st.columns([1, 1])
+if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high:"):
+    st.session_state.pop("proposal_note", None)
+    if method == "proportional":
+        st.session_state["proposal_bn"] = proportional_allocation(params, matrix)
+    else:
+        try:
+            selection = state.portfolio_selection()
+        except (PortfolioError, SelectionError, ParameterError) as exc:
+            st.session_state.pop("proposal_bn", None)
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.session_state["proposal_bn"] = allocation_from_projects(params, selection.chosen)
+            st.session_state["proposal_note"] = t("selection_note").format(
+                chosen=int(selection.projects["chosen"].sum()),
+                candidates=len(selection.projects),
+                what=t(f"objective_value_{state.selection_settings()[0]}"),
+                objective=money(selection.objective),
+                gain=money(selection.gain, signed=True),
+                binding=", ".join(selection.binding) or "—",
+                method=t(f"selection_method_{selection.method}"),
+                gap=f"{selection.gap:.2%}" if selection.gap >= 1e-4 else f"{selection.gap * 100:.1e}%",
+            )
+right.button(
+    t("reset_allocation"), key="reset_allocation", icon=":material/restart_alt:", on_click=state.reset_allocation
+)
+
+proposal = st.session_state.get("proposal_bn")
+if proposal is not None:
+    if st.session_state.get("proposal_note"):
+        st.caption(st.session_state["proposal_note"])
+    shown = pd.DataFrame(
+        from_bn(proposal, unit()), index=[t(f) for f in fields], columns=[t("short_" + b) for b in banks]
+    )
+    shown[t("total")] = shown.sum(axis=1)
+    st.dataframe(shown.style.format(f"{{:,.{d}f}}"), width="stretch")
+    a, b_ = st.columns([1, 1])
+    a.button(t("apply_proposal"), key="apply_proposal", type="primary", on_click=state.apply_proposal)
+    b_.button(t("discard_proposal"), key="discard_proposal", on_click=state.discard_proposal)

@@ -1,0 +1,22 @@
+"""Overview: KPI cards, the money flow, the uplift by year and the capital stack by field."""
+
+import streamlit as st
+
+from fundmodel.outputs import charts
+from fundmodel_dashboard import state
+from fundmodel_dashboard.widgets import checks_panel, kpi_cards, lang, show_figure, t, unit
+
+result = state.active_result()
+st.header(t("page_overview"))
+st.caption(f"{t('scenario')}: {state.display_name(lang())}")
+kpi_cards(result, state.active_reference())
+
+show_figure(charts.sankey_figure(result, lang(), unit()), key="sankey")
+left, right = st.columns(2)
+with left:
+    show_figure(charts.uplift_figure(result, lang(), unit()), key="uplift")
+with right:
+    show_figure(charts.capital_stack_figure(result, lang(), unit()), key="stack")
+
+with st.expander(t("checks"), expanded=bool(result.errors)):
+    checks_panel(result)

@@ -1,0 +1,222 @@
+"""Portfolio: a bundled or uploaded project portfolio, validated, filtered and charted."""
+
+import pandas as pd
+import streamlit as st
+
+from fundmodel.inputs.portfolio import PortfolioError
+from fundmodel.outputs import charts
+from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
+from fundmodel_dashboard import state
+from fundmodel_dashboard.widgets import kpi_cards, lang, localized_widget, money, show_figure, t, unit, unit_name
+
+st.header(t("page_portfolio"))
+st.caption(t("portfolio_intro"))
+
+# --- choose ---------------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    keys = state.portfolio_keys()
+    titles = {k: state.portfolio_title(k) for k in keys}
+    if st.session_state.get("portfolio_key") not in keys:
+        st.session_state["portfolio_key"] = keys[0] if keys else None
+    st.selectbox(t("portfolio_choice"), options=keys, format_func=titles.__getitem__, key="portfolio_key")
+    st.selectbox(
+        t("portfolio_unit"),
+        options=[None, "bn", "yi", "wan"],
+        format_func={None: "—", "bn": "bn RMB", "yi": "亿元", "wan": "万元"}.__getitem__,
+        key="portfolio_unit",
+        help=t("portfolio_unit_help"),
+    )
+with right:
+    limit_mb = int(st.get_option("server.maxUploadSize"))
+    st.markdown(f"**{t('upload_portfolio')}**")
+    st.caption(t("upload_limit").format(limit=limit_mb))
+    st.file_uploader(
+        t("upload_portfolio"),
+        type=["csv", "xlsx"],
+        key="portfolio_upload",
+        label_visibility="collapsed",
+        on_change=state.on_portfolio_upload,
+    )
+
+state.sync_project_editor()  # this run's cell edits first: everything below shows them
+try:
+    portfolio = state.current_portfolio()
+except (PortfolioError, OSError) as exc:
+    st.error(f"{t('portfolio_unreadable')}: {exc}", icon=":material/error:")
+    st.stop()
+if portfolio is None:
+    st.stop()
+
+# --- validation report ----------------------------------------------------------------
+n_err = portfolio.n_errors
+n_warn = int((portfolio.issues["severity"] == "warning").sum())
+summary = t("validation_summary").format(projects=len(portfolio.frame), errors=n_err, warnings=n_warn)
+if n_err:
+    st.error(summary, icon=":material/error:")
+elif n_warn:
+    st.warning(summary, icon=":material/warning:")
+else:
+    st.success(summary, icon=":material/check_circle:")
+if len(portfolio.issues):
+    with st.expander(t("validation_report"), expanded=bool(n_err)):
+        issues = portfolio.issues.assign(
+            rule=portfolio.issues["rule"].map(lambda r: t(f"rule_{r}")),
+            severity=portfolio.issues["severity"].map(lambda v: t(f"severity_{v}")),
+        ).rename(
+            columns={
+                "file": t("col_file"),
+                "row": t("col_row"),
+                "column": t("col_column"),
+                "value": t("col_value"),
+                "rule": t("col_rule"),
+                "severity": t("col_severity"),
+                "message": t("col_message"),
+            }
+        )
+        st.dataframe(issues, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(issues)))
+
+# --- the file's cells, editable: each edit re-validates its row and re-runs the model ---
+edits = state.project_edits()
+title = t("edit_projects") + (f" · {t('cells_edited').format(n=len(edits))}" if edits else "")
+with st.expander(title, expanded=bool(edits)):
+    st.caption(t("edit_projects_help"))
+    st.data_editor(
+        portfolio.raw,
+        key=state.project_editor_key(),
+        num_rows="fixed",
+        width="stretch",
+        height=360,
+    )
+    if edits:
+        b1, b2 = st.columns(2)
+        with b1:
+            st.button(
+                t("discard_edits"), key="discard_project_edits", icon=":material/undo:",
+                on_click=state.discard_project_edits,
+            )  # fmt: skip
+        with b2:
+            # The file is written only when asked for, and offered while the edits stay the same.
+            edits_key = (st.session_state.get("portfolio_key"), state.frozen_project_edits())
+            if st.button(t("build_edited_portfolio"), key="build_edited_portfolio", icon=":material/table_view:"):
+                st.session_state["edited_portfolio"] = (edits_key, state.edited_portfolio_workbook())
+            built = st.session_state.get("edited_portfolio")
+            if built is not None and built[0] == edits_key:
+                st.download_button(
+                    t("download_edited_portfolio"),
+                    data=built[1],
+                    file_name=f"{portfolio.source.rsplit('.', 1)[0]}_edited.xlsx",
+                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    key="download_edited_portfolio",
+                    icon=":material/download:",
+                )
+
+if n_err:
+    st.info(t("portfolio_fix_errors"), icon=":material/info:")
+    st.stop()
+
+result = state.portfolio_result()
+reference = state.portfolio_result(edited=False)
+kpi_cards(result, reference)
+if "top_down_multiplier" in result.totals:
+    st.caption(
+        t("portfolio_vs_top_down").format(
+            portfolio=f"{result.multiplier:.2f}x", top_down=f"{result.totals['top_down_multiplier']:.2f}x"
+        )
+    )
+
+# --- filters --------------------------------------------------------------------------
+projects = result.projects
+st.subheader(t("filters"))
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
+field_names = {f: t(f) for f in result.by_field.index}
+bank_names = {b: t(b) for b in result.by_bank.index}
+with c1:
+    fields = localized_widget(st.multiselect, t("field"), list(field_names), field_names, "pf_fields")
+with c2:
+    banks = localized_widget(st.multiselect, t("bank"), list(bank_names), bank_names, "pf_banks")
+province_ids = sorted(projects["province"].unique())
+province_names = {p: province_label(p, lang()) for p in province_ids}
+with c3:
+    provinces = localized_widget(st.multiselect, t("province"), province_ids, province_names, "pf_provinces")
+ownership_names = {"all": t("all"), "private": t("private"), "state": t("state")}
+with c4:
+    private_choice = localized_widget(st.radio, t("ownership"), list(ownership_names), ownership_names, "pf_private")
+private = {"all": None, "private": True, "state": False}[private_choice]
+chosen = filter_projects(projects, fields, banks, provinces, private)
+
+totals = subset_totals(chosen)
+s1, s2, s3, s4 = st.columns(4)
+s1.metric(t("projects_shown"), f"{int(totals['n_projects']):,} / {len(projects):,}")
+s2.metric(f"{t('fund_bn')}", money(totals.get("fund_bn", 0.0)))
+s3.metric(f"{t('total_investment_bn')}", money(totals.get("total_investment_bn", 0.0)))
+s4.metric(t("multiplier"), f"{totals['multiplier']:.2f}x" if totals.get("fund_bn") else "—")
+
+if len(chosen):
+    left, right = st.columns([3, 2])
+    with left:
+        by_province = group_projects(chosen, "province")
+        show_figure(
+            charts.breakdown_figure(by_province, lang(), unit(), "by_province", names=province_names),
+            key="portfolio_provinces",
+        )
+    with right:
+        show_figure(
+            charts.breakdown_figure(group_projects(chosen, "field"), lang(), unit(), "by_field"),
+            key="portfolio_fields",
+        )
+
+    # --- per-project metrics --------------------------------------------------------------
+    st.subheader(t("project_metrics"))
+    factor = 10.0 if unit() == "yi" else 1.0
+    columns = [
+        "project_id",
+        "project_name",
+        "field",
+        "bank",
+        "province",
+        "private",
+        "fund_bn",
+        "total_investment_bn",
+        "fund_share_of_capital",
+        "capital_ratio",
+        "multiplier",
+        "net_investment_bn",
+        "attributed_investment_bn",
+    ]
+    metrics = state.portfolio_cashflow()
+    metric_columns = ["project_irr", "equity_irr", "npv_bn", "min_dscr", "payback_year", "subsidy_per_yuan"]
+    if metrics is not None:
+        chosen = chosen.join(metrics[metric_columns], how="left")
+        columns += metric_columns
+    columns = [c for c in columns if c in chosen.columns]
+    table = chosen[columns].copy()
+    for c in columns:
+        if c.endswith("_bn"):
+            table[c] = table[c] * factor
+    table["field"] = table["field"].map(lambda f: t(f))
+    table["bank"] = table["bank"].map(lambda b: t("short_" + b))
+    table["province"] = table["province"].map(province_names)
+    d = 0 if unit() == "yi" else 2
+    config = {}
+    for c in columns:
+        name = column_label(c, lang()) if c not in ("multiplier",) else t(c)
+        if c.endswith("_bn"):
+            config[c] = st.column_config.NumberColumn(f"{name} ({unit_name()})", format=f"%,.{d}f")
+        elif c in ("fund_share_of_capital", "capital_ratio", "project_irr", "equity_irr"):
+            config[c] = st.column_config.NumberColumn(name, format="percent")
+        elif c in ("min_dscr", "subsidy_per_yuan"):
+            config[c] = st.column_config.NumberColumn(name, format="%.3f")
+        elif c == "payback_year":
+            config[c] = st.column_config.NumberColumn(name, format="%d")
+        elif c == "multiplier":
+            config[c] = st.column_config.NumberColumn(name, format="%.2fx")
+        elif c == "private":
+            config[c] = st.column_config.CheckboxColumn(name)
+        else:
+            config[c] = st.column_config.TextColumn(name)
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=460, column_config=config)
+    if metrics is not None:
+        st.caption(t("cashflow_note"))
+else:
+    st.info(t("no_projects_match"), icon=":material/filter_alt_off:")

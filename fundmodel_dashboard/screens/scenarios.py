@@ -1,0 +1,318 @@
+"""Scenarios: compare side by side, sensitivity (tornado), goal-seek, Monte Carlo, and the
+scenario files / library."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import yaml
+from sqlalchemy.exc import SQLAlchemyError
+
+from fundmodel.analysis.compare import compare_results
+from fundmodel.analysis.uncertainty import CONTINUOUS, goal_seek, monte_carlo, parse_uncertainty, sensitivity
+from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.parameters import ParameterError, read_yaml
+from fundmodel.inputs.scenario import Scenario
+from fundmodel.outputs import charts
+from fundmodel.store import StoreError, default_author
+from fundmodel.units import to_bn
+from fundmodel_dashboard import state
+from fundmodel_dashboard.widgets import lang, localized_widget, money, show_figure, t, to_unit, unit, unit_name
+
+st.header(t("page_scenarios"))
+current = state.active_result()
+tab_compare, tab_sensitivity, tab_goal, tab_mc, tab_files = st.tabs(
+    [t("compare"), t("sensitivity"), t("goal_seek"), t("monte_carlo"), t("library")]
+)
+
+# --- compare ----------------------------------------------------------------------------
+with tab_compare:
+    keys = state.scenario_keys()
+    titles = {k: state.scenario_of(k).name for k in keys}
+    chosen = st.multiselect(
+        t("compare_with"),
+        options=keys,
+        default=[k for k in keys if k != st.session_state["scenario_key"]][:2],
+        format_func=titles.__getitem__,
+        key="compare_keys",
+    )
+    results = [current] + [state.scenario_result(k) for k in chosen]
+    if len(results) >= 2:
+        comparison = compare_results(results)
+        factor = 10.0 if unit() == "yi" else 1.0
+        kinds = {"multiplier", "net_multiplier", "attributed_multiplier", "peak_uplift_pp"}
+        rows = []
+        for metric, row in comparison.summary.iterrows():
+            out = {t("col_metric"): t(metric)}
+            for lab in comparison.labels:
+                v = row[lab]
+                if metric in kinds:
+                    out[lab] = f"{v:,.2f}" + ("x" if "multiplier" in metric else " pp")
+                else:
+                    out[lab] = f"{v * factor:,.1f}"
+            for lab in comparison.labels[1:]:
+                pct = row.get(f"pct:{lab}")
+                out[f"Δ {lab}"] = "" if pct is None or not np.isfinite(pct) else f"{pct:+.1%}"
+            rows.append(out)
+        st.caption(f"{t('money_in')} {unit_name()}")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        show_figure(charts.comparison_figure(results, lang(), unit()), key="compare_chart")
+        with st.expander(t("where_differences_come_from"), expanded=False):
+            for attribution in comparison.attributions:
+                for line in attribution.explanation(unit_name(), factor):
+                    st.markdown(f"- {line.strip()}")
+    else:
+        st.info(t("choose_scenarios"), icon=":material/info:")
+
+# --- sensitivity --------------------------------------------------------------------------
+try:
+    params = state.current_parameters()
+except ParameterError as exc:
+    params = None
+    for tab in (tab_sensitivity, tab_goal, tab_mc):
+        tab.error(f"{t('scenario_not_savable')}: {exc}", icon=":material/error:")
+
+metric_names = {"total_investment_bn": t("total_investment_bn"), "net_investment_bn": t("net_investment_bn")}
+if params is not None:
+    with tab_sensitivity:
+        st.caption(t("sensitivity_help"))
+        c1, c2 = st.columns(2)
+        with c1:
+            metric = localized_widget(st.radio, t("col_metric"), list(metric_names), metric_names, "sens_metric")
+        by_names = {"uniform": t("by_all_fields"), "field": t("by_each_field")}
+        with c2:
+            by = localized_widget(st.radio, t("sens_by"), list(by_names), by_names, "sens_by")
+        sens = sensitivity(params, by=by, metric=metric)
+        table = sens.table.copy()
+        table["name"] = [
+            t(a) if e == "all" else f"{t(a)} · {t(e)}"
+            for a, e in zip(table["assumption"], table["element"], strict=True)
+        ]
+        table = table[table[f"{metric}:swing"] > 0].head(15)
+        show_figure(
+            charts.tornado_figure(
+                table, sens.base[metric], lang(), unit(), low=f"{metric}:low", high=f"{metric}:high", name="name"
+            ),
+            key="tornado",
+        )
+        shown = pd.DataFrame(
+            {
+                t("col_parameter"): table["name"],
+                t("low_value"): [
+                    f"×{v:.3g}" if a != "construction_years" else f"{v:+.0f}"
+                    for a, v in zip(table["assumption"], table["change_low"], strict=True)
+                ],
+                t("high_value"): [
+                    f"×{v:.3g}" if a != "construction_years" else f"{v:+.0f}"
+                    for a, v in zip(table["assumption"], table["change_high"], strict=True)
+                ],
+                f"{metric_names[metric]} ({t('low_value')})": [money(v) for v in table[f"{metric}:low"]],
+                f"{metric_names[metric]} ({t('high_value')})": [money(v) for v in table[f"{metric}:high"]],
+                t("swing"): [money(v) for v in table[f"{metric}:swing"]],
+            }
+        )
+        st.dataframe(shown, hide_index=True, width="stretch")
+
+    # --- goal-seek ------------------------------------------------------------------------
+    with tab_goal:
+        st.caption(t("goal_seek_help"))
+        goal_metrics = {**metric_names, "peak_uplift_pp": t("peak_uplift_pp")}
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            goal_metric = localized_widget(st.selectbox, t("col_metric"), list(goal_metrics), goal_metrics, "gs_metric")
+        assumption_names = {a: t(a) for a in CONTINUOUS}
+        with c2:
+            assumption = localized_widget(
+                st.selectbox, t("assumption"), list(assumption_names), assumption_names, "gs_assumption"
+            )
+        with c3:
+            if goal_metric == "peak_uplift_pp":
+                target_value = st.number_input(t("target") + " (pp)", value=3.5, step=0.1, key="gs_target_pp")
+                target = float(target_value)
+            else:
+                default = to_unit(float(params.instrument.target_total_investment_bn.value))
+                target_value = st.number_input(
+                    f"{t('target')} ({unit_name()})",
+                    value=default,
+                    step=100.0,
+                    format="%.1f",
+                    key=f"gs_target_{unit()}",
+                )
+                target = float(to_bn(float(target_value), unit()))
+        solution = goal_seek(target, assumption, params, metric=goal_metric)
+        (st.success if solution.reachable else st.warning)(solution.message)
+        values = pd.DataFrame(
+            {t("col_subject"): [t(k) for k in solution.values], t("col_value"): list(solution.values.values())}
+        )
+        st.dataframe(
+            values,
+            hide_index=True,
+            column_config={t("col_value"): st.column_config.NumberColumn(format="%.4f")},
+        )
+        st.button(
+            t("apply_solution"),
+            key="apply_goal_seek",
+            on_click=state.apply_values,
+            args=(assumption, dict(solution.values)),
+            disabled=not solution.reachable,
+        )
+
+    # --- Monte Carlo ----------------------------------------------------------------------
+    with tab_mc:
+        st.caption(t("monte_carlo_help"))
+        block = state.current_scenario().uncertainty
+        block_source = state.current_scenario().source
+        if block is None and (SCENARIO_DIR / "uncertain_leverage.yaml").exists():
+            raw = read_yaml(SCENARIO_DIR / "uncertain_leverage.yaml")
+            block, block_source = raw.get("uncertainty"), "uncertain_leverage.yaml"
+        if block is None:
+            st.info(t("no_uncertainty"), icon=":material/info:")
+        else:
+            c1, c2 = st.columns(2)
+            draws = int(
+                c1.number_input(t("draws"), 1_000, 100_000, int(block.get("draws", 10_000)), 1_000, key="mc_draws")
+            )
+            seed = int(c2.number_input(t("seed"), 0, 2**31 - 1, int(block.get("seed", 1)), key="mc_seed"))
+            st.caption(f"{t('distributions_from')}: {block_source}")
+            try:
+                spec = parse_uncertainty(block, params, block_source)
+                mc = monte_carlo(spec, params, draws=draws, seed=seed)
+            except (ParameterError, ValueError) as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                target_bn = mc.targets.get("total_investment_bn")
+                show_figure(
+                    charts.distribution_figure(mc.outcomes.total_investment_bn, target_bn, lang(), unit()),
+                    key="monte_carlo",
+                )
+                summary = mc.summary.loc[["total_investment_bn", "net_investment_bn", "peak_uplift_pp", "multiplier"]]
+                shown = pd.DataFrame(
+                    {
+                        col: [
+                            money(v) if m.endswith("_bn") else (f"{v:.2f} pp" if m == "peak_uplift_pp" else f"{v:.2f}x")
+                            for m, v in summary[col].items()
+                        ]
+                        for col in ["base", "p5", "p50", "p95"]
+                    },
+                    index=[t(m) for m in summary.index],
+                )
+                shown.columns = [t("base_value"), "P5", "P50", "P95"]
+                st.dataframe(shown, width="stretch")
+                st.caption(
+                    " · ".join(f"P({t(k)} ≥ {v:,.1f}) = {mc.probabilities[k]:.1%}" for k, v in mc.targets.items())
+                )
+
+# --- scenario library (database) and scenario files ------------------------------------------
+with tab_files:
+    st.caption(t("library_help"))
+    try:
+        store = state.scenario_store()
+        saved = store.list()
+    except (StoreError, SQLAlchemyError, OSError) as exc:
+        store, saved = None, []
+        st.error(f"{t('library_unavailable')}: {exc}", icon=":material/error:")
+    flash = st.session_state.pop("library_flash", None)
+    if flash is not None:
+        kind, text, values = flash
+        if kind == "error":
+            st.error(text, icon=":material/error:")
+        else:
+            st.success(t(text).format(**values), icon=":material/check_circle:")
+    if store is not None:
+        lib_left, lib_right = st.columns(2)
+        with lib_left:
+            st.markdown(f"**{t('library_saved')}**")
+            if saved:
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            t("col_name"): [i.name for i in saved],
+                            t("col_version"): [i.current_version for i in saved],
+                            t("col_author"): [i.updated_by for i in saved],
+                            t("col_date"): [i.updated_at.strftime("%Y-%m-%d %H:%M UTC") for i in saved],
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+                names = [i.name for i in saved]
+                chosen_name = st.selectbox(t("col_name"), names, key="library_name")
+                history = store.history(chosen_name)
+                versions = [v.version for v in history]
+                chosen_version = st.selectbox(t("col_version"), versions[::-1], key=f"library_version_{chosen_name}")
+                st.button(
+                    t("load_scenario"),
+                    key="library_load",
+                    on_click=state.load_from_library,
+                    args=(chosen_name, int(chosen_version)),
+                    icon=":material/upload_file:",
+                )
+                with st.expander(t("library_manage")):
+                    # Based on the latest version shown: a change saved meanwhile by someone else is refused.
+                    latest = int(versions[-1])
+                    new_name = st.text_input(t("new_name"), key=f"library_new_name_{chosen_name}")
+                    c1, c2 = st.columns(2)
+                    c1.button(
+                        t("rename"), key="library_rename", icon=":material/edit:", disabled=not new_name.strip(),
+                        on_click=state.change_library, args=("rename", chosen_name, latest, new_name.strip()),
+                    )  # fmt: skip
+                    c2.button(
+                        t("delete_scenario"), key="library_delete", icon=":material/delete:",
+                        on_click=state.change_library, args=("delete", chosen_name, latest),
+                    )  # fmt: skip
+                with st.expander(t("library_history")):
+                    st.dataframe(
+                        pd.DataFrame(
+                            {
+                                t("col_version"): [v.version for v in history],
+                                t("col_action"): [v.action for v in history],
+                                t("col_author"): [v.author for v in history],
+                                t("col_date"): [v.created_at.strftime("%Y-%m-%d %H:%M UTC") for v in history],
+                                t("col_note"): [v.note for v in history],
+                            }
+                        ),
+                        hide_index=True,
+                        width="stretch",
+                    )
+            else:
+                st.caption(t("library_empty"))
+            deleted = [i.name for i in store.list(include_deleted=True) if i.deleted]
+            if deleted:
+                with st.expander(f"{t('library_deleted_list')} ({len(deleted)})"):
+                    gone = st.selectbox(t("col_name"), deleted, key="library_deleted_name")
+                    st.button(
+                        t("restore"), key="library_restore", icon=":material/restore_from_trash:",
+                        on_click=state.change_library, args=("restore", gone),
+                    )  # fmt: skip
+        with lib_right:
+            st.markdown(f"**{t('library_save')}**")
+            base = st.session_state.get("library_base")
+            name = st.text_input(t("col_name"), value=base[0] if base else "", key="library_save_name")
+            author = st.text_input(t("col_author"), value=default_author(), key="library_save_author")
+            note = st.text_input(t("col_note"), key="library_save_note")
+            if st.button(t("save_to_library"), key="library_save", type="primary", icon=":material/save:"):
+                try:
+                    info = state.save_to_library(name, author, note)
+                except (StoreError, ParameterError, SQLAlchemyError) as exc:
+                    st.error(str(exc), icon=":material/error:")
+                else:  # drawn again, so that the list on the left holds the new version
+                    values = {"name": info.name, "version": info.version}
+                    st.session_state["library_flash"] = ("success", "library_saved_as", values)
+                    st.rerun()
+
+    st.divider()
+    st.markdown(f"**{t('upload_scenario')}**")
+    upload = st.file_uploader(
+        t("upload_scenario"), type=["yaml", "yml"], key="scenario_upload", label_visibility="collapsed"
+    )
+    if upload is not None:
+        try:
+            data = yaml.safe_load(upload.getvalue().decode("utf-8"))
+            scenario = Scenario.from_dict(data, source=upload.name)
+        except (ParameterError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            st.error(f"{upload.name}: {exc}", icon=":material/error:")
+        else:
+            key = f"file:{upload.name}"
+            if key not in state.scenario_keys():
+                state.register_scenario(key, scenario)
+            st.success(t("scenario_registered").format(name=scenario.name), icon=":material/check_circle:")
+            st.button(t("load_scenario"), key="load_uploaded", on_click=state.load_into_session, args=(key,))

@@ -1,0 +1,696 @@
+"""Session state of the dashboard: the one place that holds what the planner has edited.
+
+The edited values live in plain session-state entries (never only inside widgets, whose
+state Streamlit drops when their page is not shown):
+
+* ``scenario_key``: which scenario the edits start from
+* ``allocation_bn``: the fields x banks matrix (numpy, bn RMB), the single source of the
+  allocation; the data editor shows it and writes its cell edits back into it
+* ``assumptions``: {field id: {assumption: value}} (fractions)
+* ``bank_scale``: {bank id: fund_share_scale}
+* ``editor_version``: bumped when the allocation is replaced (scenario change, reset,
+  proposal applied) so that the data editor starts clean on the new matrix
+
+The model runs through :func:`fundmodel.edits.run_edited`, cached on a hashable form of
+its inputs (scenario overrides, edit overrides, allocation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import yaml
+from sqlalchemy.exc import SQLAlchemyError
+
+from fundmodel.analysis.selection import Selection, SelectionConstraints, select_projects
+from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.core.cashflow import cashflow_metrics
+from fundmodel.core.result import Result
+from fundmodel.edits import (
+    FIELD_ASSUMPTIONS,
+    allocation_overrides,
+    assumption_table,
+    bank_scales,
+    freeze,
+    leverage_overrides,
+    merge_overrides,
+    run_edited,
+    scenario_document,
+    thaw,
+)
+from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
+from fundmodel.inputs.parameters import Parameters, default_parameters
+from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
+from fundmodel.inputs.scenario import Scenario, load_scenario
+from fundmodel.outputs.excel.portfolio_sheets import write_portfolio_file
+from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
+from fundmodel_dashboard.editing import project_cell_edits
+
+DEFAULT_SCENARIO = "baseline.yaml"
+WIDGET_PREFIX = "lev_"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a run depends on, in hashable form (the cache key)."""
+
+    scenario_key: str
+    scenario_name: str
+    base_overrides: tuple
+    edit_overrides: tuple
+    allocation_bn: tuple
+
+    def allocation_matrix(self) -> np.ndarray:
+        return np.array(self.allocation_bn, dtype=float)
+
+
+# ----------------------------------------------------------------- scenarios
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Bundled scenario files by file name, baseline first."""
+    files = sorted(SCENARIO_DIR.glob("*.yaml"), key=lambda p: (p.name != DEFAULT_SCENARIO, p.name))
+    return {p.name: p for p in files}
+
+
+@st.cache_resource(show_spinner=False)
+def _load_bundled(name: str, mtime: float) -> Scenario:
+    return load_scenario(SCENARIO_DIR / name)
+
+
+def scenario_of(key: str) -> Scenario:
+    """The scenario behind ``key`` (a bundled file name, or one registered in the session)."""
+    extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
+    if key in extra:
+        return extra[key]
+    path = SCENARIO_DIR / key
+    return _load_bundled(key, path.stat().st_mtime)
+
+
+def register_scenario(key: str, scenario: Scenario) -> None:
+    """Make a scenario (uploaded, or loaded from the library) selectable in this session."""
+    extra = dict(st.session_state.get("extra_scenarios", {}))
+    extra[key] = scenario
+    st.session_state["extra_scenarios"] = extra
+
+
+def scenario_keys() -> list[str]:
+    return list(bundled_scenarios()) + list(st.session_state.get("extra_scenarios", {}))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def base_parameters(base_overrides: tuple, source: str) -> Parameters:
+    """The default parameters with a scenario's overrides applied (cached)."""
+    return default_parameters().with_overrides(thaw(base_overrides), source=source)
+
+
+# ------------------------------------------------------------------- session
+
+
+def init() -> None:
+    """Fill the session with the default scenario on first use."""
+    st.session_state.setdefault("lang", "en")
+    st.session_state.setdefault("unit", "bn")
+    st.session_state.setdefault("editor_version", 0)
+    # The dashboard opens on the bundled national portfolio, run project by project.
+    if "basis" not in st.session_state:
+        st.session_state["basis"] = "portfolio" if DEFAULT_PORTFOLIO in bundled_portfolios() else "top_down"
+    st.session_state.setdefault("portfolio_key", DEFAULT_PORTFOLIO)
+    # The portfolio boxes live on one page; Streamlit forgets a widget's value on pages that
+    # do not draw it, so the choice is written back on every run to outlive a page change.
+    for key in ("portfolio_key", "portfolio_unit", *SELECTION_DEFAULTS):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    if "scenario_key" not in st.session_state:
+        load_into_session(DEFAULT_SCENARIO)
+
+
+def load_into_session(key: str) -> None:
+    """Start editing from scenario ``key``: its allocation and assumptions replace the
+    edited ones (the planner asked for it by choosing the scenario or pressing reset)."""
+    scenario = scenario_of(key)
+    params = base_parameters(freeze(scenario.overrides), scenario.source)
+    st.session_state["scenario_key"] = key
+    st.session_state["scenario_choice"] = key
+    st.session_state["allocation_bn"] = np.array(params.allocation_matrix, dtype=float)
+    reset_assumptions(params)
+    bump_editor()
+    st.session_state.pop("proposal_bn", None)
+
+
+def reset_assumptions(params: Parameters | None = None) -> None:
+    """Put the scenario's leverage assumptions back (fields and bank scales)."""
+    params = params or current_base()
+    table = assumption_table(params)
+    st.session_state["assumptions"] = {
+        fid: {name: float(table.loc[fid, name]) for name in FIELD_ASSUMPTIONS} for fid in params.field_ids
+    }
+    st.session_state["bank_scale"] = bank_scales(params)
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+def reset_allocation() -> None:
+    """Put the scenario's allocation back."""
+    st.session_state["allocation_bn"] = np.array(current_base().allocation_matrix, dtype=float)
+    bump_editor()
+
+
+def set_allocation(matrix_bn: np.ndarray) -> None:
+    """Replace the whole allocation (a proposal the planner applied)."""
+    st.session_state["allocation_bn"] = np.array(matrix_bn, dtype=float)
+    bump_editor()
+
+
+def apply_proposal() -> None:
+    """Apply the proposed allocation (the planner pressed "apply")."""
+    proposal = st.session_state.pop("proposal_bn", None)
+    if proposal is not None:
+        set_allocation(proposal)
+
+
+def discard_proposal() -> None:
+    st.session_state.pop("proposal_bn", None)
+
+
+def bump_editor() -> None:
+    """Give the allocation editor a new key, so it shows the new matrix without old edits."""
+    st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
+
+
+def editor_key() -> str:
+    """Key of the allocation editor; it changes with the unit (edits are in that unit)."""
+    return f"allocation_editor_{st.session_state['unit']}_{st.session_state['editor_version']}"
+
+
+def current_scenario() -> Scenario:
+    return scenario_of(st.session_state["scenario_key"])
+
+
+def current_base() -> Parameters:
+    scenario = current_scenario()
+    return base_parameters(freeze(scenario.overrides), scenario.source)
+
+
+def edit_overrides(params: Parameters | None = None) -> dict[str, Any]:
+    """The planner's leverage edits that differ from the scenario, as overrides."""
+    params = params or current_base()
+    return leverage_overrides(params, st.session_state["assumptions"], st.session_state["bank_scale"])
+
+
+EDITED_SUFFIX = " (edited)"
+
+
+def current_inputs() -> Inputs:
+    """The inputs of the current state; the run is named after the scenario, marked as
+    edited when it differs from the scenario as loaded."""
+    scenario = current_scenario()
+    edits = freeze(edit_overrides())
+    allocation = freeze(st.session_state["allocation_bn"])
+    edited = bool(edits) or allocation != freeze(current_base().allocation_matrix)
+    return Inputs(
+        scenario_key=st.session_state["scenario_key"],
+        scenario_name=scenario.name + (EDITED_SUFFIX if edited else ""),
+        base_overrides=freeze(scenario.overrides),
+        edit_overrides=edits,
+        allocation_bn=allocation,
+    )
+
+
+def scenario_inputs() -> Inputs:
+    """The inputs of the scenario as loaded (no edits): the reference for KPI deltas."""
+    scenario = current_scenario()
+    params = current_base()
+    return Inputs(
+        scenario_key=st.session_state["scenario_key"],
+        scenario_name=scenario.name,
+        base_overrides=freeze(scenario.overrides),
+        edit_overrides=(),
+        allocation_bn=freeze(params.allocation_matrix),
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _run_cached(inputs: Inputs, source: str) -> Result:
+    # cache_resource, not cache_data: a Result holds validated Parameters (pydantic
+    # generic models, not picklable) and is never mutated, so it is shared as is.
+    base = base_parameters(inputs.base_overrides, source)
+    return run_edited(
+        base,
+        thaw(inputs.edit_overrides),
+        allocation_bn=inputs.allocation_matrix(),
+        scenario_name=inputs.scenario_name,
+    )
+
+
+def run_inputs(inputs: Inputs) -> Result:
+    """The result of ``inputs`` (cached on them)."""
+    return _run_cached(inputs, scenario_of(inputs.scenario_key).source)
+
+
+def current_result() -> Result:
+    """The result of the current edited state (cached on its inputs)."""
+    return run_inputs(current_inputs())
+
+
+def reference_result() -> Result:
+    """The result of the scenario as loaded, without the planner's edits."""
+    return run_inputs(scenario_inputs())
+
+
+def is_edited() -> bool:
+    inputs = current_inputs()
+    return bool(inputs.edit_overrides) or inputs.allocation_bn != scenario_inputs().allocation_bn
+
+
+# ----------------------------------------------------------------- portfolios
+
+DEFAULT_PORTFOLIO = "national_synthetic.csv"
+UPLOAD_PREFIX = "upload:"
+
+
+def bundled_portfolios() -> dict[str, Path]:
+    """Bundled portfolio files by file name, the national synthetic one first."""
+    files = [p for p in PORTFOLIO_DIR.iterdir() if p.suffix.lower() in (".csv", ".xlsx")]
+    files.sort(key=lambda p: (p.name != DEFAULT_PORTFOLIO, p.name))
+    return {p.name: p for p in files}
+
+
+def register_upload(name: str, data: bytes) -> str:
+    """Keep an uploaded portfolio in the session; returns its key (name and content hash)."""
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    key = f"{UPLOAD_PREFIX}{digest}:{name}"
+    uploads = dict(st.session_state.get("portfolio_uploads", {}))
+    uploads[key] = (name, data)
+    st.session_state["portfolio_uploads"] = uploads
+    return key
+
+
+def portfolio_keys() -> list[str]:
+    return list(bundled_portfolios()) + list(st.session_state.get("portfolio_uploads", {}))
+
+
+def portfolio_title(key: str) -> str:
+    if key.startswith(UPLOAD_PREFIX):
+        return key.split(":", 2)[2]
+    return key
+
+
+def _portfolio_source(key: str) -> tuple[str, bytes]:
+    if key.startswith(UPLOAD_PREFIX):
+        return st.session_state["portfolio_uploads"][key]
+    path = bundled_portfolios()[key]
+    return path.name, path.read_bytes()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
+    """The file's cells as text (read once per file; parsing depends on the parameters)."""
+    suffix = Path(name).suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"portfolio{suffix}"
+        path.write_bytes(data)
+        return read_table(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str) -> Parameters:
+    """A scenario's parameters with the planner's edits on top (cached: one object per state)."""
+    return base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _read_portfolio(
+    key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
+) -> Portfolio:
+    # Validation and the defaults a project leaves empty (additionality, infrastructure
+    # share ...) depend on the parameters, so the edited parameters are part of the key.
+    params = run_parameters(base_overrides, edit_overrides, source)
+    return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _edited_portfolio(
+    key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, edits: tuple, _pf: Portfolio
+) -> Portfolio:
+    # Only the edited rows are validated again (Portfolio.with_edits); the key holds every input.
+    params = run_parameters(base_overrides, edit_overrides, source)
+    return _pf.with_edits(dict(edits), params)
+
+
+def current_portfolio() -> Portfolio | None:
+    """The chosen portfolio with the planner's cell edits, read and validated under the
+    current parameters; None when none is chosen. Raises PortfolioError when the file
+    cannot be read as a table."""
+    key = st.session_state.get("portfolio_key")
+    if not key:
+        return None
+    name, data = _portfolio_source(key)
+    inputs = current_inputs()
+    scenario = current_scenario()
+    unit = st.session_state.get("portfolio_unit")
+    portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source)
+    edits = frozen_project_edits()
+    if not edits:
+        return portfolio
+    return _edited_portfolio(key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio)
+
+
+# ------------------------------------------------------------ project cell edits
+# {portfolio key: {(row as in the file, header as written): cell}}: plain session state, so
+# the edits survive page changes; the project editor's own state is merged into it.
+
+
+def project_edits() -> dict[tuple[int, str], Any]:
+    """The planner's cell edits of the chosen portfolio (absolute cells, as typed)."""
+    key = st.session_state.get("portfolio_key")
+    return dict(st.session_state.get("project_edits", {}).get(key, {}))
+
+
+def frozen_project_edits() -> tuple:
+    """:func:`project_edits` in hashable form, ordered by row and column (a cache key)."""
+    return tuple(sorted(project_edits().items(), key=lambda item: (item[0][0], item[0][1])))
+
+
+def project_editor_key() -> str:
+    """Key of the project editor; a new one after the edits are discarded."""
+    version = st.session_state.get("project_editor_version", 0)
+    return f"project_editor_{st.session_state.get('portfolio_key')}_{version}"
+
+
+def sync_project_editor() -> None:
+    """Merge this run's project-editor cells into the stored edits, before anything reads
+    the portfolio (so the report, KPIs and charts show the edited values)."""
+    key = st.session_state.get("portfolio_key")
+    editor = st.session_state.get(project_editor_key())
+    if not key or not editor:
+        return
+    name, data = _portfolio_source(key)
+    cells = project_cell_edits(_raw_table(key, name, data), editor)
+    if cells:
+        stored = dict(st.session_state.get("project_edits", {}))
+        stored[key] = {**stored.get(key, {}), **cells}
+        st.session_state["project_edits"] = stored
+
+
+def discard_project_edits() -> None:
+    """Forget the chosen portfolio's cell edits (the file's cells apply again)."""
+    key = st.session_state.get("portfolio_key")
+    stored = dict(st.session_state.get("project_edits", {}))
+    stored.pop(key, None)
+    st.session_state["project_edits"] = stored
+    st.session_state["project_editor_version"] = st.session_state.get("project_editor_version", 0) + 1
+
+
+def edited_portfolio_workbook() -> bytes:
+    """The chosen portfolio's cells with the edits, as an .xlsx portfolio file (text stays
+    text, never a formula), to read again with fundmodel."""
+    portfolio = current_portfolio()
+    if portfolio is None or portfolio.raw is None:
+        raise PortfolioError("no portfolio chosen")
+    raw = portfolio.raw
+    rows = [[str(c) for c in raw.columns]]
+    rows += [[None if pd.isna(v) else v for v in record] for record in raw.itertuples(index=False, name=None)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "portfolio.xlsx"
+        write_portfolio_file(rows, path)
+        return path.read_bytes()
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _run_portfolio(
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    name: str,
+    edits: tuple,
+    _pf: Portfolio,
+) -> Result:
+    params = run_parameters(base_overrides, edit_overrides, source)
+    # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
+    # portfolio (portfolio_cashflow), not on every change of an assumption.
+    return run_portfolio(_pf, params, scenario_name=name, cashflow=False)
+
+
+def portfolio_result(edited: bool = True) -> Result | None:
+    """The bottom-up run of the chosen portfolio under the current (or, with
+    ``edited=False``, the scenario's) parameters; None without a valid portfolio."""
+    key = st.session_state.get("portfolio_key")
+    portfolio = current_portfolio()
+    if portfolio is None or not portfolio.ok:
+        return None
+    inputs = current_inputs() if edited else scenario_inputs()
+    scenario = current_scenario()
+    if not edited:
+        name, data = _portfolio_source(key)
+        portfolio = _read_portfolio(
+            key, name, data, st.session_state.get("portfolio_unit"), inputs.base_overrides, (), scenario.source
+        )
+        if not portfolio.ok:
+            return None
+    title = f"{inputs.scenario_name} · {portfolio_title(key)}"
+    return _run_portfolio(
+        key,
+        st.session_state.get("portfolio_unit"),
+        inputs.base_overrides,
+        inputs.edit_overrides,
+        scenario.source,
+        title,
+        frozen_project_edits() if edited else (),
+        portfolio,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _cashflow(key: str, unit: str | None, edits: tuple, _frame: pd.DataFrame) -> pd.DataFrame:
+    return cashflow_metrics(_frame)
+
+
+def portfolio_cashflow() -> pd.DataFrame | None:
+    """Cash-flow metrics of the chosen portfolio's projects (index as its rows; NaN where a
+    project has no cash-flow data), computed once per portfolio."""
+    portfolio = current_portfolio()
+    if portfolio is None or not portfolio.ok:
+        return None
+    key, unit = st.session_state["portfolio_key"], st.session_state.get("portfolio_unit")
+    return _cashflow(key, unit, frozen_project_edits(), portfolio.frame)
+
+
+def basis() -> str:
+    return st.session_state.get("basis", "top_down")
+
+
+def active_result() -> Result:
+    """The result the overview, comparison and export show: the portfolio run when the
+    basis is "portfolio" and the portfolio is valid, else the top-down run."""
+    if basis() == "portfolio":
+        result = portfolio_result()
+        if result is not None:
+            return result
+    return current_result()
+
+
+def active_reference() -> Result:
+    if basis() == "portfolio":
+        result = portfolio_result(edited=False)
+        if result is not None:
+            return result
+    return reference_result()
+
+
+# ------------------------------------------------------------ the state as a scenario
+
+
+def current_overrides() -> dict[str, Any]:
+    """The scenario's overrides with the planner's edits (leverage and allocation) on top:
+    the ``overrides:`` of a scenario file that reproduces the current state."""
+    base = current_base()
+    edits = merge_overrides(edit_overrides(base), allocation_overrides(base, st.session_state["allocation_bn"]))
+    return merge_overrides(current_scenario().overrides, edits)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _parameters_of(overrides: tuple) -> Parameters:
+    return default_parameters().with_overrides(thaw(overrides), source="dashboard")
+
+
+def current_parameters() -> Parameters:
+    """The parameters of the current state, allocation included (raises ParameterError
+    when an edit breaks a rule a parameter file may not break, e.g. a negative cell)."""
+    return _parameters_of(freeze(current_overrides()))
+
+
+def scenario_result(key: str) -> Result:
+    """The run of scenario ``key`` as loaded (no edits), on the current basis: the
+    portfolio under the scenario's parameters, or the top-down model."""
+    scenario = scenario_of(key)
+    frozen = freeze(scenario.overrides)
+    if basis() == "portfolio" and st.session_state.get("portfolio_key"):
+        pkey = st.session_state["portfolio_key"]
+        name, data = _portfolio_source(pkey)
+        unit = st.session_state.get("portfolio_unit")
+        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
+        if portfolio.ok:
+            title = f"{scenario.name} · {portfolio_title(pkey)}"
+            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), portfolio)
+    params = base_parameters(frozen, scenario.source)
+    return run_inputs(Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix)))
+
+
+def apply_values(assumption: str, values: dict[str, float]) -> None:
+    """Set one assumption to ``values`` (by field id, or by bank id for the bank scale),
+    e.g. a goal-seek solution the planner chose to apply."""
+    if assumption == "fund_share_scale":
+        scales = dict(st.session_state["bank_scale"])
+        scales.update({k: float(v) for k, v in values.items() if k in scales})
+        st.session_state["bank_scale"] = scales
+    else:
+        assumptions = {f: dict(v) for f, v in st.session_state["assumptions"].items()}
+        for fid, v in values.items():
+            if fid in assumptions:
+                assumptions[fid][assumption] = float(v)
+        st.session_state["assumptions"] = assumptions
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _selection(
+    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio
+) -> Selection:
+    objective, min_fraction, private_min, bounds = settings
+    constraints = SelectionConstraints(
+        field_min={f: lo for f, (lo, _) in bounds if lo is not None},
+        field_max={f: hi for f, (_, hi) in bounds if hi is not None},
+        private_min=private_min,
+        min_fraction=min_fraction,
+    )
+    params = _parameters_of(overrides)
+    return select_projects(_portfolio, objective, constraints, params=params, time_limit=30.0, with_result=False)
+
+
+#: Selection settings a planner sets on the allocation page, and their defaults
+#: (``None``: the instrument's private floor).
+SELECTION_DEFAULTS: dict[str, Any] = {"sel_objective": "total", "sel_min_fraction": 0.5, "sel_private_min": None}
+
+
+def selection_settings() -> tuple:
+    """Objective, smallest funded share of a request, private floor and field share bounds
+    ((field, (min, max)) pairs, fractions; None: no bound), hashable (a cache key)."""
+    bounds = st.session_state.get("selection_bounds", {})
+    pairs = tuple((f, (b.get("min"), b.get("max"))) for f, b in sorted(bounds.items()))
+    get = st.session_state.get
+    return (
+        get("sel_objective") or SELECTION_DEFAULTS["sel_objective"],
+        float(get("sel_min_fraction", SELECTION_DEFAULTS["sel_min_fraction"])),
+        get("sel_private_min"),
+        pairs,
+    )
+
+
+def portfolio_selection() -> Selection:
+    """The portfolio selection (MILP) of the chosen portfolio, with the planner's cell
+    edits, under the current parameters and selection settings (cached). Raises
+    PortfolioError / SelectionError."""
+    portfolio = current_portfolio()
+    if portfolio is None:
+        raise PortfolioError("no portfolio chosen (Portfolio page)")
+    return _selection(
+        st.session_state["portfolio_key"],
+        st.session_state.get("portfolio_unit"),
+        freeze(current_overrides()),
+        frozen_project_edits(),
+        selection_settings(),
+        portfolio,
+    )
+
+
+# ------------------------------------------------------------------ scenario library
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> ScenarioStore:
+    return ScenarioStore(url)
+
+
+def scenario_store() -> ScenarioStore:
+    """The scenario library (SQLite by default; ``FUNDMODEL_DB_URL`` for any SQLAlchemy URL)."""
+    return _store(database_url())
+
+
+def load_from_library(name: str, version: int) -> None:
+    """Load a saved version; a later save of the same name is checked against it."""
+    scenario = scenario_store().load(name, version)
+    key = f"library:{name}@v{version}"
+    register_scenario(key, scenario)
+    load_into_session(key)
+    st.session_state["library_base"] = (name, version)
+
+
+def save_to_library(name: str, author: str, note: str) -> VersionInfo:
+    """Save the current state as a new version of ``name``; refused (StaleVersionError) when
+    someone saved a newer version since this session loaded it."""
+    base = st.session_state.get("library_base")
+    base_version = base[1] if base and base[0] == name.strip() else None
+    document = scenario_document(name.strip() or "unnamed", current_overrides())
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    info = scenario_store().save(name, text, base_version=base_version, author=author or None, note=note)
+    st.session_state["library_base"] = (info.name, info.version)
+    return info
+
+
+def change_library(action: str, name: str, base_version: int | None = None, new_name: str = "") -> None:
+    """Rename, delete or restore a saved scenario (a button callback: the lists drawn after
+    it are fresh). The outcome, or why nothing changed (a newer version saved meanwhile, a
+    taken name), is kept for the page to show once (``library_flash``)."""
+    store = scenario_store()
+    author = st.session_state.get("library_save_author") or None
+    try:
+        if action == "rename":
+            info = store.rename(name, new_name, author=author, base_version=base_version)
+        elif action == "delete":
+            info = store.delete(name, author=author, base_version=base_version)
+        elif action == "restore":
+            info = store.restore(name, author=author)
+        else:
+            raise ValueError(f"unknown library action {action!r}")
+    except (StoreError, SQLAlchemyError) as exc:
+        st.session_state["library_flash"] = ("error", str(exc), {})
+        return
+    st.session_state["library_flash"] = (
+        "success",
+        f"library_{action}d",
+        {"name": name, "new": info.name, "version": info.version},
+    )
+    if action == "rename" and st.session_state.get("library_base", ("",))[0] == name:
+        st.session_state["library_base"] = (info.name, info.version)
+
+
+def on_portfolio_upload() -> None:
+    """Upload box callback: keep the uploaded file and make it the chosen portfolio."""
+    upload = st.session_state.get("portfolio_upload")
+    if upload is not None:
+        st.session_state["portfolio_key"] = register_upload(upload.name, upload.getvalue())
+
+
+def display_name(lang: str) -> str:
+    """What the pages say the current run is: the scenario's name in ``lang``, marked when
+    edited, and the portfolio on the portfolio basis."""
+    from fundmodel.labels import label
+
+    scenario = current_scenario()
+    name = scenario.name_zh if lang == "zh" and scenario.name_zh else scenario.name
+    if is_edited():
+        name += f" · {label('edited_short', lang)}"
+    if basis() == "portfolio" and portfolio_result() is not None:
+        name += f" · {portfolio_title(st.session_state['portfolio_key'])}"
+    return name

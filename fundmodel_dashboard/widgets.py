@@ -1,0 +1,218 @@
+"""Widgets shared by the pages: labels in the chosen language, money in the chosen unit,
+KPI cards, the checks table and the parameter sources."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from fundmodel.core.kpis import Headline, headline
+from fundmodel.core.result import Result
+from fundmodel.labels import label
+from fundmodel.units import format_amount, from_bn, unit_label
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "en")
+
+
+def unit() -> str:
+    return st.session_state.get("unit", "bn")
+
+
+def t(term: str) -> str:
+    """The label of ``term`` in the session's language."""
+    return label(term, lang())
+
+
+def money(amount_bn: float, decimals: int | None = None, signed: bool = False) -> str:
+    """An amount given in bn RMB, in the session's unit with thousands separators and the unit."""
+    d = (0 if unit() == "yi" else 1) if decimals is None else decimals
+    text = format_amount(amount_bn, unit(), d)
+    if signed and amount_bn > 0:
+        text = "+" + text
+    return f"{text} {unit_label(unit(), lang())}"
+
+
+def unit_name() -> str:
+    return unit_label(unit(), lang())
+
+
+def to_unit(amount_bn: float) -> float:
+    return float(from_bn(amount_bn, unit()))
+
+
+def show_figure(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "responsive": True})
+
+
+# ---------------------------------------------------------------------- KPIs
+
+
+def kpi_values(result: Result) -> dict[str, str]:
+    """The KPI cards as (label term -> displayed value); the same text the cards show.
+    Money in the session's unit (named in the card's label)."""
+    h = headline(result)
+    d = 0 if unit() == "yi" else 1
+    return {
+        "fund_bn": format_amount(h.fund_bn, unit(), d),
+        "total_investment_bn": format_amount(h.total_investment_bn, unit(), d),
+        "net_investment_bn": format_amount(h.net_investment_bn, unit(), d),
+        "multiplier": f"{h.multiplier:,.2f}x",
+        "peak_uplift_pp": f"{h.peak_uplift_pp:,.2f} pp",
+        "gap_to_target_bn": ("+" if h.gap_to_target_bn > 0 else "") + format_amount(h.gap_to_target_bn, unit(), d),
+        "private_share_of_fund": f"{h.private_share:.1%}",
+        "violations": f"{h.violations:,}",
+    }
+
+
+def kpi_label(term: str, result: Result) -> str:
+    """A card's label: the term, with the unit for money and the peak year for the uplift."""
+    if term.endswith("_bn"):
+        name = t("net_investment_short") if term == "net_investment_bn" else t(term)
+        return f"{name} ({unit_name()})"
+    if term == "peak_uplift_pp":
+        year = headline(result).peak_year
+        return f"{t(term)} ({year})" if year else t(term)
+    return t(term)
+
+
+def _deltas(h: Headline, ref: Headline) -> dict[str, str | None]:
+    d = 0 if unit() == "yi" else 1
+
+    def d_money(a: float, b: float) -> str | None:
+        diff = a - b
+        return None if abs(diff) < 5e-4 else ("+" if diff > 0 else "") + format_amount(diff, unit(), d)
+
+    def d_plain(a: float, b: float, fmt: str, suffix: str) -> str | None:
+        diff = a - b
+        return None if abs(diff) < 5e-5 else f"{diff:+{fmt}}{suffix}"
+
+    return {
+        "fund_bn": d_money(h.fund_bn, ref.fund_bn),
+        "total_investment_bn": d_money(h.total_investment_bn, ref.total_investment_bn),
+        "net_investment_bn": d_money(h.net_investment_bn, ref.net_investment_bn),
+        "multiplier": d_plain(h.multiplier, ref.multiplier, ",.2f", "x"),
+        "peak_uplift_pp": d_plain(h.peak_uplift_pp, ref.peak_uplift_pp, ",.2f", " pp"),
+        "gap_to_target_bn": d_money(h.gap_to_target_bn, ref.gap_to_target_bn),
+        "private_share_of_fund": d_plain(100 * h.private_share, 100 * ref.private_share, ".1f", " pp"),
+        "violations": None if h.violations == ref.violations else f"{h.violations - ref.violations:+d}",
+    }
+
+
+KPI_HELP = {
+    "fund_bn": "help_fund",
+    "total_investment_bn": "help_total_investment",
+    "net_investment_bn": "help_net_investment",
+    "multiplier": "help_multiplier",
+    "peak_uplift_pp": "help_peak_uplift",
+    "gap_to_target_bn": "help_gap",
+    "private_share_of_fund": "help_private_share",
+    "violations": "help_violations",
+}
+
+COMPACT = ["total_investment_bn", "net_investment_bn", "multiplier", "peak_uplift_pp", "violations"]
+
+
+def kpi_cards(result: Result, reference: Result | None = None, compact: bool = False) -> None:
+    """The KPI cards of ``result`` (two rows of four; one row of five when ``compact``);
+    deltas against ``reference`` (the scenario as loaded)."""
+    values = kpi_values(result)
+    deltas = _deltas(headline(result), headline(reference)) if reference is not None else {}
+    terms = COMPACT if compact else list(values)
+    rows = [terms] if compact else [terms[:4], terms[4:]]
+    for row in rows:
+        for col, term in zip(st.columns(len(row)), row, strict=True):
+            col.metric(
+                kpi_label(term, result),
+                values[term],
+                delta=deltas.get(term),
+                delta_color="inverse" if term == "violations" else "normal",
+                help=t(KPI_HELP[term]),
+                border=True,
+            )
+
+
+# -------------------------------------------------------------------- checks
+
+
+def checks_frame(result: Result) -> pd.DataFrame:
+    """The failed checks as a readable table in the session's language."""
+    rows = []
+    for c in result.checks:
+        rows.append(
+            {
+                t("col_severity"): t(f"severity_{c.severity}"),
+                t("col_rule"): t(f"check_{c.code}"),
+                t("col_subject"): _subject(c.subject),
+                t("col_value"): _fmt_value(c.values.get("value")),
+                t("col_limit"): _fmt_value(c.values.get("limit")),
+                t("col_message"): c.message,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _subject(subject: str) -> str:
+    if "/" in subject:
+        return " × ".join(t(p) for p in subject.split("/"))
+    return t(subject)
+
+
+def _fmt_value(v: float | None) -> str:
+    if v is None:
+        return ""
+    if abs(v) <= 1.0:
+        return f"{v:.1%}"
+    return money(v)
+
+
+def checks_panel(result: Result, codes: set[str] | None = None) -> None:
+    """The checks of ``result`` (optionally only some codes): a green note when all pass."""
+    checks = [c for c in result.checks if codes is None or c.code in codes]
+    if not checks:
+        st.success(t("all_checks_pass"), icon=":material/check_circle:")
+        return
+    n_err = sum(c.severity == "error" for c in checks)
+    st.error(f"{t('violations')}: {n_err:,}", icon=":material/error:")
+    frame = checks_frame(result)
+    keep = [i for i, c in enumerate(result.checks) if codes is None or c.code in codes]
+    st.dataframe(frame.iloc[keep], hide_index=True, width="stretch")
+
+
+# ------------------------------------------------------------------- sources
+
+
+def sources_frame(result: Result) -> pd.DataFrame:
+    """Every parameter used, with unit, reference, date and the scenario that overrode it."""
+    rows = [
+        {
+            t("col_parameter"): s.path,
+            t("col_value"): str(s.value),
+            t("unit"): s.unit,
+            t("col_reference"): s.reference,
+            t("col_date"): s.date,
+            t("col_overridden_by"): s.overridden_by or "",
+        }
+        for s in result.parameters.sources()
+    ]
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------- language-aware choices
+
+
+def localized_widget(widget, label: str, options: list, names: dict, store: str, **kwargs):
+    """A radio / selectbox / multiselect whose option texts depend on the language.
+
+    Streamlit keeps such a widget's value as the option's text, so the widget gets one key
+    per language (``<store>__<lang>``), seeded from the session entry ``store``, which
+    holds the value itself and survives a language switch.
+    """
+    key = f"{store}__{lang()}"
+    if key not in st.session_state and store in st.session_state:
+        st.session_state[key] = st.session_state[store]
+    value = widget(label, options=options, format_func=names.__getitem__, key=key, **kwargs)
+    st.session_state[store] = value
+    return value
