@@ -9,9 +9,11 @@ computed by LibreOffice. tests/test_excel_libreoffice.py proves it with stale ca
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,40 @@ def recalculate(books: Sequence[Path], outdir: Path, recalc: bool = True) -> lis
     Raises AssertionError if LibreOffice fails or does not write a book (a repair or a load
     error ends the conversion without output).
     """
+    return _convert(books, outdir, "xlsx:Calc MS Excel 2007 XML", ".xlsx", recalc)
+
+
+def to_pdf(books: Sequence[Path], outdir: Path) -> list[Path]:
+    """Print every book to PDF in ONE LibreOffice run (its page setup: paper, scaling, titles)."""
+    return _convert(books, outdir, "pdf:calc_pdf_Export", ".pdf", recalc=False)
+
+
+def pdf_pages(pdf: Path) -> int:
+    """Pages of a PDF LibreOffice wrote (its page objects are plain dictionaries, ``/Type/Page``)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+
+
+def only_sheet(book: Path, index: int, out: Path) -> Path:
+    """A copy of ``book`` with every sheet but the ``index``-th (0-based) hidden, and that one
+    active: printed, it shows that sheet's pages only. Edits ``xl/workbook.xml`` only."""
+    with zipfile.ZipFile(book) as src:
+        files = {n: src.read(n) for n in src.namelist()}
+    xml = files["xl/workbook.xml"].decode("utf-8")
+    sheets = re.findall(r"<sheet [^>]*/>", xml)
+    for i, tag in enumerate(sheets):
+        clean = re.sub(r'\s+state="[^"]*"', "", tag)
+        xml = xml.replace(tag, clean if i == index else clean.replace("<sheet ", '<sheet state="hidden" ', 1), 1)
+    xml = re.sub(r'activeTab="\d+"', f'activeTab="{index}"', xml)
+    if "activeTab=" not in xml:
+        xml = xml.replace("<workbookView ", f'<workbookView activeTab="{index}" ', 1)
+    files["xl/workbook.xml"] = xml.encode("utf-8")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in files.items():
+            dst.writestr(name, data)
+    return out
+
+
+def _convert(books: Sequence[Path], outdir: Path, target: str, suffix: str, recalc: bool) -> list[Path]:
     assert SOFFICE, "LibreOffice (soffice) is not installed"
     profile = Path(tempfile.mkdtemp(prefix="fundmodel-lo-"))
     try:
@@ -47,7 +83,7 @@ def recalculate(books: Sequence[Path], outdir: Path, recalc: bool = True) -> lis
                 "--headless",
                 "--norestore",
                 "--convert-to",
-                "xlsx:Calc MS Excel 2007 XML",
+                target,
                 "--outdir",
                 str(outdir),
                 *map(str, books),
@@ -58,7 +94,7 @@ def recalculate(books: Sequence[Path], outdir: Path, recalc: bool = True) -> lis
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    out = [outdir / Path(b).name for b in books]
+    out = [outdir / (Path(b).stem + suffix) for b in books]
     missing = [p for p in out if not p.exists()]
     assert proc.returncode == 0 and not missing, f"LibreOffice failed ({proc.returncode}): {proc.stderr}\n{missing}"
     assert "Error" not in proc.stdout, proc.stdout

@@ -346,3 +346,52 @@ def test_a_field_value_edited_in_the_workbook_reaches_the_projects_that_use_it(b
         0.9 * 18.58, rel=1e-9
     )
     assert moved.net_investment_bn != pytest.approx(before.net_investment_bn)
+
+
+#: Rows a landscape A4 page holds at least, at 100%: 210 mm less the default margins
+#: (2 x 0.75 in) and header / footer (2 x 0.3 in) leaves about 157 mm = 445 pt, i.e. 29 rows of
+#: the default 15 pt; a few wrapped header rows take two or three rows' height, so 25. Fitting
+#: the columns to the page width only shrinks the rows, so a page holds at least this many.
+ROWS_PER_PAGE = 25
+#: A4 in PDF points (210 x 297 mm).
+A4_PT = (595.3, 841.9)
+
+
+def test_every_sheet_prints_on_a4_fitted_to_the_page_width(tmp_path):
+    """The Chinese workbooks (top-down, and a portfolio of the first-batch projects), printed by
+    LibreOffice sheet by sheet: every page A4; the Cover on one page; every other sheet on at
+    most ceil(rows / ROWS_PER_PAGE) pages. A sheet whose columns spilled onto a second page
+    across would print at least twice the pages its rows need, so for the sheets of up to 25
+    rows (Cells, Banks, Allocation, Checks, Project inputs, ...) the bound is one page."""
+    import math
+
+    from _libreoffice import only_sheet, pdf_pages, to_pdf
+
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    portfolio = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv"))
+    books = {
+        "top-down": export_workbook(run(), tmp_path / "topdown.xlsx", lang="zh", unit="yi"),
+        "portfolio": export_workbook(portfolio, tmp_path / "portfolio.xlsx", lang="zh", unit="yi"),
+    }
+    singles, expected = [], []
+    for key, book in books.items():
+        wb = load_workbook(book, read_only=True)
+        for i, ws in enumerate(wb.worksheets):
+            singles.append(only_sheet(book, i, tmp_path / f"{key}-{i}.xlsx"))
+            expected.append((key, ws.title, i == 0, ws.max_row))
+        wb.close()
+    pdfs = to_pdf(singles, tmp_path / "pdf")
+    seen = {}
+    for (key, title, cover, rows), pdf in zip(expected, pdfs, strict=True):
+        pages = pdf_pages(pdf)
+        seen[(key, title)] = pages
+        sizes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf.read_bytes())
+        assert sizes, (key, title)
+        for w, h in sizes:
+            assert sorted((float(w), float(h))) == pytest.approx(A4_PT, abs=1), (key, title, w, h)
+        bound = 1 if cover else math.ceil(rows / ROWS_PER_PAGE)
+        assert 1 <= pages <= bound, f"{key} {title}: {pages} pages for {rows} rows (at most {bound})"
+    assert seen[("top-down", "封面")] == 1 and seen[("portfolio", "封面")] == 1
+    print(seen)

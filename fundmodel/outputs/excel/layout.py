@@ -225,13 +225,9 @@ class Book:
         return PER_BN[self.unit]
 
     def sheet(self, title: str) -> Worksheet:
-        ws = self.wb.create_sheet(safe_sheet_name(title, self.wb.sheetnames))
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.print_options.gridLines = False
-        return ws
+        """A new sheet titled ``title`` (made safe and unique); its page is set up at the end
+        (:func:`print_on_a4`), when its columns are known."""
+        return self.wb.create_sheet(safe_sheet_name(title, self.wb.sheetnames))
 
     def rows_below(self, ws: Worksheet, template_row: int, n: int, columns: list[Column]) -> None:
         """The rows of a long table below its template row (already written, styled): kept as
@@ -279,6 +275,46 @@ class Book:
         write_text(ws, 1, 1, text).font = TITLE_FONT
         if sub:
             write_text(ws, 2, 1, sub)
+
+
+#: Characters (of the default font) a portrait A4 page holds across at 100% with the default
+#: margins: 210 mm less 2 x 19 mm margins = 172 mm at about 1.9 mm per character.
+PORTRAIT_A4_CHARS = 90
+#: Width of a column whose width was not set (Excel's default, in characters).
+DEFAULT_COLUMN_CHARS = 8.43
+
+
+def print_on_a4(ws: Worksheet, one_page: bool = False) -> None:
+    """Page setup of ``ws``: A4 paper, fitted to one page wide (and tall with ``one_page``),
+    landscape when its used columns are wider than a portrait page holds
+    (:data:`PORTRAIT_A4_CHARS`), the rows above its frozen panes repeated on every page.
+    Paper size 9 is A4 (ECMA-376 Part 1, 18.3.1.63 pageSetup, paperSize).
+
+    Example: a sheet frozen at ``C5`` with 200 characters of columns prints landscape, rows 1-4
+    on every page.
+
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> ws.freeze_panes = "C5"
+    >>> set_widths(ws, {1: 100, 2: 100})
+    >>> print_on_a4(ws)
+    >>> ws.page_setup.paperSize, ws.page_setup.orientation, ws.print_title_rows
+    (9, 'landscape', '$1:$4')
+    """
+    ws.page_setup.paperSize = 9  # A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1 if one_page else 0
+    ws.print_options.gridLines = False
+    width = 0.0
+    for col in range(1, ws.max_column + 1):
+        dim = ws.column_dimensions.get(get_column_letter(col))
+        width += dim.width if dim is not None and dim.width else DEFAULT_COLUMN_CHARS
+    ws.page_setup.orientation = "landscape" if width > PORTRAIT_A4_CHARS else "portrait"
+    frozen = ws.freeze_panes
+    first_row = int("".join(ch for ch in frozen if ch.isdigit())) if frozen else 1
+    if first_row > 1:
+        ws.print_title_rows = f"1:{first_row - 1}"
 
 
 def set_widths(ws: Worksheet, widths: Mapping[int, float]) -> None:

@@ -54,6 +54,7 @@ from fundmodel.outputs.excel.layout import (
     Book,
     Sheets,
     a1,
+    print_on_a4,
     set_widths,
     xl_label,
 )
@@ -197,11 +198,14 @@ def build_workbook(
 ) -> tuple[Workbook, Mapping[tuple[str, str], Any]]:
     """The workbook (openpyxl; the long tables only down to their template row) and the cached
     value of each formula cell ``(sheet, A1) -> value``, long tables included."""
-    wb, book = _build(result_or_results, lang, unit)
+    wb, book = build_book(result_or_results, lang, unit)
     return wb, book.cached_values()
 
 
-def _build(result_or_results: Result | Sequence[Result], lang: str, unit: str) -> tuple[Workbook, Book]:
+def build_book(result_or_results: Result | Sequence[Result], lang: str, unit: str) -> tuple[Workbook, Book]:
+    """The workbook being written (:class:`~fundmodel.outputs.excel.layout.Book`: openpyxl down to
+    the long tables' template rows, the long tables as columns, every formula's cached value),
+    ready for :func:`~fundmodel.outputs.excel.writer.save_xlsx`; also returns its openpyxl book."""
     if lang not in ("en", "zh"):
         raise InputError(f"lang must be 'en' or 'zh' (got {lang!r})")
     if unit not in ("bn", "yi"):
@@ -211,13 +215,14 @@ def _build(result_or_results: Result | Sequence[Result], lang: str, unit: str) -
     book = Book(wb, lang, unit)
     cover = wb.active
     cover.title = safe_sheet_name(xl_label("cover", lang))
-    cover.page_setup.orientation = "landscape"
     sets = [_scenario_sheets(book, res, i) for i, res in enumerate(results)]
     if len(results) > 1:
         comp = book.sheet(xl_label("comparison", lang))
         wb.move_sheet(comp, offset=1 - wb.index(comp))
         _write_comparison(book, comp, results, sets)
     _write_cover(book, cover, results, sets)
+    for ws in wb.worksheets:
+        print_on_a4(ws, one_page=ws is cover)
     wb.calculation.fullCalcOnLoad = True
     wb.calculation.calcMode = "auto"
     return wb, book
@@ -225,7 +230,7 @@ def _build(result_or_results: Result | Sequence[Result], lang: str, unit: str) -
 
 def workbook_bytes(result_or_results: Result | Sequence[Result], lang: str = "en", unit: str = "bn") -> bytes:
     """The .xlsx file as bytes (e.g. for a download button). See :func:`export_workbook`."""
-    _, book = _build(result_or_results, lang, unit)
+    _, book = build_book(result_or_results, lang, unit)
     out = io.BytesIO()
     save_xlsx(book.wb, book.cache, book.long_tables, out)
     return out.getvalue()
@@ -240,7 +245,7 @@ def export_workbook(
     Every derived number is a live formula of the Inputs sheet, with its cached value.
     """
     path = Path(path)
-    _, book = _build(result_or_results, lang, unit)
+    _, book = build_book(result_or_results, lang, unit)
     partial = path.with_name(f".{path.name}.partial")  # the file appears whole or not at all
     try:
         save_xlsx(book.wb, book.cache, book.long_tables, partial)
