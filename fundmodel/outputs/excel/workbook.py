@@ -14,7 +14,7 @@ Layout after the FAST Standard / ICAEW Financial Modelling Code:
 
 Money: the workbook shows money in the unit chosen at export (``bn`` = bn RMB or ``yi`` =
 亿元; 1 bn = 10 亿元); inputs and calculations are in that unit and labelled with it.
-:func:`read_workbook_scenario` converts back to bn RMB (the model's internal unit).
+:func:`~fundmodel.outputs.excel.readback.read_workbook_scenario` converts back to bn RMB (the model's internal unit).
 
 Formulas get their cached values too (from the Python result), so readers that do not
 calculate still see numbers; ``fullCalcOnLoad`` asks Excel to recalculate on opening.
@@ -23,7 +23,10 @@ Long tables (one row per project, one phasing row per project) are written throu
 down to their first row only (the template: its cells carry the styles); the rows below are
 kept as columns (a formula with the row number as a placeholder, and an array of values) and
 streamed into the sheet XML at save, chunk by chunk, each cell styled like its column's
-template cell. A 100,000-project workbook is then written in about 8 s and 0.6 GB.
+template cell (:mod:`fundmodel.outputs.excel.writer`, which says why the XML is written there).
+
+Every sheet prints on A4, fitted to the page width, its header rows repeated on each page,
+the Cover on one page (:func:`~fundmodel.outputs.excel.layout.print_on_a4`).
 
 User text (scenario names, project names, notes) is written as text, never as a
 formula, even when it starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return.
