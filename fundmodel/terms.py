@@ -68,10 +68,7 @@ class Term:
         >>> term("multiplier").label_with_unit("en", "yi")
         'Multiplier'
         """
-        if not self.is_money:
-            return self.label(lang)
-        u = unit_label(money_unit, lang)
-        return f"{self.zh}（{u}）" if lang == "zh" else f"{self.en} ({u})"
+        return with_unit(self.label(lang), lang, money_unit) if self.is_money else self.label(lang)
 
     def value_in(self, value: float, money_unit: str = "bn") -> float:
         """``value`` in the unit shown: money converted from bn RMB, others as given.
@@ -92,6 +89,16 @@ class Term:
         """
         d = money_decimals(money_unit) if decimals is None else decimals
         return self.fmt.format(self.value_in(value, money_unit), d=d)
+
+
+def with_unit(name: str, lang: str = "en", money_unit: str = "bn") -> str:
+    """``name`` followed by the money unit in brackets of ``lang``.
+
+    >>> with_unit("净新增投资", "zh", "yi"), with_unit("Net investment", "en", "bn")
+    ('净新增投资（亿元）', 'Net investment (bn RMB)')
+    """
+    u = unit_label(money_unit, lang)
+    return f"{name}（{u}）" if lang == "zh" else f"{name} ({u})"
 
 
 @cache

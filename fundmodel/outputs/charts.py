@@ -279,18 +279,20 @@ def tornado_figure(
     low: str = "low_bn",
     high: str = "high_bn",
     name: str = "parameter",
+    translate: bool = True,
 ) -> go.Figure:
     """Tornado chart of one-at-a-time sensitivity: for each row (an assumption), a bar
     from the output at its low value to the output at its high value, around the base
     output ``base_bn`` (bn RMB); widest swing on top.
 
     ``table`` has a ``name`` column (or index) and the outputs at the low and high
-    values (bn RMB) in columns ``low`` and ``high``.
+    values (bn RMB) in columns ``low`` and ``high``. The ``name`` column holds ids labelled
+    in ``lang``, or display names when ``translate`` is False.
     """
     t = table.reset_index() if name not in table.columns else table
     swing = (t[high] - t[low]).abs()
     t = t.assign(_swing=swing).sort_values("_swing", ascending=True)
-    names = [label(str(v), lang) for v in t[name]]
+    names = [label(str(v), lang) if translate else str(v) for v in t[name]]
     base = float(from_bn(base_bn, unit))
     lo = from_bn(t[low].to_numpy(dtype=float), unit) - base
     hi = from_bn(t[high].to_numpy(dtype=float), unit) - base

@@ -11,7 +11,18 @@ from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.units import from_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.editing import apply_bound_edits, apply_cell_edits
-from fundmodel_dashboard.widgets import checks_panel, kpi_cards, localized_widget, money, t, to_unit, unit, unit_name
+from fundmodel_dashboard.widgets import (
+    checks_panel,
+    decimals,
+    kpi_cards,
+    localized_widget,
+    money,
+    per_bn,
+    t,
+    to_unit,
+    unit,
+    unit_name,
+)
 
 params = state.current_base()
 fields, banks = params.field_ids, params.bank_ids
@@ -44,7 +55,7 @@ for c in result.checks:
             where = f"{t(c.subject.split('/')[1])}: " if "/" in c.subject else ""
             row_notes[f].append(where + t(f"check_{c.code}"))
 
-d = 0 if unit() == "yi" else 1
+d = decimals()
 fmt = f"%,.{d}f"
 frame = pd.DataFrame(from_bn(matrix, unit()), index=pd.Index([t(f) for f in fields], name=t("field")), columns=banks)
 frame["row_total"] = frame[banks].sum(axis=1)
@@ -87,7 +98,7 @@ tolerance = 1e-6
 
 
 def _flag(col: pd.Series) -> list[str]:
-    bad = abs(col.iloc[2]) > tolerance * (10 if unit() == "yi" else 1)
+    bad = abs(col.iloc[2]) > tolerance * per_bn()
     style = "background-color: #fde2e1; color: #9b1c1c; font-weight: 600" if bad else "color: #1e7b34"
     return ["", "", style]
 
