@@ -9,6 +9,7 @@ import streamlit as st
 
 from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
+from fundmodel.core.rules import RULES
 from fundmodel.labels import label
 from fundmodel.terms import term as output_term
 from fundmodel.terms import with_unit
@@ -164,8 +165,8 @@ def checks_frame(result: Result) -> pd.DataFrame:
                 t("col_severity"): t(f"severity_{c.severity}"),
                 t("col_rule"): t(f"check_{c.code}"),
                 t("col_subject"): _subject(c.subject),
-                t("col_value"): _fmt_value(c.values.get("value")),
-                t("col_limit"): _fmt_value(c.values.get("limit")),
+                t("col_value"): _fmt_value(c.code, c.values.get("value")),
+                t("col_limit"): _fmt_value(c.code, c.values.get("limit")),
                 t("col_message"): c.message,
             }
         )
@@ -178,12 +179,12 @@ def _subject(subject: str) -> str:
     return t(subject)
 
 
-def _fmt_value(v: float | None) -> str:
+def _fmt_value(code: str, v: float | None) -> str:
+    """A check's value or limit in the format of its rule's term (money in the session's unit)."""
     if v is None:
         return ""
-    if abs(v) <= 1.0:
-        return f"{v:.1%}"
-    return money(v)
+    rule_term = output_term(RULES[code].term)
+    return money(v) if rule_term.is_money else rule_term.format(v)
 
 
 def checks_panel(result: Result, codes: set[str] | None = None) -> None:

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from fundmodel.analysis.selection import SelectionError
+from fundmodel.core import rules
 from fundmodel.edits import allocation_from_projects, proportional_allocation
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.inputs.portfolio import PortfolioError
@@ -94,18 +95,17 @@ sums = pd.DataFrame(
     },
     index=[t("allocated"), t("quota_or_size"), t("difference")],
 )
-tolerance = 1e-6
 
 
 def _flag(col: pd.Series) -> list[str]:
-    bad = abs(col.iloc[2]) > tolerance * per_bn()
+    bad = bool(rules.ALLOCATION_TOTAL.violated(col.iloc[2] / per_bn(), 0.0))  # the difference row, bn RMB
     style = "background-color: #fde2e1; color: #9b1c1c; font-weight: 600" if bad else "color: #1e7b34"
     return ["", "", style]
 
 
 st.subheader(t("sums_vs_quotas"))
 st.dataframe(sums.style.format(f"{{:,.{d}f}}").apply(_flag, axis=0), width="stretch")
-checks_panel(result, codes={"allocation_total", "bank_quota", "negative_cell", "private_share"})
+checks_panel(result, codes=set(rules.ALLOCATION_RULES))
 
 # --- proposal ---------------------------------------------------------------------------
 st.subheader(t("propose_allocation"))
