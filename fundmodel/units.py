@@ -46,6 +46,16 @@ def unit_label(unit: str, lang: str = "en") -> str:
     return LABELS[unit]["zh" if lang == "zh" else "en"]
 
 
+def decimals(unit: str) -> int:
+    """Decimals an amount is usually shown with in ``unit``: none in 亿元 or 万元, one in bn.
+
+    >>> decimals("yi"), decimals("bn")
+    (0, 1)
+    """
+    _check(unit)
+    return 1 if unit == "bn" else 0
+
+
 def format_amount(amount_bn: float, unit: str = "bn", decimals: int = 1) -> str:
     """Format an amount given in bn RMB in ``unit`` with thousands separators.
 

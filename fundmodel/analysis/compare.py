@@ -41,19 +41,19 @@ import pandas as pd
 from fundmodel.core.result import Result, _clean
 from fundmodel.errors import InputError
 
-#: Summary rows: (key in Result.totals, kind). Kinds drive formatting: money, times, pp.
-SUMMARY_METRICS: list[tuple[str, str]] = [
-    ("fund_bn", "money"),
-    ("project_capital_bn", "money"),
-    ("other_capital_bn", "money"),
-    ("debt_bn", "money"),
-    ("total_investment_bn", "money"),
-    ("net_investment_bn", "money"),
-    ("attributed_investment_bn", "money"),
-    ("multiplier", "times"),
-    ("net_multiplier", "times"),
-    ("attributed_multiplier", "times"),
-    ("peak_uplift_pp", "pp"),
+#: Summary rows (keys of Result.totals); their unit and format come from fundmodel.terms.
+SUMMARY_METRICS: list[str] = [
+    "fund_bn",
+    "project_capital_bn",
+    "other_capital_bn",
+    "debt_bn",
+    "total_investment_bn",
+    "net_investment_bn",
+    "attributed_investment_bn",
+    "multiplier",
+    "net_multiplier",
+    "attributed_multiplier",
+    "peak_uplift_pp",
 ]
 
 #: Metrics compared per field and per bank (bn RMB).
@@ -246,7 +246,7 @@ def _with_differences(values: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
 
 
 def _summary_values(result: Result) -> dict[str, float]:
-    values = {key: result.totals.get(key, float("nan")) for key, _ in SUMMARY_METRICS}
+    values = {key: result.totals.get(key, float("nan")) for key in SUMMARY_METRICS}
     values["peak_uplift_pp"] = result.peak_uplift_pp
     return values
 
@@ -404,7 +404,7 @@ def compare_results(results: Sequence[Result]) -> Comparison:
     labels = unique_labels([r.scenario_name for r in results])
 
     summary = pd.DataFrame({lab: _summary_values(r) for lab, r in zip(labels, results, strict=True)})
-    present = [key for key, _ in SUMMARY_METRICS if summary.loc[key].notna().any()]
+    present = [key for key in SUMMARY_METRICS if summary.loc[key].notna().any()]
     summary = _with_differences(summary.loc[present], labels)
     summary.index.name = "metric"
 
@@ -491,8 +491,6 @@ def _json_safe(v: Any) -> Any:
 
 # ------------------------------------------------------------ rendering
 
-_KINDS = dict(SUMMARY_METRICS)
-
 
 def _letters(n: int) -> list[str]:
     return [chr(ord("A") + i) if i < 26 else f"S{i + 1}" for i in range(n)]
@@ -503,6 +501,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
     uplift by year, by field and by bank, and where each difference comes from."""
     from fundmodel.labels import label
     from fundmodel.outputs.report import _table
+    from fundmodel.terms import term
     from fundmodel.units import from_bn, unit_label
 
     u = unit_label(unit, lang)
@@ -516,7 +515,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
         sign = "+" if signed else ""
         if kind == "money":
             return f"{v * scale:{sign},.1f}"
-        if kind == "times":
+        if kind == "multiplier":
             return f"{v:{sign}.2f}x"
         if kind == "pp":
             return f"{v:{sign}.2f}"
@@ -544,7 +543,10 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
     legend = [f"  {lt} = {lab}" for lt, lab in zip(letters, comparison.labels, strict=True)]
     parts = [f"{label('scenario', lang)} ({label('unit', lang)}: {u}):", *legend, ""]
     parts.append(
-        _table(heads(label("metric", lang)), rows_of(comparison.summary, lambda k: _KINDS[k], lambda k: label(k, lang)))
+        _table(
+            heads(label("metric", lang)),
+            rows_of(comparison.summary, lambda k: term(k).unit, lambda k: label(k, lang)),
+        )
     )
     parts += [
         "",

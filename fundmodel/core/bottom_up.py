@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fundmodel.core.allocation import TOLERANCE_BN
+from fundmodel.core import rules
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.macro import phasing_matrix
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
@@ -177,62 +177,17 @@ def portfolio_checks(
         col("capital_ratio_minimum"),
         what="project",
     )
-    size = params.instrument.size_bn.value
+    size = float(params.instrument.size_bn.value)
     fund = col("fund_bn")
     total = float(np.nansum(fund))
-    if total > size + TOLERANCE_BN:
-        checks.append(
-            Check(
-                "allocation_total",
-                "error",
-                f"The portfolio asks for {total:,.3f} bn; the instrument is {size:,.3f} bn ({total - size:+,.3f} bn).",
-                "total",
-                {"value": total, "limit": size},
-            )
-        )
-    elif total < size - TOLERANCE_BN:
-        checks.append(
-            Check(
-                "allocation_total",
-                "info",
-                f"The portfolio uses {total:,.3f} bn of the {size:,.3f} bn instrument ({total - size:+,.3f} bn).",
-                "total",
-                {"value": total, "limit": size},
-            )
-        )
+    names = [params.banks[b].name_en for b in by_bank.index]
     used_bn, quota_bn = by_bank["fund_bn"].to_numpy(dtype=float), by_bank["quota_bn"].to_numpy(dtype=float)
-    bank_totals = zip(by_bank.index, used_bn, quota_bn, strict=True)
-    for bid, used, quota in bank_totals:
-        used, quota = float(used), float(quota)
-        if abs(used - quota) <= TOLERANCE_BN:
-            continue
-        severity = "error" if used > quota else "info"
-        verb = "exceeds" if used > quota else "is below"
-        checks.append(
-            Check(
-                "bank_quota",
-                severity,
-                f"{params.banks[bid].name_en} ({bid}) projects total {used:,.3f} bn, which {verb} its quota of "
-                f"{quota:,.3f} bn ({used - quota:+,.3f} bn).",
-                str(bid),
-                {"value": used, "limit": quota},
-            )
-        )
-    floor = params.instrument.private_share_min.value
     private = float(np.nansum(fund[np.asarray(table["ownership"], dtype=object) == "private"]))
     share = private / total if total else float("nan")
-    if not share >= floor - 1e-12:
-        full = abs(total - size) <= TOLERANCE_BN
-        checks.append(
-            Check(
-                "private_share",
-                "error" if full else "warning",
-                f"Private-enterprise projects get {share:.1%} of the portfolio's fund; the floor is {floor:.0%}"
-                + ("." if full else " (a national floor; this portfolio is partial)."),
-                "total",
-                {"value": share, "limit": floor},
-            )
-        )
+    checks += rules.portfolio_total_checks(total, size)
+    checks += rules.portfolio_bank_quota_checks(list(by_bank.index), names, used_bn, quota_bn)
+    floor = float(params.instrument.private_share_min.value)
+    checks += rules.portfolio_private_share_checks(share, floor, total, size)
     return checks
 
 
