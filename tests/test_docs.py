@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -79,3 +80,14 @@ def test_every_page_is_in_the_nav():
     assert "model.md" in pages
     missing = [page for page in pages if f": {page}" not in config]
     assert not missing, f"mkdocs.yml nav lacks {missing}"
+
+
+def test_doctest_lines_are_fenced_as_code_in_the_api_reference():
+    spec = importlib.util.spec_from_file_location("doctest_blocks", DOCS / "hooks" / "doctest_blocks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = "Example: F = 10, s = 0.5 -> K = 20.\n\n>>> project_capital(10.0, 0.5)\n20.0\n\nMore prose."
+    assert module.fence_doctests(text) == (
+        "Example: F = 10, s = 0.5 -> K = 20.\n\n```pycon\n>>> project_capital(10.0, 0.5)\n20.0\n```\n\nMore prose."
+    )
+    assert module.fence_doctests("no examples here") == "no examples here"
