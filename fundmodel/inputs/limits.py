@@ -99,3 +99,24 @@ def check(name: str, found: int, where: str) -> None:
             f"({spec.description}; raise it with {spec.env})",
             name,
         )
+
+
+#: Characters of a value from a file that a message quotes at most.
+QUOTE_CHARS = 60
+
+
+def quoted(value: object, chars: int = QUOTE_CHARS) -> str:
+    """``repr(value)`` cut to ``chars`` characters with the full length said, so that no
+    message is built from an unbounded value (only a bounded prefix is ever formatted).
+
+    >>> quoted("abc")
+    "'abc'"
+    >>> quoted("x" * 1000, chars=10)
+    "'xxxxxxxxx… (1,000 characters)"
+    """
+    if isinstance(value, str) and len(value) > chars:
+        return f"{value[: chars - 1]!r}"[:-1] + f"… ({len(value):,} characters)"
+    if isinstance(value, dict | list | tuple | set) and len(value) > 8:
+        return f"<{type(value).__name__} of {len(value):,} items>"
+    text = repr(value)
+    return text if len(text) <= chars else text[: chars - 1] + f"… ({len(text):,} characters)"
