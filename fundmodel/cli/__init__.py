@@ -52,7 +52,11 @@ def warn(lines: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the commands load
+        print("fundmodel: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     args = parser.parse_args(argv)
     install_signal_cleanup()  # SIGTERM unwinds like Ctrl-C: no partial file is left
     try:

@@ -22,7 +22,14 @@ from fundmodel.inputs.parameters import ParameterError
 from fundmodel.labels import label
 from fundmodel.outputs.atomic import check_output_path, write_text
 from fundmodel.outputs.report import _table
-from fundmodel.store import ENV_AUTHOR, ENV_URL, ScenarioStore, StaleVersionError, split_export_header
+from fundmodel.store import (
+    ENV_AUTHOR,
+    ENV_URL,
+    ScenarioStore,
+    StaleVersionError,
+    scenario_from_text,
+    split_export_header,
+)
 
 #: Exit code when a change is refused because the library has a newer version.
 EXIT_STALE = 3
@@ -140,7 +147,8 @@ def handle_save(args: argparse.Namespace) -> int:
         content = yaml_loader.read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParameterError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    _, _, exported_name = split_export_header(content)
+    body, _, exported_name = split_export_header(content)
+    scenario_from_text(body, path.name)  # refused before the library is opened (or created)
     name = args.name or exported_name or path.stem
     with _store(args) as store:
         try:

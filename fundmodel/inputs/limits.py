@@ -67,6 +67,7 @@ _DECLARED = [
     Limit("yaml_bytes", 2**20, "bytes", "size of a scenario or parameter YAML file"),
     Limit("yaml_depth", 32, "levels", "nesting depth of a YAML document"),
     Limit("yaml_nodes", 200_000, "nodes", "mappings, sequences and values in a YAML document"),
+    Limit("yaml_key_chars", 200, "characters", "characters in one key of a YAML mapping"),
 ]
 
 #: Every limit by name.

@@ -7,7 +7,8 @@ It refuses, before any work that grows with the input:
   while reading, never reading more than the limit plus one byte);
 * anchors and aliases (``&a`` / ``*a``): scenario files never need them, and refusing them at
   parse time, before any expansion, is what stops a 400-byte "billion laughs" file;
-* nesting deeper than ``yaml_depth`` and more nodes than ``yaml_nodes`` (no RecursionError);
+* nesting deeper than ``yaml_depth`` and more nodes than ``yaml_nodes`` (no RecursionError),
+  keys longer than ``yaml_key_chars``;
 * duplicate keys and dates that do not exist (``2025-13-45``), naming the key path and line.
 
 Messages name the file (``source``), the key path and the line, and quote at most
@@ -88,6 +89,7 @@ def _check_tree(loader: _BoundedLoader, node: yaml.Node, path: str) -> None:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError(f"{loader.source}: line {line}: {where}: a key must be a plain value")
+            check("yaml_key_chars", len(key_node.value), f"{loader.source} (line {line})")
             key = _construct_scalar(loader, key_node, where)
             try:
                 hash(key)
