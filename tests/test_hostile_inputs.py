@@ -135,17 +135,19 @@ YAML_CASES = [
         2,
         ("alias2.yaml", "anchors and aliases"),
     ),
-    Case(
-        "deep-sequences",
-        run_with("deep.yaml", "a: " + "[" * 5000 + "]" * 5000),
-        2,
-        ("deep.yaml", "levels", "YAML_DEPTH"),
-    ),
+    # 5,000 and 3,000 levels: libyaml's own bound (1,000) answers first; 40 levels: the limit
+    Case("deep-sequences", run_with("deep.yaml", "a: " + "[" * 5000 + "]" * 5000), 2, ("deep.yaml", "nesting depth")),
     Case(
         "deep-mappings",
         run_with("deepmap.yaml", "a: " + "{a: " * 3000 + "1" + "}" * 3000),
         2,
-        ("deepmap.yaml", "exceeds the limit"),
+        ("deepmap.yaml", "nesting depth"),
+    ),
+    Case(
+        "deeper-than-the-limit",
+        run_with("deep40.yaml", "a: " + "[" * 40 + "]" * 40),
+        2,
+        ("deep40.yaml", "33 levels exceeds the limit of 32 levels", "FUNDMODEL_MAX_YAML_DEPTH"),
     ),
     Case(
         "too-large",
@@ -679,3 +681,25 @@ def test_yaml_loader_refuses_aliases_before_expansion() -> None:
     with pytest.raises(YamlError, match="anchors and aliases"):
         loads(_billion_laughs(), "laughs.yaml")
     assert time.process_time() - start < 0.5
+
+
+def test_dashboard_scenario_upload_uses_the_strict_loader(tmp_path: Path, monkeypatch) -> None:
+    """The dashboard's scenario upload refuses a billion-laughs file and duplicate keys with
+    the same one-line messages as the command line, and registers nothing."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("FUNDMODEL_DB_URL", f"sqlite:///{tmp_path / 'library.sqlite'}")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
+    assert not at.exception, at.exception
+    uploads = [
+        ("laughs.yaml", _billion_laughs().encode(), "laughs.yaml: line 1: anchors and aliases"),
+        ("dup.yaml", b"scenario:\n  name: a\n  name: b\n", "dup.yaml: line 3: scenario.name: duplicate key"),
+        ("inf.yaml", _scenario("  instrument: {size_bn: .inf}\n").encode(), "inf.yaml: instrument.size_bn"),
+    ]
+    for name, data, words in uploads:
+        at.file_uploader(key="scenario_upload").set_value((name, data, "application/x-yaml")).run()
+        assert not at.exception, at.exception
+        assert any(words in e.value for e in at.error), [e.value for e in at.error]
+        assert not any("is ready to load" in s.value for s in at.success)
