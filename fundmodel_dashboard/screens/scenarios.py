@@ -4,11 +4,12 @@ scenario files / library."""
 import numpy as np
 import pandas as pd
 import streamlit as st
-import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from fundmodel.analysis.compare import compare_results
 from fundmodel.analysis.uncertainty import CONTINUOUS, goal_seek, monte_carlo, parse_uncertainty, sensitivity
+from fundmodel.errors import FundmodelError
+from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.parameters import ParameterError, read_yaml
 from fundmodel.inputs.scenario import Scenario
@@ -306,10 +307,10 @@ with tab_files:
     )
     if upload is not None:
         try:
-            data = yaml.safe_load(upload.getvalue().decode("utf-8"))
+            data = yaml_loader.loads(upload.getvalue(), upload.name)
             scenario = Scenario.from_dict(data, source=upload.name)
-        except (ParameterError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            st.error(f"{upload.name}: {exc}", icon=":material/error:")
+        except FundmodelError as exc:  # the message names the file
+            st.error(str(exc), icon=":material/error:")
         else:
             key = f"file:{upload.name}"
             if key not in state.scenario_keys():
