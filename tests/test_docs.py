@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import importlib.util
 import os
@@ -65,12 +66,31 @@ def test_portfolio_page_lists_every_schema_column():
     assert not missing, f"docs/portfolios.md lacks schema columns {missing}"
 
 
-def test_cli_page_lists_every_command():
+def _commands(parser: argparse.ArgumentParser, prefix: str = "") -> dict[str, argparse.ArgumentParser]:
+    """Every command and sub-command (``scenarios save`` ...) of ``parser`` by name."""
+    out = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out[f"{prefix}{name}"] = sub
+                out.update(_commands(sub, f"{prefix}{name} "))
+    return out
+
+
+def test_cli_page_lists_every_command_and_option():
     page = (DOCS / "cli.md").read_text(encoding="utf-8")
-    commands = build_parser()._subparsers._group_actions[0].choices
+    commands = _commands(build_parser())
     assert len(commands) >= 12
-    missing = [name for name in commands if f"`{name}`" not in page]
+    missing = [name for name in commands if f"`{name.split()[-1]}" not in page]
     assert not missing, f"docs/cli.md lacks commands {missing}"
+    options = {
+        f"{name}: {option}"
+        for name, sub in commands.items()
+        for action in sub._actions
+        for option in action.option_strings
+        if option.startswith("--") and option != "--help" and f"`{option}" not in page
+    }
+    assert not options, f"docs/cli.md lacks options {sorted(options)}"
 
 
 def test_every_page_is_in_the_nav():

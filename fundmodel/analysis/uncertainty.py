@@ -126,7 +126,16 @@ def valid_range(params: Parameters, assumption: str) -> tuple[np.ndarray, np.nda
     holding the other assumptions at the scenario's values.
 
     Example (bundled parameters): capital_ratio of transport_logistics -> [0.15, 1.0];
-    fund_share_scale of every bank -> (1e-6, 0.5 / 0.4 = 1.25].
+    fund_share_scale of every bank -> (1e-6, 0.5 / 0.42 = 1.19] (low_altitude_economy's s binds).
+
+    >>> p = default_parameters()
+    >>> lo, hi = valid_range(p, 'capital_ratio')
+    >>> i = p.field_ids.index('transport_logistics')
+    >>> round(float(lo[i]), 6), float(hi[i])
+    (0.15, 1.0)
+    >>> lo, hi = valid_range(p, 'fund_share_scale')
+    >>> lo.tolist(), hi.round(6).tolist()
+    ([1e-06, 1e-06, 1e-06], [1.190476, 1.190476, 1.190476])
     """
     _assumption(assumption)
     n_fields = len(params.field_ids)
@@ -314,6 +323,10 @@ def feasible_interval(
     Example (bundled parameters): capital_ratio scaled -> [1.0, 5.0] (k is at the minimum
     0.20 in the non-shortfall fields: it may not go down); fund_share_of_capital as one
     value -> (1e-6, 0.5].
+
+    >>> p = default_parameters()
+    >>> feasible_interval(p, 'capital_ratio', 'scale'), feasible_interval(p, 'fund_share_of_capital', 'value')
+    ((1.0, 5.0), (1e-06, 0.5))
     """
     lo, hi = valid_range(params, assumption)
     base = base_values(params)[assumption].astype(float)

@@ -27,6 +27,10 @@ Example (hand-checked in the tests): I 100 built in one year, R 30, C 5 for 5 ye
 CF = [-100, 25, 25, 25, 25, 25]; IRR = RATE(5, 25, -100) = 7.93%; NPV at 6% =
 -100 + 25 x 4.21236 = 5.309.
 
+>>> flows = np.array([[-100.0, 25, 25, 25, 25, 25]])
+>>> round(float(irr(flows)[0][0]), 4), round(float(npf.npv(0.06, flows[0])), 3)
+(0.0793, 5.309)
+
 Projects without revenue, opex and operating life get no metrics (NaN, status
 "no cash-flow data"), never zeros. Empty financing columns take the defaults in
 ``fundmodel/data/cashflow_defaults.yaml``, and ``cashflow_defaults`` lists them per project.

@@ -44,6 +44,11 @@ def headline(result: Result) -> Headline:
 
     Example (bundled baseline): fund 500 bn, total investment 5,992 bn, multiplier 11.98x,
     gap to the 6,000 bn target -8 bn, no violations.
+
+    >>> from fundmodel.core.topdown import run
+    >>> h = headline(run())
+    >>> h.fund_bn, round(h.total_investment_bn), round(h.multiplier, 2), round(h.gap_to_target_bn), h.violations
+    (500.0, 5992, 11.98, -8, 0)
     """
     uplift = result.by_year["uplift_pp"]
     peak_year = int(uplift.idxmax()) if len(uplift) else None

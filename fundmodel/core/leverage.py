@@ -73,6 +73,9 @@ def multiplier(fund_share_of_capital: ArrayLike, capital_ratio: ArrayLike) -> Ar
     """Gross crowding-in multiplier m = I / F = 1 / (s k) (times).
 
     Examples: s = 0.5, k = 0.2 -> 10x; s = 0.8, k = 0.2 -> 6.25x.
+
+    >>> round(float(multiplier(0.5, 0.2)), 6), round(float(multiplier(0.8, 0.2)), 6)
+    (10.0, 6.25)
     """
     return np.divide(1.0, np.multiply(fund_share_of_capital, capital_ratio))
 

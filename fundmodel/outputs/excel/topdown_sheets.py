@@ -577,6 +577,11 @@ def _weights_formula(year: str, start: str, length: str, profile: str) -> str:
     (S-curve) or C(t) = t (uniform), t1 = (year - start + 1) / n, t0 = (year - start) / n.
 
     Example: 4 S-curve years from 2025, year 2026: t0 = 0.25, t1 = 0.5 -> 0.5 - 0.15625 = 0.34375.
+
+    >>> formula = _weights_formula('2026', '2025', '4', 'P')
+    >>> excel = {'IF': lambda test, yes, no: yes if test else no, 'MIN': min, 'MAX': max, 'P': 's_curve'}
+    >>> eval(formula.replace('^', '**').replace('=', '=='), excel)
+    0.34375
     """
     t1 = f"MIN(1,MAX(0,({year}-{start}+1)/{length}))"
     t0 = f"MIN(1,MAX(0,({year}-{start})/{length}))"
