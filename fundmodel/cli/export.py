@@ -7,10 +7,10 @@ import argparse
 import time
 from pathlib import Path
 
-from fundmodel.cli.run import add_portfolio_options, load_portfolio_args, valid_under
-from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.excel.workbook import export_workbook
+from fundmodel.session import Session
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,16 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
-    if args.portfolio:
-        results = []
-        read_once = load_portfolio_args(args, scenarios[0].parameters())
-        for scenario in scenarios:
-            params = scenario.parameters()
-            portfolio = valid_under(read_once, params)
-            name = f"{Path(args.portfolio).name} ({scenario.name})"
-            results.append(run_portfolio(portfolio, params, scenario_name=name))
-    else:
-        results = [s.run() for s in scenarios]
+    read_once = read_portfolio_args(args, scenarios[0].parameters())  # read once, validated per scenario
+    results = [
+        session_result(
+            Session(scenario, portfolio=read_once),
+            f"{Path(args.portfolio).name} ({scenario.name})" if args.portfolio else None,
+        )
+        for scenario in scenarios
+    ]
     start = time.perf_counter()
     path = export_workbook(results, args.out, lang=args.lang, unit=args.unit)
     print(f"wrote {path} ({len(results)} scenario(s), {time.perf_counter() - start:.2f} s)")
