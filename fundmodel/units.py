@@ -31,12 +31,20 @@ def _check(unit: str) -> float:
 
 
 def from_bn(amount_bn: float | np.ndarray, unit: str) -> float | np.ndarray:
-    """Convert bn RMB to ``unit``. Example: ``from_bn(500, "yi") == 5000`` (500 bn = 5,000 亿元)."""
+    """Convert bn RMB to ``unit``. Example: ``from_bn(500, "yi") == 5000`` (500 bn = 5,000 亿元).
+
+    >>> from_bn(500, 'yi')
+    5000.0
+    """
     return amount_bn * _check(unit)
 
 
 def to_bn(amount: float | np.ndarray, unit: str) -> float | np.ndarray:
-    """Convert an amount in ``unit`` to bn RMB. Example: ``to_bn(31.99, "yi") == 3.199``."""
+    """Convert an amount in ``unit`` to bn RMB. Example: ``to_bn(31.99, "yi") == 3.199``.
+
+    >>> to_bn(31.99, 'yi')
+    3.199
+    """
     return amount / _check(unit)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import baseline, load_scenario
-from fundmodel.outputs.excel.workbook import export_workbook
+from fundmodel.outputs.atomic import check_output_path
+from fundmodel.outputs.excel import export_workbook
 from fundmodel.session import Session
 
 
@@ -29,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # refused before any work; the workbook itself is written beside and renamed
+    check_output_path(args.out, inputs=[args.portfolio, *(args.scenario or [])], suffixes=(".xlsx",))
     scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
     read_once = read_portfolio_args(args, scenarios[0].parameters())  # read once, validated per scenario
     results = [

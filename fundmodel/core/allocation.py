@@ -47,6 +47,9 @@ def private_share_of_fund(fund_by_field_bn: np.ndarray, private_share: np.ndarra
     """Private-enterprise share of the fund: sum_f p_f F_f / sum_f F_f.
 
     Example: F = [100, 100], p = [0.1, 0.3] -> 0.2.
+
+    >>> private_share_of_fund([100, 100], [0.1, 0.3])
+    0.2
     """
     total = float(np.sum(fund_by_field_bn))
     return float(np.dot(fund_by_field_bn, private_share) / total) if total else float("nan")

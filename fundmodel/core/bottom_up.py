@@ -1,7 +1,7 @@
 """Bottom-up run: a portfolio of projects aggregated into the same :class:`Result` as
 the top-down model (``mode="portfolio"``).
 
-Per project p, money in bn RMB (DESIGN.md section 2):
+Per project p, money in bn RMB (docs/model.md, the model reference):
 
 * F = fund requested, K = project capital (given, or k x I), I = total investment
 * s = F / K (fund share of capital), k = K / I (capital ratio)
@@ -12,6 +12,9 @@ Per project p, money in bn RMB (DESIGN.md section 2):
   co-financed by several public sources is not counted twice.
 
 Example: F = 10, K = 20, I = 100, P = 5 -> attributed 100 x 10 / 15 = 66.7 bn.
+
+>>> round(float(attributed_investment(100.0, 10.0, 5.0)), 1)
+66.7
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ def attributed_investment(
     in project capital (OECD DAC pro-rata rule; P missing counts as 0).
 
     Example: I = 100, F = 10, P = 5 -> 66.67; P = 0 -> 100.
+
+    >>> attributed_investment([100.0, 100.0], [10.0, 10.0], [5.0, 0.0]).round(2).tolist()
+    [66.67, 100.0]
     """
     other = np.nan_to_num(np.asarray(other_public_bn, dtype=float), nan=0.0)
     fund = np.asarray(fund_bn, dtype=float)
@@ -102,7 +108,11 @@ def _group_codes(values: np.ndarray, labels: pd.Index | list[str]) -> np.ndarray
     """Position of each value among ``labels`` (-1 where it is not one of them), via the
     few distinct values only.
 
-    Example: values ["b", "a", "b"], labels ["a", "b"] -> [1, 0, 1]."""
+    Example: values ["b", "a", "b"], labels ["a", "b"] -> [1, 0, 1].
+
+    >>> _group_codes(['b', 'a', 'b'], ['a', 'b']).tolist()
+    [1, 0, 1]
+    """
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
     position = {label: i for i, label in enumerate(labels)}
     lookup = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)

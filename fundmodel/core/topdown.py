@@ -101,6 +101,10 @@ def run(
     an allocation edited in the dashboard; it is checked, never corrected.
 
     Example: the bundled parameters give 500 bn of fund and about 6 tn of investment.
+
+    >>> result = run()
+    >>> result.totals['fund_bn'], round(result.totals['total_investment_bn'], 2)
+    (500.0, 5992.06)
     """
     p = params or default_parameters()
     a = p.allocation_matrix if allocation_bn is None else np.asarray(allocation_bn, dtype=float)

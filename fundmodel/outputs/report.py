@@ -11,7 +11,11 @@ from fundmodel.units import unit_label
 
 
 def display_width(text: str) -> int:
-    """Terminal columns taken by ``text``: CJK characters take two. Example: "总投资" -> 6."""
+    """Terminal columns taken by ``text``: CJK characters take two. Example: "总投资" -> 6.
+
+    >>> display_width('总投资'), display_width('I')
+    (6, 1)
+    """
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
