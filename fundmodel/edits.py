@@ -227,25 +227,6 @@ def allocation_overrides(params: Parameters, matrix_bn: np.ndarray) -> dict[str,
     return {"allocation_bn": cells} if cells else {}
 
 
-def scenario_document(
-    name: str,
-    overrides: Mapping[str, Any],
-    description: str = "",
-    reference: str = "",
-    name_zh: str | None = None,
-) -> dict[str, Any]:
-    """A scenario file's content (``scenario:`` and ``overrides:``) for the overrides of an
-    edited state; :func:`fundmodel.inputs.scenario.Scenario.from_dict` reads it back."""
-    meta: dict[str, Any] = {"name": name}
-    if name_zh:
-        meta["name_zh"] = name_zh
-    if description:
-        meta["description"] = description
-    if reference:
-        meta["reference"] = reference
-    return {"scenario": meta, "overrides": dict(overrides)}
-
-
 def allocation_from_projects(params: Parameters, projects: pd.DataFrame, amount: str = "fund_bn") -> np.ndarray:
     """The fields x banks matrix (bn RMB) of the money ``projects`` get (column ``amount``),
     e.g. the projects a portfolio selection chose; fields and banks in parameter order.

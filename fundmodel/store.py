@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import (
     Boolean,
     Column,
@@ -65,7 +64,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from fundmodel.errors import FundmodelError, ScenarioNotFoundError, StaleVersionError, StoreError
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.bundled import SCENARIO_DIR
-from fundmodel.inputs.scenario import Scenario
+from fundmodel.inputs.scenario import Scenario, dump_scenario
 
 #: Environment variable holding the database URL (any SQLAlchemy URL).
 ENV_URL = "FUNDMODEL_DB_URL"
@@ -1048,17 +1047,9 @@ def _content_text(content: str | Scenario | dict) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, Scenario):
-        meta: dict[str, Any] = {"name": content.name}
-        for key in ("name_zh", "description", "reference", "date"):
-            value = getattr(content, key)
-            if value:
-                meta[key] = value
-        data: dict[str, Any] = {"scenario": meta, "overrides": content.overrides}
-        if content.uncertainty is not None:
-            data["uncertainty"] = content.uncertainty
-        content = data
+        return content.to_yaml()
     if isinstance(content, dict):
-        return yaml.safe_dump(content, allow_unicode=True, sort_keys=False)
+        return dump_scenario(content)
     raise StoreError(f"cannot save {type(content).__name__}: give YAML text, a mapping or a Scenario")
 
 

@@ -11,8 +11,8 @@ state Streamlit drops when their page is not shown):
 * ``editor_version``: bumped when the allocation is replaced (scenario change, reset,
   proposal applied) so that the data editor starts clean on the new matrix
 
-The model runs through :func:`fundmodel.edits.run_edited`, cached on a hashable form of
-its inputs (scenario overrides, edit overrides, allocation).
+The model runs through a :class:`fundmodel.session.Session` (scenario, edits, allocation,
+portfolio and its cell edits), cached on a hashable form of its inputs.
 """
 
 from __future__ import annotations
@@ -26,23 +26,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import streamlit as st
-import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from fundmodel.analysis.selection import Selection, SelectionConstraints, select_projects
-from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.result import Result
 from fundmodel.edits import (
     FIELD_ASSUMPTIONS,
-    allocation_overrides,
     assumption_table,
     bank_scales,
     freeze,
     leverage_overrides,
-    merge_overrides,
-    run_edited,
-    scenario_document,
     thaw,
 )
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
@@ -50,6 +44,7 @@ from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.inputs.scenario import Scenario, load_scenario
 from fundmodel.outputs.excel import write_portfolio_file
+from fundmodel.session import EDITED_SUFFIX, Session
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
 from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits
@@ -70,6 +65,21 @@ class Inputs:
 
     def allocation_matrix(self) -> np.ndarray:
         return np.array(self.allocation_bn, dtype=float)
+
+    def session(
+        self, source: str, portfolio: Portfolio | None = None, cell_edits: tuple = (), edited: Parameters | None = None
+    ) -> Session:
+        """The library's session of these inputs (the parameters come from the caches here)."""
+        scenario = Scenario(name=self.scenario_name, overrides=thaw(self.base_overrides), source=source)
+        return Session(
+            scenario,
+            edits=thaw(self.edit_overrides),
+            allocation_bn=self.allocation_matrix() if self.allocation_bn else None,
+            portfolio=portfolio,
+            cell_edits=dict(cell_edits),
+            base=base_parameters(self.base_overrides, source),
+            edited=edited,
+        )
 
 
 # ----------------------------------------------------------------- scenarios
@@ -206,9 +216,6 @@ def edit_overrides(params: Parameters | None = None) -> dict[str, Any]:
     return leverage_overrides(params, st.session_state["assumptions"], st.session_state["bank_scale"])
 
 
-EDITED_SUFFIX = " (edited)"
-
-
 def current_inputs() -> Inputs:
     """The inputs of the current state; the run is named after the scenario, marked as
     edited when it differs from the scenario as loaded."""
@@ -242,13 +249,7 @@ def scenario_inputs() -> Inputs:
 def _run_cached(inputs: Inputs, source: str) -> Result:
     # cache_resource, not cache_data: a Result holds validated Parameters (pydantic
     # generic models, not picklable) and is never mutated, so it is shared as is.
-    base = base_parameters(inputs.base_overrides, source)
-    return run_edited(
-        base,
-        thaw(inputs.edit_overrides),
-        allocation_bn=inputs.allocation_matrix(),
-        scenario_name=inputs.scenario_name,
-    )
+    return inputs.session(source).result(name=inputs.scenario_name)
 
 
 def run_inputs(inputs: Inputs) -> Result:
@@ -324,7 +325,7 @@ def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
 @st.cache_resource(show_spinner=False, max_entries=32)
 def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str) -> Parameters:
     """A scenario's parameters with the planner's edits on top (cached: one object per state)."""
-    return base_parameters(base_overrides, source).with_overrides(thaw(edit_overrides), source="dashboard")
+    return Inputs("", "", base_overrides, edit_overrides, ()).session(source).parameters
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -342,8 +343,9 @@ def _edited_portfolio(
     key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, edits: tuple, _pf: Portfolio
 ) -> Portfolio:
     # Only the edited rows are validated again (Portfolio.with_edits); the key holds every input.
+    inputs = Inputs(key, "", base_overrides, edit_overrides, ())
     params = run_parameters(base_overrides, edit_overrides, source)
-    return _pf.with_edits(dict(edits), params)
+    return inputs.session(source, portfolio=_pf, cell_edits=edits, edited=params).validated_portfolio
 
 
 def current_portfolio() -> Portfolio | None:
@@ -437,9 +439,10 @@ def _run_portfolio(
     _pf: Portfolio,
 ) -> Result:
     params = run_parameters(base_overrides, edit_overrides, source)
+    session = Inputs(key, "", base_overrides, edit_overrides, ()).session(source, portfolio=_pf, edited=params)
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
     # portfolio (portfolio_cashflow), not on every change of an assumption.
-    return run_portfolio(_pf, params, scenario_name=name, cashflow=False)
+    return session.portfolio_result(name, cashflow=False)
 
 
 def portfolio_result(edited: bool = True) -> Result | None:
@@ -511,17 +514,20 @@ def active_reference() -> Result:
 # ------------------------------------------------------------ the state as a scenario
 
 
+def current_session() -> Session:
+    """The library's session of the current state (scenario, edits, allocation)."""
+    return current_inputs().session(current_scenario().source)
+
+
 def current_overrides() -> dict[str, Any]:
     """The scenario's overrides with the planner's edits (leverage and allocation) on top:
     the ``overrides:`` of a scenario file that reproduces the current state."""
-    base = current_base()
-    edits = merge_overrides(edit_overrides(base), allocation_overrides(base, st.session_state["allocation_bn"]))
-    return merge_overrides(current_scenario().overrides, edits)
+    return current_session().overrides()
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _parameters_of(overrides: tuple) -> Parameters:
-    return default_parameters().with_overrides(thaw(overrides), source="dashboard")
+    return Session(Scenario("current", thaw(overrides))).full_parameters()
 
 
 def current_parameters() -> Parameters:
@@ -643,8 +649,7 @@ def save_to_library(name: str, author: str, note: str) -> VersionInfo:
     someone saved a newer version since this session loaded it."""
     base = st.session_state.get("library_base")
     base_version = base[1] if base and base[0] == name.strip() else None
-    document = scenario_document(name.strip() or "unnamed", current_overrides())
-    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    text = current_session().to_scenario(name.strip() or "unnamed").to_yaml()
     info = scenario_store().save(name, text, base_version=base_version, author=author or None, note=note)
     st.session_state["library_base"] = (info.name, info.version)
     return info

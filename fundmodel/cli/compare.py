@@ -7,10 +7,9 @@ from pathlib import Path
 
 from fundmodel.analysis.compare import compare_results, render_comparison
 from fundmodel.cli import CommandError
-from fundmodel.cli.run import add_portfolio_options, load_portfolio_args, valid_under
-from fundmodel.core.bottom_up import run_portfolio
-from fundmodel.core.topdown import run
+from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import load_scenario
+from fundmodel.session import Session
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,18 +32,13 @@ def handle(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise CommandError("compare needs at least two scenario files")
     scenarios = [load_scenario(path) for path in args.scenarios]
+    # a portfolio is read once, and validated under each scenario's parameters (caps, minimums, defaults)
+    read_once = read_portfolio_args(args, scenarios[0].parameters())
     results = []
-    read_once = load_portfolio_args(args, scenarios[0].parameters()) if args.portfolio else None
     for scenario in scenarios:
         title = scenario.name_zh if args.lang == "zh" and scenario.name_zh else scenario.name
-        if args.portfolio:
-            # read once, validated under each scenario's parameters (caps, minimums, defaults)
-            params = scenario.parameters()
-            portfolio = valid_under(read_once, params)
-            name = f"{title} on {Path(args.portfolio).name}"
-            results.append(run_portfolio(portfolio, params, scenario_name=name))
-        else:
-            results.append(run(scenario.parameters(), scenario_name=title))
+        name = f"{title} on {Path(args.portfolio).name}" if args.portfolio else title
+        results.append(session_result(Session(scenario, portfolio=read_once), name))
     comparison = compare_results(results)
     print(comparison.to_json() if args.format == "json" else render_comparison(comparison, args.unit, args.lang))
     return 0

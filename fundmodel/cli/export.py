@@ -7,11 +7,11 @@ import argparse
 import time
 from pathlib import Path
 
-from fundmodel.cli.run import add_portfolio_options, load_portfolio_args, valid_under
-from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.excel import export_workbook
+from fundmodel.session import Session
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,16 +33,14 @@ def handle(args: argparse.Namespace) -> int:
     # refused before any work; the workbook itself is written beside and renamed
     check_output_path(args.out, inputs=[args.portfolio, *(args.scenario or [])], suffixes=(".xlsx",))
     scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
-    if args.portfolio:
-        results = []
-        read_once = load_portfolio_args(args, scenarios[0].parameters())
-        for scenario in scenarios:
-            params = scenario.parameters()
-            portfolio = valid_under(read_once, params)
-            name = f"{Path(args.portfolio).name} ({scenario.name})"
-            results.append(run_portfolio(portfolio, params, scenario_name=name))
-    else:
-        results = [s.run() for s in scenarios]
+    read_once = read_portfolio_args(args, scenarios[0].parameters())  # read once, validated per scenario
+    results = [
+        session_result(
+            Session(scenario, portfolio=read_once),
+            f"{Path(args.portfolio).name} ({scenario.name})" if args.portfolio else None,
+        )
+        for scenario in scenarios
+    ]
     start = time.perf_counter()
     path = export_workbook(results, args.out, lang=args.lang, unit=args.unit)
     print(f"wrote {path} ({len(results)} scenario(s), {time.perf_counter() - start:.2f} s)")

@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 
 from fundmodel.cli import CommandError
-from fundmodel.core.bottom_up import run_portfolio
+from fundmodel.core.result import Result
 from fundmodel.inputs.parameters import Parameters
 from fundmodel.inputs.portfolio import Portfolio, read_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.report import render_table
+from fundmodel.session import Session
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +55,25 @@ def valid_under(portfolio: Portfolio, params: Parameters | None = None) -> Portf
     return portfolio
 
 
+def read_portfolio_args(args: argparse.Namespace, params: Parameters | None = None) -> Portfolio | None:
+    """The portfolio named by ``--portfolio`` as read (validated per session), or None."""
+    if not args.portfolio:
+        return None
+    return read_portfolio(args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params)
+
+
+def session_result(session: Session, name: str | None = None) -> Result:
+    """The run of ``session``: bottom-up on its portfolio, else top-down (named ``name``,
+    default the scenario's name). A portfolio with errors ends the command with its
+    validation report (exit 1)."""
+    if session.portfolio is None:
+        return session.result(name)
+    result = session.portfolio_result(name or session.run_name)
+    if result is None:
+        valid_under(session.validated_portfolio)  # raises with the validation report
+    return result
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the model on a scenario (top-down), or bottom-up on a portfolio")
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML (default: the bundled baseline)")
@@ -64,12 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
-    if args.portfolio:
-        params = scenario.parameters()
-        portfolio = load_portfolio_args(args, params)
-        name = f"{Path(args.portfolio).name} ({scenario.name})"
-        result = run_portfolio(portfolio, params, scenario_name=name)
-    else:
-        result = scenario.run()
+    params = scenario.parameters()
+    session = Session(scenario, portfolio=read_portfolio_args(args, params), base=params)
+    name = f"{Path(args.portfolio).name} ({scenario.name})" if args.portfolio else None
+    result = session_result(session, name)
     print(result.to_json() if args.format == "json" else render_table(result, args.unit, args.lang))
     return 0

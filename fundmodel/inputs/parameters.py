@@ -480,15 +480,93 @@ def _build(raw: dict[str, Any], overridden: dict[str, str], override_source: str
     )
 
 
-def load_parameters(directory: Path | str | None = None) -> Parameters:
-    """Load and validate the parameter files in ``directory`` (default: the bundled ones).
+def _is_dated(node: Any) -> bool:
+    """A parameter whose values are keyed by the date they took effect (OpenFisca style)."""
+    return isinstance(node, dict) and "values" in node and "description" in node and "value" not in node
+
+
+def value_in_force(node: Mapping[str, Any], as_of: dt.date, where: str) -> dict[str, Any]:
+    """The value of a dated parameter in force on ``as_of``: the entry with the latest date
+    on or before it, as a plain parameter (value, unit, description, reference, date).
+
+    A dated parameter states its description and unit once and, under ``values``, each
+    date with its value and reference::
+
+        minimum:
+          description: Minimum capital ratio for ports and shipping.
+          unit: share of total investment
+          values:
+            2015-09-09: {value: 0.25, reference: 国发〔2015〕51号}
+            2019-11-13: {value: 0.20, reference: 国发〔2019〕26号}
+
+    >>> node = {"description": "d", "unit": "u", "values": {
+    ...     dt.date(2015, 9, 9): {"value": 0.25, "reference": "51"},
+    ...     dt.date(2019, 11, 13): {"value": 0.2, "reference": "26"}}}
+    >>> [value_in_force(node, dt.date(y, 1, 1), "x")["value"] for y in (2018, 2025)]
+    [0.25, 0.2]
+    """
+    extra = set(node) - {"description", "unit", "values"}
+    if extra:
+        raise ParameterError(
+            f"{where}: unknown key {sorted(extra)[0]!r} (a dated parameter has description, unit, values)"
+        )
+    values = node["values"]
+    if not isinstance(values, dict) or not values:
+        raise ParameterError(f"{where}.values: must map dates to {{value, reference}} (got {values!r})")
+    for date, entry in values.items():
+        if not isinstance(date, dt.date):
+            raise ParameterError(f"{where}.values: key {date!r} is not a date (YYYY-MM-DD)")
+        if not isinstance(entry, dict) or set(entry) != {"value", "reference"}:
+            raise ParameterError(f"{where}.values.{date}: must be {{value, reference}} (got {entry!r})")
+    in_force = [d for d in values if d <= as_of]
+    if not in_force:
+        raise ParameterError(f"{where}: no value in force on {as_of} (the first takes effect {min(values)})")
+    date = max(in_force)
+    entry = values[date]
+    return {
+        "value": entry["value"],
+        "unit": node["unit"],
+        "description": node["description"],
+        "reference": entry["reference"],
+        "date": date,
+    }
+
+
+def resolve_dated(tree: Any, as_of: dt.date, where: str) -> Any:
+    """``tree`` with every dated parameter replaced by its value in force on ``as_of``."""
+    if _is_dated(tree):
+        return value_in_force(tree, as_of, where)
+    if isinstance(tree, dict):
+        return {k: resolve_dated(v, as_of, f"{where}.{k}") for k, v in tree.items()}
+    return tree
+
+
+def instrument_date(raw_instrument: Any) -> dt.date:
+    """The instrument's date (the date of its size, the announcement): the date at which
+    dated parameters are read."""
+    try:
+        date = raw_instrument["size_bn"]["date"]
+    except (KeyError, TypeError):
+        raise ParameterError(f"{SECTION_FILES['instrument']}: size_bn.date: required key is missing") from None
+    if not isinstance(date, dt.date):
+        raise ParameterError(f"{SECTION_FILES['instrument']}: size_bn.date: must be a date (got {date!r})")
+    return date
+
+
+def load_parameters(directory: Path | str | None = None, as_of: dt.date | None = None) -> Parameters:
+    """Load and validate the parameter files in ``directory`` (default: the bundled ones),
+    reading dated parameters at ``as_of`` (default: the instrument's date).
 
     >>> p = load_parameters()
     >>> p.instrument.size_bn.value
     500.0
+    >>> load_parameters(as_of=dt.date(2018, 1, 1)).sector_minimum("ports_shipping")
+    0.25
     """
     directory = Path(directory) if directory else PARAMETER_DIR
     raw = {section: read_yaml(directory / name) for section, name in SECTION_FILES.items()}
+    as_of = as_of or instrument_date(raw["instrument"])
+    raw = {section: resolve_dated(tree, as_of, SECTION_FILES[section]) for section, tree in raw.items()}
     return _build(raw, {})
 
 

@@ -20,10 +20,12 @@ values raise :class:`~fundmodel.inputs.parameters.ParameterError` naming the fil
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fundmodel.core.result import Result
@@ -72,6 +74,35 @@ class Scenario:
         """Run the top-down model on this scenario."""
         return run_model(self.parameters(base), scenario_name=self.name)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The content of this scenario's file: ``scenario:`` (name, and name_zh,
+        description, reference and date when given), ``overrides:`` and, when declared,
+        ``uncertainty:``. :meth:`from_dict` reads it back."""
+        meta: dict[str, Any] = {"name": self.name}
+        for key in ("name_zh", "description", "reference", "date"):
+            value = getattr(self, key)
+            if value:
+                meta[key] = value
+        data: dict[str, Any] = {"scenario": meta, "overrides": dict(self.overrides)}
+        if self.uncertainty is not None:
+            data["uncertainty"] = self.uncertainty
+        return data
+
+    def to_yaml(self, header: str = "") -> str:
+        """This scenario's file as YAML text (the only scenario serializer), after an
+        optional ``header`` (comment lines).
+
+        >>> print(Scenario("Edited", {"fields": {"digital_economy": {"capital_ratio": 0.25}}}).to_yaml())
+        scenario:
+          name: Edited
+        overrides:
+          fields:
+            digital_economy:
+              capital_ratio: 0.25
+        <BLANKLINE>
+        """
+        return header + dump_scenario(self.to_dict())
+
     @classmethod
     def from_dict(cls, data: Any, source: str = "scenario") -> Scenario:
         """Validate a scenario mapping (as read from YAML); errors name ``source`` and the key."""
@@ -103,6 +134,13 @@ class Scenario:
 
             parse_uncertainty(parsed.uncertainty, params, source)
         return scenario
+
+
+def dump_scenario(document: Mapping[str, Any]) -> str:
+    """A scenario file's content (as :meth:`Scenario.to_dict` gives it) as YAML text: keys
+    in the given order, Chinese as written. Use :meth:`Scenario.to_yaml`; this is for text
+    stored as given (the scenario library keeps what the user saved)."""
+    return yaml.safe_dump(dict(document), allow_unicode=True, sort_keys=False)
 
 
 def load_scenario(path: Path | str) -> Scenario:

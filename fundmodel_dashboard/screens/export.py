@@ -3,9 +3,7 @@
 import hashlib
 
 import streamlit as st
-import yaml
 
-from fundmodel.edits import scenario_document
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.outputs.excel import workbook_bytes
 from fundmodel_dashboard import state
@@ -63,13 +61,12 @@ with right:
 
 st.subheader(t("export_scenario"))
 st.caption(t("export_scenario_help"))
-overrides = state.current_overrides()
 try:
     state.current_parameters()  # the file must load again: same rules as any scenario file
-    document = scenario_document(f"{state.current_scenario().name} (edited)", overrides)
+    edited = state.current_session().to_scenario(f"{state.current_scenario().name} (edited)")
     st.download_button(
         t("download_scenario"),
-        data=yaml.safe_dump(document, allow_unicode=True, sort_keys=False),
+        data=edited.to_yaml(),
         file_name="scenario.yaml",
         mime="application/x-yaml",
         key="download_scenario",
