@@ -208,9 +208,9 @@ YAML_CASES = [
     ),
     Case(
         "huge-unknown-key",
-        run_with("hugekey.yaml", _scenario(f"  instrument: {{{'k' * 500_000}: 1}}\n")),
+        run_with("hugekey.yaml", _scenario(f"  instrument: {{{'k' * 500}: 1}}\n")),
         2,
-        ("hugekey.yaml", "500,000 characters", "YAML_KEY_CHARS"),
+        ("hugekey.yaml", "500 characters exceeds the limit of 200", "YAML_KEY_CHARS"),
     ),
     Case(
         "huge-value",
@@ -280,6 +280,22 @@ PARAMETER_CASES = [
         run_with("text.yaml", _scenario("  instrument: {cap_in_principle: '0.5'}\n")),
         2,
         ("text.yaml", "instrument.cap_in_principle", "valid number"),
+    ),
+]
+
+UNCERTAIN = (SCENARIO_DIR / "uncertain_leverage.yaml").read_text(encoding="utf-8")
+PARAMETER_CASES += [
+    Case(
+        "nan-target",
+        run_with("target.yaml", UNCERTAIN.replace("total_investment_bn: 6000", "total_investment_bn: .nan")),
+        2,
+        ("target.yaml", "uncertainty.targets.total_investment_bn", "finite"),
+    ),
+    Case(
+        "inf-sd",
+        run_with("sd.yaml", UNCERTAIN.replace("mean: 0.22, sd: 0.02", "mean: 0.22, sd: .inf")),
+        2,
+        ("sd.yaml", "uncertainty.distributions.capital_ratio.all.sd", "finite"),
     ),
 ]
 
