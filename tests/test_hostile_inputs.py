@@ -14,7 +14,9 @@ catches a command that hangs (a FIFO, a lock).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -471,9 +473,11 @@ def test_enough_cases() -> None:
 
 
 def _formula_portfolio(folder: Path) -> Path:
-    text = EXAMPLES.read_text(encoding="utf-8")
-    first = text.splitlines()[1].split(",")[1]
-    return _write("formula.csv", text.replace(first, "\"=cmd|' /C calc'!A0\"", 1))(folder)
+    rows = list(csv.reader(io.StringIO(EXAMPLES.read_text(encoding="utf-8"))))
+    rows[1][rows[0].index("project_name")] = "=cmd|' /C calc'!A0"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return _write("formula.csv", out.getvalue())(folder)
 
 
 def test_metrics_csv_neutralizes_formulas(tmp_path: Path) -> None:
