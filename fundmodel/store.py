@@ -26,6 +26,7 @@ Scenario text is stored as the YAML the user wrote (comments kept) and validated
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import getpass
 import hashlib
@@ -40,6 +41,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -50,6 +52,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     insert,
     inspect,
@@ -60,8 +63,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from fundmodel.errors import ScenarioNotFoundError, StaleVersionError, StoreError
+from fundmodel.errors import FundmodelError, ScenarioNotFoundError, StaleVersionError, StoreError
 from fundmodel.inputs import yaml_loader
+from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.scenario import Scenario
 
 #: Environment variable holding the database URL (any SQLAlchemy URL).
@@ -99,6 +103,8 @@ scenarios = Table(
     Column("created_by", String(200), nullable=False),
     Column("deleted_at", DateTime, nullable=True),
     Column("deleted_by", String(200), nullable=True),
+    # added by migration 3
+    Column("official", Boolean, nullable=False, default=False),
 )
 
 scenario_versions = Table(
@@ -115,7 +121,18 @@ scenario_versions = Table(
     # added by migration 2
     Column("action", String(20), nullable=False),
     Column("content_sha256", String(64), nullable=True),
+    # added by migration 3: JSON list of {"path", "old", "new"} (see overrides_diff)
+    Column("changes", Text, nullable=True),
     UniqueConstraint("scenario_id", "version", name="uq_scenario_version"),
+)
+
+library_roles = Table(
+    "library_roles",
+    metadata,
+    Column("identity", String(200), primary_key=True),
+    Column("role", String(20), nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_at", DateTime, nullable=False),
 )
 
 
@@ -162,10 +179,36 @@ def _migration_2(conn: Connection) -> None:
         )
 
 
+def _migration_3(conn: Connection) -> None:
+    """Roles and audit: ``scenarios.official``, ``scenario_versions.changes`` (the overrides'
+    diff against the previous version, filled in for the versions already there) and the
+    ``library_roles`` table."""
+    conn.execute(text("ALTER TABLE scenarios ADD COLUMN official BOOLEAN NOT NULL DEFAULT FALSE"))
+    conn.execute(text("ALTER TABLE scenario_versions ADD COLUMN changes TEXT"))
+    md = MetaData()
+    Table(
+        "library_roles",
+        md,
+        Column("identity", String(200), primary_key=True),
+        Column("role", String(20), nullable=False),
+        Column("granted_by", String(200), nullable=False),
+        Column("granted_at", DateTime, nullable=False),
+    )
+    md.create_all(conn)
+    v = scenario_versions
+    rows = conn.execute(select(v.c.id, v.c.scenario_id, v.c.content).order_by(v.c.scenario_id, v.c.version)).all()
+    previous: dict[int, str | None] = {}
+    for row in rows:
+        changes = overrides_diff(_overrides_of(previous.get(row.scenario_id)), _overrides_of(row.content))
+        conn.execute(update(v).where(v.c.id == row.id).values(changes=json.dumps(changes, ensure_ascii=False)))
+        previous[row.scenario_id] = row.content
+
+
 #: Ordered migrations: (version, description, function). Never edit an applied one; append.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "scenarios and scenario_versions", _migration_1),
     (2, "scenario_versions.action and content_sha256", _migration_2),
+    (3, "roles and audit: scenarios.official, scenario_versions.changes, library_roles", _migration_3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -208,6 +251,8 @@ class VersionInfo:
     note: str
     action: str
     content_sha256: str
+    #: What the version changed in the overrides (see :func:`overrides_diff`).
+    changes: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -215,9 +260,11 @@ class VersionInfo:
             "version": self.version,
             "author": self.author,
             "created_at": self.created_at.isoformat(),
+            "created_at_cst": self.created_at.astimezone(CST).isoformat(),
             "note": self.note,
             "action": self.action,
             "content_sha256": self.content_sha256,
+            "changes": list(self.changes),
         }
 
 
@@ -233,6 +280,8 @@ class ScenarioInfo:
     updated_by: str
     deleted_at: dt.datetime | None
     deleted_by: str | None
+    #: Only an owner saves a new version of an official scenario (see :func:`is_official`).
+    official: bool = False
 
     @property
     def deleted(self) -> bool:
@@ -248,6 +297,7 @@ class ScenarioInfo:
             "updated_by": self.updated_by,
             "deleted_at": self.deleted_at.isoformat() if self.deleted_at else None,
             "deleted_by": self.deleted_by,
+            "official": self.official,
         }
 
 
@@ -352,6 +402,126 @@ def _fmt_time(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+# ------------------------------------------------------------ audit helpers
+
+#: China Standard Time (UTC+8 all year: China keeps no daylight saving time).
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def format_time_cst_utc(value: dt.datetime) -> str:
+    """A stored UTC time as shown in the audit trail: China Standard Time, then UTC.
+
+    >>> format_time_cst_utc(dt.datetime(2025, 10, 31, 17, 30, tzinfo=dt.UTC))
+    '2025-11-01 01:30:00 CST (2025-10-31 17:30:00 UTC)'
+    """
+    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return f"{utc.astimezone(CST):%Y-%m-%d %H:%M:%S} CST ({utc:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value} if prefix else {}
+
+
+def overrides_diff(old: dict | None, new: dict | None) -> list[dict[str, Any]]:
+    """What changed between two override mappings, one entry per leaf (dotted path), sorted
+    by path; ``old`` / ``new`` is ``None`` where the leaf was absent.
+
+    >>> overrides_diff({"banks": {"cdb": {"fund_share_scale": 0.9}}},
+    ...                {"banks": {"cdb": {"fund_share_scale": 0.8}}, "years": 3})
+    [{'path': 'banks.cdb.fund_share_scale', 'old': 0.9, 'new': 0.8}, {'path': 'years', 'old': None, 'new': 3}]
+    """
+    before, after = _flatten(old or {}), _flatten(new or {})
+    return [
+        {"path": path, "old": before.get(path), "new": after.get(path)}
+        for path in sorted(set(before) | set(after))
+        if before.get(path) != after.get(path) or (path in before) != (path in after)
+    ]
+
+
+def format_change(change: dict[str, Any]) -> str:
+    """One line of a diff: ``path: old -> new`` (``-`` where absent).
+
+    >>> format_change({"path": "banks.cdb.fund_share_scale", "old": 0.9, "new": 0.8})
+    'banks.cdb.fund_share_scale: 0.9 -> 0.8'
+    """
+    old = "-" if change["old"] is None else json.dumps(change["old"], ensure_ascii=False)
+    new = "-" if change["new"] is None else json.dumps(change["new"], ensure_ascii=False)
+    return f"{change['path']}: {old} -> {new}"
+
+
+def _overrides_of(content: str | None) -> dict:
+    """The overrides mapping of a stored text (empty when there is none or it does not parse)."""
+    if content is None:
+        return {}
+    try:
+        data = yaml_loader.loads(content, "library")
+    except FundmodelError:
+        return {}
+    overrides = data.get("overrides") if isinstance(data, dict) else None
+    return overrides if isinstance(overrides, dict) else {}
+
+
+# ------------------------------------------------------------------ roles
+
+VIEWER, EDITOR, OWNER = "viewer", "editor", "owner"
+#: The roles, least to most rights: viewer reads, compares and exports; editor also saves,
+#: renames and deletes scenarios it created and proposes changes to others' (a copy under a
+#: new name); owner also saves new versions of official scenarios (each with a note) and
+#: marks scenarios official.
+ROLES = (VIEWER, EDITOR, OWNER)
+
+
+class AccessError(StoreError):
+    """The signed-in identity's role does not allow the change."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who makes a change: the signed-in name (e-mail or login) and its role."""
+
+    name: str
+    role: str
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise AccessError(f"unknown role {self.role!r} for {self.name!r}; one of {', '.join(ROLES)}")
+        if not self.name or not self.name.strip():
+            raise AccessError("a signed-in identity must have a name")
+
+
+def strongest_role(values: Any) -> str | None:
+    """The strongest known role among ``values`` (a claim: one string or a list), else None.
+
+    >>> strongest_role(["staff", "editor", "viewer"])
+    'editor'
+    >>> strongest_role("planner") is None
+    True
+    """
+    items = [values] if isinstance(values, str) else list(values or [])
+    known = [ROLES.index(str(v).strip().lower()) for v in items if str(v).strip().lower() in ROLES]
+    return ROLES[max(known)] if known else None
+
+
+def bundled_official_names() -> frozenset[str]:
+    """Names of the bundled baselines (file stems of the bundled scenarios): official in any
+    library that holds a scenario of that name."""
+    return frozenset(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def proposal_name(name: str, identity: str) -> str:
+    """Where an editor's proposed change to someone else's scenario is saved.
+
+    >>> proposal_name("baseline", "ana@example.org")
+    'baseline (proposal by ana@example.org)'
+    """
+    return f"{name} (proposal by {identity})"
+
+
 # ------------------------------------------------------------------ store
 
 
@@ -366,6 +536,8 @@ class ScenarioStore:
 
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         self.url = database_url(url)
+        #: Who writes through this store; ``None``: the local single-user library (no role checks).
+        self.identity: Identity | None = None
         try:
             self.engine = engine or self._create_engine(self.url)
             self.schema_applied = self._migrate()
@@ -445,6 +617,84 @@ class ScenarioStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def acting_as(self, identity: Identity) -> ScenarioStore:
+        """The same library (same connections), with every write made by ``identity``: its
+        name is the author whatever a caller types, and its role is checked."""
+        bound = copy.copy(self)
+        bound.identity = identity
+        return bound
+
+    # --- roles ------------------------------------------------------------
+    def roles(self) -> dict[str, str]:
+        """The role table: identity -> role."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(library_roles.c.identity, library_roles.c.role)).all()
+        return {r.identity: r.role for r in rows}
+
+    def roles_enabled(self) -> bool:
+        """A library is shared (role checks on every write) once its role table has a row."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(library_roles.c.identity).limit(1)).first() is not None
+
+    def role_of(self, name: str) -> str | None:
+        """The role the table gives ``name`` (None when it is not listed)."""
+        return self.roles().get(name)
+
+    def identity_for(self, name: str, claimed_role: str | None = None) -> Identity:
+        """``name``'s identity: the role from the provider's claim when it has one, else from
+        the role table, else viewer."""
+        return Identity(name, claimed_role or self.role_of(name) or VIEWER)
+
+    def grant(self, name: str, role: str) -> None:
+        """Give ``name`` a role in the table (replacing its old one). Only an owner grants,
+        except the first grant of a library, which must make an owner."""
+        name = _check_name(name)
+        Identity(name, role)  # validates the role
+        with self._transaction() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7263525)"))
+            first = conn.execute(select(library_roles.c.identity).limit(1)).first() is None
+            granter = self.identity.name if self.identity else default_author()
+            if first and role != OWNER:
+                raise AccessError(f"the first role granted in a library must be {OWNER!r}, so that someone can grant")
+            if not first and (self.identity is None or self.identity.role != OWNER):
+                raise AccessError(f"only an owner grants roles; {granter} is {self._role_label()}")
+            conn.execute(delete(library_roles).where(library_roles.c.identity == name))
+            conn.execute(insert(library_roles).values(identity=name, role=role, granted_by=granter, granted_at=_now()))
+
+    def _role_label(self) -> str:
+        return f"a {self.identity.role}" if self.identity else "not signed in"
+
+    def is_official(self, name: str) -> bool:
+        """A bundled baseline's name, or a scenario marked official."""
+        if name in bundled_official_names():
+            return True
+        with self.engine.connect() as conn:
+            row = self._row(conn, name)
+        return bool(row is not None and row.official)
+
+    def _authorize(self, action: str, name: str, row: Any, note: str, new_name: str | None = None) -> None:
+        """Refuse (:class:`AccessError`) what the bound identity's role does not allow."""
+        who = self.identity
+        if who is None:
+            return
+        if who.role == VIEWER:
+            raise AccessError(f"{who.name} is a viewer (read, compare, export): cannot {action} scenario {name!r}")
+        official = name in bundled_official_names() or bool(row is not None and row.official)
+        official = official or (new_name is not None and new_name in bundled_official_names())
+        if official and who.role != OWNER:
+            raise AccessError(
+                f"scenario {name!r} is official: only an owner can {action} it; {who.name} is a {who.role}. "
+                f"Propose your change as {proposal_name(name, who.name)!r}"
+            )
+        if official and action == "save" and not note.strip():
+            raise AccessError(f"scenario {name!r} is official: a new version needs a note saying why")
+        if who.role == EDITOR and row is not None and row.created_by != who.name:
+            raise AccessError(
+                f"scenario {name!r} was created by {row.created_by}: an editor changes only its own scenarios. "
+                f"Propose your change as {proposal_name(name, who.name)!r}"
+            )
+
     def __enter__(self) -> ScenarioStore:
         return self
 
@@ -494,6 +744,7 @@ class ScenarioStore:
                 updated_by=r.author,
                 deleted_at=_utc(r.deleted_at),
                 deleted_by=r.deleted_by,
+                official=bool(r.official) or r.name in bundled_official_names(),
             )
             for r in rows
         ]
@@ -553,9 +804,10 @@ class ScenarioStore:
         if base_version is None and header_name == name:
             base_version = header_version  # exported from this scenario; saved under another name it is new
         scenario_from_text(body, f"{name} (not saved)")  # validate before touching the database
+        author = self.identity.name if self.identity else (author or default_author())
         try:
             with self._transaction() as conn:
-                return self._save(conn, name, body, base_version, author or default_author(), note)
+                return self._save(conn, name, body, base_version, author, note)
         except IntegrityError:
             # a concurrent writer created the scenario or took this version number first
             latest = self._latest(name)
@@ -574,6 +826,8 @@ class ScenarioStore:
     ) -> VersionInfo:
         now = _now()
         row = self._row(conn, name, lock=True)
+        self._authorize("save", name, row, note)
+        previous = None
         if row is None:
             if base_version not in (None, 0):
                 raise StaleVersionError(
@@ -611,6 +865,7 @@ class ScenarioStore:
                 )
             scenario_id = row.id
             version = row.current_version + 1
+            previous = self._content(conn, row)
             done = conn.execute(
                 update(scenarios)
                 .where((scenarios.c.id == scenario_id) & (scenarios.c.current_version == base_version))
@@ -620,7 +875,16 @@ class ScenarioStore:
                 raise StaleVersionError(
                     f"scenario {name!r} changed while saving; your save based on version {base_version} was refused"
                 )
-        return self._add_version(conn, scenario_id, version, name, body, author, note, "save", now)
+        changes = overrides_diff(_overrides_of(previous), _overrides_of(body))
+        return self._add_version(conn, scenario_id, version, name, body, author, note, "save", now, changes)
+
+    @staticmethod
+    def _content(conn: Connection, row: Any) -> str:
+        """The text of a scenario's current version."""
+        v = scenario_versions
+        return conn.execute(
+            select(v.c.content).where((v.c.scenario_id == row.id) & (v.c.version == row.current_version))
+        ).scalar_one()
 
     def _add_version(
         self,
@@ -633,8 +897,10 @@ class ScenarioStore:
         note: str,
         action: str,
         now: dt.datetime,
+        changes: list[dict[str, Any]] | None = None,
     ) -> VersionInfo:
         sha = _sha256(body)
+        changes = changes or []
         conn.execute(
             insert(scenario_versions).values(
                 scenario_id=scenario_id,
@@ -646,9 +912,10 @@ class ScenarioStore:
                 note=note,
                 action=action,
                 content_sha256=sha,
+                changes=json.dumps(changes, ensure_ascii=False),
             )
         )
-        return VersionInfo(name, version, author, _utc(now), note, action, sha)
+        return VersionInfo(name, version, author, _utc(now), note, action, sha, tuple(changes))
 
     def _change(
         self,
@@ -659,10 +926,16 @@ class ScenarioStore:
         base_version: int | None,
         new_name: str | None = None,
     ) -> VersionInfo:
-        """Rename, delete or restore: a new version carrying the latest text, in one transaction."""
-        author = author or default_author()
+        """Rename, delete, restore or mark (un)official: a new version carrying the latest text,
+        in one transaction."""
+        author = self.identity.name if self.identity else (author or default_author())
         with self._transaction() as conn:
             row = self._require(conn, name, lock=True, allow_deleted=action == "restore")
+            if action in ("official", "unofficial"):
+                if self.identity is not None and self.identity.role != OWNER:
+                    raise AccessError(f"only an owner marks scenarios official; {author} is {self._role_label()}")
+            else:
+                self._authorize(action, name, row, note, new_name)
             if action == "restore" and row.deleted_at is None:
                 raise StoreError(f"scenario {name!r} is not deleted")
             if base_version is not None and base_version != row.current_version:
@@ -670,11 +943,7 @@ class ScenarioStore:
                     f"scenario {name!r}: your {action} is based on version {base_version}, but the library has "
                     f"version {row.current_version}; nothing was changed"
                 )
-            body = conn.execute(
-                select(scenario_versions.c.content).where(
-                    (scenario_versions.c.scenario_id == row.id) & (scenario_versions.c.version == row.current_version)
-                )
-            ).scalar_one()
+            body = self._content(conn, row)
             now = _now()
             version = row.current_version + 1
             values: dict[str, Any] = {"current_version": version}
@@ -690,6 +959,8 @@ class ScenarioStore:
                 values.update(deleted_at=now, deleted_by=author)
             elif action == "restore":
                 values.update(deleted_at=None, deleted_by=None)
+            elif action in ("official", "unofficial"):
+                values["official"] = action == "official"
             done = conn.execute(
                 update(scenarios)
                 .where((scenarios.c.id == row.id) & (scenarios.c.current_version == row.current_version))
@@ -717,6 +988,22 @@ class ScenarioStore:
     def restore(self, name: str, author: str | None = None, note: str = "") -> VersionInfo:
         """Undo a soft delete."""
         return self._change(_check_name(name), "restore", author, note, None)
+
+    def set_official(self, name: str, official: bool = True, note: str = "", author: str | None = None) -> VersionInfo:
+        """Mark a scenario official (only an owner then saves new versions of it) or not; owners only."""
+        return self._change(_check_name(name), "official" if official else "unofficial", author, note, None)
+
+    def propose(self, name: str, content: str | Scenario | dict, note: str = "") -> VersionInfo:
+        """An editor's proposed change to a scenario it may not change: saved as (a new version
+        of) :func:`proposal_name`, its note naming the version it proposes to change."""
+        if self.identity is None:
+            raise AccessError("a proposal needs a signed-in identity")
+        target = _check_name(name)
+        with self.engine.connect() as conn:
+            row = self._require(conn, target)
+        where = proposal_name(target, self.identity.name)
+        label = f"proposal for {target!r} version {row.current_version}" + (f": {note}" if note else "")
+        return self.save(where, content, base_version=self._latest(where), note=label)
 
 
 #: Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
@@ -764,6 +1051,7 @@ def _version_info(row: Any) -> VersionInfo:
         note=row.note,
         action=row.action,
         content_sha256=row.content_sha256 or _sha256(row.content),
+        changes=tuple(json.loads(row.changes)) if row.changes else (),
     )
 
 
@@ -787,9 +1075,16 @@ def _content_text(content: str | Scenario | dict) -> str:
 
 
 __all__ = [
+    "CST",
+    "EDITOR",
     "ENV_URL",
     "MIGRATIONS",
+    "OWNER",
+    "ROLES",
     "SCHEMA_VERSION",
+    "VIEWER",
+    "AccessError",
+    "Identity",
     "ScenarioInfo",
     "ScenarioNotFoundError",
     "ScenarioStore",
@@ -799,5 +1094,9 @@ __all__ = [
     "VersionInfo",
     "database_url",
     "default_database_path",
+    "format_change",
+    "format_time_cst_utc",
     "migrate",
+    "overrides_diff",
+    "proposal_name",
 ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from fundmodel_dashboard import state
+from fundmodel_dashboard import auth, state
 from fundmodel_dashboard.widgets import lang, localized_widget, t
 
 # Not "pages/": Streamlit would take a pages/ folder beside the installed app.py for the
@@ -99,6 +99,7 @@ def _scenario_title(key: str) -> str:
 def main() -> None:
     st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
+    auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in
     state.init()
     slot = _sidebar()
     pages = [

@@ -49,8 +49,9 @@ from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.inputs.scenario import Scenario, load_scenario
-from fundmodel.outputs.excel.portfolio_sheets import write_portfolio_file
+from fundmodel.outputs.excel import write_portfolio_file
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
+from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits
 
 DEFAULT_SCENARIO = "baseline.yaml"
@@ -623,8 +624,9 @@ def _store(url: str) -> ScenarioStore:
 
 
 def scenario_store() -> ScenarioStore:
-    """The scenario library (SQLite by default; ``FUNDMODEL_DB_URL`` for any SQLAlchemy URL)."""
-    return _store(database_url())
+    """The scenario library (SQLite by default; ``FUNDMODEL_DB_URL`` for any SQLAlchemy URL),
+    written to as the signed-in identity when sign-in is configured (fundmodel_dashboard.auth)."""
+    return auth.bind(_store(database_url()))
 
 
 def load_from_library(name: str, version: int) -> None:

@@ -1,33 +1,31 @@
 """The scenario library against real databases: a SQLite file and a PostgreSQL server.
 
-The PostgreSQL server is started once per session (initdb + pg_ctl as the ``postgres``
-user when running as root, on a free port on 127.0.0.1, socket in its temp dir) unless
-FUNDMODEL_TEST_PG_URL names one. Without the binaries the PostgreSQL cases are skipped
-locally and FAIL when CI is set.
+The PostgreSQL server comes from the ``pg_server`` / ``pg_url`` fixtures of conftest.py.
 """
 
 from __future__ import annotations
 
 import datetime
-import glob
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
+from _services import free_port
 from sqlalchemy import create_engine, insert, select, text
 
 from fundmodel.cli import main
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.store import (
+    EDITOR,
+    OWNER,
+    VIEWER,
+    AccessError,
+    Identity,
     ScenarioNotFoundError,
     ScenarioStore,
     StaleVersionError,
@@ -35,6 +33,7 @@ from fundmodel.store import (
     database_url,
     default_database_path,
     migrate,
+    overrides_diff,
     schema_version,
 )
 
@@ -46,89 +45,7 @@ def _edited(scale: float) -> str:
     return f"scenario: {{name: Edited}}\noverrides:\n  banks:\n    cdb: {{fund_share_scale: {scale}}}\n"
 
 
-# ------------------------------------------------------------- PostgreSQL
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def pg_server():
-    external = os.environ.get("FUNDMODEL_TEST_PG_URL")
-    if external:
-        yield external
-        return
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL binaries not found under /usr/lib/postgresql/*/bin: CI must test PostgreSQL")
-        pytest.skip("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)")
-    bindir = Path(found[-1]).parent
-    as_root = os.geteuid() == 0
-    # under /tmp when root: the postgres user must reach it whatever TMPDIR says
-    tmp = Path(tempfile.mkdtemp(prefix="fundmodel-pg-", dir="/tmp" if as_root else None))
-    if as_root:
-        shutil.chown(tmp, "postgres", "postgres")
-
-    def cmd(*args: str) -> list[str]:
-        return (["runuser", "-u", "postgres", "--"] if as_root else []) + list(args)
-
-    data = tmp / "data"
-    port = _free_port()
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c max_connections=40"
-    )
-    try:
-        subprocess.run(
-            cmd(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"),
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        subprocess.run(
-            cmd(
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(tmp / "log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ),
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    except subprocess.CalledProcessError as exc:
-        log = (tmp / "log").read_text(errors="replace") if (tmp / "log").exists() else ""
-        shutil.rmtree(tmp, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {exc.stderr or exc}\n{log}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(cmd(str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"), capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh database on the session's server for one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield pg_server.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+# ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -148,11 +65,12 @@ def store(url):
 
 
 def test_schema_created_on_first_use(store):
-    assert store.schema_applied == [1, 2]
+    assert store.schema_applied == [1, 2, 3]
     with store.engine.connect() as conn:
         assert conn.execute(select(schema_version.c.version).order_by(schema_version.c.version)).scalars().all() == [
             1,
             2,
+            3,
         ]
     again = ScenarioStore(store.url)
     assert again.schema_applied == []
@@ -300,6 +218,7 @@ def test_killed_mid_save_leaves_previous_version_intact(store, tmp_path):
     new_text.write_text(_edited(0.6), encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, str(script), store.url, str(new_text)],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},  # this checkout's fundmodel
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -346,7 +265,7 @@ def test_migrates_an_old_schema_and_refuses_a_newer_one(url):
         )
     engine.dispose()
     with ScenarioStore(url) as store:
-        assert store.schema_applied == [2]
+        assert store.schema_applied == [2, 3]
         [h] = store.history("old")
         assert (h.action, h.note, len(h.content_sha256)) == ("save", "from v1", 64)
         assert store.load("old").name == "Base"
@@ -377,7 +296,7 @@ def test_unreachable_database_is_one_clear_error():
     with pytest.raises(
         StoreError, match=r"cannot open the scenario library at postgresql\+psycopg://postgres@127\.0\.0\.1:"
     ):
-        ScenarioStore(f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/nowhere")
+        ScenarioStore(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nowhere")
 
 
 def test_export_header_carries_name_and_version(store):
@@ -433,3 +352,180 @@ def test_cli_library_round_trip(url, tmp_path, capsys, monkeypatch):
     assert '"name": "outturn"' in out and '"current_version": 6' in out
     assert main(["scenarios", "show", "missing"]) == 2
     assert "no scenario named 'missing'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------- roles and audit
+
+OLGA, ED, EVE, VI = "olga@office.example", "ed@office.example", "eve@office.example", "vi@office.example"
+
+
+def test_roles_viewer_editor_owner(store):
+    with pytest.raises(AccessError, match="first role granted in a library must be 'owner'"):
+        store.grant(ED, EDITOR)
+    assert not store.roles_enabled()
+    store.grant(OLGA, OWNER)  # the first grant, by whoever runs it, makes the library shared
+    assert store.roles_enabled()
+    with pytest.raises(AccessError, match="only an owner grants roles"):
+        store.grant(ED, OWNER)
+    owner = store.acting_as(store.identity_for(OLGA))
+    owner.grant(ED, EDITOR)
+    owner.grant(VI, VIEWER)
+    assert store.roles() == {OLGA: OWNER, ED: EDITOR, VI: VIEWER}
+    editor = store.acting_as(store.identity_for(ED))
+    eve = store.acting_as(store.identity_for(EVE, claimed_role=EDITOR))  # a role from the provider's claim
+    viewer = store.acting_as(store.identity_for(VI))
+    stranger = store.identity_for("nobody@office.example")
+    assert (editor.identity.role, eve.identity.role, stranger.role) == (EDITOR, EDITOR, VIEWER)
+
+    # a viewer reads but never writes
+    with pytest.raises(AccessError, match="is a viewer"):
+        viewer.save("mine", BASE_TEXT)
+    # an editor saves its own scenarios; the author is the identity, not what was typed
+    v1 = editor.save("mine", BASE_TEXT, author="typed name")
+    assert v1.author == ED
+    assert editor.save("mine", _edited(0.9), base_version=1).version == 2
+    editor.rename("mine", "ours")
+    # ... but not someone else's: that is a proposal
+    with pytest.raises(AccessError, match=f"created by {ED}: an editor changes only its own"):
+        eve.save("ours", _edited(0.8), base_version=3)
+    with pytest.raises(AccessError, match="an editor changes only its own"):
+        eve.delete("ours")
+    assert viewer.load("ours").overrides == {"banks": {"cdb": {"fund_share_scale": 0.9}}}
+
+    # the bundled baselines are official: an owner saves them, always with a note
+    with pytest.raises(AccessError, match="'baseline' is official: only an owner can save it"):
+        editor.save("baseline", BASE_TEXT)
+    with pytest.raises(AccessError, match="needs a note"):
+        owner.save("baseline", BASE_TEXT)
+    assert owner.save("baseline", BASE_TEXT, note="2026 baseline").author == OLGA
+    with pytest.raises(AccessError, match="only an owner can save it"):
+        editor.save("baseline", _edited(0.8), base_version=1, note="please")
+    proposal = editor.propose("baseline", _edited(0.8), note="lower CDB share")
+    assert (proposal.name, proposal.author) == (f"baseline (proposal by {ED})", ED)
+    assert proposal.note == "proposal for 'baseline' version 1: lower CDB share"
+    assert [i.name for i in store.list() if i.official] == ["baseline"]
+
+    # any scenario an owner marks official follows the same rule
+    with pytest.raises(AccessError, match="only an owner marks"):
+        editor.set_official("ours")
+    owner.set_official("ours", note="adopted")
+    with pytest.raises(AccessError, match="'ours' is official"):
+        editor.save("ours", _edited(0.8), base_version=4, note="x")
+    assert owner.save("ours", _edited(0.8), base_version=4, note="agreed at the 3 Dec meeting").version == 5
+    history = store.history("ours")
+    assert [(h.action, h.author) for h in history] == [
+        ("save", ED),
+        ("save", ED),
+        ("rename", ED),
+        ("official", OLGA),
+        ("save", OLGA),
+    ]
+    assert history[-1].changes == ({"path": "banks.cdb.fund_share_scale", "old": 0.9, "new": 0.8},)
+
+
+def test_every_version_records_the_diff_of_its_overrides(store):
+    store.save("s", BASE_TEXT, author="ana")
+    store.save("s", _edited(0.9), base_version=1, author="ana")
+    two_banks = _edited(0.8) + "    exim: {fund_share_scale: 1.1}\n"
+    store.save("s", two_banks, base_version=2, author="ana")
+    store.save("s", BASE_TEXT, base_version=3, author="ana")
+    store.rename("s", "t", author="ana")
+    reread = ScenarioStore(store.url)
+    changes = [list(h.changes) for h in reread.history("t")]
+    reread.close()
+    assert changes == [
+        [],  # version 1 overrides nothing
+        [{"path": "banks.cdb.fund_share_scale", "old": None, "new": 0.9}],
+        [
+            {"path": "banks.cdb.fund_share_scale", "old": 0.9, "new": 0.8},
+            {"path": "banks.exim.fund_share_scale", "old": None, "new": 1.1},
+        ],
+        [
+            {"path": "banks.cdb.fund_share_scale", "old": 0.8, "new": None},
+            {"path": "banks.exim.fund_share_scale", "old": 1.1, "new": None},
+        ],
+        [],  # a rename changes no override
+    ]
+    shown = store.history("t")[1].to_dict()
+    utc = datetime.datetime.fromisoformat(shown["created_at"])
+    cst = datetime.datetime.fromisoformat(shown["created_at_cst"])
+    assert cst == utc and cst.utcoffset() == datetime.timedelta(hours=8)
+
+
+def test_overrides_diff_by_hand():
+    assert overrides_diff({}, {}) == []
+    assert overrides_diff({"a": {"b": 1, "c": 2}}, {"a": {"b": 1, "c": 3}, "d": [1, 2]}) == [
+        {"path": "a.c", "old": 2, "new": 3},
+        {"path": "d", "old": None, "new": [1, 2]},
+    ]
+    with pytest.raises(AccessError, match="unknown role 'admin'"):
+        Identity("x", "admin")
+
+
+def test_migration_3_backfills_the_diff_of_existing_versions(url):
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        assert migrate(conn, target=2) == [1, 2]
+        conn.execute(
+            text(
+                "INSERT INTO scenarios (id, name, current_version, created_at, created_by) "
+                "VALUES (1, 'old', 2, :t, 'ana')"
+            ),
+            {"t": "2025-10-31 12:00:00"},
+        )
+        for version, content in [(1, BASE_TEXT), (2, _edited(0.9))]:
+            conn.execute(
+                text(
+                    "INSERT INTO scenario_versions (scenario_id, version, name, content, author, created_at, note, "
+                    "action) VALUES (1, :v, 'old', :c, 'ana', :t, '', 'save')"
+                ),
+                {"v": version, "c": content, "t": "2025-10-31 12:00:00"},
+            )
+    engine.dispose()
+    with ScenarioStore(url) as store:
+        assert store.schema_applied == [3]
+        assert [list(h.changes) for h in store.history("old")] == [
+            [],
+            [{"path": "banks.cdb.fund_share_scale", "old": None, "new": 0.9}],
+        ]
+        [info] = store.list()
+        assert not info.official and store.roles() == {}
+        assert info.updated_at.isoformat() == "2025-10-31T12:00:00+00:00"
+
+
+def test_cli_shared_library_checks_roles_and_shows_the_diff(url, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FUNDMODEL_DB_URL", url)
+    monkeypatch.setenv("FUNDMODEL_AUTHOR", ED)
+    source = tmp_path / "plan.yaml"
+    source.write_text(BASE_TEXT, encoding="utf-8")
+    assert main(["scenarios", "roles"]) == 0
+    assert "(no roles" in capsys.readouterr().out
+    assert main(["scenarios", "grant", OLGA, "owner", "--author", OLGA]) == 0
+    capsys.readouterr()
+    # ed is not in the role table: a viewer
+    assert main(["scenarios", "save", str(source)]) == 2
+    assert f"{ED} is a viewer" in capsys.readouterr().err
+    assert main(["scenarios", "grant", ED, "editor"]) == 2  # only an owner grants
+    assert "only an owner grants" in capsys.readouterr().err
+    assert main(["scenarios", "grant", ED, "editor", "--author", OLGA]) == 0
+    assert main(["scenarios", "save", str(source), "--author", ED]) == 0
+    source.write_text(_edited(0.9), encoding="utf-8")
+    assert main(["scenarios", "save", str(source), "--base-version", "1"]) == 0
+    assert main(["scenarios", "official", "plan"]) == 2
+    assert main(["scenarios", "official", "plan", "--author", OLGA]) == 0
+    source.write_text(_edited(0.8), encoding="utf-8")
+    assert main(["scenarios", "save", str(source), "--base-version", "3"]) == 2
+    assert "'plan' is official" in capsys.readouterr().err
+    assert main(["scenarios", "save", str(source), "--base-version", "3", "--author", OLGA]) == 2
+    assert "needs a note" in capsys.readouterr().err
+    args = ["scenarios", "save", str(source), "--base-version", "3", "--author", OLGA, "--note", "agreed"]
+    assert main(args) == 0
+    capsys.readouterr()
+    assert main(["scenarios", "history", "plan", "--diff"]) == 0
+    out = capsys.readouterr().out
+    assert "banks.cdb.fund_share_scale: - -> 0.9" in out
+    assert "banks.cdb.fund_share_scale: 0.9 -> 0.8" in out
+    assert out.count(ED) == 2 and out.count(OLGA) == 2
+    assert " CST (" in out and " UTC)" in out
+    lines = out.splitlines()
+    assert lines[lines.index("    banks.cdb.fund_share_scale: 0.9 -> 0.8") - 1].split()[:2] == ["4", "save"]

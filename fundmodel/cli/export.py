@@ -11,7 +11,7 @@ from fundmodel.cli.run import add_portfolio_options, load_portfolio_args, valid_
 from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.atomic import check_output_path
-from fundmodel.outputs.excel.workbook import export_workbook
+from fundmodel.outputs.excel import export_workbook
 
 
 def register(sub: argparse._SubParsersAction) -> None:

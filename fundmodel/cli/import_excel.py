@@ -7,8 +7,8 @@ import argparse
 
 from fundmodel.cli import CommandError
 from fundmodel.outputs.atomic import atomic_path, check_output_path, write_text
-from fundmodel.outputs.excel.portfolio_sheets import project_inputs_table, read_workbook_portfolio, write_portfolio_file
-from fundmodel.outputs.excel.workbook import read_workbook_scenario, scenario_yaml
+from fundmodel.outputs.excel import read_workbook_portfolio, read_workbook_scenario, write_portfolio_file
+from fundmodel.outputs.excel.readback import project_inputs_table, scenario_yaml
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,8 +1,14 @@
-"""``fundmodel scenarios``: the scenario library (save, list, show, history, export, rename, delete, restore).
+"""``fundmodel scenarios``: the scenario library (save, list, show, history, export, rename,
+delete, restore, official, roles, grant).
 
 The library is a database: SQLite by default, any SQLAlchemy URL with ``--db`` or
 ``FUNDMODEL_DB_URL`` (see :mod:`fundmodel.store`). Exit codes: 0 done, 2 bad input or
 a refused operation, 3 a change refused because the library has a newer version.
+
+A shared library (one whose role table has a row: ``fundmodel scenarios grant``) checks
+every write against the writer's role, as the dashboard does: the writer is ``--author``,
+else ``FUNDMODEL_AUTHOR``, else the login name, and its role is the one the role table
+gives it (viewer when it is not listed).
 """
 
 from __future__ import annotations
@@ -25,8 +31,12 @@ from fundmodel.outputs.report import _table
 from fundmodel.store import (
     ENV_AUTHOR,
     ENV_URL,
+    ROLES,
     ScenarioStore,
     StaleVersionError,
+    default_author,
+    format_change,
+    format_time_cst_utc,
     scenario_from_text,
     split_export_header,
 )
@@ -44,7 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "user's data directory)",
     )
     author = argparse.ArgumentParser(add_help=False)
-    author.add_argument("--author", help=f"who makes the change (default: ${ENV_AUTHOR}, else the login name)")
+    author.add_argument(
+        "--author",
+        help=f"who makes the change (default: ${ENV_AUTHOR}, else the login name); in a shared library the "
+        "identity whose role (from the role table) is checked",
+    )
     author.add_argument("--note", default="", help="a note kept with the version")
 
     p = sub.add_parser("scenarios", help="the scenario library: save, list, show, history, export, rename, delete")
@@ -78,6 +92,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("name")
     a.add_argument("--format", choices=["table", "json"], default="table")
     a.add_argument("--lang", choices=["en", "zh"], default="en")
+    a.add_argument("--diff", action="store_true", help="under each version, what it changed in the overrides")
     a.set_defaults(handler=_guard(handle_history))
 
     a = actions.add_parser("export", parents=[common], help="write a version as a scenario file")
@@ -101,6 +116,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("name")
     a.set_defaults(handler=_guard(handle_restore))
 
+    a = actions.add_parser(
+        "official", parents=[common, author], help="mark a scenario official (owners only save new versions)"
+    )
+    a.add_argument("name")
+    a.add_argument("--unset", action="store_true", help="remove the mark")
+    a.set_defaults(handler=_guard(handle_official))
+
+    a = actions.add_parser("roles", parents=[common], help="the role table of a shared library")
+    a.set_defaults(handler=_guard(handle_roles))
+
+    a = actions.add_parser(
+        "grant", parents=[common, author], help="give an identity a role (the first grant makes the library shared)"
+    )
+    a.add_argument("identity", help="the signed-in name (e-mail or login)")
+    a.add_argument("role", choices=ROLES)
+    a.set_defaults(handler=_guard(handle_grant))
+
 
 def _guard(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Database failures after opening (connection lost, lock timeout) end in one line."""
@@ -117,7 +149,11 @@ def _guard(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 
 def _store(args: argparse.Namespace) -> ScenarioStore:
-    return ScenarioStore(args.db)
+    """The library; in a shared one, bound to the writer's identity and role."""
+    store = ScenarioStore(args.db)
+    if store.roles_enabled():
+        return store.acting_as(store.identity_for(getattr(args, "author", None) or default_author()))
+    return store
 
 
 def handle_list(args: argparse.Namespace) -> int:
@@ -184,12 +220,19 @@ def handle_history(args: argparse.Namespace) -> int:
         print(json.dumps([v.to_dict() for v in versions], ensure_ascii=False, indent=2))
         return 0
     lang = args.lang
-    rows = [
-        [str(v.version), v.action, v.name, v.author, v.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"), v.note]
-        for v in versions
-    ]
+    rows = [[str(v.version), v.action, v.name, v.author, format_time_cst_utc(v.created_at), v.note] for v in versions]
     heads = [label("version", lang), "action", label("name", lang), label("author", lang), label("saved_at", lang)]
-    print(_table([*heads, label("note", lang)], rows))
+    table = _table([*heads, label("note", lang)], rows)
+    if not args.diff:
+        print(table)
+        return 0
+    lines = table.splitlines()
+    head, body = lines[: len(lines) - len(rows)], lines[len(lines) - len(rows) :]
+    print("\n".join(head))
+    for line, v in zip(body, versions, strict=True):
+        print(line)
+        for change in v.changes:
+            print(f"    {format_change(change)}")
     return 0
 
 
@@ -231,4 +274,26 @@ def handle_restore(args: argparse.Namespace) -> int:
     with _store(args) as store:
         info = store.restore(args.name, args.author, args.note)
     print(f"restored {args.name!r} (version {info.version})")
+    return 0
+
+
+def handle_official(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        info = store.set_official(args.name, not args.unset, args.note, args.author)
+    print(f"{args.name!r} is {'no longer ' if args.unset else ''}official (version {info.version})")
+    return 0
+
+
+def handle_roles(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        roles = store.roles()
+    rows = [[name, role] for name, role in sorted(roles.items())]
+    print(_table(["identity", "role"], rows) if rows else "(no roles: a local single-user library)")
+    return 0
+
+
+def handle_grant(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        store.grant(args.identity, args.role)
+    print(f"{args.identity} is now {args.role}")
     return 0

@@ -485,7 +485,7 @@ def load_parameters(directory: Path | str | None = None) -> Parameters:
 
     >>> p = load_parameters()
     >>> p.instrument.size_bn.value
-    500
+    500.0
     """
     directory = Path(directory) if directory else PARAMETER_DIR
     raw = {section: read_yaml(directory / name) for section, name in SECTION_FILES.items()}

@@ -14,10 +14,12 @@ from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.parameters import ParameterError, read_yaml
 from fundmodel.inputs.scenario import Scenario
 from fundmodel.outputs import charts
-from fundmodel.store import StoreError, default_author
+from fundmodel.store import OWNER, VIEWER, StoreError, default_author, format_change, format_time_cst_utc
+from fundmodel.terms import term
 from fundmodel.units import to_bn
 from fundmodel_dashboard import state
-from fundmodel_dashboard.widgets import lang, localized_widget, money, show_figure, t, to_unit, unit, unit_name
+from fundmodel_dashboard.auth import t_auth
+from fundmodel_dashboard.widgets import lang, localized_widget, money, per_bn, show_figure, t, to_unit, unit, unit_name
 
 st.header(t("page_scenarios"))
 current = state.active_result()
@@ -39,17 +41,12 @@ with tab_compare:
     results = [current] + [state.scenario_result(k) for k in chosen]
     if len(results) >= 2:
         comparison = compare_results(results)
-        factor = 10.0 if unit() == "yi" else 1.0
-        kinds = {"multiplier", "net_multiplier", "attributed_multiplier", "peak_uplift_pp"}
+        factor = per_bn()
         rows = []
         for metric, row in comparison.summary.iterrows():
             out = {t("col_metric"): t(metric)}
             for lab in comparison.labels:
-                v = row[lab]
-                if metric in kinds:
-                    out[lab] = f"{v:,.2f}" + ("x" if "multiplier" in metric else " pp")
-                else:
-                    out[lab] = f"{v * factor:,.1f}"
+                out[lab] = term(metric).format(row[lab], unit(), decimals=1)
             for lab in comparison.labels[1:]:
                 pct = row.get(f"pct:{lab}")
                 out[f"Δ {lab}"] = "" if pct is None or not np.isfinite(pct) else f"{pct:+.1%}"
@@ -91,7 +88,14 @@ if params is not None:
         table = table[table[f"{metric}:swing"] > 0].head(15)
         show_figure(
             charts.tornado_figure(
-                table, sens.base[metric], lang(), unit(), low=f"{metric}:low", high=f"{metric}:high", name="name"
+                table,
+                sens.base[metric],
+                lang(),
+                unit(),
+                low=f"{metric}:low",
+                high=f"{metric}:high",
+                name="name",
+                translate=False,
             ),
             key="tornado",
         )
@@ -188,10 +192,7 @@ if params is not None:
                 summary = mc.summary.loc[["total_investment_bn", "net_investment_bn", "peak_uplift_pp", "multiplier"]]
                 shown = pd.DataFrame(
                     {
-                        col: [
-                            money(v) if m.endswith("_bn") else (f"{v:.2f} pp" if m == "peak_uplift_pp" else f"{v:.2f}x")
-                            for m, v in summary[col].items()
-                        ]
+                        col: [money(v) if term(m).is_money else term(m).format(v) for m, v in summary[col].items()]
                         for col in ["base", "p5", "p50", "p95"]
                     },
                     index=[t(m) for m in summary.index],
@@ -218,6 +219,9 @@ with tab_files:
             st.error(text, icon=":material/error:")
         else:
             st.success(t(text).format(**values), icon=":material/check_circle:")
+    # with sign-in configured, the signed-in identity and its role; None: one local user
+    who = store.identity if store is not None else None
+    may_write = who is None or who.role != VIEWER
     if store is not None:
         lib_left, lib_right = st.columns(2)
         with lib_left:
@@ -230,6 +234,7 @@ with tab_files:
                             t("col_version"): [i.current_version for i in saved],
                             t("col_author"): [i.updated_by for i in saved],
                             t("col_date"): [i.updated_at.strftime("%Y-%m-%d %H:%M UTC") for i in saved],
+                            t_auth("col_official"): ["✓" if i.official else "" for i in saved],
                         }
                     ),
                     hide_index=True,
@@ -247,19 +252,20 @@ with tab_files:
                     args=(chosen_name, int(chosen_version)),
                     icon=":material/upload_file:",
                 )
-                with st.expander(t("library_manage")):
-                    # Based on the latest version shown: a change saved meanwhile by someone else is refused.
-                    latest = int(versions[-1])
-                    new_name = st.text_input(t("new_name"), key=f"library_new_name_{chosen_name}")
-                    c1, c2 = st.columns(2)
-                    c1.button(
-                        t("rename"), key="library_rename", icon=":material/edit:", disabled=not new_name.strip(),
-                        on_click=state.change_library, args=("rename", chosen_name, latest, new_name.strip()),
-                    )  # fmt: skip
-                    c2.button(
-                        t("delete_scenario"), key="library_delete", icon=":material/delete:",
-                        on_click=state.change_library, args=("delete", chosen_name, latest),
-                    )  # fmt: skip
+                if may_write:  # a viewer reads, compares and exports
+                    with st.expander(t("library_manage")):
+                        # Based on the latest version shown: a change saved meanwhile by someone else is refused.
+                        latest = int(versions[-1])
+                        new_name = st.text_input(t("new_name"), key=f"library_new_name_{chosen_name}")
+                        c1, c2 = st.columns(2)
+                        c1.button(
+                            t("rename"), key="library_rename", icon=":material/edit:", disabled=not new_name.strip(),
+                            on_click=state.change_library, args=("rename", chosen_name, latest, new_name.strip()),
+                        )  # fmt: skip
+                        c2.button(
+                            t("delete_scenario"), key="library_delete", icon=":material/delete:",
+                            on_click=state.change_library, args=("delete", chosen_name, latest),
+                        )  # fmt: skip
                 with st.expander(t("library_history")):
                     st.dataframe(
                         pd.DataFrame(
@@ -267,8 +273,9 @@ with tab_files:
                                 t("col_version"): [v.version for v in history],
                                 t("col_action"): [v.action for v in history],
                                 t("col_author"): [v.author for v in history],
-                                t("col_date"): [v.created_at.strftime("%Y-%m-%d %H:%M UTC") for v in history],
+                                t_auth("col_time_cst_utc"): [format_time_cst_utc(v.created_at) for v in history],
                                 t("col_note"): [v.note for v in history],
+                                t_auth("col_changes"): ["; ".join(map(format_change, v.changes)) for v in history],
                             }
                         ),
                         hide_index=True,
@@ -277,7 +284,7 @@ with tab_files:
             else:
                 st.caption(t("library_empty"))
             deleted = [i.name for i in store.list(include_deleted=True) if i.deleted]
-            if deleted:
+            if deleted and may_write:
                 with st.expander(f"{t('library_deleted_list')} ({len(deleted)})"):
                     gone = st.selectbox(t("col_name"), deleted, key="library_deleted_name")
                     st.button(
@@ -287,18 +294,29 @@ with tab_files:
         with lib_right:
             st.markdown(f"**{t('library_save')}**")
             base = st.session_state.get("library_base")
-            name = st.text_input(t("col_name"), value=base[0] if base else "", key="library_save_name")
-            author = st.text_input(t("col_author"), value=default_author(), key="library_save_author")
-            note = st.text_input(t("col_note"), key="library_save_note")
-            if st.button(t("save_to_library"), key="library_save", type="primary", icon=":material/save:"):
-                try:
-                    info = state.save_to_library(name, author, note)
-                except (StoreError, ParameterError, SQLAlchemyError) as exc:
-                    st.error(str(exc), icon=":material/error:")
-                else:  # drawn again, so that the list on the left holds the new version
-                    values = {"name": info.name, "version": info.version}
-                    st.session_state["library_flash"] = ("success", "library_saved_as", values)
-                    st.rerun()
+            if who is not None:
+                st.caption(t_auth("signed_in_as", name=who.name, role=t_auth(f"role_{who.role}")))
+            if not may_write:
+                st.info(t_auth("viewer_no_save"), icon=":material/visibility:")
+            else:
+                name = st.text_input(t("col_name"), value=base[0] if base else "", key="library_save_name")
+                if who is None:  # signed in, the author is the identity, never a typed name
+                    author = st.text_input(t("col_author"), value=default_author(), key="library_save_author")
+                else:
+                    author = who.name
+                    if name.strip() and store.is_official(name.strip()):
+                        term = "official_needs_note" if who.role == OWNER else "official_needs_owner"
+                        st.caption(t_auth(term, name=name.strip()))
+                note = st.text_input(t("col_note"), key="library_save_note")
+                if st.button(t("save_to_library"), key="library_save", type="primary", icon=":material/save:"):
+                    try:
+                        info = state.save_to_library(name, author, note)
+                    except (StoreError, ParameterError, SQLAlchemyError) as exc:
+                        st.error(str(exc), icon=":material/error:")
+                    else:  # drawn again, so that the list on the left holds the new version
+                        values = {"name": info.name, "version": info.version}
+                        st.session_state["library_flash"] = ("success", "library_saved_as", values)
+                        st.rerun()
 
     st.divider()
     st.markdown(f"**{t('upload_scenario')}**")
