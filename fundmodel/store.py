@@ -54,6 +54,7 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -594,7 +595,18 @@ class ScenarioStore:
             with conn.begin():
                 yield conn
 
+    def _schema_is_current(self) -> bool:
+        """Whether every migration is applied, found in a read (no write lock: opening a
+        library that is up to date never waits for a writer)."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table(schema_version.name):
+                return False
+            applied = set(conn.execute(select(schema_version.c.version)).scalars())
+        return {m[0] for m in MIGRATIONS} <= applied and max(applied) <= SCHEMA_VERSION
+
     def _migrate(self) -> list[int]:
+        if self._schema_is_current():
+            return []
         with self._transaction() as conn:
             if self.dialect == "postgresql":
                 # one migrator at a time across processes (released at commit)

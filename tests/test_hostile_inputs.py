@@ -14,7 +14,9 @@ catches a command that hangs (a FIFO, a lock).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -208,9 +210,9 @@ YAML_CASES = [
     ),
     Case(
         "huge-unknown-key",
-        run_with("hugekey.yaml", _scenario(f"  instrument: {{{'k' * 500_000}: 1}}\n")),
+        run_with("hugekey.yaml", _scenario(f"  instrument: {{{'k' * 500}: 1}}\n")),
         2,
-        ("hugekey.yaml", "500,000 characters", "YAML_KEY_CHARS"),
+        ("hugekey.yaml", "500 characters exceeds the limit of 200", "YAML_KEY_CHARS"),
     ),
     Case(
         "huge-value",
@@ -280,6 +282,22 @@ PARAMETER_CASES = [
         run_with("text.yaml", _scenario("  instrument: {cap_in_principle: '0.5'}\n")),
         2,
         ("text.yaml", "instrument.cap_in_principle", "valid number"),
+    ),
+]
+
+UNCERTAIN = (SCENARIO_DIR / "uncertain_leverage.yaml").read_text(encoding="utf-8")
+PARAMETER_CASES += [
+    Case(
+        "nan-target",
+        run_with("target.yaml", UNCERTAIN.replace("total_investment_bn: 6000", "total_investment_bn: .nan")),
+        2,
+        ("target.yaml", "uncertainty.targets.total_investment_bn", "finite"),
+    ),
+    Case(
+        "inf-sd",
+        run_with("sd.yaml", UNCERTAIN.replace("mean: 0.22, sd: 0.02", "mean: 0.22, sd: .inf")),
+        2,
+        ("sd.yaml", "uncertainty.distributions.capital_ratio.all.sd", "finite"),
     ),
 ]
 
@@ -455,9 +473,11 @@ def test_enough_cases() -> None:
 
 
 def _formula_portfolio(folder: Path) -> Path:
-    text = EXAMPLES.read_text(encoding="utf-8")
-    first = text.splitlines()[1].split(",")[1]
-    return _write("formula.csv", text.replace(first, "\"=cmd|' /C calc'!A0\"", 1))(folder)
+    rows = list(csv.reader(io.StringIO(EXAMPLES.read_text(encoding="utf-8"))))
+    rows[1][rows[0].index("project_name")] = "=cmd|' /C calc'!A0"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return _write("formula.csv", out.getvalue())(folder)
 
 
 def test_metrics_csv_neutralizes_formulas(tmp_path: Path) -> None:

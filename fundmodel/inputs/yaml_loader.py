@@ -153,7 +153,8 @@ def loads(text: str | bytes, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}:" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise YamlError(f"{source}:{line} invalid YAML: {quoted(problem, 120).strip(chr(39))}") from None
+        problem = " ".join(str(problem).split())  # libyaml's own words, bounded
+        raise YamlError(f"{source}:{line} invalid YAML: {problem[:120]}") from None
     except RecursionError:  # pragma: no cover - depth is bounded well below the recursion limit
         raise YamlError(f"{source}: nested too deeply") from None
     finally:
