@@ -133,7 +133,7 @@ def _excel_portfolio_setup():
 
 
 def _excel_call(state):
-    from fundmodel.outputs.excel.workbook import workbook_bytes
+    from fundmodel.outputs.excel import workbook_bytes
 
     data = workbook_bytes(state, lang="zh", unit="yi")
     projects = 0 if state.projects is None else len(state.projects)

@@ -21,7 +21,8 @@ from openpyxl import load_workbook  # noqa: E402
 
 from fundmodel.core.bottom_up import run_portfolio  # noqa: E402
 from fundmodel.inputs.portfolio import read_portfolio  # noqa: E402
-from fundmodel.outputs.excel.workbook import build_workbook, export_workbook  # noqa: E402
+from fundmodel.outputs.excel import export_workbook  # noqa: E402
+from fundmodel.outputs.excel.workbook import build_workbook  # noqa: E402
 
 
 def main() -> int:

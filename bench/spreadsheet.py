@@ -34,7 +34,7 @@ from fundmodel import default_parameters
 from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.core.result import Result
 from fundmodel.inputs.portfolio import parse_portfolio, read_portfolio
-from fundmodel.outputs.excel.workbook import export_workbook
+from fundmodel.outputs.excel import export_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 UNO_PYTHON = "/usr/bin/python3"

@@ -42,6 +42,11 @@ def assumption_table(params: Parameters) -> pd.DataFrame:
 
     Example: on the bundled parameters the digital-economy row has s = 0.40 with cap 0.50
     and k = 0.20 with minimum 0.20.
+
+    >>> from fundmodel import default_parameters
+    >>> row = assumption_table(default_parameters()).loc['digital_economy']
+    >>> row[['fund_share_of_capital', 'fund_share_cap', 'capital_ratio', 'capital_ratio_minimum']].tolist()
+    [0.4, 0.5, 0.2, 0.2]
     """
     table = pd.DataFrame(
         {name: np.array(getattr(params, name), dtype=float) for name in FIELD_ASSUMPTIONS},
@@ -72,6 +77,13 @@ def leverage_overrides(
     Example: ``leverage_overrides(p, {"digital_economy": {"capital_ratio": 0.25}})`` is
     ``{"fields": {"digital_economy": {"capital_ratio": 0.25}}}``; the same call with 0.20
     (the bundled value) is ``{}``.
+
+    >>> from fundmodel import default_parameters
+    >>> p = default_parameters()
+    >>> leverage_overrides(p, {'digital_economy': {'capital_ratio': 0.25}})
+    {'fields': {'digital_economy': {'capital_ratio': 0.25}}}
+    >>> leverage_overrides(p, {'digital_economy': {'capital_ratio': 0.20}})
+    {}
     """
     overrides: dict[str, Any] = {}
     for fid, values in (field_values or {}).items():
@@ -96,6 +108,9 @@ def freeze(value: Any) -> Any:
     lists and arrays -> tuples), for use as a cache key.
 
     Example: ``freeze({"b": 1, "a": {"x": [1, 2]}}) == (("a", (("x", (1, 2)),)), ("b", 1))``.
+
+    >>> freeze({'b': 1, 'a': {'x': [1, 2]}})
+    (('a', (('x', (1, 2)),)), ('b', 1))
     """
     if isinstance(value, Mapping):
         return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
@@ -146,6 +161,12 @@ def proportional_allocation(params: Parameters, matrix_bn: np.ndarray) -> np.nda
     not changed; the result is a proposal the planner may apply.
 
     Example: column [30, 10] with quota 100 -> [75, 25] (scale 100 / 40 = 2.5).
+
+    >>> from fundmodel import default_parameters
+    >>> p = default_parameters()
+    >>> proposal = proportional_allocation(p, p.allocation_matrix * 0.5)
+    >>> proposal.sum(axis=0).tolist()
+    [250.0, 150.0, 100.0]
     """
     a = np.array(matrix_bn, dtype=float)
     if a.shape != (len(params.field_ids), len(params.bank_ids)):
@@ -170,6 +191,11 @@ def merge_overrides(base: Mapping[str, Any] | None, edits: Mapping[str, Any] | N
 
     Example: ``merge_overrides({"banks": {"cdb": {"fund_share_scale": 0.8}}},
     {"banks": {"exim": {"fund_share_scale": 0.9}}})`` keeps both banks.
+
+    >>> a = {'banks': {'cdb': {'fund_share_scale': 0.8}}}
+    >>> b = {'banks': {'exim': {'fund_share_scale': 0.9}}}
+    >>> merge_overrides(a, b)
+    {'banks': {'cdb': {'fund_share_scale': 0.8}, 'exim': {'fund_share_scale': 0.9}}}
     """
     out: dict[str, Any] = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in (base or {}).items()}
     for key, value in (edits or {}).items():
@@ -185,6 +211,13 @@ def allocation_overrides(params: Parameters, matrix_bn: np.ndarray) -> dict[str,
     allocation, as ``{"allocation_bn": {field: {bank: value}}}``; empty when none differ.
 
     Example: digital economy x CDB 30 -> 40 gives ``{"allocation_bn": {"digital_economy": {"cdb": 40.0}}}``.
+
+    >>> from fundmodel import default_parameters
+    >>> p = default_parameters()
+    >>> edited = np.array(p.allocation_matrix, dtype=float)
+    >>> edited[0, 0] = 40.0
+    >>> allocation_overrides(p, edited)
+    {'allocation_bn': {'digital_economy': {'cdb': 40.0}}}
     """
     a = np.asarray(matrix_bn, dtype=float)
     base = np.asarray(params.allocation_matrix, dtype=float)
@@ -219,6 +252,12 @@ def allocation_from_projects(params: Parameters, projects: pd.DataFrame, amount:
 
     Raises ValueError naming an unknown field or bank. Example: projects (digital_economy,
     cdb, 2.0) and (digital_economy, cdb, 1.5) give 3.5 in that cell, 0 elsewhere.
+
+    >>> from fundmodel import default_parameters
+    >>> projects = pd.DataFrame({'field': ['digital_economy'] * 2, 'bank': ['cdb'] * 2, 'fund_bn': [2.0, 1.5]})
+    >>> m = allocation_from_projects(default_parameters(), projects)
+    >>> float(m[0, 0]), float(m.sum())
+    (3.5, 3.5)
     """
     fields = pd.Index(params.field_ids)
     banks = pd.Index(params.bank_ids)

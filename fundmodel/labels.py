@@ -1,50 +1,25 @@
-"""Chinese and English labels for the terms every output shows (CLI, dashboard, Excel).
+"""Chinese and English words of the interface (page titles, buttons, help texts, rule names).
 
-Field and bank ids take their names from the parameter files; other terms from LABELS.
+Output terms (quantities and their units) are declared in :mod:`fundmodel.terms`; field and
+bank ids take their names from the parameter files. :func:`label` finds any of them.
 """
 
 from __future__ import annotations
 
 from fundmodel.inputs.parameters import default_parameters
+from fundmodel.terms import UnknownTermError, is_term
+from fundmodel.terms import term as output_term
 
 LABELS: dict[str, tuple[str, str]] = {
     # term: (English, 中文)
     "scenario": ("Scenario", "情景"),
     "unit": ("Unit", "单位"),
     "total": ("Total", "合计"),
-    "field": ("Field", "领域"),
-    "bank": ("Bank", "银行"),
-    "year": ("Year", "年份"),
-    "province": ("Province", "省份"),
-    "ownership": ("Ownership", "所有制"),
     "by_field": ("By field", "按领域"),
     "by_bank": ("By bank", "按银行"),
     "by_year": ("By year", "按年份"),
     "by_province": ("By province", "按省份"),
     "by_ownership": ("By ownership", "按所有制"),
-    "fund_bn": ("Fund", "政策性金融工具"),
-    "project_capital_bn": ("Project capital", "项目资本金"),
-    "other_capital_bn": ("Other capital", "其他资本金"),
-    "debt_bn": ("Debt", "债务融资"),
-    "total_investment_bn": ("Total investment", "总投资"),
-    "net_investment_bn": ("Net (additional) investment", "净新增投资"),
-    "fund_used_bn": ("Fund used", "实际使用工具资金"),
-    "multiplier": ("Multiplier", "撬动倍数"),
-    "net_multiplier": ("Net multiplier", "净撬动倍数"),
-    "gap_to_target_bn": ("Gap to 6 tn target", "与6万亿目标差距"),
-    "fund_share_of_capital": ("Fund share of capital", "占项目资本金比例"),
-    "fund_share_cap": ("Cap on fund share", "资本金占比上限"),
-    "capital_ratio": ("Capital ratio", "资本金比例"),
-    "capital_ratio_minimum": ("Statutory minimum capital ratio", "最低资本金比例"),
-    "additionality": ("Additionality", "额外性"),
-    "infrastructure_share": ("Infrastructure share", "基建口径占比"),
-    "private_share": ("Private-enterprise share", "民营企业占比"),
-    "fund_share_scale": ("Bank scale on fund share", "银行资本金占比系数"),
-    "quota_bn": ("Quota", "额度"),
-    "investment_bn": ("Investment landing", "当年投资"),
-    "infrastructure_net_bn": ("Additional infrastructure investment", "新增基建投资"),
-    "base_previous_year_bn": ("Infrastructure base (previous year)", "上年基建投资基数"),
-    "uplift_pp": ("Uplift to infrastructure growth (pp)", "拉动基建投资增速（百分点）"),
     "checks": ("Checks", "校验"),
     "all_pass": ("all pass", "全部通过"),
     "private": ("Private", "民营"),
@@ -53,8 +28,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "app_title": ("fundmodel", "fundmodel 政策性金融工具模型"),
     "app_subtitle": ("New policy-based financial instrument, 500 bn RMB", "新型政策性金融工具（5000亿元）"),
     "language": ("Language", "语言"),
-    "unit_bn": ("bn RMB", "十亿元"),
-    "unit_yi": ("亿元", "亿元"),
     "edited_short": ("edited", "已修改"),
     "edited_note": ("edited: differs from the scenario as loaded", "已修改：与所选情景不同"),
     "page_overview": ("Overview", "总览"),
@@ -65,8 +38,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_export": ("Export", "导出"),
     "page_about": ("About the data", "数据说明"),
     "fund_total": ("Instrument", "政策性金融工具"),
-    "peak_uplift_pp": ("Peak uplift", "拉动增速峰值"),
-    "violations": ("Violations", "违规项"),
     "target": ("Target", "目标"),
     "help_fund": ("Instrument money allocated to project capital.", "投入项目资本金的工具资金。"),
     "help_total_investment": (
@@ -228,7 +199,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "short_cdb": ("CDB", "国开行"),
     "short_adbc": ("ADBC", "农发行"),
     "short_exim": ("EXIM", "进出口银行"),
-    "private_share_of_fund": ("Private share of fund", "民营企业占比"),
     "help_private_share": (
         "Share of the instrument going to private-enterprise projects (floor 20%).",
         "投向民营企业项目的工具资金占比（下限20%）。",
@@ -427,12 +397,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_author": ("Author", "作者"),
     "col_note": ("Note", "备注"),
     "col_action": ("Action", "操作"),
-    "project_irr": ("Project IRR", "项目内部收益率"),
-    "equity_irr": ("Equity IRR", "资本金内部收益率"),
-    "npv_bn": ("NPV", "净现值"),
-    "min_dscr": ("Minimum DSCR", "最低偿债覆盖率"),
-    "payback_year": ("Payback year", "回收年份"),
-    "subsidy_per_yuan": ("Subsidy per yuan of investment", "每元投资补贴当量"),
     "cashflow_note": (
         "Cash-flow metrics (numpy-financial) for projects with cash-flow columns; empty where a project has none"
         " or an IRR does not exist, never zero.",
@@ -441,13 +405,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "filter_parameters": ("Filter parameters", "筛选参数"),
     "parameters_shown": ("parameters shown", "项参数"),
     # portfolios (bottom-up runs)
-    "attributed_investment_bn": ("Investment attributed to the fund (pro rata)", "按比例归属投资"),
-    "attributed_multiplier": ("Attributed multiplier", "归属撬动倍数"),
-    "top_down_multiplier": ("Top-down multiplier (assumption)", "自上而下假设倍数"),
-    "major_province_share": ("Share in 12 major economic provinces", "12个经济大省占比"),
-    "n_projects": ("Projects", "项目数"),
-    "other_public_funding_bn": ("Other public money in capital", "其他财政资金"),
-    "n_projects_with_cashflow": ("Projects with cash-flow data", "有现金流数据的项目"),
     # --- scenarios: compare, sensitivity, goal-seek, Monte Carlo, library ---
     "metric": ("Metric", "指标"),
     "difference_pct": ("Difference %", "差异%"),
@@ -464,7 +421,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "high": ("High", "高"),
     "base": ("Base", "基准"),
     "swing": ("Swing", "波动幅度"),
-    "construction_years": ("Construction years", "建设年限"),
     "all_fields": ("all fields", "全部领域"),
     "all_banks": ("all banks", "全部银行"),
     "probability_reaching": ("Probability of reaching the target", "达到目标的概率"),
@@ -482,7 +438,10 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 def label(term: str, lang: str = "en") -> str:
-    """The label of ``term`` in ``lang`` ("en" or "zh"); field and bank ids get their names.
+    """The label of ``term`` in ``lang`` ("en" or "zh"): an output term from
+    :mod:`fundmodel.terms`, a word of the interface from :data:`LABELS`, or the name of a
+    field, bank or province from the parameter files. Anything else raises
+    :class:`~fundmodel.terms.UnknownTermError`.
 
     >>> label("debt_bn", "zh")
     '债务融资'
@@ -490,6 +449,8 @@ def label(term: str, lang: str = "en") -> str:
     'China Development Bank'
     """
     zh = lang == "zh"
+    if is_term(term):
+        return output_term(term).label(lang)
     if term in LABELS:
         return LABELS[term][1 if zh else 0]
     params = default_parameters()
@@ -503,4 +464,4 @@ def label(term: str, lang: str = "en") -> str:
 
     if term in PROVINCES.index:
         return PROVINCES.at[term, "name_zh" if zh else "name_en"]
-    return term
+    raise UnknownTermError(f"{term!r} has no label (fundmodel/inputs/data/terms.csv or fundmodel.labels.LABELS)")

@@ -11,6 +11,8 @@ argument. Where the default file lives: :func:`default_database_url`.
   nothing is written. Concurrent savers are serialised by the database (``SELECT ... FOR
   UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite) and a unique (scenario,
   version) key backs the check.
+* Reads never wait for writers: SQLite runs in WAL mode and reads are plain (deferred)
+  transactions that see the last committed state; only writes take the write lock.
 * Every write is one transaction: a process killed mid-save leaves the previous version
   intact.
 * Deletes are soft: a deleted scenario leaves the list but keeps its history and can be
@@ -60,9 +62,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from fundmodel.errors import ScenarioNotFoundError, StaleVersionError, StoreError
+from fundmodel.errors import FundmodelError, ScenarioNotFoundError, StaleVersionError, StoreError
+from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.bundled import SCENARIO_DIR
-from fundmodel.inputs.parameters import ParameterError
 from fundmodel.inputs.scenario import Scenario
 
 #: Environment variable holding the database URL (any SQLAlchemy URL).
@@ -368,13 +370,7 @@ def database_url(db: str | None = None) -> str:
 
 def scenario_from_text(content: str, source: str) -> Scenario:
     """Parse and validate scenario YAML text (errors name ``source``)."""
-    try:
-        data = yaml.safe_load(content)
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where else ""
-        raise ParameterError(f"{source}: invalid YAML{line}: {getattr(exc, 'problem', None) or exc}") from None
-    return Scenario.from_dict(data, source=source)
+    return Scenario.from_dict(yaml_loader.loads(content, source), source=source)
 
 
 def split_export_header(content: str) -> tuple[str, int | None, str | None]:
@@ -462,8 +458,8 @@ def _overrides_of(content: str | None) -> dict:
     if content is None:
         return {}
     try:
-        data = yaml.safe_load(content)
-    except yaml.YAMLError:
+        data = yaml_loader.loads(content, "library")
+    except FundmodelError:
         return {}
     overrides = data.get("overrides") if isinstance(data, dict) else None
     return overrides if isinstance(overrides, dict) else {}
@@ -546,6 +542,13 @@ class ScenarioStore:
             self.schema_applied = self._migrate()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the scenario library at {_safe_url(self.url)}: {_reason(exc)}") from None
+        except ImportError as exc:  # the URL's database driver is not installed
+            module = (exc.name or "").split(".")[0]
+            package = _DRIVER_PACKAGES.get(module, module or "the database driver")
+            raise StoreError(
+                f"cannot open the scenario library at {_safe_url(self.url)}: its driver {module!r} is not "
+                f"installed (pip install {package})"
+            ) from None
 
     # --- connection -------------------------------------------------------
     @staticmethod
@@ -553,19 +556,29 @@ class ScenarioStore:
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(path).parent
+                found = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+                try:
+                    if not found.is_dir():
+                        raise NotADirectoryError(0, f"{found} is a file, not a folder")
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot open the scenario library at {path}: {exc.strerror or exc}") from None
             engine = create_engine(url, connect_args={"timeout": 60})
 
             @event.listens_for(engine, "connect")
             def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-                # Let SQLAlchemy's begin emit BEGIN IMMEDIATE: the write lock is taken at the
-                # start, so two writers queue instead of failing at their first write.
+                # SQLAlchemy's begin emits BEGIN ourselves (below); WAL lets readers go on
+                # while a writer holds its transaction.
                 dbapi_connection.isolation_level = None
                 dbapi_connection.execute("PRAGMA foreign_keys = ON")
+                dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
             @event.listens_for(engine, "begin")
             def _sqlite_begin(conn: Connection) -> None:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                # A write takes the write lock at the start (BEGIN IMMEDIATE), so two writers
+                # queue instead of failing at their first write; a read is a plain BEGIN.
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
             return engine
         return create_engine(url, pool_pre_ping=True)
@@ -576,9 +589,11 @@ class ScenarioStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One write transaction: committed when the block ends, rolled back on any error."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
 
     def _migrate(self) -> list[int]:
         with self._transaction() as conn:
@@ -977,6 +992,22 @@ class ScenarioStore:
         where = proposal_name(target, self.identity.name)
         label = f"proposal for {target!r} version {row.current_version}" + (f": {note}" if note else "")
         return self.save(where, content, base_version=self._latest(where), note=label)
+
+
+#: Execution option that marks a connection as a writer (SQLite: BEGIN IMMEDIATE).
+_WRITE = "fundmodel_write"
+
+#: The package to install for a database driver module that is missing.
+_DRIVER_PACKAGES = {
+    "psycopg": "'psycopg[binary]'",
+    "psycopg2": "psycopg2-binary",
+    "pymysql": "pymysql",
+    "MySQLdb": "mysqlclient",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+    "oracledb": "oracledb",
+    "pyodbc": "pyodbc",
+}
 
 
 def _safe_url(url: str) -> str:

@@ -31,12 +31,20 @@ def _check(unit: str) -> float:
 
 
 def from_bn(amount_bn: float | np.ndarray, unit: str) -> float | np.ndarray:
-    """Convert bn RMB to ``unit``. Example: ``from_bn(500, "yi") == 5000`` (500 bn = 5,000 亿元)."""
+    """Convert bn RMB to ``unit``. Example: ``from_bn(500, "yi") == 5000`` (500 bn = 5,000 亿元).
+
+    >>> from_bn(500, 'yi')
+    5000.0
+    """
     return amount_bn * _check(unit)
 
 
 def to_bn(amount: float | np.ndarray, unit: str) -> float | np.ndarray:
-    """Convert an amount in ``unit`` to bn RMB. Example: ``to_bn(31.99, "yi") == 3.199``."""
+    """Convert an amount in ``unit`` to bn RMB. Example: ``to_bn(31.99, "yi") == 3.199``.
+
+    >>> to_bn(31.99, 'yi')
+    3.199
+    """
     return amount / _check(unit)
 
 
@@ -44,6 +52,16 @@ def unit_label(unit: str, lang: str = "en") -> str:
     """Display label of a unit, e.g. ``unit_label("yi", "zh") == "亿元"``."""
     _check(unit)
     return LABELS[unit]["zh" if lang == "zh" else "en"]
+
+
+def decimals(unit: str) -> int:
+    """Decimals an amount is usually shown with in ``unit``: none in 亿元 or 万元, one in bn.
+
+    >>> decimals("yi"), decimals("bn")
+    (0, 1)
+    """
+    _check(unit)
+    return 1 if unit == "bn" else 0
 
 
 def format_amount(amount_bn: float, unit: str = "bn", decimals: int = 1) -> str:

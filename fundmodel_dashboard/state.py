@@ -49,7 +49,7 @@ from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.inputs.scenario import Scenario, load_scenario
-from fundmodel.outputs.excel.portfolio_sheets import write_portfolio_file
+from fundmodel.outputs.excel import write_portfolio_file
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
 from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits

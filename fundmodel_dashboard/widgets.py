@@ -9,8 +9,12 @@ import streamlit as st
 
 from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
+from fundmodel.core.rules import RULES
 from fundmodel.labels import label
-from fundmodel.units import format_amount, from_bn, unit_label
+from fundmodel.terms import term as output_term
+from fundmodel.terms import with_unit
+from fundmodel.units import PER_BN, format_amount, from_bn, unit_label
+from fundmodel.units import decimals as unit_decimals
 
 
 def lang() -> str:
@@ -21,6 +25,16 @@ def unit() -> str:
     return st.session_state.get("unit", "bn")
 
 
+def per_bn() -> float:
+    """How many of the session's money unit make one bn RMB (10 for 亿元)."""
+    return PER_BN[unit()]
+
+
+def decimals() -> int:
+    """Decimals of an amount in the session's unit (none in 亿元, one in bn)."""
+    return unit_decimals(unit())
+
+
 def t(term: str) -> str:
     """The label of ``term`` in the session's language."""
     return label(term, lang())
@@ -28,8 +42,7 @@ def t(term: str) -> str:
 
 def money(amount_bn: float, decimals: int | None = None, signed: bool = False) -> str:
     """An amount given in bn RMB, in the session's unit with thousands separators and the unit."""
-    d = (0 if unit() == "yi" else 1) if decimals is None else decimals
-    text = format_amount(amount_bn, unit(), d)
+    text = format_amount(amount_bn, unit(), unit_decimals(unit()) if decimals is None else decimals)
     if signed and amount_bn > 0:
         text = "+" + text
     return f"{text} {unit_label(unit(), lang())}"
@@ -50,28 +63,34 @@ def show_figure(fig: go.Figure, key: str) -> None:
 # ---------------------------------------------------------------------- KPIs
 
 
+#: The KPI cards: term -> attribute of :class:`~fundmodel.core.kpis.Headline`.
+KPI_TERMS = {
+    "fund_bn": "fund_bn",
+    "total_investment_bn": "total_investment_bn",
+    "net_investment_bn": "net_investment_bn",
+    "multiplier": "multiplier",
+    "peak_uplift_pp": "peak_uplift_pp",
+    "gap_to_target_bn": "gap_to_target_bn",
+    "private_share_of_fund": "private_share",
+    "violations": "violations",
+}
+
+
 def kpi_values(result: Result) -> dict[str, str]:
-    """The KPI cards as (label term -> displayed value); the same text the cards show.
-    Money in the session's unit (named in the card's label)."""
+    """The KPI cards as (term -> displayed value, in the term's format); the same text the
+    cards show. Money in the session's unit (named in the card's label)."""
     h = headline(result)
-    d = 0 if unit() == "yi" else 1
-    return {
-        "fund_bn": format_amount(h.fund_bn, unit(), d),
-        "total_investment_bn": format_amount(h.total_investment_bn, unit(), d),
-        "net_investment_bn": format_amount(h.net_investment_bn, unit(), d),
-        "multiplier": f"{h.multiplier:,.2f}x",
-        "peak_uplift_pp": f"{h.peak_uplift_pp:,.2f} pp",
-        "gap_to_target_bn": ("+" if h.gap_to_target_bn > 0 else "") + format_amount(h.gap_to_target_bn, unit(), d),
-        "private_share_of_fund": f"{h.private_share:.1%}",
-        "violations": f"{h.violations:,}",
-    }
+    values = {term: output_term(term).format(getattr(h, attr), unit()) for term, attr in KPI_TERMS.items()}
+    if h.gap_to_target_bn > 0:
+        values["gap_to_target_bn"] = "+" + values["gap_to_target_bn"]
+    return values
 
 
 def kpi_label(term: str, result: Result) -> str:
     """A card's label: the term, with the unit for money and the peak year for the uplift."""
-    if term.endswith("_bn"):
+    if output_term(term).is_money:
         name = t("net_investment_short") if term == "net_investment_bn" else t(term)
-        return f"{name} ({unit_name()})"
+        return with_unit(name, lang(), unit())
     if term == "peak_uplift_pp":
         year = headline(result).peak_year
         return f"{t(term)} ({year})" if year else t(term)
@@ -79,7 +98,7 @@ def kpi_label(term: str, result: Result) -> str:
 
 
 def _deltas(h: Headline, ref: Headline) -> dict[str, str | None]:
-    d = 0 if unit() == "yi" else 1
+    d = decimals()
 
     def d_money(a: float, b: float) -> str | None:
         diff = a - b
@@ -146,8 +165,8 @@ def checks_frame(result: Result) -> pd.DataFrame:
                 t("col_severity"): t(f"severity_{c.severity}"),
                 t("col_rule"): t(f"check_{c.code}"),
                 t("col_subject"): _subject(c.subject),
-                t("col_value"): _fmt_value(c.values.get("value")),
-                t("col_limit"): _fmt_value(c.values.get("limit")),
+                t("col_value"): _fmt_value(c.code, c.values.get("value")),
+                t("col_limit"): _fmt_value(c.code, c.values.get("limit")),
                 t("col_message"): c.message,
             }
         )
@@ -160,12 +179,12 @@ def _subject(subject: str) -> str:
     return t(subject)
 
 
-def _fmt_value(v: float | None) -> str:
+def _fmt_value(code: str, v: float | None) -> str:
+    """A check's value or limit in the format of its rule's term (money in the session's unit)."""
     if v is None:
         return ""
-    if abs(v) <= 1.0:
-        return f"{v:.1%}"
-    return money(v)
+    rule_term = output_term(RULES[code].term)
+    return money(v) if rule_term.is_money else rule_term.format(v)
 
 
 def checks_panel(result: Result, codes: set[str] | None = None) -> None:

@@ -7,6 +7,7 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ class Outcome:
     stderr: str
     seconds: float
     peak_rss_bytes: int
+    cpu_seconds: float = 0.0  # user + system time of the child (wall time varies with the load)
 
     @property
     def one_line_error(self) -> str:
@@ -42,13 +44,11 @@ def _cap() -> None:  # runs in the child before exec
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_BYTES, ADDRESS_SPACE_BYTES))
 
 
-def run_fundmodel(
-    *args: str | os.PathLike, timeout: float = 60.0, cwd: Path | None = None, env: dict | None = None
-) -> Outcome:
-    """``python -m fundmodel ARGS`` from the checkout, timed and measured."""
+def start_fundmodel(*args: str | os.PathLike, cwd: Path | None = None, env: dict | None = None) -> subprocess.Popen:
+    """Start ``python -m fundmodel ARGS`` from the checkout under the memory ceiling (for tests
+    that signal it); finish it with :func:`finish`."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    start = time.perf_counter()
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "fundmodel", *map(str, args)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -57,15 +57,47 @@ def run_fundmodel(
         env=full_env,
         preexec_fn=_cap,  # the child gets its own ceiling
     )
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        code: int | None = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        code = None
+
+
+def finish(proc: subprocess.Popen, start: float, timeout: float = 60.0) -> Outcome:
+    """Wait for ``proc`` (killed after ``timeout`` seconds) and measure this one child: its
+    exit code, output, wall seconds, peak resident memory and CPU seconds (``wait4``)."""
+    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    readers = [
+        threading.Thread(target=lambda k=k, f=f: chunks[k].append(f.read()), daemon=True)
+        for k, f in (("out", proc.stdout), ("err", proc.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    deadline = start + timeout
+    killed = False
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline and not killed:
+            proc.kill()
+            killed = True
+        time.sleep(0.02)
     seconds = time.perf_counter() - start
-    # ru_maxrss of the children waited for so far: the largest child, which is this one
-    # when hostile cases run one at a time.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return Outcome(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), seconds, peak)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    code = None if killed else proc.returncode
+    out, err = b"".join(chunks["out"]), b"".join(chunks["err"])
+    return Outcome(
+        code,
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace"),
+        seconds,
+        usage.ru_maxrss * 1024,
+        usage.ru_utime + usage.ru_stime,
+    )
+
+
+def run_fundmodel(
+    *args: str | os.PathLike, timeout: float = 60.0, cwd: Path | None = None, env: dict | None = None
+) -> Outcome:
+    """``python -m fundmodel ARGS`` from the checkout, timed and measured."""
+    start = time.perf_counter()
+    return finish(start_fundmodel(*args, cwd=cwd, env=env), start, timeout)

@@ -222,7 +222,7 @@ def test_units_and_language_switch():
     assert cards(at)["Total investment (100 mn RMB (亿元))"] == f"{base_total() * 10:,.0f}"
     at.radio(key="lang").set_value("zh").run()
     assert at.header[0].value == "总览"
-    assert "总投资 (亿元)" in cards(at)
+    assert "总投资（亿元）" in cards(at)
 
 
 def test_scenario_choice_loads_its_values():

@@ -193,11 +193,11 @@ def test_capital_stack_bars_add_up_to_total_investment(base):
 def test_breakdown_figure_orders_and_truncates():
     table = pd.DataFrame(
         {"fund_bn": [1.0, 3.0, 2.0], "other_capital_bn": [1.0, 1.0, 1.0], "debt_bn": [2.0, 6.0, 4.0]},
-        index=["a", "b", "c"],
+        index=["digital_economy", "green_low_carbon", "agriculture_rural"],
     )
     table["total_investment_bn"] = table.sum(axis=1)
     fig = charts.breakdown_figure(table, top=2)
-    assert list(fig.data[0].x) == ["b", "c"]
+    assert list(fig.data[0].x) == ["Green and low-carbon", "Agriculture and rural"]
 
 
 def test_comparison_figure(base):

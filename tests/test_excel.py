@@ -16,20 +16,16 @@ from fundmodel import default_parameters, run
 from fundmodel.cli import main
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.scenario import Scenario, load_scenario
-from fundmodel.outputs.excel.workbook import (
-    _CC,
-    _FC,
-    _MACRO_FIRST_PHASING_ROW,
-    MAX_SHEET_NAME,
+from fundmodel.outputs.excel import (
     WorkbookError,
-    build_workbook,
     export_workbook,
-    is_formula_like,
     read_workbook_inputs,
     read_workbook_scenario,
-    safe_sheet_name,
     workbook_bytes,
 )
+from fundmodel.outputs.excel.topdown_sheets import CELLS_COLUMN, FIELDS_COLUMN, MACRO_FIRST_PHASING_ROW
+from fundmodel.outputs.excel.workbook import build_workbook
+from fundmodel.outputs.excel.writer import MAX_SHEET_NAME, is_formula_like, safe_sheet_name
 
 CALC_SHEETS = ["Cells", "Allocation", "Fields", "Banks", "Macro", "Checks"]
 
@@ -159,12 +155,12 @@ def test_same_formula_down_each_column_and_along_each_macro_row(baseline_book):
 
     ws = wb["Cells"]
     n_cells = len(default_parameters().field_ids) * len(default_parameters().bank_ids)
-    for col in range(_CC["fund_bn"], _CC["fund_share_cap"] + 1):
+    for col in range(CELLS_COLUMN["fund_bn"], CELLS_COLUMN["fund_share_cap"] + 1):
         letter = ws.cell(row=5, column=col).column_letter
         for r in range(6, 5 + n_cells):
             assert same(ws, f"{letter}5", f"{letter}{r}"), (letter, r)
     ws = wb["Fields"]
-    for col in range(_FC["fund_bn"], _FC["private_fund"] + 1):
+    for col in range(FIELDS_COLUMN["fund_bn"], FIELDS_COLUMN["private_fund"] + 1):
         letter = ws.cell(row=5, column=col).column_letter
         for r in range(6, 13):
             assert same(ws, f"{letter}5", f"{letter}{r}"), (letter, r)
@@ -190,7 +186,7 @@ def test_cached_values_full_calc_on_load_and_print_setup(baseline_book, baseline
             assert "<v />" not in z.read(name).decode(), name  # every formula has its cached value
     cached = load_workbook(baseline_book, data_only=True)
     total_row = 5 + len(baseline_result.by_field)
-    assert cached["Fields"].cell(row=total_row, column=_FC["total_investment_bn"]).value == pytest.approx(
+    assert cached["Fields"].cell(row=total_row, column=FIELDS_COLUMN["total_investment_bn"]).value == pytest.approx(
         baseline_result.total_investment_bn, rel=1e-12
     )
     assert cached["Checks"]["F3"].value is True
@@ -395,7 +391,7 @@ def test_portfolio_project_names_are_text_not_formulas(tmp_path):
 def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
     from fundmodel.core.bottom_up import run_portfolio
     from fundmodel.inputs.portfolio import read_portfolio
-    from fundmodel.outputs.excel.portfolio_sheets import _PC
+    from fundmodel.outputs.excel.portfolio_sheets import PROJECTS_COLUMN
 
     result = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv"))
     book = export_workbook(result, tmp_path / "pf.xlsx", unit="yi")
@@ -416,10 +412,10 @@ def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
     cached = load_workbook(book, data_only=True)
     # Wuxi-Yixing: I = 18.58 bn = 185.8 亿元; K = 0.40 x 185.8 = 74.32; F = 31.99; s = 31.99 / 74.32 = 0.43044
     ws = cached["Projects"]
-    assert ws.cell(row=5, column=_PC["total_investment_bn"]).value == pytest.approx(185.8)
-    assert ws.cell(row=5, column=_PC["project_capital_bn"]).value == pytest.approx(74.32)
-    assert ws.cell(row=5, column=_PC["fund_share_of_capital"]).value == pytest.approx(31.99 / 74.32)
-    assert ws.cell(row=5, column=_PC["multiplier"]).value == pytest.approx(185.8 / 31.99)
+    assert ws.cell(row=5, column=PROJECTS_COLUMN["total_investment_bn"]).value == pytest.approx(185.8)
+    assert ws.cell(row=5, column=PROJECTS_COLUMN["project_capital_bn"]).value == pytest.approx(74.32)
+    assert ws.cell(row=5, column=PROJECTS_COLUMN["fund_share_of_capital"]).value == pytest.approx(31.99 / 74.32)
+    assert ws.cell(row=5, column=PROJECTS_COLUMN["multiplier"]).value == pytest.approx(185.8 / 31.99)
     for sheet in ("Projects", "Project inputs"):
         ws = wb[sheet]
         for col in range(1, ws.max_column + 1):
@@ -453,7 +449,8 @@ def test_cli_export_portfolio(tmp_path, capsys):
 def test_project_inputs_round_trip_and_errors(tmp_path, capsys):
     from fundmodel.core.bottom_up import run_portfolio
     from fundmodel.inputs.portfolio import read_portfolio
-    from fundmodel.outputs.excel.portfolio_sheets import _PI, read_workbook_portfolio
+    from fundmodel.outputs.excel import read_workbook_portfolio
+    from fundmodel.outputs.excel.portfolio_sheets import PROJECT_INPUTS_COLUMN
 
     names = ["=1+2", "@cmd"]
     src = _portfolio_csv(tmp_path, names)
@@ -462,8 +459,8 @@ def test_project_inputs_round_trip_and_errors(tmp_path, capsys):
     wb = load_workbook(book)
     ws = wb["Project inputs"]
     # FB-02 (row 6): total investment 410 -> 500 亿元 (50 bn) with capital 20% of it (100 亿元)
-    ws.cell(row=6, column=_PI["total_investment_bn"]).value = 500
-    ws.cell(row=6, column=_PI["project_capital_bn"]).value = 100
+    ws.cell(row=6, column=PROJECT_INPUTS_COLUMN["total_investment_bn"]).value = 500
+    ws.cell(row=6, column=PROJECT_INPUTS_COLUMN["project_capital_bn"]).value = 100
     wb.save(tmp_path / "edited.xlsx")
     back = read_workbook_portfolio(tmp_path / "edited.xlsx")
     assert back.ok, back.report()
@@ -491,12 +488,12 @@ def test_project_inputs_round_trip_and_errors(tmp_path, capsys):
     assert load_workbook(out)["portfolio"]["B2"].data_type == "s"  # still text, not a formula
     assert run_portfolio(again).total_investment_bn == pytest.approx(got.total_investment_bn, rel=1e-12)
 
-    ws.cell(row=7, column=_PI["total_investment_bn"]).value = "abc"
-    ws.cell(row=8, column=_PI["fund_requested_bn"]).value = "=2*3"
+    ws.cell(row=7, column=PROJECT_INPUTS_COLUMN["total_investment_bn"]).value = "abc"
+    ws.cell(row=8, column=PROJECT_INPUTS_COLUMN["fund_requested_bn"]).value = "=2*3"
     wb.save(tmp_path / "bad.xlsx")
     with pytest.raises(WorkbookError, match=r"bad\.xlsx: Project inputs!K8: project inputs must be typed-in values"):
         read_workbook_portfolio(tmp_path / "bad.xlsx")
-    ws.cell(row=8, column=_PI["fund_requested_bn"]).value = 1
+    ws.cell(row=8, column=PROJECT_INPUTS_COLUMN["fund_requested_bn"]).value = 1
     wb.save(tmp_path / "bad.xlsx")
     report = read_workbook_portfolio(tmp_path / "bad.xlsx").report()
     assert "row 7" in report and "not_a_number" in report and "Total investment" in report
@@ -536,11 +533,11 @@ def _first_batch(tmp_path, names=()):
 def test_long_tables_written_in_small_chunks_give_the_same_file(tmp_path, monkeypatch):
     """The 5 projects in chunks of 2 rows (rows 2-3, 4-5 below the template row) or all at once:
     every part of the file is the same, byte for byte (only the creation time may differ)."""
-    import fundmodel.outputs.excel.workbook as xl
+    import fundmodel.outputs.excel.writer as xl
 
     result = _first_batch(tmp_path)
     whole = workbook_bytes(result)
-    monkeypatch.setattr(xl, "_CHUNK_ROWS", 2)
+    monkeypatch.setattr(xl, "CHUNK_ROWS", 2)
     chunked = workbook_bytes(result)
     with zipfile.ZipFile(io.BytesIO(whole)) as a, zipfile.ZipFile(io.BytesIO(chunked)) as b:
         assert a.namelist() == b.namelist()
@@ -562,7 +559,7 @@ def test_long_table_text_below_the_template_row_is_escaped_text(tmp_path):
         assert wb["Projects"][f"B{r}"].value == f"='Project inputs'!B{r}"  # a reference, not the text
         assert cached["Projects"][f"B{r}"].value == name  # its cached value: the text
     assert cached["Projects"]["B6"].value == 'xy & <z> "q"'
-    macro_first = _MACRO_FIRST_PHASING_ROW  # 18: the template row of the Macro sheet's phasing rows
+    macro_first = MACRO_FIRST_PHASING_ROW  # 18: the template row of the Macro sheet's phasing rows
     assert cached["Macro"][f"B{macro_first + 1}"].value == 'xy & <z> "q"'
     assert wb["Macro"][f"B{macro_first + 2}"].data_type == "s"
 
@@ -571,7 +568,7 @@ def test_cached_values_of_long_tables_are_looked_up_by_cell(tmp_path):
     """build_workbook's cache covers the rows below the template rows without storing them."""
     from openpyxl.utils import get_column_letter
 
-    from fundmodel.outputs.excel.portfolio_sheets import _PC
+    from fundmodel.outputs.excel.portfolio_sheets import PROJECTS_COLUMN
 
     result = _first_batch(tmp_path)
     _, cache = build_workbook(result, unit="yi")
@@ -579,7 +576,7 @@ def test_cached_values_of_long_tables_are_looked_up_by_cell(tmp_path):
     # FB-02 (row 6): F = 3.0 bn = 30 亿元; I = 41 bn = 410 亿元; k = 0.2 -> K = 0.2 x 410 = 82 亿元; s = 30 / 82
 
     def at(key, row):
-        return cache[("Projects", f"{get_column_letter(_PC[key])}{row}")]
+        return cache[("Projects", f"{get_column_letter(PROJECTS_COLUMN[key])}{row}")]
 
     assert at("fund_bn", 6) == pytest.approx(30)
     assert at("total_investment_bn", 6) == pytest.approx(410)
@@ -592,18 +589,18 @@ def test_cached_values_of_long_tables_are_looked_up_by_cell(tmp_path):
 
 
 def test_write_behind_raises_the_writers_error():
-    from fundmodel.outputs.excel.workbook import _write_behind
+    from fundmodel.outputs.excel.writer import write_behind
 
     class Full:
         def write(self, chunk):
             raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        _write_behind(Full(), (b"x" for _ in range(10)))
+        write_behind(Full(), (b"x" for _ in range(10)))
 
 
 def test_a_failed_export_leaves_the_previous_file(tmp_path, monkeypatch):
-    import fundmodel.outputs.excel.workbook as xl
+    import fundmodel.outputs.excel.writer as xl
 
     result = _first_batch(tmp_path)
     book = tmp_path / "pf.xlsx"
@@ -613,7 +610,7 @@ def test_a_failed_export_leaves_the_previous_file(tmp_path, monkeypatch):
         yield b"<row"
         raise RuntimeError("rendering failed")
 
-    monkeypatch.setattr(xl, "_render_rows", broken)
+    monkeypatch.setattr(xl, "render_rows", broken)
     with pytest.raises(RuntimeError, match="rendering failed"):
         export_workbook(result, book)
     assert book.read_bytes() == b"previous"
@@ -632,11 +629,11 @@ def test_a_failed_export_leaves_the_previous_file(tmp_path, monkeypatch):
 )
 def test_cached_values_column_by_column_are_written_as_cell_by_cell(values):
     """The long tables turn a column of cached values into XML at once; the cells written
-    through openpyxl get theirs one by one (_cached_xml): both must write the same text."""
-    from fundmodel.outputs.excel.workbook import _cached_parts, _cached_xml, _plain
+    through openpyxl get theirs one by one (cached_xml): both must write the same text."""
+    from fundmodel.outputs.excel.writer import cached_parts, cached_xml, plain_value
 
-    types, texts = _cached_parts(values)
+    types, texts = cached_parts(values)
     types = types if isinstance(types, list) else [types] * len(values)
     for v, t, x in zip(values, types, texts, strict=True):
-        want = _cached_xml(_plain(v))
+        want = cached_xml(plain_value(v))
         assert (t, x) == (("", "") if want is None else (want[0].decode(), f"<v>{want[1].decode()}</v>")), v

@@ -16,15 +16,9 @@ from openpyxl import load_workbook
 from fundmodel import default_parameters, run
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.scenario import Scenario, load_scenario
-from fundmodel.outputs.excel.workbook import (
-    _BC,
-    _CC,
-    _FC,
-    build_workbook,
-    export_workbook,
-    read_workbook_inputs,
-    read_workbook_scenario,
-)
+from fundmodel.outputs.excel import export_workbook, read_workbook_inputs, read_workbook_scenario
+from fundmodel.outputs.excel.topdown_sheets import BANKS_COLUMN, CELLS_COLUMN, FIELDS_COLUMN
+from fundmodel.outputs.excel.workbook import build_workbook
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed")]
 
@@ -199,21 +193,23 @@ def test_outputs_equal_the_result_tables(books, case, per_bn):
             "total_investment_bn",
             "net_investment_bn",
         ]:
-            got = wb["Fields"].cell(row=5 + i, column=_FC[key]).value
+            got = wb["Fields"].cell(row=5 + i, column=FIELDS_COLUMN[key]).value
             assert got == pytest.approx(result.by_field.loc[fid, key] * per_bn, rel=1e-9), (fid, key)
         for key in ["multiplier", "net_multiplier"]:
-            assert wb["Fields"].cell(row=5 + i, column=_FC[key]).value == pytest.approx(
+            assert wb["Fields"].cell(row=5 + i, column=FIELDS_COLUMN[key]).value == pytest.approx(
                 result.by_field.loc[fid, key], rel=1e-9
             )
     for j, bid in enumerate(p.bank_ids):
         for key in ["fund_bn", "total_investment_bn", "net_investment_bn"]:
-            got = wb["Banks"].cell(row=5 + j, column=_BC[key]).value
+            got = wb["Banks"].cell(row=5 + j, column=BANKS_COLUMN[key]).value
             assert got == pytest.approx(result.by_bank.loc[bid, key] * per_bn, rel=1e-9), (bid, key)
     total = 5 + len(p.field_ids)
-    assert wb["Fields"].cell(row=total, column=_FC["total_investment_bn"]).value == pytest.approx(
+    assert wb["Fields"].cell(row=total, column=FIELDS_COLUMN["total_investment_bn"]).value == pytest.approx(
         result.total_investment_bn * per_bn, rel=1e-9
     )
-    assert wb["Fields"].cell(row=total, column=_FC["multiplier"]).value == pytest.approx(result.multiplier, rel=1e-9)
+    assert wb["Fields"].cell(row=total, column=FIELDS_COLUMN["multiplier"]).value == pytest.approx(
+        result.multiplier, rel=1e-9
+    )
     macro = wb["Macro"]
     uplift_row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "uplift_pp")
     seen = {}
@@ -232,12 +228,12 @@ def test_hand_computed_cells_after_recalculation(books):
     cells = wb["Cells"]
     # digital economy x cdb after the edit: F = 35 bn = 350 亿元, s = 0.4, k = 0.25
     # -> K = 350 / 0.4 = 875, I = 875 / 0.25 = 3,500, D = 2,625, net = 0.6 x 3,500 = 2,100 (亿元)
-    assert cells.cell(row=5, column=_CC["fund_bn"]).value == pytest.approx(350)
-    assert cells.cell(row=5, column=_CC["project_capital_bn"]).value == pytest.approx(875)
-    assert cells.cell(row=5, column=_CC["total_investment_bn"]).value == pytest.approx(3500)
-    assert cells.cell(row=5, column=_CC["debt_bn"]).value == pytest.approx(2625)
-    assert cells.cell(row=5, column=_CC["net_investment_bn"]).value == pytest.approx(2100)
-    assert cells.cell(row=5, column=_CC["multiplier"]).value == pytest.approx(10)  # 1 / (0.4 x 0.25)
+    assert cells.cell(row=5, column=CELLS_COLUMN["fund_bn"]).value == pytest.approx(350)
+    assert cells.cell(row=5, column=CELLS_COLUMN["project_capital_bn"]).value == pytest.approx(875)
+    assert cells.cell(row=5, column=CELLS_COLUMN["total_investment_bn"]).value == pytest.approx(3500)
+    assert cells.cell(row=5, column=CELLS_COLUMN["debt_bn"]).value == pytest.approx(2625)
+    assert cells.cell(row=5, column=CELLS_COLUMN["net_investment_bn"]).value == pytest.approx(2100)
+    assert cells.cell(row=5, column=CELLS_COLUMN["multiplier"]).value == pytest.approx(10)  # 1 / (0.4 x 0.25)
     # transport over 6 S-curve years from 2025: weight of 2025 = 3(1/6)^2 - 2(1/6)^3 = 1/12 - 1/108 = 0.074074...
     macro = wb["Macro"]
     row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "transport_logistics")
@@ -254,7 +250,7 @@ def test_libreoffice_recalculated_stale_cached_values(books):
     (book, _, stale_result), wb = books["stale"]
     cached = load_workbook(book, data_only=True)
     total = 5 + len(default_parameters().field_ids)
-    col = _FC["total_investment_bn"]
+    col = FIELDS_COLUMN["total_investment_bn"]
     baseline_total = Scenario(name="b").run().total_investment_bn  # 5,992.06 bn
     assert cached["Fields"].cell(row=total, column=col).value == pytest.approx(baseline_total, rel=1e-12)  # stale
     # digital economy at k = 0.25: I = 45 / (0.4 x 0.25) = 450 instead of 562.5 -> total falls by 112.5
@@ -283,26 +279,30 @@ def test_scenario_comparison_sheet_is_live(books):
 
 
 def test_portfolio_outputs_equal_the_result_tables(books):
-    from fundmodel.outputs.excel.portfolio_sheets import _PC, _PF
+    from fundmodel.outputs.excel.portfolio_sheets import PORTFOLIO_FIELDS_COLUMN, PROJECTS_COLUMN
 
     (_, _, result), wb = books["portfolio"]
     projects = result.projects
     ws = wb["项目"]
     for i, (_, row) in enumerate(projects.iterrows()):
         for key in ["fund_bn", "total_investment_bn", "net_investment_bn", "attributed_investment_bn", "debt_bn"]:
-            assert ws.cell(row=5 + i, column=_PC[key]).value == pytest.approx(row[key] * 10, rel=1e-9), key
-        assert ws.cell(row=5 + i, column=_PC["multiplier"]).value == pytest.approx(row["multiplier"], rel=1e-9)
+            assert ws.cell(row=5 + i, column=PROJECTS_COLUMN[key]).value == pytest.approx(row[key] * 10, rel=1e-9), key
+        assert ws.cell(row=5 + i, column=PROJECTS_COLUMN["multiplier"]).value == pytest.approx(
+            row["multiplier"], rel=1e-9
+        )
     fields = wb["领域"]
     for i, fid in enumerate(result.parameters.field_ids):
         want = result.by_field.loc[fid]
-        assert fields.cell(row=5 + i, column=_PF["total_investment_bn"]).value == pytest.approx(
+        assert fields.cell(row=5 + i, column=PORTFOLIO_FIELDS_COLUMN["total_investment_bn"]).value == pytest.approx(
             want["total_investment_bn"] * 10, rel=1e-9, abs=1e-12
         )
-        assert fields.cell(row=5 + i, column=_PF["n_projects"]).value == want["n_projects"]
-        got_m = fields.cell(row=5 + i, column=_PF["multiplier"]).value
+        assert fields.cell(row=5 + i, column=PORTFOLIO_FIELDS_COLUMN["n_projects"]).value == want["n_projects"]
+        got_m = fields.cell(row=5 + i, column=PORTFOLIO_FIELDS_COLUMN["multiplier"]).value
         assert got_m == "#N/A" if want["fund_bn"] == 0 else got_m == pytest.approx(want["multiplier"], rel=1e-9)
     total = 5 + len(result.parameters.field_ids)
-    assert fields.cell(row=total, column=_PF["multiplier"]).value == pytest.approx(result.multiplier, rel=1e-9)
+    assert fields.cell(row=total, column=PORTFOLIO_FIELDS_COLUMN["multiplier"]).value == pytest.approx(
+        result.multiplier, rel=1e-9
+    )
     macro = wb["宏观"]
     uplift_row = next(r for r in range(1, 30) if macro.cell(row=r, column=1).value == "uplift_pp")
     years = {
@@ -339,8 +339,10 @@ def test_a_field_value_edited_in_the_workbook_reaches_the_projects_that_use_it(b
     (_, _, before), _ = books["portfolio"]
     # FB-01 (transport) gives no additionality: at the field's 0.9 its net investment is 0.9 x 18.58 bn
     projects = wb["Projects"]
-    from fundmodel.outputs.excel.portfolio_sheets import _PC
+    from fundmodel.outputs.excel.portfolio_sheets import PROJECTS_COLUMN
 
     row = 5 + list(moved.projects["project_id"]).index("FB-01")
-    assert projects.cell(row=row, column=_PC["net_investment_bn"]).value == pytest.approx(0.9 * 18.58, rel=1e-9)
+    assert projects.cell(row=row, column=PROJECTS_COLUMN["net_investment_bn"]).value == pytest.approx(
+        0.9 * 18.58, rel=1e-9
+    )
     assert moved.net_investment_bn != pytest.approx(before.net_investment_bn)

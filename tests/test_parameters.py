@@ -86,7 +86,7 @@ BAD_PARAMETER_FILES = [
         "fields.yaml",
         "capital_ratio: {value: 0.2,",
         "capital_ratio: {value: 0,",
-        ["fields.yaml", "fields.digital_economy.capital_ratio", "greater than 0"],
+        ["fields.yaml", "fields.digital_economy.capital_ratio", "greater than or equal to 0.001"],
     ),
     (
         "fields.yaml",
@@ -182,7 +182,7 @@ BAD_SCENARIOS = [
     ),
     (
         "scenario: {name: x}\noverrides: {banks: {cdb: {fund_share_scale: 0}}}\n",
-        ["banks.cdb.fund_share_scale", "greater than 0"],
+        ["banks.cdb.fund_share_scale", "greater than or equal to 0.001"],
     ),
     ("scenario: {name: x}\noverrides: {instrument: {size_bn: -1}}\n", ["instrument.size_bn", "-1"]),
     (

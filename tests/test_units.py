@@ -3,6 +3,7 @@
 import pytest
 
 from fundmodel.labels import label
+from fundmodel.terms import UnknownTermError
 from fundmodel.units import format_amount, from_bn, to_bn, unit_label
 
 
@@ -25,7 +26,8 @@ def test_labels_and_format():
     assert label("debt_bn", "zh") == "债务融资"
     assert label("agriculture_rural", "zh") == "农业农村"
     assert label("exim", "en") == "Export-Import Bank of China"
-    assert label("no_such_term") == "no_such_term"
+    with pytest.raises(UnknownTermError):
+        label("no_such_term")
 
 
 def test_terminal_width_of_chinese():

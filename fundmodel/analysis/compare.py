@@ -24,7 +24,11 @@ cell is the field's s times the bank's ``fund_share_scale``, so the s term split
 Cells funded in one scenario only put their whole change on the allocation.
 
 Example: a cell with F = 10, k = 0.2 whose s goes 0.5 -> 0.4 moves I from 100 to 125;
-L = 25 / ln(1.25) = 112.03 and 112.03 * ln(0.5 / 0.4) = 25: all of it is fund share.
+L = 25 / ln(1.25) = 112.04 and 112.04 * ln(0.5 / 0.4) = 25: all of it is fund share.
+
+>>> L = float(log_mean(125.0, 100.0))
+>>> round(L, 2), round(L * math.log(0.5 / 0.4), 6)
+(112.04, 25.0)
 """
 
 from __future__ import annotations
@@ -41,19 +45,19 @@ import pandas as pd
 from fundmodel.core.result import Result, _clean
 from fundmodel.errors import InputError
 
-#: Summary rows: (key in Result.totals, kind). Kinds drive formatting: money, times, pp.
-SUMMARY_METRICS: list[tuple[str, str]] = [
-    ("fund_bn", "money"),
-    ("project_capital_bn", "money"),
-    ("other_capital_bn", "money"),
-    ("debt_bn", "money"),
-    ("total_investment_bn", "money"),
-    ("net_investment_bn", "money"),
-    ("attributed_investment_bn", "money"),
-    ("multiplier", "times"),
-    ("net_multiplier", "times"),
-    ("attributed_multiplier", "times"),
-    ("peak_uplift_pp", "pp"),
+#: Summary rows (keys of Result.totals); their unit and format come from fundmodel.terms.
+SUMMARY_METRICS: list[str] = [
+    "fund_bn",
+    "project_capital_bn",
+    "other_capital_bn",
+    "debt_bn",
+    "total_investment_bn",
+    "net_investment_bn",
+    "attributed_investment_bn",
+    "multiplier",
+    "net_multiplier",
+    "attributed_multiplier",
+    "peak_uplift_pp",
 ]
 
 #: Metrics compared per field and per bank (bn RMB).
@@ -70,7 +74,10 @@ NET_DRIVERS = [*DRIVERS, "additionality"]
 def log_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Logarithmic mean L(a, b) = (a - b) / (ln a - ln b), with L(a, a) = a (a, b > 0).
 
-    Example: L(125, 100) = 25 / ln(1.25) = 112.034.
+    Example: L(125, 100) = 25 / ln(1.25) = 112.036.
+
+    >>> round(float(log_mean(125.0, 100.0)), 3)
+    112.036
     """
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -90,6 +97,9 @@ def lmdi(
     change on ``fallback``.
 
     Example: value 100 -> 125 with one ratio 1.25 -> that factor gets +25.
+
+    >>> round(float(lmdi(100.0, 125.0, {'fund_share': 1.25})['fund_share']), 9)
+    25.0
     """
     v0 = np.asarray(value_0, dtype=float)
     v1 = np.asarray(value_1, dtype=float)
@@ -109,6 +119,9 @@ def relative_difference(value: np.ndarray | float, reference: np.ndarray | float
     """(value - reference) / reference as a fraction; NaN where the reference is 0.
 
     Example: 7,080 vs 5,992 -> 0.1816 (+18.2%).
+
+    >>> round(relative_difference(7080.0, 5992.0), 4)
+    0.1816
     """
     value = np.asarray(value, dtype=float)
     reference = np.asarray(reference, dtype=float)
@@ -225,6 +238,9 @@ def unique_labels(names: Sequence[str]) -> list[str]:
     """Scenario names made unique for column headers: repeats get " (2)", " (3)", ...
 
     Example: ["A", "B", "A"] -> ["A", "B", "A (2)"].
+
+    >>> unique_labels(['A', 'B', 'A'])
+    ['A', 'B', 'A (2)']
     """
     seen: dict[str, int] = {}
     out = []
@@ -246,7 +262,7 @@ def _with_differences(values: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
 
 
 def _summary_values(result: Result) -> dict[str, float]:
-    values = {key: result.totals.get(key, float("nan")) for key, _ in SUMMARY_METRICS}
+    values = {key: result.totals.get(key, float("nan")) for key in SUMMARY_METRICS}
     values["peak_uplift_pp"] = result.peak_uplift_pp
     return values
 
@@ -305,6 +321,16 @@ def attribute_difference(reference: Result, other: Result, labels: tuple[str, st
 
     Example: reported_2025 vs baseline -> +1,088 bn, all of it from the banks'
     ``fund_share_scale`` (CDB +809, ADBC +210, EXIM +69).
+
+    >>> from fundmodel.inputs.bundled import SCENARIO_DIR
+    >>> from fundmodel.inputs.scenario import load_scenario
+    >>> base = load_scenario(SCENARIO_DIR / 'baseline.yaml').run()
+    >>> reported = load_scenario(SCENARIO_DIR / 'reported_2025.yaml').run()
+    >>> a = attribute_difference(base, reported)
+    >>> round(a.total_difference_bn)
+    1088
+    >>> a.by_bank['total_investment_bn'].round().to_dict()
+    {'cdb': 809.0, 'adbc': 210.0, 'exim': 69.0}
     """
     ref_label, other_label = labels or (reference.scenario_name, other.scenario_name)
     f0, f1 = _cell_factors(reference), _cell_factors(other)
@@ -397,6 +423,14 @@ def compare_results(results: Sequence[Result]) -> Comparison:
     difference (see :func:`attribute_difference`).
 
     Example: baseline vs reported_2025 -> total investment 5,992 vs 7,080 bn (+18.2%).
+
+    >>> from fundmodel.inputs.bundled import SCENARIO_DIR
+    >>> from fundmodel.inputs.scenario import load_scenario
+    >>> base = load_scenario(SCENARIO_DIR / 'baseline.yaml').run()
+    >>> reported = load_scenario(SCENARIO_DIR / 'reported_2025.yaml').run()
+    >>> c = compare_results([base, reported])
+    >>> c.summary.loc['total_investment_bn'].round(3).tolist()
+    [5992.063, 7080.016, 1087.953, 0.182]
     """
     results = list(results)
     if len(results) < 2:
@@ -404,7 +438,7 @@ def compare_results(results: Sequence[Result]) -> Comparison:
     labels = unique_labels([r.scenario_name for r in results])
 
     summary = pd.DataFrame({lab: _summary_values(r) for lab, r in zip(labels, results, strict=True)})
-    present = [key for key, _ in SUMMARY_METRICS if summary.loc[key].notna().any()]
+    present = [key for key in SUMMARY_METRICS if summary.loc[key].notna().any()]
     summary = _with_differences(summary.loc[present], labels)
     summary.index.name = "metric"
 
@@ -491,8 +525,6 @@ def _json_safe(v: Any) -> Any:
 
 # ------------------------------------------------------------ rendering
 
-_KINDS = dict(SUMMARY_METRICS)
-
 
 def _letters(n: int) -> list[str]:
     return [chr(ord("A") + i) if i < 26 else f"S{i + 1}" for i in range(n)]
@@ -503,6 +535,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
     uplift by year, by field and by bank, and where each difference comes from."""
     from fundmodel.labels import label
     from fundmodel.outputs.report import _table
+    from fundmodel.terms import term
     from fundmodel.units import from_bn, unit_label
 
     u = unit_label(unit, lang)
@@ -516,7 +549,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
         sign = "+" if signed else ""
         if kind == "money":
             return f"{v * scale:{sign},.1f}"
-        if kind == "times":
+        if kind == "multiplier":
             return f"{v:{sign}.2f}x"
         if kind == "pp":
             return f"{v:{sign}.2f}"
@@ -544,7 +577,10 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
     legend = [f"  {lt} = {lab}" for lt, lab in zip(letters, comparison.labels, strict=True)]
     parts = [f"{label('scenario', lang)} ({label('unit', lang)}: {u}):", *legend, ""]
     parts.append(
-        _table(heads(label("metric", lang)), rows_of(comparison.summary, lambda k: _KINDS[k], lambda k: label(k, lang)))
+        _table(
+            heads(label("metric", lang)),
+            rows_of(comparison.summary, lambda k: term(k).unit, lambda k: label(k, lang)),
+        )
     )
     parts += [
         "",
@@ -614,5 +650,9 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
 
 
 def pct_plain(v: float) -> str:
-    """A share as a percentage, or n/a. Example: 0.744 -> '74.4%'."""
+    """A share as a percentage, or n/a. Example: 0.744 -> '74.4%'.
+
+    >>> pct_plain(0.744), pct_plain(None)
+    ('74.4%', 'n/a')
+    """
     return "n/a" if v is None or not np.isfinite(v) else f"{v:.1%}"

@@ -74,6 +74,9 @@ def triangular_inverse_cdf(u: np.ndarray, low: float, mode: float, high: float) 
     x = low + sqrt(u (high - low)(mode - low))            for u < (mode - low) / (high - low)
     x = high - sqrt((1 - u)(high - low)(high - mode))     otherwise
     Example: low 0, mode 0, high 1, u = 0.75 -> 1 - sqrt(0.25) = 0.5.
+
+    >>> triangular_inverse_cdf(np.array([0.75]), 0.0, 0.0, 1.0).tolist()
+    [0.5]
     """
     u = np.asarray(u, dtype=float)
     if high == low:

@@ -37,6 +37,16 @@ than the greedy baseline (that is kept if it is better).
 
 Example: quota 10, projects (F 6, I 60), (F 5, I 45), (F 5, I 40): greedy takes the 10x
 project (60) and nothing else fits; the MILP takes the other two, 85.
+
+>>> from fundmodel.inputs.portfolio import parse_portfolio
+>>> t = pd.DataFrame({'project_id': ['P0', 'P1', 'P2'], 'fund_requested_bn': ['6', '5', '5']}, index=[2, 3, 4])
+>>> t['total_investment_bn'], t['capital_ratio'] = ['60', '45', '40'], '0.25'
+>>> t['project_name'], t['field'], t['bank'] = t['project_id'], 'transport_logistics', 'cdb'
+>>> t['province'], t['private'], t['start_year'], t['construction_years'] = 'jiangsu', 'yes', '2025', '3'
+>>> budget = SelectionConstraints(quota_bn={'cdb': 10}, min_fraction=1.0)
+>>> s = select_projects(parse_portfolio(t), 'total', budget)
+>>> round(s.greedy_objective, 6), round(s.objective, 6), s.chosen['project_id'].tolist()
+(60.0, 85.0, ['P1', 'P2'])
 """
 
 from __future__ import annotations
@@ -413,6 +423,12 @@ def dual_bound(
 
     Example: one row x_1 + x_2 <= 10, R = (6, 5), w = (10, 9), y = 9: d = (1, 0), bound
     1 x 6 + 9 x 10 = 96 (the LP optimum: 6 to the first project, 4 to the second).
+
+    >>> from scipy import sparse
+    >>> g = sparse.csr_matrix([[1.0, 1.0]])
+    >>> bound, d = dual_bound(np.array([10.0, 9.0]), np.array([6.0, 5.0]), g, np.array([10.0]), np.array([9.0]))
+    >>> bound, d.tolist()
+    (96.0, [1.0, 0.0])
     """
     y = np.maximum(duals, 0.0)
     d = weight - g.T @ y if len(y) else weight.astype(float).copy()

@@ -212,6 +212,12 @@ def evaluate(
     Formulas in the module docstring; the results equal :func:`fundmodel.core.topdown.run`'s.
 
     Example: bundled parameters -> total 5,992.06 bn, net 3,467.11 bn, peak 3.728 pp.
+
+    >>> out = evaluate(default_parameters())
+    >>> out.total_investment_bn.round(2).tolist(), out.net_investment_bn.round(2).tolist()
+    ([5992.06], [3467.11])
+    >>> out.peak_uplift_pp.round(3).tolist()
+    [3.728]
     """
     values = dict(values or {})
     unknown = set(values) - set(CONTINUOUS)
@@ -280,6 +286,9 @@ def apply_change(
       with ``index`` set and mode ``value`` it is set to x)
 
     Example: base [0.4, 0.5], scale by 1.1 -> [0.44, 0.55].
+
+    >>> apply_change(np.array([0.4, 0.5]), np.array([1.1]), 'scale').round(6).tolist()
+    [[0.44, 0.55]]
     """
     x = np.asarray(x, dtype=float).reshape(-1, 1)
     out = np.repeat(np.asarray(base, dtype=float)[None, :], x.shape[0], axis=0)
@@ -426,6 +435,9 @@ def default_change(params: Parameters, assumption: str, mode: Mode, index: int |
     element stays within its valid range; a side with no room stays at the base (no change).
 
     Example: capital_ratio at its statutory minimum -> factors 1.0 .. 1.2.
+
+    >>> default_change(default_parameters(), 'capital_ratio', 'scale', None)
+    (1.0, 1.2)
     """
     additive = assumption == "construction_years"
     lo, hi = feasible_interval(params, assumption, mode, index, additive)
@@ -1041,6 +1053,10 @@ def percentile_summary(outcomes: Mapping[str, np.ndarray], base: Mapping[str, fl
     """One row per metric: base, mean, sd (ddof 1), P5, P50, P95 of its draws (NaN draws left out).
 
     Example: draws [1, 2, 3] with base 2 -> mean 2, sd 1, P50 2.
+
+    >>> row = percentile_summary({'x': np.array([1.0, 2.0, 3.0])}, {'x': 2.0}).loc['x']
+    >>> float(row['mean']), float(row['sd']), float(row['p50'])
+    (2.0, 1.0, 2.0)
     """
     rows = {}
     for metric, x in outcomes.items():

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
+from fundmodel.outputs.atomic import Terminated, install_signal_cleanup
 
 #: Exit code for unreadable or invalid input (argparse uses 2 for usage errors too).
 EXIT_INPUT_ERROR = 2
@@ -44,9 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def warn(lines: Sequence[str]) -> None:
+    """Print warnings (each names its file, row and column) on standard error."""
+    for line in lines:
+        print(f"fundmodel: warning: {line}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the commands load
+        print("fundmodel: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     args = parser.parse_args(argv)
+    install_signal_cleanup()  # SIGTERM unwinds like Ctrl-C: no partial file is left
     try:
         return int(args.handler(args) or 0)
     except CommandError as exc:
@@ -57,6 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(exc).split())
         print(f"fundmodel: error: {message}", file=sys.stderr)
         return EXIT_INPUT_ERROR
+    except MemoryError:
+        print("fundmodel: error: out of memory (an input far larger than it looks?)", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except Terminated as exc:
+        print("fundmodel: terminated", file=sys.stderr)
+        return 128 + exc.signum
     except KeyboardInterrupt:
         print("fundmodel: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -10,7 +10,8 @@ from pathlib import Path
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args, valid_under
 from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
-from fundmodel.outputs.excel.workbook import export_workbook
+from fundmodel.outputs.atomic import check_output_path
+from fundmodel.outputs.excel import export_workbook
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # refused before any work; the workbook itself is written beside and renamed
+    check_output_path(args.out, inputs=[args.portfolio, *(args.scenario or [])], suffixes=(".xlsx",))
     scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
     if args.portfolio:
         results = []

@@ -4,11 +4,11 @@ portfolio workbook, the edited projects into a portfolio file)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from fundmodel.cli import CommandError
-from fundmodel.outputs.excel.portfolio_sheets import project_inputs_table, read_workbook_portfolio, write_portfolio_file
-from fundmodel.outputs.excel.workbook import read_workbook_scenario, scenario_yaml
+from fundmodel.outputs.atomic import atomic_path, check_output_path, write_text
+from fundmodel.outputs.excel import read_workbook_portfolio, read_workbook_scenario, write_portfolio_file
+from fundmodel.outputs.excel.readback import project_inputs_table, scenario_yaml
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,17 +25,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    # Outputs refused before any work: never the workbook read, never each other.
+    if args.out is not None:
+        check_output_path(args.out, inputs=[args.book], suffixes=(".yaml", ".yml"))
+    if args.portfolio_out is not None:
+        check_output_path(args.portfolio_out, inputs=[args.book, args.out], suffixes=(".xlsx",))
     scenario = read_workbook_scenario(args.book, sheet=args.sheet)
-    if args.portfolio_out:
+    if args.portfolio_out is not None:
         portfolio = read_workbook_portfolio(args.book, params=scenario.parameters())
         if not portfolio.ok:
             raise CommandError(portfolio.report(limit=50), code=1)
         _, _, rows = project_inputs_table(args.book)
-        write_portfolio_file(rows, args.portfolio_out)
+        with atomic_path(args.portfolio_out, inputs=[args.book], suffixes=(".xlsx",)) as partial:
+            write_portfolio_file(rows, partial)
         print(f"wrote {args.portfolio_out} ({len(rows) - 1} projects)")
     text = scenario_yaml(scenario)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if args.out is not None:
+        write_text(args.out, text, inputs=[args.book], suffixes=(".yaml", ".yml"))
         print(f"wrote {args.out} ({_count(scenario.overrides)} value(s) differ from the baseline)")
     else:
         print(text, end="")

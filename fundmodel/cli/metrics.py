@@ -7,10 +7,12 @@ import json
 
 import pandas as pd
 
-from fundmodel.cli import CommandError
+from fundmodel.cli import CommandError, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.cashflow import METRIC_COLUMNS, NO_DATA, cash_flow_table, cashflow_metrics
 from fundmodel.core.result import _clean
+from fundmodel.outputs.atomic import check_output_path
+from fundmodel.outputs.csv_writer import summarize, write_csv
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.out is not None:  # refused before any work
+        check_output_path(args.out, inputs=[args.portfolio], suffixes=(".csv",))
     portfolio = load_portfolio_args(args)
     frame = portfolio.frame
     if args.project:
@@ -41,8 +45,8 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     metrics = cashflow_metrics(frame)
     table = pd.concat([frame[["project_id", "project_name"]], metrics], axis=1)
-    if args.out:
-        table.to_csv(args.out, index=False, encoding="utf-8-sig")
+    if args.out is not None:
+        warn(summarize(write_csv(table, args.out, inputs=[args.portfolio])))
     ok = metrics["cashflow_status"] == "ok"
     if args.format == "json":
         records = [{k: _clean(v) for k, v in r.items()} for r in table.to_dict(orient="records")]

@@ -8,8 +8,8 @@ from fundmodel.analysis.uncertainty import MonteCarlo, monte_carlo, parse_uncert
 from fundmodel.cli import CommandError
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.labels import label
-from fundmodel.outputs.report import _table
-from fundmodel.units import from_bn, unit_label
+from fundmodel.outputs.report import _table, cell
+from fundmodel.units import unit_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,11 +33,7 @@ def render_monte_carlo(result: MonteCarlo, unit: str = "bn", lang: str = "en") -
     u = unit_label(unit, lang)
 
     def fmt(metric: str, v: float) -> str:
-        if metric.endswith("_bn"):
-            return f"{from_bn(v, unit):,.1f}"
-        if "multiplier" in metric:
-            return f"{v:.2f}x"
-        return f"{v:.2f}"
+        return cell(metric, v, unit)
 
     cols = ["base", "mean", "p5", "p50", "p95"]
     rows = [[label(m, lang), *(fmt(m, r[c]) for c in cols)] for m, r in result.summary.iterrows()]
@@ -55,7 +51,7 @@ def render_monte_carlo(result: MonteCarlo, unit: str = "bn", lang: str = "en") -
             f"{result.probabilities[metric]:.1%}"
         )
     rows = [
-        [label(f, lang), *(fmt("x_bn", r[c]) for c in ("base", "p5", "p50", "p95"))]
+        [label(f, lang), *(fmt("total_investment_bn", r[c]) for c in ("base", "p5", "p50", "p95"))]
         for f, r in result.by_field.iterrows()
     ]
     parts += [

@@ -10,8 +10,8 @@ from fundmodel.cli.run import add_output_options
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import label
-from fundmodel.outputs.report import _table
-from fundmodel.units import from_bn, unit_label
+from fundmodel.outputs.report import _table, cell
+from fundmodel.units import unit_label
 
 
 def _triple(text: str) -> tuple[float, float, float]:
@@ -45,9 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def render(mc: ProjectMonteCarlo, unit: str = "bn", lang: str = "en") -> str:
     def fmt(metric: str, v: float) -> str:
-        if metric.endswith("_bn"):
-            return f"{from_bn(v, unit):,.1f}"
-        return f"{v:.2f}x" if metric == "multiplier" else f"{v:.2f}"
+        return cell(metric, v, unit)
 
     cols = ["base", "mean", "p5", "p50", "p95"]
     rows = [[label(m, lang), *(fmt(m, r[c]) for c in cols)] for m, r in mc.summary.iterrows()]

@@ -23,8 +23,10 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from fundmodel.cli import CommandError
+from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.labels import label
+from fundmodel.outputs.atomic import check_output_path, write_text
 from fundmodel.outputs.report import _table
 from fundmodel.store import (
     ENV_AUTHOR,
@@ -35,6 +37,7 @@ from fundmodel.store import (
     default_author,
     format_change,
     format_time_cst_utc,
+    scenario_from_text,
     split_export_header,
 )
 
@@ -177,12 +180,11 @@ def handle_list(args: argparse.Namespace) -> int:
 def handle_save(args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
-        content = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParameterError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+        content = yaml_loader.read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ParameterError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    _, _, exported_name = split_export_header(content)
+    body, _, exported_name = split_export_header(content)
+    scenario_from_text(body, path.name)  # refused before the library is opened (or created)
     name = args.name or exported_name or path.stem
     with _store(args) as store:
         try:
@@ -235,10 +237,13 @@ def handle_history(args: argparse.Namespace) -> int:
 
 
 def handle_export(args: argparse.Namespace) -> int:
+    suffixes = (".yaml", ".yml")
+    if args.out is not None:  # refused before the library is opened
+        check_output_path(args.out, suffixes=suffixes)
     with _store(args) as store:
         text = store.get(args.name, args.version).export_text()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if args.out is not None:
+        write_text(args.out, text, suffixes=suffixes)
         print(f"wrote {args.out}")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from fundmodel.analysis.selection import MIP_REL_GAP, Selection, SelectionConstraints, SelectionError, select_projects
-from fundmodel.cli import CommandError
+from fundmodel.cli import CommandError, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.result import _clean
 from fundmodel.inputs.scenario import baseline, load_scenario
+from fundmodel.outputs.atomic import check_output_path
+from fundmodel.outputs.csv_writer import summarize, write_csv
 
 #: Columns of the chosen-set table (CLI output and --out CSV).
 CHOSEN_COLUMNS = [
@@ -76,6 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.out is not None:  # refused before any work
+        check_output_path(args.out, inputs=[args.portfolio, args.scenario], suffixes=(".csv",))
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
     params = scenario.parameters()
     portfolio = load_portfolio_args(args, params)
@@ -99,8 +104,8 @@ def handle(args: argparse.Namespace) -> int:
         )
     except SelectionError as exc:
         raise CommandError(str(exc)) from None
-    if args.out:
-        write_selection_csv(selection, args.out)
+    if args.out is not None:
+        warn(summarize(write_selection_csv(selection, args.out, inputs=[args.portfolio])))
     if args.format == "json":
         print(json.dumps(selection_dict(selection), ensure_ascii=False, indent=2))
     else:
@@ -164,18 +169,8 @@ def render_selection(s: Selection, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def _safe_text(value: object) -> object:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def write_selection_csv(s: Selection, path: str | Path) -> None:
-    """Every candidate with ``chosen`` and the money chosen (UTF-8 with BOM for Excel)."""
+def write_selection_csv(s: Selection, path: str | Path, inputs: Sequence[str | Path | None] = ()) -> list[str]:
+    """Every candidate with ``chosen`` and the money chosen (:func:`write_csv`); the warnings."""
     table = s.projects[[*CHOSEN_COLUMNS[:6], "chosen", *CHOSEN_COLUMNS[6:], "greedy_fund_bn"]].copy()
-    for col in table.columns:
-        if table[col].dtype == object:
-            table[col] = table[col].map(_safe_text)
     table["private"] = np.where(table["private"].astype(bool), "yes", "no")
-    pd.DataFrame(table).to_csv(path, index=False, encoding="utf-8-sig")
+    return write_csv(pd.DataFrame(table), path, inputs=inputs)

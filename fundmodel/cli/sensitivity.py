@@ -15,7 +15,11 @@ from fundmodel.units import from_bn, unit_label
 
 
 def parse_range(text: str) -> tuple[str, tuple[float, float]]:
-    """``NAME=LOW:HIGH`` -> (name, (low, high)). Example: ``capital_ratio=0.9:1.25``."""
+    """``NAME=LOW:HIGH`` -> (name, (low, high)). Example: ``capital_ratio=0.9:1.25``.
+
+    >>> parse_range('capital_ratio=0.9:1.25')
+    ('capital_ratio', (0.9, 1.25))
+    """
     name, sep, rest = text.partition("=")
     low, sep2, high = rest.partition(":")
     if not sep or not sep2:

@@ -1,6 +1,5 @@
-"""The fields x banks allocation matrix (bn RMB) and its checks.
-
-Checks report; they never change a number:
+"""The fields x banks allocation matrix (bn RMB) and its checks (rules declared in
+:mod:`fundmodel.core.rules`). Checks report; they never change a number:
 
 * ``allocation_total``: sum of all cells differs from the instrument size
 * ``bank_quota``: a bank's column total differs from its quota
@@ -13,12 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fundmodel.core import rules
 from fundmodel.core.result import Check
 from fundmodel.errors import InputError
 from fundmodel.inputs.parameters import Parameters
 
-#: Sums are equal when they differ by less than this (bn RMB; 1e-6 bn = 1,000 RMB).
-TOLERANCE_BN = 1e-6
+#: Sums are equal when they differ by less than this (bn RMB; declared in fundmodel.core.rules).
+TOLERANCE_BN = rules.TOLERANCE_BN
 
 
 def allocation_frame(params: Parameters, matrix: np.ndarray | None = None) -> pd.DataFrame:
@@ -47,61 +47,23 @@ def private_share_of_fund(fund_by_field_bn: np.ndarray, private_share: np.ndarra
     """Private-enterprise share of the fund: sum_f p_f F_f / sum_f F_f.
 
     Example: F = [100, 100], p = [0.1, 0.3] -> 0.2.
+
+    >>> private_share_of_fund([100, 100], [0.1, 0.3])
+    0.2
     """
     total = float(np.sum(fund_by_field_bn))
     return float(np.dot(fund_by_field_bn, private_share) / total) if total else float("nan")
 
 
 def allocation_checks(params: Parameters, matrix: np.ndarray) -> list[Check]:
-    """Every allocation rule broken by ``matrix`` (fields x banks, bn RMB)."""
-    checks: list[Check] = []
-    size = params.instrument.size_bn.value
-    total = float(matrix.sum())
-    if abs(total - size) > TOLERANCE_BN:
-        checks.append(
-            Check(
-                "allocation_total",
-                "error",
-                f"Allocation sums to {total:,.3f} bn; the instrument is {size:,.3f} bn ({total - size:+,.3f} bn).",
-                "total",
-                {"value": total, "limit": size},
-            )
-        )
-    for j, bid in enumerate(params.bank_ids):
-        col = float(matrix[:, j].sum())
-        quota = float(params.bank_quota[j])
-        if abs(col - quota) > TOLERANCE_BN:
-            checks.append(
-                Check(
-                    "bank_quota",
-                    "error",
-                    f"{params.banks[bid].name_en} ({bid}) is allocated {col:,.3f} bn; its quota is "
-                    f"{quota:,.3f} bn ({col - quota:+,.3f} bn).",
-                    bid,
-                    {"value": col, "limit": quota},
-                )
-            )
-    for i, j in zip(*np.nonzero(matrix < 0), strict=True):
-        fid, bid = params.field_ids[i], params.bank_ids[j]
-        checks.append(
-            Check(
-                "negative_cell",
-                "error",
-                f"Allocation of {fid} x {bid} is negative ({matrix[i, j]:,.3f} bn).",
-                f"{fid}/{bid}",
-                {"value": float(matrix[i, j]), "limit": 0.0},
-            )
-        )
+    """Every allocation rule (:data:`fundmodel.core.rules.ALLOCATION_RULES`) broken by
+    ``matrix`` (fields x banks, bn RMB)."""
+    size = float(params.instrument.size_bn.value)
+    names = [params.banks[b].name_en for b in params.bank_ids]
     share = private_share_of_fund(matrix.sum(axis=1), params.private_share)
-    floor = params.instrument.private_share_min.value
-    if not share >= floor - 1e-12:
-        checks.append(
-            Check(
-                "private_share",
-                "error",
-                f"Private-enterprise projects get {share:.1%} of the fund; the floor is {floor:.0%}.",
-                "total",
-                {"value": share, "limit": floor},
-            )
-        )
-    return checks
+    return [
+        *rules.allocation_total_checks(float(matrix.sum()), size),
+        *rules.bank_quota_checks(params.bank_ids, names, matrix.sum(axis=0), np.asarray(params.bank_quota, float)),
+        *rules.negative_cell_checks(params.field_ids, params.bank_ids, matrix),
+        *rules.private_share_checks(share, float(params.instrument.private_share_min.value)),
+    ]

@@ -1,7 +1,7 @@
 """Bottom-up run: a portfolio of projects aggregated into the same :class:`Result` as
 the top-down model (``mode="portfolio"``).
 
-Per project p, money in bn RMB (DESIGN.md section 2):
+Per project p, money in bn RMB (docs/model.md, the model reference):
 
 * F = fund requested, K = project capital (given, or k x I), I = total investment
 * s = F / K (fund share of capital), k = K / I (capital ratio)
@@ -12,6 +12,9 @@ Per project p, money in bn RMB (DESIGN.md section 2):
   co-financed by several public sources is not counted twice.
 
 Example: F = 10, K = 20, I = 100, P = 5 -> attributed 100 x 10 / 15 = 66.7 bn.
+
+>>> round(float(attributed_investment(100.0, 10.0, 5.0)), 1)
+66.7
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fundmodel.core.allocation import TOLERANCE_BN
+from fundmodel.core import rules
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.macro import phasing_matrix
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
@@ -39,6 +42,9 @@ def attributed_investment(
     in project capital (OECD DAC pro-rata rule; P missing counts as 0).
 
     Example: I = 100, F = 10, P = 5 -> 66.67; P = 0 -> 100.
+
+    >>> attributed_investment([100.0, 100.0], [10.0, 10.0], [5.0, 0.0]).round(2).tolist()
+    [66.67, 100.0]
     """
     other = np.nan_to_num(np.asarray(other_public_bn, dtype=float), nan=0.0)
     fund = np.asarray(fund_bn, dtype=float)
@@ -102,7 +108,11 @@ def _group_codes(values: np.ndarray, labels: pd.Index | list[str]) -> np.ndarray
     """Position of each value among ``labels`` (-1 where it is not one of them), via the
     few distinct values only.
 
-    Example: values ["b", "a", "b"], labels ["a", "b"] -> [1, 0, 1]."""
+    Example: values ["b", "a", "b"], labels ["a", "b"] -> [1, 0, 1].
+
+    >>> _group_codes(['b', 'a', 'b'], ['a', 'b']).tolist()
+    [1, 0, 1]
+    """
     codes, uniques = pd.factorize(np.asarray(values, dtype=object))
     position = {label: i for i, label in enumerate(labels)}
     lookup = np.array([position.get(u, -1) for u in uniques] + [-1], dtype=np.int64)
@@ -177,62 +187,17 @@ def portfolio_checks(
         col("capital_ratio_minimum"),
         what="project",
     )
-    size = params.instrument.size_bn.value
+    size = float(params.instrument.size_bn.value)
     fund = col("fund_bn")
     total = float(np.nansum(fund))
-    if total > size + TOLERANCE_BN:
-        checks.append(
-            Check(
-                "allocation_total",
-                "error",
-                f"The portfolio asks for {total:,.3f} bn; the instrument is {size:,.3f} bn ({total - size:+,.3f} bn).",
-                "total",
-                {"value": total, "limit": size},
-            )
-        )
-    elif total < size - TOLERANCE_BN:
-        checks.append(
-            Check(
-                "allocation_total",
-                "info",
-                f"The portfolio uses {total:,.3f} bn of the {size:,.3f} bn instrument ({total - size:+,.3f} bn).",
-                "total",
-                {"value": total, "limit": size},
-            )
-        )
+    names = [params.banks[b].name_en for b in by_bank.index]
     used_bn, quota_bn = by_bank["fund_bn"].to_numpy(dtype=float), by_bank["quota_bn"].to_numpy(dtype=float)
-    bank_totals = zip(by_bank.index, used_bn, quota_bn, strict=True)
-    for bid, used, quota in bank_totals:
-        used, quota = float(used), float(quota)
-        if abs(used - quota) <= TOLERANCE_BN:
-            continue
-        severity = "error" if used > quota else "info"
-        verb = "exceeds" if used > quota else "is below"
-        checks.append(
-            Check(
-                "bank_quota",
-                severity,
-                f"{params.banks[bid].name_en} ({bid}) projects total {used:,.3f} bn, which {verb} its quota of "
-                f"{quota:,.3f} bn ({used - quota:+,.3f} bn).",
-                str(bid),
-                {"value": used, "limit": quota},
-            )
-        )
-    floor = params.instrument.private_share_min.value
     private = float(np.nansum(fund[np.asarray(table["ownership"], dtype=object) == "private"]))
     share = private / total if total else float("nan")
-    if not share >= floor - 1e-12:
-        full = abs(total - size) <= TOLERANCE_BN
-        checks.append(
-            Check(
-                "private_share",
-                "error" if full else "warning",
-                f"Private-enterprise projects get {share:.1%} of the portfolio's fund; the floor is {floor:.0%}"
-                + ("." if full else " (a national floor; this portfolio is partial)."),
-                "total",
-                {"value": share, "limit": floor},
-            )
-        )
+    checks += rules.portfolio_total_checks(total, size)
+    checks += rules.portfolio_bank_quota_checks(list(by_bank.index), names, used_bn, quota_bn)
+    floor = float(params.instrument.private_share_min.value)
+    checks += rules.portfolio_private_share_checks(share, floor, total, size)
     return checks
 
 

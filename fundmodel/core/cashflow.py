@@ -204,7 +204,12 @@ def _npv_and_slope(flows_by_year: np.ndarray, rate: np.ndarray) -> tuple[np.ndar
     d NPV / d rate, by Horner's rule in v = 1 / (1 + rate): NPV = sum_t c_t v^t and
     d NPV / d rate = -v^2 sum_t t c_t v^(t-1).
 
-    Example: flows [-100, 110] at 10% -> NPV 0, slope -110 / 1.1^2 = -90.909."""
+    Example: flows [-100, 110] at 10% -> NPV 0, slope -110 / 1.1^2 = -90.909.
+
+    >>> npv, slope = _npv_and_slope(np.array([[-100.0], [110.0]]), 0.10)
+    >>> [round(float(npv[0]), 9), round(float(slope[0]), 3)]
+    [0.0, -90.909]
+    """
     v = 1.0 / (1.0 + rate)
     npv = flows_by_year[-1].copy()
     dv = np.zeros_like(npv)
@@ -224,6 +229,10 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     and a note: the flows never change sign, or no rate in the range gives a zero NPV.
 
     Example: ``irr(np.array([[-100, 25, 25, 25, 25, 25]]))[0]`` is [0.0793083] (RATE(5, 25, -100)).
+
+    >>> rate, status = irr(np.array([[-100, 25, 25, 25, 25, 25]]))
+    >>> rate.round(7).tolist()
+    [0.0793083]
     """
     flows = np.atleast_2d(np.asarray(flows, dtype=float))
     n, horizon = flows.shape

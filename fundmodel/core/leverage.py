@@ -1,6 +1,6 @@
 """Capital stack and crowding-in multipliers.
 
-Notation (DESIGN.md section 2), money in bn RMB, shares as fractions:
+Notation (docs/model.md, the model reference), money in bn RMB, shares as fractions:
 
 * ``F``  fund: the instrument's money put into project capital
 * ``s``  fund share of capital = F / K, at most the field's cap
@@ -28,6 +28,9 @@ def project_capital(fund_bn: ArrayLike, fund_share_of_capital: ArrayLike) -> Arr
     """Project capital K = F / s (bn RMB).
 
     Example: F = 10 bn covering s = 0.5 of capital -> K = 20 bn.
+
+    >>> float(project_capital(10.0, 0.5))
+    20.0
     """
     return np.divide(fund_bn, fund_share_of_capital)
 
@@ -36,6 +39,9 @@ def total_investment(fund_bn: ArrayLike, fund_share_of_capital: ArrayLike, capit
     """Total investment I = F / (s k) (bn RMB).
 
     Example: F = 10, s = 0.5, k = 0.2 -> I = 10 / 0.1 = 100 bn.
+
+    >>> float(total_investment(10.0, 0.5, 0.2))
+    100.0
     """
     return np.divide(fund_bn, np.multiply(fund_share_of_capital, capital_ratio))
 
@@ -44,6 +50,9 @@ def other_capital(fund_bn: ArrayLike, fund_share_of_capital: ArrayLike) -> Array
     """Other project capital O = K - F = F (1 - s) / s (bn RMB).
 
     Example: F = 10, s = 0.5 -> O = 10 bn from sponsors, special bonds and private owners.
+
+    >>> float(other_capital(10.0, 0.5))
+    10.0
     """
     return np.subtract(project_capital(fund_bn, fund_share_of_capital), fund_bn)
 
@@ -52,6 +61,9 @@ def debt(fund_bn: ArrayLike, fund_share_of_capital: ArrayLike, capital_ratio: Ar
     """Debt D = I - K = K (1 - k) / k (bn RMB).
 
     Example: F = 10, s = 0.5, k = 0.2 -> K = 20, I = 100, D = 80 bn of loans.
+
+    >>> float(debt(10.0, 0.5, 0.2))
+    80.0
     """
     capital = project_capital(fund_bn, fund_share_of_capital)
     return np.subtract(np.divide(capital, capital_ratio), capital)
@@ -69,6 +81,9 @@ def net_investment(total_investment_bn: ArrayLike, additionality: ArrayLike) -> 
     """Net (additional) investment a I (bn RMB): only what would not have happened anyway.
 
     Example: I = 100 bn, a = 0.6 -> 60 bn.
+
+    >>> float(net_investment(100.0, 0.6))
+    60.0
     """
     return np.multiply(total_investment_bn, additionality)
 
@@ -77,6 +92,9 @@ def implied_fund_share(total_investment_bn: ArrayLike, fund_bn: ArrayLike, capit
     """The s that turns F into I at capital ratio k: s = F / (I k).
 
     Example: 500 bn crowding in 7,080 bn at k = 0.2 -> s = 500 / 1,416 = 0.3531.
+
+    >>> round(float(implied_fund_share(7080.0, 500.0, 0.2)), 4)
+    0.3531
     """
     return np.divide(fund_bn, np.multiply(total_investment_bn, capital_ratio))
 
@@ -99,6 +117,12 @@ def capital_stack(
     """Every layer of the capital stack at once (vectorized; arrays broadcast).
 
     Example: F = 10, s = 0.5, k = 0.2, a = 0.6 -> K 20, O 10, D 80, I 100, net 60.
+
+    >>> stack = capital_stack(10.0, 0.5, 0.2, 0.6)
+    >>> float(stack.project_capital_bn), float(stack.other_capital_bn), float(stack.debt_bn)
+    (20.0, 10.0, 80.0)
+    >>> float(stack.total_investment_bn), float(stack.net_investment_bn)
+    (100.0, 60.0)
     """
     fund = np.asarray(fund_bn, dtype=float)
     capital = fund / np.asarray(fund_share_of_capital, dtype=float)

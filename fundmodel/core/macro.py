@@ -1,6 +1,6 @@
 """Macro effects: when investment lands, and the uplift to infrastructure investment growth.
 
-Uplift in year y, in percentage points (DESIGN.md section 2):
+Uplift in year y, in percentage points (docs/model.md, the model reference):
 
     uplift_y = 100 * sum_f theta_f * a_f * I_f * w_{f,y} / B_{y-1}
 
@@ -23,6 +23,9 @@ def s_curve_weights(construction_years: int) -> np.ndarray:
     year i is C((i+1)/n) - C(i/n).
 
     Example: 4 years -> [0.15625, 0.34375, 0.34375, 0.15625]; 1 year -> [1.0].
+
+    >>> s_curve_weights(4).tolist(), s_curve_weights(1).tolist()
+    ([0.15625, 0.34375, 0.34375, 0.15625], [1.0])
     """
     n = int(construction_years)
     if n < 1:
@@ -32,7 +35,11 @@ def s_curve_weights(construction_years: int) -> np.ndarray:
 
 
 def uniform_weights(construction_years: int) -> np.ndarray:
-    """Equal shares over the construction years. Example: 4 years -> [0.25] * 4."""
+    """Equal shares over the construction years. Example: 4 years -> [0.25] * 4.
+
+    >>> uniform_weights(4).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
     n = int(construction_years)
     if n < 1:
         raise ValueError(f"construction_years must be at least 1 (got {construction_years})")
@@ -54,6 +61,10 @@ def phasing_matrix(
 
     Example: start 2025 over 2 uniform years and start 2026 over 1 year ->
     years [2025, 2026], w [[0.5, 0.5], [0, 1]].
+
+    >>> years, w = phasing_matrix([2025, 2026], [2, 1], ['uniform', 'uniform'])
+    >>> years.tolist(), w.tolist()
+    ([2025, 2026], [[0.5, 0.5], [0.0, 1.0]])
     """
     start = np.asarray(start_year, dtype=int)
     length = np.asarray(construction_years, dtype=int)
@@ -90,6 +101,9 @@ def infrastructure_base(
     ``projected_growth_pct``.
 
     Example: base 25,000 in 2024, growth 2025 = -1.5% -> B_2025 = 24,625.
+
+    >>> infrastructure_base([2024, 2025], 2024, 25000.0, {2025: -1.5}, 0.0).tolist()
+    [25000.0, 24625.0]
     """
 
     def g(y: int) -> float:
@@ -113,5 +127,8 @@ def growth_uplift_pp(infrastructure_net_bn: np.ndarray, base_previous_year_bn: n
 
     ``infrastructure_net_bn`` is sum_f theta_f a_f I_f w_{f,y} for each year.
     Example: 866 bn of additional infrastructure investment on a 24,625 bn base -> 3.52 pp.
+
+    >>> round(float(growth_uplift_pp(866.0, 24625.0)), 2)
+    3.52
     """
     return 100.0 * np.asarray(infrastructure_net_bn) / np.asarray(base_previous_year_bn)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from fundmodel.core import leverage, macro
+from fundmodel.core import leverage, macro, rules
 from fundmodel.core.allocation import allocation_checks
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
 from fundmodel.errors import InputError
@@ -26,30 +26,12 @@ def leverage_checks(
     minimum: np.ndarray,
     what: str = "field",
 ) -> list[Check]:
-    """Report every fund share above its cap and every capital ratio below its minimum."""
-    checks: list[Check] = []
-    for i in np.flatnonzero(fund_share_of_capital > cap + 1e-12):
-        checks.append(
-            Check(
-                "fund_share_cap",
-                "error",
-                f"{what} {ids[i]}: fund share of capital {fund_share_of_capital[i]:.1%} is above its cap {cap[i]:.0%}.",
-                str(ids[i]),
-                {"value": float(fund_share_of_capital[i]), "limit": float(cap[i])},
-            )
-        )
-    for i in np.flatnonzero(capital_ratio < minimum - 1e-12):
-        checks.append(
-            Check(
-                "capital_ratio_minimum",
-                "error",
-                f"{what} {ids[i]}: capital ratio {capital_ratio[i]:.1%} is below the statutory "
-                f"minimum {minimum[i]:.0%}.",
-                str(ids[i]),
-                {"value": float(capital_ratio[i]), "limit": float(minimum[i])},
-            )
-        )
-    return checks
+    """Report every fund share above its cap and every capital ratio below its minimum
+    (rules ``fund_share_cap`` and ``capital_ratio_minimum`` of :mod:`fundmodel.core.rules`)."""
+    return [
+        *rules.fund_share_cap_checks(ids, fund_share_of_capital, cap, what),
+        *rules.capital_ratio_minimum_checks(ids, capital_ratio, minimum, what),
+    ]
 
 
 def stack_table(stack: leverage.CapitalStack, index: pd.Index) -> pd.DataFrame:
@@ -119,6 +101,10 @@ def run(
     an allocation edited in the dashboard; it is checked, never corrected.
 
     Example: the bundled parameters give 500 bn of fund and about 6 tn of investment.
+
+    >>> result = run()
+    >>> result.totals['fund_bn'], round(result.totals['total_investment_bn'], 2)
+    (500.0, 5992.06)
     """
     p = params or default_parameters()
     a = p.allocation_matrix if allocation_bn is None else np.asarray(allocation_bn, dtype=float)
@@ -165,20 +151,7 @@ def run(
     checks = allocation_checks(p, a)
     checks += leverage_checks(p, p.field_ids, s, p.fund_share_cap, k, p.capital_ratio_minimum)
     # A bank's scale can push a cell over its field's cap even when the field's s is fine.
-    cell_ids = [f"{f}/{b}" for f in p.field_ids for b in p.bank_ids]
-    over = (s_cell > p.fund_share_cap[:, None] + 1e-12) & (s <= p.fund_share_cap + 1e-12)[:, None]
-    for idx in np.flatnonzero(over.ravel()):
-        i, j = divmod(idx, len(p.bank_ids))
-        checks.append(
-            Check(
-                "fund_share_cap",
-                "error",
-                f"cell {cell_ids[idx]}: fund share of capital {s_cell[i, j]:.1%} (field share x bank scale) "
-                f"is above the cap {p.fund_share_cap[i]:.0%}.",
-                cell_ids[idx],
-                {"value": float(s_cell[i, j]), "limit": float(p.fund_share_cap[i])},
-            )
-        )
+    checks += rules.cell_fund_share_cap_checks(p.field_ids, p.bank_ids, s, s_cell, p.fund_share_cap)
     return Result(
         scenario_name=scenario_name,
         mode="top_down",

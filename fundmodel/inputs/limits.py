@@ -67,6 +67,7 @@ _DECLARED = [
     Limit("yaml_bytes", 2**20, "bytes", "size of a scenario or parameter YAML file"),
     Limit("yaml_depth", 32, "levels", "nesting depth of a YAML document"),
     Limit("yaml_nodes", 200_000, "nodes", "mappings, sequences and values in a YAML document"),
+    Limit("yaml_key_chars", 200, "characters", "characters in one key of a YAML mapping"),
 ]
 
 #: Every limit by name.
@@ -99,3 +100,24 @@ def check(name: str, found: int, where: str) -> None:
             f"({spec.description}; raise it with {spec.env})",
             name,
         )
+
+
+#: Characters of a value from a file that a message quotes at most.
+QUOTE_CHARS = 60
+
+
+def quoted(value: object, chars: int = QUOTE_CHARS) -> str:
+    """``repr(value)`` cut to ``chars`` characters with the full length said, so that no
+    message is built from an unbounded value (only a bounded prefix is ever formatted).
+
+    >>> quoted("abc")
+    "'abc'"
+    >>> quoted("x" * 1000, chars=10)
+    "'xxxxxxxxx… (1,000 characters)"
+    """
+    if isinstance(value, str) and len(value) > chars:
+        return f"{value[: chars - 1]!r}"[:-1] + f"… ({len(value):,} characters)"
+    if isinstance(value, dict | list | tuple | set) and len(value) > 8:
+        return f"<{type(value).__name__} of {len(value):,} items>"
+    text = repr(value)
+    return text if len(text) <= chars else text[: chars - 1] + f"… ({len(text):,} characters)"

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fundmodel.errors import ParameterError
+from fundmodel.inputs import yaml_loader
+from fundmodel.inputs.limits import quoted
 
 PARAMETER_DIR = Path(__file__).with_name("parameter_files")
 
@@ -44,54 +45,24 @@ SECTION_FILES: dict[str, str] = {
 # --------------------------------------------------------------------------- YAML
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys instead of keeping the last one."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    seen: dict[Any, yaml.Node] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise ParameterError(
-                f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
-                f"(first at line {seen[key].start_mark.line + 1})"
-            )
-        seen[key] = key_node
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def read_yaml(path: Path | str) -> Any:
-    """Read a YAML file strictly (duplicate keys are an error); errors name the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ParameterError(f"{path}: cannot read file ({exc.strerror or exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise ParameterError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - strict SafeLoader subclass
-    except ParameterError as exc:
-        raise ParameterError(f"{path.name}: {exc}") from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ParameterError(f"{path.name}: invalid YAML{line}: {problem}") from None
+    """Read a YAML file strictly (:func:`fundmodel.inputs.yaml_loader.read_yaml`)."""
+    return yaml_loader.read_yaml(path)
 
 
 # ------------------------------------------------------------------------ schema
 
 T = TypeVar("T")
-Share = Annotated[float, Field(ge=0, le=1)]
-PositiveShare = Annotated[float, Field(gt=0, le=1)]
-AmountBn = Annotated[float, Field(ge=0)]
-PositiveAmountBn = Annotated[float, Field(gt=0)]
+# Every number has a finite range (no .inf, .nan, 1e-300 or 1e308): MAX_AMOUNT_BN is 1,000
+# trillion RMB, several times China's GDP; a positive share or scale below MIN_POSITIVE is a typo.
+MAX_AMOUNT_BN = 1e6
+MIN_POSITIVE = 1e-3
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+PositiveShare = Annotated[float, Field(ge=MIN_POSITIVE, le=1, allow_inf_nan=False)]
+AmountBn = Annotated[float, Field(ge=0, le=MAX_AMOUNT_BN, allow_inf_nan=False)]
+PositiveAmountBn = Annotated[float, Field(ge=MIN_POSITIVE, le=MAX_AMOUNT_BN, allow_inf_nan=False)]
+Scale = Annotated[float, Field(ge=MIN_POSITIVE, le=1 / MIN_POSITIVE, allow_inf_nan=False)]
+GrowthPct = Annotated[float, Field(gt=-100, le=100, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=1990, le=2100)]
 Years = Annotated[int, Field(ge=1, le=30)]
 Text = Annotated[str, Field(min_length=1)]
@@ -119,7 +90,7 @@ class Instrument(_Strict):
     cap_key_area: Param[PositiveShare]
     private_share_min: Param[Share]
     target_total_investment_bn: Param[AmountBn]
-    target_uplift_pp: Param[float]
+    target_uplift_pp: Param[GrowthPct]
     reported_total_investment_bn: Param[AmountBn]
 
 
@@ -150,7 +121,7 @@ class Bank(_Strict):
     vehicle_zh: Text
     main_fields: list[str]
     quota_bn: Param[AmountBn]
-    fund_share_scale: Param[Annotated[float, Field(gt=0)]]
+    fund_share_scale: Param[Scale]
     reported_total_investment_bn: Param[AmountBn] | None = None
 
 
@@ -172,8 +143,8 @@ class CapitalRatios(_Strict):
 class Macro(_Strict):
     base_year: Param[Year]
     base_level_bn: Param[PositiveAmountBn]
-    growth_pct: Param[dict[Year, Annotated[float, Field(gt=-100)]]]
-    projected_growth_pct: Param[Annotated[float, Field(gt=-100)]]
+    growth_pct: Param[dict[Year, GrowthPct]]
+    projected_growth_pct: Param[GrowthPct]
 
 
 class AllocationFile(_Strict):
@@ -203,7 +174,7 @@ def _describe(err: Mapping[str, Any]) -> str:
         msg = "required key is missing"
     got = err.get("input")
     if err["type"] not in ("missing",) and not isinstance(got, dict | list):
-        msg += f" (got {got!r})"
+        msg += f" (got {quoted(got)})"
     return msg
 
 
@@ -362,7 +333,7 @@ class Parameters:
         raw = copy.deepcopy(self.raw)
         overridden = dict(self.overridden)
         if not isinstance(overrides, Mapping):
-            raise ParameterError(f"{source}: overrides: must be a mapping (got {overrides!r})")
+            raise ParameterError(f"{source}: overrides: must be a mapping (got {quoted(overrides)})")
         for section, value in overrides.items():
             if section not in _OVERRIDE_ROOTS:
                 raise ParameterError(
@@ -400,7 +371,7 @@ def _is_param(node: Any) -> bool:
 
 def _merge(base: dict, over: Any, path: str, source: str, overridden: dict[str, str]) -> None:
     if not isinstance(over, Mapping):
-        raise ParameterError(f"{source}: {path or 'overrides'}: must be a mapping (got {over!r})")
+        raise ParameterError(f"{source}: {path or 'overrides'}: must be a mapping (got {quoted(over)})")
     for key, value in over.items():
         here = f"{path}.{key}" if path else str(key)
         if key not in base:
@@ -411,9 +382,9 @@ def _merge(base: dict, over: Any, path: str, source: str, overridden: dict[str, 
                 if isinstance(value, Mapping) and "value" not in value:
                     _merge_value_dict(node["value"], value, here, source, grow=key == "growth_pct")
                 else:
-                    raise ParameterError(f"{source}: {here}: must be a mapping of values (got {value!r})")
+                    raise ParameterError(f"{source}: {here}: must be a mapping of values (got {quoted(value)})")
             elif isinstance(value, Mapping):
-                raise ParameterError(f"{source}: {here}: must be a single value (got {value!r})")
+                raise ParameterError(f"{source}: {here}: must be a single value (got {quoted(value)})")
             else:
                 node["value"] = value
             overridden[here] = source
@@ -431,7 +402,7 @@ def _merge_value_dict(base: dict, over: Mapping, path: str, source: str, grow: b
             raise ParameterError(f"{source}: {here}: unknown key (known: {', '.join(map(str, base))})")
         if isinstance(base.get(key), dict):
             if not isinstance(value, Mapping):
-                raise ParameterError(f"{source}: {here}: must be a mapping (got {value!r})")
+                raise ParameterError(f"{source}: {here}: must be a mapping (got {quoted(value)})")
             _merge_value_dict(base[key], value, here, source, grow=False)
         else:
             base[key] = value
@@ -514,7 +485,7 @@ def load_parameters(directory: Path | str | None = None) -> Parameters:
 
     >>> p = load_parameters()
     >>> p.instrument.size_bn.value
-    500
+    500.0
     """
     directory = Path(directory) if directory else PARAMETER_DIR
     raw = {section: read_yaml(directory / name) for section, name in SECTION_FILES.items()}

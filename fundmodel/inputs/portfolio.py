@@ -152,6 +152,9 @@ def header_label(column_id: str, lang: str = "en", unit: str = "bn") -> str:
 
     Example: ``header_label("total_investment_bn", "zh", "yi") == "总投资(亿元)"``, which
     :func:`read_portfolio` reads back.
+
+    >>> header_label('total_investment_bn', 'zh', 'yi')
+    '总投资(亿元)'
     """
     spec = SCHEMA[column_id]
     if spec.type != "money":
@@ -371,7 +374,11 @@ def _same_file_level(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 def _positions(index: pd.Index, rows: list[int]) -> np.ndarray:
     """Positions of ``rows`` in a table's row-number index (-1 where absent).
 
-    Example: index [2, 3, 5], rows [3, 4] -> [1, -1]."""
+    Example: index [2, 3, 5], rows [3, 4] -> [1, -1].
+
+    >>> _positions(pd.Index([2, 3, 5]), [3, 4]).tolist()
+    [1, -1]
+    """
     values = index.to_numpy()
     wanted = np.asarray(rows, dtype=np.int64)
     if index.is_monotonic_increasing:  # file row numbers: no hash table needed
@@ -384,7 +391,11 @@ def _positions(index: pd.Index, rows: list[int]) -> np.ndarray:
 def _same_cells(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two columns hold the same cells (NaN / None equal to themselves).
 
-    Example: [1.0, nan] and [1.0, nan] -> True; ["a"] and ["b"] -> False."""
+    Example: [1.0, nan] and [1.0, nan] -> True; ["a"] and ["b"] -> False.
+
+    >>> _same_cells(np.array([1.0, np.nan]), np.array([1.0, np.nan])), _same_cells(np.array(['a']), np.array(['b']))
+    (True, False)
+    """
     if len(a) != len(b):
         return False
     return bool(all(x == y or (_missing(x) and _missing(y)) for x, y in zip(a.tolist(), b.tolist(), strict=True)))
@@ -393,7 +404,13 @@ def _same_cells(a: np.ndarray, b: np.ndarray) -> bool:
 def _fits(dtype: np.dtype, value: Any) -> bool:
     """Whether ``value`` can be stored in a column of ``dtype`` as it is (no cast).
 
-    Example: float64 takes 1.5 and 2; int64 takes 2, not 1.5; object takes anything."""
+    Example: float64 takes 1.5 and 2; int64 takes 2, not 1.5; object takes anything.
+
+    >>> _fits(np.dtype('float64'), 1.5), _fits(np.dtype('float64'), 2)
+    (True, True)
+    >>> _fits(np.dtype('int64'), 2), _fits(np.dtype('int64'), 1.5), _fits(np.dtype('O'), 'x')
+    (True, False, True)
+    """
     if dtype.kind == "O":
         return True
     if isinstance(value, bool | np.bool_):
@@ -471,7 +488,15 @@ class Portfolio:
         when the edits leave the columns it ``depends_on`` alone (a fund edit keeps the
         projects' group codes and phasing). Treat the value as read-only.
 
-        Example: ``p.derived(("codes", "field"), ["field"], lambda: codes_of(p))``."""
+        Example: ``p.derived(("codes", "field"), ["field"], lambda: codes_of(p))``.
+
+        >>> from fundmodel.inputs.bundled import PORTFOLIO_DIR
+        >>> p = read_portfolio(PORTFOLIO_DIR / 'first_batch_examples.csv')
+        >>> calls = []
+        >>> count_fields = lambda: calls.append(1) or p.frame['field'].nunique()
+        >>> p.derived('n_fields', ['field'], count_fields), p.derived('n_fields', ['field'], count_fields), len(calls)
+        (3, 3, 1)
+        """
         hit = self._derived.get(key)
         if hit is None:
             hit = (frozenset(depends_on), compute())
@@ -501,6 +526,14 @@ class Portfolio:
         validated again.
 
         Example: ``p.with_edits({(2, "总投资(亿元)"): "120"}, params)`` re-validates row 2.
+
+        >>> from fundmodel.inputs.bundled import PORTFOLIO_DIR
+        >>> p = read_portfolio(PORTFOLIO_DIR / 'first_batch_examples.csv')
+        >>> edited = p.with_edits({(2, 'fund_requested_bn'): '4.0'})
+        >>> float(p.frame['fund_requested_bn'].iloc[0]), float(edited.frame['fund_requested_bn'].iloc[0])
+        (3.199, 4.0)
+        >>> [(issue.row, issue.rule) for issue in edited.errors]
+        [(2, 'fund_above_cap')]
         """
         if self.raw is None:
             raise PortfolioError(f"{self.source}: this portfolio has no raw table to edit")
@@ -587,6 +620,12 @@ class Portfolio:
 
         Example: a scenario raising transport's additionality raises the net investment of
         every transport project that gave none of its own.
+
+        >>> from fundmodel.inputs.bundled import PORTFOLIO_DIR
+        >>> p = read_portfolio(PORTFOLIO_DIR / 'first_batch_examples.csv')
+        >>> q = default_parameters().with_overrides({'fields': {'transport_logistics': {'additionality': 0.8}}})
+        >>> p.frame['additionality'].tolist(), p.under(q).frame['additionality'].tolist()
+        ([0.55, 0.55, 0.6, 0.6, 0.6], [0.8, 0.55, 0.6, 0.6, 0.6])
         """
         fingerprint = params.fingerprint
         if fingerprint == self.params_fingerprint or self.raw is None:
@@ -781,6 +820,10 @@ def read_portfolio(
     rule violations are in ``Portfolio.issues``.
 
     Example: ``read_portfolio("portfolios/first_batch_examples.csv").ok`` is True.
+
+    >>> from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    >>> read_portfolio(PORTFOLIO_DIR / 'first_batch_examples.csv').ok
+    True
     """
     path = Path(path)
     return parse_portfolio(read_table(path, sheet), unit=unit, params=params, source=path.name)
@@ -869,7 +912,12 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     """Codes and distinct values in order of appearance, missing cells (None, NaN) coded
     -1: ``pd.factorize`` of an object array.
 
-    Example: ["b", None, "a", "b"] -> codes [0, -1, 1, 0], uniques ["b", "a"]."""
+    Example: ["b", None, "a", "b"] -> codes [0, -1, 1, 0], uniques ["b", "a"].
+
+    >>> codes, uniques = _factorize(np.array(['b', None, 'a', 'b'], dtype=object))
+    >>> codes.tolist(), uniques
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
     if len(values) > SMALL_TABLE:
         codes, uniques = pd.factorize(values)
         return codes, list(uniques)
@@ -1077,7 +1125,11 @@ def _map_values(values: np.ndarray, mapping: dict[Any, Any], missing: Any = np.n
     """``mapping`` applied to each value (``missing`` where a value is not a key, or is
     NaN / None), via the few distinct values only: ``Series.map`` as an object array.
 
-    Example: values ["a", None, "b"], mapping {"a": 1, "b": 2} -> [1, nan, 2]."""
+    Example: values ["a", None, "b"], mapping {"a": 1, "b": 2} -> [1, nan, 2].
+
+    >>> _map_values(['a', None, 'b'], {'a': 1, 'b': 2}).tolist()
+    [1, nan, 2]
+    """
     codes, uniques = _factorize(np.asarray(values, dtype=object))
     mapped = np.array([mapping.get(u, missing) for u in uniques] + [missing], dtype=object)
     return mapped[codes]
@@ -1305,7 +1357,11 @@ def _repeats(values: np.ndarray, present: np.ndarray) -> np.ndarray:
     """True for every ``present`` value that repeats an earlier one
     (``present & Series.duplicated(keep="first")``).
 
-    Example: ["a", "b", "a"], all present -> [False, False, True]."""
+    Example: ["a", "b", "a"], all present -> [False, False, True].
+
+    >>> _repeats(['a', 'b', 'a'], np.array([True, True, True])).tolist()
+    [False, False, True]
+    """
     values = np.asarray(values, dtype=object)
     kept = values[present]
     if len(set(kept)) == len(kept):  # all distinct: the usual case

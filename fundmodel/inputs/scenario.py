@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fundmodel.core.result import Result
 from fundmodel.core.topdown import run as run_model
 from fundmodel.inputs.bundled import SCENARIO_DIR
+from fundmodel.inputs.limits import quoted
 from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters, read_yaml
 
 
@@ -75,7 +76,7 @@ class Scenario:
     def from_dict(cls, data: Any, source: str = "scenario") -> Scenario:
         """Validate a scenario mapping (as read from YAML); errors name ``source`` and the key."""
         if not isinstance(data, dict):
-            raise ParameterError(f"{source}: must be a mapping with 'scenario' and 'overrides' (got {data!r})")
+            raise ParameterError(f"{source}: must be a mapping with 'scenario' and 'overrides' (got {quoted(data)})")
         try:
             parsed = ScenarioFile.model_validate(data)
         except ValidationError as exc:

@@ -2,7 +2,7 @@
 table computed from results) to a ``plotly.graph_objects.Figure``. No UI code here.
 
 Money arrives in bn RMB and is shown in the unit asked for (``"bn"`` or ``"yi"`` = 亿元)
-with thousands separators; labels come from :func:`fundmodel.labels.label` in ``lang``.
+with thousands separators; labels and units come from :mod:`fundmodel.terms` in ``lang``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import plotly.graph_objects as go
 
 from fundmodel.core.result import Result
 from fundmodel.labels import label
-from fundmodel.units import from_bn, unit_label
+from fundmodel.terms import term as output_term
+from fundmodel.units import decimals, from_bn, unit_label
 
 #: Colours of the capital stack (fund, other capital, debt): one meaning, one colour everywhere.
 STACK_COLOURS = {"fund_bn": "#b8312f", "other_capital_bn": "#e8a33d", "debt_bn": "#4a6fa5"}
@@ -38,12 +39,8 @@ def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     return fig
 
 
-def _money_title(term: str, unit: str, lang: str) -> str:
-    return f"{label(term, lang)} ({unit_label(unit, lang)})"
-
-
-def _decimals(unit: str) -> int:
-    return 0 if unit == "yi" else 1
+def _money_title(term_id: str, unit: str, lang: str) -> str:
+    return output_term(term_id).label_with_unit(lang, unit)
 
 
 def _colour_of_field(i: int) -> str:
@@ -65,7 +62,7 @@ def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
     fields = list(result.by_field.index)
     banks = list(result.by_bank.index)
     stack = ["fund_bn", "other_capital_bn", "debt_bn"]
-    d = _decimals(unit)
+    d = decimals(unit)
     nodes = [f"{label('fund_total', lang)}"]
     nodes += [label(b, lang) for b in banks]
     nodes += [label(f, lang) for f in fields]
@@ -129,7 +126,7 @@ def uplift_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
     years = [str(y) for y in result.by_year.index]
     uplift = result.by_year["uplift_pp"].to_numpy(dtype=float)
     landing = from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit)
-    d = _decimals(unit)
+    d = decimals(unit)
     fig = go.Figure()
     fig.add_bar(
         x=years,
@@ -168,7 +165,7 @@ def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by:
     table = result.by_field if by == "field" else result.by_bank
     table = table.sort_values("total_investment_bn", ascending=True)
     names = [label(i, lang) for i in table.index]
-    d = _decimals(unit)
+    d = decimals(unit)
     fig = go.Figure()
     for term in ("fund_bn", "other_capital_bn", "debt_bn"):
         values = from_bn(table[term].to_numpy(dtype=float), unit)
@@ -221,7 +218,7 @@ def breakdown_figure(
         table = table.head(top)
     display = dict(names or {})
     names = [display.get(str(i)) or label(str(i), lang) for i in table.index]
-    d = _decimals(unit)
+    d = decimals(unit)
     fig = go.Figure()
     for term in ("fund_bn", "other_capital_bn", "debt_bn"):
         if term not in table.columns:
@@ -248,7 +245,7 @@ def comparison_figure(results: Sequence[Result], lang: str = "en", unit: str = "
     """Gross and net investment of several runs side by side, with the ex-ante target as
     a dashed line (grouped bars, one group per run)."""
     names = [r.scenario_name for r in results]
-    d = _decimals(unit)
+    d = decimals(unit)
     fig = go.Figure()
     for term, colour in (("total_investment_bn", "#4a6fa5"), ("net_investment_bn", "#9bb7d4")):
         values = [float(from_bn(r.totals[term], unit)) for r in results]
@@ -282,22 +279,24 @@ def tornado_figure(
     low: str = "low_bn",
     high: str = "high_bn",
     name: str = "parameter",
+    translate: bool = True,
 ) -> go.Figure:
     """Tornado chart of one-at-a-time sensitivity: for each row (an assumption), a bar
     from the output at its low value to the output at its high value, around the base
     output ``base_bn`` (bn RMB); widest swing on top.
 
     ``table`` has a ``name`` column (or index) and the outputs at the low and high
-    values (bn RMB) in columns ``low`` and ``high``.
+    values (bn RMB) in columns ``low`` and ``high``. The ``name`` column holds ids labelled
+    in ``lang``, or display names when ``translate`` is False.
     """
     t = table.reset_index() if name not in table.columns else table
     swing = (t[high] - t[low]).abs()
     t = t.assign(_swing=swing).sort_values("_swing", ascending=True)
-    names = [label(str(v), lang) for v in t[name]]
+    names = [label(str(v), lang) if translate else str(v) for v in t[name]]
     base = float(from_bn(base_bn, unit))
     lo = from_bn(t[low].to_numpy(dtype=float), unit) - base
     hi = from_bn(t[high].to_numpy(dtype=float), unit) - base
-    d = _decimals(unit)
+    d = decimals(unit)
     fig = go.Figure()
     fig.add_bar(
         y=names,

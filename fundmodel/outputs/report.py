@@ -6,11 +6,16 @@ import unicodedata
 
 from fundmodel.core.result import Result
 from fundmodel.labels import label
-from fundmodel.units import from_bn, unit_label
+from fundmodel.terms import term
+from fundmodel.units import unit_label
 
 
 def display_width(text: str) -> int:
-    """Terminal columns taken by ``text``: CJK characters take two. Example: "总投资" -> 6."""
+    """Terminal columns taken by ``text``: CJK characters take two. Example: "总投资" -> 6.
+
+    >>> display_width('总投资'), display_width('I')
+    (6, 1)
+    """
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -28,21 +33,42 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def _portfolio_totals(result: Result, lang: str, money) -> list[list[str]]:
-    """Extra total rows of a portfolio run: attributed investment, the top-down multiplier
-    for comparison, private and major-province shares, project count."""
-    if result.mode != "portfolio":
-        return []
-    t = result.totals
-    return [
-        [label("attributed_investment_bn", lang), money(t["attributed_investment_bn"])],
-        [label("attributed_multiplier", lang), f"{t['attributed_multiplier']:.2f}x"],
-        [label("top_down_multiplier", lang), f"{t['top_down_multiplier']:.2f}x"],
-        [label("private_share", lang), f"{t['private_share']:.1%}"],
-        [label("major_province_share", lang), f"{t['major_province_share']:.1%}"],
-        [label("n_projects", lang), f"{int(t['n_projects']):,}"],
-        *_cashflow_totals(t, lang),
-    ]
+#: Rows of the totals table of every run, then the extra rows of a portfolio run.
+TOTAL_TERMS = [
+    "fund_bn",
+    "project_capital_bn",
+    "other_capital_bn",
+    "debt_bn",
+    "total_investment_bn",
+    "net_investment_bn",
+    "multiplier",
+    "gap_to_target_bn",
+]
+PORTFOLIO_TOTAL_TERMS = [
+    "attributed_investment_bn",
+    "attributed_multiplier",
+    "top_down_multiplier",
+    "private_share",
+    "major_province_share",
+    "n_projects",
+]
+#: Columns of the by-field and by-bank tables; breakdowns (province, ownership) omit net investment.
+GROUP_TERMS = ["fund_bn", "total_investment_bn", "net_investment_bn", "multiplier"]
+BREAKDOWN_TERMS = ["fund_bn", "total_investment_bn", "multiplier"]
+YEAR_TERMS = ["investment_bn", "infrastructure_net_bn", "uplift_pp"]
+
+
+def cell(term_id: str, value: float, unit: str = "bn") -> str:
+    """A value in a terminal table: money with one decimal in any unit, others in their term's format.
+
+    >>> cell("total_investment_bn", 7080, "yi"), cell("multiplier", 14.156)
+    ('70,800.0', '14.16x')
+    """
+    return term(term_id).format(value, unit, decimals=1)
+
+
+def _rows(terms_: list[str], values, lang: str, unit: str) -> list[list[str]]:
+    return [[label(k, lang), cell(k, values[k], unit)] for k in terms_]
 
 
 def _cashflow_totals(t: dict[str, float], lang: str) -> list[list[str]]:
@@ -52,85 +78,34 @@ def _cashflow_totals(t: dict[str, float], lang: str) -> list[list[str]]:
         return []
     subsidy = t.get("subsidy_per_yuan", float("nan"))
     return [
-        [label("n_projects_with_cashflow", lang), f"{int(n):,}"],
-        [label("subsidy_per_yuan", lang), "n/a" if subsidy != subsidy else f"{subsidy:.4f}"],
+        [label("n_projects_with_cashflow", lang), term("n_projects_with_cashflow").format(n)],
+        [label("subsidy_per_yuan", lang), "n/a" if subsidy != subsidy else term("subsidy_per_yuan").format(subsidy)],
     ]
+
+
+def _group_table(table, key: str, columns: list[str], lang: str, unit: str) -> str:
+    rows = [[label(str(idx), lang), *(cell(c, r[c], unit) for c in columns)] for idx, r in table.iterrows()]
+    return _table([label(key, lang), *(label(c, lang) for c in columns)], rows)
 
 
 def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
     """A readable summary: totals, by field, by bank, by year, checks."""
     u = unit_label(unit, lang)
-
-    def money(v: float) -> str:
-        return f"{from_bn(v, unit):,.1f}"
-
     t = result.totals
+    totals = _rows(TOTAL_TERMS, t, lang, unit)
+    if result.mode == "portfolio":
+        totals += _rows(PORTFOLIO_TOTAL_TERMS, t, lang, unit) + _cashflow_totals(t, lang)
     parts = [
         f"{label('scenario', lang)}: {result.scenario_name}   ({label('unit', lang)}: {u})",
         "",
-        _table(
-            [label("total", lang), u],
-            [
-                [label("fund_bn", lang), money(t["fund_bn"])],
-                [label("project_capital_bn", lang), money(t["project_capital_bn"])],
-                [label("other_capital_bn", lang), money(t["other_capital_bn"])],
-                [label("debt_bn", lang), money(t["debt_bn"])],
-                [label("total_investment_bn", lang), money(t["total_investment_bn"])],
-                [label("net_investment_bn", lang), money(t["net_investment_bn"])],
-                [label("multiplier", lang), f"{t['multiplier']:.2f}x"],
-                [label("gap_to_target_bn", lang), money(t["gap_to_target_bn"])],
-                *_portfolio_totals(result, lang, money),
-            ],
-        ),
+        _table([label("total", lang), u], totals),
     ]
     for title, table, key in (("by_field", result.by_field, "field"), ("by_bank", result.by_bank, "bank")):
-        rows = [
-            [
-                label(str(idx), lang),
-                money(r["fund_bn"]),
-                money(r["total_investment_bn"]),
-                money(r["net_investment_bn"]),
-                f"{r['multiplier']:.2f}x",
-            ]
-            for idx, r in table.iterrows()
-        ]
-        heads = [
-            label(key, lang),
-            label("fund_bn", lang),
-            label("total_investment_bn", lang),
-            label("net_investment_bn", lang),
-            label("multiplier", lang),
-        ]
-        parts += ["", label(title, lang), _table(heads, rows)]
+        parts += ["", label(title, lang), _group_table(table, key, GROUP_TERMS, lang, unit)]
     for name, table in result.breakdowns.items():
-        rows = [
-            [label(str(idx), lang), money(r["fund_bn"]), money(r["total_investment_bn"]), f"{r['multiplier']:.2f}x"]
-            for idx, r in table.iterrows()
-        ]
-        heads = [
-            label(name, lang),
-            label("fund_bn", lang),
-            label("total_investment_bn", lang),
-            label("multiplier", lang),
-        ]
-        parts += ["", label(f"by_{name}", lang), _table(heads, rows)]
-    rows = [
-        [str(y), money(r["investment_bn"]), money(r["infrastructure_net_bn"]), f"{r['uplift_pp']:.2f}"]
-        for y, r in result.by_year.iterrows()
-    ]
-    parts += [
-        "",
-        label("by_year", lang),
-        _table(
-            [
-                label("year", lang),
-                label("investment_bn", lang),
-                label("infrastructure_net_bn", lang),
-                label("uplift_pp", lang),
-            ],
-            rows,
-        ),
-    ]
+        parts += ["", label(f"by_{name}", lang), _group_table(table, name, BREAKDOWN_TERMS, lang, unit)]
+    rows = [[str(y), *(cell(c, r[c], unit) for c in YEAR_TERMS)] for y, r in result.by_year.iterrows()]
+    parts += ["", label("by_year", lang), _table([label("year", lang), *(label(c, lang) for c in YEAR_TERMS)], rows)]
     parts += [
         "",
         f"{label('checks', lang)}: " + (label("all_pass", lang) if not result.checks else f"{len(result.checks)}"),

@@ -28,6 +28,11 @@ def filter_projects(
 
     Example: ``filter_projects(t, fields=["green_low_carbon"], private=True)`` keeps the
     private green projects.
+
+    >>> t = pd.DataFrame({'field': ['green_low_carbon', 'green_low_carbon', 'transport_logistics']})
+    >>> t['private'] = [True, False, True]
+    >>> filter_projects(t, fields=['green_low_carbon'], private=True).index.tolist()
+    [0]
     """
     mask = np.ones(len(projects), dtype=bool)
     for column, chosen in (("field", fields), ("bank", banks), ("province", provinces)):
@@ -44,6 +49,12 @@ def group_projects(projects: pd.DataFrame, by: str) -> pd.DataFrame:
 
     Example: two projects of one province with F = 1, 2 and I = 10, 30 -> one row with
     F = 3, I = 40, multiplier 13.33, n_projects 2.
+
+    >>> t = pd.DataFrame({'province': ['jiangsu', 'jiangsu'], 'fund_bn': [1.0, 2.0]})
+    >>> t['total_investment_bn'] = [10.0, 30.0]
+    >>> g = group_projects(t, 'province').loc['jiangsu']
+    >>> float(g['fund_bn']), float(g['total_investment_bn']), round(float(g['multiplier']), 2), int(g['n_projects'])
+    (3.0, 40.0, 13.33, 2)
     """
     columns = [c for c in GROUP_SUM_COLUMNS if c in projects.columns]
     grouped = projects.groupby(by, sort=False)[columns].sum()

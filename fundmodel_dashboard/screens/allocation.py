@@ -5,13 +5,25 @@ import pandas as pd
 import streamlit as st
 
 from fundmodel.analysis.selection import SelectionError
+from fundmodel.core import rules
 from fundmodel.edits import allocation_from_projects, proportional_allocation
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.units import from_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.editing import apply_bound_edits, apply_cell_edits
-from fundmodel_dashboard.widgets import checks_panel, kpi_cards, localized_widget, money, t, to_unit, unit, unit_name
+from fundmodel_dashboard.widgets import (
+    checks_panel,
+    decimals,
+    kpi_cards,
+    localized_widget,
+    money,
+    per_bn,
+    t,
+    to_unit,
+    unit,
+    unit_name,
+)
 
 params = state.current_base()
 fields, banks = params.field_ids, params.bank_ids
@@ -44,7 +56,7 @@ for c in result.checks:
             where = f"{t(c.subject.split('/')[1])}: " if "/" in c.subject else ""
             row_notes[f].append(where + t(f"check_{c.code}"))
 
-d = 0 if unit() == "yi" else 1
+d = decimals()
 fmt = f"%,.{d}f"
 frame = pd.DataFrame(from_bn(matrix, unit()), index=pd.Index([t(f) for f in fields], name=t("field")), columns=banks)
 frame["row_total"] = frame[banks].sum(axis=1)
@@ -83,18 +95,17 @@ sums = pd.DataFrame(
     },
     index=[t("allocated"), t("quota_or_size"), t("difference")],
 )
-tolerance = 1e-6
 
 
 def _flag(col: pd.Series) -> list[str]:
-    bad = abs(col.iloc[2]) > tolerance * (10 if unit() == "yi" else 1)
+    bad = bool(rules.ALLOCATION_TOTAL.violated(col.iloc[2] / per_bn(), 0.0))  # the difference row, bn RMB
     style = "background-color: #fde2e1; color: #9b1c1c; font-weight: 600" if bad else "color: #1e7b34"
     return ["", "", style]
 
 
 st.subheader(t("sums_vs_quotas"))
 st.dataframe(sums.style.format(f"{{:,.{d}f}}").apply(_flag, axis=0), width="stretch")
-checks_panel(result, codes={"allocation_total", "bank_quota", "negative_cell", "private_share"})
+checks_panel(result, codes=set(rules.ALLOCATION_RULES))
 
 # --- proposal ---------------------------------------------------------------------------
 st.subheader(t("propose_allocation"))

@@ -7,7 +7,7 @@ import yaml
 
 from fundmodel.edits import scenario_document
 from fundmodel.inputs.parameters import ParameterError
-from fundmodel.outputs.excel.workbook import workbook_bytes
+from fundmodel.outputs.excel import workbook_bytes
 from fundmodel_dashboard import state
 from fundmodel_dashboard.widgets import lang, t, unit
 

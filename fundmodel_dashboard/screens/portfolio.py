@@ -6,8 +6,18 @@ import streamlit as st
 from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.outputs import charts
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
+from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import state
-from fundmodel_dashboard.widgets import kpi_cards, lang, localized_widget, money, show_figure, t, unit, unit_name
+from fundmodel_dashboard.widgets import (
+    kpi_cards,
+    lang,
+    localized_widget,
+    money,
+    per_bn,
+    show_figure,
+    t,
+    unit,
+)
 
 st.header(t("page_portfolio"))
 st.caption(t("portfolio_intro"))
@@ -168,7 +178,6 @@ if len(chosen):
 
     # --- per-project metrics --------------------------------------------------------------
     st.subheader(t("project_metrics"))
-    factor = 10.0 if unit() == "yi" else 1.0
     columns = [
         "project_id",
         "project_name",
@@ -192,25 +201,21 @@ if len(chosen):
     columns = [c for c in columns if c in chosen.columns]
     table = chosen[columns].copy()
     for c in columns:
-        if c.endswith("_bn"):
-            table[c] = table[c] * factor
+        if is_term(c) and term(c).is_money:
+            table[c] = table[c] * per_bn()
     table["field"] = table["field"].map(lambda f: t(f))
     table["bank"] = table["bank"].map(lambda b: t("short_" + b))
     table["province"] = table["province"].map(province_names)
-    d = 0 if unit() == "yi" else 2
+    d = 0 if unit() == "yi" else 2  # one project's money: two decimals of bn, whole 亿元
+    formats = {"share": "percent", "ratio": "%.3f", "year": "%d", "multiplier": "%.2fx", "money": f"%,.{d}f"}
     config = {}
     for c in columns:
         name = column_label(c, lang()) if c not in ("multiplier",) else t(c)
-        if c.endswith("_bn"):
-            config[c] = st.column_config.NumberColumn(f"{name} ({unit_name()})", format=f"%,.{d}f")
-        elif c in ("fund_share_of_capital", "capital_ratio", "project_irr", "equity_irr"):
-            config[c] = st.column_config.NumberColumn(name, format="percent")
-        elif c in ("min_dscr", "subsidy_per_yuan"):
-            config[c] = st.column_config.NumberColumn(name, format="%.3f")
-        elif c == "payback_year":
-            config[c] = st.column_config.NumberColumn(name, format="%d")
-        elif c == "multiplier":
-            config[c] = st.column_config.NumberColumn(name, format="%.2fx")
+        kind = term(c).unit if is_term(c) else None
+        if kind == "money":
+            config[c] = st.column_config.NumberColumn(with_unit(name, lang(), unit()), format=formats[kind])
+        elif kind in formats:
+            config[c] = st.column_config.NumberColumn(name, format=formats[kind])
         elif c == "private":
             config[c] = st.column_config.CheckboxColumn(name)
         else:

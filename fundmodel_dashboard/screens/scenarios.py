@@ -4,20 +4,22 @@ scenario files / library."""
 import numpy as np
 import pandas as pd
 import streamlit as st
-import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
 from fundmodel.analysis.compare import compare_results
 from fundmodel.analysis.uncertainty import CONTINUOUS, goal_seek, monte_carlo, parse_uncertainty, sensitivity
+from fundmodel.errors import FundmodelError
+from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.parameters import ParameterError, read_yaml
 from fundmodel.inputs.scenario import Scenario
 from fundmodel.outputs import charts
 from fundmodel.store import OWNER, VIEWER, StoreError, default_author, format_change, format_time_cst_utc
+from fundmodel.terms import term
 from fundmodel.units import to_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.auth import t_auth
-from fundmodel_dashboard.widgets import lang, localized_widget, money, show_figure, t, to_unit, unit, unit_name
+from fundmodel_dashboard.widgets import lang, localized_widget, money, per_bn, show_figure, t, to_unit, unit, unit_name
 
 st.header(t("page_scenarios"))
 current = state.active_result()
@@ -39,17 +41,12 @@ with tab_compare:
     results = [current] + [state.scenario_result(k) for k in chosen]
     if len(results) >= 2:
         comparison = compare_results(results)
-        factor = 10.0 if unit() == "yi" else 1.0
-        kinds = {"multiplier", "net_multiplier", "attributed_multiplier", "peak_uplift_pp"}
+        factor = per_bn()
         rows = []
         for metric, row in comparison.summary.iterrows():
             out = {t("col_metric"): t(metric)}
             for lab in comparison.labels:
-                v = row[lab]
-                if metric in kinds:
-                    out[lab] = f"{v:,.2f}" + ("x" if "multiplier" in metric else " pp")
-                else:
-                    out[lab] = f"{v * factor:,.1f}"
+                out[lab] = term(metric).format(row[lab], unit(), decimals=1)
             for lab in comparison.labels[1:]:
                 pct = row.get(f"pct:{lab}")
                 out[f"Δ {lab}"] = "" if pct is None or not np.isfinite(pct) else f"{pct:+.1%}"
@@ -91,7 +88,14 @@ if params is not None:
         table = table[table[f"{metric}:swing"] > 0].head(15)
         show_figure(
             charts.tornado_figure(
-                table, sens.base[metric], lang(), unit(), low=f"{metric}:low", high=f"{metric}:high", name="name"
+                table,
+                sens.base[metric],
+                lang(),
+                unit(),
+                low=f"{metric}:low",
+                high=f"{metric}:high",
+                name="name",
+                translate=False,
             ),
             key="tornado",
         )
@@ -188,10 +192,7 @@ if params is not None:
                 summary = mc.summary.loc[["total_investment_bn", "net_investment_bn", "peak_uplift_pp", "multiplier"]]
                 shown = pd.DataFrame(
                     {
-                        col: [
-                            money(v) if m.endswith("_bn") else (f"{v:.2f} pp" if m == "peak_uplift_pp" else f"{v:.2f}x")
-                            for m, v in summary[col].items()
-                        ]
+                        col: [money(v) if term(m).is_money else term(m).format(v) for m, v in summary[col].items()]
                         for col in ["base", "p5", "p50", "p95"]
                     },
                     index=[t(m) for m in summary.index],
@@ -323,10 +324,10 @@ with tab_files:
     )
     if upload is not None:
         try:
-            data = yaml.safe_load(upload.getvalue().decode("utf-8"))
+            data = yaml_loader.loads(upload.getvalue(), upload.name)
             scenario = Scenario.from_dict(data, source=upload.name)
-        except (ParameterError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            st.error(f"{upload.name}: {exc}", icon=":material/error:")
+        except FundmodelError as exc:  # the message names the file
+            st.error(str(exc), icon=":material/error:")
         else:
             key = f"file:{upload.name}"
             if key not in state.scenario_keys():

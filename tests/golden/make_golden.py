@@ -56,7 +56,7 @@ def build() -> dict[str, object]:
     from fundmodel.core.bottom_up import run_portfolio
     from fundmodel.inputs.portfolio import read_portfolio
     from fundmodel.inputs.scenario import load_scenario
-    from fundmodel.outputs.excel.workbook import export_workbook
+    from fundmodel.outputs.excel import export_workbook
 
     golden: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,7 @@ Per project p (row r of both sheets), money in the workbook's unit, formulas:
 Preparation is vectorized (numpy / pandas columns). The first project row is written through
 openpyxl (it carries the styles); the rows below are handed over as columns (one formula with
 the row number as a placeholder, one array of values) and streamed into the file at save, with
-no Python work per cell beyond turning values into text (see ``fundmodel.outputs.excel.workbook._LongTable``).
+no Python work per cell beyond turning values into text (see ``fundmodel.outputs.excel.writer.LongTable``).
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundmodel.core.result import Result
-from fundmodel.errors import InputError
 from fundmodel.inputs.portfolio import FIELD_DEFAULT_COLUMNS, SCHEMA, header_label
 from fundmodel.labels import label
-from fundmodel.outputs.excel.workbook import (
-    _FORMATS,
+from fundmodel.outputs.excel.inputs_sheet import FORMATS, InputsLayout
+from fundmodel.outputs.excel.layout import (
     FMT_MONEY,
     FMT_SHARE,
     FMT_TIMES,
@@ -37,27 +36,25 @@ from fundmodel.outputs.excel.workbook import (
     HEADER_FONT,
     INPUT_FILL,
     INPUT_FONT,
-    LINK_ROW,
-    ROW,
     TOLERANCE_SHARE,
     TOTAL_BORDER,
     TOTAL_FONT,
-    _a1,
-    _Book,
-    _Column,
-    _field_phasing,
-    _InputsLayout,
-    _lref,
-    _PhasingRows,
-    _rng,
-    _Sheets,
-    _widths,
-    _write_allocation,
-    _write_macro,
-    field_chart,
-    write_text,
+    Book,
+    Sheets,
+    a1,
+    abs_range,
+    set_widths,
+    sheet_a1,
     xl_label,
 )
+from fundmodel.outputs.excel.topdown_sheets import (
+    PhasingRows,
+    field_chart,
+    field_phasing,
+    write_allocation,
+    write_macro,
+)
+from fundmodel.outputs.excel.writer import LINK_ROW, ROW, Column, write_text
 from fundmodel.units import unit_label
 
 #: Columns of the Project inputs sheet (schema ids), in order.
@@ -81,7 +78,8 @@ PROJECT_INPUTS = [
     "infrastructure_share",
     "source",
 ]
-_PI = {k: j + 1 for j, k in enumerate(PROJECT_INPUTS)}
+#: Column (1-based) of each input on the Project inputs sheet.
+PROJECT_INPUTS_COLUMN = {k: j + 1 for j, k in enumerate(PROJECT_INPUTS)}
 _TEXT_INPUTS = {"project_id", "project_name", "field", "bank", "province", "sector", "phasing_profile", "source"}
 
 #: Columns of the Projects sheet.
@@ -109,7 +107,8 @@ PROJECT_CALCS = [
     "minimum_ok",
     "private_fund",
 ]
-_PC = {k: j + 1 for j, k in enumerate(PROJECT_CALCS)}
+#: Column (1-based) of each key on the Projects sheet.
+PROJECTS_COLUMN = {k: j + 1 for j, k in enumerate(PROJECT_CALCS)}
 FIRST_ROW = 5
 
 _PORTFOLIO_SUMS = [
@@ -134,7 +133,8 @@ _PF_SHEET = [
     "capital_ratio",
     "fund_share_of_capital",
 ]
-_PF = {k: j + 1 for j, k in enumerate(_PF_SHEET)}
+#: Column (1-based) of each key on the Fields sheet of a portfolio run.
+PORTFOLIO_FIELDS_COLUMN = {k: j + 1 for j, k in enumerate(_PF_SHEET)}
 
 
 def _input_fmt(cid: str) -> str | None:
@@ -151,21 +151,21 @@ def _took_field_value(table: pd.DataFrame, cid: str) -> np.ndarray:
     return flags[codes]
 
 
-def _effective(inp: _InputsLayout, pi: str, row: str, cid: str) -> str:
+def _effective(inp: InputsLayout, pi: str, row: str, cid: str) -> str:
     """A project's ``cid`` on the Project inputs row ``row`` (a row placeholder), or its
     field's value on the Inputs sheet where the project's cell is empty."""
     fi = inp.fields
-    cell, field = _lref(pi, row, _PI[cid]), _lref(pi, row, _PI["field"])
-    values = _rng(inp.sheet, fi.first_row, fi.cols[cid], fi.last_row, fi.cols[cid])
-    ids = _rng(inp.sheet, fi.first_row, 2, fi.last_row, 2)
+    cell, field = sheet_a1(pi, row, PROJECT_INPUTS_COLUMN[cid]), sheet_a1(pi, row, PROJECT_INPUTS_COLUMN["field"])
+    values = abs_range(inp.sheet, fi.first_row, fi.cols[cid], fi.last_row, fi.cols[cid])
+    ids = abs_range(inp.sheet, fi.first_row, 2, fi.last_row, 2)
     return f"IF(ISBLANK({cell}),INDEX({values},MATCH({field},{ids},0)),{cell})"
 
 
-def _write_project_inputs(book: _Book, ws: Worksheet, table: pd.DataFrame) -> None:
+def _write_project_inputs(book: Book, ws: Worksheet, table: pd.DataFrame) -> None:
     """One row per project: the portfolio's own figures (inputs), headers from the schema."""
     lang, u = book.lang, book.per_bn
     book.title(ws, xl_label("project_inputs", lang), xl_label("inputs_note", lang))
-    for cid, j in _PI.items():
+    for cid, j in PROJECT_INPUTS_COLUMN.items():
         write_text(ws, 3, j, cid)
     book.header(ws, 4, [header_label(cid, lang, book.unit) for cid in PROJECT_INPUTS])
     columns: list[list[Any]] = []
@@ -203,27 +203,27 @@ def _write_project_inputs(book: _Book, ws: Worksheet, table: pd.DataFrame) -> No
             cell.font = INPUT_FONT
         # Text columns stay text (str), numbers stay numbers; None is an empty cell.
         written = [[None if v is None else str(v) for v in vs] if text[j] else vs for j, vs in enumerate(columns)]
-        book.rows_below(ws, FIRST_ROW, len(table), [_Column(j + 1, vs) for j, vs in enumerate(written)])
+        book.rows_below(ws, FIRST_ROW, len(table), [Column(j + 1, vs) for j, vs in enumerate(written)])
     ws.freeze_panes = "C5"
-    _widths(ws, {1: 14, 2: 36, **{j: 14 for j in range(3, len(PROJECT_INPUTS) + 1)}})
+    set_widths(ws, {1: 14, 2: 36, **{j: 14 for j in range(3, len(PROJECT_INPUTS) + 1)}})
 
 
-def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout, sheets: _Sheets) -> int:
+def _write_projects(book: Book, ws: Worksheet, result: Result, inp: InputsLayout, sheets: Sheets) -> int:
     """Per-project capital stack in formulas of the Project inputs row (same row number)."""
     lang, u = book.lang, book.per_bn
     t = result.projects
     n = len(t)
     book.title(ws, xl_label("projects", lang), unit_label(book.unit, lang))
-    for cid, j in _PC.items():
+    for cid, j in PROJECTS_COLUMN.items():
         write_text(ws, 3, j, cid)
     heads = [header_label(c, lang, book.unit) if c in SCHEMA else xl_label(c, lang) for c in PROJECT_CALCS]
     book.header(ws, 4, heads)
     fi, se = inp.fields, inp.sectors
-    key_area = _rng(inp.sheet, fi.first_row, fi.cols["key_area"], fi.last_row, fi.cols["key_area"])
-    field_ids = _rng(inp.sheet, fi.first_row, 2, fi.last_row, 2)
-    sector_min = _rng(inp.sheet, se.first_row, 3, se.last_row, 3)
-    sector_ids = _rng(inp.sheet, se.first_row, 2, se.last_row, 2)
-    tol = _lref(inp.sheet, inp.tolerance_share, 3, True, True)
+    key_area = abs_range(inp.sheet, fi.first_row, fi.cols["key_area"], fi.last_row, fi.cols["key_area"])
+    field_ids = abs_range(inp.sheet, fi.first_row, 2, fi.last_row, 2)
+    sector_min = abs_range(inp.sheet, se.first_row, 3, se.last_row, 3)
+    sector_ids = abs_range(inp.sheet, se.first_row, 2, se.last_row, 2)
+    tol = sheet_a1(inp.sheet, inp.tolerance_share, 3, True, True)
     cap_key, cap_principle = inp.scalar("instrument.cap_key_area"), inp.scalar("instrument.cap_in_principle")
     reduction = inp.scalar("capital_ratios.shortfall_reduction")
 
@@ -262,7 +262,7 @@ def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayo
     pi = sheets.project_inputs
 
     def src(cid: str) -> str:
-        return _lref(pi, ROW, _PI[cid])
+        return sheet_a1(pi, ROW, PROJECT_INPUTS_COLUMN[cid])
 
     fmts = {
         "fund_share_of_capital": FMT_SHARE,
@@ -274,7 +274,7 @@ def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayo
         "net_multiplier": FMT_TIMES,
     }
     # The formula of every row, ROW standing for the row number (the project's row on both sheets).
-    L = {k: f"{get_column_letter(v)}{ROW}" for k, v in _PC.items()}
+    L = {k: f"{get_column_letter(v)}{ROW}" for k, v in PROJECTS_COLUMN.items()}
     formulas = {
         "project_id": src("project_id"),
         "project_name": src("project_name"),
@@ -304,22 +304,22 @@ def _write_projects(book: _Book, ws: Worksheet, result: Result, inp: _InputsLayo
         "minimum_ok": f"{L['capital_ratio']}>={L['capital_ratio_minimum']}-{tol}",
         "private_fund": f"IF({src('private')},{L['fund_bn']},0)",
     }
-    columns = [_Column(j, cached[key], formulas[key]) for key, j in _PC.items()]
+    columns = [Column(j, cached[key], formulas[key]) for key, j in PROJECTS_COLUMN.items()]
     if n:
-        for key, c in zip(_PC, columns, strict=True):  # the template row; the rows below at save
+        for key, c in zip(PROJECTS_COLUMN, columns, strict=True):  # the template row; the rows below at save
             fmt = fmts.get(key, FMT_MONEY if key.endswith("_bn") or key == "private_fund" else None)
             book.formula(ws, FIRST_ROW, c.col, c.formula_at(0, FIRST_ROW), c.values[0], fmt)
         book.rows_below(ws, FIRST_ROW, n, columns)
     ws.freeze_panes = "C5"
-    _widths(ws, {1: 14, 2: 36, 3: 22, 4: 8, **{j: 13 for j in range(5, len(PROJECT_CALCS) + 1)}})
+    set_widths(ws, {1: 14, 2: 36, 3: 22, 4: 8, **{j: 13 for j in range(5, len(PROJECT_CALCS) + 1)}})
     return FIRST_ROW + n - 1
 
 
 def _sum_sheet(
-    book: _Book,
+    book: Book,
     ws: Worksheet,
     result: Result,
-    sheets: _Sheets,
+    sheets: Sheets,
     last: int,
     key: str,
     ids: list[str],
@@ -329,20 +329,22 @@ def _sum_sheet(
     """Fields or Banks of a portfolio run: sums over the Projects sheet by ``key`` (field or bank)."""
     lang, u = book.lang, book.per_bn
     pr = sheets.projects
-    keys = _rng(pr, FIRST_ROW, _PC[key], last, _PC[key])
+    keys = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN[key], last, PROJECTS_COLUMN[key])
     t = result.projects
     private = pd.Series(np.where(t["private"].astype(bool), t["fund_bn"], 0.0)).groupby(t[key].to_numpy()).sum()
     for i, rid in enumerate(ids):
         r = 5 + i
-        L = {k: _a1(r, v) for k, v in _PF.items()}
+        L = {k: a1(r, v) for k, v in PORTFOLIO_FIELDS_COLUMN.items()}
         write_text(ws, r, 1, rid)
         write_text(ws, r, 2, label(rid, lang))
         rec = table.loc[rid]
         for name in _PORTFOLIO_SUMS:
-            src = _rng(pr, FIRST_ROW, _PC[name], last, _PC[name])
+            src = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN[name], last, PROJECTS_COLUMN[name])
             value = private.get(rid, 0.0) if name == "private_fund" else rec[name]
-            book.formula(ws, r, _PF[name], f"SUMIF({keys},$A{r},{src})", value * u, FMT_MONEY)
-        book.formula(ws, r, _PF["n_projects"], f"COUNTIF({keys},$A{r})", int(rec["n_projects"]), "0")
+            book.formula(ws, r, PORTFOLIO_FIELDS_COLUMN[name], f"SUMIF({keys},$A{r},{src})", value * u, FMT_MONEY)
+        book.formula(
+            ws, r, PORTFOLIO_FIELDS_COLUMN["n_projects"], f"COUNTIF({keys},$A{r})", int(rec["n_projects"]), "0"
+        )
         for name, num, den in [
             ("multiplier", "total_investment_bn", "fund_bn"),
             ("net_multiplier", "net_investment_bn", "fund_bn"),
@@ -354,22 +356,29 @@ def _sum_sheet(
             book.formula(
                 ws,
                 r,
-                _PF[name],
+                PORTFOLIO_FIELDS_COLUMN[name],
                 f"IF({L[den]}>0,{L[num]}/{L[den]},NA())",
                 rec[num] / d if d > 0 else float("nan"),
                 FMT_TIMES if "multiplier" in name else FMT_SHARE,
             )
         extra(r, i, rid, rec)
     tr = 5 + len(ids)
-    T = {k: _a1(tr, v) for k, v in _PF.items()}
+    T = {k: a1(tr, v) for k, v in PORTFOLIO_FIELDS_COLUMN.items()}
     write_text(ws, tr, 1, "total")
     write_text(ws, tr, 2, xl_label("total", lang))
     totals = table[_PORTFOLIO_SUMS[:-1]].sum()
     totals["private_fund"] = float(private.sum())
     for name in [*_PORTFOLIO_SUMS, "n_projects"]:
-        c = get_column_letter(_PF[name])
+        c = get_column_letter(PORTFOLIO_FIELDS_COLUMN[name])
         v = int(table["n_projects"].sum()) if name == "n_projects" else totals[name] * u
-        book.formula(ws, tr, _PF[name], f"SUM({c}5:{c}{tr - 1})", v, "0" if name == "n_projects" else FMT_MONEY)
+        book.formula(
+            ws,
+            tr,
+            PORTFOLIO_FIELDS_COLUMN[name],
+            f"SUM({c}5:{c}{tr - 1})",
+            v,
+            "0" if name == "n_projects" else FMT_MONEY,
+        )
     for name, num, den in [
         ("multiplier", "total_investment_bn", "fund_bn"),
         ("net_multiplier", "net_investment_bn", "fund_bn"),
@@ -380,7 +389,7 @@ def _sum_sheet(
         book.formula(
             ws,
             tr,
-            _PF[name],
+            PORTFOLIO_FIELDS_COLUMN[name],
             f"{T[num]}/{T[den]}",
             totals[num] / totals[den],
             FMT_TIMES if "multiplier" in name else FMT_SHARE,
@@ -388,19 +397,19 @@ def _sum_sheet(
     for cell in ws[tr]:
         cell.font, cell.border = TOTAL_FONT, TOTAL_BORDER
     ws.freeze_panes = "C5"
-    _widths(ws, {1: 26, 2: 34, **{j: 14 for j in range(3, len(_PF_SHEET) + 4)}})
+    set_widths(ws, {1: 26, 2: 34, **{j: 14 for j in range(3, len(_PF_SHEET) + 4)}})
     return tr
 
 
-def _header(book: _Book, ws: Worksheet, extra: list[str]) -> None:
+def _header(book: Book, ws: Worksheet, extra: list[str]) -> None:
     lang = book.lang
     heads = [xl_label("id", lang), xl_label("name", lang)] + [xl_label(k, lang) for k in _PF_SHEET[2:]]
     book.header(ws, 4, heads + extra)
-    ws.cell(row=4, column=_PF["private_fund"]).value = xl_label("private_fund", lang)
+    ws.cell(row=4, column=PORTFOLIO_FIELDS_COLUMN["private_fund"]).value = xl_label("private_fund", lang)
 
 
 def write_portfolio_sheets(
-    book: _Book, ws: dict[str, Worksheet], result: Result, inp: _InputsLayout, sheets: _Sheets
+    book: Book, ws: dict[str, Worksheet], result: Result, inp: InputsLayout, sheets: Sheets
 ) -> None:
     """Every sheet of a portfolio run after Inputs (see the module docstring)."""
     p, lang, u = result.parameters, book.lang, book.per_bn
@@ -408,14 +417,14 @@ def write_portfolio_sheets(
     _write_project_inputs(book, ws["project_inputs"], t)
     last = _write_projects(book, ws["projects"], result, inp, sheets)
     pr = sheets.projects
-    F_rng = _rng(pr, FIRST_ROW, _PC["fund_bn"], last, _PC["fund_bn"])
-    f_rng = _rng(pr, FIRST_ROW, _PC["field"], last, _PC["field"])
-    b_rng = _rng(pr, FIRST_ROW, _PC["bank"], last, _PC["bank"])
+    F_rng = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN["fund_bn"], last, PROJECTS_COLUMN["fund_bn"])
+    f_rng = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN["field"], last, PROJECTS_COLUMN["field"])
+    b_rng = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN["bank"], last, PROJECTS_COLUMN["bank"])
 
     def fund_formula(r: int, c: int) -> str:
         return f"SUMIFS({F_rng},{f_rng},$A{r},{b_rng},{get_column_letter(c)}$3)"
 
-    _write_allocation(book, ws["allocation"], result, inp, fund_formula)
+    write_allocation(book, ws["allocation"], result, inp, fund_formula)
 
     # Fields: sums over projects, then the field's cap from the Inputs sheet.
     wf = ws["fields"]
@@ -429,21 +438,22 @@ def write_portfolio_sheets(
             wf,
             r,
             cap_col,
-            f"IF({_lref(inp.sheet, fi.first_row + i, fi.cols['key_area'])},{inp.scalar('instrument.cap_key_area')},"
+            f"IF({sheet_a1(inp.sheet, fi.first_row + i, fi.cols['key_area'])},{inp.scalar('instrument.cap_key_area')},"
             f"{inp.scalar('instrument.cap_in_principle')})",
             p.fund_share_cap[i],
             FMT_SHARE,
         )
 
     tr = _sum_sheet(book, wf, result, sheets, last, "field", p.field_ids, result.by_field, field_extra)
-    T = {k: _lref(wf.title, tr, v, True, True) for k, v in _PF.items()}
+    T = {k: sheet_a1(wf.title, tr, v, True, True) for k, v in PORTFOLIO_FIELDS_COLUMN.items()}
     g = tr + 2
     write_text(wf, g, 2, xl_label("gap_to_target_bn", lang))
     book.formula(
         wf,
         g,
-        _PF["total_investment_bn"],
-        f"{_a1(tr, _PF['total_investment_bn'])}-{inp.scalar('instrument.target_total_investment_bn')}",
+        PORTFOLIO_FIELDS_COLUMN["total_investment_bn"],
+        f"{a1(tr, PORTFOLIO_FIELDS_COLUMN['total_investment_bn'])}"
+        f"-{inp.scalar('instrument.target_total_investment_bn')}",
         result.totals["gap_to_target_bn"] * u,
         FMT_MONEY,
     )
@@ -452,9 +462,14 @@ def write_portfolio_sheets(
         result.projects["fund_bn"].sum()
     )
     book.formula(
-        wf, g + 1, _PF["fund_bn"], f"{_a1(tr, _PF['private_fund'])}/{_a1(tr, _PF['fund_bn'])}", private_share, FMT_SHARE
+        wf,
+        g + 1,
+        PORTFOLIO_FIELDS_COLUMN["fund_bn"],
+        f"{a1(tr, PORTFOLIO_FIELDS_COLUMN['private_fund'])}/{a1(tr, PORTFOLIO_FIELDS_COLUMN['fund_bn'])}",
+        private_share,
+        FMT_SHARE,
     )
-    field_chart(book, wf, _PF["total_investment_bn"], len(p.field_ids), f"B{g + 4}")
+    field_chart(book, wf, PORTFOLIO_FIELDS_COLUMN["total_investment_bn"], len(p.field_ids), f"B{g + 4}")
     sheets.totals.update(
         {
             "fund_bn": T["fund_bn"],
@@ -462,8 +477,8 @@ def write_portfolio_sheets(
             "net_investment_bn": T["net_investment_bn"],
             "multiplier": T["multiplier"],
             "net_multiplier": T["net_multiplier"],
-            "gap_to_target_bn": _lref(wf.title, g, _PF["total_investment_bn"], True, True),
-            "private_share": _lref(wf.title, g + 1, _PF["fund_bn"], True, True),
+            "gap_to_target_bn": sheet_a1(wf.title, g, PORTFOLIO_FIELDS_COLUMN["total_investment_bn"], True, True),
+            "private_share": sheet_a1(wf.title, g + 1, PORTFOLIO_FIELDS_COLUMN["fund_bn"], True, True),
         }
     )
 
@@ -476,13 +491,13 @@ def write_portfolio_sheets(
 
     def bank_extra(r: int, j: int, rid: str, rec: Any) -> None:
         book.formula(
-            wb_, r, q_col, _lref(inp.sheet, ba.first_row + j, ba.cols["quota_bn"]), p.bank_quota[j] * u, FMT_MONEY
+            wb_, r, q_col, sheet_a1(inp.sheet, ba.first_row + j, ba.cols["quota_bn"]), p.bank_quota[j] * u, FMT_MONEY
         )
         book.formula(
             wb_,
             r,
             d_col,
-            f"{_a1(r, _PF['fund_bn'])}-{_a1(r, q_col)}",
+            f"{a1(r, PORTFOLIO_FIELDS_COLUMN['fund_bn'])}-{a1(r, q_col)}",
             (rec["fund_bn"] - p.bank_quota[j]) * u,
             FMT_MONEY,
         )
@@ -495,13 +510,13 @@ def write_portfolio_sheets(
 
     def links(key: str) -> tuple[str, np.ndarray]:
         if key == "total_investment_bn":
-            return _lref(pr, LINK_ROW, _PC["total_investment_bn"]), project_rows
+            return sheet_a1(pr, LINK_ROW, PROJECTS_COLUMN["total_investment_bn"]), project_rows
         if key in FIELD_DEFAULT_COLUMNS:  # the project's own value, else its field's
             return _effective(inp, sheets.project_inputs, LINK_ROW, key), project_rows
-        return _lref(sheets.project_inputs, LINK_ROW, _PI[key]), project_rows
+        return sheet_a1(sheets.project_inputs, LINK_ROW, PROJECT_INPUTS_COLUMN[key]), project_rows
 
     starts = t["start_year"].to_numpy(dtype=int)
-    phasing = _PhasingRows(
+    phasing = PhasingRows(
         ids=t["project_id"].astype(str).tolist(),
         names=t["project_name"].astype(str).tolist(),
         links=links,
@@ -511,23 +526,29 @@ def write_portfolio_sheets(
         investment=t["total_investment_bn"].to_numpy(dtype=float) * u,
         additionality=t["additionality"].to_numpy(dtype=float),
         infrastructure_share=t["infrastructure_share"].to_numpy(dtype=float),
-        start_range=_rng(sheets.project_inputs, FIRST_ROW, _PI["start_year"], last, _PI["start_year"]),
+        start_range=abs_range(
+            sheets.project_inputs,
+            FIRST_ROW,
+            PROJECT_INPUTS_COLUMN["start_year"],
+            last,
+            PROJECT_INPUTS_COLUMN["start_year"],
+        ),
     )
-    _write_macro(book, ws["macro"], result, inp, sheets, phasing)
+    write_macro(book, ws["macro"], result, inp, sheets, phasing)
     _write_portfolio_checks(book, ws["checks"], result, inp, sheets, last, F_rng)
-    _ = _field_phasing, Alignment, HEADER_FILL, HEADER_FONT, _FORMATS
+    _ = field_phasing, Alignment, HEADER_FILL, HEADER_FONT, FORMATS
 
 
 def _write_portfolio_checks(
-    book: _Book, ws: Worksheet, result: Result, inp: _InputsLayout, sheets: _Sheets, last: int, f_rng: str
+    book: Book, ws: Worksheet, result: Result, inp: InputsLayout, sheets: Sheets, last: int, f_rng: str
 ) -> None:
     """The portfolio's rules as formulas (errors only; a partial portfolio may stay under its quotas)."""
     p, lang, u = result.parameters, book.lang, book.per_bn
     t = result.projects
     book.title(ws, xl_label("checks", lang))
     book.header(ws, 4, [xl_label(k, lang) for k in ("check", "subject", "description", "value", "limit", "pass")])
-    tol_sum = _lref(inp.sheet, inp.tolerance_sum, 3, True, True)
-    tol_share = _lref(inp.sheet, inp.tolerance_share, 3, True, True)
+    tol_sum = sheet_a1(inp.sheet, inp.tolerance_sum, 3, True, True)
+    tol_share = sheet_a1(inp.sheet, inp.tolerance_share, 3, True, True)
     fund_total = float(t["fund_bn"].sum())
     size = p.instrument.size_bn.value
     pr = sheets.projects
@@ -554,8 +575,8 @@ def _write_portfolio_checks(
                 "bank_quota",
                 bid,
                 xl_label("chk_portfolio_bank", lang),
-                _lref(sheets.banks, 5 + j, _PF["fund_bn"]),
-                _lref(sheets.banks, 5 + j, len(_PF_SHEET) + 1),
+                sheet_a1(sheets.banks, 5 + j, PORTFOLIO_FIELDS_COLUMN["fund_bn"]),
+                sheet_a1(sheets.banks, 5 + j, len(_PF_SHEET) + 1),
                 used * u,
                 p.bank_quota[j] * u,
                 "{v}<={l}+" + tol_sum,
@@ -580,8 +601,8 @@ def _write_portfolio_checks(
             FMT_SHARE,
         )
     )
-    cap_ok = _rng(pr, FIRST_ROW, _PC["cap_ok"], last, _PC["cap_ok"])
-    min_ok = _rng(pr, FIRST_ROW, _PC["minimum_ok"], last, _PC["minimum_ok"])
+    cap_ok = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN["cap_ok"], last, PROJECTS_COLUMN["cap_ok"])
+    min_ok = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN["minimum_ok"], last, PROJECTS_COLUMN["minimum_ok"])
     F = t["fund_bn"].to_numpy(float)
     K = t["project_capital_bn"].to_numpy(float)
     s, k = F / K, K / t["total_investment_bn"].to_numpy(float)
@@ -617,7 +638,7 @@ def _write_portfolio_checks(
     )
     mr = sheets.macro_rows
     w0, w1 = mr["weights"]
-    sums = _rng(sheets.macro, w0, mr["sum_col"], w1, mr["sum_col"])
+    sums = abs_range(sheets.macro, w0, mr["sum_col"], w1, mr["sum_col"])
     rows.append(
         (
             "phasing_within_timeline",
@@ -648,110 +669,6 @@ def _write_portfolio_checks(
     last_row = first + len(rows) - 1
     write_text(ws, 3, 3, xl_label("master_check", lang)).font = TOTAL_FONT
     book.formula(ws, 3, 6, f"AND(F{first}:F{last_row})", all(r[8] for r in rows))
-    sheets.master = _lref(ws.title, 3, 6, True, True)
+    sheets.master = sheet_a1(ws.title, 3, 6, True, True)
     ws.freeze_panes = "A5"
-    _widths(ws, {1: 26, 2: 20, 3: 48, 4: 14, 5: 14, 6: 10})
-
-
-# ------------------------------------------------------------------ reading back
-
-
-def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set[tuple[int, int]]]:
-    """(sheet title, values by row, formula cells) of the Project inputs sheet of a workbook."""
-    from openpyxl import load_workbook
-
-    from fundmodel.outputs.excel.workbook import _XL, WorkbookError
-
-    book = path.name
-    try:
-        wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises several kinds on a corrupt file
-        raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
-    try:
-        names = [sheet] if sheet else list(_XL["project_inputs"])
-        title = next((n for n in names if n in wb.sheetnames), None)
-        if title is None:
-            raise WorkbookError(f"{book}: no project inputs sheet (looked for {', '.join(map(repr, names))})")
-        grid, formulas = [], set()
-        for r, row in enumerate(wb[title].iter_rows(), start=1):
-            grid.append([getattr(c, "value", None) for c in row])
-            formulas.update((r, j) for j, c in enumerate(row, start=1) if getattr(c, "data_type", "") == "f")
-    finally:
-        wb.close()
-    return title, grid, formulas
-
-
-def _cell_text(v: Any) -> str:
-    """A cell as the text a portfolio file would hold (the portfolio reader parses it)."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def project_inputs_table(path: Any, sheet: str | None = None) -> tuple[str, pd.DataFrame, list[list[Any]]]:
-    """The Project inputs sheet as a raw portfolio table (headers as written in row 4, index =
-    the sheet's row numbers), and the raw rows (header first) for writing a portfolio file.
-
-    A formula typed into a project cell is refused (inputs are values), naming the cell.
-    """
-    from pathlib import Path
-
-    from fundmodel.outputs.excel.workbook import WorkbookError
-
-    path = Path(path)
-    title, grid, formulas = _sheet_grid(path, sheet)
-    if len(grid) < 4 or grid[2][: len(PROJECT_INPUTS)] != PROJECT_INPUTS:
-        raise WorkbookError(
-            f"{path.name}: {title}!A3: row 3 must hold the column ids {PROJECT_INPUTS} "
-            "(columns must not be moved or renamed)"
-        )
-    for r, c in sorted(formulas):
-        if r >= FIRST_ROW:
-            raise WorkbookError(
-                f"{path.name}: {title}!{get_column_letter(c)}{r}: project inputs must be "
-                f"typed-in values, not formulas (got {grid[r - 1][c - 1]!r})"
-            )
-    width = len(PROJECT_INPUTS)
-    header = [str(h) for h in grid[3][:width]]
-    body = [(r, row[:width] + [None] * (width - len(row))) for r, row in enumerate(grid[FIRST_ROW - 1 :], FIRST_ROW)]
-    body = [(r, row) for r, row in body if any(v not in (None, "") for v in row)]
-    table = pd.DataFrame([[_cell_text(v) for v in row] for _, row in body], columns=header, index=[r for r, _ in body])
-    return title, table, [header] + [row for _, row in body]
-
-
-def read_workbook_portfolio(path: Any, sheet: str | None = None, params: Any = None) -> Any:
-    """The portfolio on the (possibly edited) Project inputs sheet, validated by the portfolio
-    reader: issues name the book and sheet, the sheet's row, the column as headed, and the rule."""
-    from pathlib import Path
-
-    from fundmodel.inputs.portfolio import parse_portfolio
-
-    title, table, _ = project_inputs_table(path, sheet)
-    return parse_portfolio(table, params=params, source=f"{Path(path).name}: {title}")
-
-
-def write_portfolio_file(rows: list[list[Any]], path: Any) -> Any:
-    """Write raw project rows (header first) as an .xlsx portfolio file (text stays text,
-    never a formula); read it back with :func:`fundmodel.inputs.portfolio.read_portfolio`."""
-    from pathlib import Path
-
-    from openpyxl import Workbook
-
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise InputError(f"{path.name}: write the portfolio as .xlsx (text cells stay text there)")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "portfolio"
-    for r, row in enumerate(rows, start=1):
-        for c, v in enumerate(row, start=1):
-            if isinstance(v, str):
-                write_text(ws, r, c, v)
-            else:
-                ws.cell(row=r, column=c, value=v)
-    wb.save(path)
-    return path
+    set_widths(ws, {1: 26, 2: 20, 3: 48, 4: 14, 5: 14, 6: 10})

@@ -1,0 +1,368 @@
+"""Reading an exported (possibly edited) workbook back: its Inputs sheet as a scenario
+(:func:`read_workbook_scenario`, strictly typed, errors naming book, sheet, cell and rule), its
+Project inputs sheet as a portfolio (:func:`read_workbook_portfolio`), and writing them out
+(:func:`scenario_yaml`, :func:`write_portfolio_file`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+
+from fundmodel.errors import InputError, WorkbookError
+from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
+from fundmodel.inputs.portfolio import parse_portfolio
+from fundmodel.inputs.scenario import Scenario
+from fundmodel.outputs.excel.inputs_sheet import (
+    BANK_INPUTS,
+    FIELD_INPUTS,
+    LAYOUT_VERSION,
+    MARKERS,
+    SCALAR_INPUTS,
+    param_node,
+)
+from fundmodel.outputs.excel.layout import xl_label
+from fundmodel.outputs.excel.portfolio_sheets import FIRST_ROW, PROJECT_INPUTS
+from fundmodel.outputs.excel.writer import write_text
+from fundmodel.units import PER_BN
+
+
+@dataclass(frozen=True)
+class WorkbookInputs:
+    """What :func:`read_workbook_inputs` found: the scenario name, the workbook's money unit,
+    every input as a parameter override (bn RMB), and the cell each override came from."""
+
+    scenario_name: str
+    unit: str
+    values: dict[str, Any]
+    cells: dict[str, str]
+
+
+def _find_inputs_sheet(wb: Any, sheet: str | None, book: str) -> Any:
+    candidates = [sheet] if sheet else [xl_label("inputs", "en"), xl_label("inputs", "zh")]
+    for name in candidates:
+        if name in wb.sheetnames:
+            return wb[name]
+    raise WorkbookError(
+        f"{book}: no inputs sheet (looked for {', '.join(map(repr, candidates))}; sheets: {', '.join(wb.sheetnames)})"
+    )
+
+
+def _typed(value: Any, kind: str, where: str, path: str) -> Any:
+    """Check one input cell's type; never coerce a number that would change."""
+
+    def fail(rule: str) -> WorkbookError:
+        return WorkbookError(f"{where}: {path}: {rule} (got {value!r})")
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise fail("is empty; every input needs a value")
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise fail("must be TRUE or FALSE")
+        return value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise fail("must be text")
+        return value.strip()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise fail("must be a number")
+    if not math.isfinite(value):
+        raise fail("must be a finite number")
+    if kind == "year":
+        if float(value) != int(value):
+            raise fail("must be a whole number")
+        return int(value)
+    return value
+
+
+def _money_to_bn(value: float, per_bn: float) -> float:
+    """Amount in the workbook's unit -> bn RMB, rounded only where the division left float noise."""
+    bn = value / per_bn
+    rounded = round(bn, 9)
+    return rounded if math.isclose(bn, rounded, rel_tol=1e-13, abs_tol=1e-13) else bn
+
+
+def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> WorkbookInputs:
+    """Read the Inputs sheet of an exported (possibly edited) workbook, strictly.
+
+    Every value is checked for type (numbers, whole years, TRUE/FALSE, text, no formulas);
+    rows, ids and keys must be where the export put them. Errors name the book, sheet,
+    cell and rule, e.g. ``book.xlsx: Inputs!D18: fields.digital_economy.capital_ratio: must
+    be a number (got 'abc')``. Money is converted from the workbook's unit to bn RMB.
+    """
+    path = Path(path)
+    book = path.name
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        ws = _find_inputs_sheet(wb, sheet, book)
+        grid, formulas = [], set()
+        for r, cells_of_row in enumerate(ws.iter_rows(), start=1):
+            grid.append([getattr(c, "value", None) for c in cells_of_row])
+            formulas.update((r, j) for j, c in enumerate(cells_of_row, start=1) if getattr(c, "data_type", "") == "f")
+    finally:
+        wb.close()
+    title = ws.title
+
+    def at(row: int, col: int) -> Any:
+        if row - 1 < len(grid) and col - 1 < len(grid[row - 1]):
+            return grid[row - 1][col - 1]
+        return None
+
+    def where(row: int, col: int) -> str:
+        return f"{book}: {title}!{get_column_letter(col)}{row}"
+
+    if at(3, 2) != "layout" or at(3, 3) != LAYOUT_VERSION:
+        raise WorkbookError(
+            f"{where(3, 3)}: not a fundmodel inputs sheet of layout {LAYOUT_VERSION!r} (got {at(3, 3)!r})"
+        )
+    unit = at(4, 3)
+    if unit not in ("bn", "yi"):
+        raise WorkbookError(f"{where(4, 3)}: unit: must be 'bn' or 'yi' (got {unit!r})")
+    per_bn = PER_BN[unit]
+    if (5, 3) in formulas:
+        raise WorkbookError(f"{where(5, 3)}: scenario.name: must be typed-in text, not a formula")
+    name = _typed(at(5, 3), "text", where(5, 3), "scenario.name")
+    markers = {}
+    for r in range(1, len(grid) + 1):
+        v = at(r, 2)
+        if isinstance(v, str) and v in MARKERS.values():
+            markers[v] = r
+    for key, marker in MARKERS.items():
+        if marker not in markers:
+            raise WorkbookError(f"{book}: {title}: section marker {marker!r} ({key}) is missing from column B")
+
+    base = default_parameters()
+    values: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+
+    def take(path: str, row: int, col: int, kind: str) -> None:
+        if (row, col) in formulas:
+            raise WorkbookError(
+                f"{where(row, col)}: {path}: must be a typed-in value, not a formula (got {at(row, col)!r})"
+            )
+        v = _typed(at(row, col), kind, where(row, col), path)
+        values[path] = _money_to_bn(v, per_bn) if kind == "money" else v
+        cells[path] = f"{title}!{get_column_letter(col)}{row}"
+
+    def expect(row: int, col: int, wanted: Any, what: str) -> None:
+        got = at(row, col)
+        if got != wanted:
+            raise WorkbookError(
+                f"{where(row, col)}: expected {what} {wanted!r} here (got {got!r}); "
+                "rows, columns, ids and keys of the Inputs sheet must not be moved or renamed"
+            )
+
+    r0 = markers[MARKERS["scalars"]] + 2
+    for i, (path, kind) in enumerate(SCALAR_INPUTS):
+        expect(r0 + i, 2, path, "key")
+        take(path, r0 + i, 3, kind)
+
+    def table(marker: str, ids: list[Any], columns: list[tuple[str, str]], path: Any) -> None:
+        m = markers[MARKERS[marker]]
+        for j, (key, _) in enumerate(columns):
+            expect(m + 2, 3 + j, key, "column key")
+        for i, rid in enumerate(ids):
+            expect(m + 4 + i, 2, rid, "id")
+            for j, (key, kind) in enumerate(columns):
+                take(path(rid, key), m + 4 + i, 3 + j, kind)
+
+    table("fields", base.field_ids, FIELD_INPUTS, lambda f, k: f"fields.{f}.{k}")
+    table("banks", base.bank_ids, BANK_INPUTS, lambda b, k: f"banks.{b}.{k}")
+    table("allocation", base.field_ids, [(b, "money") for b in base.bank_ids], lambda f, b: f"allocation_bn.{f}.{b}")
+    table(
+        "sectors",
+        list(base.capital_ratios.sectors),
+        [("minimum", "share")],
+        lambda s, k: f"capital_ratios.sectors.{s}.{k}",
+    )
+    m = markers[MARKERS["growth"]]
+    expect(m + 2, 3, "growth_pct", "column key")
+    r = m + 4
+    while at(r, 2) is not None and at(r, 1) != xl_label("source", "en") and at(r, 1) != xl_label("source", "zh"):
+        year = _typed(at(r, 2), "year", where(r, 2), "macro.growth_pct (year)")
+        take(f"macro.growth_pct.{year}", r, 3, "pct")
+        r += 1
+    return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells)
+
+
+def _baseline_value(params: Parameters, path: str) -> Any:
+    parts = path.split(".")
+    if parts[0] == "allocation_bn":
+        return params.allocation_bn[parts[1]][parts[2]]
+    if parts[:2] == ["macro", "growth_pct"]:
+        return params.macro.growth_pct.value.get(int(parts[2]))
+    if parts[0] in ("fields", "banks"):
+        return getattr(getattr(params, parts[0])[parts[1]], parts[2]).value
+    if parts[:2] == ["capital_ratios", "sectors"]:
+        return params.capital_ratios.sectors[parts[2]].minimum.value
+    return param_node(params, path).value
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is not b
+    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
+        return a != b
+    return not math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-15)
+
+
+def overrides_from_inputs(inputs: WorkbookInputs, base: Parameters | None = None) -> dict[str, Any]:
+    """The nested overrides (only values that differ from ``base``, default the baseline)."""
+    base = base or default_parameters()
+    out: dict[str, Any] = {}
+    for path, value in inputs.values.items():
+        if not _differs(value, _baseline_value(base, path)):
+            continue
+        parts = path.split(".")
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        leaf = parts[-1]
+        node[int(leaf) if parts[:2] == ["macro", "growth_pct"] else leaf] = value
+    return out
+
+
+def read_workbook_scenario(path: Path | str, sheet: str | None = None) -> Scenario:
+    """The scenario an edited workbook describes, validated as strictly as a scenario file.
+
+    Errors name the book, the sheet and cell, and the rule (e.g. ``must be <= 1``).
+    """
+    path = Path(path)
+    inputs = read_workbook_inputs(path, sheet)
+    overrides = overrides_from_inputs(inputs)
+    data = {
+        "scenario": {
+            "name": inputs.scenario_name,
+            "description": f"Read from {path.name} ({inputs.unit}); values that differ from the baseline.",
+            "date": dt.date.today(),
+        },
+        "overrides": overrides,
+    }
+    try:
+        return Scenario.from_dict(data, source=path.name)
+    except ParameterError as exc:
+        raise WorkbookError(_locate(str(exc), inputs.cells, path.name)) from None
+
+
+def _locate(message: str, cells: Mapping[str, str], book: str) -> str:
+    """``book: Sheet!A1: rule`` for a validation message naming a parameter (longest key path first)."""
+    rest = message.split(": ", 1)[1] if message.startswith(book) and ": " in message else message
+    plain = rest.replace(".value.", ".").replace(".value:", ":")
+    for path in sorted(cells, key=len, reverse=True):
+        if re.search(re.escape(path) + r"(?![\w])", plain):
+            return f"{book}: {cells[path]}: {rest}"
+    return message
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """A scenario file's text (``scenario:`` meta and ``overrides:``) for ``scenario``."""
+    meta: dict[str, Any] = {"name": scenario.name}
+    if scenario.name_zh:
+        meta["name_zh"] = scenario.name_zh
+    if scenario.description:
+        meta["description"] = scenario.description
+    if scenario.reference:
+        meta["reference"] = scenario.reference
+    if scenario.date:
+        meta["date"] = scenario.date
+    header = "# Scenario read from an edited fundmodel workbook: only values that differ from the baseline.\n"
+    body = yaml.safe_dump({"scenario": meta, "overrides": scenario.overrides}, allow_unicode=True, sort_keys=False)
+    return header + body
+
+
+def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set[tuple[int, int]]]:
+    """(sheet title, values by row, formula cells) of the Project inputs sheet of a workbook."""
+    book = path.name
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises several kinds on a corrupt file
+        raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        names = [sheet] if sheet else [xl_label("project_inputs", "en"), xl_label("project_inputs", "zh")]
+        title = next((n for n in names if n in wb.sheetnames), None)
+        if title is None:
+            raise WorkbookError(f"{book}: no project inputs sheet (looked for {', '.join(map(repr, names))})")
+        grid, formulas = [], set()
+        for r, row in enumerate(wb[title].iter_rows(), start=1):
+            grid.append([getattr(c, "value", None) for c in row])
+            formulas.update((r, j) for j, c in enumerate(row, start=1) if getattr(c, "data_type", "") == "f")
+    finally:
+        wb.close()
+    return title, grid, formulas
+
+
+def _cell_text(v: Any) -> str:
+    """A cell as the text a portfolio file would hold (the portfolio reader parses it)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def project_inputs_table(path: Any, sheet: str | None = None) -> tuple[str, pd.DataFrame, list[list[Any]]]:
+    """The Project inputs sheet as a raw portfolio table (headers as written in row 4, index =
+    the sheet's row numbers), and the raw rows (header first) for writing a portfolio file.
+
+    A formula typed into a project cell is refused (inputs are values), naming the cell.
+    """
+    path = Path(path)
+    title, grid, formulas = _sheet_grid(path, sheet)
+    if len(grid) < 4 or grid[2][: len(PROJECT_INPUTS)] != PROJECT_INPUTS:
+        raise WorkbookError(
+            f"{path.name}: {title}!A3: row 3 must hold the column ids {PROJECT_INPUTS} "
+            "(columns must not be moved or renamed)"
+        )
+    for r, c in sorted(formulas):
+        if r >= FIRST_ROW:
+            raise WorkbookError(
+                f"{path.name}: {title}!{get_column_letter(c)}{r}: project inputs must be "
+                f"typed-in values, not formulas (got {grid[r - 1][c - 1]!r})"
+            )
+    width = len(PROJECT_INPUTS)
+    header = [str(h) for h in grid[3][:width]]
+    body = [(r, row[:width] + [None] * (width - len(row))) for r, row in enumerate(grid[FIRST_ROW - 1 :], FIRST_ROW)]
+    body = [(r, row) for r, row in body if any(v not in (None, "") for v in row)]
+    table = pd.DataFrame([[_cell_text(v) for v in row] for _, row in body], columns=header, index=[r for r, _ in body])
+    return title, table, [header] + [row for _, row in body]
+
+
+def read_workbook_portfolio(path: Any, sheet: str | None = None, params: Any = None) -> Any:
+    """The portfolio on the (possibly edited) Project inputs sheet, validated by the portfolio
+    reader: issues name the book and sheet, the sheet's row, the column as headed, and the rule."""
+    title, table, _ = project_inputs_table(path, sheet)
+    return parse_portfolio(table, params=params, source=f"{Path(path).name}: {title}")
+
+
+def write_portfolio_file(rows: list[list[Any]], path: Any) -> Any:
+    """Write raw project rows (header first) as an .xlsx portfolio file (text stays text,
+    never a formula); read it back with :func:`fundmodel.inputs.portfolio.read_portfolio`."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"{path.name}: write the portfolio as .xlsx (text cells stay text there)")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "portfolio"
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if isinstance(v, str):
+                write_text(ws, r, c, v)
+            else:
+                ws.cell(row=r, column=c, value=v)
+    wb.save(path)
+    return path
