@@ -119,13 +119,22 @@ def sign_in(browser, url: str, login: str):
 
 
 def library(page) -> None:
-    page.get_by_role("link", name="Scenarios").click()
-    page.get_by_role("heading", name="Scenarios").first.wait_for(timeout=30_000)
+    origin = "/".join(page.url.split("/")[:3])
+    page.goto(f"{origin}/scenarios")  # a new session of the same sign-in (the cookie)
+    page.get_by_role("heading", name="Scenarios").first.wait_for(timeout=60_000)
     _idle(page)
     _idle(page)
-    page.get_by_role("tab", name="Library").click(force=True)
+    press(page.get_by_role("tab", name="Library"))
     page.get_by_role("button", name="Load this scenario").wait_for(timeout=30_000)
+    page.get_by_text("Signed in as ").wait_for(timeout=30_000)
     _idle(page)
+
+
+def press(locator) -> None:
+    """Click in the page's own script: Streamlit's main block may still be settling its scroll
+    position, which can keep Playwright's scroll-into-view waiting."""
+    locator.wait_for(timeout=30_000)
+    locator.evaluate("e => e.click()")
 
 
 def fill(page, key: str, value: str) -> None:
@@ -136,12 +145,12 @@ def fill(page, key: str, value: str) -> None:
 
 
 def save(page) -> None:
-    page.locator(".st-key-library_save button").click()
+    press(page.locator(".st-key-library_save button"))
     _idle(page)
 
 
 def history_text(page) -> str:
-    page.get_by_text("Version history", exact=True).click()
+    press(page.get_by_text("Version history", exact=True))
     _idle(page)
     return page.locator('[data-testid="stTable"]').last.inner_text()
 
@@ -154,8 +163,8 @@ def shot(page, name: str) -> None:
 def test_viewer_cannot_save(setup, browser):
     page = sign_in(browser, setup["urls"][0], "vi")
     library(page)
-    page.get_by_text(f"Signed in as {VI} (viewer)").wait_for(timeout=10_000)
-    page.get_by_text("Viewers read, compare and export").wait_for(timeout=10_000)
+    page.get_by_text(f"Signed in as {VI} (viewer)").wait_for(timeout=30_000)
+    page.get_by_text("Viewers read, compare and export").wait_for(timeout=30_000)
     assert page.locator(".st-key-library_save").count() == 0
     assert page.locator(".st-key-library_rename").count() == 0
     assert "seeded" in history_text(page)  # reading is allowed
@@ -166,16 +175,16 @@ def test_viewer_cannot_save(setup, browser):
 def test_editor_cannot_change_an_official_scenario_but_saves_its_own(setup, browser):
     page = sign_in(browser, setup["urls"][0], "ed")
     library(page)
-    page.get_by_text(f"Signed in as {ED} (editor)").wait_for(timeout=10_000)
+    page.get_by_text(f"Signed in as {ED} (editor)").wait_for(timeout=30_000)
     assert page.locator(".st-key-library_save_author").count() == 0  # no typed author
     fill(page, "library_save_name", "baseline")
-    page.get_by_text("baseline is official: only an owner saves a new version").wait_for(timeout=10_000)
+    page.get_by_text("baseline is official: only an owner saves a new version").wait_for(timeout=30_000)
     fill(page, "library_save_note", "lower the CDB share")
     save(page)
-    page.get_by_text("'baseline' is official: only an owner can save it").wait_for(timeout=10_000)
+    page.get_by_text("'baseline' is official: only an owner can save it").wait_for(timeout=30_000)
     fill(page, "library_save_name", "ed plan")
     save(page)
-    page.get_by_text("Saved as “ed plan”, version 1.").wait_for(timeout=10_000)
+    page.get_by_text("Saved as “ed plan”, version 1.").wait_for(timeout=30_000)
     shot(page, "auth_editor_library")
     page.context.close()
     with ScenarioStore(setup["db"]) as store:
@@ -188,21 +197,21 @@ def test_owner_saves_official_and_a_stale_save_in_the_other_process_is_refused(s
     pages = [sign_in(browser, first, "olga"), sign_in(browser, second, "olga")]
     for page in pages:  # both load version 1 of the official baseline
         library(page)
-        page.get_by_text(f"Signed in as {OLGA} (owner of the official scenarios)").wait_for(timeout=10_000)
-        page.locator(".st-key-library_load button").click()
+        page.get_by_text(f"Signed in as {OLGA} (owner of the official scenarios)").wait_for(timeout=30_000)
+        press(page.locator(".st-key-library_load button"))
         _idle(page)
         fill(page, "library_save_name", "baseline")
     a, b = pages
     # an owner must say why an official scenario changes
     save(b)
-    b.get_by_text("'baseline' is official: a new version needs a note").wait_for(timeout=10_000)
+    b.get_by_text("'baseline' is official: a new version needs a note").wait_for(timeout=30_000)
     fill(b, "library_save_note", "2026 budget baseline")
     save(b)
-    b.get_by_text("Saved as “baseline”, version 2.").wait_for(timeout=10_000)
+    b.get_by_text("Saved as “baseline”, version 2.").wait_for(timeout=30_000)
     # the other process, still on version 1: refused, nothing overwritten
     fill(a, "library_save_note", "stale edit")
     save(a)
-    a.get_by_text("your save is based on version 1, but the library has version 2").wait_for(timeout=10_000)
+    a.get_by_text("your save is based on version 1, but the library has version 2").wait_for(timeout=30_000)
     shot(a, "auth_owner_stale")
     table = history_text(a)
     assert "2026 budget baseline" in table and "stale edit" not in table
