@@ -47,6 +47,28 @@ def pg_ctl_command(bindir: Path, data: Path, action: str, options: str = "", log
     return [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]
 
 
+def pg_dump_command(bindir: Path, host: str, port: int, database: str, out: Path) -> list[str]:
+    """Back up a library: ``pg_dump`` in the custom format (consistent while it is in use)."""
+    return [str(bindir / "pg_dump"), "-h", host, "-p", str(port), "-U", "postgres", "-Fc", "-f", str(out), database]
+
+
+def pg_restore_command(bindir: Path, host: str, port: int, database: str, dump: Path) -> list[str]:
+    """Restore a backup into an empty database."""
+    return [
+        str(bindir / "pg_restore"),
+        "-h",
+        host,
+        "-p",
+        str(port),
+        "-U",
+        "postgres",
+        "-d",
+        database,
+        "--no-owner",
+        str(dump),
+    ]
+
+
 def streamlit_command(port: int, secrets: Path | None = None) -> list[str]:
     """``streamlit run app.py`` headless on 127.0.0.1:``port`` (behind the reverse proxy on a
     server); ``secrets``: the secrets file holding the ``[auth]`` section."""

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from _services import free_port
+from _services import free_port, pg_dump_command, pg_restore_command
 from sqlalchemy import create_engine, insert, select, text
 
 from fundmodel.cli import main
@@ -529,3 +529,33 @@ def test_cli_shared_library_checks_roles_and_shows_the_diff(url, tmp_path, capsy
     assert " CST (" in out and " UTC)" in out
     lines = out.splitlines()
     assert lines[lines.index("    banks.cdb.fund_share_scale: 0.9 -> 0.8") - 1].split()[:2] == ["4", "save"]
+
+
+@pytest.mark.postgres
+def test_backup_and_restore_with_pg_dump(pg_url, tmp_path):
+    """docs/deployment.md's backup and restore: every version, identity and role comes back."""
+    import glob
+
+    from sqlalchemy.engine import make_url
+
+    bindir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_dump"))[-1]).parent
+    where = make_url(pg_url)
+    with ScenarioStore(pg_url) as store:
+        store.grant(OLGA, OWNER)
+        owner = store.acting_as(store.identity_for(OLGA))
+        owner.save("baseline", BASE_TEXT, note="seeded")
+        owner.save("baseline", _edited(0.9), base_version=1, note="2026 budget")
+        before = [v.to_dict() for v in store.history("baseline")]
+    dump = tmp_path / "library.dump"
+    subprocess.run(pg_dump_command(bindir, where.host, where.port, where.database, dump), check=True)
+    admin = create_engine(where.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{where.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{where.database}"'))
+    admin.dispose()
+    subprocess.run(pg_restore_command(bindir, where.host, where.port, where.database, dump), check=True)
+    with ScenarioStore(pg_url) as restored:
+        assert restored.schema_applied == []
+        assert [v.to_dict() for v in restored.history("baseline")] == before
+        assert restored.roles() == {OLGA: OWNER}
+        assert restored.load("baseline").overrides == {"banks": {"cdb": {"fund_share_scale": 0.9}}}

@@ -267,19 +267,18 @@ with tab_files:
                             on_click=state.change_library, args=("delete", chosen_name, latest),
                         )  # fmt: skip
                 with st.expander(t("library_history")):
-                    st.dataframe(
+                    # a plain table: the audit trail is text to read (and copy), identities and diffs in full
+                    st.table(
                         pd.DataFrame(
                             {
-                                t("col_version"): [v.version for v in history],
                                 t("col_action"): [v.action for v in history],
                                 t("col_author"): [v.author for v in history],
                                 t_auth("col_time_cst_utc"): [format_time_cst_utc(v.created_at) for v in history],
                                 t("col_note"): [v.note for v in history],
                                 t_auth("col_changes"): ["; ".join(map(format_change, v.changes)) for v in history],
-                            }
+                            },
+                            index=pd.Index([v.version for v in history], name=t("col_version")),
                         ),
-                        hide_index=True,
-                        width="stretch",
                     )
             else:
                 st.caption(t("library_empty"))
