@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+#: Control characters other than tab, line feed and carriage return (NUL included).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: Error values a spreadsheet shows in a cell (as calamine and CSV exports give them).
+EXCEL_ERRORS = frozenset(
+    ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"]
+)
+
+_PLACEHOLDERS = ("n/a", "na", "n.a.", "null", "none", "nan", "nil")
+#: Texts standing for "no value" (as typed, upper, lower and title case): never read as empty.
+PLACEHOLDER_TEXTS = frozenset(v for t in _PLACEHOLDERS for v in (t, t.upper(), t.title(), t.capitalize()))
 
 
 def excel_text(v: Any) -> str:

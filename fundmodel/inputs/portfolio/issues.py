@@ -48,6 +48,7 @@ RULES: frozenset[str] = frozenset(
         "not_a_boolean", "unknown_field", "unknown_bank", "unknown_province", "unknown_sector", "unknown_profile",
         "inconsistent_capital", "capital_above_investment", "capital_ratio_below_minimum", "fund_above_cap",
         "other_public_above_capital", "duplicate_id", "unknown_column_name",
+        "control_character", "error_cell", "placeholder_text", "no_projects",
     }
 )  # fmt: skip
 

@@ -108,6 +108,7 @@ class Portfolio:
         unit_option: str | None = None,
         params_fingerprint: str = "",
         *,
+        reading: dict[str, Any] | None = None,
         columns: dict[str, np.ndarray] | None = None,
         index: pd.Index | None = None,
     ) -> None:
@@ -123,6 +124,8 @@ class Portfolio:
         self.raw = raw
         self.unit_option = unit_option
         self.params_fingerprint = params_fingerprint
+        #: What the reader found about the file: ``sheet`` read, ``hidden_sheets_skipped`` ...
+        self.reading = dict(reading or {})
         self._revalidated: dict[str, Portfolio] = {}
         self._derived: dict[Any, tuple[frozenset[str], Any]] = {}
 
@@ -245,6 +248,7 @@ class Portfolio:
             raw=raw,
             unit_option=self.unit_option,
             params_fingerprint=self.params_fingerprint,
+            reading=self.reading,
         )
         # Values derived from canonical columns the edits left as they were stay valid.
         edited._derived = {k: v for k, v in self._derived.items() if not (v[0] & changed)}
@@ -311,10 +315,21 @@ class Portfolio:
         if n_err == 0:
             head += " - valid"
         records = self.issue_records()
-        lines = [head] + [f"  {r}" for r in records[:limit]]
+        lines = [head, *self.reading_lines()] + [f"  {r}" for r in records[:limit]]
         if limit is not None and len(records) > limit:
             lines.append(f"  ... and {len(records) - limit:,} more")
         return "\n".join(lines)
+
+    def reading_lines(self) -> list[str]:
+        """What was understood about the file (the sheet read, hidden sheets passed over);
+        none for a CSV read as it is."""
+        lines = []
+        if self.reading.get("sheet"):
+            lines.append(f"  read sheet '{self.reading['sheet']}'")
+        hidden = self.reading.get("hidden_sheets_skipped") or []
+        if hidden:
+            lines.append("  hidden sheets not read: " + ", ".join(f"'{h}'" for h in hidden))
+        return lines
 
     def require_valid(self) -> Portfolio:
         """Return self, or raise :class:`PortfolioError` listing the first errors."""

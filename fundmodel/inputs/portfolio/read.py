@@ -4,94 +4,160 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fundmodel.errors import PortfolioError
+from fundmodel.errors import FundmodelError, PortfolioError
+from fundmodel.inputs.limits import check
 from fundmodel.inputs.parameters import Parameters
-from fundmodel.inputs.portfolio.cells import excel_text
+from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text
 from fundmodel.inputs.portfolio.issues import ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import NUMERIC_TYPES, SCHEMA, split_header
+from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, read_sheet
 from fundmodel.inputs.portfolio.validate import parse_portfolio
 
 # -------------------------------------------------------------------------- reading
 
 
+def _row_of(data: bytes, at: int) -> int:
+    """The line number (1-based) of byte ``at``."""
+    return data.count(b"\n", 0, at) + 1
+
+
 def _decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), else GB18030; anything else is an error."""
+    """Strict decoding: UTF-8 (with or without BOM) for the whole file, else GB18030 for
+    the whole file. A file valid in neither, or mixing them (a UTF-8 file with one GB18030
+    row, which GB18030 would decode with every other Chinese name garbled), is refused
+    naming the first bad row.
+
+    >>> _decode("名称".encode("gb18030"), "a.csv")
+    '名称'
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise PortfolioError(f"{name}: not UTF-8 or GB18030 text (byte {exc.start})") from None
+        utf8_error = exc.start
+    if not data[:utf8_error].isascii():  # valid UTF-8 text with non-ASCII before the bad byte
+        raise PortfolioError(
+            f"{name}: row {_row_of(data, utf8_error)} is not UTF-8 like the rows before it "
+            "(mixed encodings; save the whole file as UTF-8)"
+        )
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise PortfolioError(
+            f"{name}: row {_row_of(data, exc.start)}: not UTF-8 or GB18030 text (save the file as UTF-8)"
+        ) from None
+    # A GB18030 file whose later rows are valid UTF-8 with non-ASCII text is mixed.
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if number > 1 and not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            raise PortfolioError(
+                f"{name}: row {number} is UTF-8 but earlier rows are GB18030 "
+                "(mixed encodings; save the whole file as UTF-8)"
+            )
+    return text
+
+
+def _check_file(path: Path) -> None:
+    """A regular file within the size limit (a FIFO or device would hang or never end)."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise PortfolioError(f"{path.name}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise PortfolioError(f"{path.name}: not a regular file")
+    check("file_bytes", info.st_size, path.name)
+
+
+def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.DataFrame, str]:
+    """Header (row 1) and body of a spreadsheet's sheet, every cell as text."""
+    read = read_sheet(path, sheet)
+    where = f"{path.name}, sheet '{read.name[:60]}'"
+    rows = read.rows
+    if not rows or not any(str(c).strip() for c in rows[0]):
+        raise PortfolioError(f"{where}: the sheet is empty (no header row)")
+    width = max(map(len, rows))
+    cells = [[excel_text(c) for c in row] + [""] * (width - len(row)) for row in rows]
+    longest = max((len(c) for row in cells for c in row), default=0)
+    check("cell_chars", longest, where)
+    raw = pd.DataFrame(cells, dtype=object)
+    header = [str(h).strip() for h in cells[0]]
+    body = raw.iloc[1:]
+    body.index = np.arange(2, len(raw) + 1)
+    if any(CONTROL_CHARACTERS.search(c) for row in cells for c in row if c):
+        body.attrs["control_characters"] = True
+    body.attrs["sheet"] = read.name
+    body.attrs["hidden_sheets_skipped"] = read.skipped_hidden
+    return header, body, read.name
 
 
 def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame:
-    """The raw table of a CSV or XLSX file, headers as written, index = row number in the
-    file (header = row 1). Cells are text, except CSV columns whose header names a numeric
-    schema column: pandas parses those in C (numbers stay exact; a column holding any
-    text stays text, checked cell by cell). Empty cells are NaN or ''. Fully empty rows
-    are skipped (the other rows keep their numbers)."""
+    """The raw table of a CSV or spreadsheet file (.xlsx, .xlsm, .xls, .ods), headers as
+    written, index = row number in the file (header = row 1). Cells are text, except CSV
+    columns whose header names a numeric schema column: pandas parses those in C (numbers
+    stay exact; a column holding any text stays text, checked cell by cell). Empty cells
+    are NaN or ''. Fully empty rows are skipped (the other rows keep their numbers).
+    ``attrs["sheet"]`` names the sheet read; hidden sheets are never read unless named."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix not in (*SPREADSHEET_SUFFIXES, ".csv", ".txt", ""):
+        raise PortfolioError(
+            f"{path.name}: unsupported file type {suffix[:12]!r} (use .csv, .xlsx, .xlsm, .xls or .ods)"
+        )
+    _check_file(path)
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object, header=None)
-            if raw.empty:
-                raise PortfolioError(f"{path.name}: the sheet is empty (no header row)")
-            raw = raw.fillna("").map(excel_text)
-            header = [str(h).strip() for h in raw.iloc[0].tolist()]
-            body = raw.iloc[1:]
-            body.index = np.arange(2, len(raw) + 1)
+        if suffix in SPREADSHEET_SUFFIXES:
+            header, body, _ = _sheet_table(path, sheet)
         elif suffix in (".csv", ".txt", ""):
             if sheet is not None:
-                raise PortfolioError(f"{path.name}: --sheet applies to XLSX files only")
+                raise PortfolioError(f"{path.name}: --sheet applies to spreadsheet files only")
             text = _decode(path.read_bytes(), path.name)
+            if "\r" in text and "\n" not in text:  # classic Mac line ends: one row per CR
+                text = text.replace("\r", "\n")
+            control = CONTROL_CHARACTERS.search(text) is not None
             header = [h.strip() for h in next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])), [])]
             if not any(header):
                 raise PortfolioError(f"{path.name}: the file is empty (no header row)")
+            check("columns", len(header), path.name)
+            # A cell with a control character is read as text, so that it is reported, not cut.
             text_columns = {
                 i: str
                 for i, h in enumerate(header)
-                if (cid := split_header(h)[0]) is None or SCHEMA[cid].type not in NUMERIC_TYPES
+                if control or (cid := split_header(h)[0]) is None or SCHEMA[cid].type not in NUMERIC_TYPES
             }
-            with warnings.catch_warnings():
-                # pandas warns (and drops cells) when a row is longer than the header: refuse instead.
-                warnings.simplefilter("error", pd.errors.ParserWarning)
-                try:
-                    body = pd.read_csv(
-                        io.StringIO(text),
-                        header=0,
-                        names=list(range(len(header))),
-                        index_col=False,
-                        dtype=text_columns,
-                        keep_default_na=False,
-                        na_values=[""],
-                        skip_blank_lines=False,
-                    )
-                except pd.errors.ParserWarning:
-                    raise PortfolioError(_long_row(text, len(header), path.name)) from None
+            if control:  # pandas' C parser cuts a cell at NUL: the csv module keeps it, to be reported
+                body = _csv_cells(text, len(header), path.name)
+            else:
+                body = _csv_frame(text, header, text_columns, path.name)
             body.index = np.arange(2, len(body) + 2)
+            check("rows", len(body) + 1, path.name)
+            if control:
+                body.attrs["control_characters"] = True
         else:
-            raise PortfolioError(f"{path.name}: unsupported file type {suffix!r} (use .csv or .xlsx)")
-    except (OSError, PortfolioError):
+            raise PortfolioError(
+                f"{path.name}: unsupported file type {suffix[:12]!r} (use .csv, .xlsx, .xlsm, .xls or .ods)"
+            )
+    except (OSError, FundmodelError):
         raise
     except pd.errors.ParserError as exc:
-        detail = " ".join(str(exc).split()).replace("Error tokenizing data. C error: ", "")
+        detail = " ".join(str(exc).split()).replace("Error tokenizing data. C error: ", "")[:200]
         raise PortfolioError(f"{path.name}: cannot parse CSV ({detail}; quote cells that contain commas)") from None
-    except ValueError as exc:  # unknown sheet, malformed workbook
-        raise PortfolioError(f"{path.name}: {' '.join(str(exc).split())}") from None
-    except Exception as exc:  # openpyxl raises its own errors on corrupt files
-        raise PortfolioError(f"{path.name}: cannot read ({type(exc).__name__}: {exc})") from None
+    except ValueError as exc:
+        raise PortfolioError(f"{path.name}: {' '.join(str(exc).split())[:200]}") from None
+    except Exception as exc:
+        raise PortfolioError(f"{path.name}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+    attrs = dict(body.attrs)
     body.columns = range(len(header))
     missing = body.isna() | (body == "")
     body = body[~missing.all(axis=1).to_numpy()]
@@ -99,7 +165,38 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
     keep = [i for i, h in enumerate(header) if h or not missing[i].all()]
     body = body[keep]
     body.columns = [header[i] if header[i] else f"(column {i + 1})" for i in keep]
+    body.attrs.update(attrs)
     return body
+
+
+def _csv_frame(text: str, header: list[str], text_columns: dict[int, type], name: str) -> pd.DataFrame:
+    """The body of a CSV through pandas' C parser (numeric columns parsed in C)."""
+    with warnings.catch_warnings():
+        # pandas warns (and drops cells) when a row is longer than the header: refuse instead.
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            body = pd.read_csv(
+                io.StringIO(text),
+                header=0,
+                names=list(range(len(header))),
+                index_col=False,
+                dtype=text_columns,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+            )
+        except pd.errors.ParserWarning:
+            raise PortfolioError(_long_row(text, len(header), name)) from None
+    return body
+
+
+def _csv_cells(text: str, width: int, name: str) -> pd.DataFrame:
+    """The body of a CSV through the csv module, every cell as text (kept whole)."""
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    for number, cells in enumerate(rows, start=2):
+        if len(cells) > width:
+            raise PortfolioError(f"{name}: row {number} has {len(cells)} cells but the header has {width}")
+    return pd.DataFrame([cells + [""] * (width - len(cells)) for cells in rows], columns=range(width), dtype=object)
 
 
 def _long_row(text: str, n_header: int, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,16 @@ import pandas as pd
 
 from fundmodel.errors import PortfolioError
 from fundmodel.inputs.parameters import Parameters, default_parameters
-from fundmodel.inputs.portfolio.cells import factorize, lookup_codes, map_values, parse_number, text_cells
+from fundmodel.inputs.portfolio.cells import (
+    CONTROL_CHARACTERS,
+    EXCEL_ERRORS,
+    PLACEHOLDER_TEXTS,
+    factorize,
+    lookup_codes,
+    map_values,
+    parse_number,
+    text_cells,
+)
 from fundmodel.inputs.portfolio.issues import IssueCollector
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import (
@@ -85,7 +95,11 @@ def parse_portfolio(
             "give the capital ratio (资本金比例) or project capital (项目资本金)",
         )
 
+    if n == 0 and headers:
+        issues.add(None, "", "", "no_projects", "the file has a header but no project rows")
+
     # --- cells ---------------------------------------------------------------------
+    control = bool(table.attrs.get("control_characters"))
     tables = lookups(p)
     out: dict[str, Any] = {}
     bad_any = np.zeros(n, dtype=bool)
@@ -108,6 +122,12 @@ def parse_portfolio(
         else:
             v = text_cells(raw)
             empty, bad = v == "", np.zeros(n, dtype=bool)
+        special = _special_cells(raw, header, rows, issues, control)
+        if special is not None:  # reported as what they are: never "empty", never a second issue
+            empty, bad = empty & ~special, bad & ~special
+            if v.dtype.kind == "O":
+                v = np.where(special, None, v)
+            bad_any |= special
         empties[cid] = empty
         raws[cid] = raw
         if kind == "money":
@@ -191,7 +211,43 @@ def parse_portfolio(
         raw=table,
         unit_option=unit,
         params_fingerprint=p.fingerprint,
+        reading=dict(table.attrs),
     )
+
+
+def _special_cells(
+    raw: pd.Series, header: str, rows: np.ndarray, issues: IssueCollector, control: bool
+) -> np.ndarray | None:
+    """Cells that are not values: a spreadsheet error (``#DIV/0!``), placeholder text
+    (``N/A``, ``null``) or text with a control character (NUL included; only looked for
+    when the reader saw one in the file). Each is reported as its own error naming the
+    cell; returns their mask, or None when there are none (the usual case).
+
+    Example: a column ["1", "N/A", "#DIV/0!"] -> [False, True, True]."""
+    if raw.dtype.kind != "O":
+        return None
+    error = raw.isin(EXCEL_ERRORS).to_numpy(dtype=bool)
+    placeholder = raw.isin(PLACEHOLDER_TEXTS).to_numpy(dtype=bool) & ~error
+    found = error | placeholder
+    issues.add_rows(error, rows, header, raw, "error_cell", "spreadsheet error value: correct the formula")
+    issues.add_rows(
+        placeholder, rows, header, raw, "placeholder_text", "placeholder text: give the value or leave the cell empty"
+    )
+    if control:
+        bad = raw.map(lambda c: isinstance(c, str) and CONTROL_CHARACTERS.search(c) is not None).to_numpy(dtype=bool)
+        shown = raw.map(
+            lambda c: CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", c) if isinstance(c, str) else c
+        )
+        issues.add_rows(
+            bad & ~found, rows, header, shown, "control_character", "control character in the cell (shown as \\xNN)"
+        )
+        found = found | bad
+    return found if found.any() else None
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """A control character made visible: NUL -> ``\\x00``."""
+    return f"\\x{ord(match.group()):02x}"
 
 
 #: Columns that take the field's parameter where a project gives none.
