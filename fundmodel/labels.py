@@ -300,7 +300,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "rule_unknown_column_name": ("Unknown column id in estimated_columns", "估算字段中的列名无法识别"),
     "rule_control_character": ("Control character in a cell", "单元格含控制字符"),
     "rule_error_cell": ("Spreadsheet error value in a cell", "单元格为公式错误值"),
-    "rule_placeholder_text": ("Placeholder text (N/A, null) instead of a value", "单元格为占位文字（N/A、null）而非数值"),
+    "rule_placeholder_text": ("Placeholder text (N/A, null) instead of a value", "单元格为占位文字而非数值"),
     "rule_no_projects": ("No project rows", "没有项目行"),
     "edit_projects": ("Edit project inputs", "编辑项目数据"),
     "cells_edited": ("{n:,} cells edited", "已修改 {n:,} 个单元格"),
