@@ -88,14 +88,14 @@ def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.Dat
     if not rows or not any(str(c).strip() for c in rows[0]):
         raise PortfolioError(f"{where}: the sheet is empty (no header row)")
     width = max(map(len, rows))
-    cells = [[excel_text(c) for c in row] + [""] * (width - len(row)) for row in rows]
-    longest = max((len(c) for row in cells for c in row), default=0)
-    check("cell_chars", longest, where)
+    cells = [[c if type(c) is str else excel_text(c) for c in row] + [""] * (width - len(row)) for row in rows]
+    text = "\n".join(c for row in cells for c in row if c)
+    check("cell_chars", max((len(c) for row in cells for c in row), default=0), where)
     raw = pd.DataFrame(cells, dtype=object)
     header = [str(h).strip() for h in cells[0]]
     body = raw.iloc[1:]
     body.index = np.arange(2, len(raw) + 1)
-    if any(CONTROL_CHARACTERS.search(c) for row in cells for c in row if c):
+    if CONTROL_CHARACTERS.search(text):
         body.attrs["control_characters"] = True
     body.attrs["sheet"] = read.name
     body.attrs["hidden_sheets_skipped"] = read.skipped_hidden
