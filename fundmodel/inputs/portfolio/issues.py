@@ -45,10 +45,11 @@ RULES: frozenset[str] = frozenset(
     {
         "unknown_column", "duplicate_column", "missing_column", "unknown_unit", "unit_undeclared",
         "missing_value", "not_a_number", "not_an_integer", "negative_amount", "zero_amount", "out_of_range",
-        "not_a_boolean", "unknown_field", "unknown_bank", "unknown_province", "unknown_sector", "unknown_profile",
+        "not_a_boolean", "unknown_field", "unknown_bank", "unknown_province", "unknown_profile",
         "inconsistent_capital", "capital_above_investment", "capital_ratio_below_minimum", "fund_above_cap",
         "other_public_above_capital", "duplicate_id", "unknown_column_name",
         "control_character", "error_cell", "placeholder_text", "no_projects",
+        "total_mismatch", "sector_unmapped",
     }
 )  # fmt: skip
 

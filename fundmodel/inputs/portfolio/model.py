@@ -14,6 +14,7 @@ from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio.cells import is_missing
 from fundmodel.inputs.portfolio.issues import EMPTY_ISSUES, ValidationIssue
 from fundmodel.inputs.portfolio.schema import split_header
+from fundmodel.inputs.portfolio.template import describe
 
 # ----------------------------------------------------------------------- portfolio
 
@@ -329,7 +330,7 @@ class Portfolio:
         hidden = self.reading.get("hidden_sheets_skipped") or []
         if hidden:
             lines.append("  hidden sheets not read: " + ", ".join(f"'{h}'" for h in hidden))
-        return lines
+        return lines + describe(self.reading)
 
     def require_valid(self) -> Portfolio:
         """Return self, or raise :class:`PortfolioError` listing the first errors."""

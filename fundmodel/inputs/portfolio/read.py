@@ -19,6 +19,7 @@ from fundmodel.inputs.portfolio.issues import ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import NUMERIC_TYPES, SCHEMA, split_header
 from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, read_sheet
+from fundmodel.inputs.portfolio.template import MIN_KNOWN_COLUMNS, TableLayout, find_table, known_columns
 from fundmodel.inputs.portfolio.validate import parse_portfolio
 
 # -------------------------------------------------------------------------- reading
@@ -91,10 +92,14 @@ def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.Dat
     cells = [[c if type(c) is str else excel_text(c) for c in row] + [""] * (width - len(row)) for row in rows]
     text = "\n".join(c for row in cells for c in row if c)
     check("cell_chars", max((len(c) for row in cells for c in row), default=0), where)
-    raw = pd.DataFrame(cells, dtype=object)
-    header = [str(h).strip() for h in cells[0]]
-    body = raw.iloc[1:]
-    body.index = np.arange(2, len(raw) + 1)
+    layout = find_table(cells) if known_columns(cells[0]) < MIN_KNOWN_COLUMNS else None
+    if layout is not None:
+        header, body = _template_body(cells, layout)
+    else:
+        raw = pd.DataFrame(cells, dtype=object)
+        header = [str(h).strip() for h in cells[0]]
+        body = raw.iloc[1:]
+        body.index = np.arange(2, len(raw) + 1)
     if CONTROL_CHARACTERS.search(text):
         body.attrs["control_characters"] = True
     body.attrs["sheet"] = read.name
@@ -136,11 +141,18 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
                 for i, h in enumerate(header)
                 if control or (cid := split_header(h)[0]) is None or SCHEMA[cid].type not in NUMERIC_TYPES
             }
-            if control:  # pandas' C parser cuts a cell at NUL: the csv module keeps it, to be reported
+            layout = None
+            if known_columns(header) < MIN_KNOWN_COLUMNS:  # a template: find the table
+                cells = list(csv.reader(io.StringIO(text)))
+                layout = find_table(cells)
+            if layout is not None:
+                header, body = _template_body(cells, layout)
+            elif control:  # pandas' C parser cuts a cell at NUL: the csv module keeps it, to be reported
                 body = _csv_cells(text, len(header), path.name)
+                body.index = np.arange(2, len(body) + 2)
             else:
                 body = _csv_frame(text, header, text_columns, path.name)
-            body.index = np.arange(2, len(body) + 2)
+                body.index = np.arange(2, len(body) + 2)
             check("rows", len(body) + 1, path.name)
             if control:
                 body.attrs["control_characters"] = True
@@ -167,6 +179,31 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
     body.columns = [header[i] if header[i] else f"(column {i + 1})" for i in keep]
     body.attrs.update(attrs)
     return body
+
+
+def _template_body(cells: list[list[str]], layout: TableLayout) -> tuple[list[str], pd.DataFrame]:
+    """Header and project rows of a table found in a template (totals, notes, blank rows
+    and the 序号 column left out; each recorded in ``attrs`` for the report)."""
+    width = len(layout.headers)
+    keep = [i for i in range(width) if i not in layout.dropped_columns]
+    grid = [list(cells[r - 1][:width]) + [""] * (width - len(cells[r - 1][:width])) for r in layout.project_rows]
+    body = pd.DataFrame([[row[i] for i in keep] for row in grid], index=layout.project_rows, dtype=object)
+    if body.empty:
+        body = pd.DataFrame(columns=range(len(keep)), dtype=object)
+    body.columns = range(len(keep))
+    header = [layout.headers[i] for i in keep]
+    body.attrs.update(
+        header_rows=layout.header_rows,
+        headers=header,
+        title_unit=layout.unit,
+        title_unit_row=layout.unit_row,
+        skipped_rows=[
+            *((0, f"column '{layout.headers[i]}' numbers the rows (not read)") for i in layout.dropped_columns),
+            *layout.skipped,
+        ],
+        totals={row: dict(zip(layout.headers, cells_, strict=False)) for row, cells_ in layout.totals.items()},
+    )
+    return header, body
 
 
 def _csv_frame(text: str, header: list[str], text_columns: dict[int, type], name: str) -> pd.DataFrame:

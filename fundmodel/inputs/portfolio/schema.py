@@ -16,6 +16,10 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SCHEMA_FILE = DATA_DIR / "portfolio_schema.csv"
 PROVINCES_FILE = DATA_DIR / "provinces.csv"
 ALIASES_FILE = DATA_DIR / "portfolio_aliases.csv"
+#: Words people write in a 行业 column -> statutory sector of 国发〔2019〕26号, with sources.
+SECTOR_WORDS_FILE = DATA_DIR / "portfolio_sector_words.csv"
+#: The sector an unmapped 行业 word takes: "power and all other projects" (a warning says so).
+GENERAL_SECTOR = "power_other"
 
 # --------------------------------------------------------------------------- schema
 
@@ -186,6 +190,9 @@ def _build_lookups(params: Parameters) -> dict[str, dict[str, str]]:
             out["province"][norm(name)] = pid
     for name in ("s_curve", "uniform"):
         out["profile"][norm(name)] = name
+    for word, sid in _read_data_csv(SECTOR_WORDS_FILE)[["word", "sector"]].itertuples(index=False):
+        if sid in params.capital_ratios.sectors:
+            out["sector"].setdefault(norm(word), sid)
     for kind, cid, alias in aliases[["kind", "id", "alias"]].itertuples(index=False):
         known = {"field": params.fields, "bank": params.banks, "profile": {"s_curve", "uniform"}}[kind]
         if cid in known:
@@ -230,4 +237,6 @@ def split_header(header: str) -> tuple[str | None, str | None]:
         base, _, tail = key.rpartition(sep)
         if base in lookup and tail:
             return lookup[base], tail
+    if "/" in header:  # a two-row header joined: "资金结构/申请金额(万元)" is "申请金额(万元)"
+        return split_header(header.rsplit("/", 1)[1])
     return None, None

@@ -24,6 +24,7 @@ from fundmodel.inputs.portfolio.issues import IssueCollector
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import (
     BOOL_WORDS,
+    GENERAL_SECTOR,
     MONEY_UNIT_SUFFIXES,
     NUMERIC_TYPES,
     PERCENT_SUFFIXES,
@@ -34,6 +35,7 @@ from fundmodel.inputs.portfolio.schema import (
     norm,
     split_header,
 )
+from fundmodel.inputs.portfolio.template import total_checks
 from fundmodel.units import PER_BN
 
 #: Relative tolerance when project capital and capital ratio are both given (rounding).
@@ -60,6 +62,8 @@ def parse_portfolio(
     if unit is not None and unit not in PER_BN:
         raise PortfolioError(f"unknown money unit {unit!r} (use one of {', '.join(PER_BN)})")
     p = params or default_parameters()
+    if unit is None and table.attrs.get("title_unit"):  # 单位：万元 above the table
+        unit = table.attrs["title_unit"]
     issues = IssueCollector(source)
     rows = np.asarray(table.index, dtype=np.int64)
     n = len(table)
@@ -182,6 +186,17 @@ def parse_portfolio(
             v = np.where(bad, np.nan, v)
         elif kind == "bool":
             issues.add_rows(bad, rows, header, raw, "not_a_boolean", "must be yes/no (是/否, true/false, 1/0)")
+        elif kind == "sector" and GENERAL_SECTOR in p.capital_ratios.sectors:
+            # A 行业 word in no statutory sector: the general minimum, said row by row.
+            general = p.capital_ratios.sectors[GENERAL_SECTOR]
+            issues.add_rows(
+                bad, rows, header, raw, "sector_unmapped",
+                f"no statutory sector for this word: read as '{general.name_zh}' ({GENERAL_SECTOR}, minimum "
+                f"{general.minimum.value:.0%}); write the sector to change it",
+                "warning",
+            )  # fmt: skip
+            v = np.where(bad, GENERAL_SECTOR, v)
+            bad = np.zeros(n, dtype=bool)
         elif kind != "text":
             ids = sorted(set(tables[kind].values()))
             known = ", ".join(ids) if len(ids) <= 12 else "see fundmodel/data/provinces.csv"
@@ -191,6 +206,10 @@ def parse_portfolio(
 
     data = _canonical(out, n, p)
     bad_rules = _cross_checks(data, headers, empties, raws, rows, issues, p)
+    for row, header, stated, message in total_checks(
+        data, rows, table.attrs.get("totals") or {}, headers, units, PER_BN
+    ):
+        issues.add(row, header, stated, "total_mismatch", message, "warning")
     valid = ~(bad_any | bad_rules)
     frame_issues = issues.frame()
     if len(frame_issues):
