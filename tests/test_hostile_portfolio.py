@@ -235,10 +235,16 @@ def test_nul_inside_a_number_is_an_error_not_a_shorter_number(tmp_path):
     assert (issue["row"], issue["column"], issue["value"]) == (2, "total_investment_bn", "18\\x00.58")
 
 
-def test_nul_inside_a_name_is_an_error_not_a_cut_name(tmp_path):
+def test_nul_inside_a_name_is_a_warning_and_the_name_is_kept_whole(tmp_path):
     code, report = _issues(_csv(tmp_path / "nul.csv", ROW.format(name="Ra\x00il", investment="18.58")))
-    assert code == 1
-    assert (2, "project_name", "control_character") in _rules(report)
+    assert code == 0
+    [issue] = [i for i in report["issues"] if i["rule"] == "control_character"]
+    assert (issue["row"], issue["column"], issue["value"], issue["severity"]) == (
+        2,
+        "project_name",
+        "Ra\\x00il",
+        "warning",
+    )
 
 
 def test_utf8_file_with_one_gb18030_row_is_refused_naming_the_row(tmp_path):

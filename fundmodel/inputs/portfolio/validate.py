@@ -126,7 +126,7 @@ def parse_portfolio(
         else:
             v = text_cells(raw)
             empty, bad = v == "", np.zeros(n, dtype=bool)
-        special = _special_cells(raw, header, rows, issues, control)
+        special = _special_cells(raw, header, rows, issues, control, kind == "text")
         if special is not None:  # reported as what they are: never "empty", never a second issue
             empty, bad = empty & ~special, bad & ~special
             if v.dtype.kind == "O":
@@ -235,7 +235,7 @@ def parse_portfolio(
 
 
 def _special_cells(
-    raw: pd.Series, header: str, rows: np.ndarray, issues: IssueCollector, control: bool
+    raw: pd.Series, header: str, rows: np.ndarray, issues: IssueCollector, control: bool, text: bool = False
 ) -> np.ndarray | None:
     """Cells that are not values: a spreadsheet error (``#DIV/0!``), placeholder text
     (``N/A``, ``null``) or text with a control character (NUL included; only looked for
@@ -257,10 +257,16 @@ def _special_cells(
         shown = raw.map(
             lambda c: CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", c) if isinstance(c, str) else c
         )
-        issues.add_rows(
-            bad & ~found, rows, header, shown, "control_character", "control character in the cell (shown as \\xNN)"
-        )
-        found = found | bad
+        if text:  # a name keeps its text whole: a warning shows where the character is
+            issues.add_rows(
+                bad & ~found, rows, header, shown, "control_character",
+                "control character in the text (shown as \\xNN)", "warning",
+            )  # fmt: skip
+        else:
+            issues.add_rows(
+                bad & ~found, rows, header, shown, "control_character", "control character in the cell (shown as \\xNN)"
+            )
+            found = found | bad
     return found if found.any() else None
 
 
