@@ -165,7 +165,7 @@ def total_checks(
                         row,
                         header,
                         str(cells[header]),
-                        f"the total row says {stated:,.6g}; its projects sum to {summed:,.6g}",
+                        f"the total row says {stated:,.12g}; its projects sum to {summed:,.12g}",
                     )
                 )
     return out
