@@ -287,6 +287,55 @@ for _n, _label in SIZES.items():
             heavy=_big,
         ),
     ]
+
+
+def xlsx_file(n: int) -> Path:
+    """The synthetic portfolio of ``n`` projects as an XLSX (written once, kept)."""
+    import openpyxl
+
+    path = portfolio_file(n).with_suffix(".xlsx")
+    if not path.exists():
+        frame = pd_read_csv(portfolio_file(n))
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet("portfolio")
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([None if v != v else v for v in row])
+        tmp = path.with_suffix(".tmp.xlsx")
+        book.save(tmp)
+        tmp.replace(path)
+    return path
+
+
+def pd_read_csv(path: Path):
+    import pandas as pd
+
+    return pd.read_csv(path, dtype=object, keep_default_na=False)
+
+
+def _xlsx_setup(n):
+    return lambda: xlsx_file(n)
+
+
+def _openpyxl_read_call(path):
+    """The reader before calamine: pandas over openpyxl, every cell as text."""
+    import pandas as pd
+
+    raw = pd.read_excel(path, sheet_name=0, dtype=object, header=None)
+    return f"{len(raw) - 1:,} rows"
+
+
+for _n, _label in list(SIZES.items())[:2]:
+    CASES += [
+        Case(f"read XLSX (calamine), {_label} projects", _xlsx_setup(_n), _read_call, quick=_n == 2_300),
+        Case(
+            f"read XLSX (openpyxl via pandas, before), {_label} projects",
+            _xlsx_setup(_n),
+            _openpyxl_read_call,
+            quick=_n == 2_300,
+        ),
+    ]
+
 CASES += [
     Case(
         "read + validate + model, 1M projects",

@@ -268,6 +268,12 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "rule_duplicate_id": ("Project id repeated", "项目编号重复"),
     "rule_unknown_column_name": ("Unknown column id in estimated_columns", "估算字段中的列名无法识别"),
+    "rule_control_character": ("Control character in a cell", "单元格含控制字符"),
+    "rule_error_cell": ("Spreadsheet error value in a cell", "单元格为公式错误值"),
+    "rule_placeholder_text": ("Placeholder text (N/A, null) instead of a value", "单元格为占位文字而非数值"),
+    "rule_no_projects": ("No project rows", "没有项目行"),
+    "rule_sector_unmapped": ("Sector word mapped to no statutory sector", "行业未对应法定行业类别"),
+    "rule_total_mismatch": ("Total row differs from the sum of its projects", "合计行与项目之和不符"),
     "edit_projects": ("Edit project inputs", "编辑项目数据"),
     "cells_edited": ("{n:,} cells edited", "已修改 {n:,} 个单元格"),
     "edit_projects_help": (

@@ -91,7 +91,6 @@ CELL_CASES = [
     ("unknown_field", with_cell(0, "field", "space_mining"), 2, "field"),
     ("unknown_bank", with_cell(1, "bank", "Bank of Atlantis"), 3, "bank"),
     ("unknown_province", with_cell(2, "province", "Atlantis"), 4, "province"),
-    ("unknown_sector", with_column("sector", ["railways_highways", "moon_base", ""]), 3, "sector"),
     ("unknown_profile", with_column("phasing_profile", ["s_curve", "uniform", "zigzag"]), 4, "phasing_profile"),
     # k = 0.1 < 20% - 5 pp (railways_highways, shortfall-filling) = 15%
     ("capital_ratio_below_minimum", with_cell(0, "capital_ratio", "0.1"), 2, "capital_ratio"),
@@ -123,6 +122,20 @@ def test_each_rule_names_row_and_column(tmp_path, rule, table, row, column):
     hit = hits[0]
     assert (hit.file, hit.row, hit.column, hit.severity) == (path.name, row, column, "error")
     assert not read_portfolio(path).frame.loc[row, "valid"]
+
+
+def test_unmapped_sector_word_is_a_warning_and_takes_the_general_minimum(tmp_path):
+    path = write_csv(tmp_path / "sector.csv", *with_column("sector", ["铁路", "moon_base", "地铁"]))
+    portfolio = read_portfolio(path)
+    [hit] = [i for i in portfolio.issue_records() if i.rule == "sector_unmapped"]
+    assert (hit.row, hit.column, hit.value, hit.severity) == (3, "sector", "moon_base", "warning")
+    assert "power_other" in hit.message and "20%" in hit.message
+    frame = portfolio.frame
+    assert frame["sector"].tolist() == ["railways_highways", "power_other", "urban_rail"]
+    # power and all other projects: 20%, less 5 pp for shortfall-filling infrastructure (the field's default)
+    assert bool(frame.loc[3, "shortfall_infrastructure"])
+    assert frame.loc[3, "capital_ratio_minimum"] == pytest.approx(0.20 - 0.05)
+    assert bool(frame.loc[3, "valid"])
 
 
 def test_capital_rules_with_project_capital_column(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import fundmodel.inputs.portfolio as portfolio_module
+import fundmodel.inputs.portfolio.validate as portfolio_validate
 from fundmodel import default_parameters
 from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.inputs.portfolio import PortfolioError, parse_portfolio, read_portfolio
@@ -39,7 +39,7 @@ def edited_raw(raw: pd.DataFrame, edits: dict[tuple[int, str], object]) -> pd.Da
 
 def assert_same_as_full(portfolio, edits, params=PARAMS):
     got = portfolio.with_edits(edits, params)
-    want = portfolio_module.parse_portfolio(edited_raw(portfolio.raw, edits), params=params, source=portfolio.source)
+    want = portfolio_validate.parse_portfolio(edited_raw(portfolio.raw, edits), params=params, source=portfolio.source)
     pd.testing.assert_frame_equal(got.frame, want.frame)
     pd.testing.assert_frame_equal(got.issues.astype(str), want.issues.astype(str))
     assert got.n_errors == want.n_errors
@@ -70,14 +70,14 @@ def test_editing_rows_equals_reading_the_edited_file(cells):
 def parsed_sizes() -> Iterator[list[int]]:
     """The number of rows of every table parse_portfolio is given, in order."""
     sizes: list[int] = []
-    real = portfolio_module.parse_portfolio
+    real = portfolio_validate.parse_portfolio
 
     def counting(table, *args, **kwargs):
         sizes.append(len(table))
         return real(table, *args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(portfolio_module, "parse_portfolio", counting)
+        patch.setattr(portfolio_validate, "parse_portfolio", counting)
         yield sizes
 
 

@@ -1,0 +1,138 @@
+"""Cells to values: text, numbers, categories; vectorized over a column."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Control characters other than tab, line feed and carriage return (NUL included).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+#: Error values a spreadsheet shows in a cell (as calamine and CSV exports give them).
+EXCEL_ERRORS = frozenset(
+    ["#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"]
+)
+
+_PLACEHOLDERS = ("n/a", "na", "n.a.", "null", "none", "nan", "nil")
+#: Texts standing for "no value" (as typed, upper, lower and title case): never read as empty.
+PLACEHOLDER_TEXTS = frozenset(v for t in _PLACEHOLDERS for v in (t, t.upper(), t.title(), t.capitalize()))
+
+
+def excel_text(v: Any) -> str:
+    """Cells to text: integral floats without '.0', NaN/None as '', else via str."""
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v)
+
+
+def parse_number(
+    raw: pd.Series, allow_percent: bool = False, percent_header: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parse text cells to floats: returns (values, empty, bad).
+
+    Fast path: one C-level ``pd.to_numeric`` over the column; only cells it cannot read
+    are looked at again (stripped; ``20%`` as 0.2 where ``allow_percent``; thousands
+    separators only in proper groups, ``1,234.5``). inf and nan are not numbers. Under a
+    ``(%)`` header (``percent_header``) plain numbers are percentages too: 20 -> 0.2.
+    """
+    if raw.dtype.kind in "iuf":  # already numbers (a CSV column read in C): NaN is empty, inf is bad
+        numbers = raw.to_numpy(dtype=float)
+        values = np.where(np.isfinite(numbers), numbers, np.nan)
+        return values / 100.0 if percent_header else values, np.isnan(numbers), np.isinf(numbers)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
+    failed = ~np.isfinite(values)
+    values[failed] = np.nan
+    if percent_header:  # the header says "(%)": plain numbers are percentages
+        values = values / 100.0
+    empty = np.zeros(len(raw), dtype=bool)
+    bad = np.zeros(len(raw), dtype=bool)
+    idx = np.flatnonzero(failed)
+    if len(idx):
+        cells = raw.to_numpy(dtype=object)[idx]
+        blank = pd.isna(cells) | (cells == "")
+        empty[idx[blank]] = True
+        idx = idx[~blank]
+    if len(idx):
+        text = raw.iloc[idx].astype(str).str.strip()
+        is_empty = (text == "").to_numpy()
+        pct = text.str.endswith("%").to_numpy() if allow_percent else np.zeros(len(idx), dtype=bool)
+        text = text.where(~pct, text.str[:-1].str.strip())
+        grouped = text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").to_numpy(dtype=bool)
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        again = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+        again = np.where(pct | percent_header, again / 100.0, again)
+        ok = np.isfinite(again)
+        values[idx] = np.where(ok, again, np.nan)
+        empty[idx] = is_empty
+        bad[idx] = ~ok & ~is_empty
+    return values, empty, bad
+
+
+#: Up to this many cells, :func:`factorize` works in Python: pandas' fixed cost per call
+#: dominates on the few rows an edit re-validates.
+SMALL_TABLE = 64
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Codes and distinct values in order of appearance, missing cells (None, NaN) coded
+    -1: ``pd.factorize`` of an object array.
+
+    Example: ["b", None, "a", "b"] -> codes [0, -1, 1, 0], uniques ["b", "a"]."""
+    if len(values) > SMALL_TABLE:
+        codes, uniques = pd.factorize(values)
+        return codes, list(uniques)
+    seen: dict[Any, int] = {}
+    codes = np.array([-1 if is_missing(v) else seen.setdefault(v, len(seen)) for v in values], dtype=np.intp)
+    return codes, list(seen)
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, NA or NaT (what ``pd.factorize`` leaves out)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def lookup_codes(raw: pd.Series, convert: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Convert cells via their unique values only (fast on a million rows).
+
+    ``convert(text)`` maps one stripped cell to its value or None. Returns (values as an
+    object array, empty, bad)."""
+    codes, uniques = factorize(raw.to_numpy(dtype=object))
+    stripped = [str(u).strip() for u in uniques]
+    converted = [convert(u) if u else None for u in stripped]
+    mapped = np.array([*converted, None], dtype=object)
+    blank = np.array([not u for u in stripped] + [True], dtype=bool)
+    unknown = np.array([v is None for v in converted] + [True], dtype=bool)
+    empty = blank[codes]
+    return mapped[codes], empty, ~empty & unknown[codes]
+
+
+def text_cells(raw: pd.Series) -> np.ndarray:
+    """Text cells stripped, empty ones (NaN, None) as "" (object array)."""
+    cells = raw.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # every cell is text: the usual case
+        return np.array(list(map(str.strip, cells)), dtype=object)
+    return np.array([c.strip() if isinstance(c, str) else _cell_text(c) for c in cells], dtype=object)
+
+
+def _cell_text(cell: Any) -> str:
+    """A cell that is not a string as text: "" for NaN / None, else ``str`` stripped."""
+    return "" if pd.isna(cell) else str(cell).strip()
+
+
+def map_values(values: np.ndarray, mapping: dict[Any, Any], missing: Any = np.nan) -> np.ndarray:
+    """``mapping`` applied to each value (``missing`` where a value is not a key, or is
+    NaN / None), via the few distinct values only: ``Series.map`` as an object array.
+
+    Example: values ["a", None, "b"], mapping {"a": 1, "b": 2} -> [1, nan, 2]."""
+    codes, uniques = factorize(np.asarray(values, dtype=object))
+    mapped = np.array([mapping.get(u, missing) for u in uniques] + [missing], dtype=object)
+    return mapped[codes]

@@ -1,0 +1,190 @@
+"""Finding the table in a government template: the header row(s) under a title block, the
+unit line, a 序号 column, total rows (合计, 小计 ...) and notes (注：...) under the table.
+
+Project lists circulated by development-and-reform commissions start with a title block
+(附件1, a merged title row, 填报单位：（盖章）, 单位：万元), then a header of one or two rows
+(资金结构 merged over 资本金比例 and 申请金额), a 序号 column, the projects, a 合计 row and
+notes. :func:`find_table` looks at the first rows for the row (or pair of rows) whose
+cells name the most known columns, reads the unit line above it, and classifies the rows
+below: projects, totals, notes. Plain files (a known header on row 1) never come here.
+
+>>> rows = [["附件1"], ["单位：万元"], ["序号", "项目名称", "总投资"], ["1", "A", "100"], ["合计", "", "100"]]
+>>> layout = find_table(rows)
+>>> layout.header_rows, layout.unit, layout.headers, layout.project_rows
+([3], 'wan', ['序号', '项目名称', '总投资'], [4])
+>>> layout.skipped
+[(5, 'total row (合计)')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from fundmodel.inputs.portfolio.schema import MONEY_UNIT_SUFFIXES, SCHEMA, norm, split_header
+
+#: How many rows from the top are searched for the header.
+HEADER_SEARCH_ROWS = 30
+#: A header names at least this many known columns.
+MIN_KNOWN_COLUMNS = 3
+#: Relative gap between a total row and the sum of its projects that is reported.
+TOTAL_TOLERANCE = 0.001
+
+_UNIT_LINE = re.compile(r"单位\s*[:：]\s*(十亿元|亿元|万元)")
+_TOTAL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|其\s*中)")
+_NOTE = re.compile(r"^(注|说明|备注|填表说明)\s*\d*\s*[:：、.]")
+#: Columns that number the rows and are not project data.
+_ROW_NUMBER_HEADERS = {"序号", "编号no", "no", "no.", "#"}
+
+
+@dataclass
+class TableLayout:
+    """Where the table is: ``header_rows`` (1-based), the header of each column as written
+    (two-row headers joined as ``资金结构/申请金额``), the money ``unit`` of the title block and
+    the row it came from, the project rows, the rows skipped (row, reason), the total rows
+    (row -> cells) and the columns dropped (a leading 序号)."""
+
+    header_rows: list[int]
+    headers: list[str]
+    unit: str | None = None
+    unit_row: int | None = None
+    project_rows: list[int] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    totals: dict[int, list[str]] = field(default_factory=dict)
+    dropped_columns: list[int] = field(default_factory=list)
+
+
+def _known(label: str) -> bool:
+    return bool(label) and split_header(label)[0] is not None
+
+
+def known_columns(cells: list[str]) -> int:
+    """How many cells of a row name a portfolio column (``总投资(亿元)`` counts)."""
+    return sum(1 for c in cells if _known(str(c).strip()))
+
+
+def _joined(upper: list[str], lower: list[str]) -> list[str]:
+    """One header from two rows: the lower cell under a group heading that spans it
+    (``资金结构/申请金额``: the heading was merged across, so only its first cell holds it),
+    the upper cell where the lower one is empty (a cell merged down).
+
+    Example: ["资金结构", "", "建设期"] over ["资本金比例", "申请金额", ""] ->
+    ["资金结构/资本金比例", "资金结构/申请金额", "建设期"]."""
+    out = []
+    group = ""
+    for u, low in zip(upper, lower, strict=True):
+        if u:
+            group = u if low else ""  # a heading over a sub-header starts a group
+        elif not low:
+            group = ""
+        heading = u or group
+        out.append(f"{heading}/{low}" if low and heading and heading != low else (low or heading))
+    return out
+
+
+def _label_known(label: str) -> bool:
+    return _known(label) or ("/" in label and _known(label.rsplit("/", 1)[1]))
+
+
+def find_table(rows: list[list[str]]) -> TableLayout | None:
+    """The table's layout in ``rows`` (text cells, row 1 first), or None when no row in
+    the first :data:`HEADER_SEARCH_ROWS` names :data:`MIN_KNOWN_COLUMNS` known columns."""
+    width = max((len(r) for r in rows), default=0)
+    grid = [[str(c).strip() for c in r] + [""] * (width - len(r)) for r in rows]
+    best: tuple[int, int, list[str], list[int]] | None = None
+    for r in range(min(HEADER_SEARCH_ROWS, len(grid))):
+        single = grid[r]
+        score = sum(_known(c) for c in single)
+        if best is None or score > best[0]:
+            best = (score, r, single, [r + 1])
+        if r + 1 < len(grid):
+            pair = _joined(grid[r], grid[r + 1])
+            pair_score = sum(_label_known(c) for c in pair)
+            if pair_score > score and pair_score > best[0] and any(grid[r + 1]):
+                best = (pair_score, r, pair, [r + 1, r + 2])
+    if best is None or best[0] < MIN_KNOWN_COLUMNS:
+        return None
+    _, first, headers, header_rows = best
+    layout = TableLayout(header_rows=header_rows, headers=headers)
+    for r in range(first):
+        hit = next((m for c in grid[r] if (m := _UNIT_LINE.search(c))), None)
+        if hit:
+            layout.unit = MONEY_UNIT_SUFFIXES[norm(hit.group(1))]
+            layout.unit_row = r + 1
+    layout.dropped_columns = [i for i, h in enumerate(headers) if norm(h) in _ROW_NUMBER_HEADERS]
+    in_notes = False
+    for r in range(header_rows[-1], len(grid)):
+        cells = grid[r]
+        lead = next((c for i, c in enumerate(cells) if c and i not in layout.dropped_columns), "")
+        number = next((c for i, c in enumerate(cells) if c and i in layout.dropped_columns), "")
+        if not any(cells):
+            continue
+        if in_notes or _NOTE.match(lead) or _NOTE.match(number):
+            in_notes = True
+            layout.skipped.append((r + 1, "note under the table"))
+            continue
+        total = _TOTAL.match(number) or _TOTAL.match(lead)
+        if total:
+            word = re.sub(r"\s+", "", total.group(1))
+            layout.skipped.append((r + 1, f"total row ({word})"))
+            if word in ("合计", "总计", "共计"):
+                layout.totals[r + 1] = cells
+            continue
+        layout.project_rows.append(r + 1)
+    return layout
+
+
+def total_checks(
+    data: dict[str, np.ndarray], rows: np.ndarray, totals: dict[int, dict[str, str]], headers: dict[str, str],
+    units: dict[str, str], per_bn: dict[str, float],
+) -> list[tuple[int, str, str, str]]:  # fmt: skip
+    """Each total row's money cells against the sum of the projects above it: a list of
+    (row, header, total as written, message) for the ones that differ by more than
+    :data:`TOTAL_TOLERANCE` of the total.
+
+    Example: projects 100 and 200 万元 under a 合计 of 310 -> one message naming 310 and 300."""
+    out = []
+    for row, cells in sorted(totals.items()):
+        above = rows < row
+        for cid, header in headers.items():
+            if SCHEMA[cid].type != "money" or cid not in units or header not in cells:
+                continue
+            text = str(cells[header]).replace(",", "").replace("，", "").strip()
+            try:
+                stated = float(text)
+            except ValueError:
+                continue
+            factor = per_bn[units[cid]]
+            summed = float(np.nansum(np.asarray(data[cid], dtype=float)[above])) * factor
+            if abs(summed - stated) > TOTAL_TOLERANCE * max(abs(stated), 1e-9):
+                out.append(
+                    (
+                        row,
+                        header,
+                        str(cells[header]),
+                        f"the total row says {stated:,.12g}; its projects sum to {summed:,.12g}",
+                    )
+                )
+    return out
+
+
+def describe(attrs: dict[str, Any]) -> list[str]:
+    """The "what was understood" lines of a table found in a template."""
+    lines = []
+    if attrs.get("header_rows"):
+        rows = attrs["header_rows"]
+        lines.append("  header: row " + " and ".join(str(r) for r in rows) + (" (joined)" if len(rows) > 1 else ""))
+    if attrs.get("title_unit"):
+        lines.append(f"  money unit {attrs['title_unit']} from the unit line in row {attrs['title_unit_row']}")
+    for header in attrs.get("headers", []):
+        cid = split_header(header)[0]
+        lines.append(f"  column '{header}' -> " + (cid or "not a portfolio column (ignored)"))
+    skipped = attrs.get("skipped_rows", [])
+    for row, reason in skipped[:50]:
+        lines.append(f"  row {row} skipped: {reason}" if row else f"  {reason}")
+    if len(skipped) > 50:
+        lines.append(f"  ... and {len(skipped) - 50} more rows skipped")
+    return lines
