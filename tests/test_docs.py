@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from fundmodel.cli import build_parser
-from fundmodel.inputs.portfolio import SCHEMA_FILE
+from fundmodel.inputs.portfolio.schema import SCHEMA_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
