@@ -21,7 +21,8 @@ def test_baseline_matches_ex_ante_expectation(baseline):
     assert baseline.fund_size_bn == pytest.approx(500)
     assert 5500 <= baseline.total_investment_bn <= 6500
     assert 11 <= baseline.multiplier <= 13
-    assert 3 <= baseline.peak_uplift_pp <= 4
+    # the ex-ante "+3-4 pp" read as X / B: a level effect
+    assert 3 <= baseline.peak_level_effect_pct <= 4
     assert baseline.checks == []
 
 
@@ -119,7 +120,9 @@ def test_cli_json_has_required_keys():
         "total_investment_bn",
         "net_investment_bn",
         "multiplier",
-        "infra_growth_uplift_pp",
+        "level_effect_pct",
+        "growth_effect_pp",
+        "units",
         "by_field",
         "by_bank",
         "checks",
@@ -128,7 +131,10 @@ def test_cli_json_has_required_keys():
     assert {"field", "fund_bn", "total_investment_bn", "multiplier"} <= set(data["by_field"][0])
     assert {"bank", "fund_bn", "total_investment_bn", "multiplier"} <= set(data["by_bank"][0])
     assert data["fund_size_bn"] == 500
-    assert 3 <= max(data["infra_growth_uplift_pp"].values()) <= 4
+    assert 3 <= max(data["level_effect_pct"].values()) <= 4
+    assert min(data["growth_effect_pp"].values()) < 0  # the years the projects finish drag growth down
+    assert "percentage points" in data["units"]["growth_effect_pp"]
+    assert "percent of" in data["units"]["level_effect_pct"]
 
 
 def test_cli_bad_input_is_one_line(tmp_path):

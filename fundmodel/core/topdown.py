@@ -1,4 +1,4 @@
-"""The top-down model: allocation -> capital stack per cell, field, bank -> macro uplift.
+"""The top-down model: allocation -> capital stack per cell, field, bank -> macro effects.
 
 Money in bn RMB. One call, one :class:`~fundmodel.core.result.Result`.
 """
@@ -84,16 +84,21 @@ def macro_table(
     profile: Sequence[str],
     phasing: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Investment landing per year and the uplift to infrastructure growth (pp).
+    """Investment landing per year, and its level effect (% above the base) and growth
+    effect (pp added to the growth rate) on infrastructure investment.
 
     Rows may be fields or projects; each carries its own theta, a and phasing.
     ``phasing``: ``macro.phasing_matrix`` of the rows when already computed.
+    Columns: ``investment_bn``, ``net_investment_bn``, ``infrastructure_net_bn`` (X_y),
+    ``base_bn`` (B_y), ``base_previous_year_bn`` (B_{y-1}), ``level_effect_pct``
+    (100 X_y / B_y), ``growth_effect_pp`` (100 (X_y - X_{y-1}) / B_{y-1}) and
+    ``uplift_pp`` (100 X_y / B_{y-1}, the earlier measure, kept for the workbook only).
     """
     years, w = phasing or macro.phasing_matrix(start_year, construction_years, profile)
     landing = investment_bn[:, None] * w
     m = params.macro
-    base_prev = macro.infrastructure_base(
-        years - 1, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+    base, base_prev = macro.base_and_previous_year(
+        years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
     )
     infra_net = ((infrastructure_share * additionality)[:, None] * landing).sum(axis=0)
     return pd.DataFrame(
@@ -101,8 +106,11 @@ def macro_table(
             "investment_bn": landing.sum(axis=0),
             "net_investment_bn": (additionality[:, None] * landing).sum(axis=0),
             "infrastructure_net_bn": infra_net,
+            "base_bn": base,
             "base_previous_year_bn": base_prev,
-            "uplift_pp": macro.growth_uplift_pp(infra_net, base_prev),
+            "level_effect_pct": macro.level_effect_pct(infra_net, base),
+            "growth_effect_pp": macro.growth_effect_pp(infra_net, base_prev),
+            "uplift_pp": macro.previous_year_level_pct(infra_net, base_prev),
         },
         index=pd.Index(years, name="year"),
     )

@@ -115,7 +115,13 @@ def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
         ]
         parts += ["", label(f"by_{name}", lang), _table(heads, rows)]
     rows = [
-        [str(y), money(r["investment_bn"]), money(r["infrastructure_net_bn"]), f"{r['uplift_pp']:.2f}"]
+        [
+            str(y),
+            money(r["investment_bn"]),
+            money(r["infrastructure_net_bn"]),
+            f"{r['level_effect_pct']:.2f}",
+            f"{r['growth_effect_pp']:+.2f}",
+        ]
         for y, r in result.by_year.iterrows()
     ]
     parts += [
@@ -126,11 +132,18 @@ def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
                 label("year", lang),
                 label("investment_bn", lang),
                 label("infrastructure_net_bn", lang),
-                label("uplift_pp", lang),
+                label("level_effect_pct", lang),
+                label("growth_effect_pp", lang),
             ],
             rows,
         ),
     ]
+    te = result.target_effect()
+    parts.append(
+        label("target_effect_line", lang).format(
+            target=te["target_pp"], level=te["value"], growth=te["peak_growth_effect_pp"]
+        )
+    )
     parts += [
         "",
         f"{label('checks', lang)}: " + (label("all_pass", lang) if not result.checks else f"{len(result.checks)}"),

@@ -39,14 +39,23 @@ with tab_compare:
     if len(results) >= 2:
         comparison = compare_results(results)
         factor = 10.0 if unit() == "yi" else 1.0
-        kinds = {"multiplier", "net_multiplier", "attributed_multiplier", "peak_uplift_pp"}
+        kinds = {
+            "multiplier",
+            "net_multiplier",
+            "attributed_multiplier",
+            "peak_level_effect_pct",
+            "peak_growth_effect_pp",
+            "lowest_growth_effect_pp",
+        }
         rows = []
         for metric, row in comparison.summary.iterrows():
             out = {t("col_metric"): t(metric)}
             for lab in comparison.labels:
                 v = row[lab]
                 if metric in kinds:
-                    out[lab] = f"{v:,.2f}" + ("x" if "multiplier" in metric else " pp")
+                    out[lab] = f"{v:,.2f}" + (
+                        "x" if "multiplier" in metric else ("%" if metric.endswith("_pct") else " pp")
+                    )
                 else:
                     out[lab] = f"{v * factor:,.1f}"
             for lab in comparison.labels[1:]:
@@ -115,7 +124,7 @@ if params is not None:
     # --- goal-seek ------------------------------------------------------------------------
     with tab_goal:
         st.caption(t("goal_seek_help"))
-        goal_metrics = {**metric_names, "peak_uplift_pp": t("peak_uplift_pp")}
+        goal_metrics = {**metric_names, "peak_level_effect_pct": t("peak_level_effect_pct")}
         c1, c2, c3 = st.columns(3)
         with c1:
             goal_metric = localized_widget(st.selectbox, t("col_metric"), list(goal_metrics), goal_metrics, "gs_metric")
@@ -125,8 +134,8 @@ if params is not None:
                 st.selectbox, t("assumption"), list(assumption_names), assumption_names, "gs_assumption"
             )
         with c3:
-            if goal_metric == "peak_uplift_pp":
-                target_value = st.number_input(t("target") + " (pp)", value=3.5, step=0.1, key="gs_target_pp")
+            if goal_metric == "peak_level_effect_pct":
+                target_value = st.number_input(t("target") + " (%)", value=3.5, step=0.1, key="gs_target_pp")
                 target = float(target_value)
             else:
                 default = to_unit(float(params.instrument.target_total_investment_bn.value))
@@ -184,11 +193,25 @@ if params is not None:
                     charts.distribution_figure(mc.outcomes.total_investment_bn, target_bn, lang(), unit()),
                     key="monte_carlo",
                 )
-                summary = mc.summary.loc[["total_investment_bn", "net_investment_bn", "peak_uplift_pp", "multiplier"]]
+                summary = mc.summary.loc[
+                    [
+                        "total_investment_bn",
+                        "net_investment_bn",
+                        "peak_level_effect_pct",
+                        "peak_growth_effect_pp",
+                        "multiplier",
+                    ]
+                ]
                 shown = pd.DataFrame(
                     {
                         col: [
-                            money(v) if m.endswith("_bn") else (f"{v:.2f} pp" if m == "peak_uplift_pp" else f"{v:.2f}x")
+                            money(v)
+                            if m.endswith("_bn")
+                            else (
+                                f"{v:.2f}%"
+                                if m.endswith("_pct")
+                                else (f"{v:+.2f} pp" if m.endswith("_pp") else f"{v:.2f}x")
+                            )
                             for m, v in summary[col].items()
                         ]
                         for col in ["base", "p5", "p50", "p95"]
