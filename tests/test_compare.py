@@ -63,7 +63,7 @@ def test_baseline_vs_reported_totals(baseline_vs_reported):
         c.summary.index
     )
     for metric in ("level_effect_pct", "growth_effect_pp"):
-        assert c.by_year[metric].index.tolist() == [2025, 2026, 2027, 2028]
+        assert c.by_year[metric].index.tolist() == [2025, 2026, 2027, 2028, 2029]  # 3-4 years from 2025Q4
         assert c.by_year[metric][a].tolist() == pytest.approx(c.results[0].by_year[metric].tolist())
 
 

@@ -120,8 +120,8 @@ def test_headline_of_the_baseline(base):
     assert h.fund_bn == 500
     assert h.total_investment_bn == pytest.approx(base.totals["total_investment_bn"])
     assert h.gap_to_target_bn == pytest.approx(h.total_investment_bn - 6000)
-    assert h.peak_year == 2026
-    assert h.peak_level_effect_pct == pytest.approx(base.by_year.loc[2026, "level_effect_pct"])
+    assert h.peak_year == 2027  # spending from 2025Q4 peaks in 2027
+    assert h.peak_level_effect_pct == pytest.approx(base.by_year.loc[2027, "level_effect_pct"])
     assert h.peak_growth_effect_pp == pytest.approx(base.by_year["growth_effect_pp"].max())
     assert h.violations == 0
     # private share = sum_f p_f F_f / 500; by hand from the bundled allocation and fields.yaml

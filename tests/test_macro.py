@@ -11,6 +11,8 @@ from fundmodel.core.macro import (
     level_effect_pct,
     phasing_matrix,
     previous_year_level_pct,
+    quarter_index,
+    quarterly_phasing,
     s_curve_weights,
     uniform_weights,
 )
@@ -74,31 +76,47 @@ def test_base_and_previous_year_by_hand():
     np.testing.assert_allclose(prev, [25000.0, 24500.0])
 
 
+def test_quarterly_phasing_from_disbursement_by_hand():
+    # one S-curve year (4 quarters) from 2025Q4: C(1/4) = 0.15625 lands in 2025, the rest in 2026
+    years, w, _, wq = quarterly_phasing([2025], [1], ["s_curve"], quarter_index(2025, 4))
+    assert years.tolist() == [2025, 2026]
+    np.testing.assert_allclose(w, [[0.15625, 0.84375]])
+    np.testing.assert_allclose(wq, [[0.15625, 0.34375, 0.34375, 0.15625]])
+    # a row starting in 2026 starts in 2026Q1, after the disbursement quarter
+    years, w, _, _ = quarterly_phasing([2025, 2026], [1, 1], ["uniform", "uniform"], quarter_index(2025, 4))
+    np.testing.assert_allclose(w, [[0.25, 0.75], [0.0, 1.0]])
+
+
+def smoothstep(t):
+    return 3 * t**2 - 2 * t**3
+
+
 def test_model_effects_by_hand_single_field():
-    # Put all 500 bn in transport (s 0.4, k 0.2 -> I = 6,250; theta 1, a 0.55, 4-year S-curve from 2025).
+    # All 500 bn in transport (s 0.4, k 0.2 -> I = 6,250; theta 1, a 0.55, sunk share sigma):
+    # new investment (1 - sigma) I over 16 S-curve quarters from 2025Q4.
     p = default_parameters()
     a = np.zeros((8, 3))
     a[p.field_ids.index("transport_logistics"), 0] = 500
     r = run(p, allocation_bn=a)
-    infra = 6250 * 1.0 * 0.55
+    sigma = p.fields["transport_logistics"].sunk_share.value
+    infra = 6250 * (1 - sigma) * 1.0 * 0.55
+    c = {y: smoothstep(min(1.0, (4 * (y - 2025) + 1) / 16)) for y in range(2025, 2030)}
+    share = {2025: c[2025], **{y: c[y] - c[y - 1] for y in range(2026, 2030)}}
+    x = {y: infra * share[y] for y in share}
     g25 = p.macro.growth_pct.value[2025]
     b24, b25 = 25000.0, 25000.0 * (1 + g25 / 100)  # later years: projected growth 0
-    x = {2025: infra * 0.15625, 2026: infra * 0.34375, 2027: infra * 0.34375, 2028: infra * 0.15625}
-    level = {2025: 100 * x[2025] / b25, 2026: 100 * x[2026] / b25, 2027: 100 * x[2027] / b25, 2028: 100 * x[2028] / b25}
-    growth = {
-        2025: 100 * x[2025] / b24,
-        2026: 100 * (x[2026] - x[2025]) / b25,
-        2027: 0.0,
-        2028: 100 * (x[2028] - x[2027]) / b25,
-    }
     for year in x:
-        assert r.level_effect_pct[year] == pytest.approx(level[year])
-        assert r.growth_effect_pp[year] == pytest.approx(growth[year], abs=1e-12)
-    assert r.lowest_growth_effect_pp == pytest.approx(growth[2028]) and growth[2028] < 0
+        assert r.level_effect_pct[year] == pytest.approx(100 * x[year] / b25)
+        growth = 100 * (x[year] - x.get(year - 1, 0.0)) / (b24 if year == 2025 else b25)
+        assert r.growth_effect_pp[year] == pytest.approx(growth)
+    assert r.lowest_growth_effect_pp < 0
+    assert r.totals["new_investment_bn"] == pytest.approx(6250 * (1 - sigma))
+    assert r.total_investment_bn == pytest.approx(6250)
     data = r.to_dict()
-    assert data["growth_effect_pp"]["2028"] == pytest.approx(growth[2028])
+    assert data["growth_effect_pp"]["2029"] == pytest.approx(r.growth_effect_pp[2029])
     assert "uplift_pp" not in data["by_year"][0] and "infra_growth_uplift_pp" not in data
     assert data["target_effect"]["compared_with"] == "peak_level_effect_pct"
+    assert data["by_quarter"][0]["quarter"] == "2025Q4"
 
 
 def test_macro_docstring_examples_run():

@@ -58,7 +58,10 @@ def test_totals_add_up(baseline):
     t = baseline.totals
     assert t["fund_bn"] + t["other_capital_bn"] + t["debt_bn"] == pytest.approx(t["total_investment_bn"])
     assert baseline.by_bank["total_investment_bn"].sum() == pytest.approx(t["total_investment_bn"])
-    assert baseline.by_year["investment_bn"].sum() == pytest.approx(t["total_investment_bn"])
+    # only new spending lands by year; the sunk part stays in the reported total
+    assert baseline.by_year["investment_bn"].sum() == pytest.approx(t["new_investment_bn"])
+    assert t["new_investment_bn"] + t["sunk_investment_bn"] == pytest.approx(t["total_investment_bn"])
+    assert baseline.by_quarter["investment_bn"].sum() == pytest.approx(t["new_investment_bn"])
 
 
 def test_fund_share_above_cap_is_reported_not_clipped():

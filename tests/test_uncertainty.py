@@ -1,5 +1,6 @@
 """Sensitivity, goal-seek and Monte Carlo, against hand-computed and closed-form values."""
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -26,11 +27,18 @@ FIELDS = default_parameters().field_ids
 @pytest.fixture(scope="module")
 def one_field():
     """All 500 bn in transport_logistics via CDB, s = 0.5, k = 0.2 -> I = 500 / 0.1 = 5,000 bn.
-    transport_logistics: cap 0.5, statutory minimum k 0.15 (shortfall), a 0.55, theta 1.0, 4 years S-curve."""
+    transport_logistics: cap 0.5, statutory minimum k 0.15 (shortfall), a 0.55, theta 1.0, 4 years S-curve.
+    Nothing sunk and spending from 2025Q1, so the quarterly S-curve sums to the yearly one
+    (C(t) = 3t^2 - 2t^3 at whole years is the same on 16 quarters as on 4 years)."""
     alloc = {f: {"cdb": 0, "adbc": 0, "exim": 0} for f in FIELDS}
     alloc["transport_logistics"]["cdb"] = 500
     return default_parameters().with_overrides(
-        {"allocation_bn": alloc, "fields": {"transport_logistics": {"fund_share_of_capital": 0.5}}}, "one_field"
+        {
+            "allocation_bn": alloc,
+            "fields": {"transport_logistics": {"fund_share_of_capital": 0.5, "sunk_share": 0.0}},
+            "macro": {"disbursement_date": dt.date(2025, 1, 1)},
+        },
+        "one_field",
     )
 
 

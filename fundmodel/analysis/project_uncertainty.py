@@ -11,7 +11,9 @@ project p:
   its fund is not used.
 
 Per draw: fund used = sum_p F_p c_pd; total investment = sum_p I_p f_pd c_pd; net =
-sum_p a_pd I_p f_pd c_pd; multiplier = total / fund used; with X_dy = sum_p theta_p a_pd I_p f_pd c_pd w_py, the
+sum_p a_pd I_p f_pd c_pd; multiplier = total / fund used; with
+X_dy = sum_p theta_p (1 - sigma_p) a_pd I_p f_pd c_pd w_py
+(sigma the sunk share), the
 level effect 100 X_dy / B_y (%) and growth effect 100 (X_dy - X_d,y-1) / B_{y-1} (pp). Everything is an array of shape
 (draws, projects): 1,000 draws of 2,300 projects are one matrix product.
 """
@@ -31,7 +33,7 @@ from scipy.special import ndtr
 
 from fundmodel.analysis.uncertainty import default_targets, percentile_summary
 from fundmodel.core import macro
-from fundmodel.core.bottom_up import project_table
+from fundmodel.core.bottom_up import project_table, sunk_shares
 from fundmodel.core.result import _clean
 from fundmodel.errors import InputError
 from fundmodel.inputs.parameters import Parameters, default_parameters
@@ -157,12 +159,15 @@ def project_monte_carlo(
     invest = table["total_investment_bn"].to_numpy(dtype=float)
     add = table["additionality"].to_numpy(dtype=float)
     theta = table["infrastructure_share"].to_numpy(dtype=float)
-    years, w = macro.phasing_matrix(
+    m = p.macro
+    years, w, _, _ = macro.quarterly_phasing(
         table["start_year"].to_numpy(dtype=int),
         table["construction_years"].to_numpy(dtype=int),
         table["phasing_profile"].astype(str).tolist(),
+        macro.quarter_of(m.disbursement_date.value),
     )
-    m = p.macro
+    # only new spending lands (the run's sunk shares)
+    theta = theta * (1.0 - sunk_shares(portfolio.under(p), table, p))
     base, base_prev = macro.base_and_previous_year(
         years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
     )

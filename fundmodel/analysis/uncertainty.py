@@ -5,12 +5,13 @@ for draws d, fields f and banks b (money in bn RMB)
 
     I[d, f, b] = A[f, b] / (s[d, f] * scale[d, b] * k[d, f])        total investment
     N[d, f]    = a[d, f] * sum_b I[d, f, b]                          net (additional)
-    X[d, y]    = sum_f theta[d, f] * N[d, f] * w[f, y]                  additional infrastructure
+    X[d, y]    = sum_f theta[d, f] (1 - sigma_f) N[d, f] w[f, y]         additional infrastructure
     L[d, y]    = 100 * X[d, y] / B[y]                                  level effect, %
     G[d, y]    = 100 * (X[d, y] - X[d, y-1]) / B[y-1]                  growth effect, pp
 
 with A the allocation, s the fund share of capital, scale the bank's ``fund_share_scale``,
-k the capital ratio, a the additionality, theta the infrastructure share, w the phasing
+k the capital ratio, a the additionality, theta the infrastructure share, sigma the sunk
+share, w the phasing (by quarter from the disbursement, summed to years)
 and B the infrastructure base: the same formulas as :func:`fundmodel.core.topdown.run`, over
 arrays of shape (draws, fields, banks) instead of one run at a time.
 
@@ -175,10 +176,13 @@ def phasing_of(params: Parameters, construction_years: np.ndarray | None = None)
         if construction_years is None
         else np.asarray(construction_years, dtype=int)
     )
-    years, w = macro.phasing_matrix(
-        np.array([f.start_year.value for f in fields]), length, [f.phasing_profile.value for f in fields]
-    )
     m = params.macro
+    years, w, _, _ = macro.quarterly_phasing(
+        np.array([f.start_year.value for f in fields]),
+        length,
+        [f.phasing_profile.value for f in fields],
+        macro.quarter_of(m.disbursement_date.value),
+    )
     base, base_prev = macro.base_and_previous_year(
         years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
     )
@@ -248,7 +252,8 @@ def evaluate(
     net_by_field = a * by_field
     total = by_field.sum(axis=1)
     net = net_by_field.sum(axis=1)
-    infra = (theta * net_by_field) @ ph.w
+    # only new spending lands: the sunk share of each field's investment was spent before
+    infra = (theta * (1.0 - np.asarray(params.sunk_share, dtype=float)) * net_by_field) @ ph.w
     level = macro.level_effect_pct(infra, ph.base_bn[None, :])
     growth = macro.growth_effect_pp(infra, ph.base_previous_year_bn[None, :])
     fund = float(alloc.sum())

@@ -17,6 +17,7 @@ growth effect turns negative when spending winds down, and sums to zero over the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -81,6 +82,69 @@ def phasing_matrix(
         cols = (start[rows] - first)[:, None] + np.arange(n)[None, :]
         w[rows[:, None], cols] = weights[None, :]
     return years, w
+
+
+def quarter_index(year: int, quarter: int) -> int:
+    """Quarters counted from year 0: 4 * year + (quarter - 1).
+
+    >>> quarter_index(2025, 4)
+    8103
+    """
+    return 4 * int(year) + int(quarter) - 1
+
+
+def quarter_of(date: dt.date) -> int:
+    """The quarter index of a date. Example: 2025-10-31 is 2025Q4.
+
+    >>> quarter_of(dt.date(2025, 10, 31)) == quarter_index(2025, 4)
+    True
+    """
+    return quarter_index(date.year, (date.month - 1) // 3 + 1)
+
+
+def quarterly_phasing(
+    start_year: Sequence[int] | np.ndarray,
+    construction_years: Sequence[int] | np.ndarray,
+    profile: Sequence[str],
+    first_quarter: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Phasing by quarter from the disbursement, and the same aggregated to calendar years.
+
+    Row i starts spending in quarter q0_i = max(Q1 of its start year, ``first_quarter``)
+    (nothing lands before the instrument's money is paid in) and spreads its investment
+    over 4 n_i quarters on its profile (the S-curve or uniform weights of 4 n quarters).
+    Returns ``(years, w_year, quarters, w_quarter)``: ``w_quarter[i, j]`` is the share of
+    row i landing in quarter ``quarters[j]`` (a quarter index, :func:`quarter_index`) and
+    ``w_year`` its sum over each calendar year; every row sums to 1.
+
+    Example: one uniform year from 2025Q4 lands 1/4 in 2025 and 3/4 in 2026:
+
+    >>> y, w, q, wq = quarterly_phasing([2025], [1], ["uniform"], quarter_index(2025, 4))
+    >>> y.tolist(), w.round(4).tolist()
+    ([2025, 2026], [[0.25, 0.75]])
+    """
+    start = np.asarray(start_year, dtype=int)
+    length_q = 4 * np.asarray(construction_years, dtype=int)
+    q0 = np.maximum(4 * start, int(first_quarter))
+    last_q = int((q0 + length_q).max()) - 1
+    first_q = int(q0.min())
+    quarters = np.arange(first_q, last_q + 1)
+    wq = np.zeros((len(start), len(quarters)))
+    codes, names = pd.factorize(np.asarray(profile, dtype=object))
+    if len(codes) != len(length_q) or (codes < 0).any():
+        raise ValueError(
+            f"phasing needs one profile per row ({len(codes)} profiles for {len(length_q)} rows, none empty)"
+        )
+    # Vectorized over rows that share a (profile, length): few distinct pairs.
+    pair = codes.astype(np.int64) * (int(length_q.max()) + 1) + length_q
+    for key in np.unique(pair):
+        code, n = divmod(int(key), int(length_q.max()) + 1)
+        rows = np.flatnonzero(pair == key)
+        cols = (q0[rows] - first_q)[:, None] + np.arange(n)[None, :]
+        wq[rows[:, None], cols] = PROFILES[names[code]](n)[None, :]
+    years = np.arange(first_q // 4, last_q // 4 + 1)
+    to_year = (quarters // 4)[:, None] == years[None, :]
+    return years, wq @ to_year, quarters, wq
 
 
 def infrastructure_base(

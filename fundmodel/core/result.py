@@ -6,6 +6,7 @@ infrastructure base, the growth effect in percentage points of its growth rate.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ UNITS: dict[str, str] = {
     "growth_effect_pp": "percentage points added to the growth rate of infrastructure investment "
     "(100 (X_y - X_{y-1}) / B_{y-1})",
     "multiplier": "times",
+    "new_investment_bn": "bn RMB of total investment still to be spent when the instrument came in",
+    "sunk_investment_bn": "bn RMB of total investment already spent before the instrument came in",
 }
 
 #: Columns of the capital-stack tables (by_field, by_bank, by_cell, ...), in bn RMB.
@@ -75,6 +78,8 @@ class Result:
     * ``parameters``: the parameters used (with their sources)
     * ``breakdowns``: further tables of a portfolio run (by province, by ownership, ...)
     * ``projects``: per-project table of a portfolio run, else None
+    * ``by_quarter``: new investment and additional infrastructure investment landing per
+      quarter from the disbursement (index like ``2025Q4``)
     """
 
     scenario_name: str
@@ -88,6 +93,7 @@ class Result:
     parameters: Parameters = field(repr=False)
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
     projects: pd.DataFrame | None = field(default=None, repr=False)
+    by_quarter: pd.DataFrame | None = None
 
     # --- convenience --------------------------------------------------------
     @property
@@ -182,6 +188,8 @@ class Result:
                 for s in self.parameters.sources()
             ],
         }
+        if self.by_quarter is not None:
+            out["by_quarter"] = _records(self.by_quarter, "quarter")
         for name, table in self.breakdowns.items():
             out[f"by_{name}"] = _records(table, name)
         return out
@@ -211,6 +219,8 @@ def _clean(v: Any) -> Any:
     """JSON-safe scalar: numpy to Python, NaN/inf to None (JSON has no NaN)."""
     if isinstance(v, np.generic):
         v = v.item()
+    if isinstance(v, dt.date):
+        return v.isoformat()
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, dict):

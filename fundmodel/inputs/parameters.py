@@ -134,6 +134,7 @@ class FieldParams(_Strict):
     fund_share_of_capital: Param[PositiveShare]
     infrastructure_share: Param[Share]
     additionality: Param[Share]
+    sunk_share: Param[Share]
     private_share: Param[Share]
     start_year: Param[Year]
     construction_years: Param[Years]
@@ -174,6 +175,7 @@ class Macro(_Strict):
     base_level_bn: Param[PositiveAmountBn]
     growth_pct: Param[dict[Year, Annotated[float, Field(gt=-100)]]]
     projected_growth_pct: Param[Annotated[float, Field(gt=-100)]]
+    disbursement_date: Param[dt.date]
 
 
 class AllocationFile(_Strict):
@@ -279,6 +281,10 @@ class Parameters:
     @cached_property
     def additionality(self) -> np.ndarray:
         return self._vector("additionality")
+
+    @cached_property
+    def sunk_share(self) -> np.ndarray:
+        return self._vector("sunk_share")
 
     @cached_property
     def private_share(self) -> np.ndarray:
