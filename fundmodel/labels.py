@@ -20,6 +20,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "by_year": ("By year", "按年份"),
     "by_province": ("By province", "按省份"),
     "by_ownership": ("By ownership", "按所有制"),
+    "target_effect_line": (
+        "Ex-ante '+{target:.1f} pp' (a whole-program level, X/B) vs peak level effect {level:.2f}%;"
+        " peak growth effect {growth:+.2f} pp",
+        "事前预期'+{target:.1f}个百分点'（全计划水平口径 X/B）对比水平效应峰值 {level:.2f}%；"
+        "增速效应峰值 {growth:+.2f} 个百分点",
+    ),
+    "help_level_effect": (
+        "Additional infrastructure investment X_y as % of the counterfactual base B_y.",
+        "当年新增基建投资 X_y 占反事实基数 B_y 的百分比。",
+    ),
+    "help_growth_effect": (
+        "Change in the growth rate of infrastructure investment: 100·(X_y − X_(y−1)) / B_(y−1), pp;"
+        " negative when spending winds down.",
+        "对基建投资增速的拉动：100·(X_y − X_(y−1)) / B_(y−1)，百分点；投资回落年份为负。",
+    ),
+    "chart_effects": (
+        "Level and growth effect on infrastructure investment by year",
+        "逐年对基建投资的水平效应与增速效应",
+    ),
     "checks": ("Checks", "校验"),
     "all_pass": ("all pass", "全部通过"),
     "private": ("Private", "民营"),
@@ -49,9 +68,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "净新增投资 a·I：没有工具就不会发生的投资。",
     ),
     "help_multiplier": ("Total investment / fund (gross).", "总投资 / 工具资金（总撬动倍数）。"),
-    "help_peak_uplift": (
-        "Largest yearly uplift to infrastructure investment growth, percentage points.",
-        "对基建投资增速的年度最大拉动（百分点）。",
+    "help_peak_effects": (
+        "Largest yearly level effect (additional infrastructure investment as % of the counterfactual base),"
+        " then the largest yearly growth effect (pp added to the growth rate).",
+        "年度最大水平效应（新增基建投资占反事实基数的百分比），其后为年度最大增速效应（百分点）。",
     ),
     "help_gap": ("Total investment minus the ex-ante ~6 tn target.", "总投资减去约6万亿元的预期目标。"),
     "help_violations": (
@@ -191,9 +211,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "about_formulas": (
         "Total investment I = F / (s·k); other capital = K − F; debt = I − K; net investment = a·I;"
-        " uplift in year y = 100·Σ θ·a·I·w_y / B_(y−1).",
+        " level effect in year y = 100·X_y / B_y and growth effect = 100·(X_y − X_(y−1)) / B_(y−1),"
+        " with X_y = Σ θ·a·I·w_y.",
         "总投资 I = F / (s·k)；其他资本金 = K − F；债务 = I − K；净新增投资 = a·I；"
-        "第 y 年拉动 = 100·Σ θ·a·I·w_y / B_(y−1)。",
+        "第 y 年水平效应 = 100·X_y / B_y，增速效应 = 100·(X_y − X_(y−1)) / B_(y−1)，其中 X_y = Σ θ·a·I·w_y。",
     ),
     "net_investment_short": ("Net investment", "净新增投资"),
     "short_cdb": ("CDB", "国开行"),

@@ -31,7 +31,7 @@ from fundmodel.units import decimals as money_decimals
 from fundmodel.units import from_bn, unit_label
 
 #: The units a term may have.
-TERM_UNITS = ("money", "share", "multiplier", "pp", "ratio", "count", "year", "none")
+TERM_UNITS = ("money", "share", "multiplier", "pp", "pct", "ratio", "count", "year", "none")
 
 
 class UnknownTermError(KeyError):

@@ -69,7 +69,7 @@ KPI_TERMS = {
     "total_investment_bn": "total_investment_bn",
     "net_investment_bn": "net_investment_bn",
     "multiplier": "multiplier",
-    "peak_uplift_pp": "peak_uplift_pp",
+    "peak_level_effect_pct": "peak_level_effect_pct",
     "gap_to_target_bn": "gap_to_target_bn",
     "private_share_of_fund": "private_share",
     "violations": "violations",
@@ -83,15 +83,17 @@ def kpi_values(result: Result) -> dict[str, str]:
     values = {term: output_term(term).format(getattr(h, attr), unit()) for term, attr in KPI_TERMS.items()}
     if h.gap_to_target_bn > 0:
         values["gap_to_target_bn"] = "+" + values["gap_to_target_bn"]
+    # One card, both effects: the level (% above the base) and the growth effect (pp).
+    values["peak_level_effect_pct"] += " · " + output_term("peak_growth_effect_pp").format(h.peak_growth_effect_pp)
     return values
 
 
 def kpi_label(term: str, result: Result) -> str:
-    """A card's label: the term, with the unit for money and the peak year for the uplift."""
+    """A card's label: the term, with the unit for money and the peak year for the level effect."""
     if output_term(term).is_money:
         name = t("net_investment_short") if term == "net_investment_bn" else t(term)
         return with_unit(name, lang(), unit())
-    if term == "peak_uplift_pp":
+    if term == "peak_level_effect_pct":
         year = headline(result).peak_year
         return f"{t(term)} ({year})" if year else t(term)
     return t(term)
@@ -113,7 +115,7 @@ def _deltas(h: Headline, ref: Headline) -> dict[str, str | None]:
         "total_investment_bn": d_money(h.total_investment_bn, ref.total_investment_bn),
         "net_investment_bn": d_money(h.net_investment_bn, ref.net_investment_bn),
         "multiplier": d_plain(h.multiplier, ref.multiplier, ",.2f", "x"),
-        "peak_uplift_pp": d_plain(h.peak_uplift_pp, ref.peak_uplift_pp, ",.2f", " pp"),
+        "peak_level_effect_pct": d_plain(h.peak_level_effect_pct, ref.peak_level_effect_pct, ",.2f", " pp"),
         "gap_to_target_bn": d_money(h.gap_to_target_bn, ref.gap_to_target_bn),
         "private_share_of_fund": d_plain(100 * h.private_share, 100 * ref.private_share, ".1f", " pp"),
         "violations": None if h.violations == ref.violations else f"{h.violations - ref.violations:+d}",
@@ -125,13 +127,13 @@ KPI_HELP = {
     "total_investment_bn": "help_total_investment",
     "net_investment_bn": "help_net_investment",
     "multiplier": "help_multiplier",
-    "peak_uplift_pp": "help_peak_uplift",
+    "peak_level_effect_pct": "help_peak_effects",
     "gap_to_target_bn": "help_gap",
     "private_share_of_fund": "help_private_share",
     "violations": "help_violations",
 }
 
-COMPACT = ["total_investment_bn", "net_investment_bn", "multiplier", "peak_uplift_pp", "violations"]
+COMPACT = ["total_investment_bn", "net_investment_bn", "multiplier", "peak_level_effect_pct", "violations"]
 
 
 def kpi_cards(result: Result, reference: Result | None = None, compact: bool = False) -> None:

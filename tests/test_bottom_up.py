@@ -105,13 +105,45 @@ def test_aggregation_by_hand(small):
     assert r.by_cell.loc[("agriculture_rural", "adbc"), "fund_bn"] == 4
     assert r.breakdowns["ownership"].loc["private", "fund_bn"] == 6
     assert r.breakdowns["province"].loc["jiangsu", "major_economic"]
-    # by year (uniform phasing): A 50 in 2025 and 2026, B 40 in 2026, C 25 in 2025 and 2026
-    assert r.by_year.loc[2025, "investment_bn"] == pytest.approx(75)
-    assert r.by_year.loc[2026, "investment_bn"] == pytest.approx(115)
-    # net: A 25 + C 15 = 40 in 2025
-    assert r.by_year.loc[2025, "net_investment_bn"] == pytest.approx(40)
+    # new investment = (1 - sunk share 0.15, the fields' default) x I, phased by quarter from
+    # 2025Q4 (uniform): A and C over 8 quarters from 2025Q4 -> 1/8 in 2025, 4/8 in 2026,
+    # 3/8 in 2027; B (starts 2026) all in 2026
+    assert r.by_year.loc[2025, "investment_bn"] == pytest.approx(0.85 * 150 / 8)
+    assert r.by_year.loc[2026, "investment_bn"] == pytest.approx(0.85 * (150 * 4 / 8 + 40))
+    # net: 0.85 x (A 50 + C 30) / 8 in 2025
+    assert r.by_year.loc[2025, "net_investment_bn"] == pytest.approx(0.85 * 80 / 8)
+    assert r.by_quarter.loc["2025Q4", "investment_bn"] == pytest.approx(0.85 * 150 / 8)
+    assert t["new_investment_bn"] == pytest.approx(0.85 * 190) and t["sunk_investment_bn"] == pytest.approx(0.15 * 190)
     assert r.projects.loc[2, "attributed_investment_bn"] == pytest.approx(66.6667, abs=1e-4)
     json.loads(r.to_json())  # serialisable
+
+
+def test_sunk_share_of_one_project_by_hand(tmp_path):
+    # Project A (I 100, a 0.5, 2 uniform years from 2025Q4) with a sunk share of 30% against 0%.
+    def run_with(sunk_a):
+        rows = [[*row, sunk] for row, sunk in zip(ROWS, [sunk_a, "0", "0"], strict=True)]
+        path = tmp_path / f"sunk_{sunk_a}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([[*HEADER, "sunk_share"], *rows])
+        return run_portfolio(read_portfolio(path))
+
+    none, some = run_with("0"), run_with("0.3")
+    # the reported total is unchanged; new investment falls by 0.3 x 100 = 30 bn
+    assert some.total_investment_bn == none.total_investment_bn == pytest.approx(190)
+    assert none.totals["new_investment_bn"] - some.totals["new_investment_bn"] == pytest.approx(30)
+    assert some.totals["sunk_investment_bn"] == pytest.approx(30)
+    # X falls by theta x a x 30 x w: 1/8 in 2025, 4/8 in 2026, 3/8 in 2027
+    theta = some.parameters.fields["transport_logistics"].infrastructure_share.value
+    cut = theta * 0.5 * 30
+    b24 = some.by_year.loc[2025, "base_previous_year_bn"]
+    b25 = some.by_year.loc[2026, "base_previous_year_bn"]
+    b26 = some.by_year.loc[2027, "base_previous_year_bn"]
+    dg = none.by_year["growth_effect_pp"] - some.by_year["growth_effect_pp"]
+    assert dg[2025] == pytest.approx(100 * cut / 8 / b24)
+    assert dg[2026] == pytest.approx(100 * cut * (4 / 8 - 1 / 8) / b25)
+    assert dg[2027] == pytest.approx(100 * cut * (3 / 8 - 4 / 8) / b26)
+    dl = none.by_year["level_effect_pct"] - some.by_year["level_effect_pct"]
+    assert dl[2026] == pytest.approx(100 * cut * 4 / 8 / some.by_year.loc[2026, "base_bn"])
 
 
 def write(path, rows):

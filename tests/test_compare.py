@@ -59,8 +59,12 @@ def test_baseline_vs_reported_totals(baseline_vs_reported):
     assert total[f"diff:{b}"] == pytest.approx(total[b] - total[a])
     assert total[f"pct:{b}"] == pytest.approx(total[b] / total[a] - 1)
     # gross and net both shown
-    assert {"total_investment_bn", "net_investment_bn", "peak_uplift_pp"} <= set(c.summary.index)
-    assert c.by_year.index.tolist() == [2025, 2026, 2027, 2028]
+    assert {"total_investment_bn", "net_investment_bn", "peak_level_effect_pct", "peak_growth_effect_pp"} <= set(
+        c.summary.index
+    )
+    for metric in ("level_effect_pct", "growth_effect_pp"):
+        assert c.by_year[metric].index.tolist() == [2025, 2026, 2027, 2028, 2029]  # 3-4 years from 2025Q4
+        assert c.by_year[metric][a].tolist() == pytest.approx(c.results[0].by_year[metric].tolist())
 
 
 def test_reported_difference_comes_from_the_banks_scale(baseline_vs_reported):

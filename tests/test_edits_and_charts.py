@@ -120,8 +120,9 @@ def test_headline_of_the_baseline(base):
     assert h.fund_bn == 500
     assert h.total_investment_bn == pytest.approx(base.totals["total_investment_bn"])
     assert h.gap_to_target_bn == pytest.approx(h.total_investment_bn - 6000)
-    assert h.peak_year == 2026
-    assert h.peak_uplift_pp == pytest.approx(base.by_year.loc[2026, "uplift_pp"])
+    assert h.peak_year == 2027  # spending from 2025Q4 peaks in 2027
+    assert h.peak_level_effect_pct == pytest.approx(base.by_year.loc[2027, "level_effect_pct"])
+    assert h.peak_growth_effect_pp == pytest.approx(base.by_year["growth_effect_pp"].max())
     assert h.violations == 0
     # private share = sum_f p_f F_f / 500; by hand from the bundled allocation and fields.yaml
     fund = base.by_field["fund_bn"].to_numpy()
@@ -170,13 +171,16 @@ def test_sankey_in_yi_and_chinese(base):
     assert "亿元" in trace.valuesuffix
 
 
-def test_uplift_figure_shows_the_years(base):
-    fig = charts.uplift_figure(base, "en", "bn")
-    [bars] = fig.data
-    assert list(bars.x) == [str(y) for y in base.by_year.index]
-    np.testing.assert_allclose(bars.y, base.by_year["uplift_pp"])
-    np.testing.assert_allclose(bars.customdata, base.by_year["investment_bn"])
+def test_effects_figure_shows_both_series_and_negative_years(base):
+    fig = charts.effects_figure(base, "en", "bn")
+    level, growth = fig.data
+    assert list(level.x) == [str(y) for y in base.by_year.index]
+    np.testing.assert_allclose(level.y, base.by_year["level_effect_pct"])
+    np.testing.assert_allclose(growth.y, base.by_year["growth_effect_pp"])
+    np.testing.assert_allclose(level.customdata, base.by_year["investment_bn"])
     assert fig.layout.shapes[0].y0 == pytest.approx(P.instrument.target_uplift_pp.value)
+    # the years when the projects finish drag growth down: the axis reaches below zero
+    assert min(growth.y) < 0 and fig.layout.yaxis.range[0] < min(growth.y)
 
 
 def test_capital_stack_bars_add_up_to_total_investment(base):

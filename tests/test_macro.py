@@ -1,10 +1,21 @@
-"""Phasing and the uplift to infrastructure investment growth, by hand."""
+"""Phasing and the level and growth effects on infrastructure investment, by hand."""
 
 import numpy as np
 import pytest
 
 from fundmodel import default_parameters, run
-from fundmodel.core.macro import growth_uplift_pp, infrastructure_base, phasing_matrix, s_curve_weights, uniform_weights
+from fundmodel.core.macro import (
+    base_and_previous_year,
+    growth_effect_pp,
+    infrastructure_base,
+    level_effect_pct,
+    phasing_matrix,
+    previous_year_level_pct,
+    quarter_index,
+    quarterly_phasing,
+    s_curve_weights,
+    uniform_weights,
+)
 
 
 def test_s_curve_weights_by_hand():
@@ -41,23 +52,77 @@ def test_infrastructure_base_by_hand():
     assert b[0] == pytest.approx(24625 * 1.02 * 1.02)
 
 
-def test_uplift_by_hand():
-    # 866 bn of additional infrastructure investment on a 24,625 bn base -> 3.5168 pp
-    assert growth_uplift_pp(np.array([866.0]), np.array([24625.0]))[0] == pytest.approx(100 * 866 / 24625)
+def test_three_year_toy_level_and_growth_by_hand():
+    # X = 100, 300, 0 bn landing on a base B_{2024..2027} = 10,000, 10,000, 12,500, 12,500.
+    x = np.array([100.0, 300.0, 0.0])
+    base, base_prev = np.array([10_000.0, 12_500.0, 12_500.0]), np.array([10_000.0, 10_000.0, 12_500.0])
+    # level: 100/10,000 = 1%, 300/12,500 = 2.4%, 0
+    np.testing.assert_allclose(level_effect_pct(x, base), [1.0, 2.4, 0.0])
+    # growth: (100-0)/10,000 = 1 pp, (300-100)/10,000 = 2 pp, (0-300)/12,500 = -2.4 pp
+    np.testing.assert_allclose(growth_effect_pp(x, base_prev), [1.0, 2.0, -2.4])
+    # the earlier "uplift" X_y / B_{y-1}: 1, 3, 0 - a level against last year's base
+    np.testing.assert_allclose(previous_year_level_pct(x, base_prev), [1.0, 3.0, 0.0])
 
 
-def test_model_uplift_by_hand_single_field():
-    # Put all 500 bn in transport (s 0.4, k 0.2 -> I = 6,250; theta 1, a 0.55, 4-year S-curve from 2025).
+def test_growth_effect_increments_sum_to_zero_over_the_life():
+    x = np.array([50.0, 120.0, 80.0, 0.0])
+    g = growth_effect_pp(x, np.full(4, 1000.0))
+    assert g.sum() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_base_and_previous_year_by_hand():
+    b, prev = base_and_previous_year([2025, 2026], 2024, 25000, {2025: -2.0, 2026: 1.0}, 0.0)
+    np.testing.assert_allclose(b, [24500.0, 24745.0])
+    np.testing.assert_allclose(prev, [25000.0, 24500.0])
+
+
+def test_quarterly_phasing_from_disbursement_by_hand():
+    # one S-curve year (4 quarters) from 2025Q4: C(1/4) = 0.15625 lands in 2025, the rest in 2026
+    years, w, _, wq = quarterly_phasing([2025], [1], ["s_curve"], quarter_index(2025, 4))
+    assert years.tolist() == [2025, 2026]
+    np.testing.assert_allclose(w, [[0.15625, 0.84375]])
+    np.testing.assert_allclose(wq, [[0.15625, 0.34375, 0.34375, 0.15625]])
+    # a row starting in 2026 starts in 2026Q1, after the disbursement quarter
+    years, w, _, _ = quarterly_phasing([2025, 2026], [1, 1], ["uniform", "uniform"], quarter_index(2025, 4))
+    np.testing.assert_allclose(w, [[0.25, 0.75], [0.0, 1.0]])
+
+
+def smoothstep(t):
+    return 3 * t**2 - 2 * t**3
+
+
+def test_model_effects_by_hand_single_field():
+    # All 500 bn in transport (s 0.4, k 0.2 -> I = 6,250; theta 1, a 0.55, sunk share sigma):
+    # new investment (1 - sigma) I over 16 S-curve quarters from 2025Q4.
     p = default_parameters()
     a = np.zeros((8, 3))
     a[p.field_ids.index("transport_logistics"), 0] = 500
     r = run(p, allocation_bn=a)
-    infra = 6250 * 1.0 * 0.55
-    expected = {
-        2025: 100 * infra * 0.15625 / 25000,  # base of 2024
-        2026: 100 * infra * 0.34375 / 24625,  # base of 2025 = 25,000 x (1 - 1.5%)
-        2027: 100 * infra * 0.34375 / 24625,
-        2028: 100 * infra * 0.15625 / 24625,
-    }
-    for year, pp in expected.items():
-        assert r.uplift_pp[year] == pytest.approx(pp)
+    sigma = p.fields["transport_logistics"].sunk_share.value
+    infra = 6250 * (1 - sigma) * 1.0 * 0.55
+    c = {y: smoothstep(min(1.0, (4 * (y - 2025) + 1) / 16)) for y in range(2025, 2030)}
+    share = {2025: c[2025], **{y: c[y] - c[y - 1] for y in range(2026, 2030)}}
+    x = {y: infra * share[y] for y in share}
+    g25 = p.macro.growth_pct.value[2025]
+    b24, b25 = 25000.0, 25000.0 * (1 + g25 / 100)  # later years: projected growth 0
+    for year in x:
+        assert r.level_effect_pct[year] == pytest.approx(100 * x[year] / b25)
+        growth = 100 * (x[year] - x.get(year - 1, 0.0)) / (b24 if year == 2025 else b25)
+        assert r.growth_effect_pp[year] == pytest.approx(growth)
+    assert r.lowest_growth_effect_pp < 0
+    assert r.totals["new_investment_bn"] == pytest.approx(6250 * (1 - sigma))
+    assert r.total_investment_bn == pytest.approx(6250)
+    data = r.to_dict()
+    assert data["growth_effect_pp"]["2029"] == pytest.approx(r.growth_effect_pp[2029])
+    assert "uplift_pp" not in data["by_year"][0] and "infra_growth_uplift_pp" not in data
+    assert data["target_effect"]["compared_with"] == "peak_level_effect_pct"
+    assert data["by_quarter"][0]["quarter"] == "2025Q4"
+
+
+def test_macro_docstring_examples_run():
+    import doctest
+
+    from fundmodel.core import macro
+
+    failed, attempted = doctest.testmod(macro)
+    assert attempted >= 4 and failed == 0

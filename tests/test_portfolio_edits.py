@@ -3,6 +3,7 @@ exactly what reading the edited file gives (frame, issues, validity)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -197,7 +198,17 @@ def test_a_field_edit_moves_the_phasing_of_a_project_that_uses_its_fields_profil
     # P2 gives no phasing profile: it follows its field's. Municipal parks land uniformly
     # here (s-curve elsewhere), so moving P2 there changes its phasing although the phasing
     # column was not edited: what the first run derived must not be kept.
-    params = PARAMS.with_overrides({"fields": {"municipal_parks": {"phasing_profile": "uniform"}}})
+    # Spending from 2025Q1 and nothing sunk: the quarterly phasing sums to the yearly one.
+    params = PARAMS.with_overrides(
+        {
+            "fields": {
+                "municipal_parks": {"phasing_profile": "uniform", "sunk_share": 0.0},
+                "digital_economy": {"sunk_share": 0.0},
+                "transport_logistics": {"sunk_share": 0.0},
+            },
+            "macro": {"disbursement_date": dt.date(2025, 1, 1)},
+        }
+    )
     path = tmp_path / "p.csv"
     path.write_text(
         "project_id,project_name,field,bank,province,private,total_investment_bn,capital_ratio,"

@@ -54,7 +54,8 @@ def test_no_uncertainty_reproduces_the_run(portfolio):
     assert np.allclose(mc.outcomes["total_investment_bn"], 180.0)  # 100 + 50 + 30
     assert mc.summary.loc["total_investment_bn", "base"] == pytest.approx(r.total_investment_bn)
     assert mc.summary.loc["net_investment_bn", "p50"] == pytest.approx(r.net_investment_bn)
-    assert mc.summary.loc["peak_uplift_pp", "p95"] == pytest.approx(r.peak_uplift_pp)
+    assert mc.summary.loc["peak_level_effect_pct", "p95"] == pytest.approx(r.peak_level_effect_pct)
+    assert mc.summary.loc["peak_growth_effect_pp", "p95"] == pytest.approx(r.peak_growth_effect_pp)
     assert mc.summary.loc["multiplier", "mean"] == pytest.approx(180 / 16)
 
 

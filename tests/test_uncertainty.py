@@ -1,5 +1,6 @@
 """Sensitivity, goal-seek and Monte Carlo, against hand-computed and closed-form values."""
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -26,11 +27,18 @@ FIELDS = default_parameters().field_ids
 @pytest.fixture(scope="module")
 def one_field():
     """All 500 bn in transport_logistics via CDB, s = 0.5, k = 0.2 -> I = 500 / 0.1 = 5,000 bn.
-    transport_logistics: cap 0.5, statutory minimum k 0.15 (shortfall), a 0.55, theta 1.0, 4 years S-curve."""
+    transport_logistics: cap 0.5, statutory minimum k 0.15 (shortfall), a 0.55, theta 1.0, 4 years S-curve.
+    Nothing sunk and spending from 2025Q1, so the quarterly S-curve sums to the yearly one
+    (C(t) = 3t^2 - 2t^3 at whole years is the same on 16 quarters as on 4 years)."""
     alloc = {f: {"cdb": 0, "adbc": 0, "exim": 0} for f in FIELDS}
     alloc["transport_logistics"]["cdb"] = 500
     return default_parameters().with_overrides(
-        {"allocation_bn": alloc, "fields": {"transport_logistics": {"fund_share_of_capital": 0.5}}}, "one_field"
+        {
+            "allocation_bn": alloc,
+            "fields": {"transport_logistics": {"fund_share_of_capital": 0.5, "sunk_share": 0.0}},
+            "macro": {"disbursement_date": dt.date(2025, 1, 1)},
+        },
+        "one_field",
     )
 
 
@@ -47,7 +55,8 @@ def test_vectorized_evaluation_equals_the_model(name):
     r, o = run(p), evaluate(p)
     assert o.total_investment_bn[0] == pytest.approx(r.total_investment_bn, rel=1e-12)
     assert o.net_investment_bn[0] == pytest.approx(r.net_investment_bn, rel=1e-12)
-    assert o.peak_uplift_pp[0] == pytest.approx(r.peak_uplift_pp, rel=1e-12)
+    assert o.peak_level_effect_pct[0] == pytest.approx(r.peak_level_effect_pct, rel=1e-12)
+    assert o.peak_growth_effect_pp[0] == pytest.approx(r.peak_growth_effect_pp, rel=1e-12)
     assert o.by_bank_bn[0] == pytest.approx(r.by_bank["total_investment_bn"].to_numpy(), rel=1e-12)
 
 
@@ -63,7 +72,8 @@ def test_batch_rows_equal_single_runs():
         )
         r = run(q)
         assert batch.total_investment_bn[i] == pytest.approx(r.total_investment_bn, rel=1e-12)
-        assert batch.peak_uplift_pp[i] == pytest.approx(r.peak_uplift_pp, rel=1e-12)
+        assert batch.peak_level_effect_pct[i] == pytest.approx(r.peak_level_effect_pct, rel=1e-12)
+        assert batch.peak_growth_effect_pp[i] == pytest.approx(r.peak_growth_effect_pp, rel=1e-12)
 
 
 def test_one_field_by_hand(one_field):
@@ -71,9 +81,13 @@ def test_one_field_by_hand(one_field):
     # I = 500 / (0.5 x 0.2) = 5,000; net = 0.55 x 5,000 = 2,750
     assert o.total_investment_bn[0] == pytest.approx(5000)
     assert o.net_investment_bn[0] == pytest.approx(2750)
-    # peak: S-curve over 4 years puts 0.34375 in 2026; theta 1.0: 2,750 x 0.34375 = 945.3125 bn
-    # on B_2025 = 25,000 x (1 - 0.015) = 24,625 -> 100 x 945.3125 / 24,625 = 3.8388 pp
-    assert o.peak_uplift_pp[0] == pytest.approx(100 * 945.3125 / 24625)
+    # peak level: S-curve over 4 years puts 0.34375 in 2026; theta 1.0: 2,750 x 0.34375 = 945.3125 bn
+    # on B_2026 = B_2025 = 25,000 x (1 + g_2025) (projected growth 0)
+    b25 = 25000 * (1 + one_field.macro.growth_pct.value[2025] / 100)
+    assert o.peak_level_effect_pct[0] == pytest.approx(100 * 945.3125 / b25)
+    # peak growth: 2025 adds 2,750 x 0.15625 = 429.6875 on B_2024 = 25,000; 2026 adds
+    # 2,750 x (0.34375 - 0.15625) = 515.625 on B_2025; the larger of the two
+    assert o.peak_growth_effect_pp[0] == pytest.approx(max(100 * 429.6875 / 25000, 100 * 515.625 / b25))
 
 
 # ------------------------------------------------------------ sensitivity
@@ -108,10 +122,15 @@ def test_sensitivity_default_ranges_respect_caps_and_minimums(one_field):
     assert len(t) == 16  # 2 assumptions x 8 fields
 
 
-def test_sensitivity_construction_years_moves_uplift_only(one_field):
+def test_sensitivity_construction_years_moves_the_effects_only(one_field):
     t = sensitivity(one_field, ["construction_years"], ranges={"construction_years": (-1, 1)}).table.iloc[0]
-    # 3 years S-curve: [0.259, 0.481, 0.259] -> peak 2,750 x 0.48148 / 24,625 x 100 = 5.3770 pp
-    assert t["peak_uplift_pp:low"] == pytest.approx(100 * 2750 * (13 / 27) / 24625)
+    # 3 years S-curve: [7/27, 13/27, 7/27] -> peak level 100 x 2,750 x 13/27 / B_2026 (= B_2025)
+    b25 = 25000 * (1 + one_field.macro.growth_pct.value[2025] / 100)
+    assert t["peak_level_effect_pct:low"] == pytest.approx(100 * 2750 * (13 / 27) / b25)
+    # peak growth: 2026 adds 2,750 x (13 - 7) / 27 on B_2025; 2025 adds 2,750 x 7/27 on 25,000
+    assert t["peak_growth_effect_pp:low"] == pytest.approx(
+        max(100 * 2750 * (6 / 27) / b25, 100 * 2750 * (7 / 27) / 25000)
+    )
     assert t["total_investment_bn:swing"] == 0
 
 
@@ -145,10 +164,11 @@ def test_goal_seek_scale_by_hand(one_field):
     assert g.values["transport_logistics"] == pytest.approx(0.5 * 5 / 6)
 
 
-def test_goal_seek_uplift_per_field_by_hand(one_field):
-    # 100 x 1.0 x a x 5,000 x 0.34375 / 24,625 = 3.5 -> a = 3.5 x 24,625 / 171,875 = 0.501455
-    g = goal_seek(3.5, "additionality", one_field, metric="peak_uplift", mode="element", element="transport_logistics")
-    assert g.change == pytest.approx(3.5 * 24625 / 171875, abs=1e-9)
+def test_goal_seek_level_effect_per_field_by_hand(one_field):
+    # 100 x 1.0 x a x 5,000 x 0.34375 / B_2026 = 3.5 -> a = 3.5 x B_2026 / 171,875
+    b26 = 25000 * (1 + one_field.macro.growth_pct.value[2025] / 100)
+    g = goal_seek(3.5, "additionality", one_field, metric="peak_level", mode="element", element="transport_logistics")
+    assert g.change == pytest.approx(3.5 * b26 / 171875, abs=1e-9)
 
 
 def test_goal_seek_unreachable_says_how_close(one_field):
@@ -262,7 +282,7 @@ def test_bundled_uncertain_scenario_respects_caps():
     assert (s <= p.fund_share_cap[None, :] + 1e-12).all()
     assert (k >= p.capital_ratio_minimum[None, :] - 1e-12).all()
     assert mc.summary.loc["total_investment_bn", "p5"] < mc.summary.loc["total_investment_bn", "p95"]
-    assert set(mc.probabilities) == {"total_investment_bn", "peak_uplift_pp"}
+    assert set(mc.probabilities) == {"total_investment_bn", "peak_level_effect_pct"}
 
 
 # ------------------------------------------------------- block validation

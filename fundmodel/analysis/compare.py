@@ -2,8 +2,8 @@
 
 Every figure is read from the :class:`~fundmodel.core.result.Result` of each run (top-down
 or portfolio), so a comparison always agrees with ``fundmodel run``. Money in bn RMB,
-multipliers in times, uplift in percentage points. Differences are against the first
-scenario: absolute (B - A) and relative ((B - A) / A, a fraction; NaN when A is 0).
+multipliers in times, level effect in % of the base, growth effect in percentage points.
+Differences are against the first scenario: absolute (B - A) and relative ((B - A) / A, a fraction; NaN when A is 0).
 
 Where a difference comes from
 -----------------------------
@@ -57,8 +57,13 @@ SUMMARY_METRICS: list[str] = [
     "multiplier",
     "net_multiplier",
     "attributed_multiplier",
-    "peak_uplift_pp",
+    "peak_level_effect_pct",
+    "peak_growth_effect_pp",
+    "lowest_growth_effect_pp",
 ]
+
+#: Macro series compared per year: level effect (% above the base), growth effect (pp).
+YEAR_METRICS: list[tuple[str, str]] = [("level_effect_pct", "pct"), ("growth_effect_pp", "pp")]
 
 #: Metrics compared per field and per bank (bn RMB).
 BREAKDOWN_METRICS = ["fund_bn", "total_investment_bn", "net_investment_bn", "attributed_investment_bn"]
@@ -200,8 +205,9 @@ class Comparison:
     (a fraction) against the first.
 
     * ``summary``: totals (fund, stack, gross / net / attributed investment, multipliers,
-      peak uplift), one row per metric
-    * ``by_year``: uplift to infrastructure growth (pp) per year
+      peak level and growth effects), one row per metric
+    * ``by_year``: per year, one table per macro series in :data:`YEAR_METRICS`: the level
+      effect (% above the infrastructure base) and the growth effect (pp added to its growth)
     * ``by_field`` / ``by_bank``: one table per metric in :data:`BREAKDOWN_METRICS`
     * ``attributions``: for every scenario after the first, where its difference comes from
     """
@@ -209,7 +215,7 @@ class Comparison:
     labels: list[str]
     results: list[Result] = field(repr=False)
     summary: pd.DataFrame
-    by_year: pd.DataFrame
+    by_year: dict[str, pd.DataFrame]
     by_field: dict[str, pd.DataFrame]
     by_bank: dict[str, pd.DataFrame]
     attributions: list[Attribution]
@@ -224,7 +230,8 @@ class Comparison:
             ],
             "reference": self.labels[0],
             "summary": _frame_records(self.summary, "metric"),
-            "by_year": _frame_records(self.by_year, "year"),
+            "units": {"level_effect_pct": "% of the infrastructure base", "growth_effect_pp": "pp of growth"},
+            "by_year": {m: _frame_records(t, "year") for m, t in self.by_year.items()},
             "by_field": {m: _frame_records(t, "field") for m, t in self.by_field.items()},
             "by_bank": {m: _frame_records(t, "bank") for m, t in self.by_bank.items()},
             "attributions": [a.to_dict() for a in self.attributions],
@@ -263,7 +270,9 @@ def _with_differences(values: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
 
 def _summary_values(result: Result) -> dict[str, float]:
     values = {key: result.totals.get(key, float("nan")) for key in SUMMARY_METRICS}
-    values["peak_uplift_pp"] = result.peak_uplift_pp
+    values["peak_level_effect_pct"] = result.peak_level_effect_pct
+    values["peak_growth_effect_pp"] = result.peak_growth_effect_pp
+    values["lowest_growth_effect_pp"] = result.lowest_growth_effect_pp
     return values
 
 
@@ -443,14 +452,19 @@ def compare_results(results: Sequence[Result]) -> Comparison:
     summary.index.name = "metric"
 
     years = sorted({int(y) for r in results for y in r.by_year.index})
-    uplift = pd.DataFrame(
-        {
-            lab: r.by_year["uplift_pp"].reindex(years).fillna(0.0).to_numpy()
-            for lab, r in zip(labels, results, strict=True)
-        },
-        index=pd.Index(years, name="year"),
-    )
-    by_year = _with_differences(uplift, labels)
+    by_year = {
+        metric: _with_differences(
+            pd.DataFrame(
+                {
+                    lab: r.by_year[metric].reindex(years).fillna(0.0).to_numpy()
+                    for lab, r in zip(labels, results, strict=True)
+                },
+                index=pd.Index(years, name="year"),
+            ),
+            labels,
+        )
+        for metric, _ in YEAR_METRICS
+    }
 
     def breakdown(attr: str) -> dict[str, pd.DataFrame]:
         tables = [getattr(r, attr) for r in results]
@@ -532,7 +546,7 @@ def _letters(n: int) -> list[str]:
 
 def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en") -> str:
     """Terminal tables: scenarios as columns A, B, C, ... with B - A and (B - A) / A, then
-    uplift by year, by field and by bank, and where each difference comes from."""
+    the level and growth effects by year, by field and by bank, and where each difference comes from."""
     from fundmodel.labels import label
     from fundmodel.outputs.report import _table
     from fundmodel.terms import term
@@ -553,6 +567,8 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
             return f"{v:{sign}.2f}x"
         if kind == "pp":
             return f"{v:{sign}.2f}"
+        if kind == "pct":
+            return f"{v:{sign}.2f}%"
         return f"{v:{sign}.1%}"
 
     def pct(v: float) -> str:
@@ -582,11 +598,12 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
             rows_of(comparison.summary, lambda k: term(k).unit, lambda k: label(k, lang)),
         )
     )
-    parts += [
-        "",
-        label("uplift_pp", lang),
-        _table(heads(label("year", lang)), rows_of(comparison.by_year, lambda k: "pp", str)),
-    ]
+    for metric, kind in YEAR_METRICS:
+        parts += [
+            "",
+            label(metric, lang),
+            _table(heads(label("year", lang)), rows_of(comparison.by_year[metric], lambda k, kind=kind: kind, str)),
+        ]
     for title, tables in (("by_field", comparison.by_field), ("by_bank", comparison.by_bank)):
         for metric in ("total_investment_bn", "net_investment_bn", "attributed_investment_bn"):
             if metric not in tables:

@@ -5,10 +5,13 @@ for draws d, fields f and banks b (money in bn RMB)
 
     I[d, f, b] = A[f, b] / (s[d, f] * scale[d, b] * k[d, f])        total investment
     N[d, f]    = a[d, f] * sum_b I[d, f, b]                          net (additional)
-    U[d, y]    = 100 * sum_f theta[d, f] * N[d, f] * w[f, y] / B[y-1]  uplift, pp
+    X[d, y]    = sum_f theta[d, f] (1 - sigma_f) N[d, f] w[f, y]         additional infrastructure
+    L[d, y]    = 100 * X[d, y] / B[y]                                  level effect, %
+    G[d, y]    = 100 * (X[d, y] - X[d, y-1]) / B[y-1]                  growth effect, pp
 
 with A the allocation, s the fund share of capital, scale the bank's ``fund_share_scale``,
-k the capital ratio, a the additionality, theta the infrastructure share, w the phasing
+k the capital ratio, a the additionality, theta the infrastructure share, sigma the sunk
+share, w the phasing (by quarter from the disbursement, summed to years)
 and B the infrastructure base: the same formulas as :func:`fundmodel.core.topdown.run`, over
 arrays of shape (draws, fields, banks) instead of one run at a time.
 
@@ -59,11 +62,12 @@ ASSUMPTIONS: dict[str, str] = {
 #: Assumptions that take continuous values (goal-seek and Monte Carlo work on these).
 CONTINUOUS = [a for a in ASSUMPTIONS if a != "construction_years"]
 
-#: Outputs: name -> description. Money in bn RMB, uplift in pp.
+#: Outputs: name -> description. Money in bn RMB, level effect in %, growth effect in pp.
 METRICS: dict[str, str] = {
     "total_investment_bn": "total investment (bn RMB)",
     "net_investment_bn": "net (additional) investment (bn RMB)",
-    "peak_uplift_pp": "peak uplift to infrastructure growth (pp)",
+    "peak_level_effect_pct": "peak level effect: additional infrastructure investment, % of the base",
+    "peak_growth_effect_pp": "peak growth effect: pp added to the growth rate of infrastructure investment",
     "multiplier": "gross multiplier (times)",
     "net_multiplier": "net multiplier (times)",
 }
@@ -72,8 +76,12 @@ METRICS: dict[str, str] = {
 METRIC_ALIASES = {
     "total": "total_investment_bn",
     "net": "net_investment_bn",
-    "peak_uplift": "peak_uplift_pp",
-    "uplift": "peak_uplift_pp",
+    "level": "peak_level_effect_pct",
+    "peak_level": "peak_level_effect_pct",
+    "growth": "peak_growth_effect_pp",
+    "peak_growth": "peak_growth_effect_pp",
+    # the earlier name: what the ex-ante "+3-4 pp" is compared with, the level effect
+    "peak_uplift": "peak_level_effect_pct",
 }
 
 #: Smallest fund share of capital (or bank scale) a search may try: s -> 0 sends I to infinity.
@@ -157,14 +165,16 @@ def valid_range(params: Parameters, assumption: str) -> tuple[np.ndarray, np.nda
 
 @dataclass(frozen=True)
 class Phasing:
-    """Share of each field's investment landing per year, and the previous year's base.
+    """Share of each field's investment landing per year, and the base.
 
-    ``w`` is fields x years (rows sum to 1); ``base_previous_year_bn`` is B_{y-1} (bn RMB).
+    ``w`` is fields x years (rows sum to 1); ``base_bn`` is B_y and
+    ``base_previous_year_bn`` B_{y-1} (bn RMB).
     """
 
     years: np.ndarray
     w: np.ndarray
     base_previous_year_bn: np.ndarray
+    base_bn: np.ndarray
 
 
 def phasing_of(params: Parameters, construction_years: np.ndarray | None = None) -> Phasing:
@@ -175,33 +185,40 @@ def phasing_of(params: Parameters, construction_years: np.ndarray | None = None)
         if construction_years is None
         else np.asarray(construction_years, dtype=int)
     )
-    years, w = macro.phasing_matrix(
-        np.array([f.start_year.value for f in fields]), length, [f.phasing_profile.value for f in fields]
-    )
     m = params.macro
-    base = macro.infrastructure_base(
-        years - 1, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+    years, w, _, _ = macro.quarterly_phasing(
+        np.array([f.start_year.value for f in fields]),
+        length,
+        [f.phasing_profile.value for f in fields],
+        macro.quarter_of(m.disbursement_date.value),
     )
-    return Phasing(years=years, w=w, base_previous_year_bn=base)
+    base, base_prev = macro.base_and_previous_year(
+        years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+    )
+    return Phasing(years=years, w=w, base_previous_year_bn=base_prev, base_bn=base)
 
 
 @dataclass(frozen=True)
 class Outcomes:
-    """Model outputs for a batch of n parameter draws (money in bn RMB, uplift in pp).
+    """Model outputs for a batch of n parameter draws (money in bn RMB, level effect in %,
+    growth effect in pp).
 
-    ``total_investment_bn``, ``net_investment_bn``, ``peak_uplift_pp``, ``multiplier``,
-    ``net_multiplier``: shape (n,); ``by_field_bn``: (n, fields) total investment;
-    ``by_bank_bn``: (n, banks); ``uplift_pp``: (n, years) for ``years``.
+    ``total_investment_bn``, ``net_investment_bn``, ``peak_level_effect_pct``,
+    ``peak_growth_effect_pp``, ``multiplier``, ``net_multiplier``: shape (n,);
+    ``by_field_bn``: (n, fields) total investment; ``by_bank_bn``: (n, banks);
+    ``level_effect_pct`` and ``growth_effect_pp``: (n, years) for ``years``.
     """
 
     total_investment_bn: np.ndarray
     net_investment_bn: np.ndarray
-    peak_uplift_pp: np.ndarray
+    peak_level_effect_pct: np.ndarray
+    peak_growth_effect_pp: np.ndarray
     multiplier: np.ndarray
     net_multiplier: np.ndarray
     by_field_bn: np.ndarray
     by_bank_bn: np.ndarray
-    uplift_pp: np.ndarray
+    level_effect_pct: np.ndarray
+    growth_effect_pp: np.ndarray
     years: np.ndarray
 
     def metric(self, name: str) -> np.ndarray:
@@ -220,13 +237,11 @@ def evaluate(
     ``fund_share_scale``; 1-D vectors are one draw; missing ones take the scenario's value.
     Formulas in the module docstring; the results equal :func:`fundmodel.core.topdown.run`'s.
 
-    Example: bundled parameters -> total 5,992.06 bn, net 3,467.11 bn, peak 3.728 pp.
+    Example: bundled parameters -> total 5,992.06 bn, net 3,467.11 bn.
 
     >>> out = evaluate(default_parameters())
     >>> out.total_investment_bn.round(2).tolist(), out.net_investment_bn.round(2).tolist()
     ([5992.06], [3467.11])
-    >>> out.peak_uplift_pp.round(3).tolist()
-    [3.728]
     """
     values = dict(values or {})
     unknown = set(values) - set(CONTINUOUS)
@@ -250,7 +265,10 @@ def evaluate(
     net_by_field = a * by_field
     total = by_field.sum(axis=1)
     net = net_by_field.sum(axis=1)
-    uplift = 100.0 * ((theta * net_by_field) @ ph.w) / ph.base_previous_year_bn[None, :]
+    # only new spending lands: the sunk share of each field's investment was spent before
+    infra = (theta * (1.0 - np.asarray(params.sunk_share, dtype=float)) * net_by_field) @ ph.w
+    level = macro.level_effect_pct(infra, ph.base_bn[None, :])
+    growth = macro.growth_effect_pp(infra, ph.base_previous_year_bn[None, :])
     fund = float(alloc.sum())
     with np.errstate(divide="ignore", invalid="ignore"):
         mult = total / fund if fund else np.full_like(total, np.nan)
@@ -258,12 +276,14 @@ def evaluate(
     return Outcomes(
         total_investment_bn=total,
         net_investment_bn=net,
-        peak_uplift_pp=uplift.max(axis=1) if uplift.shape[1] else np.zeros(n),
+        peak_level_effect_pct=level.max(axis=1) if level.shape[1] else np.zeros(n),
+        peak_growth_effect_pp=growth.max(axis=1) if growth.shape[1] else np.zeros(n),
         multiplier=mult,
         net_multiplier=net_mult,
         by_field_bn=by_field,
         by_bank_bn=by_bank,
-        uplift_pp=uplift,
+        level_effect_pct=level,
+        growth_effect_pp=growth,
         years=ph.years,
     )
 
@@ -357,7 +377,7 @@ class Sensitivity:
     ``table`` columns: assumption, element ("all" or a field / bank id), change_low /
     change_high (factors on the base value; years added for construction_years),
     value_low / value_high (the element's value, NaN for "all"), then for every metric m
-    in total_investment_bn, net_investment_bn, peak_uplift_pp: ``m:low``, ``m:high`` and
+    in total_investment_bn, net_investment_bn, peak_level_effect_pct, peak_growth_effect_pp: ``m:low``, ``m:high`` and
     ``m:swing`` = |m:high - m:low|. ``base`` holds the metrics at the scenario's values.
     """
 
@@ -389,7 +409,7 @@ class Sensitivity:
         return {
             "metric": self.metric,
             "by": self.by,
-            "unit": "bn RMB; uplift in pp",
+            "unit": "bn RMB; level effect in %, growth effect in pp",
             "base": {k: _clean(v) for k, v in self.base.items()},
             "rows": [{k: _clean(v) for k, v in r.items()} for r in self.table.to_dict(orient="records")],
         }
@@ -398,7 +418,7 @@ class Sensitivity:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
 
-SENSITIVITY_METRICS = ["total_investment_bn", "net_investment_bn", "peak_uplift_pp"]
+SENSITIVITY_METRICS = ["total_investment_bn", "net_investment_bn", "peak_level_effect_pct", "peak_growth_effect_pp"]
 
 
 def _check_range(
@@ -466,7 +486,7 @@ def sensitivity(
     ranges: Mapping[str, tuple[float, float]] | None = None,
     metric: str = "total_investment_bn",
 ) -> Sensitivity:
-    """One-at-a-time sensitivity of total investment, net investment and peak uplift.
+    """One-at-a-time sensitivity of total investment, net investment and the peak level and growth effects.
 
     ``by="uniform"``: each assumption changed in every field (bank) at once by the same
     factor; ``by="field"``: each field (bank) on its own. ``ranges`` maps an assumption to
@@ -1030,7 +1050,7 @@ class MonteCarlo:
     """Monte Carlo outcomes: every draw's outputs, percentiles and target probabilities.
 
     * ``summary``: rows total_investment_bn, net_investment_bn, multiplier,
-      net_multiplier, peak_uplift_pp; columns base, mean, sd, p5, p50, p95
+      net_multiplier, peak_level_effect_pct, peak_growth_effect_pp; columns base, mean, sd, p5, p50, p95
     * ``by_field``: p5 / p50 / p95 of each field's total investment (bn RMB)
     * ``probabilities``: {metric: P(metric >= target)} for each target
     * ``outcomes``: the per-draw arrays; ``samples``: the drawn assumption values
@@ -1050,7 +1070,7 @@ class MonteCarlo:
         return {
             "draws": self.draws,
             "seed": self.seed,
-            "unit": "bn RMB; uplift in pp",
+            "unit": "bn RMB; level effect in %, growth effect in pp",
             "targets": {k: _clean(v) for k, v in self.targets.items()},
             "probability_reaching": {k: _clean(v) for k, v in self.probabilities.items()},
             "summary": [{"metric": k, **{c: _clean(v) for c, v in r.items()}} for k, r in self.summary.iterrows()],
@@ -1086,11 +1106,12 @@ def percentile_summary(outcomes: Mapping[str, np.ndarray], base: Mapping[str, fl
 
 
 def default_targets(params: Parameters) -> dict[str, float]:
-    """The ex-ante targets: total investment (6,000 bn) and peak uplift (3.5 pp)."""
+    """The ex-ante targets: total investment (6,000 bn) and "+3.5 pp", a whole-program X / B
+    figure, so set against the peak level effect (%)."""
     inst = params.instrument
     return {
         "total_investment_bn": float(inst.target_total_investment_bn.value),
-        "peak_uplift_pp": float(inst.target_uplift_pp.value),
+        "peak_level_effect_pct": float(inst.target_uplift_pp.value),
     }
 
 

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "compare",
         help="run several scenarios and compare them side by side",
         description="Run each scenario (top-down, or bottom-up on --portfolio) and show totals (gross, net and, "
-        "for portfolios, pro-rata attributed investment), multipliers, uplift by year, by field and by bank, "
+        "for portfolios, pro-rata attributed investment), multipliers, level and growth effects by year, "
+        "by field and by bank, "
         "with differences against the first scenario and where they come from.",
     )
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files (the first is the reference)")

@@ -18,7 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "target, within the caps and statutory minimums; or say that it is unreachable and how close it gets.",
     )
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML (default: the bundled baseline)")
-    p.add_argument("--target", type=float, required=True, help="target value (bn RMB for money, pp for uplift)")
+    p.add_argument(
+        "--target",
+        type=float,
+        required=True,
+        help="target value (bn RMB for money, %% for the level effect, pp for the growth effect)",
+    )
     p.add_argument("--metric", default="total", choices=[*METRIC_ALIASES, *METRICS], help="metric (default total)")
     p.add_argument("--assumption", required=True, choices=CONTINUOUS, help="assumption to solve for")
     p.add_argument("--mode", choices=["scale", "value"], default="scale", help="scale every field, or set one value")

@@ -21,7 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--draws", type=int, help="number of draws (default: the block's, else 10,000)")
     p.add_argument("--seed", type=int, help="random seed (default: the block's)")
     p.add_argument("--target-total", type=float, metavar="BN", help="target total investment, bn RMB")
-    p.add_argument("--target-uplift", type=float, metavar="PP", help="target peak uplift, pp")
+    p.add_argument(
+        "--target-uplift",
+        type=float,
+        metavar="PP",
+        help="target peak level effect, %% of the infrastructure base (the ex-ante '+3-4 pp' read as X/B)",
+    )
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
     p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
@@ -78,7 +83,7 @@ def handle(args: argparse.Namespace) -> int:
         if args.target_total is not None:
             targets["total_investment_bn"] = args.target_total
         if args.target_uplift is not None:
-            targets["peak_uplift_pp"] = args.target_uplift
+            targets["peak_level_effect_pct"] = args.target_uplift
     result = monte_carlo(spec, params, draws=args.draws, seed=args.seed, targets=targets)
     print(result.to_json() if args.format == "json" else render_monte_carlo(result, args.unit, args.lang))
     return 0

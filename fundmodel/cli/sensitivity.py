@@ -33,9 +33,10 @@ def parse_range(text: str) -> tuple[str, tuple[float, float]]:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sensitivity",
-        help="one-at-a-time sensitivity of total / net investment and peak uplift (tornado data)",
+        help="one-at-a-time sensitivity of total / net investment and the peak level and growth effects (tornado data)",
         description="Change each leverage assumption on its own (uniformly in every field, or field by field) "
-        "between a low and a high value and show total investment, net investment and peak uplift, sorted by "
+        "between a low and a high value and show total investment, net investment and the peak level and growth "
+        "effects, sorted by "
         "swing. Default ranges: factors 0.8..1.2 on the scenario's values (construction years -1..+1), narrowed "
         "to stay within caps and statutory minimums.",
     )
@@ -91,8 +92,9 @@ def render_sensitivity(result: Sensitivity, unit: str = "bn", lang: str = "en") 
                 money(r["total_investment_bn:high"]),
                 money(r["total_investment_bn:swing"]),
                 money(r["net_investment_bn:swing"]),
-                f"{r['peak_uplift_pp:low']:.2f}..{r['peak_uplift_pp:high']:.2f}",
-                f"{r['peak_uplift_pp:swing']:.2f}",
+                f"{r['peak_level_effect_pct:low']:.2f}..{r['peak_level_effect_pct:high']:.2f}",
+                f"{r['peak_level_effect_pct:swing']:.2f}",
+                f"{r['peak_growth_effect_pp:low']:.2f}..{r['peak_growth_effect_pp:high']:.2f}",
             ]
         )
     b = result.base
@@ -104,14 +106,16 @@ def render_sensitivity(result: Sensitivity, unit: str = "bn", lang: str = "en") 
         f"({label('high', lang)})",
         label("swing", lang),
         f"{label('net_investment_bn', lang)} {label('swing', lang)}",
-        label("peak_uplift_pp", lang),
+        f"{label('peak_level_effect_pct', lang)} (%)",
         label("swing", lang),
+        f"{label('peak_growth_effect_pp', lang)} (pp)",
     ]
     return "\n".join(
         [
             f"{label('base', lang)}: {label('total_investment_bn', lang)} {money(b['total_investment_bn'])}, "
             f"{label('net_investment_bn', lang)} {money(b['net_investment_bn'])} {u}; "
-            f"{label('peak_uplift_pp', lang)} {b['peak_uplift_pp']:.2f}   "
+            f"{label('peak_level_effect_pct', lang)} {b['peak_level_effect_pct']:.2f}%, "
+            f"{label('peak_growth_effect_pp', lang)} {b['peak_growth_effect_pp']:+.2f} pp   "
             f"({label('sorted_by', lang)} {label(result.metric, lang)})",
             "",
             _table(heads, rows),

@@ -26,7 +26,7 @@ from fundmodel.core import rules
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.macro import phasing_matrix
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
-from fundmodel.core.topdown import leverage_checks, macro_table, totals_of
+from fundmodel.core.topdown import leverage_checks, macro_table, new_investment_totals, totals_of
 from fundmodel.core.topdown import run as run_top_down
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import PROVINCES, Portfolio
@@ -282,6 +282,22 @@ def _cashflow_totals(table: dict[str, np.ndarray], cashflow: bool) -> dict[str, 
     }
 
 
+def sunk_shares(portfolio: Portfolio, columns: dict[str, np.ndarray], params: Parameters) -> np.ndarray:
+    """Each project's sunk share sigma (share of its total investment already spent before
+    the instrument came in): the portfolio's ``sunk_share`` column where given, else its
+    field's ``sunk_share`` (fields.yaml).
+
+    Example: a project in a field with sigma 0.1 and no value of its own gets 0.1.
+    """
+    field_sigma = pd.Series(params.sunk_share, index=params.field_ids, dtype=float)
+    default = field_sigma.reindex(np.asarray(columns["field"], dtype=object)).to_numpy(dtype=float)
+    own = portfolio.columns.get("sunk_share")
+    if own is None:
+        return default
+    own = np.asarray(own, dtype=float)
+    return np.where(np.isnan(own), default, own)
+
+
 def run_portfolio(
     portfolio: Portfolio,
     params: Parameters | None = None,
@@ -337,7 +353,9 @@ def run_portfolio(
         ["start_year", "construction_years", "phasing_profile"],
         lambda: phasing_matrix(start, length, columns["phasing_profile"]),
     )
-    by_year = macro_table(
+    sunk = sunk_shares(portfolio, columns, p)
+    columns["sunk_share"] = sunk
+    by_year, by_quarter = macro_table(
         p,
         np.asarray(columns["total_investment_bn"], dtype=float),
         np.asarray(columns["infrastructure_share"], dtype=float),
@@ -346,6 +364,7 @@ def run_portfolio(
         length,
         columns["phasing_profile"],
         phasing=phasing,
+        sunk_share=sunk,
     )
 
     totals = totals_of(field_columns, p)
@@ -360,6 +379,7 @@ def run_portfolio(
     totals["major_province_share"] = major / fund if fund else float("nan")
     totals["top_down_multiplier"] = _top_down_multiplier(p)
     totals.update(_cashflow_totals(columns, cashflow))
+    totals.update(new_investment_totals(np.asarray(columns["total_investment_bn"], dtype=float), sunk))
     checks = portfolio_checks(p, columns, by_bank) + extra
     table = pd.DataFrame(columns, index=portfolio.index, copy=False)
 
@@ -375,4 +395,5 @@ def run_portfolio(
         parameters=p,
         breakdowns={"province": by_province, "ownership": by_ownership},
         projects=table,
+        by_quarter=by_quarter,
     )

@@ -1,6 +1,6 @@
 """The headline figures of a run (the dashboard's KPI cards), read from one Result.
 
-Money in bn RMB; multiplier in times; uplift in percentage points.
+Money in bn RMB; multiplier in times; level effect in percent, growth effect in percentage points.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ class Headline:
 
     * ``fund_bn``, ``total_investment_bn``, ``net_investment_bn``: sums over fields (bn RMB)
     * ``multiplier``: total investment / fund (times)
-    * ``peak_uplift_pp`` and ``peak_year``: largest yearly uplift to infrastructure growth
+    * ``peak_level_effect_pct`` and ``peak_year``: largest yearly level effect (% above the
+      infrastructure base) and its year; ``peak_growth_effect_pp``: largest yearly growth
+      effect (pp added to the growth rate)
     * ``gap_to_target_bn``: total investment minus the ex-ante target (~6 tn); negative = short
     * ``violations``: number of checks with severity "error"
     * ``private_share``: share of the fund going to private-enterprise projects: from the
@@ -28,7 +30,8 @@ class Headline:
     total_investment_bn: float
     net_investment_bn: float
     multiplier: float
-    peak_uplift_pp: float
+    peak_level_effect_pct: float
+    peak_growth_effect_pp: float
     peak_year: int | None
     gap_to_target_bn: float
     target_total_investment_bn: float
@@ -50,15 +53,16 @@ def headline(result: Result) -> Headline:
     >>> h.fund_bn, round(h.total_investment_bn), round(h.multiplier, 2), round(h.gap_to_target_bn), h.violations
     (500.0, 5992, 11.98, -8, 0)
     """
-    uplift = result.by_year["uplift_pp"]
-    peak_year = int(uplift.idxmax()) if len(uplift) else None
+    level = result.by_year["level_effect_pct"]
+    peak_year = int(level.idxmax()) if len(level) else None
     totals = result.totals
     return Headline(
         fund_bn=float(totals["fund_bn"]),
         total_investment_bn=float(totals["total_investment_bn"]),
         net_investment_bn=float(totals["net_investment_bn"]),
         multiplier=float(totals["multiplier"]),
-        peak_uplift_pp=float(result.peak_uplift_pp),
+        peak_level_effect_pct=float(result.peak_level_effect_pct),
+        peak_growth_effect_pp=float(result.peak_growth_effect_pp),
         peak_year=peak_year,
         gap_to_target_bn=float(totals["gap_to_target_bn"]),
         target_total_investment_bn=float(totals["target_total_investment_bn"]),

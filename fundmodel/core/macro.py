@@ -1,15 +1,23 @@
-"""Macro effects: when investment lands, and the uplift to infrastructure investment growth.
+"""Macro effects: when investment lands, and its level and growth effects on
+infrastructure investment.
 
-Uplift in year y, in percentage points (docs/model.md, the model reference):
+With the additional infrastructure investment landing in year y (docs/economics.md)
 
-    uplift_y = 100 * sum_f theta_f * a_f * I_f * w_{f,y} / B_{y-1}
+    X_y = sum_f theta_f * a_f * I_f * w_{f,y}        (bn RMB)
 
-with theta the infrastructure share, a the additionality, I total investment (bn RMB),
-w the share of I landing in year y (the phasing) and B the infrastructure investment base.
+(theta the infrastructure share, a the additionality, I new investment, w the share of I
+landing in year y) and B_y the counterfactual infrastructure investment (the base):
+
+    level effect_y  = 100 * X_y / B_y                       % above the counterfactual
+    growth effect_y = 100 * (X_y - X_{y-1}) / B_{y-1}       pp added to the growth rate
+
+with X_{first-1} = 0. The two agree (up to B_y vs B_{y-1}) only in the first year; the
+growth effect turns negative when spending winds down, and sums to zero over the life.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -87,6 +95,69 @@ def phasing_matrix(
     return years, w
 
 
+def quarter_index(year: int, quarter: int) -> int:
+    """Quarters counted from year 0: 4 * year + (quarter - 1).
+
+    >>> quarter_index(2025, 4)
+    8103
+    """
+    return 4 * int(year) + int(quarter) - 1
+
+
+def quarter_of(date: dt.date) -> int:
+    """The quarter index of a date. Example: 2025-10-31 is 2025Q4.
+
+    >>> quarter_of(dt.date(2025, 10, 31)) == quarter_index(2025, 4)
+    True
+    """
+    return quarter_index(date.year, (date.month - 1) // 3 + 1)
+
+
+def quarterly_phasing(
+    start_year: Sequence[int] | np.ndarray,
+    construction_years: Sequence[int] | np.ndarray,
+    profile: Sequence[str],
+    first_quarter: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Phasing by quarter from the disbursement, and the same aggregated to calendar years.
+
+    Row i starts spending in quarter q0_i = max(Q1 of its start year, ``first_quarter``)
+    (nothing lands before the instrument's money is paid in) and spreads its investment
+    over 4 n_i quarters on its profile (the S-curve or uniform weights of 4 n quarters).
+    Returns ``(years, w_year, quarters, w_quarter)``: ``w_quarter[i, j]`` is the share of
+    row i landing in quarter ``quarters[j]`` (a quarter index, :func:`quarter_index`) and
+    ``w_year`` its sum over each calendar year; every row sums to 1.
+
+    Example: one uniform year from 2025Q4 lands 1/4 in 2025 and 3/4 in 2026:
+
+    >>> y, w, q, wq = quarterly_phasing([2025], [1], ["uniform"], quarter_index(2025, 4))
+    >>> y.tolist(), w.round(4).tolist()
+    ([2025, 2026], [[0.25, 0.75]])
+    """
+    start = np.asarray(start_year, dtype=int)
+    length_q = 4 * np.asarray(construction_years, dtype=int)
+    q0 = np.maximum(4 * start, int(first_quarter))
+    last_q = int((q0 + length_q).max()) - 1
+    first_q = int(q0.min())
+    quarters = np.arange(first_q, last_q + 1)
+    wq = np.zeros((len(start), len(quarters)))
+    codes, names = pd.factorize(np.asarray(profile, dtype=object))
+    if len(codes) != len(length_q) or (codes < 0).any():
+        raise ValueError(
+            f"phasing needs one profile per row ({len(codes)} profiles for {len(length_q)} rows, none empty)"
+        )
+    # Vectorized over rows that share a (profile, length): few distinct pairs.
+    pair = codes.astype(np.int64) * (int(length_q.max()) + 1) + length_q
+    for key in np.unique(pair):
+        code, n = divmod(int(key), int(length_q.max()) + 1)
+        rows = np.flatnonzero(pair == key)
+        cols = (q0[rows] - first_q)[:, None] + np.arange(n)[None, :]
+        wq[rows[:, None], cols] = PROFILES[names[code]](n)[None, :]
+    years = np.arange(first_q // 4, last_q // 4 + 1)
+    to_year = (quarters // 4)[:, None] == years[None, :]
+    return years, wq @ to_year, quarters, wq
+
+
 def infrastructure_base(
     years: Sequence[int] | np.ndarray,
     base_year: int,
@@ -122,13 +193,64 @@ def infrastructure_base(
     return np.array(out)
 
 
-def growth_uplift_pp(infrastructure_net_bn: np.ndarray, base_previous_year_bn: np.ndarray) -> np.ndarray:
-    """Uplift to infrastructure investment growth, percentage points: 100 * X_y / B_{y-1}.
+def base_and_previous_year(
+    years: Sequence[int] | np.ndarray,
+    base_year: int,
+    base_level_bn: float,
+    growth_pct: Mapping[int, float],
+    projected_growth_pct: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """B_y and B_{y-1} (bn RMB) for consecutive ``years``, by :func:`infrastructure_base`.
 
-    ``infrastructure_net_bn`` is sum_f theta_f a_f I_f w_{f,y} for each year.
-    Example: 866 bn of additional infrastructure investment on a 24,625 bn base -> 3.52 pp.
-
-    >>> round(float(growth_uplift_pp(866.0, 24625.0)), 2)
-    3.52
+    >>> b, prev = base_and_previous_year([2025, 2026], 2024, 25_000, {2025: -2.0}, 0.0)
+    >>> b.tolist(), prev.tolist()
+    ([24500.0, 24500.0], [25000.0, 24500.0])
     """
-    return 100.0 * np.asarray(infrastructure_net_bn) / np.asarray(base_previous_year_bn)
+    years = np.asarray(years, dtype=int)
+    levels = infrastructure_base(
+        np.append(years[0] - 1, years) if len(years) else years,
+        base_year,
+        base_level_bn,
+        growth_pct,
+        projected_growth_pct,
+    )
+    return (levels[1:], levels[:-1]) if len(years) else (levels, levels)
+
+
+def level_effect_pct(infrastructure_net_bn: np.ndarray, base_bn: np.ndarray) -> np.ndarray:
+    """Level effect, percent above the counterfactual base: 100 * X_y / B_y.
+
+    ``infrastructure_net_bn`` is X_y = sum_f theta_f a_f I_f w_{f,y} for each year and
+    ``base_bn`` the base B_y of the same year.
+
+    >>> level_effect_pct(np.array([100.0, 300.0]), np.array([10_000.0, 10_000.0])).tolist()
+    [1.0, 3.0]
+    """
+    return 100.0 * np.asarray(infrastructure_net_bn, dtype=float) / np.asarray(base_bn, dtype=float)
+
+
+def growth_effect_pp(infrastructure_net_bn: np.ndarray, base_previous_year_bn: np.ndarray) -> np.ndarray:
+    """Growth effect, percentage points added to the growth rate: 100 * (X_y - X_{y-1}) / B_{y-1}.
+
+    Years are consecutive; X before the first year is 0, so the first year's growth effect
+    is 100 * X_first / B_{first-1}. Over the whole life the increments X_y - X_{y-1} sum to
+    the last year's X (zero once spending has ended).
+
+    >>> growth_effect_pp(np.array([100.0, 300.0, 0.0]), np.array([10_000.0] * 3)).tolist()
+    [1.0, 2.0, -3.0]
+    """
+    x = np.asarray(infrastructure_net_bn, dtype=float)
+    return 100.0 * np.diff(x, prepend=0.0) / np.asarray(base_previous_year_bn, dtype=float)
+
+
+def previous_year_level_pct(infrastructure_net_bn: np.ndarray, base_previous_year_bn: np.ndarray) -> np.ndarray:
+    """100 * X_y / B_{y-1}: a level effect measured against the previous year's base.
+
+    This is what earlier versions reported as the "uplift to infrastructure growth"; it is
+    the growth effect only in the first year. Kept for the workbook's Macro sheet
+    (``uplift_pp`` row) until that sheet shows the level and growth effects.
+
+    >>> previous_year_level_pct(np.array([866.0]), np.array([24_625.0])).round(4).tolist()
+    [3.5168]
+    """
+    return 100.0 * np.asarray(infrastructure_net_bn, dtype=float) / np.asarray(base_previous_year_bn, dtype=float)

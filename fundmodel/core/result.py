@@ -1,10 +1,12 @@
 """The one result object that every output (CLI table and JSON, dashboard, Excel) reads.
 
-Money in bn RMB; multipliers in times; uplift in percentage points.
+Money in bn RMB; multipliers in times; the level effect in percent of the counterfactual
+infrastructure base, the growth effect in percentage points of its growth rate.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
@@ -41,6 +43,17 @@ class Check:
         }
 
 
+#: Units of the macro outputs in :meth:`Result.to_dict` (money everywhere in bn RMB).
+UNITS: dict[str, str] = {
+    "money": "bn RMB",
+    "level_effect_pct": "percent of the counterfactual infrastructure investment of the same year (100 X_y / B_y)",
+    "growth_effect_pp": "percentage points added to the growth rate of infrastructure investment "
+    "(100 (X_y - X_{y-1}) / B_{y-1})",
+    "multiplier": "times",
+    "new_investment_bn": "bn RMB of total investment still to be spent when the instrument came in",
+    "sunk_investment_bn": "bn RMB of total investment already spent before the instrument came in",
+}
+
 #: Columns of the capital-stack tables (by_field, by_bank, by_cell, ...), in bn RMB.
 STACK_COLUMNS = [
     "fund_bn",
@@ -59,11 +72,14 @@ class Result:
     * ``totals``: fund, capital stack, multipliers, target gap (bn RMB / times)
     * ``by_field``, ``by_bank``: capital-stack tables indexed by id, with ``multiplier``
     * ``by_cell``: the fields x banks table (MultiIndex field, bank)
-    * ``by_year``: investment landing and uplift in pp per calendar year
+    * ``by_year``: investment landing per calendar year, its level effect (% above the base)
+      and growth effect (pp added to the growth rate); see :mod:`fundmodel.core.macro`
     * ``checks``: every rule checked that failed, and informative notes
     * ``parameters``: the parameters used (with their sources)
     * ``breakdowns``: further tables of a portfolio run (by province, by ownership, ...)
     * ``projects``: per-project table of a portfolio run, else None
+    * ``by_quarter``: new investment and additional infrastructure investment landing per
+      quarter from the disbursement (index like ``2025Q4``)
     """
 
     scenario_name: str
@@ -77,6 +93,7 @@ class Result:
     parameters: Parameters = field(repr=False)
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
     projects: pd.DataFrame | None = field(default=None, repr=False)
+    by_quarter: pd.DataFrame | None = None
 
     # --- convenience --------------------------------------------------------
     @property
@@ -96,11 +113,39 @@ class Result:
         return self.totals["multiplier"]
 
     @property
+    def level_effect_pct(self) -> dict[int, float]:
+        """Level effect by year: 100 X_y / B_y, percent above the counterfactual base."""
+        return {int(y): float(v) for y, v in self.by_year["level_effect_pct"].items()}
+
+    @property
+    def growth_effect_pp(self) -> dict[int, float]:
+        """Growth effect by year: 100 (X_y - X_{y-1}) / B_{y-1}, pp added to the growth rate."""
+        return {int(y): float(v) for y, v in self.by_year["growth_effect_pp"].items()}
+
+    @property
+    def peak_level_effect_pct(self) -> float:
+        """Largest yearly level effect (%), the quantity the ex-ante "+3-4 pp" is compared with."""
+        return float(self.by_year["level_effect_pct"].max()) if len(self.by_year) else 0.0
+
+    @property
+    def peak_growth_effect_pp(self) -> float:
+        """Largest yearly growth effect (pp)."""
+        return float(self.by_year["growth_effect_pp"].max()) if len(self.by_year) else 0.0
+
+    @property
+    def lowest_growth_effect_pp(self) -> float:
+        """Most negative yearly growth effect (pp): the drag when the projects wind down."""
+        return float(self.by_year["growth_effect_pp"].min()) if len(self.by_year) else 0.0
+
+    @property
     def uplift_pp(self) -> dict[int, float]:
+        """100 X_y / B_{y-1} by year: the earlier "uplift" (a level effect against the previous
+        year's base), kept only for the workbook's Macro sheet; use the two effects above."""
         return {int(y): float(v) for y, v in self.by_year["uplift_pp"].items()}
 
     @property
     def peak_uplift_pp(self) -> float:
+        """Largest :attr:`uplift_pp` (workbook only)."""
         return float(self.by_year["uplift_pp"].max()) if len(self.by_year) else 0.0
 
     @property
@@ -119,12 +164,17 @@ class Result:
             "net_investment_bn": _clean(self.totals["net_investment_bn"]),
             "multiplier": _clean(self.totals["multiplier"]),
             "net_multiplier": _clean(self.totals["net_multiplier"]),
-            "infra_growth_uplift_pp": {str(y): _clean(v) for y, v in self.uplift_pp.items()},
-            "peak_uplift_pp": _clean(self.peak_uplift_pp),
+            "level_effect_pct": {str(y): _clean(v) for y, v in self.level_effect_pct.items()},
+            "growth_effect_pp": {str(y): _clean(v) for y, v in self.growth_effect_pp.items()},
+            "peak_level_effect_pct": _clean(self.peak_level_effect_pct),
+            "peak_growth_effect_pp": _clean(self.peak_growth_effect_pp),
+            "lowest_growth_effect_pp": _clean(self.lowest_growth_effect_pp),
+            "target_effect": self.target_effect(),
+            "units": dict(UNITS),
             "totals": {k: _clean(v) for k, v in self.totals.items()},
             "by_field": _records(self.by_field, "field"),
             "by_bank": _records(self.by_bank, "bank"),
-            "by_year": _records(self.by_year, "year"),
+            "by_year": _records(self.by_year.drop(columns=["uplift_pp"], errors="ignore"), "year"),
             "checks": [c.to_dict() for c in self.checks],
             "parameters": [
                 {
@@ -138,9 +188,28 @@ class Result:
                 for s in self.parameters.sources()
             ],
         }
+        if self.by_quarter is not None:
+            out["by_quarter"] = _records(self.by_quarter, "quarter")
         for name, table in self.breakdowns.items():
             out[f"by_{name}"] = _records(table, name)
         return out
+
+    def target_effect(self) -> dict[str, Any]:
+        """The ex-ante "+3-4 pp" set against the quantity it means.
+
+        The source's words are "+3-4 pp to the growth rate of infrastructure investment" (a
+        news digest; no official figure); as a whole-program figure over one year's base it is
+        X / B, a level effect, so it is compared with the peak level effect, and the peak
+        growth effect is shown next to it.
+        """
+        target = float(self.parameters.instrument.target_uplift_pp.value)
+        return {
+            "target_pp": _clean(target),
+            "compared_with": "peak_level_effect_pct",
+            "value": _clean(self.peak_level_effect_pct),
+            "gap": _clean(self.peak_level_effect_pct - target),
+            "peak_growth_effect_pp": _clean(self.peak_growth_effect_pp),
+        }
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
@@ -150,6 +219,8 @@ def _clean(v: Any) -> Any:
     """JSON-safe scalar: numpy to Python, NaN/inf to None (JSON has no NaN)."""
     if isinstance(v, np.generic):
         v = v.item()
+    if isinstance(v, dt.date):
+        return v.isoformat()
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, dict):

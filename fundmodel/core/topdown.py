@@ -1,4 +1,4 @@
-"""The top-down model: allocation -> capital stack per cell, field, bank -> macro uplift.
+"""The top-down model: allocation -> capital stack per cell, field, bank -> macro effects.
 
 Money in bn RMB. One call, one :class:`~fundmodel.core.result.Result`.
 """
@@ -56,6 +56,19 @@ def totals_of(table: pd.DataFrame | Mapping[str, np.ndarray], params: Parameters
     return totals
 
 
+def new_investment_totals(investment_bn: np.ndarray, sunk_share: np.ndarray) -> dict[str, float]:
+    """Reported total investment split into new spending and what was already spent (sunk).
+
+    new = sum (1 - sigma) I; sunk = sum sigma I; the reported total stays sum I.
+
+    >>> new_investment_totals(np.array([100.0, 50.0]), np.array([0.3, 0.0]))
+    {'new_investment_bn': 120.0, 'sunk_investment_bn': 30.0}
+    """
+    investment = np.asarray(investment_bn, dtype=float)
+    sunk = float(np.nansum(np.asarray(sunk_share, dtype=float) * investment))
+    return {"new_investment_bn": float(np.nansum(investment)) - sunk, "sunk_investment_bn": sunk}
+
+
 def macro_table(
     params: Parameters,
     investment_bn: np.ndarray,
@@ -65,29 +78,79 @@ def macro_table(
     construction_years: np.ndarray,
     profile: Sequence[str],
     phasing: tuple[np.ndarray, np.ndarray] | None = None,
-) -> pd.DataFrame:
-    """Investment landing per year and the uplift to infrastructure growth (pp).
+    sunk_share: np.ndarray | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """New investment landing per year and quarter, and its level effect (% above the
+    base) and growth effect (pp added to the growth rate) on infrastructure investment.
 
-    Rows may be fields or projects; each carries its own theta, a and phasing.
-    ``phasing``: ``macro.phasing_matrix`` of the rows when already computed.
+    Rows may be fields or projects; each carries its own theta, a, sunk share sigma and
+    phasing. Only new spending counts: row i's new investment is (1 - sigma_i) I_i (the
+    rest was spent before the instrument came in), landing by quarter from the
+    disbursement date (``macro.disbursement_date``), :func:`macro.quarterly_phasing`.
+
+    Returns ``(by_year, by_quarter)``. ``by_year`` columns: ``investment_bn`` (new
+    investment landing), ``net_investment_bn`` (a x new), ``infrastructure_net_bn`` (X_y),
+    ``base_bn`` (B_y), ``base_previous_year_bn`` (B_{y-1}), ``level_effect_pct``
+    (100 X_y / B_y), ``growth_effect_pp`` (100 (X_y - X_{y-1}) / B_{y-1}) and ``uplift_pp``:
+    100 x (theta a I phased by whole years from the start year) / B_{y-1}, the earlier
+    measure on the earlier timing, kept only because the workbook's Macro sheet recomputes
+    it with formulas. ``by_quarter``: ``investment_bn``, ``infrastructure_net_bn`` per
+    quarter (index like ``2025Q4``). ``phasing``: ``macro.phasing_matrix`` of the rows
+    (whole years, for ``uplift_pp``) when already computed.
     """
-    years, w = phasing or macro.phasing_matrix(start_year, construction_years, profile)
-    landing = investment_bn[:, None] * w
     m = params.macro
-    base_prev = macro.infrastructure_base(
-        years - 1, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+    investment = np.asarray(investment_bn, dtype=float)
+    sunk = np.zeros(len(investment)) if sunk_share is None else np.asarray(sunk_share, dtype=float)
+    new = (1.0 - sunk) * investment
+    years, w, quarters, wq = macro.quarterly_phasing(
+        start_year, construction_years, profile, macro.quarter_of(m.disbursement_date.value)
     )
-    infra_net = ((infrastructure_share * additionality)[:, None] * landing).sum(axis=0)
-    return pd.DataFrame(
+    weight = infrastructure_share * additionality
+    landing = new[:, None] * w
+    infra_net = (weight[:, None] * landing).sum(axis=0)
+    base, base_prev = macro.base_and_previous_year(
+        years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+    )
+    # the workbook's measure: whole investment, whole years from the start year, over B_{y-1}
+    old_years, old_w = phasing or macro.phasing_matrix(start_year, construction_years, profile)
+    _, old_base_prev = macro.base_and_previous_year(
+        old_years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+    )
+    old = pd.Series(
+        macro.previous_year_level_pct((weight * investment) @ old_w, old_base_prev), index=old_years, dtype=float
+    )
+    all_years = np.union1d(years, old_years)
+    by_year = pd.DataFrame(
         {
             "investment_bn": landing.sum(axis=0),
             "net_investment_bn": (additionality[:, None] * landing).sum(axis=0),
             "infrastructure_net_bn": infra_net,
+            "base_bn": base,
             "base_previous_year_bn": base_prev,
-            "uplift_pp": macro.growth_uplift_pp(infra_net, base_prev),
+            "level_effect_pct": macro.level_effect_pct(infra_net, base),
+            "growth_effect_pp": macro.growth_effect_pp(infra_net, base_prev),
         },
         index=pd.Index(years, name="year"),
     )
+    if len(all_years) != len(years):  # a year only the earlier timing has: no new spending in it
+        full = np.arange(all_years.min(), all_years.max() + 1)
+        by_year = by_year.reindex(full, fill_value=0.0)
+        by_year["base_bn"], by_year["base_previous_year_bn"] = macro.base_and_previous_year(
+            full, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+        )
+        by_year["growth_effect_pp"] = macro.growth_effect_pp(
+            by_year["infrastructure_net_bn"].to_numpy(), by_year["base_previous_year_bn"].to_numpy()
+        )
+        by_year.index.name = "year"
+    by_year["uplift_pp"] = old.reindex(by_year.index, fill_value=0.0).to_numpy()
+    by_quarter = pd.DataFrame(
+        {
+            "investment_bn": (new[:, None] * wq).sum(axis=0),
+            "infrastructure_net_bn": ((weight * new)[:, None] * wq).sum(axis=0),
+        },
+        index=pd.Index([f"{q // 4}Q{q % 4 + 1}" for q in quarters], name="quarter"),
+    )
+    return by_year, by_quarter
 
 
 def run(
@@ -138,7 +201,7 @@ def run(
     by_bank["fund_share_scale"] = p.fund_share_scale
 
     fields = list(p.fields.values())
-    by_year = macro_table(
+    by_year, by_quarter = macro_table(
         p,
         by_field["total_investment_bn"].to_numpy(),
         p.infrastructure_share,
@@ -146,16 +209,21 @@ def run(
         np.array([f.start_year.value for f in fields]),
         np.array([f.construction_years.value for f in fields]),
         [f.phasing_profile.value for f in fields],
+        sunk_share=p.sunk_share,
     )
+    by_field["sunk_share"] = p.sunk_share
 
     checks = allocation_checks(p, a)
     checks += leverage_checks(p, p.field_ids, s, p.fund_share_cap, k, p.capital_ratio_minimum)
     # A bank's scale can push a cell over its field's cap even when the field's s is fine.
     checks += rules.cell_fund_share_cap_checks(p.field_ids, p.bank_ids, s, s_cell, p.fund_share_cap)
+    totals = totals_of(by_field, p)
+    totals.update(new_investment_totals(by_field["total_investment_bn"].to_numpy(), p.sunk_share))
     return Result(
         scenario_name=scenario_name,
         mode="top_down",
-        totals=totals_of(by_field, p),
+        totals=totals,
+        by_quarter=by_quarter,
         by_field=by_field,
         by_bank=by_bank,
         by_cell=by_cell,

@@ -105,6 +105,7 @@ class FieldParams(_Strict):
     fund_share_of_capital: Param[PositiveShare]
     infrastructure_share: Param[Share]
     additionality: Param[Share]
+    sunk_share: Param[Share]
     private_share: Param[Share]
     start_year: Param[Year]
     construction_years: Param[Years]
@@ -141,10 +142,12 @@ class CapitalRatios(_Strict):
 
 
 class Macro(_Strict):
+    measure: Param[Text]
     base_year: Param[Year]
     base_level_bn: Param[PositiveAmountBn]
     growth_pct: Param[dict[Year, GrowthPct]]
     projected_growth_pct: Param[GrowthPct]
+    disbursement_date: Param[dt.date]
 
 
 class AllocationFile(_Strict):
@@ -250,6 +253,10 @@ class Parameters:
     @cached_property
     def additionality(self) -> np.ndarray:
         return self._vector("additionality")
+
+    @cached_property
+    def sunk_share(self) -> np.ndarray:
+        return self._vector("sunk_share")
 
     @cached_property
     def private_share(self) -> np.ndarray:

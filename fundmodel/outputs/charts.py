@@ -119,43 +119,52 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def uplift_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
-    """Per-year uplift to infrastructure investment growth (pp, bars, labelled), with the
-    investment landing that year (in ``unit``) in the hover text; the ex-ante target
-    uplift as a dashed line."""
+def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
+    """Per-year level effect (% above the infrastructure base, bars) and growth effect (pp
+    added to its growth rate, bars, negative years below zero), both labelled, with the
+    investment landing that year (in ``unit``) in the hover text; the ex-ante "+3-4 pp"
+    (a whole-program X / B figure, so a level) as a dashed line."""
     years = [str(y) for y in result.by_year.index]
-    uplift = result.by_year["uplift_pp"].to_numpy(dtype=float)
+    level = result.by_year["level_effect_pct"].to_numpy(dtype=float)
+    growth = result.by_year["growth_effect_pp"].to_numpy(dtype=float)
     landing = from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit)
     d = decimals(unit)
     fig = go.Figure()
-    fig.add_bar(
-        x=years,
-        y=uplift,
-        name=label("uplift_pp", lang),
-        marker_color="#b8312f",
-        text=[f"{v:.2f} pp" for v in uplift],
-        textposition="outside",
-        cliponaxis=False,
-        customdata=landing,
-        hovertemplate=(
-            f"%{{x}}: %{{y:.2f}} pp<br>{_money_title('investment_bn', unit, lang)}: %{{customdata:,.{d}f}}"
-            "<extra></extra>"
-        ),
-    )
+    for values, term, colour, suffix in (
+        (level, "level_effect_pct", "#b8312f", "%"),
+        (growth, "growth_effect_pp", "#2e6f9e", " pp"),
+    ):
+        fig.add_bar(
+            x=years,
+            y=values,
+            name=label(term, lang),
+            marker_color=colour,
+            text=[f"{v:+.2f}{suffix}" if suffix == " pp" else f"{v:.2f}{suffix}" for v in values],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=landing,
+            hovertemplate=(
+                f"{label(term, lang)}<br>%{{x}}: %{{y:.2f}}{suffix}<br>"
+                f"{_money_title('investment_bn', unit, lang)}: %{{customdata:,.{d}f}}<extra></extra>"
+            ),
+        )
     target = float(result.parameters.instrument.target_uplift_pp.value)
     fig.add_hline(
         y=target,
         line={"color": TARGET_COLOUR, "dash": "dash", "width": 1},
-        annotation_text=f"{label('target', lang)} {target:.1f} pp",
+        annotation_text=f"{label('target', lang)} {target:.1f} (X/B)",
         annotation_position="top left",
     )
-    top = max(float(np.nanmax(uplift)) if len(uplift) else 0.0, target) * 1.2
+    values = np.concatenate([level, growth, [target, 0.0]])
+    top, bottom = float(np.nanmax(values)), float(np.nanmin(values))
+    pad = 0.2 * max(top - bottom, 1.0)
     fig.update_layout(
-        yaxis={"title": label("uplift_pp", lang), "range": [0, top or 1]},
+        barmode="group",
+        yaxis={"title": "% / pp", "range": [bottom - (pad if bottom < 0 else 0), top + pad], "zeroline": True},
         xaxis={"title": label("year", lang), "type": "category"},
-        showlegend=False,
+        showlegend=True,
     )
-    return _layout(fig, label("chart_uplift", lang))
+    return _layout(fig, label("chart_effects", lang))
 
 
 def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> go.Figure:

@@ -55,7 +55,7 @@ PORTFOLIO_TOTAL_TERMS = [
 #: Columns of the by-field and by-bank tables; breakdowns (province, ownership) omit net investment.
 GROUP_TERMS = ["fund_bn", "total_investment_bn", "net_investment_bn", "multiplier"]
 BREAKDOWN_TERMS = ["fund_bn", "total_investment_bn", "multiplier"]
-YEAR_TERMS = ["investment_bn", "infrastructure_net_bn", "uplift_pp"]
+YEAR_TERMS = ["investment_bn", "infrastructure_net_bn", "level_effect_pct", "growth_effect_pp"]
 
 
 def cell(term_id: str, value: float, unit: str = "bn") -> str:
@@ -106,6 +106,12 @@ def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
         parts += ["", label(f"by_{name}", lang), _group_table(table, name, BREAKDOWN_TERMS, lang, unit)]
     rows = [[str(y), *(cell(c, r[c], unit) for c in YEAR_TERMS)] for y, r in result.by_year.iterrows()]
     parts += ["", label("by_year", lang), _table([label("year", lang), *(label(c, lang) for c in YEAR_TERMS)], rows)]
+    te = result.target_effect()
+    parts.append(
+        label("target_effect_line", lang).format(
+            target=te["target_pp"], level=te["value"], growth=te["peak_growth_effect_pp"]
+        )
+    )
     parts += [
         "",
         f"{label('checks', lang)}: " + (label("all_pass", lang) if not result.checks else f"{len(result.checks)}"),

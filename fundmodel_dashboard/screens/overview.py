@@ -1,4 +1,4 @@
-"""Overview: KPI cards, the money flow, the uplift by year and the capital stack by field."""
+"""Overview: KPI cards, the money flow, the level and growth effects by year and the capital stack by field."""
 
 import streamlit as st
 
@@ -14,7 +14,7 @@ kpi_cards(result, state.active_reference())
 show_figure(charts.sankey_figure(result, lang(), unit()), key="sankey")
 left, right = st.columns(2)
 with left:
-    show_figure(charts.uplift_figure(result, lang(), unit()), key="uplift")
+    show_figure(charts.effects_figure(result, lang(), unit()), key="effects")
 with right:
     show_figure(charts.capital_stack_figure(result, lang(), unit()), key="stack")
 

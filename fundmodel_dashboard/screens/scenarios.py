@@ -120,7 +120,7 @@ if params is not None:
     # --- goal-seek ------------------------------------------------------------------------
     with tab_goal:
         st.caption(t("goal_seek_help"))
-        goal_metrics = {**metric_names, "peak_uplift_pp": t("peak_uplift_pp")}
+        goal_metrics = {**metric_names, "peak_level_effect_pct": t("peak_level_effect_pct")}
         c1, c2, c3 = st.columns(3)
         with c1:
             goal_metric = localized_widget(st.selectbox, t("col_metric"), list(goal_metrics), goal_metrics, "gs_metric")
@@ -130,8 +130,8 @@ if params is not None:
                 st.selectbox, t("assumption"), list(assumption_names), assumption_names, "gs_assumption"
             )
         with c3:
-            if goal_metric == "peak_uplift_pp":
-                target_value = st.number_input(t("target") + " (pp)", value=3.5, step=0.1, key="gs_target_pp")
+            if goal_metric == "peak_level_effect_pct":
+                target_value = st.number_input(t("target") + " (%)", value=3.5, step=0.1, key="gs_target_pp")
                 target = float(target_value)
             else:
                 default = to_unit(float(params.instrument.target_total_investment_bn.value))
@@ -189,7 +189,15 @@ if params is not None:
                     charts.distribution_figure(mc.outcomes.total_investment_bn, target_bn, lang(), unit()),
                     key="monte_carlo",
                 )
-                summary = mc.summary.loc[["total_investment_bn", "net_investment_bn", "peak_uplift_pp", "multiplier"]]
+                summary = mc.summary.loc[
+                    [
+                        "total_investment_bn",
+                        "net_investment_bn",
+                        "peak_level_effect_pct",
+                        "peak_growth_effect_pp",
+                        "multiplier",
+                    ]
+                ]
                 shown = pd.DataFrame(
                     {
                         col: [money(v) if term(m).is_money else term(m).format(v) for m, v in summary[col].items()]
