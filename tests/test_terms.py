@@ -126,7 +126,7 @@ def test_report_charts_and_comparison_render_with_table_terms_only(results, lang
         text = report.render_table(r, unit, lang)
         assert term("total_investment_bn").label(lang) in text
         charts.sankey_figure(r, lang, unit)
-        charts.uplift_figure(r, lang, unit)
+        charts.effects_figure(r, lang, unit)
         charts.capital_stack_figure(r, lang, unit, by="bank")
     charts.breakdown_figure(portfolio.breakdowns["province"], lang, unit)
     charts.comparison_figure([top_down, portfolio], lang, unit)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fundmodel.core.rules import CAPITAL_RATIO_MINIMUM, FUND_SHARE_CAP
 from fundmodel.errors import PortfolioError
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio.cells import (
@@ -411,14 +412,14 @@ def _cross_checks(
     minimum = minimum - p.capital_ratios.shortfall_reduction.value * np.nan_to_num(shortfall)
     data["capital_ratio_minimum"] = minimum
     with np.errstate(invalid="ignore"):
-        below = ratio < minimum - RULE_EPSILON
+        below = CAPITAL_RATIO_MINIMUM.violated(ratio, minimum)
     col, cid = (k_col, "capital_ratio") if k_col else (c_col or "", "project_capital_bn")
     issues.add_rows(
         below,
         rows,
         col,
         raw_of(cid, ratio),
-        "capital_ratio_below_minimum",
+        CAPITAL_RATIO_MINIMUM.validation_code,
         lambda i: [
             f"capital ratio {r:.4g} is below the statutory minimum {m:.0%} of sector {sec} (国发〔2019〕26号)"
             for r, m, sec in zip(ratio[i], minimum[i], sector[i], strict=True)
@@ -432,14 +433,15 @@ def _cross_checks(
     data["fund_share_cap"] = cap
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny capital: an infinite share
         share = fund / capital
-        above = fund > cap * capital * (1 + RULE_EPSILON)
+        # Project capital of zero with a fund: an infinite share, above any cap.
+        above = FUND_SHARE_CAP.violated(share, cap) | ((capital == 0) & (fund > 0))
     data["fund_share_of_capital"] = share
     issues.add_rows(
         above,
         rows,
         headers.get("fund_requested_bn", "fund_requested_bn"),
         raw_of("fund_requested_bn", fund),
-        "fund_above_cap",
+        FUND_SHARE_CAP.validation_code,
         lambda i: [
             f"fund is {sh:.1%} of project capital; the cap is {c:.0%} (fund <= cap x project capital {k:g} bn)"
             for sh, c, k in zip(share[i], cap[i], capital[i], strict=True)

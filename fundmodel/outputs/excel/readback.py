@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -268,19 +267,11 @@ def _locate(message: str, cells: Mapping[str, str], book: str) -> str:
 
 
 def scenario_yaml(scenario: Scenario) -> str:
-    """A scenario file's text (``scenario:`` meta and ``overrides:``) for ``scenario``."""
-    meta: dict[str, Any] = {"name": scenario.name}
-    if scenario.name_zh:
-        meta["name_zh"] = scenario.name_zh
-    if scenario.description:
-        meta["description"] = scenario.description
-    if scenario.reference:
-        meta["reference"] = scenario.reference
-    if scenario.date:
-        meta["date"] = scenario.date
-    header = "# Scenario read from an edited fundmodel workbook: only values that differ from the baseline.\n"
-    body = yaml.safe_dump({"scenario": meta, "overrides": scenario.overrides}, allow_unicode=True, sort_keys=False)
-    return header + body
+    """A scenario file's text (``scenario:`` meta and ``overrides:``) for ``scenario``, read from
+    an edited workbook (by :meth:`Scenario.to_yaml`, the one serializer)."""
+    return scenario.to_yaml(
+        header="# Scenario read from an edited fundmodel workbook: only values that differ from the baseline.\n"
+    )
 
 
 def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set[tuple[int, int]]]:

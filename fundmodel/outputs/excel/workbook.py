@@ -46,6 +46,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fundmodel import __version__
 from fundmodel.core.result import Result
 from fundmodel.errors import InputError
+from fundmodel.outputs.atomic import atomic_path
 from fundmodel.outputs.excel.inputs_sheet import write_inputs
 from fundmodel.outputs.excel.layout import (
     FMT_MONEY,
@@ -249,10 +250,7 @@ def export_workbook(
     """
     path = Path(path)
     _, book = build_book(result_or_results, lang, unit)
-    partial = path.with_name(f".{path.name}.partial")  # the file appears whole or not at all
-    try:
+    # The file appears whole or not at all, also when the process is stopped while writing.
+    with atomic_path(path, suffixes=(".xlsx",)) as partial:
         save_xlsx(book.wb, book.cache, book.long_tables, partial)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path
