@@ -1,4 +1,4 @@
-"""Policy parameters: strict loading of the YAML files in ``fundmodel/parameters/``.
+"""Policy parameters: strict loading of the YAML files in ``fundmodel/inputs/parameter_files/``.
 
 Every value in those files is a *parameter*: a mapping with ``value``, ``unit``,
 ``description``, ``reference`` and ``date`` (the OpenFisca habit of keeping policy

@@ -1,4 +1,4 @@
-"""An auditable Excel workbook of a run, in live formulas; and reading an edited one back.
+"""An auditable Excel workbook of a run, in live formulas: assembling the sheets and saving the book.
 
 Layout after the FAST Standard / ICAEW Financial Modelling Code:
 
