@@ -146,3 +146,12 @@ def test_report_money_in_yi_by_hand(results):
     text = report.render_table(top_down, "yi", "zh")
     fund_yi = top_down.totals["fund_bn"] * 10  # 1 bn = 10 亿元
     assert f"{fund_yi:,.1f}" in text
+
+
+def test_workbook_labels_do_not_redeclare_output_terms():
+    # The workbook's own label table holds interface words only; its headers that are output
+    # terms read the term table.
+    from fundmodel.outputs.excel import layout
+    from fundmodel.terms import terms
+
+    assert not [key for key in layout._XL if key in terms()]

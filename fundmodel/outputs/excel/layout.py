@@ -88,10 +88,6 @@ _XL: dict[str, tuple[str, str]] = {
     ),
     "project_inputs": ("Project inputs", "项目输入"),
     "projects": ("Projects", "项目"),
-    "n_projects": ("Number of projects", "项目数"),
-    "attributed_investment_bn": ("Investment attributed to the fund", "按比例归属投资"),
-    "attributed_multiplier": ("Attributed multiplier", "归属撬动倍数"),
-    "other_public_funding_bn": ("Other public money in capital", "其他财政资金"),
     "cap_ok": ("Within cap", "未超上限"),
     "minimum_ok": ("At or above minimum", "不低于最低比例"),
     "title": ("fundmodel: new policy-based financial instrument", "fundmodel：新型政策性金融工具模型"),
@@ -128,10 +124,7 @@ _XL: dict[str, tuple[str, str]] = {
     "difference": ("Difference", "差额"),
     "instrument_size": ("Instrument size", "工具规模"),
     "private_fund": ("Fund to private-enterprise projects", "民营项目资金"),
-    "private_share_of_fund": ("Private-enterprise share of the fund", "民营企业占比"),
     "timeline": ("Year", "年份"),
-    "start_year": ("Start year", "开工年份"),
-    "construction_years": ("Construction years", "建设年限"),
     "phasing_profile": ("Phasing profile", "投资节奏"),
     "phasing_weights": ("Share of investment landing (phasing)", "各年投资占比"),
     "phasing_sum": ("Sum of shares", "占比合计"),
@@ -155,9 +148,6 @@ _XL: dict[str, tuple[str, str]] = {
     "vs_first": ("Difference to the first scenario", "与第一个情景之差"),
     "chart_field": ("Total investment by field", "各领域总投资"),
     "chart_uplift": ("Uplift to infrastructure investment growth (pp)", "拉动基建投资增速（百分点）"),
-    "key_area": ("Key / livelihood field", "重点民生领域"),
-    "sector": ("Sector", "行业"),
-    "shortfall_infrastructure": ("Shortfall-filling infrastructure", "补短板基础设施"),
 }
 
 HOW_TO_USE = {
@@ -177,7 +167,9 @@ HOW_TO_USE = {
 
 
 def xl_label(term: str, lang: str) -> str:
-    """Label of a workbook term in ``lang``; falls back to :func:`fundmodel.labels.label`."""
+    """Label of a workbook word in ``lang``. Output terms (fundmodel.terms) are not in the
+    workbook's own table: they fall through to :func:`fundmodel.labels.label`, which reads the
+    term table, so a term reads the same in the workbook as everywhere else."""
     if term in _XL:
         return _XL[term][1 if lang == "zh" else 0]
     return label(term, lang)
