@@ -110,3 +110,13 @@ def test_total_row_that_disagrees_is_a_warning_naming_both_figures(tmp_path, wri
     [hit] = [i for i in portfolio.warnings if i.rule == "total_mismatch"]
     assert (hit.row, hit.column, hit.value) == (8, "总投资", "2,400,000")
     assert "2,400,000" in hit.message and "2,338,000" in hit.message
+
+
+def test_unit_line_right_above_a_one_row_header_is_not_a_header_row():
+    from fundmodel.inputs.portfolio.template import find_table
+
+    rows = [["附件1"], ["单位：万元"], ["序号", "项目名称", "总投资", "申请金额"], ["1", "A", "100", "5"]]
+    layout = find_table(rows)
+    assert layout.header_rows == [3]
+    assert layout.headers == ["序号", "项目名称", "总投资", "申请金额"]
+    assert (layout.unit, layout.unit_row) == ("wan", 2)

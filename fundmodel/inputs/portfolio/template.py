@@ -8,10 +8,11 @@ notes. :func:`find_table` looks at the first rows for the row (or pair of rows) 
 cells name the most known columns, reads the unit line above it, and classifies the rows
 below: projects, totals, notes. Plain files (a known header on row 1) never come here.
 
->>> rows = [["附件1"], ["单位：万元"], ["序号", "项目名称", "总投资"], ["1", "A", "100"], ["合计", "", "100"]]
+>>> rows = [["附件1"], ["单位：万元"], ["序号", "项目名称", "总投资", "申请金额"], ["1", "A", "100", "5"],
+...         ["合计", "", "100", "5"]]
 >>> layout = find_table(rows)
 >>> layout.header_rows, layout.unit, layout.headers, layout.project_rows
-([3], 'wan', ['序号', '项目名称', '总投资'], [4])
+([3], 'wan', ['序号', '项目名称', '总投资', '申请金额'], [4])
 >>> layout.skipped
 [(5, 'total row (合计)')]
 """
@@ -103,7 +104,10 @@ def find_table(rows: list[list[str]]) -> TableLayout | None:
         if r + 1 < len(grid):
             pair = _joined(grid[r], grid[r + 1])
             pair_score = sum(_label_known(c) for c in pair)
-            if pair_score > score and pair_score > best[0] and any(grid[r + 1]):
+            # A pair is a two-row header only when the upper row adds known columns to the
+            # lower one (a unit line above a one-row header is not a header row).
+            lower_score = sum(_known(c) for c in grid[r + 1])
+            if pair_score > max(score, lower_score) and pair_score > best[0] and any(grid[r + 1]):
                 best = (pair_score, r, pair, [r + 1, r + 2])
     if best is None or best[0] < MIN_KNOWN_COLUMNS:
         return None
