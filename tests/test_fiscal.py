@@ -71,3 +71,33 @@ def test_buyback_check_names_its_source():
     c = fiscal.buyback_check(500.0, 15)
     assert c.severity == "info" and "国发〔2019〕26号" in c.message
     assert c.values == {"fund_bn": 500.0, "term_years": 15.0}
+
+
+def test_top_down_run_has_the_fiscal_block():
+    from fundmodel.core.topdown import run
+
+    r = run()
+    f = r.to_dict()["fiscal"]
+    # 500 bn at the 2% PSL rate: 10 bn a year for the 15-year term, bought back in 2039
+    assert f["by_year"][0]["funding_cost_bn"] == pytest.approx(10.0)
+    assert len(f["by_year"]) == 15 and f["by_year"][-1]["buyback_bn"] == pytest.approx(500.0)
+    assert f["debt_by_holder"]["debt_bn"] == pytest.approx(r.totals["debt_bn"])
+    # private firms carry the private floor (20%) of the debt by assumption
+    assert f["debt_by_holder"]["private_firm_debt_bn"] == pytest.approx(0.2 * r.totals["debt_bn"])
+    assert any(c.code == "fund_buyback_at_par" for c in r.checks)
+
+
+def test_portfolio_run_debt_by_holder_and_province_sum_to_total_debt():
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    r = run_portfolio(read_portfolio(PORTFOLIO_DIR / "first_batch_examples.csv"), cashflow=False)
+    f = r.to_dict()["fiscal"]
+    debt = float((r.projects["total_investment_bn"] - r.projects["project_capital_bn"]).sum())
+    assert f["debt_by_holder"]["debt_bn"] == pytest.approx(debt)
+    assert sum(row["debt_bn"] for row in f["debt_by_province"]) == pytest.approx(debt)
+    private = r.projects["private"].astype(bool).to_numpy()
+    assert f["debt_by_holder"]["private_firm_debt_bn"] == pytest.approx(
+        float((r.projects["total_investment_bn"] - r.projects["project_capital_bn"])[private].sum())
+    )

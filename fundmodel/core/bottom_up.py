@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from fundmodel.core import fiscal
 from fundmodel.core.allocation import TOLERANCE_BN
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.macro import phasing_matrix
@@ -416,6 +417,8 @@ def run_portfolio(
     totals.update(_cashflow_totals(columns, cashflow))
     totals.update(new_investment_totals(np.asarray(columns["total_investment_bn"], dtype=float), sunk))
     checks = portfolio_checks(p, columns, by_bank) + extra
+    fiscal_block = fiscal.portfolio_fiscal(columns, p.macro.disbursement_date.value.year)
+    checks.append(fiscal.buyback_check(fund, fiscal_block["summary"]["fund_term_years"]))
     table = pd.DataFrame(columns, index=portfolio.index, copy=False)
 
     return Result(
@@ -431,4 +434,5 @@ def run_portfolio(
         breakdowns={"province": by_province, "ownership": by_ownership},
         projects=table,
         by_quarter=by_quarter,
+        fiscal=fiscal_block,
     )

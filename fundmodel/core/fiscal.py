@@ -180,3 +180,111 @@ def buyback_check(fund_bn: float, term_years: float) -> Check:
         "instrument",
         {"fund_bn": float(fund_bn), "term_years": float(term_years)},
     )
+
+
+#: Units of the ``fiscal`` block of a run.
+UNITS: dict[str, str] = {
+    "money": "bn RMB",
+    "balance_bn": "bn RMB of the fund still in the projects during the year",
+    "funding_cost_bn": "bn RMB per year: balance x funding rate (what the state pays on the money)",
+    "fund_return_bn": "bn RMB per year: balance x fund return rate (what the projects pay the fund)",
+    "net_cost_bn": "bn RMB per year: funding cost - fund return (net quasi-fiscal cost)",
+    "buyback_bn": "bn RMB bought back at par in the year (the exit schedule)",
+    "default_loss_bn": "bn RMB of principal lost in the year (buy-backs that default)",
+    "total_cost_bn": "bn RMB per year: net cost + default loss",
+    "pv": "present value in the disbursement year, end-of-year flows discounted at discount_rate",
+    "debt_bn": "bn RMB of project debt, D = I - K (total investment less project capital)",
+}
+
+
+def _terms() -> dict[str, float]:
+    from fundmodel.core.cashflow import cashflow_defaults
+
+    return cashflow_defaults()
+
+
+def _block(
+    fund_bn: np.ndarray,
+    term_years: np.ndarray,
+    fund_return_rate: np.ndarray,
+    first_year: int,
+    debt: pd.DataFrame,
+    split_basis: str,
+) -> dict[str, object]:
+    d = _terms()
+    by_year = fiscal_by_year(
+        fund_bn,
+        term_years,
+        fund_return_rate,
+        d["funding_rate"],
+        first_year,
+        d["buyback_rollover_share"],
+        d["buyback_default_share"],
+    )
+    holders = {h: float(debt[h].sum()) for h in HOLDERS}
+    fund = np.asarray(fund_bn, dtype=float)
+    # fund-weighted mean term (years), the term the buy-back check names
+    term = float(np.average(term_years, weights=fund)) if fund.sum() > 0 else float("nan")
+    return {
+        "units": dict(UNITS),
+        "assumptions": {
+            "funding_rate": d["funding_rate"],
+            "discount_rate": d["discount_rate"],
+            "buyback_rollover_share": d["buyback_rollover_share"],
+            "buyback_default_share": d["buyback_default_share"],
+            "lgfv_share_of_public_debt": d["lgfv_share_of_public_debt"],
+            "debt_split_basis": split_basis,
+        },
+        "summary": {"fund_term_years": term} | fiscal_summary(by_year, d["discount_rate"]),
+        "by_year": by_year,
+        "debt_by_holder": holders | {"debt_bn": float(sum(holders.values()))},
+    }
+
+
+def top_down_fiscal(fund_bn: float, debt_bn: float, private_share: float, first_year: int) -> dict[str, object]:
+    """The ``fiscal`` block of a top-down run: the whole fund on the default term and return;
+    the debt split by an assumed private share (the instrument's private floor) and LGFV share.
+
+    >>> b = top_down_fiscal(10.0, 40.0, 0.25, 2025)
+    >>> b["debt_by_holder"]["private_firm_debt_bn"], b["debt_by_holder"]["debt_bn"]
+    (10.0, 40.0)
+    """
+    d = _terms()
+    debt = debt_by_holder(np.array([debt_bn]), np.array([private_share]), d["lgfv_share_of_public_debt"])
+    basis = (
+        "assumption: private firms' share of debt = the instrument's private-enterprise floor "
+        "(instrument.private_share_min); the rest split by lgfv_share_of_public_debt"
+    )
+    return _block(
+        np.array([fund_bn]),
+        np.array([int(d["fund_term_years"])]),
+        np.array([d["fund_return_rate"]]),
+        first_year,
+        debt,
+        basis,
+    )
+
+
+def portfolio_fiscal(columns: dict[str, np.ndarray], first_year: int) -> dict[str, object]:
+    """The ``fiscal`` block of a portfolio run: each project's fund on its own term and return
+    (the defaults where empty); debt D = I - K by the ``private`` column and by province."""
+    d = _terms()
+    term = pd.Series(columns["fund_term_years"], dtype=float).fillna(d["fund_term_years"]).to_numpy(dtype=int)
+    ret = pd.Series(columns["fund_return_rate"], dtype=float).fillna(d["fund_return_rate"]).to_numpy()
+    debt = debt_by_holder(
+        project_debt(columns["total_investment_bn"], columns["project_capital_bn"]),
+        np.asarray(columns["private"]).astype(bool),
+        d["lgfv_share_of_public_debt"],
+    )
+    basis = (
+        "portfolio column private: private firms; the other projects' debt split between LGFVs and "
+        "state firms by lgfv_share_of_public_debt (assumption)"
+    )
+    block = _block(np.asarray(columns["fund_bn"], dtype=float), term, ret, first_year, debt, basis)
+    by_province = debt.groupby(np.asarray(columns["province"], dtype=object), sort=True).sum()
+    by_province["debt_bn"] = by_province[HOLDERS].sum(axis=1)
+    by_province.index.name = "province"
+    block["debt_by_province"] = by_province
+    # Local special bonds put into project capital are government debt, not the project's.
+    block["special_bonds_in_capital_bn"] = float(np.nansum(columns["other_public_funding_bn"]))
+    return block
