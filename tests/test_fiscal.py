@@ -101,3 +101,34 @@ def test_portfolio_run_debt_by_holder_and_province_sum_to_total_debt():
     assert f["debt_by_holder"]["private_firm_debt_bn"] == pytest.approx(
         float((r.projects["total_investment_bn"] - r.projects["project_capital_bn"])[private].sum())
     )
+
+
+def test_scenario_overrides_rollover_and_default():
+    from fundmodel.core.topdown import run
+    from fundmodel.inputs.parameters import default_parameters
+
+    p = default_parameters().with_overrides(
+        {"instrument": {"buyback_rollover_share": 0.3, "buyback_default_share": 0.1, "funding_rate": 0.025}}
+    )
+    f = run(p).to_dict()["fiscal"]
+    by_year = {r["year"]: r for r in f["by_year"]}
+    # 500 bn, 15 years, funding 2.5% against a 2% return: 2.5 bn a year net
+    assert by_year[2025]["net_cost_bn"] == pytest.approx(2.5)
+    # 2039: 60% bought back (300 bn), 10% lost (50 bn); 30% (150 bn) stays to 2054
+    assert by_year[2039]["buyback_bn"] == pytest.approx(300.0)
+    assert by_year[2039]["default_loss_bn"] == pytest.approx(50.0)
+    assert by_year[2040]["balance_bn"] == pytest.approx(150.0)
+    assert by_year[2054]["buyback_bn"] == pytest.approx(150.0)
+    assert f["summary"]["default_loss_pv_bn"] == pytest.approx(50.0 / 1.06**15)
+
+
+def test_rollover_and_default_above_one_refused():
+    from fundmodel.core.topdown import run
+    from fundmodel.errors import ParameterError
+    from fundmodel.inputs.parameters import default_parameters
+
+    p = default_parameters().with_overrides(
+        {"instrument": {"buyback_rollover_share": 0.7, "buyback_default_share": 0.4}}
+    )
+    with pytest.raises(ParameterError, match="at most 1"):
+        run(p)

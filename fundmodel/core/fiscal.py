@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.core.result import Check
+from fundmodel.errors import ParameterError
+from fundmodel.inputs.parameters import Parameters
 
 #: Who carries a project's debt (columns of :func:`debt_by_holder`).
 HOLDERS = ["lgfv_debt_bn", "state_firm_debt_bn", "private_firm_debt_bn"]
@@ -197,13 +199,24 @@ UNITS: dict[str, str] = {
 }
 
 
-def _terms() -> dict[str, float]:
+def _terms(params: Parameters) -> dict[str, float]:
+    """The fund's default term, return and discount rate (cashflow_defaults.yaml) and the
+    instrument's fiscal inputs (instrument.yaml, which a scenario may override)."""
     from fundmodel.core.cashflow import cashflow_defaults
 
-    return cashflow_defaults()
+    ins = params.instrument
+    names = ["funding_rate", "buyback_rollover_share", "buyback_default_share", "lgfv_share_of_public_debt"]
+    terms = cashflow_defaults() | {n: float(getattr(ins, n).value) for n in names}
+    if terms["buyback_rollover_share"] + terms["buyback_default_share"] > 1:
+        raise ParameterError(
+            "instrument: buyback_rollover_share + buyback_default_share must be at most 1 "
+            f"(got {terms['buyback_rollover_share']:g} + {terms['buyback_default_share']:g})"
+        )
+    return terms
 
 
 def _block(
+    d: dict[str, float],
     fund_bn: np.ndarray,
     term_years: np.ndarray,
     fund_return_rate: np.ndarray,
@@ -211,7 +224,6 @@ def _block(
     debt: pd.DataFrame,
     split_basis: str,
 ) -> dict[str, object]:
-    d = _terms()
     by_year = fiscal_by_year(
         fund_bn,
         term_years,
@@ -241,21 +253,25 @@ def _block(
     }
 
 
-def top_down_fiscal(fund_bn: float, debt_bn: float, private_share: float, first_year: int) -> dict[str, object]:
+def top_down_fiscal(
+    params: Parameters, fund_bn: float, debt_bn: float, private_share: float, first_year: int
+) -> dict[str, object]:
     """The ``fiscal`` block of a top-down run: the whole fund on the default term and return;
     the debt split by an assumed private share (the instrument's private floor) and LGFV share.
 
-    >>> b = top_down_fiscal(10.0, 40.0, 0.25, 2025)
+    >>> from fundmodel.inputs.parameters import default_parameters
+    >>> b = top_down_fiscal(default_parameters(), 10.0, 40.0, 0.25, 2025)
     >>> b["debt_by_holder"]["private_firm_debt_bn"], b["debt_by_holder"]["debt_bn"]
     (10.0, 40.0)
     """
-    d = _terms()
+    d = _terms(params)
     debt = debt_by_holder(np.array([debt_bn]), np.array([private_share]), d["lgfv_share_of_public_debt"])
     basis = (
         "assumption: private firms' share of debt = the instrument's private-enterprise floor "
         "(instrument.private_share_min); the rest split by lgfv_share_of_public_debt"
     )
     return _block(
+        d,
         np.array([fund_bn]),
         np.array([int(d["fund_term_years"])]),
         np.array([d["fund_return_rate"]]),
@@ -265,10 +281,10 @@ def top_down_fiscal(fund_bn: float, debt_bn: float, private_share: float, first_
     )
 
 
-def portfolio_fiscal(columns: dict[str, np.ndarray], first_year: int) -> dict[str, object]:
+def portfolio_fiscal(params: Parameters, columns: dict[str, np.ndarray], first_year: int) -> dict[str, object]:
     """The ``fiscal`` block of a portfolio run: each project's fund on its own term and return
     (the defaults where empty); debt D = I - K by the ``private`` column and by province."""
-    d = _terms()
+    d = _terms(params)
     term = pd.Series(columns["fund_term_years"], dtype=float).fillna(d["fund_term_years"]).to_numpy(dtype=int)
     ret = pd.Series(columns["fund_return_rate"], dtype=float).fillna(d["fund_return_rate"]).to_numpy()
     debt = debt_by_holder(
@@ -280,7 +296,7 @@ def portfolio_fiscal(columns: dict[str, np.ndarray], first_year: int) -> dict[st
         "portfolio column private: private firms; the other projects' debt split between LGFVs and "
         "state firms by lgfv_share_of_public_debt (assumption)"
     )
-    block = _block(np.asarray(columns["fund_bn"], dtype=float), term, ret, first_year, debt, basis)
+    block = _block(d, np.asarray(columns["fund_bn"], dtype=float), term, ret, first_year, debt, basis)
     by_province = debt.groupby(np.asarray(columns["province"], dtype=object), sort=True).sum()
     by_province["debt_bn"] = by_province[HOLDERS].sum(axis=1)
     by_province.index.name = "province"

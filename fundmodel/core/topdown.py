@@ -247,7 +247,11 @@ def run(
     totals = totals_of(by_field, p)
     totals.update(new_investment_totals(by_field["total_investment_bn"].to_numpy(), p.sunk_share))
     fiscal_block = fiscal.top_down_fiscal(
-        totals["fund_bn"], totals["debt_bn"], p.instrument.private_share_min.value, p.macro.disbursement_date.value.year
+        p,
+        totals["fund_bn"],
+        totals["debt_bn"],
+        p.instrument.private_share_min.value,
+        p.macro.disbursement_date.value.year,
     )
     checks.append(fiscal.buyback_check(totals["fund_bn"], fiscal_block["summary"]["fund_term_years"]))
     return Result(
