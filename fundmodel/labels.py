@@ -20,6 +20,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "by_year": ("By year", "按年份"),
     "by_province": ("By province", "按省份"),
     "by_ownership": ("By ownership", "按所有制"),
+    "fiscal": ("Fiscal and quasi-fiscal cost", "财政及准财政成本"),
+    "debt_by_holder": ("Debt by holder", "债务按承担主体"),
+    "debt_by_province": ("Debt by province", "债务按省份"),
     "target_effect_line": (
         "Ex-ante '+{target:.1f} pp' (a whole-program level, X/B) vs peak level effect {level:.2f}%;"
         " peak growth effect {growth:+.2f} pp",

@@ -178,7 +178,7 @@ def test_portfolio_checks(small, tmp_path):
     third = [*rows[0]]
     third[0], third[3], third[HEADER.index("fund_requested_bn")] = "A3", "exim", "100"
     r = run_portfolio(read_portfolio(write(tmp_path / "state.csv", [rows[0], second, third])))
-    assert [(c.code, c.severity) for c in r.checks] == [("private_share", "error")]
+    assert [(c.code, c.severity) for c in r.checks] == [("private_share", "error"), ("fund_buyback_at_par", "info")]
 
 
 def test_invalid_portfolio_refused(tmp_path):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from fundmodel.core import rules
+from fundmodel.core import fiscal, rules
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.macro import phasing_matrix
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
@@ -381,6 +381,8 @@ def run_portfolio(
     totals.update(_cashflow_totals(columns, cashflow))
     totals.update(new_investment_totals(np.asarray(columns["total_investment_bn"], dtype=float), sunk))
     checks = portfolio_checks(p, columns, by_bank) + extra
+    fiscal_block = fiscal.portfolio_fiscal(p, columns, p.macro.disbursement_date.value.year)
+    checks.append(fiscal.buyback_check(fund, fiscal_block["summary"]["fund_term_years"]))
     table = pd.DataFrame(columns, index=portfolio.index, copy=False)
 
     return Result(
@@ -396,4 +398,5 @@ def run_portfolio(
         breakdowns={"province": by_province, "ownership": by_ownership},
         projects=table,
         by_quarter=by_quarter,
+        fiscal=fiscal_block,
     )

@@ -80,6 +80,8 @@ class Result:
     * ``projects``: per-project table of a portfolio run, else None
     * ``by_quarter``: new investment and additional infrastructure investment landing per
       quarter from the disbursement (index like ``2025Q4``)
+    * ``fiscal``: the fund's funding cost against its return by year and in present value, the
+      exit schedule and the projects' debt by holder (:mod:`fundmodel.core.fiscal`)
     """
 
     scenario_name: str
@@ -94,6 +96,7 @@ class Result:
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
     projects: pd.DataFrame | None = field(default=None, repr=False)
     by_quarter: pd.DataFrame | None = None
+    fiscal: dict[str, Any] | None = field(default=None, repr=False)
 
     # --- convenience --------------------------------------------------------
     @property
@@ -192,6 +195,11 @@ class Result:
             out["by_quarter"] = _records(self.by_quarter, "quarter")
         for name, table in self.breakdowns.items():
             out[f"by_{name}"] = _records(table, name)
+        if self.fiscal is not None:
+            out["fiscal"] = {
+                k: _records(v, v.index.name or "key") if isinstance(v, pd.DataFrame) else _clean(v)
+                for k, v in self.fiscal.items()
+            }
         return out
 
     def target_effect(self) -> dict[str, Any]:

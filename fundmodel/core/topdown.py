@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from fundmodel.core import leverage, macro, rules
+from fundmodel.core import fiscal, leverage, macro, rules
 from fundmodel.core.allocation import allocation_checks
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
 from fundmodel.errors import InputError
@@ -219,6 +219,14 @@ def run(
     checks += rules.cell_fund_share_cap_checks(p.field_ids, p.bank_ids, s, s_cell, p.fund_share_cap)
     totals = totals_of(by_field, p)
     totals.update(new_investment_totals(by_field["total_investment_bn"].to_numpy(), p.sunk_share))
+    fiscal_block = fiscal.top_down_fiscal(
+        p,
+        totals["fund_bn"],
+        totals["debt_bn"],
+        p.instrument.private_share_min.value,
+        p.macro.disbursement_date.value.year,
+    )
+    checks.append(fiscal.buyback_check(totals["fund_bn"], fiscal_block["summary"]["fund_term_years"]))
     return Result(
         scenario_name=scenario_name,
         mode="top_down",
@@ -230,4 +238,5 @@ def run(
         by_year=by_year,
         checks=checks,
         parameters=p,
+        fiscal=fiscal_block,
     )

@@ -92,6 +92,10 @@ class Instrument(_Strict):
     target_total_investment_bn: Param[AmountBn]
     target_uplift_pp: Param[GrowthPct]
     reported_total_investment_bn: Param[AmountBn]
+    funding_rate: Param[Share]
+    buyback_rollover_share: Param[Share]
+    buyback_default_share: Param[Share]
+    lgfv_share_of_public_debt: Param[Share]
 
 
 class FieldParams(_Strict):
