@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fundmodel.core.result import Result, _clean
+from fundmodel.core.result import Result, clean_json
 from fundmodel.errors import InputError
 
 #: Summary rows (keys of Result.totals); their unit and format come from fundmodel.terms.
@@ -186,13 +186,13 @@ class Attribution:
         return {
             "scenario": self.scenario,
             "reference": self.reference,
-            "total_difference_bn": _clean(self.total_difference_bn),
-            "net_difference_bn": _clean(self.net_difference_bn),
+            "total_difference_bn": clean_json(self.total_difference_bn),
+            "net_difference_bn": clean_json(self.net_difference_bn),
             "by_driver": _frame_records(self.by_driver, "driver"),
             "by_bank": _frame_records(self.by_bank, "bank"),
             "by_field": _frame_records(self.by_field, "field"),
             "parameter_changes": [
-                {"path": r.path, "reference_value": _clean(r.reference_value), "value": _clean(r.value)}
+                {"path": r.path, "reference_value": clean_json(r.reference_value), "value": clean_json(r.value)}
                 for r in self.parameter_changes.itertuples()
             ],
         }
@@ -531,7 +531,7 @@ def _frame_records(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
 
 
 def _json_safe(v: Any) -> Any:
-    v = _clean(v)
+    v = clean_json(v)
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v
@@ -548,7 +548,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
     """Terminal tables: scenarios as columns A, B, C, ... with B - A and (B - A) / A, then
     the level and growth effects by year, by field and by bank, and where each difference comes from."""
     from fundmodel.labels import label
-    from fundmodel.outputs.report import _table
+    from fundmodel.outputs.report import text_table
     from fundmodel.terms import term
     from fundmodel.units import from_bn, unit_label
 
@@ -593,7 +593,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
     legend = [f"  {lt} = {lab}" for lt, lab in zip(letters, comparison.labels, strict=True)]
     parts = [f"{label('scenario', lang)} ({label('unit', lang)}: {u}):", *legend, ""]
     parts.append(
-        _table(
+        text_table(
             heads(label("metric", lang)),
             rows_of(comparison.summary, lambda k: term(k).unit, lambda k: label(k, lang)),
         )
@@ -602,7 +602,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
         parts += [
             "",
             label(metric, lang),
-            _table(heads(label("year", lang)), rows_of(comparison.by_year[metric], lambda k, kind=kind: kind, str)),
+            text_table(heads(label("year", lang)), rows_of(comparison.by_year[metric], lambda k, kind=kind: kind, str)),
         ]
     for title, tables in (("by_field", comparison.by_field), ("by_bank", comparison.by_bank)):
         for metric in ("total_investment_bn", "net_investment_bn", "attributed_investment_bn"):
@@ -611,7 +611,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
             parts += [
                 "",
                 f"{label(title, lang)}: {label(metric, lang)}",
-                _table(
+                text_table(
                     heads(label(title[3:], lang)),
                     rows_of(tables[metric], lambda k: "money", lambda k: label(k, lang)),
                 ),
@@ -643,7 +643,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
             ]
             parts.append("")
             parts.append(
-                _table(
+                text_table(
                     [
                         label(title, lang),
                         label("total_investment_bn", lang),

@@ -34,7 +34,7 @@ from scipy.special import ndtr
 from fundmodel.analysis.uncertainty import default_targets, percentile_summary
 from fundmodel.core import macro
 from fundmodel.core.bottom_up import project_table, sunk_shares
-from fundmodel.core.result import _clean
+from fundmodel.core.result import clean_json
 from fundmodel.errors import InputError
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import Portfolio
@@ -128,9 +128,9 @@ class ProjectMonteCarlo:
                 "completion_probability": a.completion_probability,
                 "common_shock_correlation": a.common_shock_correlation,
             },
-            "targets": {k: _clean(v) for k, v in self.targets.items()},
-            "probability_reaching": {k: _clean(v) for k, v in self.probabilities.items()},
-            "summary": [{"metric": k, **{c: _clean(v) for c, v in r.items()}} for k, r in self.summary.iterrows()],
+            "targets": {k: clean_json(v) for k, v in self.targets.items()},
+            "probability_reaching": {k: clean_json(v) for k, v in self.probabilities.items()},
+            "summary": [{"metric": k, **{c: clean_json(v) for c, v in r.items()}} for k, r in self.summary.iterrows()],
             "seconds": self.seconds,
         }
 

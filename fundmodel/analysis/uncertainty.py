@@ -45,7 +45,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import optimize, special
 
 from fundmodel.core import macro
-from fundmodel.core.result import _clean
+from fundmodel.core.result import clean_json
 from fundmodel.errors import InputError
 from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
 
@@ -410,8 +410,8 @@ class Sensitivity:
             "metric": self.metric,
             "by": self.by,
             "unit": "bn RMB; level effect in %, growth effect in pp",
-            "base": {k: _clean(v) for k, v in self.base.items()},
-            "rows": [{k: _clean(v) for k, v in r.items()} for r in self.table.to_dict(orient="records")],
+            "base": {k: clean_json(v) for k, v in self.base.items()},
+            "rows": [{k: clean_json(v) for k, v in r.items()} for r in self.table.to_dict(orient="records")],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -579,14 +579,14 @@ class GoalSeek:
             "mode": self.mode,
             "element": self.element,
             "metric": self.metric,
-            "target": _clean(self.target),
+            "target": clean_json(self.target),
             "reachable": self.reachable,
-            "change": _clean(self.change),
-            "achieved": _clean(self.achieved),
-            "gap": _clean(self.achieved - self.target),
-            "interval": [_clean(x) for x in self.interval],
-            "metric_at_bounds": [_clean(x) for x in self.metric_at_bounds],
-            "values": {k: _clean(v) for k, v in self.values.items()},
+            "change": clean_json(self.change),
+            "achieved": clean_json(self.achieved),
+            "gap": clean_json(self.achieved - self.target),
+            "interval": [clean_json(x) for x in self.interval],
+            "metric_at_bounds": [clean_json(x) for x in self.metric_at_bounds],
+            "values": {k: clean_json(v) for k, v in self.values.items()},
             "overrides": self.overrides,
             "message": self.message,
         }
@@ -1071,10 +1071,10 @@ class MonteCarlo:
             "draws": self.draws,
             "seed": self.seed,
             "unit": "bn RMB; level effect in %, growth effect in pp",
-            "targets": {k: _clean(v) for k, v in self.targets.items()},
-            "probability_reaching": {k: _clean(v) for k, v in self.probabilities.items()},
-            "summary": [{"metric": k, **{c: _clean(v) for c, v in r.items()}} for k, r in self.summary.iterrows()],
-            "by_field": [{"field": k, **{c: _clean(v) for c, v in r.items()}} for k, r in self.by_field.iterrows()],
+            "targets": {k: clean_json(v) for k, v in self.targets.items()},
+            "probability_reaching": {k: clean_json(v) for k, v in self.probabilities.items()},
+            "summary": [{"metric": k, **{c: clean_json(v) for c, v in r.items()}} for k, r in self.summary.iterrows()],
+            "by_field": [{"field": k, **{c: clean_json(v) for c, v in r.items()}} for k, r in self.by_field.iterrows()],
             "seconds": self.seconds,
         }
 

@@ -10,7 +10,7 @@ import pandas as pd
 from fundmodel.cli import CommandError, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.cashflow import METRIC_COLUMNS, NO_DATA, cash_flow_table, cashflow_metrics
-from fundmodel.core.result import _clean
+from fundmodel.core.result import clean_json
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.csv_writer import summarize, write_csv
 
@@ -49,7 +49,7 @@ def handle(args: argparse.Namespace) -> int:
         warn(summarize(write_csv(table, args.out, inputs=[args.portfolio])))
     ok = metrics["cashflow_status"] == "ok"
     if args.format == "json":
-        records = [{k: _clean(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
+        records = [{k: clean_json(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
         print(json.dumps({"projects": records, "with_cash_flows": int(ok.sum())}, ensure_ascii=False, indent=2))
         return 0
     lines = [f"{portfolio.source}: {int(ok.sum()):,} of {len(frame):,} projects have cash-flow data"]

@@ -8,7 +8,7 @@ from fundmodel.analysis.uncertainty import MonteCarlo, monte_carlo, parse_uncert
 from fundmodel.cli import CommandError
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.labels import label
-from fundmodel.outputs.report import _table, cell
+from fundmodel.outputs.report import cell, text_table
 from fundmodel.units import unit_label
 
 
@@ -47,7 +47,7 @@ def render_monte_carlo(result: MonteCarlo, unit: str = "bn", lang: str = "en") -
         f"({label('unit', lang)}: {u}); "
         f"{result.seconds * 1000:.0f} ms",
         "",
-        _table([label("metric", lang), *(label(c, lang) for c in cols)], rows),
+        text_table([label("metric", lang), *(label(c, lang) for c in cols)], rows),
         "",
     ]
     for metric, target in result.targets.items():
@@ -62,7 +62,7 @@ def render_monte_carlo(result: MonteCarlo, unit: str = "bn", lang: str = "en") -
     parts += [
         "",
         f"{label('by_field', lang)}: {label('total_investment_bn', lang)}",
-        _table([label("field", lang), *(label(c, lang) for c in ("base", "p5", "p50", "p95"))], rows),
+        text_table([label("field", lang), *(label(c, lang) for c in ("base", "p5", "p50", "p95"))], rows),
     ]
     return "\n".join(parts)
 

@@ -10,7 +10,7 @@ from fundmodel.cli.run import add_output_options
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import label
-from fundmodel.outputs.report import _table, cell
+from fundmodel.outputs.report import cell, text_table
 from fundmodel.units import unit_label
 
 
@@ -53,7 +53,7 @@ def render(mc: ProjectMonteCarlo, unit: str = "bn", lang: str = "en") -> str:
         f"Project-level Monte Carlo: {mc.draws:,} draws x {mc.projects:,} projects, seed {mc.seed} "
         f"({unit_label(unit, lang)}; {mc.seconds * 1000:.0f} ms)",
         "",
-        _table(["", *cols], rows),
+        text_table(["", *cols], rows),
         "",
     ]
     lines += [f"P({label(k, lang)} >= {fmt(k, v)}) = {mc.probabilities[k]:.1%}" for k, v in mc.targets.items()]

@@ -27,7 +27,7 @@ from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.labels import label
 from fundmodel.outputs.atomic import check_output_path, write_text
-from fundmodel.outputs.report import _table
+from fundmodel.outputs.report import text_table
 from fundmodel.store import (
     ENV_AUTHOR,
     ENV_URL,
@@ -173,7 +173,7 @@ def handle_list(args: argparse.Namespace) -> int:
         for i in items
     ]
     heads = [label("name", lang), label("version", lang), label("saved_at", lang), label("author", lang)]
-    print(_table(heads, rows) if rows else "(no saved scenarios)")
+    print(text_table(heads, rows) if rows else "(no saved scenarios)")
     return 0
 
 
@@ -222,7 +222,7 @@ def handle_history(args: argparse.Namespace) -> int:
     lang = args.lang
     rows = [[str(v.version), v.action, v.name, v.author, format_time_cst_utc(v.created_at), v.note] for v in versions]
     heads = [label("version", lang), "action", label("name", lang), label("author", lang), label("saved_at", lang)]
-    table = _table([*heads, label("note", lang)], rows)
+    table = text_table([*heads, label("note", lang)], rows)
     if not args.diff:
         print(table)
         return 0
@@ -288,7 +288,7 @@ def handle_roles(args: argparse.Namespace) -> int:
     with _store(args) as store:
         roles = store.roles()
     rows = [[name, role] for name, role in sorted(roles.items())]
-    print(_table(["identity", "role"], rows) if rows else "(no roles: a local single-user library)")
+    print(text_table(["identity", "role"], rows) if rows else "(no roles: a local single-user library)")
     return 0
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from fundmodel.analysis.selection import MIP_REL_GAP, Selection, SelectionConstraints, SelectionError, select_projects
 from fundmodel.cli import CommandError, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
-from fundmodel.core.result import _clean
+from fundmodel.core.result import clean_json
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.csv_writer import summarize, write_csv
@@ -118,22 +118,22 @@ def selection_dict(s: Selection) -> dict:
     chosen = s.chosen[CHOSEN_COLUMNS]
     return {
         "objective": s.objective_name,
-        "objective_value_bn": _clean(s.objective),
-        "greedy_objective_value_bn": _clean(s.greedy_objective),
-        "gain_over_greedy_bn": _clean(s.gain),
+        "objective_value_bn": clean_json(s.objective),
+        "greedy_objective_value_bn": clean_json(s.greedy_objective),
+        "gain_over_greedy_bn": clean_json(s.gain),
         "greedy_breaks": s.greedy_violations,
         "binding": s.binding,
         "method": s.method,
         "method_text": s.method_text,
-        "bound_bn": _clean(s.bound),
-        "gap": _clean(s.gap),
+        "bound_bn": clean_json(s.bound),
+        "gap": clean_json(s.gap),
         "proven_optimal": s.proven_optimal,
         "status": s.status,
-        "seconds": _clean(s.seconds),
+        "seconds": clean_json(s.seconds),
         "n_candidates": len(s.projects),
         "n_chosen": len(chosen),
-        "by_bank": [{"bank": b, **{k: _clean(v) for k, v in r.items()}} for b, r in s.usage.iterrows()],
-        "chosen": [{k: _clean(v) for k, v in r.items()} for r in chosen.to_dict(orient="records")],
+        "by_bank": [{"bank": b, **{k: clean_json(v) for k, v in r.items()}} for b, r in s.usage.iterrows()],
+        "chosen": [{k: clean_json(v) for k, v in r.items()} for r in chosen.to_dict(orient="records")],
     }
 
 

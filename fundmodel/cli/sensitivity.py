@@ -10,7 +10,7 @@ from fundmodel.analysis.uncertainty import ASSUMPTIONS, METRIC_ALIASES, SENSITIV
 from fundmodel.errors import InputError
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import label
-from fundmodel.outputs.report import _table
+from fundmodel.outputs.report import text_table
 from fundmodel.units import from_bn, unit_label
 
 
@@ -118,7 +118,7 @@ def render_sensitivity(result: Sensitivity, unit: str = "bn", lang: str = "en") 
             f"{label('peak_growth_effect_pp', lang)} {b['peak_growth_effect_pp']:+.2f} pp   "
             f"({label('sorted_by', lang)} {label(result.metric, lang)})",
             "",
-            _table(heads, rows),
+            text_table(heads, rows),
         ]
     )
 

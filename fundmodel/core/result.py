@@ -39,7 +39,7 @@ class Check:
             "severity": self.severity,
             "subject": self.subject,
             "message": self.message,
-            "values": {k: _clean(v) for k, v in self.values.items()},
+            "values": {k: clean_json(v) for k, v in self.values.items()},
         }
 
 
@@ -162,19 +162,19 @@ class Result:
             "scenario": self.scenario_name,
             "mode": self.mode,
             "unit": "bn RMB",
-            "fund_size_bn": _clean(self.totals["fund_bn"]),
-            "total_investment_bn": _clean(self.totals["total_investment_bn"]),
-            "net_investment_bn": _clean(self.totals["net_investment_bn"]),
-            "multiplier": _clean(self.totals["multiplier"]),
-            "net_multiplier": _clean(self.totals["net_multiplier"]),
-            "level_effect_pct": {str(y): _clean(v) for y, v in self.level_effect_pct.items()},
-            "growth_effect_pp": {str(y): _clean(v) for y, v in self.growth_effect_pp.items()},
-            "peak_level_effect_pct": _clean(self.peak_level_effect_pct),
-            "peak_growth_effect_pp": _clean(self.peak_growth_effect_pp),
-            "lowest_growth_effect_pp": _clean(self.lowest_growth_effect_pp),
+            "fund_size_bn": clean_json(self.totals["fund_bn"]),
+            "total_investment_bn": clean_json(self.totals["total_investment_bn"]),
+            "net_investment_bn": clean_json(self.totals["net_investment_bn"]),
+            "multiplier": clean_json(self.totals["multiplier"]),
+            "net_multiplier": clean_json(self.totals["net_multiplier"]),
+            "level_effect_pct": {str(y): clean_json(v) for y, v in self.level_effect_pct.items()},
+            "growth_effect_pp": {str(y): clean_json(v) for y, v in self.growth_effect_pp.items()},
+            "peak_level_effect_pct": clean_json(self.peak_level_effect_pct),
+            "peak_growth_effect_pp": clean_json(self.peak_growth_effect_pp),
+            "lowest_growth_effect_pp": clean_json(self.lowest_growth_effect_pp),
             "target_effect": self.target_effect(),
             "units": dict(UNITS),
-            "totals": {k: _clean(v) for k, v in self.totals.items()},
+            "totals": {k: clean_json(v) for k, v in self.totals.items()},
             "by_field": _records(self.by_field, "field"),
             "by_bank": _records(self.by_bank, "bank"),
             "by_year": _records(self.by_year.drop(columns=["uplift_pp"], errors="ignore"), "year"),
@@ -182,7 +182,7 @@ class Result:
             "parameters": [
                 {
                     "path": s.path,
-                    "value": _clean(s.value),
+                    "value": clean_json(s.value),
                     "unit": s.unit,
                     "reference": s.reference,
                     "date": s.date,
@@ -197,7 +197,7 @@ class Result:
             out[f"by_{name}"] = _records(table, name)
         if self.fiscal is not None:
             out["fiscal"] = {
-                k: _records(v, v.index.name or "key") if isinstance(v, pd.DataFrame) else _clean(v)
+                k: _records(v, v.index.name or "key") if isinstance(v, pd.DataFrame) else clean_json(v)
                 for k, v in self.fiscal.items()
             }
         return out
@@ -212,18 +212,18 @@ class Result:
         """
         target = float(self.parameters.instrument.target_uplift_pp.value)
         return {
-            "target_pp": _clean(target),
+            "target_pp": clean_json(target),
             "compared_with": "peak_level_effect_pct",
-            "value": _clean(self.peak_level_effect_pct),
-            "gap": _clean(self.peak_level_effect_pct - target),
-            "peak_growth_effect_pp": _clean(self.peak_growth_effect_pp),
+            "value": clean_json(self.peak_level_effect_pct),
+            "gap": clean_json(self.peak_level_effect_pct - target),
+            "peak_growth_effect_pp": clean_json(self.peak_growth_effect_pp),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
 
-def _clean(v: Any) -> Any:
+def clean_json(v: Any) -> Any:
     """JSON-safe scalar: numpy to Python, NaN/inf to None (JSON has no NaN)."""
     if isinstance(v, np.generic):
         v = v.item()
@@ -232,11 +232,11 @@ def _clean(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, dict):
-        return {str(k): _clean(x) for k, x in v.items()}
+        return {str(k): clean_json(x) for k, x in v.items()}
     return v
 
 
 def _records(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
     frame = table.reset_index()
     frame = frame.rename(columns={frame.columns[0]: key}) if key not in frame.columns else frame
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return [{k: clean_json(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]

@@ -24,7 +24,8 @@ def _pad(text: str, width: int, left: bool) -> str:
     return text + fill if left else fill + text
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
+def text_table(headers: list[str], rows: list[list[str]]) -> str:
+    """Rows of text as an aligned terminal table (CJK characters count as two columns)."""
     widths = [max(display_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     out = ["  ".join(_pad(h, w, i == 0) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))]
     out.append("  ".join("-" * w for w in widths))
@@ -85,7 +86,7 @@ def _cashflow_totals(t: dict[str, float], lang: str) -> list[list[str]]:
 
 def _group_table(table, key: str, columns: list[str], lang: str, unit: str) -> str:
     rows = [[label(str(idx), lang), *(cell(c, r[c], unit) for c in columns)] for idx, r in table.iterrows()]
-    return _table([label(key, lang), *(label(c, lang) for c in columns)], rows)
+    return text_table([label(key, lang), *(label(c, lang) for c in columns)], rows)
 
 
 def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
@@ -98,14 +99,18 @@ def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
     parts = [
         f"{label('scenario', lang)}: {result.scenario_name}   ({label('unit', lang)}: {u})",
         "",
-        _table([label("total", lang), u], totals),
+        text_table([label("total", lang), u], totals),
     ]
     for title, table, key in (("by_field", result.by_field, "field"), ("by_bank", result.by_bank, "bank")):
         parts += ["", label(title, lang), _group_table(table, key, GROUP_TERMS, lang, unit)]
     for name, table in result.breakdowns.items():
         parts += ["", label(f"by_{name}", lang), _group_table(table, name, BREAKDOWN_TERMS, lang, unit)]
     rows = [[str(y), *(cell(c, r[c], unit) for c in YEAR_TERMS)] for y, r in result.by_year.iterrows()]
-    parts += ["", label("by_year", lang), _table([label("year", lang), *(label(c, lang) for c in YEAR_TERMS)], rows)]
+    parts += [
+        "",
+        label("by_year", lang),
+        text_table([label("year", lang), *(label(c, lang) for c in YEAR_TERMS)], rows),
+    ]
     te = result.target_effect()
     parts.append(
         label("target_effect_line", lang).format(

@@ -19,12 +19,15 @@ from fundmodel.inputs.portfolio.template import describe
 # ----------------------------------------------------------------------- portfolio
 
 
-def _parse(*args: Any, **kwargs: Any) -> Portfolio:
-    """:func:`~fundmodel.inputs.portfolio.validate.parse_portfolio` (imported when called:
-    validation builds portfolios, so the two modules refer to each other)."""
-    from fundmodel.inputs.portfolio import validate
+#: The parser a portfolio uses to validate a raw table again (after edits, or under other
+#: parameters). Validation builds portfolios, so it registers itself here when imported
+#: (fundmodel.inputs.portfolio imports it) instead of this module importing it back.
+PARSER: dict[str, Callable[..., Portfolio]] = {}
 
-    return validate.parse_portfolio(*args, **kwargs)
+
+def _parse(*args: Any, **kwargs: Any) -> Portfolio:
+    """:func:`~fundmodel.inputs.portfolio.validate.parse_portfolio`, as registered in :data:`PARSER`."""
+    return PARSER["parse_portfolio"](*args, **kwargs)
 
 
 def _file_level(issues: pd.DataFrame) -> pd.DataFrame:

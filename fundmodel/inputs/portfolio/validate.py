@@ -22,7 +22,7 @@ from fundmodel.inputs.portfolio.cells import (
     text_cells,
 )
 from fundmodel.inputs.portfolio.issues import IssueCollector
-from fundmodel.inputs.portfolio.model import Portfolio
+from fundmodel.inputs.portfolio.model import PARSER, Portfolio
 from fundmodel.inputs.portfolio.schema import (
     BOOL_WORDS,
     GENERAL_SECTOR,
@@ -508,3 +508,8 @@ def _repeats(values: np.ndarray, present: np.ndarray) -> np.ndarray:
     repeat = np.ones(len(codes), dtype=bool)
     repeat[np.unique(codes, return_index=True)[1]] = False
     return present & repeat
+
+
+# Portfolios re-validate through this module; looked up at call time so a patched
+# parse_portfolio is the one used.
+PARSER["parse_portfolio"] = lambda *args, **kwargs: parse_portfolio(*args, **kwargs)
