@@ -118,6 +118,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "check_negative_cell": ("Negative allocation", "分配额为负"),
     "check_private_share": ("Private share below the floor", "民营企业占比低于下限"),
     "check_fund_share_cap": ("Fund share above its cap", "资本金占比超过上限"),
+    "instrument": ("Instrument", "工具"),
+    "check_fund_buyback_at_par": (
+        "Fund bought back at par: capital with a repayment promise (国发〔2019〕26号, 名股实债)",
+        "工具到期按面值回购：带回购承诺的资本金（国发〔2019〕26号，名股实债）",
+    ),
     "check_capital_ratio_minimum": ("Capital ratio below the statutory minimum", "资本金比例低于法定最低"),
     "allocation_intro": (
         "Edit any cell (amounts in the unit chosen in the sidebar). Sums, quotas and rule violations update at"
