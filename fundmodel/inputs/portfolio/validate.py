@@ -73,9 +73,11 @@ def parse_portfolio(
     headers: dict[str, str] = {}
     unit_text: dict[str, str | None] = {}
     columns: dict[str, pd.Series] = {}
+    column_map = table.attrs.get("column_map") or {}  # the user's corrections (--map)
     for header, column in table.items():
         header = str(header)
         cid, utext = split_header(header)
+        cid = column_map.get(header, cid)
         if cid is None:
             issues.add(1, header, header, "unknown_column", "not a portfolio column; it is ignored", "warning")
             continue
