@@ -8,7 +8,7 @@ from pathlib import Path
 from fundmodel.cli import CommandError
 from fundmodel.core.result import Result
 from fundmodel.inputs.parameters import Parameters
-from fundmodel.inputs.portfolio import Portfolio, read_portfolio
+from fundmodel.inputs.portfolio import Portfolio, parse_column_map, read_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.report import render_table
 from fundmodel.session import Session
@@ -36,13 +36,24 @@ def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True
         help="money unit of portfolio columns whose header declares none (bn RMB, 亿元, 万元)",
     )
     parser.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first sheet)")
+    add_map_option(parser)
+
+
+def add_map_option(parser: argparse.ArgumentParser) -> None:
+    """--map HEADER=COLUMN_ID (repeatable): correct how a column of the file is understood."""
+    parser.add_argument(
+        "--map",
+        action="append",
+        metavar="HEADER=COLUMN_ID",
+        default=None,
+        help="read the file's column HEADER as COLUMN_ID, e.g. '资金结构/申请金额=fund_requested_bn' (repeatable)",
+    )
 
 
 def load_portfolio_args(args: argparse.Namespace, params: Parameters | None = None) -> Portfolio:
     """Read the portfolio named by the options; a portfolio with errors ends the command
     with its validation report (exit 1)."""
-    portfolio = read_portfolio(args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params)
-    return valid_under(portfolio)
+    return valid_under(read_portfolio_args(args, params))
 
 
 def valid_under(portfolio: Portfolio, params: Parameters | None = None) -> Portfolio:
@@ -59,7 +70,9 @@ def read_portfolio_args(args: argparse.Namespace, params: Parameters | None = No
     """The portfolio named by ``--portfolio`` as read (validated per session), or None."""
     if not args.portfolio:
         return None
-    return read_portfolio(args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params)
+    return read_portfolio(
+        args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params, column_map=parse_column_map(args.map)
+    )
 
 
 def session_result(session: Session, name: str | None = None) -> Result:

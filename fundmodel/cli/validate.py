@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from fundmodel.inputs.portfolio import read_portfolio
+from fundmodel.cli.run import add_map_option
+from fundmodel.inputs.portfolio import parse_column_map, read_portfolio
 from fundmodel.inputs.scenario import load_scenario
 
 
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="money unit of columns whose header declares none (bn RMB, 亿元, 万元)",
     )
     p.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first sheet)")
+    add_map_option(p)
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML whose parameters (caps, minimums) apply")
     p.add_argument("--format", choices=["text", "json"], default="text", help="report format (default text)")
     p.add_argument("--limit", type=int, default=None, help="print at most this many issues")
@@ -27,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     params = load_scenario(args.scenario).parameters() if args.scenario else None
-    portfolio = read_portfolio(args.file, unit=args.input_unit, sheet=args.sheet, params=params)
+    column_map = parse_column_map(args.map)
+    portfolio = read_portfolio(args.file, unit=args.input_unit, sheet=args.sheet, params=params, column_map=column_map)
     if args.format == "json":
         issues = portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues
         records = [

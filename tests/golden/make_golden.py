@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).with_name("golden.json")
 SCENARIOS = sorted((ROOT / "portfolios" / "scenarios").glob("*.yaml"))
-PORTFOLIOS = sorted((ROOT / "portfolios").glob("*.csv"))
+PORTFOLIOS = sorted([*(ROOT / "portfolios").glob("*.csv"), *(ROOT / "portfolios").glob("*.xlsx")])
 
 
 TODAY = dt.date.today().isoformat()

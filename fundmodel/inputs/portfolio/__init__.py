@@ -25,7 +25,7 @@ from __future__ import annotations
 from fundmodel.errors import PortfolioError
 from fundmodel.inputs.portfolio.issues import ISSUE_COLUMNS, RULES, ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
-from fundmodel.inputs.portfolio.read import read_portfolio, read_table, validate_portfolio
+from fundmodel.inputs.portfolio.read import parse_column_map, read_portfolio, read_table, validate_portfolio
 from fundmodel.inputs.portfolio.schema import (
     CASHFLOW_COLUMNS,
     DATA_DIR,
@@ -65,6 +65,7 @@ __all__ = [
     "ValidationIssue",
     "header_label",
     "load_schema",
+    "parse_column_map",
     "parse_portfolio",
     "read_portfolio",
     "read_table",

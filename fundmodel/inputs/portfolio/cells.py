@@ -34,8 +34,59 @@ def excel_text(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+#: Full-width digits and number punctuation (as typed with a Chinese input method) -> ASCII.
+FULL_WIDTH_NUMBER = str.maketrans(
+    {**{chr(0xFF10 + d): str(d) for d in range(10)}, "，": ",", "．": ".", "％": "%", "＋": "+", "－": "-", "　": " "}
+)
+_FULL_WIDTH_CHARS = "[０-９，．％＋－　]"
+
+#: How a value was written, for the "what was understood" report: kind -> (singular, plural).
+CONVERSION_KINDS = {
+    "thousands_separator": ("number with thousands separators (1,858,000)", "numbers with thousands separators"),
+    "full_width": ("number in full-width characters (１２３．４)", "numbers in full-width characters"),
+    "percent_text": ("percentage written as text (20%)", "percentages written as text"),
+    "surrounding_space": ("value with spaces around it", "values with spaces around them"),
+    "yes_no_word": ("yes/no written as 是/否, Y/N or √/×", "yes/no written as 是/否, Y/N or √/×"),
+}
+
+
+def count_conversion(conversions: dict[str, int] | None, kind: str, mask: np.ndarray) -> None:
+    """Add the cells of ``mask`` to ``conversions[kind]`` (nothing when none, or no tally)."""
+    n = int(np.count_nonzero(mask))
+    if conversions is not None and n:
+        conversions[kind] = conversions.get(kind, 0) + n
+
+
+def describe_conversions(conversions: dict[str, int]) -> str:
+    """One report line part: ``{"percent_text": 1, "thousands_separator": 3}`` ->
+    ``"3 numbers with thousands separators ..., 1 percentage written as text (20%)"``.
+
+    >>> describe_conversions({"percent_text": 1, "thousands_separator": 2})
+    '2 numbers with thousands separators, 1 percentage written as text (20%)'
+    """
+    parts = [
+        f"{conversions[k]:,} {one if conversions[k] == 1 else many}"
+        for k, (one, many) in CONVERSION_KINDS.items()
+        if conversions.get(k)
+    ]
+    return ", ".join(parts)
+
+
+def _text_mask(cells: np.ndarray) -> np.ndarray:
+    """Which cells are text (``str``), via the column's inferred type (no loop in the usual cases)."""
+    kind = pd.api.types.infer_dtype(cells, skipna=True)
+    if kind == "string":
+        return ~pd.isna(cells)
+    if kind in ("floating", "integer", "mixed-integer-float", "empty", "boolean"):
+        return np.zeros(len(cells), dtype=bool)
+    return np.fromiter((isinstance(c, str) for c in cells), dtype=bool, count=len(cells))
+
+
 def parse_number(
-    raw: pd.Series, allow_percent: bool = False, percent_header: bool = False
+    raw: pd.Series,
+    allow_percent: bool = False,
+    percent_header: bool = False,
+    conversions: dict[str, int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse text cells to floats: returns (values, empty, bad).
 
@@ -43,6 +94,14 @@ def parse_number(
     are looked at again (stripped; ``20%`` as 0.2 where ``allow_percent``; thousands
     separators only in proper groups, ``1,234.5``). inf and nan are not numbers. Under a
     ``(%)`` header (``percent_header``) plain numbers are percentages too: 20 -> 0.2.
+    Full-width digits and punctuation (``１２３，４５６．７``, ``％``) are read as their ASCII
+    forms. Each rewriting that read a value is added to ``conversions`` by kind (see
+    :data:`CONVERSION_KINDS`). A number stored as text in a spreadsheet reads as the number
+    (the sheet reader gives every cell as text, so it is not told apart).
+
+    >>> v, empty, bad = parse_number(pd.Series(["1,858,000", "１２", "x", ""], dtype=object))
+    >>> v.tolist()[:2], empty.tolist(), bad.tolist()
+    ([1858000.0, 12.0], [False, False, False, True], [False, False, True, False])
     """
     if raw.dtype.kind in "iuf":  # already numbers (a CSV column read in C): NaN is empty, inf is bad
         numbers = raw.to_numpy(dtype=float)
@@ -51,6 +110,8 @@ def parse_number(
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, copy=True)
     failed = ~np.isfinite(values)
     values[failed] = np.nan
+    if conversions is not None:
+        _count_spaced_numbers(raw, ~failed, conversions)
     if percent_header:  # the header says "(%)": plain numbers are percentages
         values = values / 100.0
     empty = np.zeros(len(raw), dtype=bool)
@@ -62,7 +123,10 @@ def parse_number(
         empty[idx[blank]] = True
         idx = idx[~blank]
     if len(idx):
-        text = raw.iloc[idx].astype(str).str.strip()
+        written = raw.iloc[idx].astype(str)
+        wide = written.str.contains(_FULL_WIDTH_CHARS, regex=True).to_numpy(dtype=bool)
+        text = written.where(~wide, written.str.translate(FULL_WIDTH_NUMBER)).str.strip()
+        spaced = (text.str.len() != written.str.len()).to_numpy() & ~wide
         is_empty = (text == "").to_numpy()
         pct = text.str.endswith("%").to_numpy() if allow_percent else np.zeros(len(idx), dtype=bool)
         text = text.where(~pct, text.str[:-1].str.strip())
@@ -74,7 +138,22 @@ def parse_number(
         values[idx] = np.where(ok, again, np.nan)
         empty[idx] = is_empty
         bad[idx] = ~ok & ~is_empty
+        for kind, mask in (("full_width", wide), ("percent_text", pct), ("thousands_separator", grouped)):
+            count_conversion(conversions, kind, mask & ok)
+        count_conversion(conversions, "surrounding_space", spaced & ok & ~pct & ~grouped)
     return values, empty, bad
+
+
+def _count_spaced_numbers(raw: pd.Series, read: np.ndarray, conversions: dict[str, int]) -> None:
+    """Tally the text cells the fast path read as numbers that had spaces around them."""
+    text = _text_mask(raw.to_numpy(dtype=object)) & read
+    if not text.any():
+        return
+    written = raw[text].astype(str)
+    spaced = (written.str.len() != written.str.strip().str.len()).to_numpy()
+    spaced_mask = np.zeros(len(raw), dtype=bool)
+    spaced_mask[np.flatnonzero(text)[spaced]] = True
+    count_conversion(conversions, "surrounding_space", spaced_mask)
 
 
 #: Up to this many cells, :func:`factorize` works in Python: pandas' fixed cost per call
@@ -100,11 +179,17 @@ def is_missing(value: Any) -> bool:
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
-def lookup_codes(raw: pd.Series, convert: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lookup_codes(
+    raw: pd.Series,
+    convert: Any,
+    conversions: dict[str, int] | None = None,
+    words: frozenset[str] = frozenset(),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Convert cells via their unique values only (fast on a million rows).
 
     ``convert(text)`` maps one stripped cell to its value or None. Returns (values as an
-    object array, empty, bad)."""
+    object array, empty, bad). Read cells with spaces around them, and read cells whose
+    lower-case text is in ``words`` (as ``yes_no_word``), are tallied in ``conversions``."""
     codes, uniques = factorize(raw.to_numpy(dtype=object))
     stripped = [str(u).strip() for u in uniques]
     converted = [convert(u) if u else None for u in stripped]
@@ -112,14 +197,25 @@ def lookup_codes(raw: pd.Series, convert: Any) -> tuple[np.ndarray, np.ndarray, 
     blank = np.array([not u for u in stripped] + [True], dtype=bool)
     unknown = np.array([v is None for v in converted] + [True], dtype=bool)
     empty = blank[codes]
+    if conversions is not None and len(uniques):
+        read = ~blank[:-1] & ~unknown[:-1]
+        per_unique = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        spaced = np.array([isinstance(u, str) and u != s for u, s in zip(uniques, stripped, strict=True)], dtype=bool)
+        worded = np.array([s.lower() in words for s in stripped], dtype=bool)
+        count_conversion(conversions, "surrounding_space", np.repeat(spaced & read, per_unique))
+        count_conversion(conversions, "yes_no_word", np.repeat(worded & read, per_unique))
     return mapped[codes], empty, ~empty & unknown[codes]
 
 
-def text_cells(raw: pd.Series) -> np.ndarray:
-    """Text cells stripped, empty ones (NaN, None) as "" (object array)."""
+def text_cells(raw: pd.Series, conversions: dict[str, int] | None = None) -> np.ndarray:
+    """Text cells stripped, empty ones (NaN, None) as "" (object array); cells that had
+    spaces around them are tallied in ``conversions``."""
     cells = raw.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(cells, skipna=False) == "string":  # every cell is text: the usual case
-        return np.array(list(map(str.strip, cells)), dtype=object)
+        out = np.array(list(map(str.strip, cells)), dtype=object)
+        if conversions is not None:
+            count_conversion(conversions, "surrounding_space", (out != cells) & (out != ""))
+        return out
     return np.array([c.strip() if isinstance(c, str) else _cell_text(c) for c in cells], dtype=object)
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from fundmodel.errors import PortfolioError
 from fundmodel.inputs.parameters import Parameters, default_parameters
-from fundmodel.inputs.portfolio.cells import is_missing
+from fundmodel.inputs.portfolio.cells import describe_conversions, is_missing
 from fundmodel.inputs.portfolio.issues import EMPTY_ISSUES, ValidationIssue
 from fundmodel.inputs.portfolio.schema import split_header
 from fundmodel.inputs.portfolio.template import describe
@@ -333,6 +333,8 @@ class Portfolio:
         hidden = self.reading.get("hidden_sheets_skipped") or []
         if hidden:
             lines.append("  hidden sheets not read: " + ", ".join(f"'{h}'" for h in hidden))
+        if self.reading.get("conversions"):
+            lines.append("  values read as written: " + describe_conversions(self.reading["conversions"]))
         return lines + describe(self.reading)
 
     def require_valid(self) -> Portfolio:

@@ -252,8 +252,12 @@ def read_portfolio(
     unit: str | None = None,
     sheet: str | int | None = None,
     params: Parameters | None = None,
+    column_map: dict[str, str] | None = None,
 ) -> Portfolio:
     """Read and validate a portfolio file (CSV or XLSX).
+
+    ``column_map`` maps a header as the file writes it (two-row headers joined with "/")
+    to a column id, overriding what was recognised: ``{"资金结构/申请金额": "fund_requested_bn"}``.
 
     ``unit`` ("bn", "yi" = 亿元, "wan" = 万元) applies to money columns whose header
     declares no unit; ``sheet`` picks an XLSX sheet (name or 0-based index; default the
@@ -263,7 +267,42 @@ def read_portfolio(
     Example: ``read_portfolio("portfolios/first_batch_examples.csv").ok`` is True.
     """
     path = Path(path)
-    return parse_portfolio(read_table(path, sheet), unit=unit, params=params, source=path.name)
+    table = read_table(path, sheet)
+    if column_map:
+        table.attrs["column_map"] = checked_column_map(column_map, table, path.name)
+    return parse_portfolio(table, unit=unit, params=params, source=path.name)
+
+
+def parse_column_map(items: list[str] | None) -> dict[str, str]:
+    """``--map`` options (``HEADER=COLUMN_ID``) as a mapping; the header as the file writes it.
+
+    >>> parse_column_map(["资金结构/申请金额=fund_requested_bn"])
+    {'资金结构/申请金额': 'fund_requested_bn'}
+    """
+    mapping: dict[str, str] = {}
+    for item in items or []:
+        header, sep, cid = item.rpartition("=")
+        if not sep or not header.strip() or not cid.strip():
+            raise PortfolioError(
+                f"--map {item!r}: write it as HEADER=COLUMN_ID, e.g. '资金结构/申请金额=fund_requested_bn'"
+            )
+        mapping[header.strip()] = cid.strip()
+    return mapping
+
+
+def checked_column_map(column_map: dict[str, str], table: pd.DataFrame, name: str) -> dict[str, str]:
+    """``column_map`` when each header is in the file and each target is a column id, else
+    :class:`PortfolioError` naming the valid ids (or the file's headers)."""
+    headers = [str(h) for h in table.columns]
+    for header, cid in column_map.items():
+        if cid not in SCHEMA:
+            raise PortfolioError(
+                f"{name}: --map {header}={cid}: unknown column id '{cid}' (valid: {', '.join(SCHEMA)})"
+            )
+        if header not in headers:
+            shown = ", ".join(f"'{h}'" for h in headers)
+            raise PortfolioError(f"{name}: --map {header}={cid}: the file has no column '{header}' (columns: {shown})")
+    return dict(column_map)
 
 
 def validate_portfolio(

@@ -204,6 +204,8 @@ BOOL_WORDS = {
     "yes": True, "y": True, "true": True, "1": True, "1.0": True, "是": True, "√": True, "民营": True,
     "no": False, "n": False, "false": False, "0": False, "0.0": False, "否": False, "×": False, "国有": False,
 }  # fmt: skip
+#: The ways of writing yes/no the report counts as rewritten (yes/no, true/false, 1/0 are not).
+YES_NO_WORDS = frozenset(["y", "是", "√", "n", "否", "×"])
 
 #: Header unit suffixes for money columns -> fundmodel.units ids.
 MONEY_UNIT_SUFFIXES = {

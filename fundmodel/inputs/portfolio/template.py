@@ -183,9 +183,12 @@ def describe(attrs: dict[str, Any]) -> list[str]:
         lines.append("  header: row " + " and ".join(str(r) for r in rows) + (" (joined)" if len(rows) > 1 else ""))
     if attrs.get("title_unit"):
         lines.append(f"  money unit {attrs['title_unit']} from the unit line in row {attrs['title_unit_row']}")
+    column_map = attrs.get("column_map") or {}
     for header in attrs.get("headers", []):
-        cid = split_header(header)[0]
-        lines.append(f"  column '{header}' -> " + (cid or "not a portfolio column (ignored)"))
+        cid = column_map.get(header) or split_header(header)[0]
+        mapped = " (--map)" if header in column_map else ""
+        lines.append(f"  column '{header}' -> " + (cid or "not a portfolio column (ignored)") + mapped)
+    lines += [f"  column '{h}' -> {cid} (--map)" for h, cid in column_map.items() if h not in attrs.get("headers", [])]
     skipped = attrs.get("skipped_rows", [])
     for row, reason in skipped[:50]:
         lines.append(f"  row {row} skipped: {reason}" if row else f"  {reason}")

@@ -31,6 +31,7 @@ from fundmodel.inputs.portfolio.schema import (
     PERCENT_SUFFIXES,
     SCHEMA,
     YEAR_SUFFIXES,
+    YES_NO_WORDS,
     ColumnSpec,
     lookups,
     norm,
@@ -73,9 +74,11 @@ def parse_portfolio(
     headers: dict[str, str] = {}
     unit_text: dict[str, str | None] = {}
     columns: dict[str, pd.Series] = {}
+    column_map = table.attrs.get("column_map") or {}  # the user's corrections (--map)
     for header, column in table.items():
         header = str(header)
         cid, utext = split_header(header)
+        cid = column_map.get(header, cid)
         if cid is None:
             issues.add(1, header, header, "unknown_column", "not a portfolio column; it is ignored", "warning")
             continue
@@ -105,6 +108,7 @@ def parse_portfolio(
 
     # --- cells ---------------------------------------------------------------------
     control = bool(table.attrs.get("control_characters"))
+    conversions: dict[str, int] = {}  # how values were written, for the report
     tables = lookups(p)
     out: dict[str, Any] = {}
     bad_any = np.zeros(n, dtype=bool)
@@ -118,14 +122,14 @@ def parse_portfolio(
         kind = spec.type
         percent_header = kind == "share" and utext is not None and norm(utext) in PERCENT_SUFFIXES
         if kind in NUMERIC_TYPES:
-            v, empty, bad = parse_number(raw, allow_percent=kind == "share", percent_header=percent_header)
+            v, empty, bad = parse_number(raw, kind == "share", percent_header, conversions)
         elif kind == "bool":
-            v, empty, bad = lookup_codes(raw, lambda t: BOOL_WORDS.get(t.lower()))
+            v, empty, bad = lookup_codes(raw, lambda t: BOOL_WORDS.get(t.lower()), conversions, YES_NO_WORDS)
         elif kind in ("field", "bank", "province", "sector", "profile"):
             table_of = tables[kind]
-            v, empty, bad = lookup_codes(raw, lambda t, tab=table_of: tab.get(norm(t)))
+            v, empty, bad = lookup_codes(raw, lambda t, tab=table_of: tab.get(norm(t)), conversions)
         else:
-            v = text_cells(raw)
+            v = text_cells(raw, conversions)
             empty, bad = v == "", np.zeros(n, dtype=bool)
         special = _special_cells(raw, header, rows, issues, control, kind == "text")
         if special is not None:  # reported as what they are: never "empty", never a second issue
@@ -231,7 +235,7 @@ def parse_portfolio(
         raw=table,
         unit_option=unit,
         params_fingerprint=p.fingerprint,
-        reading=dict(table.attrs),
+        reading={**table.attrs, **({"conversions": conversions} if conversions else {})},
     )
 
 
