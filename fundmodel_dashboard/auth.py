@@ -25,6 +25,7 @@ from typing import Any
 
 import streamlit as st
 
+from fundmodel.labels import label
 from fundmodel.store import ScenarioStore, strongest_role
 from fundmodel_dashboard.widgets import lang
 
@@ -33,41 +34,10 @@ SECTION = "fundmodel_auth"
 DEFAULT_IDENTITY_CLAIM = "email"
 DEFAULT_ROLE_CLAIM = "fundmodel_role"
 
-#: What the sign-in and the library say about identities: term -> (English, 中文).
-AUTH_LABELS: dict[str, tuple[str, str]] = {
-    "sign_in_title": ("fundmodel: sign in", "fundmodel：登录"),
-    "sign_in_help": (
-        "This dashboard is shared by your office. Sign in with your organisation's account.",
-        "本看板由单位共享使用，请使用单位账号登录。",
-    ),
-    "sign_in": ("Sign in", "登录"),
-    "sign_out": ("Sign out", "退出登录"),
-    "signed_in_as": ("Signed in as {name} ({role})", "当前用户：{name}（{role}）"),
-    "role_viewer": ("viewer", "查看者"),
-    "role_editor": ("editor", "编辑者"),
-    "role_owner": ("owner of the official scenarios", "官方情景负责人"),
-    "viewer_no_save": (
-        "Viewers read, compare and export; saving needs the editor or owner role.",
-        "查看者可以浏览、比较和导出；保存需要编辑者或负责人角色。",
-    ),
-    "official_needs_owner": (
-        "{name} is official: only an owner saves a new version. Save your change under another name as a proposal.",
-        "“{name}”是官方情景：只有负责人可以保存新版本。请以其他名称保存您的修改作为建议。",
-    ),
-    "official_needs_note": (
-        "{name} is official: say in the note why this version changes it.",
-        "“{name}”是官方情景：请在备注中说明本版本修改的原因。",
-    ),
-    "col_official": ("Official", "官方"),
-    "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
-    "col_changes": ("Changes to the overrides", "参数修改"),
-}
-
 
 def t_auth(term: str, **values: Any) -> str:
-    """An :data:`AUTH_LABELS` text in the session's language, with ``values`` filled in."""
-    english, chinese = AUTH_LABELS[term]
-    return (chinese if lang() == "zh" else english).format(**values)
+    """A sign-in or library text (fundmodel.labels) in the session's language, with ``values`` filled in."""
+    return label(term, lang()).format(**values)
 
 
 def _secrets() -> Any:
