@@ -10,24 +10,9 @@ import openpyxl
 import pytest
 
 from fundmodel.inputs.portfolio import read_portfolio
+from tests.make_template_example import SUB, TOP
 
-# fmt: off
-TOP = [
-    "序号",
-    "项目名称",
-    "项目编号",
-    "所属领域",
-    "银行",
-    "省份",
-    "是否民营",
-    "行业",
-    "总投资",
-    "资金结构",
-    "",
-    "开工年份",
-    "建设期",
-]
-SUB = ["", "", "", "", "", "", "", "", "", "资本金比例", "申请金额", "", ""]
+# The template's two header rows, as the bundled example writes them.
 # fmt: off
 PROJECTS = [
     ["1", "无锡城际铁路", "T-1", "交通物流", "国开行", "江苏", "否", "铁路", "1,858,000", "40%", "319900", "2025", "4"],
