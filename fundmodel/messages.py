@@ -1,0 +1,122 @@
+"""Every sentence the model says to a user, as a message id with parameters.
+
+The templates live once in ``fundmodel/inputs/data/messages.csv`` (``id,en,zh``), one row a
+message; code raises or returns a :class:`Message` and the interface renders it in the
+user's language and money unit with :func:`render`. A table rather than gettext catalogs:
+the same file feeds the CLI, the dashboard and the workbook, reviewers read and edit it in
+a spreadsheet, and a test checks that both languages have the same parameters.
+
+Placeholders are ``str.format`` fields with a few extra format specs:
+
+- ``{x:money}``: ``x`` is an amount in bn RMB, shown in the chosen unit with its name and
+  never rounded to 0 when it is not 0 (more decimals instead);
+- ``{x:share}``: a fraction shown as a percentage (``0.5`` -> ``50.0%``);
+- ``{x:pp}``: percentage points with a sign and the unit word;
+- ``{x:name}``: an id (field, bank, province, output term) shown by its label;
+- any ordinary format spec (``{x:,.2f}``).
+
+>>> render(Message("demo_allocation_total", {"total": 495.0, "size": 500.0, "diff": -5.0}), "zh", "yi")
+'分配合计 4,950 亿元，工具规模 5,000 亿元（差额 -50 亿元）。'
+>>> render(Message("demo_allocation_total", {"total": 495.0, "size": 500.0, "diff": -5.0}), "en", "bn")
+'Allocation sums to 495.0 bn RMB; the instrument is 500.0 bn RMB (-5.0 bn RMB).'
+>>> format_money(0.02076, "yi", "zh")
+'0.21 亿元'
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from fundmodel.units import decimals as money_decimals
+from fundmodel.units import from_bn, unit_label
+
+LANGS = ("en", "zh")
+
+
+class UnknownMessageError(KeyError):
+    """A message id that is not in the table (a programming error, not bad input)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message id and its parameters; ``str(message)`` is the English text."""
+
+    id: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, lang: str = "en", unit: str = "bn", names: Callable[[str, str], str] | None = None) -> str:
+        """The message in ``lang`` and money ``unit`` (see :func:`render`)."""
+        return render(self, lang, unit, names)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+@cache
+def templates() -> dict[str, dict[str, str]]:
+    """The message table: id -> {"en": template, "zh": template}."""
+    text = resources.files("fundmodel.inputs.data").joinpath("messages.csv").read_text(encoding="utf-8")
+    return {row["id"]: {"en": row["en"], "zh": row["zh"]} for row in csv.DictReader(text.splitlines())}
+
+
+def format_money(amount_bn: float, unit: str = "bn", lang: str = "en") -> str:
+    """An amount held in bn RMB, in ``unit`` with its name, never shown as 0 unless it is 0.
+
+    The unit's usual decimals are used (none in 亿元/万元, one in bn); when that would round a
+    non-zero amount to 0, two significant digits are kept instead.
+
+    >>> format_money(7080, "yi", "zh")
+    '70,800 亿元'
+    >>> format_money(0.0001, "bn", "en")
+    '0.00010 bn RMB'
+    """
+    value = float(from_bn(amount_bn, unit))
+    places = money_decimals(unit)
+    if value != 0 and math.isfinite(value) and round(value, places) == 0:
+        places = max(places, 1 - math.floor(math.log10(abs(value))))
+    return f"{value:,.{places}f} {unit_label(unit, lang)}"
+
+
+def _default_names(key: str, lang: str) -> str:
+    from fundmodel.labels import label  # labels read the parameter files; load them only when needed
+
+    try:
+        return label(key, lang)
+    except KeyError:
+        return key
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, lang: str, unit: str, names: Callable[[str, str], str]):
+        self.lang, self.unit, self.names = lang, unit, names
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "money":
+            return format_money(value, self.unit, self.lang)
+        if format_spec == "share":
+            return f"{100 * value:.1f}%"
+        if format_spec == "pp":
+            return f"{value:+.2f} " + ("个百分点" if self.lang == "zh" else "pp")
+        if format_spec == "name":
+            return self.names(str(value), self.lang)
+        return super().format_field(value, format_spec)
+
+
+def render(message: Message, lang: str = "en", unit: str = "bn", names: Callable[[str, str], str] | None = None) -> str:
+    """``message`` in ``lang`` ("en" or "zh") with money in ``unit`` ("bn", "yi", "wan").
+
+    ``names(id, lang)`` gives the label of an id used with the ``name`` spec; by default
+    :func:`fundmodel.labels.label`, falling back to the id itself.
+    """
+    try:
+        template = templates()[message.id]["zh" if lang == "zh" else "en"]
+    except KeyError:
+        raise UnknownMessageError(f"message {message.id!r} is not in fundmodel/inputs/data/messages.csv") from None
+    return _Formatter(lang, unit, names or _default_names).format(template, **message.params)
