@@ -6,7 +6,7 @@ bank ids take their names from the parameter files. :func:`label` finds any of t
 
 from __future__ import annotations
 
-from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.parameters import Parameters, bundled_instruments, default_parameters
 from fundmodel.terms import UnknownTermError, is_term
 from fundmodel.terms import term as output_term
 
@@ -515,15 +515,26 @@ def label(term: str, lang: str = "en") -> str:
         return output_term(term).label(lang)
     if term in LABELS:
         return LABELS[term][1 if zh else 0]
-    params = default_parameters()
-    if term in params.fields:
-        f = params.fields[term]
-        return f.name_zh if zh else f.name_en
-    if term in params.banks:
-        b = params.banks[term]
-        return b.name_zh if zh else b.name_en
+    # the chosen instrument's fields and banks first, then the other bundled instruments'
+    for params in (default_parameters(), *(default_parameters(n) for n in bundled_instruments())):
+        if term in params.fields:
+            f = params.fields[term]
+            return f.name_zh if zh else f.name_en
+        if term in params.banks:
+            b = params.banks[term]
+            return b.name_zh if zh else b.name_en
     from fundmodel.inputs.portfolio import PROVINCES  # provinces are portfolio data
 
     if term in PROVINCES.index:
         return PROVINCES.at[term, "name_zh" if zh else "name_en"]
     raise UnknownTermError(f"{term!r} has no label (fundmodel/inputs/data/terms.csv or fundmodel.labels.LABELS)")
+
+
+def instrument_title(params: Parameters, lang: str = "en") -> str:
+    """The instrument of ``params`` as a header names it: its id and its name.
+
+    >>> instrument_title(default_parameters("2025"), "zh")
+    '2025 新型政策性金融工具'
+    """
+    inst = params.instrument
+    return f"{params.instrument_id} {inst.name_zh if lang == 'zh' else inst.name_en}"

@@ -243,6 +243,7 @@ def read_workbook_scenario(path: Path | str, sheet: str | None = None) -> Scenar
     inputs = read_workbook_inputs(path, sheet)
     overrides = overrides_from_inputs(inputs)
     data = {
+        "instrument": default_parameters().instrument_id,  # the chosen instrument (--instrument)
         "scenario": {
             "name": inputs.scenario_name,
             "description": f"Read from {path.name} ({inputs.unit}); values that differ from the baseline.",
