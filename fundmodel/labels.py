@@ -48,7 +48,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "state": ("State / other", "国有及其他"),
     # --- dashboard and charts -------------------------------------------------------
     "app_title": ("fundmodel", "fundmodel 政策性金融工具模型"),
-    "app_subtitle": ("New policy-based financial instrument, 500 bn RMB", "新型政策性金融工具（5000亿元）"),
+    "app_subtitle": (
+        "Policy-based financial instruments: project capital and the investment it crowds in",
+        "政策性金融工具：项目资本金及其带动的投资",
+    ),
     "language": ("Language", "语言"),
     "edited_short": ("edited", "已修改"),
     "edited_note": ("edited: differs from the scenario as loaded", "已修改：与所选情景不同"),
@@ -76,7 +79,7 @@ LABELS: dict[str, tuple[str, str]] = {
         " then the largest yearly growth effect (pp added to the growth rate).",
         "年度最大水平效应（新增基建投资占反事实基数的百分比），其后为年度最大增速效应（百分点）。",
     ),
-    "help_gap": ("Total investment minus the ex-ante ~6 tn target.", "总投资减去约6万亿元的预期目标。"),
+    "help_gap": ("Total investment minus the instrument's ex-ante target.", "总投资减去该工具的事前预期目标。"),
     "help_violations": (
         "Rules broken (allocation sums, quotas, caps, statutory minimums); reported, never corrected.",
         "违反的规则（分配合计、额度、上限、法定最低比例）；只报告，不自动修正。",
@@ -133,7 +136,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "allocated": ("Allocated", "已分配"),
     "quota_or_size": ("Quota / instrument size", "额度 / 工具规模"),
     "difference": ("Difference", "差额"),
-    "sums_vs_quotas": ("Sums against the quotas and the 500 bn", "合计与额度及5000亿元对比"),
+    "sums_vs_quotas": ("Sums against the quotas and the instrument's size", "合计与额度及工具规模对比"),
     "propose_allocation": ("Propose an allocation", "建议分配方案"),
     "propose_help": (
         "Proportional rebalancing scales each bank's column to its quota, keeping its mix across fields; portfolio"

@@ -155,3 +155,29 @@ def test_a_copy_of_a_bundled_package_runs_like_it(tmp_path: Path):
     shutil.copytree(PARAMETER_DIR, tmp_path / "copy")
     copied = run(load_parameters(instrument=tmp_path / "copy"))
     assert copied.total_investment_bn == pytest.approx(run(default_parameters()).total_investment_bn)
+
+
+def test_the_2022_instrument_runs_at_ten_times_ex_ante():
+    """Ex ante every 2022 cell has s = 0.5 and k = 0.2, so I = F / (0.5 x 0.2) = 10 F:
+    739.9 bn -> 7,399 bn; ADBC's 245.9 bn -> 2,459 bn."""
+    p = default_parameters("2022")
+    assert p.instrument.size_bn.value == 739.9
+    assert p.bank_ids == ["cdb", "adbc", "exim"] and len(p.field_ids) == 7
+    assert p.allocation_matrix.sum() == pytest.approx(739.9)
+    assert p.allocation_matrix.sum(axis=0).tolist() == pytest.approx(p.bank_quota.tolist())
+    result = run(p)
+    assert result.total_investment_bn == pytest.approx(7399.0)
+    assert result.by_bank.loc["adbc", "total_investment_bn"] == pytest.approx(2459.0)
+    assert not result.errors
+    # the 2019 capital-ratio rules are in force on the instrument's date (2022-11-16)
+    assert p.capital_ratios.shortfall_reduction.value == 0.05
+    assert result.to_dict()["instrument"] == "2022"
+    assert result.by_year.index.min() == 2022
+
+
+def test_run_under_2022_from_the_command_line(capsys):
+    assert main(["run", "--instrument", "2022", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["instrument"] == "2022" and out["fund_size_bn"] == pytest.approx(739.9)
+    assert main(["run", "--instrument", "2022", "--scenario", "portfolios/scenarios/reported_2025.yaml"]) == 2
+    assert "belongs to instrument '2025', not '2022'" in capsys.readouterr().err

@@ -40,7 +40,8 @@ class CommandError(FundmodelError):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fundmodel",
-        description="Leverage and project portfolios of China's 2025 new policy-based financial instrument.",
+        description="Leverage and project portfolios of China's policy-based financial instruments "
+        "(the 2025 instrument by default, its 2022 precedent, or any parameter package).",
     )
     parser.add_argument("--version", action="version", version=f"fundmodel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

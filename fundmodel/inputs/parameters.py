@@ -104,7 +104,7 @@ class Instrument(_Strict):
     private_share_min: Param[Share]
     target_total_investment_bn: Param[AmountBn]
     target_uplift_pp: Param[GrowthPct]
-    reported_total_investment_bn: Param[AmountBn]
+    reported_total_investment_bn: Param[AmountBn] | None = None
     funding_rate: Param[Share]
     buyback_rollover_share: Param[Share]
     buyback_default_share: Param[Share]
@@ -596,8 +596,8 @@ def instrument_date(raw_instrument: Any, file: str = SECTION_FILES["instrument"]
 def bundled_instruments() -> list[str]:
     """The names of the bundled instruments, newest first.
 
-    >>> bundled_instruments()[0]
-    '2025'
+    >>> bundled_instruments()[:2]
+    ['2025', '2022']
     """
     names = [d.name for d in INSTRUMENT_ROOT.iterdir() if (d / SECTION_FILES["instrument"]).is_file()]
     return sorted(names, reverse=True)
@@ -679,6 +679,8 @@ def load_parameters(
     >>> p = load_parameters()
     >>> p.instrument.size_bn.value
     500.0
+    >>> load_parameters(instrument="2022").instrument.size_bn.value
+    739.9
     >>> load_parameters(as_of=dt.date(2018, 1, 1)).sector_minimum("ports_shipping")
     0.25
     """
