@@ -499,6 +499,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "backtest_title": ("Back-test: ex-ante model against the reported outturn", "回测：事前模型与公布结果对比"),
+    "col_quantity": ("Quantity", "指标"),
+    "col_of": ("Of", "对象"),
+    "col_reported": ("Reported", "公布值"),
+    "col_ex_ante": ("Ex ante", "事前模型"),
+    "col_ex_ante_error": ("Ex-ante error", "事前误差"),
+    "col_fit": ("Outturn fit", "拟合值"),
+    "col_fit_error": ("Fit error", "拟合误差"),
+    "col_assumption_moved": ("Assumption that moved", "变动的假设"),
+    "not_published": ("not published", "未公布"),
+    "no_portfolio": ("no portfolio", "无项目清单"),
+    "projects_count": ("Projects", "项目数"),
+    "backtest_portfolio_note": (
+        "Projects under 'Ex ante' are counted in the bundled portfolio {file} (synthetic, calibrated to the "
+        "reported counts: a check of the portfolio, not a forecast).",
+        "「事前模型」一栏的项目数取自内置项目清单 {file}（合成数据，按公布的项目数校准：用于核对清单，并非预测）。",
+    ),
 }
 
 
