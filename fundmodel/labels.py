@@ -499,6 +499,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "fiscal_cost_pv": ("Fiscal cost (present value)", "财政成本（现值）"),
+    "instruments_compared": ("Instruments", "政策工具"),
     "backtest_title": ("Back-test: ex-ante model against the reported outturn", "回测：事前模型与公布结果对比"),
     "col_quantity": ("Quantity", "指标"),
     "col_of": ("Of", "对象"),

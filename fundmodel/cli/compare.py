@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from fundmodel.analysis.compare import compare_results, render_comparison
+from fundmodel.analysis.compare import (
+    compare_results,
+    fiscal_summary,
+    not_applicable,
+    render_across_instruments,
+    render_comparison,
+)
 from fundmodel.cli import CommandError
 from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
+from fundmodel.core.result import clean_json
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.session import Session
 
@@ -41,5 +49,13 @@ def handle(args: argparse.Namespace) -> int:
         name = f"{title} on {Path(args.portfolio).name}" if args.portfolio else title
         results.append(session_result(Session(scenario, portfolio=read_once), name))
     comparison = compare_results(results)
-    print(comparison.to_json() if args.format == "json" else render_comparison(comparison, args.unit, args.lang))
+    if args.format == "json":
+        document = comparison.to_dict()
+        document["not_applicable"] = not_applicable(comparison)
+        document["fiscal_cost_pv"] = fiscal_summary(comparison).to_dict(orient="index")
+        print(json.dumps(document, ensure_ascii=False, indent=2, default=clean_json))
+    else:
+        print(render_comparison(comparison, args.unit, args.lang))
+        print()
+        print(render_across_instruments(comparison, args.unit, args.lang))
     return 0
