@@ -28,9 +28,14 @@ def _dump(path: Path, data: dict) -> None:
 
 
 def small_instrument(target: Path, source: Path = PARAMETER_DIR) -> Path:
-    """Copy ``source`` to ``target`` keeping five fields and two banks; each bank's allocation
-    is scaled to its quota and the size is the sum of the quotas (so every check passes)."""
+    """Copy ``source`` to ``target`` and :func:`shrink` it."""
     shutil.copytree(source, target)
+    return shrink(target)
+
+
+def shrink(target: Path) -> Path:
+    """Keep five fields and two banks of the 2025 package in ``target``; each bank's allocation
+    is scaled to its quota and the size is the sum of the quotas (so every check passes)."""
     fields = _load(target / "fields.yaml")
     fields["fields"] = {f: fields["fields"][f] for f in FIVE_FIELDS}
     _dump(target / "fields.yaml", fields)
