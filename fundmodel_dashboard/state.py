@@ -3,6 +3,7 @@
 The edited values live in plain session-state entries (never only inside widgets, whose
 state Streamlit drops when their page is not shown):
 
+* ``instrument``: the instrument (parameter package) the session runs on (sidebar selector)
 * ``scenario_key``: which scenario the edits start from
 * ``allocation_bn``: the fields x banks matrix (numpy, bn RMB), the single source of the
   allocation; the data editor shows it and writes its cell edits back into it
@@ -18,6 +19,7 @@ portfolio and its cell edits), cached on a hashable form of its inputs.
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +42,15 @@ from fundmodel.edits import (
     thaw,
 )
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
-from fundmodel.inputs.parameters import Parameters, default_parameters
+from fundmodel.inputs.parameters import (
+    DEFAULT_INSTRUMENT,
+    Parameters,
+    bundled_instruments,
+    default_parameters,
+    instrument_id,
+)
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
-from fundmodel.inputs.scenario import Scenario, load_scenario
+from fundmodel.inputs.scenario import Scenario, baseline, load_scenario
 from fundmodel.outputs.excel import write_portfolio_file
 from fundmodel.session import EDITED_SUFFIX, Session
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
@@ -50,6 +58,8 @@ from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits
 
 DEFAULT_SCENARIO = "baseline.yaml"
+#: Package folders offered in the instrument selector besides the bundled ones (os.pathsep-separated).
+INSTRUMENTS_ENV = "FUNDMODEL_INSTRUMENTS"
 WIDGET_PREFIX = "lev_"
 
 
@@ -62,6 +72,7 @@ class Inputs:
     base_overrides: tuple
     edit_overrides: tuple
     allocation_bn: tuple
+    instrument: str = DEFAULT_INSTRUMENT
 
     def allocation_matrix(self) -> np.ndarray:
         return np.array(self.allocation_bn, dtype=float)
@@ -70,14 +81,16 @@ class Inputs:
         self, source: str, portfolio: Portfolio | None = None, cell_edits: tuple = (), edited: Parameters | None = None
     ) -> Session:
         """The library's session of these inputs (the parameters come from the caches here)."""
-        scenario = Scenario(name=self.scenario_name, overrides=thaw(self.base_overrides), source=source)
+        scenario = Scenario(
+            name=self.scenario_name, overrides=thaw(self.base_overrides), source=source, instrument=self.instrument
+        )
         return Session(
             scenario,
             edits=thaw(self.edit_overrides),
             allocation_bn=self.allocation_matrix() if self.allocation_bn else None,
             portfolio=portfolio,
             cell_edits=dict(cell_edits),
-            base=base_parameters(self.base_overrides, source),
+            base=base_parameters(self.base_overrides, source, self.instrument),
             edited=edited,
         )
 
@@ -96,11 +109,52 @@ def _load_bundled(name: str, mtime: float) -> Scenario:
     return load_scenario(SCENARIO_DIR / name)
 
 
+# ----------------------------------------------------------------- instruments
+
+
+def instrument_choices() -> list[str]:
+    """The instruments the sidebar offers: the bundled ones, then the package folders named in
+    ``FUNDMODEL_INSTRUMENTS``."""
+    extra = [instrument_id(p) for p in os.environ.get(INSTRUMENTS_ENV, "").split(os.pathsep) if p.strip()]
+    return list(dict.fromkeys([*bundled_instruments(), *extra]))
+
+
+def instrument() -> str:
+    """The instrument of this session."""
+    return st.session_state.get("instrument", DEFAULT_INSTRUMENT)
+
+
+def baseline_key(name: str) -> str:
+    """The scenario key of an instrument's baseline (for 2025 the bundled baseline file)."""
+    return DEFAULT_SCENARIO if name == DEFAULT_INSTRUMENT else f"instrument:{name}"
+
+
+@st.cache_resource(show_spinner=False)
+def _instrument_baseline(name: str) -> Scenario:
+    return baseline(name)
+
+
+def choose_instrument() -> None:
+    """Sidebar callback: start over on the chosen instrument's baseline (its fields and banks
+    differ, so edits do not carry over); a bundled portfolio belongs to 2025, so another
+    instrument opens top-down."""
+    name = instrument()
+    if name != DEFAULT_INSTRUMENT:
+        st.session_state["basis"] = "top_down"
+        for key in [k for k in st.session_state if str(k).startswith("basis__")]:
+            del st.session_state[key]  # the basis radio (one per language) is seeded again from "basis"
+    st.session_state.pop("selection_bounds", None)
+    load_into_session(baseline_key(name))
+
+
 def scenario_of(key: str) -> Scenario:
-    """The scenario behind ``key`` (a bundled file name, or one registered in the session)."""
+    """The scenario behind ``key`` (a bundled file name, an instrument's baseline, or one
+    registered in the session)."""
     extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
     if key in extra:
         return extra[key]
+    if key.startswith("instrument:"):
+        return _instrument_baseline(key.removeprefix("instrument:"))
     path = SCENARIO_DIR / key
     return _load_bundled(key, path.stat().st_mtime)
 
@@ -113,13 +167,18 @@ def register_scenario(key: str, scenario: Scenario) -> None:
 
 
 def scenario_keys() -> list[str]:
-    return list(bundled_scenarios()) + list(st.session_state.get("extra_scenarios", {}))
+    """The scenarios of the session's instrument: its baseline (for 2025 the bundled files),
+    then those registered in the session (uploaded, or loaded from the library)."""
+    name = instrument()
+    own = list(bundled_scenarios()) if name == DEFAULT_INSTRUMENT else [baseline_key(name)]
+    extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
+    return own + [key for key, s in extra.items() if s.instrument_name == name]
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def base_parameters(base_overrides: tuple, source: str) -> Parameters:
-    """The default parameters with a scenario's overrides applied (cached)."""
-    return default_parameters().with_overrides(thaw(base_overrides), source=source)
+def base_parameters(base_overrides: tuple, source: str, instrument: str = DEFAULT_INSTRUMENT) -> Parameters:
+    """The instrument's parameters with a scenario's overrides applied (cached)."""
+    return default_parameters(instrument).with_overrides(thaw(base_overrides), source=source)
 
 
 # ------------------------------------------------------------------- session
@@ -130,6 +189,7 @@ def init() -> None:
     st.session_state.setdefault("lang", "en")
     st.session_state.setdefault("unit", "bn")
     st.session_state.setdefault("editor_version", 0)
+    st.session_state.setdefault("instrument", DEFAULT_INSTRUMENT)
     # The dashboard opens on the bundled national portfolio, run project by project.
     if "basis" not in st.session_state:
         st.session_state["basis"] = "portfolio" if DEFAULT_PORTFOLIO in bundled_portfolios() else "top_down"
@@ -140,14 +200,14 @@ def init() -> None:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     if "scenario_key" not in st.session_state:
-        load_into_session(DEFAULT_SCENARIO)
+        load_into_session(baseline_key(instrument()))
 
 
 def load_into_session(key: str) -> None:
     """Start editing from scenario ``key``: its allocation and assumptions replace the
     edited ones (the planner asked for it by choosing the scenario or pressing reset)."""
     scenario = scenario_of(key)
-    params = base_parameters(freeze(scenario.overrides), scenario.source)
+    params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
     st.session_state["scenario_key"] = key
     st.session_state["scenario_choice"] = key
     st.session_state["allocation_bn"] = np.array(params.allocation_matrix, dtype=float)
@@ -207,7 +267,7 @@ def current_scenario() -> Scenario:
 
 def current_base() -> Parameters:
     scenario = current_scenario()
-    return base_parameters(freeze(scenario.overrides), scenario.source)
+    return base_parameters(freeze(scenario.overrides), scenario.source, instrument())
 
 
 def edit_overrides(params: Parameters | None = None) -> dict[str, Any]:
@@ -229,6 +289,7 @@ def current_inputs() -> Inputs:
         base_overrides=freeze(scenario.overrides),
         edit_overrides=edits,
         allocation_bn=allocation,
+        instrument=instrument(),
     )
 
 
@@ -242,6 +303,7 @@ def scenario_inputs() -> Inputs:
         base_overrides=freeze(scenario.overrides),
         edit_overrides=(),
         allocation_bn=freeze(params.allocation_matrix),
+        instrument=instrument(),
     )
 
 
@@ -323,28 +385,42 @@ def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str) -> Parameters:
+def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str, instrument: str) -> Parameters:
     """A scenario's parameters with the planner's edits on top (cached: one object per state)."""
-    return Inputs("", "", base_overrides, edit_overrides, ()).session(source).parameters
+    return Inputs("", "", base_overrides, edit_overrides, (), instrument).session(source).parameters
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _read_portfolio(
-    key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
+    key: str,
+    name: str,
+    data: bytes,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    instrument: str,
 ) -> Portfolio:
     # Validation and the defaults a project leaves empty (additionality, infrastructure
     # share ...) depend on the parameters, so the edited parameters are part of the key.
-    params = run_parameters(base_overrides, edit_overrides, source)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
     return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _edited_portfolio(
-    key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, edits: tuple, _pf: Portfolio
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    edits: tuple,
+    _pf: Portfolio,
+    instrument: str,
 ) -> Portfolio:
     # Only the edited rows are validated again (Portfolio.with_edits); the key holds every input.
-    inputs = Inputs(key, "", base_overrides, edit_overrides, ())
-    params = run_parameters(base_overrides, edit_overrides, source)
+    inputs = Inputs(key, "", base_overrides, edit_overrides, (), instrument)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
     return inputs.session(source, portfolio=_pf, cell_edits=edits, edited=params).validated_portfolio
 
 
@@ -359,11 +435,15 @@ def current_portfolio() -> Portfolio | None:
     inputs = current_inputs()
     scenario = current_scenario()
     unit = st.session_state.get("portfolio_unit")
-    portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source)
+    portfolio = _read_portfolio(
+        key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, inputs.instrument
+    )
     edits = frozen_project_edits()
     if not edits:
         return portfolio
-    return _edited_portfolio(key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio)
+    return _edited_portfolio(
+        key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio, inputs.instrument
+    )
 
 
 # ------------------------------------------------------------ project cell edits
@@ -437,9 +517,12 @@ def _run_portfolio(
     name: str,
     edits: tuple,
     _pf: Portfolio,
+    instrument: str,
 ) -> Result:
-    params = run_parameters(base_overrides, edit_overrides, source)
-    session = Inputs(key, "", base_overrides, edit_overrides, ()).session(source, portfolio=_pf, edited=params)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
+    session = Inputs(key, "", base_overrides, edit_overrides, (), instrument).session(
+        source, portfolio=_pf, edited=params
+    )
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
     # portfolio (portfolio_cashflow), not on every change of an assumption.
     return session.portfolio_result(name, cashflow=False)
@@ -457,7 +540,14 @@ def portfolio_result(edited: bool = True) -> Result | None:
     if not edited:
         name, data = _portfolio_source(key)
         portfolio = _read_portfolio(
-            key, name, data, st.session_state.get("portfolio_unit"), inputs.base_overrides, (), scenario.source
+            key,
+            name,
+            data,
+            st.session_state.get("portfolio_unit"),
+            inputs.base_overrides,
+            (),
+            scenario.source,
+            inputs.instrument,
         )
         if not portfolio.ok:
             return None
@@ -471,6 +561,7 @@ def portfolio_result(edited: bool = True) -> Result | None:
         title,
         frozen_project_edits() if edited else (),
         portfolio,
+        inputs.instrument,
     )
 
 
@@ -526,14 +617,14 @@ def current_overrides() -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _parameters_of(overrides: tuple) -> Parameters:
-    return Session(Scenario("current", thaw(overrides))).full_parameters()
+def _parameters_of(overrides: tuple, instrument: str) -> Parameters:
+    return Session(Scenario("current", thaw(overrides), instrument=instrument)).full_parameters()
 
 
 def current_parameters() -> Parameters:
     """The parameters of the current state, allocation included (raises ParameterError
     when an edit breaks a rule a parameter file may not break, e.g. a negative cell)."""
-    return _parameters_of(freeze(current_overrides()))
+    return _parameters_of(freeze(current_overrides()), instrument())
 
 
 def scenario_result(key: str) -> Result:
@@ -545,12 +636,15 @@ def scenario_result(key: str) -> Result:
         pkey = st.session_state["portfolio_key"]
         name, data = _portfolio_source(pkey)
         unit = st.session_state.get("portfolio_unit")
-        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
+        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source, scenario.instrument_name)
         if portfolio.ok:
             title = f"{scenario.name} · {portfolio_title(pkey)}"
-            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), portfolio)
-    params = base_parameters(frozen, scenario.source)
-    return run_inputs(Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix)))
+            return _run_portfolio(
+                pkey, unit, frozen, (), scenario.source, title, (), portfolio, scenario.instrument_name
+            )
+    params = base_parameters(frozen, scenario.source, scenario.instrument_name)
+    inputs = Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix), scenario.instrument_name)
+    return run_inputs(inputs)
 
 
 def apply_values(assumption: str, values: dict[str, float]) -> None:
@@ -572,7 +666,7 @@ def apply_values(assumption: str, values: dict[str, float]) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _selection(
-    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio
+    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio, instrument: str
 ) -> Selection:
     objective, min_fraction, private_min, bounds = settings
     constraints = SelectionConstraints(
@@ -581,7 +675,7 @@ def _selection(
         private_min=private_min,
         min_fraction=min_fraction,
     )
-    params = _parameters_of(overrides)
+    params = _parameters_of(overrides, instrument)
     return select_projects(_portfolio, objective, constraints, params=params, time_limit=30.0, with_result=False)
 
 
@@ -618,6 +712,7 @@ def portfolio_selection() -> Selection:
         frozen_project_edits(),
         selection_settings(),
         portfolio,
+        instrument(),
     )
 
 
@@ -638,6 +733,7 @@ def scenario_store() -> ScenarioStore:
 def load_from_library(name: str, version: int) -> None:
     """Load a saved version; a later save of the same name is checked against it."""
     scenario = scenario_store().load(name, version)
+    scenario.check_instrument(instrument())  # one error naming both instruments
     key = f"library:{name}@v{version}"
     register_scenario(key, scenario)
     load_into_session(key)
