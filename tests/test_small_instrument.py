@@ -62,10 +62,31 @@ def commands(small: dict[str, Path]) -> dict[str, list[str]]:
         "export": ["export", "--scenario", sc, "--out", book],
         "import-excel": ["import-excel", book, "--instrument", pkg, "--out", f"{base}/from_book.yaml"],
         "compare": ["compare", sc, f"{base}/from_book.yaml"],
-        "sensitivity": ["sensitivity", "--scenario", sc],
-        "goal-seek": ["goal-seek", "--scenario", sc, "--target", "4000", "--assumption", "capital_ratio"],
-        "montecarlo": ["montecarlo", sc, "--draws", "200"],
-        "project-montecarlo": ["project-montecarlo", "--scenario", sc, "--portfolio", pf, "--draws", "50"],
+        "sensitivity": ["sensitivity", "--scenario", sc, "--format", "json"],
+        "goal-seek": [
+            "goal-seek",
+            "--scenario",
+            sc,
+            "--target",
+            "4000",
+            "--assumption",
+            "capital_ratio",
+            "--format",
+            "json",
+        ],
+        "montecarlo": ["montecarlo", sc, "--draws", "200", "--format", "json"],
+        "project-montecarlo": [
+            "project-montecarlo",
+            "--scenario",
+            sc,
+            "--portfolio",
+            pf,
+            "--draws",
+            "50",
+            "--format",
+            "json",
+        ],
+        "sensitivity (table)": ["sensitivity", "--scenario", sc],
         "select": ["select", "--scenario", sc, "--portfolio", pf, "--format", "json"],
         "metrics": ["metrics", "--instrument", pkg, "--portfolio", pf, "--format", "json"],
         "scenarios": ["scenarios", "save", sc, "--db", db, "--author", "tester"],
@@ -80,11 +101,20 @@ def test_every_command_is_exercised(small):
     assert names == {c.split()[0] for c in commands(small)}
 
 
+def _recorded(document) -> set[str]:
+    """The instruments a command's JSON records (a document, or a list of records)."""
+    records = document if isinstance(document, list) else [document]
+    return {r["instrument"] for r in records if isinstance(r, dict) and "instrument" in r}
+
+
 @pytest.mark.parametrize("name", list(commands({k: Path("/x") for k in ("package", "portfolio", "scenario", "base")})))
 def test_command_runs_on_five_fields_and_two_banks(small, name: str, capsys):
     code = main(commands(small)[name])
     out, err = capsys.readouterr()
     assert code == 0, f"{name}: exit {code}: {err}"
+    command = commands(small)[name]
+    if "json" in command and name != "compare":
+        assert _recorded(json.loads(out)) == {str(small["package"].resolve())}, name
     if name == "run":
         result = json.loads(out)
         assert [r["field"] for r in result["by_field"]] == FIVE_FIELDS

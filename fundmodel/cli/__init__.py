@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -63,6 +64,19 @@ def add_instrument_option(parser: argparse.ArgumentParser) -> None:
         help="instrument (parameter package): a bundled name (2025, 2022) or a package folder; "
         "default: the scenario's instrument, else 2025",
     )
+
+
+def stamped_json(text: str, instrument: str) -> str:
+    """A command's JSON document with the instrument it ran on as its first key, so that every
+    result records its instrument (the one place that adds it).
+
+    >>> print(stamped_json('{"total": 1}', "2022"))
+    {
+      "instrument": "2022",
+      "total": 1
+    }
+    """
+    return json.dumps({"instrument": instrument, **json.loads(text)}, ensure_ascii=False, indent=2)
 
 
 def warn(lines: Sequence[str]) -> None:
