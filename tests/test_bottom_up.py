@@ -204,6 +204,15 @@ def test_generator_is_seeded_and_calibrated():
     assert list(projects_per_bank(2300, _params(), _cal())) == [1059, 881, 360]
 
 
+def test_generator_gives_each_bank_its_reported_private_share():
+    # CDB 27%, ADBC 10%, EXIM 31% of each bank's money to private-enterprise projects:
+    # 67.5 of 250, 15 of 150 and 31 of 100 bn; 113.5 of 500 bn = 22.7% in all.
+    a = generate_portfolio(2300, seed=2025)
+    private = a[a["private"] == "yes"].groupby("bank")["fund_requested_bn"].sum()
+    assert private.to_dict() == pytest.approx({"cdb": 67.5, "adbc": 15.0, "exim": 31.0}, abs=1e-4)
+    assert private.sum() / a["fund_requested_bn"].sum() == pytest.approx(0.227, abs=1e-6)
+
+
 def _params():
     from fundmodel.inputs.parameters import default_parameters
 
