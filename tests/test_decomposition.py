@@ -255,3 +255,6 @@ def test_cli_compare_decompose():
         [*cmd[:5], str(SCENARIO_DIR / "cap_50pct.yaml"), "--decompose"], capture_output=True, text=True, cwd=ROOT
     )
     assert bad.returncode != 0 and "cap_50pct.yaml: drivers" in bad.stderr
+    with_portfolio = [*cmd, "--portfolio", str(PORTFOLIO_DIR / "first_batch_examples.csv")]
+    refused = subprocess.run(with_portfolio, capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "--decompose splits top-down runs" in refused.stderr

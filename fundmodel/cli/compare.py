@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise CommandError("compare needs at least two scenario files")
+    if args.decompose and args.portfolio:
+        # the drivers (allocation, field and bank leverage) are top-down parameters a portfolio does not use
+        raise CommandError("--decompose splits top-down runs; leave out --portfolio")
     scenarios = [load_scenario(path) for path in args.scenarios]
     # a portfolio is read once, and validated under each scenario's parameters (caps, minimums, defaults)
     read_once = read_portfolio_args(args, scenarios[0].parameters())
