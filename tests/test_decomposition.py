@@ -225,6 +225,16 @@ def test_drivers_round_trip_through_the_scenario_file(outturn):
     assert again.drivers == outturn.drivers
 
 
+def test_the_scenario_library_keeps_the_drivers(tmp_path):
+    from fundmodel.store import ScenarioStore
+
+    with ScenarioStore(f"sqlite:///{tmp_path / 'library.sqlite'}") as store:
+        store.save("outturn_2025", OUTTURN.read_text(encoding="utf-8"))
+        stored = store.load("outturn_2025")
+    assert stored.drivers == load_scenario(OUTTURN).drivers
+    assert decompose(load_scenario(SCENARIO_DIR / "baseline.yaml"), stored).table.shape[0] == 6  # 5 drivers + residual
+
+
 def test_render_in_both_languages_and_units(decomposition):
     en = render_decomposition(decomposition, "bn", "en")
     assert "Dispersion of s·k across projects" in en and "Residual" in en and "100.0%" in en
