@@ -518,6 +518,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "reported counts: a check of the portfolio, not a forecast).",
         "「事前模型」一栏的项目数取自内置项目清单 {file}（合成数据，按公布的项目数校准：用于核对清单，并非预测）。",
     ),
+    "decomposition_title": ("Difference by identified driver, added in sequence", "按可识别驱动因素依次分解差异"),
+    "decomposition_difference": ("Difference (sum of the rows)", "差异（各行合计）"),
+    "decomposition_from": ("Reference scenario", "参照情景"),
+    "decomposition_to": ("Compared scenario", "比较情景"),
 }
 
 

@@ -179,5 +179,5 @@ def test_run_under_2022_from_the_command_line(capsys):
     assert main(["run", "--instrument", "2022", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["instrument"] == "2022" and out["fund_size_bn"] == pytest.approx(739.9)
-    assert main(["run", "--instrument", "2022", "--scenario", "portfolios/scenarios/reported_2025.yaml"]) == 2
+    assert main(["run", "--instrument", "2022", "--scenario", "portfolios/scenarios/fit_reported_2025.yaml"]) == 2
     assert "belongs to instrument '2025', not '2022'" in capsys.readouterr().err

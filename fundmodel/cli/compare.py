@@ -13,6 +13,7 @@ from fundmodel.analysis.compare import (
     render_across_instruments,
     render_comparison,
 )
+from fundmodel.analysis.decomposition import decompose, render_decomposition
 from fundmodel.cli import CommandError
 from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
 from fundmodel.core.result import clean_json
@@ -34,12 +35,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
     p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
+    p.add_argument(
+        "--decompose",
+        action="store_true",
+        help="also split each scenario's difference from the first into the drivers it declares (drivers:), "
+        "added in sequence, with each driver's share and the residual",
+    )
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise CommandError("compare needs at least two scenario files")
+    if args.decompose and args.portfolio:
+        # the drivers (allocation, field and bank leverage) are top-down parameters a portfolio does not use
+        raise CommandError("--decompose splits top-down runs; leave out --portfolio")
     scenarios = [load_scenario(path) for path in args.scenarios]
     # a portfolio is read once, and validated under each scenario's parameters (caps, minimums, defaults)
     read_once = read_portfolio_args(args, scenarios[0].parameters())
@@ -49,13 +59,18 @@ def handle(args: argparse.Namespace) -> int:
         name = f"{title} on {Path(args.portfolio).name}" if args.portfolio else title
         results.append(session_result(Session(scenario, portfolio=read_once), name))
     comparison = compare_results(results)
+    decompositions = [decompose(scenarios[0], s) for s in scenarios[1:]] if args.decompose else []
     if args.format == "json":
         document = comparison.to_dict()
         document["not_applicable"] = not_applicable(comparison)
         document["fiscal_cost_pv"] = fiscal_summary(comparison).to_dict(orient="index")
+        if args.decompose:
+            document["decomposition"] = [d.to_dict() for d in decompositions]
         print(json.dumps(document, ensure_ascii=False, indent=2, default=clean_json))
     else:
         print(render_comparison(comparison, args.unit, args.lang))
+        for decomposition in decompositions:
+            print("\n" + render_decomposition(decomposition, args.unit, args.lang))
         print()
         print(render_across_instruments(comparison, args.unit, args.lang))
     return 0

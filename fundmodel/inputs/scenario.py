@@ -64,6 +64,7 @@ class ScenarioFile(BaseModel):
     scenario: ScenarioMeta
     overrides: dict[str, Any] = Field(default_factory=dict)
     uncertainty: dict[str, Any] | None = None
+    drivers: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class Scenario:
     uncertainty: dict[str, Any] | None = None
     instrument: str | None = None
     """The instrument (bundled name or package path) the overrides apply to; None: the chosen one."""
+    #: identified drivers owning the overrides (fundmodel.analysis.decomposition), in order
+    drivers: list[Any] | None = None
 
     @property
     def instrument_name(self) -> str:
@@ -107,7 +110,7 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """The content of this scenario's file: ``scenario:`` (name, and name_zh,
         description, reference and date when given), ``overrides:`` and, when declared,
-        ``uncertainty:``. :meth:`from_dict` reads it back."""
+        ``uncertainty:`` and ``drivers:``. :meth:`from_dict` reads it back."""
         meta: dict[str, Any] = {"name": self.name}
         for key in ("name_zh", "description", "reference", "date"):
             value = getattr(self, key)
@@ -118,6 +121,8 @@ class Scenario:
             data = {"instrument": self.instrument_name, **data}
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty
+        if self.drivers is not None:
+            data["drivers"] = self.drivers
         return data
 
     def to_yaml(self, header: str = "") -> str:
@@ -160,12 +165,17 @@ class Scenario:
             date=meta.date,
             uncertainty=parsed.uncertainty,
             instrument=instrument_id(parsed.instrument),
+            drivers=parsed.drivers,
         )
         params = scenario.parameters()  # validate the overrides now, not at first use
         if parsed.uncertainty is not None:
             from fundmodel.analysis.uncertainty import parse_uncertainty  # late: uncertainty builds on the model
 
             parse_uncertainty(parsed.uncertainty, params, source)
+        if parsed.drivers is not None:
+            from fundmodel.analysis.decomposition import parse_drivers  # late: decomposition builds on the model
+
+            parse_drivers(parsed.drivers, scenario.overrides, source)
         return scenario
 
 
