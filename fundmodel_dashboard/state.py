@@ -44,6 +44,7 @@ from fundmodel.edits import (
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
 from fundmodel.inputs.parameters import (
     DEFAULT_INSTRUMENT,
+    ParameterError,
     Parameters,
     bundled_instruments,
     default_parameters,
@@ -207,6 +208,11 @@ def load_into_session(key: str) -> None:
     """Start editing from scenario ``key``: its allocation and assumptions replace the
     edited ones (the planner asked for it by choosing the scenario or pressing reset)."""
     scenario = scenario_of(key)
+    try:
+        scenario.check_instrument(instrument())
+    except ParameterError as exc:  # a scenario of another instrument: one error naming both, nothing loaded
+        st.session_state["library_flash"] = ("error", str(exc), {})
+        return
     params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
     st.session_state["scenario_key"] = key
     st.session_state["scenario_choice"] = key
@@ -733,11 +739,11 @@ def scenario_store() -> ScenarioStore:
 def load_from_library(name: str, version: int) -> None:
     """Load a saved version; a later save of the same name is checked against it."""
     scenario = scenario_store().load(name, version)
-    scenario.check_instrument(instrument())  # one error naming both instruments
     key = f"library:{name}@v{version}"
     register_scenario(key, scenario)
     load_into_session(key)
-    st.session_state["library_base"] = (name, version)
+    if st.session_state.get("scenario_key") == key:  # not refused (another instrument's)
+        st.session_state["library_base"] = (name, version)
 
 
 def save_to_library(name: str, author: str, note: str) -> VersionInfo:

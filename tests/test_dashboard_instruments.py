@@ -67,3 +67,25 @@ def test_back_to_2025_restores_its_baseline(small: Path):
     assert not at.exception, at.exception
     assert at.session_state["scenario_key"] == "baseline.yaml"
     assert at.session_state["allocation_bn"].shape == default_parameters("2025").allocation_matrix.shape
+
+
+def test_a_library_scenario_of_another_instrument_is_refused_naming_both(small: Path, tmp_path: Path):
+    from fundmodel.inputs.scenario import Scenario
+    from fundmodel.store import ScenarioStore, database_url
+
+    store = ScenarioStore(database_url())
+    store.save("round 2022", Scenario("Round 2022", {}, instrument="2022"), author="tester")
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
+    at.button(key="library_load").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["scenario_key"] == "baseline.yaml"  # nothing loaded
+    errors = [e.value for e in at.error]
+    assert any("belongs to instrument '2022', not '2025'" in e for e in errors), errors
+    # under 2022 it loads
+    at.selectbox(key="instrument").set_value("2022").run()
+    at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
+    at.button(key="library_load").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["scenario_key"] == "library:round 2022@v1"
