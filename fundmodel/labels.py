@@ -240,6 +240,16 @@ LABELS: dict[str, tuple[str, str]] = {
         " assumptions, or the bottom-up run of the chosen portfolio.",
         "总览、比较与导出所用口径：按分配与杠杆假设的自上而下测算，或所选项目组合的逐项目测算。",
     ),
+    "use_top_down": ("Use the top-down basis", "改用自上而下口径"),
+    "use_portfolio": ("Use the portfolio basis", "改用项目组合口径"),
+    "transfer_title": ("Transfer between cells", "单元格间划转额度"),
+    "transfer_from": ("From", "划出"),
+    "transfer_to": ("To", "划入"),
+    "transfer_amount": ("Amount", "金额"),
+    "transfer_button": ("Transfer", "划转"),
+    "undo": ("Undo", "撤销"),
+    "redo": ("Redo", "重做"),
+    "unused_budgets": ("Budgets no project takes", "未被使用的额度"),
     "portfolio_intro": (
         "A portfolio of projects, run bottom-up under the current parameters (additionality and infrastructure"
         " share of the leverage page apply where a project leaves them empty).",

@@ -28,17 +28,21 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from fundmodel.analysis.budgets import BudgetedSelection
 from fundmodel.analysis.selection import Selection, SelectionConstraints, select_projects
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.result import Result
 from fundmodel.edits import (
     FIELD_ASSUMPTIONS,
+    History,
     assumption_table,
     bank_scales,
     freeze,
     leverage_overrides,
     thaw,
+    transfer,
 )
+from fundmodel.errors import InputError
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
@@ -141,6 +145,7 @@ def init() -> None:
             st.session_state[key] = st.session_state[key]
     if "scenario_key" not in st.session_state:
         load_into_session(DEFAULT_SCENARIO)
+    record_edit()
 
 
 def load_into_session(key: str) -> None:
@@ -154,6 +159,7 @@ def load_into_session(key: str) -> None:
     reset_assumptions(params)
     bump_editor()
     st.session_state.pop("proposal_bn", None)
+    st.session_state["edit_history"] = History(_snapshot())  # undo stays within one scenario
 
 
 def reset_assumptions(params: Parameters | None = None) -> None:
@@ -270,6 +276,72 @@ def reference_result() -> Result:
 def is_edited() -> bool:
     inputs = current_inputs()
     return bool(inputs.edit_overrides) or inputs.allocation_bn != scenario_inputs().allocation_bn
+
+
+# ------------------------------------------------------------------ undo / redo
+# The edits (allocation, leverage assumptions, bank scales) as one frozen snapshot; every
+# change is recorded in an edits.History kept in the session ("edit_history").
+
+
+def _snapshot() -> tuple:
+    return (
+        freeze(st.session_state["allocation_bn"]),
+        freeze(st.session_state["assumptions"]),
+        freeze(st.session_state["bank_scale"]),
+    )
+
+
+def edit_history() -> History:
+    """The undo / redo history of this session's edits."""
+    if "edit_history" not in st.session_state:
+        st.session_state["edit_history"] = History(_snapshot())
+    return st.session_state["edit_history"]
+
+
+def record_edit() -> None:
+    """Record the edits as they are now (no step when nothing changed since the last)."""
+    st.session_state["edit_history"] = edit_history().record(_snapshot())
+
+
+def _restore(snapshot: tuple) -> None:
+    allocation, assumptions, scales = snapshot
+    st.session_state["allocation_bn"] = np.array(thaw(allocation), dtype=float)
+    st.session_state["assumptions"] = thaw(assumptions)
+    st.session_state["bank_scale"] = thaw(scales)
+    bump_editor()
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+def undo_edit() -> None:
+    """Button callback: one edit back."""
+    record_edit()
+    history = edit_history().undo()
+    st.session_state["edit_history"] = history
+    _restore(history.present)
+
+
+def redo_edit() -> None:
+    """Button callback: one undone edit again."""
+    record_edit()
+    history = edit_history().redo()
+    st.session_state["edit_history"] = history
+    _restore(history.present)
+
+
+def transfer_allocation(source: tuple[int, int], target: tuple[int, int], amount_bn: float) -> None:
+    """Button callback: move ``amount_bn`` between two allocation cells (one undo step).
+    A refused transfer leaves the allocation as it was and keeps the reason for the page
+    (``transfer_refused``)."""
+    record_edit()
+    try:
+        matrix = transfer(st.session_state["allocation_bn"], source, target, amount_bn)
+    except InputError:
+        st.session_state["transfer_refused"] = (source, target, amount_bn)
+        return
+    st.session_state.pop("transfer_refused", None)
+    set_allocation(matrix)
+    record_edit()
 
 
 # ----------------------------------------------------------------- portfolios
@@ -428,6 +500,23 @@ def edited_portfolio_workbook() -> bytes:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
+def _portfolio_session(
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    edits: tuple,
+    allocation: tuple,
+    _pf: Portfolio,
+) -> Session:
+    # One session per portfolio state and allocation: its budgeted selection is computed
+    # once and shared by the run, the allocation page and the portfolio page.
+    params = run_parameters(base_overrides, edit_overrides, source)
+    return Inputs(key, "", base_overrides, edit_overrides, allocation).session(source, portfolio=_pf, edited=params)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _run_portfolio(
     key: str,
     unit: str | None,
@@ -436,42 +525,62 @@ def _run_portfolio(
     source: str,
     name: str,
     edits: tuple,
+    allocation: tuple,
     _pf: Portfolio,
-) -> Result:
-    params = run_parameters(base_overrides, edit_overrides, source)
-    session = Inputs(key, "", base_overrides, edit_overrides, ()).session(source, portfolio=_pf, edited=params)
+) -> Result | None:
+    session = _portfolio_session(key, unit, base_overrides, edit_overrides, source, edits, allocation, _pf)
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
     # portfolio (portfolio_cashflow), not on every change of an assumption.
-    return session.portfolio_result(name, cashflow=False)
+    try:
+        return session.budgeted_result(name, cashflow=False)
+    except InputError:  # no project is funded under these budgets: the basis note says so
+        return None
 
 
-def portfolio_result(edited: bool = True) -> Result | None:
-    """The bottom-up run of the chosen portfolio under the current (or, with
-    ``edited=False``, the scenario's) parameters; None without a valid portfolio."""
+def _portfolio_args(edited: bool) -> tuple | None:
+    """The cache key of the chosen portfolio's run under the current (or the scenario's)
+    parameters and allocation, with the portfolio itself last; None without a valid one."""
     key = st.session_state.get("portfolio_key")
     portfolio = current_portfolio()
     if portfolio is None or not portfolio.ok:
         return None
     inputs = current_inputs() if edited else scenario_inputs()
     scenario = current_scenario()
+    unit = st.session_state.get("portfolio_unit")
     if not edited:
         name, data = _portfolio_source(key)
-        portfolio = _read_portfolio(
-            key, name, data, st.session_state.get("portfolio_unit"), inputs.base_overrides, (), scenario.source
-        )
+        portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, (), scenario.source)
         if not portfolio.ok:
             return None
-    title = f"{inputs.scenario_name} · {portfolio_title(key)}"
-    return _run_portfolio(
+    edits = frozen_project_edits() if edited else ()
+    return (
         key,
-        st.session_state.get("portfolio_unit"),
+        unit,
         inputs.base_overrides,
         inputs.edit_overrides,
         scenario.source,
-        title,
-        frozen_project_edits() if edited else (),
+        edits,
+        inputs.allocation_bn,
         portfolio,
     )
+
+
+def portfolio_result(edited: bool = True) -> Result | None:
+    """The bottom-up run of the chosen portfolio's projects funded under the current (or,
+    with ``edited=False``, the scenario's) parameters and allocation budgets; None without
+    a valid portfolio or when no project is funded."""
+    args = _portfolio_args(edited)
+    if args is None:
+        return None
+    inputs = current_inputs() if edited else scenario_inputs()
+    title = f"{inputs.scenario_name} · {portfolio_title(args[0])}"
+    return _run_portfolio(*args[:5], title, *args[5:])
+
+
+def portfolio_budgets(edited: bool = True) -> BudgetedSelection | None:
+    """Which projects the allocation's cell budgets fund (None without a valid portfolio)."""
+    args = _portfolio_args(edited)
+    return None if args is None else _portfolio_session(*args).budgeted_selection
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -546,9 +655,13 @@ def scenario_result(key: str) -> Result:
         name, data = _portfolio_source(pkey)
         unit = st.session_state.get("portfolio_unit")
         portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
+        params = base_parameters(frozen, scenario.source)
         if portfolio.ok:
             title = f"{scenario.name} · {portfolio_title(pkey)}"
-            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), portfolio)
+            allocation = freeze(params.allocation_matrix)
+            result = _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio)
+            if result is not None:
+                return result
     params = base_parameters(frozen, scenario.source)
     return run_inputs(Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix)))
 

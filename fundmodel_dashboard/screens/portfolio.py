@@ -7,7 +7,7 @@ from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.outputs import charts
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
-from fundmodel_dashboard import state
+from fundmodel_dashboard import basis, state
 from fundmodel_dashboard.widgets import (
     kpi_cards,
     lang,
@@ -70,20 +70,7 @@ else:
     st.success(summary, icon=":material/check_circle:")
 if len(portfolio.issues):
     with st.expander(t("validation_report"), expanded=bool(n_err)):
-        issues = portfolio.issues.assign(
-            rule=portfolio.issues["rule"].map(lambda r: t(f"rule_{r}")),
-            severity=portfolio.issues["severity"].map(lambda v: t(f"severity_{v}")),
-        ).rename(
-            columns={
-                "file": t("col_file"),
-                "row": t("col_row"),
-                "column": t("col_column"),
-                "value": t("col_value"),
-                "rule": t("col_rule"),
-                "severity": t("col_severity"),
-                "message": t("col_message"),
-            }
-        )
+        issues = basis.issues_table(portfolio)
         st.dataframe(issues, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(issues)))
 
 # --- the file's cells, editable: each edit re-validates its row and re-runs the model ---
@@ -127,6 +114,10 @@ if n_err:
 
 result = state.portfolio_result()
 reference = state.portfolio_result(edited=False)
+if result is None:
+    st.error(basis.say("basis_refused_unfunded", portfolio=state.portfolio_title(st.session_state["portfolio_key"])))
+    st.stop()
+st.caption(basis.basis_note("portfolio"))
 kpi_cards(result, reference)
 if "top_down_multiplier" in result.totals:
     st.caption(

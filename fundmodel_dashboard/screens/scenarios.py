@@ -19,9 +19,11 @@ from fundmodel.terms import term
 from fundmodel.units import to_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.auth import t_auth
+from fundmodel_dashboard.basis import show_basis
 from fundmodel_dashboard.widgets import lang, localized_widget, money, per_bn, show_figure, t, to_unit, unit, unit_name
 
 st.header(t("page_scenarios"))
+show_basis()
 current = state.active_result()
 tab_compare, tab_sensitivity, tab_goal, tab_mc, tab_files = st.tabs(
     [t("compare"), t("sensitivity"), t("goal_seek"), t("monte_carlo"), t("library")]

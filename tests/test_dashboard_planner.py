@@ -1,0 +1,123 @@
+"""The planner's tools on the dashboard (AppTest): allocation edits on the portfolio basis
+re-choose the projects, the transfer action, undo / redo, and the refused-portfolio state."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fundmodel.edits import transfer
+from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.portfolio import read_portfolio
+from fundmodel.inputs.scenario import baseline
+from fundmodel.session import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"
+ALLOCATION = "fundmodel_dashboard/screens/allocation.py"
+OVERVIEW = "fundmodel_dashboard/screens/overview.py"
+TOTAL = "Total investment (bn RMB)"
+
+
+@pytest.fixture(autouse=True)
+def _library(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNDMODEL_DB_URL", f"sqlite:///{tmp_path / 'library.sqlite'}")
+    monkeypatch.setenv("FUNDMODEL_AUTHOR", "tester")
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["basis"] == "portfolio"
+    return at
+
+
+def cards(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def budgeted_total_bn(allocation_bn: np.ndarray | None = None) -> float:
+    portfolio = read_portfolio(ROOT / "portfolios" / "national_synthetic.csv", params=default_parameters())
+    session = Session(baseline(), allocation_bn=allocation_bn, portfolio=portfolio)
+    return session.budgeted_result("p").total_investment_bn
+
+
+def test_transfer_moves_the_overview_to_the_models_value_and_undo_redo_restore_it():
+    at = start()
+    base_matrix = np.array(default_parameters().allocation_matrix, dtype=float)
+    before = f"{budgeted_total_bn():,.1f}"
+    assert cards(at)[TOTAL] == before
+    at.switch_page(ALLOCATION).run()
+    assert cards(at)[TOTAL] == before  # the allocation page's card is the Overview's quantity
+    assert at.button(key="undo_edit").disabled
+    # 5 bn from green x CDB (budget 55, requests 54.6) to green x EXIM (budget 25, requests 32.8)
+    at.selectbox(key="transfer_from__en").set_value("green_low_carbon|cdb")
+    at.selectbox(key="transfer_to__en").set_value("green_low_carbon|exim")
+    at.number_input(key="transfer_amount_bn").set_value(5.0)
+    at.run()
+    at.button(key="transfer").click().run()
+    assert not at.exception
+    fields, banks = default_parameters().field_ids, default_parameters().bank_ids
+    moved = transfer(base_matrix, (fields.index("green_low_carbon"), 0), (fields.index("green_low_carbon"), 2), 5.0)
+    np.testing.assert_allclose(at.session_state["allocation_bn"], moved)
+    assert at.session_state["allocation_bn"].sum() == pytest.approx(500.0)
+    after = f"{budgeted_total_bn(moved):,.1f}"
+    assert after != before
+    assert cards(at)[TOTAL] == after
+    at.switch_page(OVERVIEW).run()
+    assert cards(at)[TOTAL] == after
+    at.switch_page(ALLOCATION).run()
+    at.button(key="undo_edit").click().run()
+    np.testing.assert_allclose(at.session_state["allocation_bn"], base_matrix)
+    assert cards(at)[TOTAL] == before
+    at.button(key="redo_edit").click().run()
+    np.testing.assert_allclose(at.session_state["allocation_bn"], moved)
+    assert cards(at)[TOTAL] == after
+    assert banks == ["cdb", "adbc", "exim"]
+
+
+def test_a_transfer_larger_than_its_cell_is_refused_in_words():
+    at = start()
+    at.radio(key="lang").set_value("zh").run()
+    at.radio(key="unit").set_value("yi").run()
+    at.switch_page(ALLOCATION).run()
+    at.selectbox(key="transfer_from__zh").set_value("digital_economy|cdb")  # 300 亿元
+    at.number_input(key="transfer_amount_yi").set_value(400.0).run()
+    assert at.button(key="transfer").disabled
+    assert any("未划转" in w.value and "300 亿元" in w.value for w in at.warning)
+    np.testing.assert_allclose(at.session_state["allocation_bn"], default_parameters().allocation_matrix)
+
+
+def test_a_refused_portfolio_is_a_visible_state_not_a_top_down_run():
+    at = start()
+    at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
+    rows = list(csv.reader(io.StringIO((ROOT / "portfolios" / "first_batch_examples.csv").read_text("utf-8"))))
+    rows[1][rows[0].index("total_investment_bn")] = "-5"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    at.file_uploader(key="portfolio_upload").set_value(("bad.csv", out.getvalue().encode(), "text/csv")).run()
+    for page in (OVERVIEW, "fundmodel_dashboard/screens/export.py", "fundmodel_dashboard/screens/scenarios.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert any("is refused" in e.value for e in at.error), page
+        assert not at.metric, page  # no top-down numbers under the portfolio's name
+        report = at.dataframe[0].value
+        assert (report["Row"] == 2).any()
+    at.button(key="use_top_down").click().run()
+    assert at.session_state["basis"] == "top_down"
+    at.switch_page(OVERVIEW).run()
+    assert at.metric and any("top-down model" in c.value for c in at.caption)
+
+
+def test_every_page_names_its_basis():
+    at = start()
+    pages = (OVERVIEW, ALLOCATION, "fundmodel_dashboard/screens/leverage.py", "fundmodel_dashboard/screens/export.py")
+    for page in pages:
+        at.switch_page(page).run()
+        assert any("projects chosen under the allocation" in c.value for c in at.caption), page

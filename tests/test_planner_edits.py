@@ -1,0 +1,100 @@
+"""Transfers between allocation cells, the undo / redo history, and projects funded under
+cell budgets, with hand-computed values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fundmodel.analysis.budgets import select_under_budgets
+from fundmodel.edits import History, transfer
+from fundmodel.errors import InputError
+from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.portfolio import parse_portfolio
+
+
+def test_transfer_moves_exactly_the_amount_and_keeps_the_total():
+    a = np.array([[30.0, 15.0], [20.0, 10.0]])
+    moved = transfer(a, (0, 0), (1, 1), 5.0)
+    assert moved.tolist() == [[25.0, 15.0], [20.0, 15.0]]
+    assert moved.sum() == a.sum() == 75.0
+    assert a.tolist() == [[30.0, 15.0], [20.0, 10.0]]  # the input is not changed
+    # within one bank the bank's sum is unchanged too: column 0 stays 50
+    assert transfer(a, (0, 0), (1, 0), 5.0)[:, 0].sum() == 50.0
+
+
+@pytest.mark.parametrize(
+    "source,target,amount,words",
+    [
+        ((0, 0), (0, 0), 1.0, "two different cells"),
+        ((0, 0), (1, 1), 0.0, "positive"),
+        ((0, 0), (1, 1), -1.0, "positive"),
+        ((0, 0), (1, 1), float("nan"), "positive"),
+        ((1, 1), (0, 0), 10.5, "less than"),
+        ((2, 0), (0, 0), 1.0, "outside"),
+    ],
+)
+def test_a_transfer_that_cannot_be_made_is_refused(source, target, amount, words):
+    with pytest.raises(InputError, match=words):
+        transfer(np.array([[30.0, 15.0], [20.0, 10.0]]), source, target, amount)
+
+
+def test_history_undo_redo_and_a_new_edit_dropping_the_redo_steps():
+    h = History("a")
+    assert not h.can_undo and not h.can_redo
+    assert h.undo() is h and h.redo() is h
+    h = h.record("b").record("b").record("c")  # recording the same state is no step
+    assert h.past == ("a", "b") and h.present == "c"
+    back = h.undo().undo()
+    assert back.present == "a" and back.future == ("b", "c")
+    assert back.redo().present == "b" and back.redo().redo().present == "c"
+    branched = back.redo().record("d")
+    assert branched.past == ("a", "b") and branched.future == () and branched.present == "d"
+
+
+def test_history_keeps_at_most_its_limit_of_undo_steps():
+    h = History(0, limit=3)
+    for state in range(1, 6):
+        h = h.record(state)
+    assert h.past == (2, 3, 4) and h.present == 5
+
+
+def _cell_portfolio():
+    # one cell: transport x CDB, three projects (request, investment): (6, 60), (5, 45), (5, 40)
+    t = pd.DataFrame({"project_id": ["P0", "P1", "P2"], "fund_requested_bn": ["6", "5", "5"]}, index=[2, 3, 4])
+    t["total_investment_bn"], t["capital_ratio"] = ["60", "45", "40"], "0.25"
+    t["project_name"], t["field"], t["bank"] = t["project_id"], "transport_logistics", "cdb"
+    t["province"], t["private"], t["start_year"], t["construction_years"] = "jiangsu", "yes", "2025", "3"
+    return parse_portfolio(t)
+
+
+def _budget(amount_bn: float) -> np.ndarray:
+    p = default_parameters()
+    b = np.zeros((len(p.field_ids), len(p.bank_ids)))
+    b[p.field_ids.index("transport_logistics"), p.bank_ids.index("cdb")] = amount_bn
+    return b
+
+
+@pytest.mark.parametrize(
+    "budget,min_fraction,investment,unused",
+    [
+        (20.0, 1.0, 145.0, 4.0),  # every request fits: all funded, 20 - 16 unused
+        (10.0, 1.0, 85.0, 0.0),  # whole projects: the two 5s (45 + 40) beat the 6 (60)
+        (0.0, 1.0, 0.0, 0.0),  # no budget, nothing funded
+        # partial funding from half a request: the 6 (10x) in full, then the 5 at 9x gets 4 of its 5:
+        # 60 + 45 x 4/5 = 96
+        (10.0, 0.5, 96.0, 0.0),
+    ],
+)
+def test_projects_funded_under_a_cell_budget(budget, min_fraction, investment, unused):
+    chosen = select_under_budgets(_cell_portfolio(), default_parameters(), _budget(budget), min_fraction=min_fraction)
+    assert chosen.investment_bn == pytest.approx(investment)
+    assert float(chosen.cells["unused_bn"].sum()) == pytest.approx(unused)
+    assert float(chosen.cells["funded_bn"].sum()) <= budget + 1e-9
+
+
+def test_a_negative_budget_funds_nothing_and_a_wrong_shape_is_refused():
+    assert select_under_budgets(_cell_portfolio(), default_parameters(), _budget(-5.0)).n_chosen == 0
+    with pytest.raises(InputError, match="fields x"):
+        select_under_budgets(_cell_portfolio(), default_parameters(), np.zeros((2, 2)))
