@@ -250,6 +250,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "undo": ("Undo", "撤销"),
     "redo": ("Redo", "重做"),
     "unused_budgets": ("Budgets no project takes", "未被使用的额度"),
+    "compare_reference": ("Reference (shown first; differences are against it)", "比较基准（列在最前，差额相对于它）"),
+    "compare_reference_short": ("Reference", "基准"),
+    "compare_current": ("Include the current state", "包括当前状态"),
     "portfolio_intro": (
         "A portfolio of projects, run bottom-up under the current parameters (additionality and infrastructure"
         " share of the leverage page apply where a project leaves them empty).",

@@ -645,24 +645,41 @@ def current_parameters() -> Parameters:
     return _parameters_of(freeze(current_overrides()))
 
 
-def scenario_result(key: str) -> Result:
-    """The run of scenario ``key`` as loaded (no edits), on the current basis: the
-    portfolio under the scenario's parameters, or the top-down model."""
+def scenario_portfolio(key: str) -> Portfolio | None:
+    """The chosen portfolio read under scenario ``key``'s parameters (no edits); None
+    without a portfolio or off the portfolio basis."""
+    if basis() != "portfolio" or not st.session_state.get("portfolio_key"):
+        return None
+    scenario = scenario_of(key)
+    pkey = st.session_state["portfolio_key"]
+    name, data = _portfolio_source(pkey)
+    unit = st.session_state.get("portfolio_unit")
+    return _read_portfolio(pkey, name, data, unit, freeze(scenario.overrides), (), scenario.source)
+
+
+def scenario_allocation(key: str) -> np.ndarray:
+    """Scenario ``key``'s allocation as loaded (fields x banks, bn RMB)."""
+    scenario = scenario_of(key)
+    return np.array(base_parameters(freeze(scenario.overrides), scenario.source).allocation_matrix, dtype=float)
+
+
+def scenario_result(key: str) -> Result | None:
+    """The run of scenario ``key`` as loaded (no edits), on the current basis: on the
+    portfolio basis the portfolio's projects funded under the scenario's parameters and
+    allocation, None when the portfolio is not valid under them or nothing is funded (the
+    page says so; never a top-down run in its place); else the top-down model."""
     scenario = scenario_of(key)
     frozen = freeze(scenario.overrides)
-    if basis() == "portfolio" and st.session_state.get("portfolio_key"):
-        pkey = st.session_state["portfolio_key"]
-        name, data = _portfolio_source(pkey)
-        unit = st.session_state.get("portfolio_unit")
-        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
-        params = base_parameters(frozen, scenario.source)
-        if portfolio.ok:
-            title = f"{scenario.name} · {portfolio_title(pkey)}"
-            allocation = freeze(params.allocation_matrix)
-            result = _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio)
-            if result is not None:
-                return result
     params = base_parameters(frozen, scenario.source)
+    if basis() == "portfolio":
+        portfolio = scenario_portfolio(key)
+        if portfolio is None or not portfolio.ok:
+            return None
+        pkey = st.session_state["portfolio_key"]
+        title = f"{scenario.name} · {portfolio_title(pkey)}"
+        allocation = freeze(params.allocation_matrix)
+        unit = st.session_state.get("portfolio_unit")
+        return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio)
     return run_inputs(Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix)))
 
 

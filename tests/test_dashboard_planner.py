@@ -121,3 +121,45 @@ def test_every_page_names_its_basis():
     for page in pages:
         at.switch_page(page).run()
         assert any("projects chosen under the allocation" in c.value for c in at.caption), page
+
+
+SCENARIOS = "fundmodel_dashboard/screens/scenarios.py"
+
+
+def test_comparison_pins_the_baseline_and_shows_this_minus_the_baseline():
+    at = start()
+    at.radio(key="lang").set_value("zh").run()
+    at.radio(key="unit").set_value("yi").run()
+    at.switch_page(ALLOCATION).run()
+    at.selectbox(key="transfer_from__zh").set_value("green_low_carbon|cdb")
+    at.selectbox(key="transfer_to__zh").set_value("green_low_carbon|exim")
+    at.number_input(key="transfer_amount_yi").set_value(50.0).run()
+    at.button(key="transfer").click().run()
+    at.switch_page(SCENARIOS).run()
+    assert not at.exception
+    assert at.selectbox(key="compare_reference__zh").value == "baseline.yaml"
+    at.multiselect(key="compare_keys__zh").set_value(["cap_50pct.yaml", "reported_2025.yaml"]).run()
+    assert not at.exception
+    # cap_50pct makes the portfolio invalid: it is left out in words, never a column of nan
+    assert any("未纳入比较" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert list(table.columns[:4]) == ["指标", "基准", "①", "Δ ①"]
+    assert not table.astype(str).apply(lambda c: c.str.contains("nan")).any().any()
+    base = budgeted_total_bn()
+    moved = np.array(default_parameters().allocation_matrix, dtype=float)
+    moved[4, 0] -= 5.0
+    moved[4, 2] += 5.0
+    diff_yi = 10 * (budgeted_total_bn(moved) - base)
+    row = table[table["指标"] == "总投资"].iloc[0]
+    assert row["Δ ①"].startswith(f"{diff_yi:,.0f}")  # the edited state minus the baseline (a loss here)
+    assert diff_yi < 0
+    text = " ".join(m.value for m in at.markdown)
+    assert "额度调整：绿色低碳 × 国家开发银行：550 亿元 → 500 亿元（-50 亿元）" in text
+    assert "按领域：绿色低碳" in text
+    assert "减 基准情景" in text or "减" in text
+
+
+def test_what_ifs_say_they_are_top_down_on_the_portfolio_basis():
+    at = start()
+    at.switch_page(SCENARIOS).run()
+    assert sum("run on the top-down model" in i.value for i in at.info) == 3
