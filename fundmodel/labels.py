@@ -253,6 +253,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare_reference": ("Reference (shown first; differences are against it)", "比较基准（列在最前，差额相对于它）"),
     "compare_reference_short": ("Reference", "基准"),
     "compare_current": ("Include the current state", "包括当前状态"),
+    "province_map": ("Provinces", "各省份分布"),
+    "province_map_value": ("Colour the provinces by", "省份着色依据"),
     "portfolio_intro": (
         "A portfolio of projects, run bottom-up under the current parameters (additionality and infrastructure"
         " share of the leverage page apply where a project leaves them empty).",

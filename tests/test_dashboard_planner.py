@@ -163,3 +163,37 @@ def test_what_ifs_say_they_are_top_down_on_the_portfolio_basis():
     at = start()
     at.switch_page(SCENARIOS).run()
     assert sum("run on the top-down model" in i.value for i in at.info) == 3
+
+
+PORTFOLIO = "fundmodel_dashboard/screens/portfolio.py"
+
+
+def test_province_map_beside_its_table_follows_the_chosen_amount():
+    import base64
+    import json
+
+    at = start()
+    at.switch_page(PORTFOLIO).run()
+    assert not at.exception
+    funded = Session(
+        baseline(), portfolio=read_portfolio(ROOT / "portfolios" / "national_synthetic.csv")
+    ).budgeted_selection.projects
+    funded = funded[funded["chosen"]]
+    want = funded.groupby("province")["investment_bn"].sum()
+
+    def map_figure() -> dict:
+        specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        return next(f for f in specs if f["data"][0]["type"] == "heatmap")
+
+    fig = map_figure()
+    assert "Total investment" in fig["layout"]["title"]["text"]
+    table = next(d.value for d in at.dataframe if "Province" in d.value.columns)
+    shown = dict(zip(table["Province"], table["Total investment (bn RMB)"], strict=True))
+    assert shown["Jiangsu"] == pytest.approx(want["jiangsu"])
+    at.radio(key="pf_map_value__en").set_value("fund_bn").run()
+    fig = map_figure()
+    assert "Instrument" in fig["layout"]["title"]["text"] or "fund" in fig["layout"]["title"]["text"].lower()
+    z = fig["data"][0]["z"]  # plotly sends arrays as base64 typed arrays
+    z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]) if isinstance(z, dict) else np.ravel(z)
+    assert np.isfinite(z).sum() == 31  # one tile per province, projects or not
+    assert np.nansum(z) == pytest.approx(funded["fund_bn"].sum())

@@ -5,6 +5,7 @@ import streamlit as st
 
 from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.outputs import charts
+from fundmodel.outputs.province_map import province_tile_figure
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import basis, state
@@ -152,6 +153,36 @@ s1.metric(t("projects_shown"), f"{int(totals['n_projects']):,} / {len(projects):
 s2.metric(f"{t('fund_bn')}", money(totals.get("fund_bn", 0.0)))
 s3.metric(f"{t('total_investment_bn')}", money(totals.get("total_investment_bn", 0.0)))
 s4.metric(t("multiplier"), f"{totals['multiplier']:.2f}x" if totals.get("fund_bn") else "—")
+
+# --- the funded projects by province: a tile map beside its table ---------------------------
+if len(chosen):
+    st.subheader(t("province_map"))
+    value_names = {"total_investment_bn": t("total_investment_bn"), "fund_bn": t("fund_bn")}
+    map_value = localized_widget(
+        st.radio, t("province_map_value"), list(value_names), value_names, "pf_map_value", horizontal=True
+    )
+    per_province = group_projects(chosen, "province")
+    map_left, map_right = st.columns([3, 2])
+    with map_left:
+        show_figure(province_tile_figure(per_province, map_value, lang(), unit()), key="province_map")
+    with map_right:
+        province_table = pd.DataFrame(
+            {
+                t("province"): [province_names.get(p, p) for p in per_province.index],
+                column_label("n_projects", lang()): per_province["n_projects"].astype(int).to_numpy(),
+                with_unit(t("fund_bn"), lang(), unit()): per_province["fund_bn"].to_numpy() * per_bn(),
+                with_unit(t("total_investment_bn"), lang(), unit()): per_province["total_investment_bn"].to_numpy()
+                * per_bn(),
+            }
+        ).sort_values(with_unit(t(map_value), lang(), unit()), ascending=False)
+        money_format = {"format": "%,.1f" if unit() == "yi" else "%,.2f"}
+        st.dataframe(
+            province_table,
+            hide_index=True,
+            width="stretch",
+            height=460,
+            column_config={c: st.column_config.NumberColumn(c, **money_format) for c in province_table.columns[2:]},
+        )
 
 if len(chosen):
     left, right = st.columns([3, 2])
