@@ -197,3 +197,21 @@ def test_province_map_beside_its_table_follows_the_chosen_amount():
     z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]) if isinstance(z, dict) else np.ravel(z)
     assert np.isfinite(z).sum() == 31  # one tile per province, projects or not
     assert np.nansum(z) == pytest.approx(funded["fund_bn"].sum())
+
+
+def test_portfolio_page_offers_the_blank_template_and_the_report_to_download():
+    at = start()
+    at.radio(key="lang").set_value("zh").run()
+    at.radio(key="unit").set_value("yi").run()
+    at.switch_page(PORTFOLIO).run()
+    labels = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert "空白申报表模板（.xlsx）" in labels
+    assert "校验报告（.xlsx）" not in labels  # a clean portfolio has no report to send back
+    rows = list(csv.reader(io.StringIO((ROOT / "portfolios" / "first_batch_examples.csv").read_text("utf-8"))))
+    rows[1][rows[0].index("total_investment_bn")] = "-5"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    at.file_uploader(key="portfolio_upload").set_value(("bad.csv", out.getvalue().encode(), "text/csv")).run()
+    assert not at.exception
+    labels = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert "校验报告（.xlsx）" in labels  # the refused file's report, to send back to the province

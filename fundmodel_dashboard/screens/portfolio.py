@@ -5,6 +5,7 @@ import streamlit as st
 
 from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.outputs import charts
+from fundmodel.outputs.portfolio_forms import blank_template_bytes, validation_report_bytes
 from fundmodel.outputs.province_map import province_tile_figure
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
@@ -19,6 +20,14 @@ from fundmodel_dashboard.widgets import (
     t,
     unit,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _template(lang_: str, unit_: str) -> bytes:
+    return blank_template_bytes(lang_, unit_)
+
 
 st.header(t("page_portfolio"))
 st.caption(t("portfolio_intro"))
@@ -49,6 +58,14 @@ with right:
         label_visibility="collapsed",
         on_change=state.on_portfolio_upload,
     )
+    st.download_button(
+        t("download_template"),
+        data=_template(lang(), unit()),
+        file_name=f"{t('download_template').split('（')[0].split(' (')[0]}.xlsx",
+        mime=XLSX,
+        key="download_template",
+        icon=":material/download:",
+    )
 
 state.sync_project_editor()  # this run's cell edits first: everything below shows them
 try:
@@ -73,6 +90,14 @@ if len(portfolio.issues):
     with st.expander(t("validation_report"), expanded=bool(n_err)):
         issues = basis.issues_table(portfolio)
         st.dataframe(issues, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(issues)))
+        st.download_button(
+            t("download_report"),
+            data=validation_report_bytes(portfolio, lang()),
+            file_name=f"{portfolio.source.rsplit('.', 1)[0]}_{t('download_report').split('（')[0].split(' (')[0]}.xlsx",
+            mime=XLSX,
+            key="download_report",
+            icon=":material/download:",
+        )
 
 # --- the file's cells, editable: each edit re-validates its row and re-runs the model ---
 edits = state.project_edits()
