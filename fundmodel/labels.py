@@ -252,6 +252,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unused_budgets": ("Budgets no project takes", "未被使用的额度"),
     "compare_reference": ("Reference (shown first; differences are against it)", "比较基准（列在最前，差额相对于它）"),
     "compare_reference_short": ("Reference", "基准"),
+    "compare_this": ("This scenario", "本情景"),
     "compare_current": ("Include the current state", "包括当前状态"),
     "province_map": ("Provinces", "各省份分布"),
     "province_map_value": ("Colour the provinces by", "省份着色依据"),
@@ -362,16 +363,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "projects_shown": ("Projects shown", "显示项目数"),
     "project_metrics": ("Projects", "项目明细"),
     "no_projects_match": ("No project matches the filters.", "没有符合筛选条件的项目。"),
-    "leverage_portfolio_note": (
-        "Model basis is the portfolio: each project carries its own fund share and capital ratio; additionality"
-        " and infrastructure share apply to projects that leave them empty. The cards show the portfolio run.",
-        "当前口径为项目组合：各项目的资本金占比与资本金比例取自项目数据；额外性与基建口径占比用于未填写的项目。指标卡显示项目组合测算结果。",
-    ),
-    "allocation_portfolio_note": (
-        "The allocation drives the top-down model; the cards on this page show it. The portfolio's own money by"
-        " field and bank is on the Portfolio page.",
-        "额度分配用于自上而下测算，本页指标卡显示该结果；项目组合按领域和银行的资金见“项目组合”页。",
-    ),
     "export_excel": ("Excel workbook", "Excel 工作簿"),
     "export_excel_help": (
         "An auditable workbook in live formulas (inputs, calculations, checks), in the language and unit chosen."

@@ -103,3 +103,12 @@ def show_basis(stop: bool = True, report: bool = True) -> bool:
     if stop:
         st.stop()
     return False
+
+
+def leverage_not_applied_note() -> None:
+    """On the portfolio basis: say that the fund share and capital ratio edits do not move
+    the projects (each carries its own), and offer the top-down basis where they apply."""
+    if state.basis() != "portfolio":
+        return
+    st.info(say("leverage_budget_note"), icon=":material/info:")
+    st.button(t("use_top_down"), key="leverage_use_top_down", on_click=_use, args=("top_down",))

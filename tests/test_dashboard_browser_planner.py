@@ -108,6 +108,31 @@ def test_transfer_moves_the_overview_to_the_models_value_and_undo_restores_it(tm
             _idle(page)
             _goto(page, "总览")
             assert _total(page) == before
+
+            # the comparison at 1024 px: the baseline first, every table within the page's width
+            page.set_viewport_size({"width": 1024, "height": 900})
+            _goto(page, "情景")
+            picker = page.locator(".st-key-compare_keys__zh input")
+            for name in ("2025年实际投放", "各领域均按50%上限"):
+                picker.click()
+                picker.fill(name)
+                picker.press("Enter")
+                _idle(page)
+            page.keyboard.press("Escape")
+            _idle(page)
+            assert "基准情景：事前预期" in _shown(page, "compare_reference__zh")
+            page.get_by_text("未纳入比较").first.wait_for(timeout=30_000)  # cap_50pct: said, not nan
+            tables = page.locator('[data-testid="stDataFrame"]').filter(has_text="Δ")
+            tables.first.wait_for(timeout=30_000)
+            main = page.locator('[data-testid="stMain"]').bounding_box()
+            for i in range(tables.count()):
+                box = tables.nth(i).bounding_box()
+                assert box["x"] + box["width"] <= main["x"] + main["width"] + 1
+                overflow = tables.nth(i).evaluate(
+                    "e => [...e.querySelectorAll('.dvn-scroller')].some(s => s.scrollWidth > s.clientWidth + 1)"
+                )
+                assert not overflow, "a comparison table scrolls sideways at 1024 px"
+            page.screenshot(path=OUT / "planner_compare_1024_zh.png", full_page=True)
         except Exception:
             page.screenshot(path=OUT / "planner_failure.png", full_page=True)
             raise

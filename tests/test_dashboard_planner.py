@@ -142,16 +142,20 @@ def test_comparison_pins_the_baseline_and_shows_this_minus_the_baseline():
     assert not at.exception
     # cap_50pct makes the portfolio invalid: it is left out in words, never a column of nan
     assert any("未纳入比较" in w.value for w in at.warning)
-    table = at.dataframe[0].value
-    assert list(table.columns[:4]) == ["指标", "基准", "①", "Δ ①"]
-    assert not table.astype(str).apply(lambda c: c.str.contains("nan")).any().any()
+    # one block per compared run: the edited state first, then the reported outturn
+    blocks = [d.value for d in at.dataframe if "Δ 本情景" in d.value.columns]
+    assert len(blocks) == 2
+    table = blocks[0]
+    assert list(table.columns) == ["指标", "基准", "本情景", "Δ 本情景"]
+    for shown in blocks:
+        assert not shown.astype(str).apply(lambda c: c.str.contains("nan")).any().any()
     base = budgeted_total_bn()
     moved = np.array(default_parameters().allocation_matrix, dtype=float)
     moved[4, 0] -= 5.0
     moved[4, 2] += 5.0
     diff_yi = 10 * (budgeted_total_bn(moved) - base)
     row = table[table["指标"] == "总投资"].iloc[0]
-    assert row["Δ ①"].startswith(f"{diff_yi:,.0f}")  # the edited state minus the baseline (a loss here)
+    assert row["Δ 本情景"].startswith(f"{diff_yi:,.0f}")  # the edited state minus the baseline (a loss here)
     assert diff_yi < 0
     text = " ".join(m.value for m in at.markdown)
     assert "额度调整：绿色低碳 × 国家开发银行：550 亿元 → 500 亿元（-50 亿元）" in text
@@ -215,3 +219,13 @@ def test_portfolio_page_offers_the_blank_template_and_the_report_to_download():
     assert not at.exception
     labels = {b.proto.label: b.proto for b in at.get("download_button")}
     assert "校验报告（.xlsx）" in labels  # the refused file's report, to send back to the province
+
+
+def test_leverage_edits_that_do_not_move_projects_say_so_and_offer_the_top_down_basis():
+    at = start()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
+    assert any("each project's own" in i.value for i in at.info)
+    at.button(key="leverage_use_top_down").click().run()
+    assert at.session_state["basis"] == "top_down"
+    assert not any("each project's own" in i.value for i in at.info)
+    assert any("top-down model" in c.value for c in at.caption)

@@ -187,11 +187,14 @@ def _difference(metric: str, diff: float, pct: float, unit: str, lang: str) -> s
     return text
 
 
-def comparison_table(comparison: Comparison, headers: Sequence[str], lang: str, unit: str) -> pd.DataFrame:
+def comparison_table(
+    comparison: Comparison, headers: Sequence[str], lang: str, unit: str, only: int | None = None
+) -> pd.DataFrame:
     """The planner's comparison table: one row per metric of :data:`PLANNER_METRICS` that
     every scenario has (never a NaN cell), the reference's value first, then for each other
     scenario its value and ``Δ`` = it minus the reference. ``headers``: one short column
-    name per scenario (the reference first).
+    name per scenario (the reference first); ``only``: just the reference and scenario
+    ``only`` (four columns: narrow enough for a 1024 px screen).
 
     >>> from fundmodel.analysis.compare import compare_results
     >>> from fundmodel.inputs.bundled import SCENARIO_DIR
@@ -200,6 +203,8 @@ def comparison_table(comparison: Comparison, headers: Sequence[str], lang: str, 
     >>> table = comparison_table(compare_results(runs), ["A", "B"], "zh", "yi")
     >>> table.loc[1].tolist()
     ['总投资', '59,921', '70,800', '+10,880 (+18.2%)']
+    >>> comparison_table(compare_results(runs + runs[:1]), ["A", "B", "C"], "en", "bn", only=2).columns.tolist()
+    ['Metric', 'A', 'C', 'Δ C']
     """
     from fundmodel.labels import label
     from fundmodel.terms import term
@@ -213,6 +218,8 @@ def comparison_table(comparison: Comparison, headers: Sequence[str], lang: str, 
         row = summary.loc[metric]
         out = {label("col_metric", lang): label(metric, lang)}
         for k, (lab, head) in enumerate(zip(labels, headers, strict=True)):
+            if only is not None and k not in (0, only):
+                continue
             out[head] = term(metric).format(float(row[lab]), unit)
             if k:
                 out[f"Δ {head}"] = _difference(metric, float(row[f"diff:{lab}"]), float(row[f"pct:{lab}"]), unit, lang)

@@ -90,22 +90,25 @@ with tab_compare:
         st.warning(text, icon=":material/block:")
     if len(columns) >= 2 and columns[0][0] == scenario_names[reference_key]:
         comparison = compare_results([c[1] for c in columns])
-        marks = "①②③④⑤⑥"
-        headers = [t("compare_reference_short")] + [marks[i] for i in range(len(columns) - 1)]
-        st.caption(
-            " · ".join(f"{h} = {c[0]}" for h, c in zip(headers, columns, strict=True))
-            + " · "
-            + say("compare_legend", reference=columns[0][0], unit=unit_name())
-        )
-        st.dataframe(comparison_table(comparison, headers, lang(), unit()), hide_index=True, width="stretch")
+        reference_name = columns[0][0]
+        st.caption(say("compare_legend", reference=reference_name, unit=unit_name()))
         show_figure(charts.comparison_figure(comparison.results, lang(), unit()), key="compare_chart")
-        st.markdown(f"**{t('where_differences_come_from')}**")
         ids = (params_now.field_ids, params_now.bank_ids)
+        # One block per scenario: its table (reference, it, it minus the reference) and where
+        # the difference comes from; four columns fit a 1024 px screen.
         for k in range(1, len(columns)):
+            st.markdown(f"**{columns[k][0]}** − {reference_name}")
+            headers = [t("compare_reference_short")] + [t("compare_this")] * (len(columns) - 1)
+            st.dataframe(
+                comparison_table(comparison, headers, lang(), unit(), only=k),
+                hide_index=True,
+                width="stretch",
+                key=f"compare_table_{k}",
+            )
             lines = explanation(
                 comparison,
                 k,
-                (columns[0][0], columns[k][0]),
+                (reference_name, columns[k][0]),
                 lang(),
                 unit(),
                 allocations=(columns[0][2], columns[k][2]),
