@@ -229,3 +229,17 @@ def test_leverage_edits_that_do_not_move_projects_say_so_and_offer_the_top_down_
     assert at.session_state["basis"] == "top_down"
     assert not any("each project's own" in i.value for i in at.info)
     assert any("top-down model" in c.value for c in at.caption)
+
+
+def test_the_current_state_can_be_left_out_of_the_comparison():
+    at = start()
+    at.switch_page(ALLOCATION).run()
+    at.button(key="transfer").click().run()  # the form's defaults: 5 bn between two cells
+    at.switch_page(SCENARIOS).run()
+    at.multiselect(key="compare_keys__en").set_value(["reported_2025.yaml"]).run()
+    blocks = [d for d in at.dataframe if "Δ This scenario" in d.value.columns]
+    assert len(blocks) == 2  # the edited state and the reported outturn, each against the baseline
+    at.checkbox(key="compare_current").uncheck().run()
+    blocks = [d for d in at.dataframe if "Δ This scenario" in d.value.columns]
+    assert len(blocks) == 1
+    assert any("Reported outturn 2025" in m.value for m in at.markdown)

@@ -98,3 +98,30 @@ def test_a_negative_budget_funds_nothing_and_a_wrong_shape_is_refused():
     assert select_under_budgets(_cell_portfolio(), default_parameters(), _budget(-5.0)).n_chosen == 0
     with pytest.raises(InputError, match="fields x"):
         select_under_budgets(_cell_portfolio(), default_parameters(), np.zeros((2, 2)))
+
+
+def test_session_funds_the_bundled_portfolio_within_every_cell_budget():
+    from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    from fundmodel.inputs.portfolio import read_portfolio
+    from fundmodel.inputs.scenario import baseline
+    from fundmodel.session import Session
+
+    params = default_parameters()
+    portfolio = read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv", params=params)
+    # empty digital economy x CDB (30 bn) into transport x CDB
+    budgets = transfer(params.allocation_matrix, (0, 0), (params.field_ids.index("transport_logistics"), 0), 30.0)
+    session = Session(baseline(), allocation_bn=budgets, portfolio=portfolio)
+    chosen = session.budgeted_selection
+    cells = chosen.cells
+    assert (cells["funded_bn"] <= cells["budget_bn"] + 1e-6).all()
+    assert cells.loc[("digital_economy", "cdb"), "funded_bn"] == 0.0
+    funded = chosen.projects[chosen.projects["chosen"]]
+    assert not ((funded["field"] == "digital_economy") & (funded["bank"] == "cdb")).any()
+    # the run is of the funded projects, each at its funded fraction of investment
+    result = session.budgeted_result("moved")
+    assert result.total_investment_bn == pytest.approx(chosen.investment_bn)
+    assert result.totals["fund_bn"] == pytest.approx(float(cells["funded_bn"].sum()))
+    # without an allocation the scenario's is the budget
+    unedited = Session(baseline(), portfolio=portfolio)
+    np.testing.assert_array_equal(unedited.budgets_bn, params.allocation_matrix)
+    assert unedited.budgeted_result("base").total_investment_bn > result.total_investment_bn
