@@ -256,6 +256,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare_current": ("Include the current state", "包括当前状态"),
     "province_map": ("Provinces", "各省份分布"),
     "province_map_value": ("Colour the provinces by", "省份着色依据"),
+    "share_of_total": ("Share", "占比"),
     "col_required": ("Required", "必填"),
     "col_content": ("What to enter", "填写内容"),
     "col_range": ("Range", "取值范围"),

@@ -191,22 +191,26 @@ if len(chosen):
     with map_left:
         show_figure(province_tile_figure(per_province, map_value, lang(), unit()), key="province_map")
     with map_right:
+        # The map's amount and its share of the total: four narrow columns beside the map.
+        amount_header = with_unit(t(map_value), lang(), unit())
+        amounts = per_province[map_value].to_numpy(dtype=float)
         province_table = pd.DataFrame(
             {
                 t("province"): [province_names.get(p, p) for p in per_province.index],
                 column_label("n_projects", lang()): per_province["n_projects"].astype(int).to_numpy(),
-                with_unit(t("fund_bn"), lang(), unit()): per_province["fund_bn"].to_numpy() * per_bn(),
-                with_unit(t("total_investment_bn"), lang(), unit()): per_province["total_investment_bn"].to_numpy()
-                * per_bn(),
+                amount_header: amounts * per_bn(),
+                t("share_of_total"): 100 * amounts / amounts.sum() if amounts.sum() else 0.0,
             }
-        ).sort_values(with_unit(t(map_value), lang(), unit()), ascending=False)
-        money_format = {"format": "%,.1f" if unit() == "yi" else "%,.2f"}
+        ).sort_values(amount_header, ascending=False)
         st.dataframe(
             province_table,
             hide_index=True,
             width="stretch",
             height=460,
-            column_config={c: st.column_config.NumberColumn(c, **money_format) for c in province_table.columns[2:]},
+            column_config={
+                amount_header: st.column_config.NumberColumn(format="%,.1f" if unit() == "yi" else "%,.2f"),
+                t("share_of_total"): st.column_config.NumberColumn(format="%.1f%%"),
+            },
         )
 
 if len(chosen):
