@@ -61,6 +61,9 @@ class Session:
     """The scenario's parameters when already built (a cache of the caller); else built here."""
     edited: Parameters | None = None
     """The scenario's parameters with the edits, when already built (a cache of the caller)."""
+    previous_selection: BudgetedSelection | None = None
+    """A budgeted selection of the same projects under other budgets (a cache of the caller):
+    cells whose budget is unchanged keep its choice (see ``select_under_budgets``)."""
 
     # ------------------------------------------------------------------ parameters
 
@@ -163,7 +166,7 @@ class Session:
         portfolio = self.validated_portfolio
         if portfolio is None or not portfolio.ok:
             return None
-        return select_under_budgets(portfolio, self.parameters, self.budgets_bn)
+        return select_under_budgets(portfolio, self.parameters, self.budgets_bn, previous=self.previous_selection)
 
     def budgeted_result(self, name: str, cashflow: bool | None = None) -> Result | None:
         """The bottom-up run of the projects funded under the allocation's cell budgets: what

@@ -17,6 +17,7 @@ portfolio and its cell edits), cached on a hashable form of its inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 from dataclasses import dataclass
@@ -511,9 +512,17 @@ def _portfolio_session(
     _pf: Portfolio,
 ) -> Session:
     # One session per portfolio state and allocation: its budgeted selection is computed
-    # once and shared by the run, the allocation page and the portfolio page.
+    # once and shared by the run, the allocation page and the portfolio page. Under an
+    # edited allocation, the cells whose budget is the scenario's keep that selection's
+    # choice (after a transfer only two cells are solved again).
     params = run_parameters(base_overrides, edit_overrides, source)
-    return Inputs(key, "", base_overrides, edit_overrides, allocation).session(source, portfolio=_pf, edited=params)
+    scenario_allocation = freeze(params.allocation_matrix)
+    previous = None
+    if allocation and allocation != scenario_allocation:
+        args = (key, unit, base_overrides, edit_overrides, source, edits, scenario_allocation, _pf)
+        previous = _portfolio_session(*args).budgeted_selection
+    session = Inputs(key, "", base_overrides, edit_overrides, allocation).session(source, portfolio=_pf, edited=params)
+    return dataclasses.replace(session, previous_selection=previous)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -125,3 +125,47 @@ def test_session_funds_the_bundled_portfolio_within_every_cell_budget():
     unedited = Session(baseline(), portfolio=portfolio)
     np.testing.assert_array_equal(unedited.budgets_bn, params.allocation_matrix)
     assert unedited.budgeted_result("base").total_investment_bn > result.total_investment_bn
+
+
+def test_a_previous_selection_gives_the_same_answer_as_solving_every_cell():
+    from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    params = default_parameters()
+    portfolio = read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv", params=params)
+    base = select_under_budgets(portfolio, params, params.allocation_matrix)
+    green = params.field_ids.index("green_low_carbon")
+    moved = transfer(params.allocation_matrix, (green, 0), (green, 2), 5.0)
+    fresh = select_under_budgets(portfolio, params, moved)
+    reused = select_under_budgets(portfolio, params, moved, previous=base)
+    np.testing.assert_array_equal(reused.projects["fund_bn"].to_numpy(), fresh.projects["fund_bn"].to_numpy())
+    assert reused.investment_bn == fresh.investment_bn != base.investment_bn
+    # other settings or other projects: nothing is reused
+    other = select_under_budgets(portfolio, params, moved, min_fraction=1.0, previous=base)
+    np.testing.assert_array_equal(
+        other.projects["fund_bn"].to_numpy(),
+        select_under_budgets(portfolio, params, moved, min_fraction=1.0).projects["fund_bn"].to_numpy(),
+    )
+
+
+def test_after_a_transfer_only_the_two_cells_it_changed_are_solved_again(monkeypatch):
+    import fundmodel.analysis.budgets as budgets
+    from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    params = default_parameters()
+    portfolio = read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv", params=params)
+    base = select_under_budgets(portfolio, params, params.allocation_matrix)
+    solved = []
+    real = budgets.select_projects
+    monkeypatch.setattr(budgets, "select_projects", lambda cell, *a, **k: solved.append(cell) or real(cell, *a, **k))
+    green = params.field_ids.index("green_low_carbon")
+    # both cells ask for more than their budgets (54.6 > 50, 32.8 > 30): each needs a choice
+    select_under_budgets(
+        portfolio, params, transfer(params.allocation_matrix, (green, 0), (green, 2), 5.0), previous=base
+    )
+    assert len(solved) == 2
+    assert {(c.frame["field"].iloc[0], c.frame["bank"].iloc[0]) for c in solved} == {
+        ("green_low_carbon", "cdb"),
+        ("green_low_carbon", "exim"),
+    }

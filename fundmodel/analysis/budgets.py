@@ -78,6 +78,8 @@ class BudgetedSelection:
     projects: pd.DataFrame
     cells: pd.DataFrame
     portfolio: Portfolio
+    objective: str = "total"
+    min_fraction: float = 0.5
 
     @property
     def investment_bn(self) -> float:
@@ -101,9 +103,15 @@ def select_under_budgets(
     budget_bn: np.ndarray,
     objective: Objective = "total",
     min_fraction: float = 0.5,
+    previous: BudgetedSelection | None = None,
 ) -> BudgetedSelection:
     """Fund the projects of a valid ``portfolio`` under ``budget_bn`` (fields x banks, bn
-    RMB, in parameter order), cell by cell (see the module)."""
+    RMB, in parameter order), cell by cell (see the module).
+
+    ``previous``: a selection of the same projects (same requests, investment, fields,
+    banks and objective inputs) with the same settings; a cell whose budget is unchanged
+    keeps its choice instead of being solved again (after a transfer only two cells are),
+    which gives the same answer as solving it."""
     budget = np.asarray(budget_bn, dtype=float)
     shape = (len(params.field_ids), len(params.bank_ids))
     if budget.shape != shape:
@@ -113,6 +121,7 @@ def select_under_budgets(
     field_code = pd.Categorical(frame["field"], categories=params.field_ids).codes
     bank_code = pd.Categorical(frame["bank"], categories=params.bank_ids).codes
     x = np.zeros(len(frame))
+    reusable = _reusable(previous, frame, objective, min_fraction)
     for i, j in np.ndindex(*shape):
         in_cell = (field_code == i) & (bank_code == j)
         b = budget[i, j]
@@ -120,6 +129,9 @@ def select_under_budgets(
             continue
         if limit[in_cell].sum() <= b + FIT_TOLERANCE_BN:
             x[in_cell] = limit[in_cell]
+            continue
+        if reusable is not None and reusable.cells["budget_bn"].iloc[i * shape[1] + j] == b:
+            x[in_cell] = reusable.projects["fund_bn"].to_numpy(dtype=float)[in_cell]
             continue
         cell = Portfolio(frame=frame[in_cell], issues=portfolio.issues.iloc[0:0], source=portfolio.source)
         constraints = SelectionConstraints(
@@ -135,7 +147,30 @@ def select_under_budgets(
     projects["investment_bn"] = frame["total_investment_bn"].to_numpy(dtype=float) * fraction
     cells = _cell_table(params, budget, field_code, bank_code, limit, x)
     source = Portfolio(frame=frame, issues=portfolio.issues.iloc[0:0], source=portfolio.source)
-    return BudgetedSelection(projects=projects, cells=cells, portfolio=scaled_portfolio(source, projects))
+    return BudgetedSelection(
+        projects=projects,
+        cells=cells,
+        portfolio=scaled_portfolio(source, projects),
+        objective=objective,
+        min_fraction=min_fraction,
+    )
+
+
+#: The columns a cell's choice depends on (requests, investment, cell; the weights of the
+#: ``net`` and ``score`` objectives).
+DECISION_COLUMNS = ["fund_requested_bn", "total_investment_bn", "field", "bank", "additionality", "score"]
+
+
+def _reusable(
+    previous: BudgetedSelection | None, frame: pd.DataFrame, objective: str, min_fraction: float
+) -> BudgetedSelection | None:
+    """``previous`` when its choices can stand for this one's in cells of equal budget."""
+    if previous is None or (previous.objective, previous.min_fraction) != (objective, min_fraction):
+        return None
+    columns = [c for c in DECISION_COLUMNS if c in frame.columns]
+    if not previous.projects.index.equals(frame.index) or not all(c in previous.projects for c in columns):
+        return None
+    return previous if previous.projects[columns].equals(frame[columns]) else None
 
 
 def _cell_table(
