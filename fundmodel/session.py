@@ -180,7 +180,7 @@ class Session:
         >>> round(s.portfolio_result("as submitted").total_investment_bn)
         7080
         >>> round(s.budgeted_result("under the allocation").total_investment_bn)
-        6852
+        6858
         """
         selection = self.budgeted_selection
         if selection is None:

@@ -56,7 +56,7 @@ def test_transfer_moves_the_overview_to_the_models_value_and_undo_redo_restore_i
     at.switch_page(ALLOCATION).run()
     assert cards(at)[TOTAL] == before  # the allocation page's card is the Overview's quantity
     assert at.button(key="undo_edit").disabled
-    # 5 bn from green x CDB (budget 55, requests 54.6) to green x EXIM (budget 25, requests 32.8)
+    # 5 bn from green x CDB (budget 55, requests 54.4) to green x EXIM (budget 25, requests 32.2)
     at.selectbox(key="transfer_from__en").set_value("green_low_carbon|cdb")
     at.selectbox(key="transfer_to__en").set_value("green_low_carbon|exim")
     at.number_input(key="transfer_amount_bn").set_value(5.0)
@@ -138,7 +138,7 @@ def test_comparison_pins_the_baseline_and_shows_this_minus_the_baseline():
     at.switch_page(SCENARIOS).run()
     assert not at.exception
     assert at.selectbox(key="compare_reference__zh").value == "baseline.yaml"
-    at.multiselect(key="compare_keys__zh").set_value(["cap_50pct.yaml", "reported_2025.yaml"]).run()
+    at.multiselect(key="compare_keys__zh").set_value(["cap_50pct.yaml", "outturn_2025.yaml"]).run()
     assert not at.exception
     # cap_50pct makes the portfolio invalid: it is left out in words, never a column of nan
     assert any("未纳入比较" in w.value for w in at.warning)
@@ -239,10 +239,10 @@ def test_the_current_state_can_be_left_out_of_the_comparison():
     at.switch_page(ALLOCATION).run()
     at.button(key="transfer").click().run()  # the form's defaults: 5 bn between two cells
     at.switch_page(SCENARIOS).run()
-    at.multiselect(key="compare_keys__en").set_value(["reported_2025.yaml"]).run()
+    at.multiselect(key="compare_keys__en").set_value(["outturn_2025.yaml"]).run()
     blocks = [d for d in at.dataframe if "Δ This scenario" in d.value.columns]
     assert len(blocks) == 2  # the edited state and the reported outturn, each against the baseline
     at.checkbox(key="compare_current").uncheck().run()
     blocks = [d for d in at.dataframe if "Δ This scenario" in d.value.columns]
     assert len(blocks) == 1
-    assert any("Reported outturn 2025" in m.value for m in at.markdown)
+    assert any("Outturn 2025 from identified drivers" in m.value for m in at.markdown)

@@ -199,7 +199,7 @@ def comparison_table(
     >>> from fundmodel.analysis.compare import compare_results
     >>> from fundmodel.inputs.bundled import SCENARIO_DIR
     >>> from fundmodel.inputs.scenario import load_scenario
-    >>> runs = [load_scenario(SCENARIO_DIR / f).run() for f in ("baseline.yaml", "reported_2025.yaml")]
+    >>> runs = [load_scenario(SCENARIO_DIR / f).run() for f in ("baseline.yaml", "fit_reported_2025.yaml")]
     >>> table = comparison_table(compare_results(runs), ["A", "B"], "zh", "yi")
     >>> table.loc[1].tolist()
     ['总投资', '59,921', '70,800', '+10,880 (+18.2%)']
