@@ -496,6 +496,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "briefing_title": ("New policy-based financial instrument: briefing", "新型政策性金融工具 情况简报"),
+    "briefing_made": ("Made", "生成时间"),
+    "briefing_indicator": ("Indicator", "指标"),
+    "briefing_minus_baseline": ("minus baseline", "较基准"),
+    "briefing_changes": ("Assumptions that differ from the baseline", "与基准不同的假设"),
+    "briefing_no_changes": ("None: every assumption is the baseline's.", "无：全部假设与基准相同。"),
+    "briefing_pdf": ("Briefing (one A4 page, PDF)", "情况简报（A4 单页 PDF）"),
+    "briefing_pdf_help": (
+        "KPIs, the key charts, the checks and the assumptions that differ from the baseline, on one A4 page.",
+        "在一页 A4 上汇总关键指标、主要图表、校验结果以及与基准不同的假设。",
+    ),
+    "build_briefing": ("Build the briefing", "生成简报"),
+    "building_briefing": ("Printing the briefing…", "正在生成简报…"),
+    "download_briefing": ("Download the briefing (PDF)", "下载简报（PDF）"),
 }
 
 
