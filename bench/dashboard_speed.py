@@ -153,9 +153,7 @@ def main() -> None:
     print(f"first page load, new session:              {warm:.2f} s")
     for link, seconds in changes.items():
         print(f"page change to {link + ':':<22} {seconds:.2f} s")
-    print(
-        f"page change: median {statistics.median(changes.values()):.2f} s, slowest {max(changes.values()):.2f} s"
-    )
+    print(f"page change: median {statistics.median(changes.values()):.2f} s, slowest {max(changes.values()):.2f} s")
     print(
         "key press to KPI: "
         + ", ".join(f"{1000 * s:.0f}" for s in presses)

@@ -36,6 +36,21 @@ div[data-testid="stMetricValue"] { font-size: 1.45rem; }
   -webkit-line-clamp: unset !important; line-height: 1.25;
 }
 section[data-testid="stSidebar"] h1 { font-size: 1.3rem; }
+/* KPI values are never cut ("4.46 …") nor wrapped ("12.50x" on two lines): one line, and the
+   font shrinks with the card (container query units) down to a floor; the cards of a row move
+   to a second row before they get narrower than that floor needs. */
+div[data-testid="stMetric"] { container-type: inline-size; }
+div[data-testid="stMetricValue"] { font-size: clamp(0.95rem, 10.5cqi, 1.45rem); white-space: nowrap; }
+div[data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important; }
+.st-key-kpi_cards [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.75rem; }
+.st-key-kpi_cards [data-testid="stColumn"] {
+  flex: 1 1 9.5rem !important; min-width: 9.5rem !important; max-width: calc((100% - 3rem) / 4);
+}
+/* From 1024 px: a narrower sidebar and less padding leave the tables their width. */
+@media (max-width: 1279px) {
+  section[data-testid="stSidebar"] { width: 15.5rem !important; min-width: 15.5rem !important; }
+  .block-container { padding-left: 1.25rem; padding-right: 1.25rem; }
+}
 </style>
 """
 

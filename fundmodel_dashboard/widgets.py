@@ -107,16 +107,18 @@ def kpi_cards(result: Result, reference: Result | None = None, compact: bool = F
     deltas = _deltas(headline(result), headline(reference)) if reference is not None else {}
     terms = COMPACT if compact else list(values)
     rows = [terms] if compact else [terms[:4], terms[4:]]
-    for row in rows:
-        for col, term in zip(st.columns(len(row)), row, strict=True):
-            col.metric(
-                kpi_label(term, result),
-                values[term],
-                delta=deltas.get(term),
-                delta_color="inverse" if term == "violations" else "normal",
-                help=t(KPI_HELP[term]),
-                border=True,
-            )
+    # keyed: the page's CSS lets the cards of a row wrap on narrow screens (main.CSS)
+    with st.container(key="kpi_cards"):
+        for row in rows:
+            for col, term in zip(st.columns(len(row)), row, strict=True):
+                col.metric(
+                    kpi_label(term, result),
+                    values[term],
+                    delta=deltas.get(term),
+                    delta_color="inverse" if term == "violations" else "normal",
+                    help=t(KPI_HELP[term]),
+                    border=True,
+                )
 
 
 # -------------------------------------------------------------------- checks
