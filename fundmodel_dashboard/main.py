@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import runpy
 from pathlib import Path
 
 import streamlit as st
@@ -95,7 +96,24 @@ def _sidebar():
         return st.empty()
 
 
+#: Pages run as a fragment: a slider moved there re-runs that page only, not the sidebar and
+#: the navigation, so the new KPI comes back sooner (bench/dashboard_speed.py).
+FRAGMENT_PAGES = {"leverage"}
+
+
+def _run_page_file(path: Path) -> None:
+    # Streamlit runs a page object once per app run; a fragment re-runs the page's file itself.
+    runpy.run_path(str(path), run_name="__main__")
+    # A fragment run leaves the sidebar as it was: when the "edited" note must change, the
+    # whole app runs once more (only on the edit that flips it).
+    if st.session_state.get("app_running") or "note_edited" not in st.session_state:
+        return  # a run of the whole app draws the note itself, after the page
+    if st.session_state["note_edited"] != state.is_edited():
+        st.rerun(scope="app")
+
+
 def _scenario_note(slot) -> None:
+    st.session_state["note_edited"] = state.is_edited()
     scenario = state.current_scenario()
     notes = [_scenario_title(st.session_state["scenario_key"])] if lang() == "zh" and scenario.name_zh else []
     if state.is_edited():
@@ -121,9 +139,15 @@ def main() -> None:
         st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
         for i, (name, term, icon) in enumerate(PAGES)
     ]
+    st.session_state["app_running"] = True
     try:
-        st.navigation(pages).run()
+        page = st.navigation(pages)
+        if page.url_path in FRAGMENT_PAGES:
+            st.fragment(_run_page_file)(PAGE_DIR / f"{page.url_path}.py")
+        else:
+            page.run()
     finally:
         # a cosmetic note: it must never hide the page's own error
         with contextlib.suppress(Exception):
             _scenario_note(slot)
+        st.session_state["app_running"] = False
