@@ -149,10 +149,11 @@ def main() -> None:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    server = start_server(port)
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
-    print(f"server up in {time.perf_counter() - started:.2f} s (streamlit run app.py, port {port})")
+    started = time.perf_counter()
+    server = start_server(port, args.launcher)
+    how = "fundmodel-dashboard launcher" if args.launcher else "streamlit run app.py"
+    print(f"server up in {time.perf_counter() - started:.2f} s ({how}, port {port})")
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
