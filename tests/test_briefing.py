@@ -145,3 +145,22 @@ def test_export_screen_prints_the_briefing_of_the_current_state():
     assert len(reader.pages) == 1
     assert "5,992.1" in reader.pages[0].extract_text()  # the baseline's total investment, bn RMB
     assert "Download the briefing (PDF)" in [b.label for b in at.get("download_button")]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_portfolio_briefing_names_the_portfolio_and_its_basis(tmp_path):
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.inputs.parameters import default_parameters
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    source = Path(__file__).resolve().parents[1] / "portfolios" / "first_batch_examples.csv"
+    out = tmp_path / "portfolio.pdf"
+    assert main(["briefing", "--out", str(out), "--portfolio", str(source), "--lang", "zh", "--unit", "yi"]) == 0
+    pages, _, text = _pdf_text(out)
+    assert pages == 1
+    assert "first_batch_examples.csv" in text
+    assert "项目组合" in text  # the basis: project by project
+    params = default_parameters()
+    result = run_portfolio(read_portfolio(source, params=params), params)
+    assert kpi_texts(result, "yi")["total_investment_bn"] in text

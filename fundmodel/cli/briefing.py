@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from fundmodel.cli import CommandError
 from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
@@ -47,8 +48,9 @@ def handle(args: argparse.Namespace) -> int:
     check_output_path(args.out, inputs=[args.portfolio, *(f for f in scenario_files if f)], suffixes=(".pdf",))
     scenarios = [load_scenario(f) if f else baseline() for f in scenario_files]
     read_once = read_portfolio_args(args, scenarios[0].parameters())
+    on = f" · {Path(args.portfolio).name}" if args.portfolio else ""
     results = [
-        session_result(Session(s, portfolio=read_once), f"{s.name_zh if args.lang == 'zh' and s.name_zh else s.name}")
+        session_result(Session(s, portfolio=read_once), (s.name_zh if args.lang == "zh" and s.name_zh else s.name) + on)
         for s in scenarios
     ]
     # the assumptions listed are those that differ from the bundled baseline (alone) or the first scenario

@@ -55,7 +55,7 @@ MAX_CHANGE_LINES = 10
 PRINT_TIMEOUT_S = 90
 #: Chart size on paper in CSS pixels (96 per inch): two charts side by side on A4.
 CHART_WIDTH_PX = 345
-CHART_HEIGHT_PX = 255
+CHART_HEIGHT_PX = 300
 
 
 class BriefingError(FundmodelError):
