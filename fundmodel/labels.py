@@ -510,6 +510,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "build_briefing": ("Build the briefing", "生成简报"),
     "building_briefing": ("Printing the briefing…", "正在生成简报…"),
     "download_briefing": ("Download the briefing (PDF)", "下载简报（PDF）"),
+    "briefing_compare_with": (
+        "Compare with (the baseline first, the current state last)",
+        "对比情景（基准情景在前，当前状态在后）",
+    ),
+    "briefing_compare_none": ("None: the current state alone", "不选：仅当前状态"),
 }
 
 

@@ -125,9 +125,9 @@ def test_comparison_pdf_is_one_a4_page(tmp_path):
     assert "-9,921" in text  # 50% cap: 50,000 - 59,921 亿元
 
 
-@pytest.mark.browser
-@needs_chromium
-def test_export_screen_prints_the_briefing_of_the_current_state():
+def _export_screen(compare: list[str] | None = None):
+    """The Export page of a fresh top-down session after a click on the briefing button:
+    (the app, the text of the PDF's one page)."""
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -138,13 +138,29 @@ def test_export_screen_prints_the_briefing_of_the_current_state():
     at.radio(key="basis__en").set_value("top_down").run()
     at.switch_page("fundmodel_dashboard/screens/export.py").run()
     assert "briefing" not in at.session_state  # printed only on click
+    if compare:
+        at.multiselect(key="briefing_compare").set_value(compare).run()
     at.button(key="build_briefing").click().run()
     assert not at.exception, at.exception
-    _, pdf = at.session_state["briefing"]
-    reader = PdfReader(BytesIO(pdf))
+    reader = PdfReader(BytesIO(at.session_state["briefing"][1]))
     assert len(reader.pages) == 1
-    assert "5,992.1" in reader.pages[0].extract_text()  # the baseline's total investment, bn RMB
+    return at, " ".join(reader.pages[0].extract_text().split())  # table headers wrap
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_export_screen_prints_the_briefing_of_the_current_state():
+    at, text = _export_screen()
+    assert "5,992.1" in text  # the baseline's total investment, bn RMB
     assert "Download the briefing (PDF)" in [b.label for b in at.get("download_button")]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_export_screen_prints_a_comparison_with_the_baseline_first():
+    _, text = _export_screen(["cap_50pct.yaml"])
+    assert text.index("Baseline") < text.index("50% cap")  # the baseline pinned first
+    assert "-992.1" in text  # 50% cap minus the baseline: 5,000.0 - 5,992.1 bn
 
 
 @pytest.mark.browser
