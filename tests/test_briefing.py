@@ -99,12 +99,12 @@ def test_a_failed_print_leaves_no_file(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize(("lang", "unit"), [("zh", "yi"), ("en", "bn")])
 def test_pdf_is_one_a4_page_with_the_model_kpis(tmp_path, lang, unit):
     out = tmp_path / f"briefing-{lang}.pdf"
-    scenario = SCENARIO_DIR / "reported_2025.yaml"
+    scenario = SCENARIO_DIR / "fit_reported_2025.yaml"
     assert main(["briefing", "--out", str(out), "--scenario", str(scenario), "--lang", lang, "--unit", unit]) == 0
     pages, size, text = _pdf_text(out)
     assert pages == 1
     assert size == pytest.approx(A4_PT, abs=1.0)
-    result = _run("reported_2025.yaml")
+    result = _run("fit_reported_2025.yaml")
     for key, value in kpi_texts(result, unit).items():
         for part in value.split(" · "):
             assert part in text, f"{key} {part!r} not on the page"
@@ -117,7 +117,7 @@ def test_pdf_is_one_a4_page_with_the_model_kpis(tmp_path, lang, unit):
 @needs_chromium
 def test_comparison_pdf_is_one_a4_page(tmp_path):
     out = tmp_path / "compare.pdf"
-    files = [str(SCENARIO_DIR / n) for n in ("cap_50pct.yaml", "reported_2025.yaml", "uncertain_leverage.yaml")]
+    files = [str(SCENARIO_DIR / n) for n in ("cap_50pct.yaml", "fit_reported_2025.yaml", "uncertain_leverage.yaml")]
     assert main(["briefing", "--out", str(out), "--compare", *files, "--lang", "zh", "--unit", "yi"]) == 0
     pages, size, text = _pdf_text(out)
     assert pages == 1
