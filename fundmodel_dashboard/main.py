@@ -101,19 +101,23 @@ def _sidebar():
 FRAGMENT_PAGES = {"leverage"}
 
 
+def _sidebar_state() -> tuple:
+    """What the sidebar shows that a page may change: the basis, the scenario, the edited note."""
+    return (st.session_state.get("basis"), st.session_state.get("scenario_key"), state.is_edited())
+
+
 def _run_page_file(path: Path) -> None:
     # Streamlit runs a page object once per app run; a fragment re-runs the page's file itself.
     runpy.run_path(str(path), run_name="__main__")
-    # A fragment run leaves the sidebar as it was: when the "edited" note must change, the
-    # whole app runs once more (only on the edit that flips it).
-    if st.session_state.get("app_running") or "note_edited" not in st.session_state:
-        return  # a run of the whole app draws the note itself, after the page
-    if st.session_state["note_edited"] != state.is_edited():
+    if st.session_state.get("app_running") or "sidebar_state" not in st.session_state:
+        return  # a run of the whole app draws the sidebar itself, after the page
+    # A fragment run leaves the sidebar as it was: when the page changed what it shows (the
+    # "edited" note, the basis), the whole app runs once more.
+    if st.session_state["sidebar_state"] != _sidebar_state():
         st.rerun(scope="app")
 
 
 def _scenario_note(slot) -> None:
-    st.session_state["note_edited"] = state.is_edited()
     scenario = state.current_scenario()
     notes = [_scenario_title(st.session_state["scenario_key"])] if lang() == "zh" and scenario.name_zh else []
     if state.is_edited():
@@ -150,4 +154,6 @@ def main() -> None:
         # a cosmetic note: it must never hide the page's own error
         with contextlib.suppress(Exception):
             _scenario_note(slot)
+        with contextlib.suppress(Exception):
+            st.session_state["sidebar_state"] = _sidebar_state()
         st.session_state["app_running"] = False

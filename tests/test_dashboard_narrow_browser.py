@@ -93,3 +93,29 @@ def test_kpis_and_allocation_fit_at_1024_px(url, language, unit, pages):
             assert content <= visible + 1, f"the allocation table scrolls sideways: {content} px in {visible} px"
         finally:
             browser.close()
+
+
+def test_leverage_page_keeps_the_sidebar_in_step(url):
+    """The Leverage page re-runs alone on a slider (a fragment); what it changes in the sidebar
+    (the "edited" note, the basis) still shows there."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(url)
+            _drawn(page, "Overview")
+            _goto(page, "Leverage assumptions")
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            assert sidebar.get_by_text("edited: differs").count() == 0
+            thumb = page.locator(".st-key-lev_a_green_low_carbon input[type='range']")
+            thumb.focus()
+            thumb.press("ArrowRight")
+            sidebar.get_by_text("edited: differs").first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="Use the top-down basis").click()
+            _drawn(page, "Leverage assumptions")
+            top_down = sidebar.get_by_role("radio", name="Top-down (allocation × assumptions)")
+            page.wait_for_function("(el) => el.checked", arg=top_down.element_handle(), timeout=60_000)
+        finally:
+            browser.close()
