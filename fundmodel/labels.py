@@ -548,6 +548,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "decomposition_difference": ("Difference (sum of the rows)", "差异（各行合计）"),
     "decomposition_from": ("Reference scenario", "参照情景"),
     "decomposition_to": ("Compared scenario", "比较情景"),
+    "briefing_title": ("New policy-based financial instrument: briefing", "新型政策性金融工具 情况简报"),
+    "briefing_made": ("Made", "生成时间"),
+    "briefing_indicator": ("Indicator", "指标"),
+    "briefing_minus_baseline": ("minus baseline", "较基准"),
+    "briefing_changes": ("Assumptions that differ from the baseline", "与基准不同的假设"),
+    "briefing_no_changes": ("None: every assumption is the baseline's.", "无：全部假设与基准相同。"),
+    "briefing_pdf": ("Briefing (one A4 page, PDF)", "情况简报（A4 单页 PDF）"),
+    "briefing_pdf_help": (
+        "KPIs, the key charts, the checks and the assumptions that differ from the baseline, on one A4 page.",
+        "在一页 A4 上汇总关键指标、主要图表、校验结果以及与基准不同的假设。",
+    ),
+    "build_briefing": ("Build the briefing", "生成简报"),
+    "building_briefing": ("Printing the briefing…", "正在生成简报…"),
+    "download_briefing": ("Download the briefing (PDF)", "下载简报（PDF）"),
+    "briefing_compare_with": (
+        "Compare with (the baseline first, the current state last)",
+        "对比情景（基准情景在前，当前状态在后）",
+    ),
+    "briefing_compare_none": ("None: the current state alone", "不选：仅当前状态"),
 }
 
 
