@@ -602,15 +602,29 @@ def _portfolio_session(
     # once and shared by the run, the allocation page and the portfolio page. Under an
     # edited allocation, the cells whose budget is the scenario's keep that selection's
     # choice (after a transfer only two cells are solved again).
+    # An edit of an assumption that does not move the requests (a fund share, additionality)
+    # keeps every cell's choice of the last selection of the same portfolio: the selection
+    # checks that the projects' decision columns are unchanged before reusing a cell.
     params = run_parameters(base_overrides, edit_overrides, source, instrument)
     scenario_allocation = freeze(params.allocation_matrix)
-    previous = None
-    if allocation and allocation != scenario_allocation:
+    last_key = (key, unit, edits, instrument)
+    previous = _LAST_SELECTION.get(last_key)
+    if previous is None and allocation and allocation != scenario_allocation:
         args = (key, unit, base_overrides, edit_overrides, source, edits, scenario_allocation, _pf, instrument)
         previous = _portfolio_session(*args).budgeted_selection
     inputs = Inputs(key, "", base_overrides, edit_overrides, allocation, instrument)
-    session = inputs.session(source, portfolio=_pf, edited=params)
-    return dataclasses.replace(session, previous_selection=previous)
+    session = dataclasses.replace(inputs.session(source, portfolio=_pf, edited=params), previous_selection=previous)
+    if session.budgeted_selection is not None:
+        if len(_LAST_SELECTION) >= _LAST_SELECTION_MAX:
+            _LAST_SELECTION.clear()
+        _LAST_SELECTION[last_key] = session.budgeted_selection
+    return session
+
+
+#: The newest budgeted selection per portfolio state (shared by the sessions of the process;
+#: a selection is reused only where its projects' decision columns equal the new ones).
+_LAST_SELECTION: dict[tuple, BudgetedSelection] = {}
+_LAST_SELECTION_MAX = 16
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
