@@ -22,6 +22,7 @@ from fundmodel.errors import InputError, WorkbookError
 from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
 from fundmodel.inputs.portfolio import parse_portfolio
 from fundmodel.inputs.scenario import Scenario
+from fundmodel.messages import Message
 from fundmodel.outputs.excel.inputs_sheet import (
     BANK_INPUTS,
     FIELD_INPUTS,
@@ -189,12 +190,66 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     )
     m = markers[MARKERS["growth"]]
     expect(m + 2, 3, "growth_pct", "column key")
-    r = m + 4
-    while at(r, 2) is not None and at(r, 1) != xl_label("source", "en") and at(r, 1) != xl_label("source", "zh"):
-        year = _typed(at(r, 2), "year", where(r, 2), "macro.growth_pct (year)")
+    years = by_year_rows(grid, m + 4, formulas, f"{book}: {title}", "macro.growth_pct")
+    for year, r in years.items():
         take(f"macro.growth_pct.{year}", r, 3, "pct")
-        r += 1
+    for year in sorted(set(base.macro.growth_pct.value) - set(years)):
+        # a year the baseline has cannot be removed by deleting its row: it would keep the baseline's value
+        raise WorkbookError(Message("workbook_year_missing", {"where": f"{book}: {title}!B{m + 4}", "year": year}))
     return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells)
+
+
+_SOURCE_LABELS = frozenset({xl_label("source", "en"), xl_label("source", "zh")})
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def by_year_rows(grid: list[list[Any]], first_row: int, formulas: set, where: str, path: str) -> dict[int, int]:
+    """Year -> sheet row of a by-year table whose years are in column B from ``first_row`` down
+    to the table's source row (column A 'Source'/'来源') or the next section marker.
+
+    Every row of the table is read, so an edit below a cleared row is never dropped. Refused,
+    naming the sheet, row and column: a cleared row inside the table, a year that is not a
+    typed-in whole number, a duplicate year, a year that does not follow the one above.
+
+    >>> by_year_rows([["", 2024, 1.0], ["", 2025, 2.0], ["Source", None, "x"]], 1, set(), "b.xlsx: Inputs", "g")
+    {2024: 1, 2025: 2}
+    >>> by_year_rows([["", 2024, 1.0], ["", None, None], ["", 2026, 2.0]], 1, set(), "b.xlsx: Inputs", "g")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    fundmodel.errors.WorkbookError: b.xlsx: Inputs!B2: g: row 2 of the by-year table is empty (a cleared year?); ...
+    """
+    rows: dict[int, int] = {}
+    markers = set(MARKERS.values())
+    end = len(grid) + 1  # the table's end: its source row, the next section or the sheet's end
+    for r in range(first_row, len(grid) + 1):
+        row = grid[r - 1]
+        if (row[0] if row else None) in _SOURCE_LABELS or (row[1] if len(row) > 1 else None) in markers:
+            end = r
+            break
+    filled = [r for r in range(first_row, end) if not all(_blank(v) for v in grid[r - 1][:3])]
+    if end == len(grid) + 1:
+        end = (filled[-1] + 1) if filled else first_row  # no source row: blank rows below are not the table's
+    for r in range(first_row, end):
+        cell = f"{where}!B{r}"
+        if r not in filled:
+            raise WorkbookError(Message("workbook_year_row_empty", {"where": cell, "path": path, "row": r}))
+        if (r, 2) in formulas:
+            raise WorkbookError(Message("workbook_year_not_typed", {"where": cell, "path": path}))
+        row = grid[r - 1]
+        year = _typed(row[1] if len(row) > 1 else None, "year", cell, f"{path} (year)")
+        if year in rows:
+            raise WorkbookError(
+                Message("workbook_year_duplicate", {"where": cell, "path": path, "year": year, "first": rows[year]})
+            )
+        if rows and year != max(rows) + 1:
+            raise WorkbookError(
+                Message("workbook_year_out_of_order", {"where": cell, "path": path, "year": year, "after": max(rows)})
+            )
+        rows[year] = r
+    return rows
 
 
 def _baseline_value(params: Parameters, path: str) -> Any:
