@@ -496,6 +496,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "download_csv": ("Download table (.csv)", "下载表格（.csv）"),
+    "csv_made_safe": (
+        "In the CSV, {n:,} text cell(s) were changed so that a spreadsheet shows them as text "
+        "(formula-like text gets a leading apostrophe); first: {first}",
+        "CSV 中有 {n:,} 个文本单元格已改写，使电子表格将其显示为文本（类似公式的文本前加撇号）；第一个：{first}",
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from fundmodel.outputs.views import column_label, filter_projects, group_project
 from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import state
 from fundmodel_dashboard.widgets import (
+    csv_download,
     kpi_cards,
     lang,
     localized_widget,
@@ -85,6 +86,7 @@ if len(portfolio.issues):
             }
         )
         st.dataframe(issues, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(issues)))
+        csv_download(issues, "fundmodel_validation.csv", key="download_issues_csv")
 
 # --- the file's cells, editable: each edit re-validates its row and re-runs the model ---
 edits = state.project_edits()
@@ -221,6 +223,8 @@ if len(chosen):
         else:
             config[c] = st.column_config.TextColumn(name)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=460, column_config=config)
+    headers = {c: config[c]["label"] for c in columns}
+    csv_download(table.rename(columns=headers), "fundmodel_projects.csv", key="download_projects_csv")
     if metrics is not None:
         st.caption(t("cashflow_note"))
 else:
