@@ -442,12 +442,38 @@ LIBRARY_CASES = [
 ]
 
 
+USAGE_CASES = [
+    # argparse's usage errors: one line naming the command and where its options are listed
+    Case("no-command", lambda folder: [], 2, ("required: COMMAND", "fundmodel --help")),
+    Case("unknown-command", lambda folder: ["frobnicate"], 2, ("invalid choice: 'frobnicate'", "fundmodel --help")),
+    Case("unknown-option", lambda folder: ["run", "--nope"], 2, ("unrecognized arguments: --nope",)),
+    Case(
+        "option-without-value",
+        lambda folder: ["run", "--scenario"],
+        2,
+        ("error: run: argument --scenario: expected one argument", "fundmodel run --help"),
+    ),
+    Case(
+        "bad-choice",
+        lambda folder: ["run", "--format", "pdf"],
+        2,
+        ("run: argument --format: invalid choice: 'pdf'", "fundmodel run --help"),
+    ),
+    Case(
+        "subcommand-missing",
+        lambda folder: ["scenarios"],
+        2,
+        ("error: scenarios: the following arguments are required", "fundmodel scenarios --help"),
+    ),
+]
+
+
 def _mkdir(path: Path) -> Path:
     path.mkdir()
     return path
 
 
-CASES = YAML_CASES + PARAMETER_CASES + OUTPUT_CASES + LIBRARY_CASES
+CASES = YAML_CASES + PARAMETER_CASES + OUTPUT_CASES + LIBRARY_CASES + USAGE_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -579,7 +605,48 @@ def test_sigterm_during_metrics_out_leaves_no_partial(tmp_path: Path) -> None:
         assert outcome.one_line_error == "fundmodel: terminated"
 
 
-SIGNAL_TESTS = [test_signal_during_export_leaves_nothing] * 2 + [test_sigterm_during_metrics_out_leaves_no_partial]
+def _maps(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return ""
+
+
+#: Shared libraries mapped in order while the command loads: numpy's core, then pandas'
+#: (the package and ``python -m`` load neither; the command's first imports do).
+LOADING = {"numpy": "numpy/_core/_multiarray_umath", "pandas": "pandas/_libs/"}
+
+
+@pytest.mark.parametrize("library", sorted(LOADING))
+def test_ctrl_c_while_the_libraries_load(tmp_path: Path, library: str) -> None:
+    """Ctrl-C during the first imports (numpy, pandas): one line, exit 130, nothing written."""
+    start = time.perf_counter()
+    proc = start_fundmodel("metrics", "--portfolio", EXAMPLES, "--out", tmp_path / "m.csv", cwd=tmp_path)
+    sent = _signal_when(proc, lambda: LOADING[library] in _maps(proc.pid), signal.SIGINT)
+    outcome = finish(proc, start, KILL_SECONDS)
+    assert sent, f"the command ended before {library} was seen loading"
+    _assert_bounded(outcome)
+    assert outcome.code == 130, outcome.stderr[-2000:]
+    assert outcome.one_line_error == "fundmodel: interrupted"
+    assert outcome.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_import_fundmodel_loads_no_heavy_library() -> None:
+    """The package itself loads nothing heavy, so that the command's Ctrl-C handling is in
+    place before numpy and pandas start loading (``python -m fundmodel`` imports the package
+    before its ``__main__``)."""
+    import subprocess
+    import sys
+
+    code = "import sys, fundmodel; print(sorted(m for m in ('numpy', 'pandas', 'openpyxl') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+SIGNAL_TESTS = [test_signal_during_export_leaves_nothing] * 2 + [
+    test_sigterm_during_metrics_out_leaves_no_partial,
+    test_ctrl_c_while_the_libraries_load,
+]
 
 
 # ------------------------------------------------------------------------ library
