@@ -278,6 +278,50 @@ def test_whole_gb18030_file_reads_its_names_exactly(tmp_path):
     assert read_portfolio(path).frame["project_name"].tolist() == ["无锡至宜兴城际铁路"]
 
 
+#: Traditional-Chinese project names (Taiwan), as a Big5 file would hold them.
+BIG5_NAMES = ["臺北捷運環狀線", "高雄輕軌", "桃園機場捷運", "新竹科學園區", "台中港區", "屏東綠能", "花蓮鐵路電氣化"]
+
+
+def _rows(names: list[str]) -> list[str]:
+    return [ROW.format(name=n, investment="18.58").replace("P1", f"P{i}") for i, n in enumerate(names, 1)]
+
+
+def test_big5_file_of_chinese_names_is_refused_not_garbled(tmp_path):
+    """Every Big5 name also decodes as GB18030, into other characters: refused, never read."""
+    path = _csv(tmp_path / "big5.csv", *_rows(BIG5_NAMES), encoding="big5")
+    path.read_bytes().decode("gb18030")  # the trap: GB18030 alone would accept the file
+    line = _refused(path, "row 2", "private-use character", "save it as UTF-8")
+    assert "Big5" in line
+
+
+def test_big5_names_without_private_use_characters_are_refused(tmp_path):
+    """Names whose Big5 bytes all land on real GB18030 characters: one of them is outside the
+    common simplified set (高雄輕軌 -> 蔼动淮瓂) and the file is valid Big5 as a whole."""
+    path = _csv(tmp_path / "big5.csv", *_rows(["基隆港", "高雄輕軌"]), encoding="big5")
+    assert not any(0xE000 <= ord(c) <= 0xF8FF for c in path.read_bytes().decode("gb18030"))
+    _refused(path, "row 3", "also valid Big5", "(U+74C2)", "save the file as UTF-8")
+
+
+def test_gb18030_file_with_a_rare_character_is_read_exactly(tmp_path):
+    """A real GB18030 file with a character outside GB2312 (镕) is not Big5: read as written."""
+    names = ["朱镕基大道改造", "人民路综合管廊"]
+    path = _csv(tmp_path / "gb.csv", *_rows(names), encoding="gb18030")
+    code, report = _issues(path)
+    assert code == 0 and report["projects"] == 2
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    assert read_portfolio(path).frame["project_name"].tolist() == names
+
+
+def test_traditional_names_in_utf8_are_read_exactly(tmp_path):
+    path = _csv(tmp_path / "utf8.csv", *_rows(BIG5_NAMES))
+    code, report = _issues(path)
+    assert code == 0 and report["projects"] == len(BIG5_NAMES)
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    assert read_portfolio(path).frame["project_name"].tolist() == BIG5_NAMES
+
+
 def test_hidden_stale_sheet_is_not_read_and_the_report_names_the_sheet(tmp_path):
     stale = [HEADER.split(","), ["OLD", "Old", "transport_logistics", "cdb", "jiangsu", "no", 1, 0.4, "abc", 2025, 4]]
     path = _workbook(tmp_path / "book.xlsx", _good_rows(), hidden_first=stale)
