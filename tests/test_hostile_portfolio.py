@@ -394,3 +394,139 @@ def test_cr_only_csv_reads_like_the_lf_one(tmp_path):
     rows = [ROW.format(name="Rail", investment="18.58"), ROW.format(name="Road", investment="20").replace("P1", "P2")]
     code, report = _issues(_csv(tmp_path / "cr.csv", *rows, newline="\r"))
     assert code == 0 and report["projects"] == 2
+
+
+# ------------------------------------------------------------ .xls and .ods: limits before loading
+
+
+def _xls(path: Path, sheets: dict[str, list[tuple[int, int, object]]]) -> Path:
+    """A .xls file (BIFF8, written by xlwt) with the given cells (row, column, 0-based)."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    for name, cells in sheets.items():
+        sheet = book.add_sheet(name)
+        for row, col, value in cells:
+            sheet.write(row, col, value)
+    book.save(str(path))
+    return path
+
+
+def _ods(path: Path, tables: dict[str, bytes]) -> Path:
+    """A minimal .ods file whose sheets hold the given table rows (hostile repeats included)."""
+    ns = (
+        b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    body = b"".join(
+        b'<table:table table:name="' + n.encode() + b'">' + rows + b"</table:table>" for n, rows in tables.items()
+    )
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?><office:document-content ' + ns + b' office:version="1.2">'
+        b"<office:body><office:spreadsheet>" + body + b"</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        b'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        b'<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+        b'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        b"</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def _ods_row(*cells: object, repeat: int = 1) -> bytes:
+    out = []
+    for cell in cells:
+        if isinstance(cell, tuple):  # (value, columns repeated)
+            value, span = cell
+            out.append(
+                f'<table:table-cell table:number-columns-repeated="{span}" office:value-type="float" '
+                f'office:value="{value}"/>'
+            )
+        elif isinstance(cell, int | float):
+            out.append(f'<table:table-cell office:value-type="float" office:value="{cell}"/>')
+        else:
+            out.append(f'<table:table-cell office:value-type="string"><text:p>{cell}</text:p></table:table-cell>')
+    rows = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{rows}>{''.join(out)}</table:table-row>".encode()
+
+
+def _good_ods_rows() -> bytes:
+    return b"".join(_ods_row(*row) for row in _good_rows())
+
+
+def test_xls_value_in_column_iv_is_refused_before_loading(tmp_path):
+    path = _xls(tmp_path / "far.xls", {"data": [(0, 0, "project_id"), (65_535, 255, 1)]})
+    assert path.stat().st_size < 20_000
+    _refused(path, "sheet 'data'", "256 columns", "FUNDMODEL_MAX_COLUMNS")
+
+
+def test_xls_far_corner_within_the_column_limit_is_refused_on_its_used_range(tmp_path):
+    path = _xls(tmp_path / "far.xls", {"data": [(0, 0, "project_id"), (65_535, 199, 1)]})
+    _refused(path, "sheet 'data' (used range)", "13,107,200 cells", "FUNDMODEL_MAX_SHEET_CELLS")
+
+
+def test_xls_other_sheet_is_checked_too(tmp_path):
+    """calamine parses every sheet of a .xls on opening: a huge second sheet is refused by name."""
+    rows = [(r, c, v) for r, row in enumerate(_good_rows()) for c, v in enumerate(row)]
+    path = _xls(tmp_path / "two.xls", {"data": rows, "notes": [(0, 0, "x"), (60_000, 150, 1)]})
+    _refused(path, "sheet 'notes' (used range)", "9,060,151 cells")
+
+
+def test_xls_row_limit_can_be_lowered(tmp_path):
+    path = _xls(tmp_path / "rows.xls", {"data": [(0, 0, "project_id"), (4_999, 0, "P1")]})
+    _refused(path, "sheet 'data'", "5,000 rows", "FUNDMODEL_MAX_ROWS", env={"FUNDMODEL_MAX_ROWS": "1000"})
+
+
+def test_good_xls_is_read_exactly(tmp_path):
+    rows = [(r, c, v) for r, row in enumerate(_good_rows()) for c, v in enumerate(row)]
+    code, report = _issues(_xls(tmp_path / "good.xls", {"data": rows}))
+    assert code == 0 and report["projects"] == 1
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    frame = read_portfolio(tmp_path / "good.xls").frame
+    assert frame["total_investment_bn"].tolist() == [18.58] and frame["project_name"].tolist() == ["Rail"]
+
+
+def test_ods_repeated_columns_bomb_is_refused_before_loading(tmp_path):
+    rows = _good_ods_rows() + _ods_row("P2", (1, 16_384))
+    path = _ods(tmp_path / "wide.ods", {"data": rows})
+    assert path.stat().st_size < 5_000
+    _refused(path, "sheet 'data'", "16,385 columns", "FUNDMODEL_MAX_COLUMNS")
+
+
+def test_ods_repeated_rows_bomb_is_refused_before_loading(tmp_path):
+    rows = _good_ods_rows() + _ods_row("P2", "x", 1, 2, 3, 4, 5, 6, repeat=1_000_000)
+    _refused(_ods(tmp_path / "tall.ods", {"data": rows}), "(used range)", "11,000,022 cells")
+
+
+def test_ods_rows_limit_can_be_lowered(tmp_path):
+    rows = _good_ods_rows() + _ods_row("P2", repeat=5_000)
+    path = _ods(tmp_path / "tall.ods", {"data": rows})
+    _refused(path, "5,002 rows", "FUNDMODEL_MAX_ROWS", env={"FUNDMODEL_MAX_ROWS": "1000"})
+
+
+def test_ods_other_sheet_is_checked_too(tmp_path):
+    path = _ods(tmp_path / "two.ods", {"data": _good_ods_rows(), "notes": _ods_row(("1", 300))})
+    _refused(path, "sheet 'notes'", "300 columns")
+
+
+def test_ods_empty_repeated_area_is_no_used_range(tmp_path):
+    """Spreadsheet programs pad every sheet with huge repeated empty rows and cells: not data."""
+    padding = (
+        b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+        b'table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    rows = b"".join(
+        _ods_row(*row)[: -len(b"</table:table-row>")]
+        + b'<table:table-cell table:number-columns-repeated="1013"/></table:table-row>'
+        for row in _good_rows()
+    )
+    code, report = _issues(_ods(tmp_path / "padded.ods", {"data": rows + padding}))
+    assert code == 0 and report["projects"] == 1

@@ -24,6 +24,7 @@ from typing import Any
 
 from fundmodel.errors import PortfolioError
 from fundmodel.inputs.limits import check, limit
+from fundmodel.inputs.portfolio.sheet_bounds import check_used_ranges
 
 #: Spreadsheet suffixes read through calamine.
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -226,6 +227,7 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
     suffix = path.suffix.lower()
     archive = _check_zip(path, where) if suffix in _ZIPPED else None
     try:
+        check_used_ranges(path)  # .xls and .ods: calamine loads every sheet densely on opening
         try:
             book = python_calamine.load_workbook(path)
         except Exception as exc:  # calamine raises its own errors on corrupt files
