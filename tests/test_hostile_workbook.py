@@ -10,7 +10,9 @@ Every workbook is made here from one export of the baseline, edited with openpyx
 
 from __future__ import annotations
 
+import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -160,3 +162,46 @@ def test_growth_edits_and_an_added_year_arrive_whole(exported, tmp_path) -> None
     scenario = yaml.safe_load((tmp_path / "s.yaml").read_text(encoding="utf-8"))
     # 2024 is unchanged (4.4), so it is not an override
     assert scenario["overrides"]["macro"]["growth_pct"] == {2023: 6.1, 2025: -1.5, 2026: 1.25}
+
+
+def _rewrite_sheets(source: Path, target: Path, change: Callable[[bytes], bytes]) -> Path:
+    """A copy of the workbook with every worksheet's XML changed by ``change``."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = change(data)
+            new.writestr(info, data)
+    return target
+
+
+def _far_cells(xml: bytes) -> bytes:
+    rows = b"".join(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (r, r) for r in range(200, 20_200))
+    return xml.replace(b"</sheetData>", rows + b"</sheetData>")
+
+
+@pytest.mark.parametrize(
+    "case_id, change, words",
+    [
+        (
+            "huge-dimension",
+            lambda xml: re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:XFD1048576"/>', xml),
+            ("declared <dimension>", "FUNDMODEL_MAX_SHEET_CELLS"),
+        ),
+        ("xfd-on-20000-rows", _far_cells, ("16,384 columns", "FUNDMODEL_MAX_COLUMNS")),
+    ],
+    ids=["huge-dimension", "xfd-on-20000-rows"],
+)
+def test_huge_sheet_refused_before_loading(exported, tmp_path, case_id, change, words) -> None:
+    """A small edited workbook that claims or holds a huge Inputs sheet (1.8 GB before):
+    refused from its XML before openpyxl loads it, naming the sheet and the limit."""
+    book = _rewrite_sheets(exported[0], tmp_path / "book.xlsx", change)
+    assert book.stat().st_size < 2**20
+    before = _files(tmp_path)
+    outcome = _import(book, tmp_path)
+    assert outcome.code == 2, outcome.stderr[-2000:]
+    line = outcome.one_line_error
+    assert "book.xlsx, sheet 'Inputs'" in line, line
+    for word in words:
+        assert word in line, line
+    assert _files(tmp_path) == before

@@ -18,9 +18,10 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from fundmodel.errors import InputError, WorkbookError
+from fundmodel.errors import InputError, PortfolioError, WorkbookError
 from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
 from fundmodel.inputs.portfolio import parse_portfolio
+from fundmodel.inputs.portfolio.spreadsheet import check_xlsx_limits
 from fundmodel.inputs.scenario import Scenario
 from fundmodel.messages import Message
 from fundmodel.outputs.excel.inputs_sheet import (
@@ -56,6 +57,16 @@ def _find_inputs_sheet(wb: Any, sheet: str | None, book: str) -> Any:
     raise WorkbookError(
         f"{book}: no inputs sheet (looked for {', '.join(map(repr, candidates))}; sheets: {', '.join(wb.sheetnames)})"
     )
+
+
+def _check_limits(path: Path, sheets: list[str]) -> None:
+    """The input limits, before openpyxl loads anything: a sheet whose <dimension> claims a
+    huge range, or a value in column XFD, would otherwise take gigabytes (read-only openpyxl
+    pads every row to the declared width)."""
+    try:
+        check_xlsx_limits(path, sheets)
+    except PortfolioError as exc:
+        raise WorkbookError(str(exc)) from None
 
 
 def _typed(value: Any, kind: str, where: str, path: str) -> Any:
@@ -102,6 +113,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     """
     path = Path(path)
     book = path.name
+    _check_limits(path, [sheet] if sheet else [xl_label("inputs", "en"), xl_label("inputs", "zh")])
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -332,12 +344,13 @@ def scenario_yaml(scenario: Scenario) -> str:
 def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set[tuple[int, int]]]:
     """(sheet title, values by row, formula cells) of the Project inputs sheet of a workbook."""
     book = path.name
+    names = [sheet] if sheet else [xl_label("project_inputs", "en"), xl_label("project_inputs", "zh")]
+    _check_limits(path, names)
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises several kinds on a corrupt file
         raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
     try:
-        names = [sheet] if sheet else [xl_label("project_inputs", "en"), xl_label("project_inputs", "zh")]
         title = next((n for n in names if n in wb.sheetnames), None)
         if title is None:
             raise WorkbookError(f"{book}: no project inputs sheet (looked for {', '.join(map(repr, names))})")
