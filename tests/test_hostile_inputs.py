@@ -548,7 +548,40 @@ def test_import_excel_writes_scenario_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "s.yaml"]
 
 
+def test_export_shows_control_characters_and_cuts_long_text_visibly(tmp_path: Path) -> None:
+    """Control characters in a name (an IllegalCharacterError traceback before) and a name over
+    32,767 characters: the workbook is written, each the same way on every sheet (U+FFFD, a
+    visible cut marker), never silently stripped or cut."""
+    import openpyxl
+
+    rows = list(csv.reader(io.StringIO(EXAMPLES.read_text(encoding="utf-8"))))
+    at = rows[0].index("project_name")
+    rows[1][at], rows[2][at] = "Ra\x1bil\x07", "x" * 40_000
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    portfolio = _write("ctl.csv", out.getvalue())(tmp_path)
+    outcome = run_fundmodel(
+        "export", "--portfolio", portfolio, "--out", tmp_path / "book.xlsx", timeout=KILL_SECONDS, cwd=tmp_path
+    )
+    _assert_bounded(outcome)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
+    book = openpyxl.load_workbook(tmp_path / "book.xlsx", read_only=True)
+    seen: dict[str, set[str]] = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, str) and (v.startswith(("Ra\ufffd", "xxxx")) or v == "Rail"):  # "Rail": stripped
+                    seen.setdefault(ws.title, set()).add(v)
+    book.close()
+    cut = "x" * (32_767 - len(" …[cut: 40,000 characters in all]")) + " …[cut: 40,000 characters in all]"
+    assert seen and all(values == {"Ra\ufffdil\ufffd", cut} for values in seen.values()), {
+        k: {v[:20] for v in vs} for k, vs in seen.items()
+    }
+    assert len(seen) >= 2  # the project inputs and the long tables alike
+
+
 WRITE_TESTS = [
+    test_export_shows_control_characters_and_cuts_long_text_visibly,
     test_metrics_csv_neutralizes_formulas,
     test_select_csv_neutralizes_formulas,
     test_import_excel_writes_scenario_whole,
