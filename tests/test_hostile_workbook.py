@@ -205,3 +205,14 @@ def test_huge_sheet_refused_before_loading(exported, tmp_path, case_id, change, 
     for word in words:
         assert word in line, line
     assert _files(tmp_path) == before
+
+
+def test_damaged_inputs_sheet_is_one_line(exported, tmp_path) -> None:
+    """A truncated sheet XML (a ParseError traceback before): one line naming book and sheet."""
+    book = _rewrite_sheets(exported[0], tmp_path / "book.xlsx", lambda xml: xml[: len(xml) // 2])
+    before = _files(tmp_path)
+    outcome = _import(book, tmp_path)
+    assert outcome.code == 2, outcome.stderr[-2000:]
+    line = outcome.one_line_error
+    assert "book.xlsx: sheet 'Inputs' is damaged (ParseError" in line and "export it again" in line, line
+    assert _files(tmp_path) == before

@@ -9,10 +9,13 @@ import datetime as dt
 import math
 import re
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
@@ -69,6 +72,18 @@ def _check_limits(path: Path, sheets: list[str]) -> None:
         raise WorkbookError(str(exc)) from None
 
 
+@contextmanager
+def _damaged_sheet(book: str, title: str) -> Iterator[None]:
+    """A sheet whose XML or compressed data is damaged: one line naming book and sheet."""
+    try:
+        yield
+    except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as exc:
+        detail = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+        raise WorkbookError(
+            Message("workbook_sheet_damaged", {"book": book, "sheet": title[:60], "detail": detail})
+        ) from None
+
+
 def _typed(value: Any, kind: str, where: str, path: str) -> Any:
     """Check one input cell's type; never coerce a number that would change."""
 
@@ -121,9 +136,12 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     try:
         ws = _find_inputs_sheet(wb, sheet, book)
         grid, formulas = [], set()
-        for r, cells_of_row in enumerate(ws.iter_rows(), start=1):
-            grid.append([getattr(c, "value", None) for c in cells_of_row])
-            formulas.update((r, j) for j, c in enumerate(cells_of_row, start=1) if getattr(c, "data_type", "") == "f")
+        with _damaged_sheet(book, ws.title):
+            for r, cells_of_row in enumerate(ws.iter_rows(), start=1):
+                grid.append([getattr(c, "value", None) for c in cells_of_row])
+                formulas.update(
+                    (r, j) for j, c in enumerate(cells_of_row, start=1) if getattr(c, "data_type", "") == "f"
+                )
     finally:
         wb.close()
     title = ws.title
@@ -355,9 +373,10 @@ def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set
         if title is None:
             raise WorkbookError(f"{book}: no project inputs sheet (looked for {', '.join(map(repr, names))})")
         grid, formulas = [], set()
-        for r, row in enumerate(wb[title].iter_rows(), start=1):
-            grid.append([getattr(c, "value", None) for c in row])
-            formulas.update((r, j) for j, c in enumerate(row, start=1) if getattr(c, "data_type", "") == "f")
+        with _damaged_sheet(book, title):
+            for r, row in enumerate(wb[title].iter_rows(), start=1):
+                grid.append([getattr(c, "value", None) for c in row])
+                formulas.update((r, j) for j, c in enumerate(row, start=1) if getattr(c, "data_type", "") == "f")
     finally:
         wb.close()
     return title, grid, formulas
