@@ -22,7 +22,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from fundmodel.errors import InputError, PortfolioError, WorkbookError
-from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
+from fundmodel.inputs.parameters import (
+    DEFAULT_INSTRUMENT,
+    ParameterError,
+    Parameters,
+    chosen_instrument,
+    default_parameters,
+    instrument_id,
+)
 from fundmodel.inputs.portfolio import parse_portfolio
 from fundmodel.inputs.portfolio.spreadsheet import check_xlsx_limits
 from fundmodel.inputs.scenario import Scenario
@@ -50,6 +57,7 @@ class WorkbookInputs:
     unit: str
     values: dict[str, Any]
     cells: dict[str, str]
+    instrument: str = DEFAULT_INSTRUMENT
 
 
 def _find_inputs_sheet(wb: Any, sheet: str | None, book: str) -> Any:
@@ -118,6 +126,28 @@ def _money_to_bn(value: float, per_bn: float) -> float:
     return rounded if math.isclose(bn, rounded, rel_tol=1e-13, abs_tol=1e-13) else bn
 
 
+def _book_instrument(cover_b2: Any, book: str) -> str:
+    """The instrument a workbook was exported for: the id that starts its cover's B2 (``2022 政策
+    性开发性金融工具``); a book without it (exported before instruments were recorded) is read
+    under the chosen instrument, else 2025. A chosen instrument other than the book's is refused."""
+    chosen = chosen_instrument()
+    found = None
+    parts = cover_b2.split(" ") if isinstance(cover_b2, str) else []
+    for k in range(1, len(parts) + 1):
+        try:
+            found = instrument_id(" ".join(parts[:k]))
+            break
+        except ParameterError:
+            continue
+    if found is None:
+        return chosen or DEFAULT_INSTRUMENT
+    if chosen is not None and chosen != found:
+        raise WorkbookError(
+            f"{book}: cover B2: the workbook is of instrument {found!r}, not {chosen!r} (choose --instrument {found})"
+        )
+    return found
+
+
 def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> WorkbookInputs:
     """Read the Inputs sheet of an exported (possibly edited) workbook, strictly.
 
@@ -134,6 +164,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
     try:
+        instrument = _book_instrument(wb.worksheets[0]["B2"].value, book)
         ws = _find_inputs_sheet(wb, sheet, book)
         grid, formulas = [], set()
         with _damaged_sheet(book, ws.title):
@@ -174,7 +205,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
         if marker not in markers:
             raise WorkbookError(f"{book}: {title}: section marker {marker!r} ({key}) is missing from column B")
 
-    base = default_parameters()
+    base = default_parameters(instrument)
     values: dict[str, Any] = {}
     cells: dict[str, str] = {}
 
@@ -226,7 +257,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     for year in sorted(set(base.macro.growth_pct.value) - set(years)):
         # a year the baseline has cannot be removed by deleting its row: it would keep the baseline's value
         raise WorkbookError(Message("workbook_year_missing", {"where": f"{book}: {title}!B{m + 4}", "year": year}))
-    return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells)
+    return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells, instrument=instrument)
 
 
 _SOURCE_LABELS = frozenset({xl_label("source", "en"), xl_label("source", "zh")})
@@ -326,8 +357,9 @@ def read_workbook_scenario(path: Path | str, sheet: str | None = None) -> Scenar
     """
     path = Path(path)
     inputs = read_workbook_inputs(path, sheet)
-    overrides = overrides_from_inputs(inputs)
+    overrides = overrides_from_inputs(inputs, default_parameters(inputs.instrument))
     data = {
+        "instrument": inputs.instrument,
         "scenario": {
             "name": inputs.scenario_name,
             "description": f"Read from {path.name} ({inputs.unit}); values that differ from the baseline.",
