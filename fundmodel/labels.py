@@ -567,6 +567,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "对比情景（基准情景在前，当前状态在后）",
     ),
     "briefing_compare_none": ("None: the current state alone", "不选：仅当前状态"),
+    "download_csv": ("Download table (.csv)", "下载表格（.csv）"),
+    "csv_made_safe": (
+        "In the CSV, {n:,} text cell(s) were changed so that a spreadsheet shows them as text "
+        "(formula-like text gets a leading apostrophe); first: {first}",
+        "CSV 中有 {n:,} 个文本单元格已改写，使电子表格将其显示为文本（类似公式的文本前加撇号）；第一个：{first}",
+    ),
 }
 
 

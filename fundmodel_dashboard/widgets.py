@@ -11,6 +11,7 @@ from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
 from fundmodel.labels import label
+from fundmodel.outputs.csv_writer import csv_bytes
 from fundmodel.outputs.kpi_text import KPI_TERMS as KPI_TERMS  # the cards, as tests and pages know them
 from fundmodel.outputs.kpi_text import kpi_differences, kpi_texts
 from fundmodel.terms import term as output_term
@@ -166,6 +167,23 @@ def checks_panel(result: Result, codes: set[str] | None = None) -> None:
     frame = checks_frame(result)
     keep = [i for i, c in enumerate(result.checks) if codes is None or c.code in codes]
     st.dataframe(frame.iloc[keep], hide_index=True, width="stretch")
+    csv_download(frame.iloc[keep], "fundmodel_checks.csv", key="download_checks_csv")
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """A download button for ``frame`` as CSV, written by the one CSV writer
+    (:mod:`fundmodel.outputs.csv_writer`: formula-like text gets a leading apostrophe, control
+    characters and over-long text are replaced visibly), with a note when a cell was changed.
+
+    The tables' own CSV export is switched off (``client.disableDataExport`` in config.toml):
+    it would write user text such as ``=cmd|' /C calc'!A0`` raw.
+    """
+    data, warnings = csv_bytes(frame)
+    st.download_button(
+        t("download_csv"), data=data, file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+    )
+    if warnings:
+        st.caption(t("csv_made_safe").format(n=len(warnings), first=warnings[0]))
 
 
 # ------------------------------------------------------------------- sources

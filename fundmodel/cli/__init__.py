@@ -16,13 +16,17 @@ import argparse
 import importlib
 import json
 import pkgutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
 from fundmodel.inputs.parameters import using_instrument
-from fundmodel.outputs.atomic import Terminated, install_signal_cleanup
+from fundmodel.messages import Message
+from fundmodel.outputs.atomic import Terminated, install_signal_cleanup, remove_pending
 
 #: Exit code for unreadable or invalid input (argparse uses 2 for usage errors too).
 EXIT_INPUT_ERROR = 2
@@ -39,7 +43,7 @@ class CommandError(FundmodelError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="fundmodel",
         description="Leverage and project portfolios of China's policy-based financial instruments "
         "(the 2025 instrument by default, its 2022 precedent, or any parameter package).",
@@ -85,13 +89,42 @@ def warn(lines: Sequence[str]) -> None:
         print(f"fundmodel: warning: {line}", file=sys.stderr)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error: ``fundmodel: error: run: ...``,
+    naming the command and where its options are listed (no usage dump), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("fundmodel").strip()
+        text = Message("cli_usage_error", {"message": " ".join(message.split()), "help": f"{self.prog} --help"})
+        self.exit(EXIT_INPUT_ERROR, f"fundmodel: error: {command + ': ' if command else ''}{text}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every error a user can cause ends in one line (exit 2), Ctrl-C in
+    ``fundmodel: interrupted`` (exit 130) at any moment, SIGTERM in ``fundmodel: terminated``."""
     try:
-        parser = build_parser()
-    except KeyboardInterrupt:  # Ctrl-C while the commands load
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl-C unwinds
+        return _run(argv)
+    except KeyboardInterrupt:
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    """Remove partial files (a second Ctrl-C must not stop that) and say so in one line."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
+        remove_pending()
         print("fundmodel: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    args = parser.parse_args(argv)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
     install_signal_cleanup()  # SIGTERM unwinds like Ctrl-C: no partial file is left
     try:
         with using_instrument(args.instrument):
@@ -110,9 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated as exc:
         print("fundmodel: terminated", file=sys.stderr)
         return 128 + exc.signum
-    except KeyboardInterrupt:
-        print("fundmodel: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

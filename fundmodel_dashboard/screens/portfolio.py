@@ -11,6 +11,7 @@ from fundmodel.outputs.views import column_label, filter_projects, group_project
 from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import basis, state
 from fundmodel_dashboard.widgets import (
+    csv_download,
     kpi_cards,
     lang,
     localized_widget,
@@ -90,6 +91,7 @@ if len(portfolio.issues):
     with st.expander(t("validation_report"), expanded=bool(n_err)):
         issues = basis.issues_table(portfolio)
         st.dataframe(issues, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(issues)))
+        csv_download(issues, "fundmodel_validation.csv", key="download_issues_csv")
         st.download_button(
             t("download_report"),
             data=validation_report_bytes(portfolio, lang()),
@@ -272,6 +274,8 @@ if len(chosen):
         else:
             config[c] = st.column_config.TextColumn(name)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=460, column_config=config)
+    headers = {c: config[c]["label"] for c in columns}
+    csv_download(table.rename(columns=headers), "fundmodel_projects.csv", key="download_projects_csv")
     if metrics is not None:
         st.caption(t("cashflow_note"))
 else:
