@@ -264,6 +264,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "validation_report": ("Validation report", "校验报告"),
     "col_file": ("File", "文件"),
+    "col_sheet": ("Sheet", "工作表"),
     "col_row": ("Row", "行"),
     "col_column": ("Column", "列"),
     # Validation rules of a portfolio file (the ``rule`` of each issue).

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from fundmodel.analysis.compare import compare_results, render_comparison
 from fundmodel.cli import CommandError
-from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
+from fundmodel.cli.run import add_portfolio_options, portfolio_name, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.session import Session
 
@@ -38,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     results = []
     for scenario in scenarios:
         title = scenario.name_zh if args.lang == "zh" and scenario.name_zh else scenario.name
-        name = f"{title} on {Path(args.portfolio).name}" if args.portfolio else title
+        name = f"{title} on {portfolio_name(args)}" if args.portfolio else title
         results.append(session_result(Session(scenario, portfolio=read_once), name))
     comparison = compare_results(results)
     print(comparison.to_json() if args.format == "json" else render_comparison(comparison, args.unit, args.lang))

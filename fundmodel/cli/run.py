@@ -22,12 +22,15 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    """--portfolio FILE, --input-unit and --sheet, shared by commands that read a portfolio."""
+    """--portfolio FILE (repeatable; a folder stands for its files), --input-unit, --sheet
+    and --map, shared by commands that read a portfolio."""
     parser.add_argument(
         "--portfolio",
         metavar="FILE",
+        action="append",
         required=required,
-        help="portfolio CSV or XLSX (one row per project)" + ("" if required else ": run bottom-up"),
+        help="portfolio file (CSV, XLSX, XLS, ODS; one row per project) or folder; repeat it to read "
+        "several files into one portfolio" + ("" if required else ": run bottom-up"),
     )
     parser.add_argument(
         "--input-unit",
@@ -35,8 +38,30 @@ def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True
         default=None,
         help="money unit of portfolio columns whose header declares none (bn RMB, 亿元, 万元)",
     )
-    parser.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first sheet)")
+    add_sheet_option(parser)
     add_map_option(parser)
+
+
+def add_sheet_option(parser: argparse.ArgumentParser) -> None:
+    """--sheet NAME (repeatable; '*' for every visible sheet)."""
+    parser.add_argument(
+        "--sheet",
+        action="append",
+        default=None,
+        help="spreadsheet sheet name or number (default: the first visible sheet); repeat it to read "
+        "several sheets, '*' reads every visible sheet",
+    )
+
+
+def sheet_arg(args: argparse.Namespace) -> str | list[str] | None:
+    """The --sheet options as read_portfolio takes them: one name, several, or None."""
+    sheets = args.sheet or []
+    return sheets[0] if len(sheets) == 1 else (sheets or None)
+
+
+def portfolio_name(args: argparse.Namespace) -> str | None:
+    """The names of the --portfolio files (for run names), or None."""
+    return ", ".join(Path(p).name for p in args.portfolio) if args.portfolio else None
 
 
 def add_map_option(parser: argparse.ArgumentParser) -> None:
@@ -70,8 +95,9 @@ def read_portfolio_args(args: argparse.Namespace, params: Parameters | None = No
     """The portfolio named by ``--portfolio`` as read (validated per session), or None."""
     if not args.portfolio:
         return None
+    paths = args.portfolio[0] if len(args.portfolio) == 1 else args.portfolio
     return read_portfolio(
-        args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params, column_map=parse_column_map(args.map)
+        paths, unit=args.input_unit, sheet=sheet_arg(args), params=params, column_map=parse_column_map(args.map)
     )
 
 
@@ -99,7 +125,7 @@ def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
     params = scenario.parameters()
     session = Session(scenario, portfolio=read_portfolio_args(args, params), base=params)
-    name = f"{Path(args.portfolio).name} ({scenario.name})" if args.portfolio else None
+    name = f"{portfolio_name(args)} ({scenario.name})" if args.portfolio else None
     result = session_result(session, name)
     print(result.to_json() if args.format == "json" else render_table(result, args.unit, args.lang))
     return 0

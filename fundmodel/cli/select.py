@@ -80,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.out is not None:  # refused before any work
-        check_output_path(args.out, inputs=[args.portfolio, args.scenario], suffixes=(".csv",))
+        check_output_path(args.out, inputs=[*args.portfolio, args.scenario], suffixes=(".csv",))
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
     params = scenario.parameters()
     portfolio = load_portfolio_args(args, params)
@@ -105,7 +105,7 @@ def handle(args: argparse.Namespace) -> int:
     except SelectionError as exc:
         raise CommandError(str(exc)) from None
     if args.out is not None:
-        warn(summarize(write_selection_csv(selection, args.out, inputs=[args.portfolio])))
+        warn(summarize(write_selection_csv(selection, args.out, inputs=args.portfolio)))
     if args.format == "json":
         print(json.dumps(selection_dict(selection), ensure_ascii=False, indent=2))
     else:

@@ -76,6 +76,7 @@ if len(portfolio.issues):
         ).rename(
             columns={
                 "file": t("col_file"),
+                "sheet": t("col_sheet"),
                 "row": t("col_row"),
                 "column": t("col_column"),
                 "value": t("col_value"),
@@ -192,6 +193,9 @@ if len(chosen):
         "multiplier",
         "net_investment_bn",
         "attributed_investment_bn",
+        "source_file",
+        "source_sheet",
+        "source_row",
     ]
     metrics = state.portfolio_cashflow()
     metric_columns = ["project_irr", "equity_irr", "npv_bn", "min_dscr", "payback_year", "subsidy_per_yuan"]

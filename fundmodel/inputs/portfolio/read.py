@@ -6,6 +6,7 @@ import csv
 import io
 import stat
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,14 +14,16 @@ import pandas as pd
 
 from fundmodel.errors import FundmodelError, PortfolioError
 from fundmodel.inputs.limits import check
-from fundmodel.inputs.parameters import Parameters
+from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text
+from fundmodel.inputs.portfolio.combine import ALL_SHEETS, combine, display_names, portfolio_files, sheets_to_read
 from fundmodel.inputs.portfolio.issues import ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import NUMERIC_TYPES, SCHEMA, split_header
 from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, read_sheet
 from fundmodel.inputs.portfolio.template import MIN_KNOWN_COLUMNS, TableLayout, find_table, known_columns
 from fundmodel.inputs.portfolio.validate import parse_portfolio
+from fundmodel.messages import Message
 
 # -------------------------------------------------------------------------- reading
 
@@ -248,13 +251,18 @@ def _long_row(text: str, n_header: int, name: str) -> str:
 
 
 def read_portfolio(
-    path: Path | str,
+    path: Path | str | Sequence[Path | str],
     unit: str | None = None,
-    sheet: str | int | None = None,
+    sheet: str | int | Sequence[str | int] | None = None,
     params: Parameters | None = None,
     column_map: dict[str, str] | None = None,
 ) -> Portfolio:
-    """Read and validate a portfolio file (CSV or XLSX).
+    """Read and validate a portfolio file (CSV, XLSX, XLSM, XLS or ODS).
+
+    ``path`` may also be a folder or a list of files and folders, and ``sheet`` a list of
+    sheets or ``"*"`` (every visible sheet): their projects are read into one portfolio
+    that keeps each project's file, sheet and row (:func:`~fundmodel.inputs.portfolio.
+    combine.read_portfolios`).
 
     ``column_map`` maps a header as the file writes it (two-row headers joined with "/")
     to a column id, overriding what was recognised: ``{"资金结构/申请金额": "fund_requested_bn"}``.
@@ -266,11 +274,50 @@ def read_portfolio(
 
     Example: ``read_portfolio("portfolios/first_batch_examples.csv").ok`` is True.
     """
+    if isinstance(path, list | tuple) or isinstance(sheet, list | tuple) or sheet == ALL_SHEETS or Path(path).is_dir():
+        return read_portfolios(path if isinstance(path, list | tuple) else [path], unit, sheet, params, column_map)
     path = Path(path)
     table = read_table(path, sheet)
     if column_map:
         table.attrs["column_map"] = checked_column_map(column_map, table, path.name)
     return parse_portfolio(table, unit=unit, params=params, source=path.name)
+
+
+def read_portfolios(
+    paths: Iterable[Path | str],
+    unit: str | None = None,
+    sheet: str | int | Sequence[str | int] | None = None,
+    params: Parameters | None = None,
+    column_map: Mapping[str, str] | None = None,
+) -> Portfolio:
+    """Read several files, folders or sheets into one portfolio.
+
+    ``sheet``: a sheet name or index read in every spreadsheet, a list of them, or ``"*"``
+    for every visible sheet (default: the first). ``column_map`` corrections apply in the
+    files that have the header; a header in none of the files is an error. One file and
+    one sheet give the portfolio :func:`~fundmodel.inputs.portfolio.read_portfolio` gives.
+    """
+    p = params or default_parameters()
+    files = portfolio_files(paths)
+    names = display_names(files)
+    wanted = dict(column_map or {})
+    used: set[str] = set()
+    parts: list[Portfolio] = []
+    for path, name in zip(files, names, strict=True):
+        for one_sheet in sheets_to_read(path, sheet):
+            table = read_table(path, one_sheet)
+            mapping = {h: c for h, c in wanted.items() if h in {str(c) for c in table.columns}}
+            if mapping:
+                table.attrs["column_map"] = checked_column_map(mapping, table, name)
+                used |= set(mapping)
+            parts.append(parse_portfolio(table, unit=unit, params=p, source=name))
+    unused = [h for h in wanted if h not in used]
+    if unused:
+        raise PortfolioError(
+            str(Message("portfolio_map_header_nowhere", {"header": unused[0], "files": ", ".join(names)}))
+        )
+    check("rows", sum(len(part.index) for part in parts), ", ".join(names[:3]))
+    return parts[0] if len(parts) == 1 else combine(parts)
 
 
 def parse_column_map(items: list[str] | None) -> dict[str, str]:
