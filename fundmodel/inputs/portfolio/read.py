@@ -256,6 +256,7 @@ def read_portfolio(
     sheet: str | int | Sequence[str | int] | None = None,
     params: Parameters | None = None,
     column_map: dict[str, str] | None = None,
+    column_map_sources: Mapping[str, str] | None = None,
 ) -> Portfolio:
     """Read and validate a portfolio file (CSV, XLSX, XLSM, XLS or ODS).
 
@@ -265,7 +266,9 @@ def read_portfolio(
     combine.read_portfolios`).
 
     ``column_map`` maps a header as the file writes it (two-row headers joined with "/")
-    to a column id, overriding what was recognised: ``{"资金结构/申请金额": "fund_requested_bn"}``.
+    to a column id, overriding what was recognised: ``{"资金结构/申请金额": "fund_requested_bn"}``;
+    ``column_map_sources`` says where each header's mapping came from, for the report
+    (``"profile monthly"``; default ``--map``).
 
     ``unit`` ("bn", "yi" = 亿元, "wan" = 万元) applies to money columns whose header
     declares no unit; ``sheet`` picks an XLSX sheet (name or 0-based index; default the
@@ -275,11 +278,13 @@ def read_portfolio(
     Example: ``read_portfolio("portfolios/first_batch_examples.csv").ok`` is True.
     """
     if isinstance(path, list | tuple) or isinstance(sheet, list | tuple) or sheet == ALL_SHEETS or Path(path).is_dir():
-        return read_portfolios(path if isinstance(path, list | tuple) else [path], unit, sheet, params, column_map)
+        paths = path if isinstance(path, list | tuple) else [path]
+        return read_portfolios(paths, unit, sheet, params, column_map, column_map_sources)
     path = Path(path)
     table = read_table(path, sheet)
     if column_map:
         table.attrs["column_map"] = checked_column_map(column_map, table, path.name)
+        table.attrs["column_map_sources"] = dict(column_map_sources or {})
     return parse_portfolio(table, unit=unit, params=params, source=path.name)
 
 
@@ -289,6 +294,7 @@ def read_portfolios(
     sheet: str | int | Sequence[str | int] | None = None,
     params: Parameters | None = None,
     column_map: Mapping[str, str] | None = None,
+    column_map_sources: Mapping[str, str] | None = None,
 ) -> Portfolio:
     """Read several files, folders or sheets into one portfolio.
 
@@ -309,6 +315,7 @@ def read_portfolios(
             mapping = {h: c for h, c in wanted.items() if h in {str(c) for c in table.columns}}
             if mapping:
                 table.attrs["column_map"] = checked_column_map(mapping, table, name)
+                table.attrs["column_map_sources"] = dict(column_map_sources or {})
                 used |= set(mapping)
             parts.append(parse_portfolio(table, unit=unit, params=p, source=name))
     unused = [h for h in wanted if h not in used]

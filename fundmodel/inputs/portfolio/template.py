@@ -184,11 +184,16 @@ def describe(attrs: dict[str, Any]) -> list[str]:
     if attrs.get("title_unit"):
         lines.append(f"  money unit {attrs['title_unit']} from the unit line in row {attrs['title_unit_row']}")
     column_map = attrs.get("column_map") or {}
+    sources = attrs.get("column_map_sources") or {}
     for header in attrs.get("headers", []):
         cid = column_map.get(header) or split_header(header)[0]
-        mapped = " (--map)" if header in column_map else ""
+        mapped = f" ({sources.get(header, '--map')})" if header in column_map else ""
         lines.append(f"  column '{header}' -> " + (cid or "not a portfolio column (ignored)") + mapped)
-    lines += [f"  column '{h}' -> {cid} (--map)" for h, cid in column_map.items() if h not in attrs.get("headers", [])]
+    lines += [
+        f"  column '{h}' -> {cid} ({sources.get(h, '--map')})"
+        for h, cid in column_map.items()
+        if h not in attrs.get("headers", [])
+    ]
     skipped = attrs.get("skipped_rows", [])
     for row, reason in skipped[:50]:
         lines.append(f"  row {row} skipped: {reason}" if row else f"  {reason}")
