@@ -330,12 +330,22 @@ def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str) ->
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _read_portfolio(
-    key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
+    key: str,
+    name: str,
+    data: bytes,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    column_map: tuple = (),
 ) -> Portfolio:
     # Validation and the defaults a project leaves empty (additionality, infrastructure
     # share ...) depend on the parameters, so the edited parameters are part of the key.
     params = run_parameters(base_overrides, edit_overrides, source)
-    return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
+    table = _raw_table(key, name, data).copy()
+    if column_map:  # the user's corrections of how columns are read (fundmodel_dashboard.mapping)
+        table.attrs = {**table.attrs, "column_map": dict(column_map)}
+    return parse_portfolio(table, unit=unit, params=params, source=name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -346,6 +356,11 @@ def _edited_portfolio(
     inputs = Inputs(key, "", base_overrides, edit_overrides, ())
     params = run_parameters(base_overrides, edit_overrides, source)
     return inputs.session(source, portfolio=_pf, cell_edits=edits, edited=params).validated_portfolio
+
+
+def _column_map(key: str) -> tuple:
+    """The user's corrections of how the columns of portfolio ``key`` are read (a cache key)."""
+    return tuple(sorted(st.session_state.get("portfolio_column_maps", {}).get(key, {}).items()))
 
 
 def current_portfolio() -> Portfolio | None:
@@ -359,7 +374,9 @@ def current_portfolio() -> Portfolio | None:
     inputs = current_inputs()
     scenario = current_scenario()
     unit = st.session_state.get("portfolio_unit")
-    portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source)
+    portfolio = _read_portfolio(
+        key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, _column_map(key)
+    )
     edits = frozen_project_edits()
     if not edits:
         return portfolio
@@ -457,7 +474,14 @@ def portfolio_result(edited: bool = True) -> Result | None:
     if not edited:
         name, data = _portfolio_source(key)
         portfolio = _read_portfolio(
-            key, name, data, st.session_state.get("portfolio_unit"), inputs.base_overrides, (), scenario.source
+            key,
+            name,
+            data,
+            st.session_state.get("portfolio_unit"),
+            inputs.base_overrides,
+            (),
+            scenario.source,
+            _column_map(key),
         )
         if not portfolio.ok:
             return None
@@ -545,7 +569,7 @@ def scenario_result(key: str) -> Result:
         pkey = st.session_state["portfolio_key"]
         name, data = _portfolio_source(pkey)
         unit = st.session_state.get("portfolio_unit")
-        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
+        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source, _column_map(pkey))
         if portfolio.ok:
             title = f"{scenario.name} · {portfolio_title(pkey)}"
             return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), portfolio)

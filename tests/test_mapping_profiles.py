@@ -121,3 +121,14 @@ def test_without_xdg_data_home_profiles_live_in_local_share(tmp_path: Path, monk
     assert mappings_dir() == tmp_path / ".local" / "share" / "fundmodel" / "mappings"
     monkeypatch.setenv("XDG_DATA_HOME", "relative/path")  # not absolute: ignored, as the XDG rule says
     assert mappings_dir() == tmp_path / ".local" / "share" / "fundmodel" / "mappings"
+
+
+def test_a_mapped_header_keeps_the_unit_it_names(tmp_path: Path) -> None:
+    path = tmp_path / "unit.csv"
+    text = MONTHLY.replace("拟申请工具资金", "拟申请工具资金（万元）").replace(",总投资,", ",总投资(万元),")
+    path.write_text(text, "utf-8")
+    portfolio = read_portfolio(path, column_map={"拟申请工具资金（万元）": "fund_requested_bn"})
+    assert portfolio.ok, portfolio.report()
+    # 12,000 and 3,500 万元 = 0.12 and 0.035 bn (1 bn = 100,000 万元)
+    assert portfolio.units["fund_requested_bn"] == "wan"
+    assert portfolio.frame["fund_requested_bn"].tolist() == pytest.approx([0.12, 0.035])

@@ -8,6 +8,7 @@ from fundmodel.outputs import charts
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import state
+from fundmodel_dashboard.mapping import column_mapping_editor
 from fundmodel_dashboard.widgets import (
     kpi_cards,
     lang,
@@ -57,6 +58,7 @@ except (PortfolioError, OSError) as exc:
     st.stop()
 if portfolio is None:
     st.stop()
+column_mapping_editor(portfolio, st.session_state["portfolio_key"])
 
 # --- validation report ----------------------------------------------------------------
 n_err = portfolio.n_errors

@@ -36,6 +36,7 @@ from fundmodel.inputs.portfolio.schema import (
     lookups,
     norm,
     split_header,
+    unit_of_header,
 )
 from fundmodel.inputs.portfolio.template import total_checks
 from fundmodel.units import PER_BN
@@ -78,7 +79,9 @@ def parse_portfolio(
     for header, column in table.items():
         header = str(header)
         cid, utext = split_header(header)
-        cid = column_map.get(header, cid)
+        if header in column_map:
+            utext = utext if cid is not None else unit_of_header(header)
+            cid = column_map[header]
         if cid is None:
             issues.add(1, header, header, "unknown_column", "not a portfolio column; it is ignored", "warning")
             continue
