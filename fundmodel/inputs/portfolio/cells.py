@@ -47,7 +47,30 @@ CONVERSION_KINDS = {
     "percent_text": ("percentage written as text (20%)", "percentages written as text"),
     "surrounding_space": ("value with spaces around it", "values with spaces around them"),
     "yes_no_word": ("yes/no written as 是/否, Y/N or √/×", "yes/no written as 是/否, Y/N or √/×"),
+    "number_text": ("number stored as text in the sheet ('250000)", "numbers stored as text in the sheet"),
 }
+
+#: A number as Excel would have stored it had it not been typed as text: ``250000``, ``-1.5``.
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def text_number_rows(grid: list[list[Any]], column: int, rows: list[int] | range) -> np.ndarray:
+    """The rows (1-based, of ``grid`` as the sheet reader gave it: numbers as numbers) whose
+    cell in ``column`` is text holding a plain number: a number stored as text.
+
+    >>> text_number_rows([["a"], ["250000"], [250000.0], ["x"]], 0, [2, 3, 4]).tolist()
+    [2]
+    """
+    return np.array(
+        [
+            r
+            for r in rows
+            if column < len(grid[r - 1])
+            and type(cell := grid[r - 1][column]) is str
+            and _PLAIN_NUMBER.fullmatch(cell) is not None
+        ],
+        dtype=np.int64,
+    )
 
 
 def count_conversion(conversions: dict[str, int] | None, kind: str, mask: np.ndarray) -> None:
@@ -97,7 +120,7 @@ def parse_number(
     Full-width digits and punctuation (``１２３，４５６．７``, ``％``) are read as their ASCII
     forms. Each rewriting that read a value is added to ``conversions`` by kind (see
     :data:`CONVERSION_KINDS`). A number stored as text in a spreadsheet reads as the number
-    (the sheet reader gives every cell as text, so it is not told apart).
+    (the reader counts those cells itself: :func:`text_number_rows`).
 
     >>> v, empty, bad = parse_number(pd.Series(["1,858,000", "１２", "x", ""], dtype=object))
     >>> v.tolist()[:2], empty.tolist(), bad.tolist()

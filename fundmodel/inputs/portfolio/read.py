@@ -8,6 +8,7 @@ import stat
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ import pandas as pd
 from fundmodel.errors import FundmodelError, PortfolioError
 from fundmodel.inputs.limits import check
 from fundmodel.inputs.parameters import Parameters, default_parameters
-from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text
+from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text, text_number_rows
 from fundmodel.inputs.portfolio.combine import ALL_SHEETS, combine, display_names, portfolio_files, sheets_to_read
 from fundmodel.inputs.portfolio.issues import ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
@@ -98,16 +99,34 @@ def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.Dat
     layout = find_table(cells) if known_columns(cells[0]) < MIN_KNOWN_COLUMNS else None
     if layout is not None:
         header, body = _template_body(cells, layout)
+        sheet_columns = [i for i in range(len(layout.headers)) if i not in layout.dropped_columns]
     else:
         raw = pd.DataFrame(cells, dtype=object)
         header = [str(h).strip() for h in cells[0]]
         body = raw.iloc[1:]
         body.index = np.arange(2, len(raw) + 1)
+        sheet_columns = list(range(len(header)))
+    body.attrs["text_numbers"] = _text_numbers(rows, header, sheet_columns, body.index.tolist())
     if CONTROL_CHARACTERS.search(text):
         body.attrs["control_characters"] = True
     body.attrs["sheet"] = read.name
     body.attrs["hidden_sheets_skipped"] = read.skipped_hidden
     return header, body, read.name
+
+
+def _text_numbers(
+    grid: list[list[Any]], header: list[str], columns: list[int], rows: list[int]
+) -> dict[str, np.ndarray]:
+    """Rows whose cell is a number stored as text, by header, in the columns that may be
+    numbers (a numeric column, or one no alias knows, which ``--map`` may make numeric)."""
+    out = {}
+    for name, column in zip(header, columns, strict=True):
+        cid = split_header(name)[0]
+        if cid is None or SCHEMA[cid].type in NUMERIC_TYPES:
+            found = text_number_rows(grid, column, rows)
+            if len(found):
+                out[name] = found
+    return out
 
 
 def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame:

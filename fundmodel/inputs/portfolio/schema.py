@@ -194,7 +194,12 @@ def _build_lookups(params: Parameters) -> dict[str, dict[str, str]]:
         if sid in params.capital_ratios.sectors:
             out["sector"].setdefault(norm(word), sid)
     for kind, cid, alias in aliases[["kind", "id", "alias"]].itertuples(index=False):
-        known = {"field": params.fields, "bank": params.banks, "profile": {"s_curve", "uniform"}}[kind]
+        known = {
+            "field": params.fields,
+            "bank": params.banks,
+            "province": PROVINCES.index,
+            "profile": {"s_curve", "uniform"},
+        }[kind]
         if cid in known:
             out[kind][norm(alias)] = cid
     return out

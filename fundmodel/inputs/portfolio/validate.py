@@ -15,6 +15,7 @@ from fundmodel.inputs.portfolio.cells import (
     CONTROL_CHARACTERS,
     EXCEL_ERRORS,
     PLACEHOLDER_TEXTS,
+    count_conversion,
     factorize,
     lookup_codes,
     map_values,
@@ -112,6 +113,7 @@ def parse_portfolio(
     # --- cells ---------------------------------------------------------------------
     control = bool(table.attrs.get("control_characters"))
     conversions: dict[str, int] = {}  # how values were written, for the report
+    text_numbers = table.attrs.get("text_numbers") or {}
     tables = lookups(p)
     out: dict[str, Any] = {}
     bad_any = np.zeros(n, dtype=bool)
@@ -126,6 +128,9 @@ def parse_portfolio(
         percent_header = kind == "share" and utext is not None and norm(utext) in PERCENT_SUFFIXES
         if kind in NUMERIC_TYPES:
             v, empty, bad = parse_number(raw, kind == "share", percent_header, conversions)
+            text_rows = text_numbers.get(header)
+            if text_rows is not None:  # typed as text in the sheet, read as the number
+                count_conversion(conversions, "number_text", np.isin(rows, text_rows) & ~empty & ~bad)
         elif kind == "bool":
             v, empty, bad = lookup_codes(raw, lambda t: BOOL_WORDS.get(t.lower()), conversions, YES_NO_WORDS)
         elif kind in ("field", "bank", "province", "sector", "profile"):
