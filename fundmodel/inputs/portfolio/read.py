@@ -168,7 +168,7 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
                 cells = list(csv.reader(io.StringIO(text)))
                 layout = find_table(cells)
             if layout is not None:
-                header, body = _template_body(cells, layout)
+                header, body = _template_body(cells, layout, None if control else text)
             elif control:  # pandas' C parser cuts a cell at NUL: the csv module keeps it, to be reported
                 body = _csv_cells(text, len(header), path.name)
                 body.index = np.arange(2, len(body) + 2)
@@ -203,13 +203,18 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
     return body
 
 
-def _template_body(cells: list[list[str]], layout: TableLayout) -> tuple[list[str], pd.DataFrame]:
+def _template_body(
+    cells: list[list[str]], layout: TableLayout, csv_text: str | None = None
+) -> tuple[list[str], pd.DataFrame]:
     """Header and project rows of a table found in a template (totals, notes, blank rows
-    and the 序号 column left out; each recorded in ``attrs`` for the report)."""
+    and the 序号 column left out; each recorded in ``attrs`` for the report). ``csv_text``:
+    the CSV the cells were read from, whose project rows pandas then parses in C."""
     width = len(layout.headers)
     keep = [i for i in range(width) if i not in layout.dropped_columns]
-    grid = [list(cells[r - 1][:width]) + [""] * (width - len(cells[r - 1][:width])) for r in layout.project_rows]
-    body = pd.DataFrame([[row[i] for i in keep] for row in grid], index=layout.project_rows, dtype=object)
+    body = _template_csv_frame(csv_text, len(cells), layout, keep) if csv_text is not None else None
+    if body is None:
+        grid = [list(cells[r - 1][:width]) + [""] * (width - len(cells[r - 1][:width])) for r in layout.project_rows]
+        body = pd.DataFrame([[row[i] for i in keep] for row in grid], index=layout.project_rows, dtype=object)
     if body.empty:
         body = pd.DataFrame(columns=range(len(keep)), dtype=object)
     body.columns = range(len(keep))
@@ -226,6 +231,44 @@ def _template_body(cells: list[list[str]], layout: TableLayout) -> tuple[list[st
         totals={row: dict(zip(layout.headers, cells_, strict=False)) for row, cells_ in layout.totals.items()},
     )
     return header, body
+
+
+def _template_csv_frame(text: str, n_rows: int, layout: TableLayout, keep: list[int]) -> pd.DataFrame | None:
+    """The project rows of a template CSV through pandas' C parser, numeric columns parsed
+    in C as in a plain CSV (a column holding any text stays text); None when its lines are
+    not its rows (a cell holding a line break), so the rows already read are used."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines != n_rows or not layout.project_rows:
+        return None
+    width = len(layout.headers)
+    project = np.zeros(n_rows, dtype=bool)
+    project[np.asarray(layout.project_rows) - 1] = True
+    text_columns = {
+        i: str
+        for i, h in enumerate(layout.headers)
+        if (cid := split_header(h)[0]) is None or SCHEMA[cid].type not in NUMERIC_TYPES or i not in keep
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                header=None,
+                names=list(range(width)),
+                skiprows=np.flatnonzero(~project).tolist(),
+                index_col=False,
+                dtype=text_columns,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+            )
+        except (pd.errors.ParserWarning, pd.errors.ParserError, ValueError):
+            return None  # the rows as the csv module read them say what is wrong
+    if len(frame) != len(layout.project_rows):
+        return None
+    body = frame[keep]
+    body.index = layout.project_rows
+    return body
 
 
 def _csv_frame(text: str, header: list[str], text_columns: dict[int, type], name: str) -> pd.DataFrame:

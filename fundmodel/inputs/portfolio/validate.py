@@ -77,7 +77,8 @@ def parse_portfolio(
     unit_text: dict[str, str | None] = {}
     columns: dict[str, pd.Series] = {}
     column_map = table.attrs.get("column_map") or {}  # the user's corrections (--map)
-    for header, column in table.items():
+    # The columns without the reader's notes (attrs): pandas copies those on every operation.
+    for header, column in pd.DataFrame(table, copy=False).items():
         header = str(header)
         cid, utext = split_header(header)
         if header in column_map:
