@@ -17,6 +17,7 @@ most twice the time of the plain one. Both must give the same total fund.
 from __future__ import annotations
 
 import csv
+import gc
 import sys
 import tempfile
 from pathlib import Path
@@ -24,13 +25,17 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
-from spreadsheet import timed  # bench/spreadsheet.py: best and median of REPEAT calls
 
-from fundmodel import default_parameters
-from fundmodel.inputs.bundled import PORTFOLIO_DIR
-from fundmodel.inputs.portfolio import PROVINCES, read_portfolio
-from fundmodel.inputs.portfolio.schema import DATA_DIR
-from fundmodel.units import PER_BN
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]  # the checkout's fundmodel, not an installed one
+
+from spreadsheet import timed  # noqa: E402  bench/spreadsheet.py: best and median of REPEAT calls
+
+from fundmodel import default_parameters  # noqa: E402
+from fundmodel.inputs.bundled import PORTFOLIO_DIR  # noqa: E402
+from fundmodel.inputs.portfolio import PROVINCES, read_portfolio  # noqa: E402
+from fundmodel.inputs.portfolio.schema import DATA_DIR  # noqa: E402
+from fundmodel.units import PER_BN  # noqa: E402
 
 SOURCE = PORTFOLIO_DIR / "national_synthetic.csv"
 PLAIN_COLUMNS = [
@@ -140,14 +145,16 @@ def main(repeat: int = 5) -> int:
         files = write_files(Path(tmp))
         print(f"read and validate 2,300 projects, best / median of {repeat} (python bench/template_read.py)")
         worst = 0.0
-        for kind in ("xlsx", "csv", "gb18030.csv"):
+        for kind in ("csv", "gb18030.csv", "xlsx"):
             plain, template = files[f"plain.{kind.split('.')[-1]}"], files[f"template.{kind}"]
             a, b = read_portfolio(plain), read_portfolio(template)
             assert a.ok and b.ok, (a.report(limit=5), b.report(limit=5))
             fund_a, fund_b = a.frame["fund_requested_bn"].sum(), b.frame["fund_requested_bn"].sum()
             assert np.isclose(fund_a, fund_b, rtol=1e-6), (fund_a, fund_b)
             assert len(b.frame) == len(a.frame) == 2_300
+            gc.collect()  # each side starts from the same heap, not the garbage of the last
             plain_best, plain_median = timed(lambda p=plain: read_portfolio(p), repeat)
+            gc.collect()
             tpl_best, tpl_median = timed(lambda p=template: read_portfolio(p), repeat)
             ratio = tpl_best / plain_best
             worst = max(worst, ratio)

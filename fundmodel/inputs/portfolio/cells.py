@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from contextlib import suppress
 from typing import Any
 
 import numpy as np
@@ -146,17 +148,11 @@ def parse_number(
         empty[idx[blank]] = True
         idx = idx[~blank]
     if len(idx):
-        written = raw.iloc[idx].astype(str)
-        wide = written.str.contains(_FULL_WIDTH_CHARS, regex=True).to_numpy(dtype=bool)
-        text = written.where(~wide, written.str.translate(FULL_WIDTH_NUMBER)).str.strip()
-        spaced = (text.str.len() != written.str.len()).to_numpy() & ~wide
-        is_empty = (text == "").to_numpy()
-        pct = text.str.endswith("%").to_numpy() if allow_percent else np.zeros(len(idx), dtype=bool)
-        text = text.where(~pct, text.str[:-1].str.strip())
-        grouped = text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").to_numpy(dtype=bool)
-        text = text.where(~grouped, text.str.replace(",", "", regex=False))
-        again = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-        again = np.where(pct | percent_header, again / 100.0, again)
+        # One pass in Python over the cells the C parser could not read (pandas' string
+        # methods would each take a pass of their own): (value, empty, wide, pct, grouped, spaced).
+        read = [_read_written(str(c), allow_percent, percent_header) for c in raw.to_numpy(dtype=object)[idx]]
+        again, is_empty, wide, pct, grouped, spaced = (np.array(x) for x in zip(*read, strict=True))
+        again = again.astype(float)
         ok = np.isfinite(again)
         values[idx] = np.where(ok, again, np.nan)
         empty[idx] = is_empty
@@ -165,6 +161,39 @@ def parse_number(
             count_conversion(conversions, kind, mask & ok)
         count_conversion(conversions, "surrounding_space", spaced & ok & ~pct & ~grouped)
     return values, empty, bad
+
+
+_WIDE = re.compile(_FULL_WIDTH_CHARS)
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def _read_written(
+    written: str, allow_percent: bool, percent_header: bool
+) -> tuple[float, bool, bool, bool, bool, bool]:
+    """A number as people write it (see :func:`parse_number`): (value or NaN, empty,
+    full-width, percentage, thousands separators, spaces around).
+
+    >>> _read_written(" １,２３４ ", False, False)[:3], _read_written("20%", True, False)[0]
+    ((1234.0, False, True), 0.2)
+    """
+    wide = _WIDE.search(written) is not None
+    text = (written.translate(FULL_WIDTH_NUMBER) if wide else written).strip()
+    spaced = len(text) != len(written) and not wide
+    if not text:
+        return math.nan, True, wide, False, False, spaced
+    pct = allow_percent and text.endswith("%")
+    if pct:
+        text = text[:-1].strip()
+    grouped = _GROUPED.fullmatch(text) is not None
+    if grouped:
+        text = text.replace(",", "")
+    value = math.nan
+    if text.isascii() and "_" not in text:  # what pandas reads: no 1_000, no other scripts' digits
+        with suppress(ValueError):
+            value = float(text)
+    if pct or percent_header:
+        value /= 100.0
+    return value, False, wide, pct, grouped, spaced
 
 
 def _count_spaced_numbers(raw: pd.Series, read: np.ndarray, conversions: dict[str, int]) -> None:
