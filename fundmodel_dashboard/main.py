@@ -1,4 +1,4 @@
-"""Dashboard entry: page set-up, the sidebar (language, unit, scenario) and navigation."""
+"""Dashboard entry: page set-up, the sidebar (language, unit, instrument, scenario) and navigation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from fundmodel.inputs.parameters import default_parameters, using_instrument
 from fundmodel_dashboard import auth, state
 from fundmodel_dashboard.widgets import lang, localized_widget, t
 
@@ -68,6 +69,14 @@ def _sidebar():
         localized_widget(st.radio, t("basis"), list(basis_names), basis_names, "basis", help=t("basis_help"))
         # Titles are looked up now (format functions must not read the session later) and
         # do not depend on the language (a selectbox keeps its value as the option's text).
+        names = {name: f"{name} {default_parameters(name).instrument.name_zh}" for name in state.instrument_choices()}
+        st.selectbox(
+            t("instrument"),
+            options=list(names),
+            format_func=names.__getitem__,
+            key="instrument",
+            on_change=state.choose_instrument,
+        )
         titles = {key: state.scenario_of(key).name for key in state.scenario_keys()}
         st.selectbox(
             t("scenario"),
@@ -101,14 +110,16 @@ def main() -> None:
     st.markdown(CSS, unsafe_allow_html=True)
     auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in
     state.init()
-    slot = _sidebar()
-    pages = [
-        st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
-        for i, (name, term, icon) in enumerate(PAGES)
-    ]
-    try:
-        st.navigation(pages).run()
-    finally:
-        # a cosmetic note: it must never hide the page's own error
-        with contextlib.suppress(Exception):
-            _scenario_note(slot)
+    # the pages (and the library code they call) run on the session's instrument
+    with using_instrument(state.instrument()):
+        slot = _sidebar()
+        pages = [
+            st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
+            for i, (name, term, icon) in enumerate(PAGES)
+        ]
+        try:
+            st.navigation(pages).run()
+        finally:
+            # a cosmetic note: it must never hide the page's own error
+            with contextlib.suppress(Exception):
+                _scenario_note(slot)
