@@ -303,6 +303,15 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "validation_report": ("Validation report", "校验报告"),
     "col_file": ("File", "文件"),
+    "col_sheet": ("Sheet", "工作表"),
+    "mapping_title": ("How the file was read", "文件的识别结果"),
+    "mapping_help": (
+        "Each column of the file and the field it is read as; change one and apply to read the file again.",
+        "文件的每一列及其对应的字段；如有误，可修改后点击“应用”重新读取文件。",
+    ),
+    "mapping_not_read": ("(not read)", "（不读取）"),
+    "mapping_apply": ("Apply the mapping", "应用列映射"),
+    "mapping_reset": ("Read the columns as the file says", "恢复按文件表头识别"),
     "col_row": ("Row", "行"),
     "col_column": ("Column", "列"),
     # Validation rules of a portfolio file (the ``rule`` of each issue).

@@ -30,6 +30,7 @@ def issues_table(portfolio: Portfolio) -> pd.DataFrame:
     ).rename(
         columns={
             "file": t("col_file"),
+            "sheet": t("col_sheet"),
             "row": t("col_row"),
             "column": t("col_column"),
             "value": t("col_value"),

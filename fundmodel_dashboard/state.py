@@ -479,11 +479,15 @@ def _read_portfolio(
     edit_overrides: tuple,
     source: str,
     instrument: str,
+    column_map: tuple = (),
 ) -> Portfolio:
     # Validation and the defaults a project leaves empty (additionality, infrastructure
     # share ...) depend on the parameters, so the edited parameters are part of the key.
     params = run_parameters(base_overrides, edit_overrides, source, instrument)
-    return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
+    table = _raw_table(key, name, data).copy()
+    if column_map:  # the user's corrections of how columns are read (fundmodel_dashboard.mapping)
+        table.attrs = {**table.attrs, "column_map": dict(column_map)}
+    return parse_portfolio(table, unit=unit, params=params, source=name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -503,6 +507,11 @@ def _edited_portfolio(
     return inputs.session(source, portfolio=_pf, cell_edits=edits, edited=params).validated_portfolio
 
 
+def _column_map(key: str) -> tuple:
+    """The user's corrections of how the columns of portfolio ``key`` are read (a cache key)."""
+    return tuple(sorted(st.session_state.get("portfolio_column_maps", {}).get(key, {}).items()))
+
+
 def current_portfolio() -> Portfolio | None:
     """The chosen portfolio with the planner's cell edits, read and validated under the
     current parameters; None when none is chosen. Raises PortfolioError when the file
@@ -515,7 +524,15 @@ def current_portfolio() -> Portfolio | None:
     scenario = current_scenario()
     unit = st.session_state.get("portfolio_unit")
     portfolio = _read_portfolio(
-        key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, inputs.instrument
+        key,
+        name,
+        data,
+        unit,
+        inputs.base_overrides,
+        inputs.edit_overrides,
+        scenario.source,
+        inputs.instrument,
+        _column_map(key),
     )
     edits = frozen_project_edits()
     if not edits:
@@ -662,7 +679,7 @@ def _portfolio_args(edited: bool) -> tuple | None:
     if not edited:
         name, data = _portfolio_source(key)
         portfolio = _read_portfolio(
-            key, name, data, unit, inputs.base_overrides, (), scenario.source, inputs.instrument
+            key, name, data, unit, inputs.base_overrides, (), scenario.source, inputs.instrument, _column_map(key)
         )
         if not portfolio.ok:
             return None
@@ -770,7 +787,9 @@ def scenario_portfolio(key: str) -> Portfolio | None:
     name, data = _portfolio_source(pkey)
     unit = st.session_state.get("portfolio_unit")
     frozen = freeze(scenario.overrides)
-    return _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source, scenario.instrument_name)
+    return _read_portfolio(
+        pkey, name, data, unit, frozen, (), scenario.source, scenario.instrument_name, _column_map(pkey)
+    )
 
 
 def scenario_allocation(key: str) -> np.ndarray:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from fundmodel.analysis.compare import (
     compare_results,
@@ -15,7 +14,7 @@ from fundmodel.analysis.compare import (
 )
 from fundmodel.analysis.decomposition import decompose, render_decomposition
 from fundmodel.cli import CommandError
-from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
+from fundmodel.cli.run import add_portfolio_options, portfolio_name, read_portfolio_args, session_result
 from fundmodel.core.result import clean_json
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.session import Session
@@ -56,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
     results = []
     for scenario in scenarios:
         title = scenario.name_zh if args.lang == "zh" and scenario.name_zh else scenario.name
-        name = f"{title} on {Path(args.portfolio).name}" if args.portfolio else title
+        name = f"{title} on {portfolio_name(args)}" if args.portfolio else title
         results.append(session_result(Session(scenario, portfolio=read_once), name))
     comparison = compare_results(results)
     decompositions = [decompose(scenarios[0], s) for s in scenarios[1:]] if args.decompose else []

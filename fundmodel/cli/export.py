@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
+from fundmodel.cli.run import add_portfolio_options, portfolio_name, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.excel import export_workbook
@@ -31,13 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     # refused before any work; the workbook itself is written beside and renamed
-    check_output_path(args.out, inputs=[args.portfolio, *(args.scenario or [])], suffixes=(".xlsx",))
+    check_output_path(args.out, inputs=[*(args.portfolio or []), *(args.scenario or [])], suffixes=(".xlsx",))
     scenarios = [load_scenario(f) for f in args.scenario] if args.scenario else [baseline()]
     read_once = read_portfolio_args(args, scenarios[0].parameters())  # read once, validated per scenario
     results = [
         session_result(
             Session(scenario, portfolio=read_once),
-            f"{Path(args.portfolio).name} ({scenario.name})" if args.portfolio else None,
+            f"{portfolio_name(args)} ({scenario.name})" if args.portfolio else None,
         )
         for scenario in scenarios
     ]

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.out is not None:  # refused before any work
-        check_output_path(args.out, inputs=[args.portfolio], suffixes=(".csv",))
+        check_output_path(args.out, inputs=args.portfolio, suffixes=(".csv",))
     portfolio = load_portfolio_args(args)
     frame = portfolio.frame
     if args.project:
@@ -48,7 +48,7 @@ def handle(args: argparse.Namespace) -> int:
     table = pd.concat([frame[["project_id", "project_name"]], metrics], axis=1)
     table["instrument"] = instrument_id(None)  # the portfolio was read under the chosen instrument
     if args.out is not None:
-        warn(summarize(write_csv(table, args.out, inputs=[args.portfolio])))
+        warn(summarize(write_csv(table, args.out, inputs=args.portfolio)))
     ok = metrics["cashflow_status"] == "ok"
     if args.format == "json":
         records = [{k: clean_json(v) for k, v in r.items()} for r in table.to_dict(orient="records")]

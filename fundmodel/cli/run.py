@@ -9,6 +9,7 @@ from fundmodel.cli import CommandError
 from fundmodel.core.result import Result
 from fundmodel.inputs.parameters import Parameters
 from fundmodel.inputs.portfolio import Portfolio, parse_column_map, read_portfolio
+from fundmodel.inputs.portfolio.mapping import ColumnMapping, load_mapping_profile, merged_mapping, read_mapping_file
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.report import render_table
 from fundmodel.session import Session
@@ -22,25 +23,56 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    """--portfolio FILE, --input-unit and --sheet, shared by commands that read a portfolio."""
+    """--portfolio FILE (repeatable; a folder stands for its files), --input-unit, --sheet
+    and --map, shared by commands that read a portfolio."""
     parser.add_argument(
         "--portfolio",
         metavar="FILE",
+        action="append",
         required=required,
-        help="portfolio CSV or XLSX (one row per project)" + ("" if required else ": run bottom-up"),
+        help="portfolio file (CSV, XLSX, XLS, ODS; one row per project) or folder; repeat it to read "
+        "several files into one portfolio" + ("" if required else ": run bottom-up"),
     )
+    add_input_unit_option(parser)
+    add_sheet_option(parser)
+    add_map_option(parser)
+
+
+def add_input_unit_option(parser: argparse.ArgumentParser) -> None:
+    """--input-unit bn|yi|wan: the money unit of columns whose header declares none."""
     parser.add_argument(
         "--input-unit",
         choices=["bn", "yi", "wan"],
         default=None,
         help="money unit of portfolio columns whose header declares none (bn RMB, 亿元, 万元)",
     )
-    parser.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first sheet)")
-    add_map_option(parser)
+
+
+def add_sheet_option(parser: argparse.ArgumentParser) -> None:
+    """--sheet NAME (repeatable; '*' for every visible sheet)."""
+    parser.add_argument(
+        "--sheet",
+        action="append",
+        default=None,
+        help="spreadsheet sheet name or number (default: the first visible sheet); repeat it to read "
+        "several sheets, '*' reads every visible sheet",
+    )
+
+
+def sheet_arg(args: argparse.Namespace) -> str | list[str] | None:
+    """The --sheet options as read_portfolio takes them: one name, several, or None."""
+    sheets = args.sheet or []
+    return sheets[0] if len(sheets) == 1 else (sheets or None)
+
+
+def portfolio_name(args: argparse.Namespace) -> str | None:
+    """The names of the --portfolio files (for run names), or None."""
+    return ", ".join(Path(p).name for p in args.portfolio) if args.portfolio else None
 
 
 def add_map_option(parser: argparse.ArgumentParser) -> None:
-    """--map HEADER=COLUMN_ID (repeatable): correct how a column of the file is understood."""
+    """--map HEADER=COLUMN_ID (repeatable), --mapping FILE and --mapping-profile NAME:
+    correct how the columns of the file are understood."""
     parser.add_argument(
         "--map",
         action="append",
@@ -48,6 +80,31 @@ def add_map_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="read the file's column HEADER as COLUMN_ID, e.g. '资金结构/申请金额=fund_requested_bn' (repeatable)",
     )
+    parser.add_argument(
+        "--mapping-profile",
+        metavar="NAME",
+        default=None,
+        help="apply a kept column mapping (see 'fundmodel mapping save'); --map wins for the same header",
+    )
+    parser.add_argument(
+        "--mapping",
+        metavar="FILE",
+        default=None,
+        help="apply a column mapping file (YAML: columns: {HEADER: COLUMN_ID}, optional input_unit)",
+    )
+
+
+def column_map_args(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str], str | None]:
+    """The column map of --mapping-profile, --mapping and --map (applied in that order), where
+    each header's mapping came from, and the money unit (--input-unit, else the mapping's)."""
+    mappings = []
+    if getattr(args, "mapping_profile", None):
+        mappings.append(load_mapping_profile(args.mapping_profile))
+    if getattr(args, "mapping", None):
+        mappings.append(read_mapping_file(args.mapping))
+    mappings.append(ColumnMapping(parse_column_map(args.map), None, "--map"))
+    columns, sources, unit = merged_mapping(*mappings)
+    return columns, sources, args.input_unit or unit
 
 
 def load_portfolio_args(args: argparse.Namespace, params: Parameters | None = None) -> Portfolio:
@@ -70,8 +127,10 @@ def read_portfolio_args(args: argparse.Namespace, params: Parameters | None = No
     """The portfolio named by ``--portfolio`` as read (validated per session), or None."""
     if not args.portfolio:
         return None
+    paths = args.portfolio[0] if len(args.portfolio) == 1 else args.portfolio
+    columns, sources, unit = column_map_args(args)
     return read_portfolio(
-        args.portfolio, unit=args.input_unit, sheet=args.sheet, params=params, column_map=parse_column_map(args.map)
+        paths, unit=unit, sheet=sheet_arg(args), params=params, column_map=columns, column_map_sources=sources
     )
 
 
@@ -99,7 +158,7 @@ def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
     params = scenario.parameters()
     session = Session(scenario, portfolio=read_portfolio_args(args, params), base=params)
-    name = f"{Path(args.portfolio).name} ({scenario.name})" if args.portfolio else None
+    name = f"{portfolio_name(args)} ({scenario.name})" if args.portfolio else None
     result = session_result(session, name)
     print(result.to_json() if args.format == "json" else render_table(result, args.unit, args.lang))
     return 0

@@ -81,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if args.out is not None:  # refused before any work
-        check_output_path(args.out, inputs=[args.portfolio, args.scenario], suffixes=(".csv",))
+        check_output_path(args.out, inputs=[*args.portfolio, args.scenario], suffixes=(".csv",))
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
     params = scenario.parameters()
     portfolio = load_portfolio_args(args, params)
@@ -106,7 +106,7 @@ def handle(args: argparse.Namespace) -> int:
     except SelectionError as exc:
         raise CommandError(str(exc)) from None
     if args.out is not None:
-        written = write_selection_csv(selection, args.out, inputs=[args.portfolio], instrument=params.instrument_id)
+        written = write_selection_csv(selection, args.out, inputs=args.portfolio, instrument=params.instrument_id)
         warn(summarize(written))
     if args.format == "json":
         print(stamped_json(json.dumps(selection_dict(selection)), params.instrument_id))

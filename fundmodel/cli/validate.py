@@ -5,21 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 
-from fundmodel.cli.run import add_map_option
-from fundmodel.inputs.portfolio import parse_column_map, read_portfolio
+from fundmodel.cli.run import add_input_unit_option, add_map_option, add_sheet_option, column_map_args, sheet_arg
+from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a portfolio file (CSV/XLSX); exit 1 when it has errors")
-    p.add_argument("file", metavar="FILE", help="portfolio CSV or XLSX")
     p.add_argument(
-        "--input-unit",
-        choices=["bn", "yi", "wan"],
-        default=None,
-        help="money unit of columns whose header declares none (bn RMB, 亿元, 万元)",
+        "file",
+        metavar="FILE",
+        nargs="+",
+        help="portfolio file (CSV, XLSX, XLS, ODS) or folder; several are read into one portfolio",
     )
-    p.add_argument("--sheet", default=None, help="XLSX sheet name (default: the first sheet)")
+    add_input_unit_option(p)
+    add_sheet_option(p)
     add_map_option(p)
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML whose parameters (caps, minimums) apply")
     p.add_argument("--format", choices=["text", "json"], default="text", help="report format (default text)")
@@ -29,8 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     params = load_scenario(args.scenario).parameters() if args.scenario else None
-    column_map = parse_column_map(args.map)
-    portfolio = read_portfolio(args.file, unit=args.input_unit, sheet=args.sheet, params=params, column_map=column_map)
+    columns, sources, unit = column_map_args(args)
+    paths = args.file[0] if len(args.file) == 1 else args.file
+    portfolio = read_portfolio(
+        paths, unit=unit, sheet=sheet_arg(args), params=params, column_map=columns, column_map_sources=sources
+    )
     if args.format == "json":
         issues = portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues
         records = [

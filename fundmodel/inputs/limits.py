@@ -65,6 +65,7 @@ _DECLARED = [
     Limit("xlsx_compression_ratio", 200, "x", "uncompressed to compressed size of one part of an XLSX file"),
     # a sheet is held densely while read: about a second and 100 MB per million cells of its used range
     Limit("sheet_cells", 5_000_000, "cells", "cells a sheet's used range spans (rows x columns)"),
+    Limit("portfolio_files", 1_000, "files", "files read into one portfolio (a folder's portfolio files count)"),
     Limit("yaml_bytes", 2**20, "bytes", "size of a scenario or parameter YAML file"),
     Limit("yaml_depth", 32, "levels", "nesting depth of a YAML document"),
     Limit("yaml_nodes", 200_000, "nodes", "mappings, sequences and values in a YAML document"),

@@ -10,6 +10,7 @@ from fundmodel.outputs.province_map import province_tile_figure
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import basis, state
+from fundmodel_dashboard.mapping import column_mapping_editor
 from fundmodel_dashboard.widgets import (
     csv_download,
     kpi_cards,
@@ -76,6 +77,7 @@ except (PortfolioError, OSError) as exc:
     st.stop()
 if portfolio is None:
     st.stop()
+column_mapping_editor(portfolio, st.session_state["portfolio_key"])
 
 # --- validation report ----------------------------------------------------------------
 n_err = portfolio.n_errors
@@ -245,6 +247,9 @@ if len(chosen):
         "multiplier",
         "net_investment_bn",
         "attributed_investment_bn",
+        "source_file",
+        "source_sheet",
+        "source_row",
     ]
     metrics = state.portfolio_cashflow()
     metric_columns = ["project_irr", "equity_irr", "npv_bn", "min_dscr", "payback_year", "subsidy_per_yuan"]

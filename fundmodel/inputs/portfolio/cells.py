@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from contextlib import suppress
 from typing import Any
 
 import numpy as np
@@ -47,7 +49,30 @@ CONVERSION_KINDS = {
     "percent_text": ("percentage written as text (20%)", "percentages written as text"),
     "surrounding_space": ("value with spaces around it", "values with spaces around them"),
     "yes_no_word": ("yes/no written as 是/否, Y/N or √/×", "yes/no written as 是/否, Y/N or √/×"),
+    "number_text": ("number stored as text in the sheet ('250000)", "numbers stored as text in the sheet"),
 }
+
+#: A number as Excel would have stored it had it not been typed as text: ``250000``, ``-1.5``.
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def text_number_rows(grid: list[list[Any]], column: int, rows: list[int] | range) -> np.ndarray:
+    """The rows (1-based, of ``grid`` as the sheet reader gave it: numbers as numbers) whose
+    cell in ``column`` is text holding a plain number: a number stored as text.
+
+    >>> text_number_rows([["a"], ["250000"], [250000.0], ["x"]], 0, [2, 3, 4]).tolist()
+    [2]
+    """
+    return np.array(
+        [
+            r
+            for r in rows
+            if column < len(grid[r - 1])
+            and type(cell := grid[r - 1][column]) is str
+            and _PLAIN_NUMBER.fullmatch(cell) is not None
+        ],
+        dtype=np.int64,
+    )
 
 
 def count_conversion(conversions: dict[str, int] | None, kind: str, mask: np.ndarray) -> None:
@@ -97,7 +122,7 @@ def parse_number(
     Full-width digits and punctuation (``１２３，４５６．７``, ``％``) are read as their ASCII
     forms. Each rewriting that read a value is added to ``conversions`` by kind (see
     :data:`CONVERSION_KINDS`). A number stored as text in a spreadsheet reads as the number
-    (the sheet reader gives every cell as text, so it is not told apart).
+    (the reader counts those cells itself: :func:`text_number_rows`).
 
     >>> v, empty, bad = parse_number(pd.Series(["1,858,000", "１２", "x", ""], dtype=object))
     >>> v.tolist()[:2], empty.tolist(), bad.tolist()
@@ -123,17 +148,11 @@ def parse_number(
         empty[idx[blank]] = True
         idx = idx[~blank]
     if len(idx):
-        written = raw.iloc[idx].astype(str)
-        wide = written.str.contains(_FULL_WIDTH_CHARS, regex=True).to_numpy(dtype=bool)
-        text = written.where(~wide, written.str.translate(FULL_WIDTH_NUMBER)).str.strip()
-        spaced = (text.str.len() != written.str.len()).to_numpy() & ~wide
-        is_empty = (text == "").to_numpy()
-        pct = text.str.endswith("%").to_numpy() if allow_percent else np.zeros(len(idx), dtype=bool)
-        text = text.where(~pct, text.str[:-1].str.strip())
-        grouped = text.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").to_numpy(dtype=bool)
-        text = text.where(~grouped, text.str.replace(",", "", regex=False))
-        again = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-        again = np.where(pct | percent_header, again / 100.0, again)
+        # One pass in Python over the cells the C parser could not read (pandas' string
+        # methods would each take a pass of their own): (value, empty, wide, pct, grouped, spaced).
+        read = [_read_written(str(c), allow_percent, percent_header) for c in raw.to_numpy(dtype=object)[idx]]
+        again, is_empty, wide, pct, grouped, spaced = (np.array(x) for x in zip(*read, strict=True))
+        again = again.astype(float)
         ok = np.isfinite(again)
         values[idx] = np.where(ok, again, np.nan)
         empty[idx] = is_empty
@@ -144,15 +163,49 @@ def parse_number(
     return values, empty, bad
 
 
+_WIDE = re.compile(_FULL_WIDTH_CHARS)
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def _read_written(
+    written: str, allow_percent: bool, percent_header: bool
+) -> tuple[float, bool, bool, bool, bool, bool]:
+    """A number as people write it (see :func:`parse_number`): (value or NaN, empty,
+    full-width, percentage, thousands separators, spaces around).
+
+    >>> _read_written(" １,２３４ ", False, False)[:3], _read_written("20%", True, False)[0]
+    ((1234.0, False, True), 0.2)
+    """
+    wide = _WIDE.search(written) is not None
+    text = (written.translate(FULL_WIDTH_NUMBER) if wide else written).strip()
+    spaced = len(text) != len(written) and not wide
+    if not text:
+        return math.nan, True, wide, False, False, spaced
+    pct = allow_percent and text.endswith("%")
+    if pct:
+        text = text[:-1].strip()
+    grouped = _GROUPED.fullmatch(text) is not None
+    if grouped:
+        text = text.replace(",", "")
+    value = math.nan
+    if text.isascii() and "_" not in text:  # what pandas reads: no 1_000, no other scripts' digits
+        with suppress(ValueError):
+            value = float(text)
+    if pct or percent_header:
+        value /= 100.0
+    return value, False, wide, pct, grouped, spaced
+
+
 def _count_spaced_numbers(raw: pd.Series, read: np.ndarray, conversions: dict[str, int]) -> None:
     """Tally the text cells the fast path read as numbers that had spaces around them."""
-    text = _text_mask(raw.to_numpy(dtype=object)) & read
+    cells = raw.to_numpy(dtype=object)
+    text = _text_mask(cells) & read
     if not text.any():
         return
-    written = raw[text].astype(str)
-    spaced = (written.str.len() != written.str.strip().str.len()).to_numpy()
+    # One pass in Python beats pandas' string methods (each a pass of its own) on object cells.
+    spaced = [c[:1].isspace() or c[-1:].isspace() for c in cells[text]]
     spaced_mask = np.zeros(len(raw), dtype=bool)
-    spaced_mask[np.flatnonzero(text)[spaced]] = True
+    spaced_mask[np.flatnonzero(text)[np.asarray(spaced, dtype=bool)]] = True
     count_conversion(conversions, "surrounding_space", spaced_mask)
 
 

@@ -17,7 +17,8 @@ from fundmodel.inputs.portfolio.cells import excel_text
 @dataclass(frozen=True)
 class ValidationIssue:
     """One broken rule: where (file, row as seen in the file, column as written), the
-    value, the rule and a message. ``row`` is None for file-level problems."""
+    value, the rule and a message. ``row`` is None for file-level problems; ``sheet`` is
+    given when several files or sheets were read into one portfolio."""
 
     file: str
     row: int | None
@@ -26,9 +27,11 @@ class ValidationIssue:
     rule: str
     severity: str
     message: str
+    sheet: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.file}" + (f", row {self.row}" if self.row is not None else "")
+        where = f"{self.file}" + (f", sheet '{self.sheet}'" if self.sheet else "")
+        where += f", row {self.row}" if self.row is not None else ""
         col = f", column '{self.column}'" if self.column else ""
         val = f", value {self.value!r}" if self.value != "" else ""
         return f"{where}{col}{val}: [{self.severity}] {self.rule}: {self.message}"

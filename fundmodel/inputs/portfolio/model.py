@@ -306,6 +306,7 @@ class Portfolio:
                 rule=r.rule,
                 severity=r.severity,
                 message=r.message,
+                sheet=getattr(r, "sheet", ""),
             )
             for r in table.itertuples(index=False)
         ]

@@ -7,15 +7,18 @@ import io
 import re
 import stat
 import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from fundmodel.errors import FundmodelError, PortfolioError
 from fundmodel.inputs.limits import check
-from fundmodel.inputs.parameters import Parameters
-from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text
+from fundmodel.inputs.parameters import Parameters, default_parameters
+from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text, text_number_rows
+from fundmodel.inputs.portfolio.combine import ALL_SHEETS, combine, display_names, portfolio_files, sheets_to_read
 from fundmodel.inputs.portfolio.issues import ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import NUMERIC_TYPES, SCHEMA, split_header
@@ -151,16 +154,34 @@ def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.Dat
     layout = find_table(cells) if known_columns(cells[0]) < MIN_KNOWN_COLUMNS else None
     if layout is not None:
         header, body = _template_body(cells, layout)
+        sheet_columns = [i for i in range(len(layout.headers)) if i not in layout.dropped_columns]
     else:
         raw = pd.DataFrame(cells, dtype=object)
         header = [str(h).strip() for h in cells[0]]
         body = raw.iloc[1:]
         body.index = np.arange(2, len(raw) + 1)
+        sheet_columns = list(range(len(header)))
+    body.attrs["text_numbers"] = _text_numbers(rows, header, sheet_columns, body.index.tolist())
     if CONTROL_CHARACTERS.search(text):
         body.attrs["control_characters"] = True
     body.attrs["sheet"] = read.name
     body.attrs["hidden_sheets_skipped"] = read.skipped_hidden
     return header, body, read.name
+
+
+def _text_numbers(
+    grid: list[list[Any]], header: list[str], columns: list[int], rows: list[int]
+) -> dict[str, np.ndarray]:
+    """Rows whose cell is a number stored as text, by header, in the columns that may be
+    numbers (a numeric column, or one no alias knows, which ``--map`` may make numeric)."""
+    out = {}
+    for name, column in zip(header, columns, strict=True):
+        cid = split_header(name)[0]
+        if cid is None or SCHEMA[cid].type in NUMERIC_TYPES:
+            found = text_number_rows(grid, column, rows)
+            if len(found):
+                out[name] = found
+    return out
 
 
 def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame:
@@ -202,7 +223,7 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
                 cells = list(csv.reader(io.StringIO(text)))
                 layout = find_table(cells)
             if layout is not None:
-                header, body = _template_body(cells, layout)
+                header, body = _template_body(cells, layout, None if control else text)
             elif control:  # pandas' C parser cuts a cell at NUL: the csv module keeps it, to be reported
                 body = _csv_cells(text, len(header), path.name)
                 body.index = np.arange(2, len(body) + 2)
@@ -237,13 +258,18 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
     return body
 
 
-def _template_body(cells: list[list[str]], layout: TableLayout) -> tuple[list[str], pd.DataFrame]:
+def _template_body(
+    cells: list[list[str]], layout: TableLayout, csv_text: str | None = None
+) -> tuple[list[str], pd.DataFrame]:
     """Header and project rows of a table found in a template (totals, notes, blank rows
-    and the 序号 column left out; each recorded in ``attrs`` for the report)."""
+    and the 序号 column left out; each recorded in ``attrs`` for the report). ``csv_text``:
+    the CSV the cells were read from, whose project rows pandas then parses in C."""
     width = len(layout.headers)
     keep = [i for i in range(width) if i not in layout.dropped_columns]
-    grid = [list(cells[r - 1][:width]) + [""] * (width - len(cells[r - 1][:width])) for r in layout.project_rows]
-    body = pd.DataFrame([[row[i] for i in keep] for row in grid], index=layout.project_rows, dtype=object)
+    body = _template_csv_frame(csv_text, len(cells), layout, keep) if csv_text is not None else None
+    if body is None:
+        grid = [list(cells[r - 1][:width]) + [""] * (width - len(cells[r - 1][:width])) for r in layout.project_rows]
+        body = pd.DataFrame([[row[i] for i in keep] for row in grid], index=layout.project_rows, dtype=object)
     if body.empty:
         body = pd.DataFrame(columns=range(len(keep)), dtype=object)
     body.columns = range(len(keep))
@@ -260,6 +286,44 @@ def _template_body(cells: list[list[str]], layout: TableLayout) -> tuple[list[st
         totals={row: dict(zip(layout.headers, cells_, strict=False)) for row, cells_ in layout.totals.items()},
     )
     return header, body
+
+
+def _template_csv_frame(text: str, n_rows: int, layout: TableLayout, keep: list[int]) -> pd.DataFrame | None:
+    """The project rows of a template CSV through pandas' C parser, numeric columns parsed
+    in C as in a plain CSV (a column holding any text stays text); None when its lines are
+    not its rows (a cell holding a line break), so the rows already read are used."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines != n_rows or not layout.project_rows:
+        return None
+    width = len(layout.headers)
+    project = np.zeros(n_rows, dtype=bool)
+    project[np.asarray(layout.project_rows) - 1] = True
+    text_columns = {
+        i: str
+        for i, h in enumerate(layout.headers)
+        if (cid := split_header(h)[0]) is None or SCHEMA[cid].type not in NUMERIC_TYPES or i not in keep
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                header=None,
+                names=list(range(width)),
+                skiprows=np.flatnonzero(~project).tolist(),
+                index_col=False,
+                dtype=text_columns,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+            )
+        except (pd.errors.ParserWarning, pd.errors.ParserError, ValueError):
+            return None  # the rows as the csv module read them say what is wrong
+    if len(frame) != len(layout.project_rows):
+        return None
+    body = frame[keep]
+    body.index = layout.project_rows
+    return body
 
 
 def _csv_frame(text: str, header: list[str], text_columns: dict[int, type], name: str) -> pd.DataFrame:
@@ -304,16 +368,24 @@ def _long_row(text: str, n_header: int, name: str) -> str:
 
 
 def read_portfolio(
-    path: Path | str,
+    path: Path | str | Sequence[Path | str],
     unit: str | None = None,
-    sheet: str | int | None = None,
+    sheet: str | int | Sequence[str | int] | None = None,
     params: Parameters | None = None,
     column_map: dict[str, str] | None = None,
+    column_map_sources: Mapping[str, str] | None = None,
 ) -> Portfolio:
-    """Read and validate a portfolio file (CSV or XLSX).
+    """Read and validate a portfolio file (CSV, XLSX, XLSM, XLS or ODS).
+
+    ``path`` may also be a folder or a list of files and folders, and ``sheet`` a list of
+    sheets or ``"*"`` (every visible sheet): their projects are read into one portfolio
+    that keeps each project's file, sheet and row (:func:`~fundmodel.inputs.portfolio.
+    combine.read_portfolios`).
 
     ``column_map`` maps a header as the file writes it (two-row headers joined with "/")
-    to a column id, overriding what was recognised: ``{"资金结构/申请金额": "fund_requested_bn"}``.
+    to a column id, overriding what was recognised: ``{"资金结构/申请金额": "fund_requested_bn"}``;
+    ``column_map_sources`` says where each header's mapping came from, for the report
+    (``"profile monthly"``; default ``--map``).
 
     ``unit`` ("bn", "yi" = 亿元, "wan" = 万元) applies to money columns whose header
     declares no unit; ``sheet`` picks an XLSX sheet (name or 0-based index; default the
@@ -322,11 +394,54 @@ def read_portfolio(
 
     Example: ``read_portfolio("portfolios/first_batch_examples.csv").ok`` is True.
     """
+    if isinstance(path, list | tuple) or isinstance(sheet, list | tuple) or sheet == ALL_SHEETS or Path(path).is_dir():
+        paths = path if isinstance(path, list | tuple) else [path]
+        return read_portfolios(paths, unit, sheet, params, column_map, column_map_sources)
     path = Path(path)
     table = read_table(path, sheet)
     if column_map:
         table.attrs["column_map"] = checked_column_map(column_map, table, path.name)
+        table.attrs["column_map_sources"] = dict(column_map_sources or {})
     return parse_portfolio(table, unit=unit, params=params, source=path.name)
+
+
+def read_portfolios(
+    paths: Iterable[Path | str],
+    unit: str | None = None,
+    sheet: str | int | Sequence[str | int] | None = None,
+    params: Parameters | None = None,
+    column_map: Mapping[str, str] | None = None,
+    column_map_sources: Mapping[str, str] | None = None,
+) -> Portfolio:
+    """Read several files, folders or sheets into one portfolio.
+
+    ``sheet``: a sheet name or index read in every spreadsheet, a list of them, or ``"*"``
+    for every visible sheet (default: the first). ``column_map`` corrections apply in the
+    files that have the header; a header in none of the files is an error. One file and
+    one sheet give the portfolio :func:`~fundmodel.inputs.portfolio.read_portfolio` gives.
+    """
+    p = params or default_parameters()
+    files = portfolio_files(paths)
+    names = display_names(files)
+    wanted = dict(column_map or {})
+    used: set[str] = set()
+    parts: list[Portfolio] = []
+    for path, name in zip(files, names, strict=True):
+        for one_sheet in sheets_to_read(path, sheet):
+            table = read_table(path, one_sheet)
+            mapping = {h: c for h, c in wanted.items() if h in {str(c) for c in table.columns}}
+            if mapping:
+                table.attrs["column_map"] = checked_column_map(mapping, table, name)
+                table.attrs["column_map_sources"] = dict(column_map_sources or {})
+                used |= set(mapping)
+            parts.append(parse_portfolio(table, unit=unit, params=p, source=name))
+    unused = [h for h in wanted if h not in used]
+    if unused:
+        raise PortfolioError(
+            str(Message("portfolio_map_header_nowhere", {"header": unused[0], "files": ", ".join(names)}))
+        )
+    check("rows", sum(len(part.index) for part in parts), ", ".join(names[:3]))
+    return parts[0] if len(parts) == 1 else combine(parts)
 
 
 def parse_column_map(items: list[str] | None) -> dict[str, str]:

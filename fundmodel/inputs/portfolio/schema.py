@@ -194,7 +194,12 @@ def _build_lookups(params: Parameters) -> dict[str, dict[str, str]]:
         if sid in params.capital_ratios.sectors:
             out["sector"].setdefault(norm(word), sid)
     for kind, cid, alias in aliases[["kind", "id", "alias"]].itertuples(index=False):
-        known = {"field": params.fields, "bank": params.banks, "profile": {"s_curve", "uniform"}}[kind]
+        known = {
+            "field": params.fields,
+            "bank": params.banks,
+            "province": PROVINCES.index,
+            "profile": {"s_curve", "uniform"},
+        }[kind]
         if cid in known:
             out[kind][norm(alias)] = cid
     return out
@@ -242,3 +247,17 @@ def split_header(header: str) -> tuple[str | None, str | None]:
     if "/" in header:  # a two-row header joined: "资金结构/申请金额(万元)" is "申请金额(万元)"
         return split_header(header.rsplit("/", 1)[1])
     return None, None
+
+
+def unit_of_header(header: str) -> str | None:
+    """The unit a header names at its end in brackets, for a header no alias knows that the
+    user mapped to a column (``--map``, a mapping profile, the dashboard); None when the
+    brackets hold no unit.
+
+    >>> unit_of_header("拟申请工具资金（亿元）"), unit_of_header("资金(拟)")
+    ('亿元', None)
+    """
+    m = re.fullmatch(r"(.*?)\s*[(\[]\s*([^()\[\]]*?)\s*[)\]]", norm(header))
+    if m and (m.group(2) in MONEY_UNIT_SUFFIXES or m.group(2) in PERCENT_SUFFIXES or m.group(2) in YEAR_SUFFIXES):
+        return m.group(2)
+    return None

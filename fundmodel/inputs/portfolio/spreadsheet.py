@@ -300,3 +300,18 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
     finally:
         if archive is not None:
             archive.close()
+
+
+def visible_sheets(path: Path) -> list[str]:
+    """The names of the visible worksheets of a spreadsheet file, in order."""
+    import python_calamine
+
+    try:
+        check("file_bytes", path.stat().st_size, path.name)
+    except OSError as exc:
+        raise PortfolioError(f"{path.name}: cannot read ({exc.strerror})") from None
+    try:
+        book = python_calamine.load_workbook(path)
+    except Exception as exc:  # calamine raises its own errors on corrupt files
+        raise PortfolioError(f"{path.name}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+    return [m.name for m in book.sheets_metadata if _is_worksheet(m) and _visible(m)]

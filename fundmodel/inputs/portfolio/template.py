@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -58,7 +59,9 @@ class TableLayout:
     dropped_columns: list[int] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
 def _known(label: str) -> bool:
+    # cached: the header search asks about each cell of its rows two or three times
     return bool(label) and split_header(label)[0] is not None
 
 
@@ -90,11 +93,38 @@ def _label_known(label: str) -> bool:
     return _known(label) or ("/" in label and _known(label.rsplit("/", 1)[1]))
 
 
+def _lead_cells(row: list[str], dropped: set[int]) -> tuple[str, str]:
+    """The first non-empty cell of ``row`` outside the ``dropped`` columns (the lead: a
+    name, 合计 or 注：...) and the first inside them (a 序号), each stripped; "" where none.
+
+    >>> _lead_cells(["1", " 示例 ", "x"], {0}), _lead_cells(["", "  "], {0})
+    (('示例', '1'), ('', ''))
+    """
+    lead = number = ""
+    for i, cell in enumerate(row):
+        text = str(cell).strip()
+        if not text:
+            continue
+        if i in dropped:
+            number = number or text
+        elif not lead:
+            lead = text
+        if lead and (number or not dropped):
+            break
+    return lead, number
+
+
 def find_table(rows: list[list[str]]) -> TableLayout | None:
     """The table's layout in ``rows`` (text cells, row 1 first), or None when no row in
     the first :data:`HEADER_SEARCH_ROWS` names :data:`MIN_KNOWN_COLUMNS` known columns."""
     width = max((len(r) for r in rows), default=0)
-    grid = [[str(c).strip() for c in r] + [""] * (width - len(r)) for r in rows]
+
+    def stripped(r: int) -> list[str]:
+        return [str(c).strip() for c in rows[r]] + [""] * (width - len(rows[r]))
+
+    # Only the rows a header is searched in are stripped whole; project rows are looked at
+    # cell by cell, up to their first cells (most of a large file).
+    grid = [stripped(r) for r in range(min(HEADER_SEARCH_ROWS + 1, len(rows)))]
     best: tuple[int, int, list[str], list[int]] | None = None
     for r in range(min(HEADER_SEARCH_ROWS, len(grid))):
         single = grid[r]
@@ -119,12 +149,11 @@ def find_table(rows: list[list[str]]) -> TableLayout | None:
             layout.unit = MONEY_UNIT_SUFFIXES[norm(hit.group(1))]
             layout.unit_row = r + 1
     layout.dropped_columns = [i for i, h in enumerate(headers) if norm(h) in _ROW_NUMBER_HEADERS]
+    dropped = set(layout.dropped_columns)
     in_notes = False
-    for r in range(header_rows[-1], len(grid)):
-        cells = grid[r]
-        lead = next((c for i, c in enumerate(cells) if c and i not in layout.dropped_columns), "")
-        number = next((c for i, c in enumerate(cells) if c and i in layout.dropped_columns), "")
-        if not any(cells):
+    for r in range(header_rows[-1], len(rows)):
+        lead, number = _lead_cells(rows[r], dropped)
+        if not lead and not number:
             continue
         if in_notes or _NOTE.match(lead) or _NOTE.match(number):
             in_notes = True
@@ -135,7 +164,7 @@ def find_table(rows: list[list[str]]) -> TableLayout | None:
             word = re.sub(r"\s+", "", total.group(1))
             layout.skipped.append((r + 1, f"total row ({word})"))
             if word in ("合计", "总计", "共计"):
-                layout.totals[r + 1] = cells
+                layout.totals[r + 1] = stripped(r)
             continue
         layout.project_rows.append(r + 1)
     return layout
@@ -184,11 +213,16 @@ def describe(attrs: dict[str, Any]) -> list[str]:
     if attrs.get("title_unit"):
         lines.append(f"  money unit {attrs['title_unit']} from the unit line in row {attrs['title_unit_row']}")
     column_map = attrs.get("column_map") or {}
+    sources = attrs.get("column_map_sources") or {}
     for header in attrs.get("headers", []):
         cid = column_map.get(header) or split_header(header)[0]
-        mapped = " (--map)" if header in column_map else ""
+        mapped = f" ({sources.get(header, '--map')})" if header in column_map else ""
         lines.append(f"  column '{header}' -> " + (cid or "not a portfolio column (ignored)") + mapped)
-    lines += [f"  column '{h}' -> {cid} (--map)" for h, cid in column_map.items() if h not in attrs.get("headers", [])]
+    lines += [
+        f"  column '{h}' -> {cid} ({sources.get(h, '--map')})"
+        for h, cid in column_map.items()
+        if h not in attrs.get("headers", [])
+    ]
     skipped = attrs.get("skipped_rows", [])
     for row, reason in skipped[:50]:
         lines.append(f"  row {row} skipped: {reason}" if row else f"  {reason}")

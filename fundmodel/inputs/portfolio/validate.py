@@ -15,6 +15,7 @@ from fundmodel.inputs.portfolio.cells import (
     CONTROL_CHARACTERS,
     EXCEL_ERRORS,
     PLACEHOLDER_TEXTS,
+    count_conversion,
     factorize,
     lookup_codes,
     map_values,
@@ -36,6 +37,7 @@ from fundmodel.inputs.portfolio.schema import (
     lookups,
     norm,
     split_header,
+    unit_of_header,
 )
 from fundmodel.inputs.portfolio.template import total_checks
 from fundmodel.units import PER_BN
@@ -75,10 +77,13 @@ def parse_portfolio(
     unit_text: dict[str, str | None] = {}
     columns: dict[str, pd.Series] = {}
     column_map = table.attrs.get("column_map") or {}  # the user's corrections (--map)
-    for header, column in table.items():
+    # The columns without the reader's notes (attrs): pandas copies those on every operation.
+    for header, column in pd.DataFrame(table, copy=False).items():
         header = str(header)
         cid, utext = split_header(header)
-        cid = column_map.get(header, cid)
+        if header in column_map:
+            utext = utext if cid is not None else unit_of_header(header)
+            cid = column_map[header]
         if cid is None:
             issues.add(1, header, header, "unknown_column", "not a portfolio column; it is ignored", "warning")
             continue
@@ -109,6 +114,7 @@ def parse_portfolio(
     # --- cells ---------------------------------------------------------------------
     control = bool(table.attrs.get("control_characters"))
     conversions: dict[str, int] = {}  # how values were written, for the report
+    text_numbers = table.attrs.get("text_numbers") or {}
     tables = lookups(p)
     out: dict[str, Any] = {}
     bad_any = np.zeros(n, dtype=bool)
@@ -123,6 +129,9 @@ def parse_portfolio(
         percent_header = kind == "share" and utext is not None and norm(utext) in PERCENT_SUFFIXES
         if kind in NUMERIC_TYPES:
             v, empty, bad = parse_number(raw, kind == "share", percent_header, conversions)
+            text_rows = text_numbers.get(header)
+            if text_rows is not None:  # typed as text in the sheet, read as the number
+                count_conversion(conversions, "number_text", np.isin(rows, text_rows) & ~empty & ~bad)
         elif kind == "bool":
             v, empty, bad = lookup_codes(raw, lambda t: BOOL_WORDS.get(t.lower()), conversions, YES_NO_WORDS)
         elif kind in ("field", "bank", "province", "sector", "profile"):
