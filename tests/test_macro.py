@@ -10,7 +10,6 @@ from fundmodel.core.macro import (
     infrastructure_base,
     level_effect_pct,
     phasing_matrix,
-    previous_year_level_pct,
     quarter_index,
     quarterly_phasing,
     s_curve_weights,
@@ -60,8 +59,6 @@ def test_three_year_toy_level_and_growth_by_hand():
     np.testing.assert_allclose(level_effect_pct(x, base), [1.0, 2.4, 0.0])
     # growth: (100-0)/10,000 = 1 pp, (300-100)/10,000 = 2 pp, (0-300)/12,500 = -2.4 pp
     np.testing.assert_allclose(growth_effect_pp(x, base_prev), [1.0, 2.0, -2.4])
-    # the earlier "uplift" X_y / B_{y-1}: 1, 3, 0 - a level against last year's base
-    np.testing.assert_allclose(previous_year_level_pct(x, base_prev), [1.0, 3.0, 0.0])
 
 
 def test_growth_effect_increments_sum_to_zero_over_the_life():

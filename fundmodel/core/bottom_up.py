@@ -24,7 +24,6 @@ import pandas as pd
 
 from fundmodel.core import fiscal, rules
 from fundmodel.core.cashflow import cashflow_metrics
-from fundmodel.core.macro import phasing_matrix
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
 from fundmodel.core.topdown import leverage_checks, macro_table, new_investment_totals, totals_of
 from fundmodel.core.topdown import run as run_top_down
@@ -348,11 +347,6 @@ def run_portfolio(
     field_columns, by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(columns, p, indexes, portfolio)
 
     start, length = np.asarray(columns["start_year"], dtype=int), np.asarray(columns["construction_years"], dtype=int)
-    phasing = portfolio.derived(
-        ("phasing",),
-        ["start_year", "construction_years", "phasing_profile"],
-        lambda: phasing_matrix(start, length, columns["phasing_profile"]),
-    )
     sunk = sunk_shares(portfolio, columns, p)
     columns["sunk_share"] = sunk
     by_year, by_quarter = macro_table(
@@ -363,7 +357,6 @@ def run_portfolio(
         start,
         length,
         columns["phasing_profile"],
-        phasing=phasing,
         sunk_share=sunk,
     )
 

@@ -241,16 +241,3 @@ def growth_effect_pp(infrastructure_net_bn: np.ndarray, base_previous_year_bn: n
     """
     x = np.asarray(infrastructure_net_bn, dtype=float)
     return 100.0 * np.diff(x, prepend=0.0) / np.asarray(base_previous_year_bn, dtype=float)
-
-
-def previous_year_level_pct(infrastructure_net_bn: np.ndarray, base_previous_year_bn: np.ndarray) -> np.ndarray:
-    """100 * X_y / B_{y-1}: a level effect measured against the previous year's base.
-
-    This is what earlier versions reported as the "uplift to infrastructure growth"; it is
-    the growth effect only in the first year. Kept for the workbook's Macro sheet
-    (``uplift_pp`` row) until that sheet shows the level and growth effects.
-
-    >>> previous_year_level_pct(np.array([866.0]), np.array([24_625.0])).round(4).tolist()
-    [3.5168]
-    """
-    return 100.0 * np.asarray(infrastructure_net_bn, dtype=float) / np.asarray(base_previous_year_bn, dtype=float)

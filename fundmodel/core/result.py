@@ -141,17 +141,6 @@ class Result:
         return float(self.by_year["growth_effect_pp"].min()) if len(self.by_year) else 0.0
 
     @property
-    def uplift_pp(self) -> dict[int, float]:
-        """100 X_y / B_{y-1} by year: the earlier "uplift" (a level effect against the previous
-        year's base), kept only for the workbook's Macro sheet; use the two effects above."""
-        return {int(y): float(v) for y, v in self.by_year["uplift_pp"].items()}
-
-    @property
-    def peak_uplift_pp(self) -> float:
-        """Largest :attr:`uplift_pp` (workbook only)."""
-        return float(self.by_year["uplift_pp"].max()) if len(self.by_year) else 0.0
-
-    @property
     def errors(self) -> list[Check]:
         return [c for c in self.checks if c.severity == "error"]
 
@@ -177,7 +166,7 @@ class Result:
             "totals": {k: clean_json(v) for k, v in self.totals.items()},
             "by_field": _records(self.by_field, "field"),
             "by_bank": _records(self.by_bank, "bank"),
-            "by_year": _records(self.by_year.drop(columns=["uplift_pp"], errors="ignore"), "year"),
+            "by_year": _records(self.by_year, "year"),
             "checks": [c.to_dict() for c in self.checks],
             "parameters": [
                 {

@@ -56,7 +56,7 @@ class InputTable:
 
 # --------------------------------------------------------------- Inputs sheet
 
-#: Scalar inputs: (parameter path, kind). kind: money | share | year | pp | pct | number
+#: Scalar inputs: (parameter path, kind). kind: money | share | year | pp | pct | number | date
 SCALAR_INPUTS: list[tuple[str, str]] = [
     ("instrument.size_bn", "money"),
     ("instrument.cap_in_principle", "share"),
@@ -68,6 +68,7 @@ SCALAR_INPUTS: list[tuple[str, str]] = [
     ("macro.base_year", "year"),
     ("macro.base_level_bn", "money"),
     ("macro.projected_growth_pct", "pct"),
+    ("macro.disbursement_date", "date"),
 ]
 
 #: Per-field inputs: (key, kind).
@@ -83,6 +84,7 @@ FIELD_INPUTS: list[tuple[str, str]] = [
     ("start_year", "year"),
     ("construction_years", "year"),
     ("phasing_profile", "text"),
+    ("sunk_share", "share"),
 ]
 BANK_INPUTS: list[tuple[str, str]] = [("quota_bn", "money"), ("fund_share_scale", "number")]
 #: Number format of each kind of input.
@@ -93,6 +95,7 @@ FORMATS = {
     "pp": FMT_PP,
     "pct": "0.00",
     "number": "0.0000",
+    "date": "yyyy-mm-dd",
 }
 #: Section markers in column B (the reader finds each table by them).
 MARKERS = {

@@ -133,7 +133,6 @@ _XL: dict[str, tuple[str, str]] = {
     "growth_factor": ("Growth factor", "增长系数"),
     "growth_index": ("Cumulative index", "累计指数"),
     "key_results": ("Key results", "主要结果"),
-    "peak_uplift": ("Peak uplift (pp)", "峰值拉动（百分点）"),
     "how_to_use": ("How to use", "使用说明"),
     "sources": ("Parameter sources", "参数来源"),
     "date": ("Date", "日期"),
@@ -147,7 +146,16 @@ _XL: dict[str, tuple[str, str]] = {
     "metric": ("Metric", "指标"),
     "vs_first": ("Difference to the first scenario", "与第一个情景之差"),
     "chart_field": ("Total investment by field", "各领域总投资"),
-    "chart_uplift": ("Uplift to infrastructure investment growth (pp)", "拉动基建投资增速（百分点）"),
+    "chart_effects": (
+        "Level effect (% above the base) and growth effect (pp of growth) on infrastructure investment",
+        "对基建投资的水平效应（高于基数，%）与增速效应（百分点）",
+    ),
+    "by_quarter": ("By quarter, from the disbursement", "按季度（自资金投放起）"),
+    "quarter": ("Quarter", "季度"),
+    "quarter_start": ("Start of the quarter (years)", "季度起点（年）"),
+    "investment_bn_by_quarter": ("New investment landing in the quarter", "当季新增投资"),
+    "infrastructure_net_bn_by_quarter": ("Additional infrastructure investment in the quarter", "当季新增基建投资"),
+    "spending_start": ("Spending starts (year + quarters / 4)", "开始投资时点（年 + 季度/4）"),
 }
 
 HOW_TO_USE = {

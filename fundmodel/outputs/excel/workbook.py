@@ -95,12 +95,14 @@ _KEY_METRICS = [
     ("multiplier", FMT_TIMES, False),
     ("net_multiplier", FMT_TIMES, False),
     ("gap_to_target_bn", FMT_MONEY, True),
-    ("peak_uplift_pp", FMT_PP, False),
+    ("peak_level_effect_pct", FMT_PP, False),
+    ("peak_growth_effect_pp", FMT_PP, False),
+    ("lowest_growth_effect_pp", FMT_PP, False),
 ]
 
 
 def _metric_value(result: Result, key: str, per_bn: float) -> float:
-    v = result.peak_uplift_pp if key == "peak_uplift_pp" else result.totals[key]
+    v = getattr(result, key) if key not in result.totals else result.totals[key]
     return v * per_bn if key.endswith("_bn") else v
 
 
@@ -128,7 +130,7 @@ def _write_cover(book: Book, ws: Worksheet, results: list[Result], sets: list[Sh
     write_text(ws, r, 1, xl_label("key_results", lang)).font = SECTION_FONT
     r += 1
     for key, fmt, _ in _KEY_METRICS:
-        write_text(ws, r, 1, xl_label(key if key != "peak_uplift_pp" else "peak_uplift", lang))
+        write_text(ws, r, 1, xl_label(key, lang))
         book.formula(ws, r, 2, sets[0].totals[key], _metric_value(first, key, book.per_bn), fmt)
         r += 1
     if first.projects is not None:
@@ -170,7 +172,7 @@ def _write_comparison(book: Book, ws: Worksheet, results: list[Result], sets: li
     write_text(ws, 3, 2 + n, xl_label("vs_first", lang))
     for i, (key, fmt, _) in enumerate(_KEY_METRICS):
         r = 5 + i
-        write_text(ws, r, 1, xl_label(key if key != "peak_uplift_pp" else "peak_uplift", lang))
+        write_text(ws, r, 1, xl_label(key, lang))
         for j, (res, s) in enumerate(zip(results, sets, strict=True)):
             book.formula(ws, r, 2 + j, s.totals[key], _metric_value(res, key, book.per_bn), fmt)
         for j in range(1, n):
