@@ -196,6 +196,21 @@ UNITS: dict[str, str] = {
     "total_cost_bn": "bn RMB per year: net cost + default loss",
     "pv": "present value in the disbursement year, end-of-year flows discounted at discount_rate",
     "debt_bn": "bn RMB of project debt, D = I - K (total investment less project capital)",
+    "lgfv_debt_bn": "bn RMB of project debt carried by local-government financing vehicles",
+    "state_firm_debt_bn": "bn RMB of project debt carried by state firms",
+    "private_firm_debt_bn": "bn RMB of project debt carried by private firms",
+    "special_bonds_in_capital_bn": "bn RMB of local special bonds in project capital (government debt)",
+    "fund_term_years": "years (fund-weighted mean of the projects' fund terms)",
+    "discount_rate": "fraction per year",
+    "funding_rate": "fraction per year",
+    "buyback_rollover_share": "fraction of the buy-backs due",
+    "buyback_default_share": "fraction of the buy-backs due",
+    "lgfv_share_of_public_debt": "fraction of the non-private projects' debt",
+    **{
+        f"{flow}_{kind}_bn": f"bn RMB: {flow.replace('_', ' ')}, {what}"
+        for flow in ("funding_cost", "fund_return", "net_cost", "default_loss", "total_cost")
+        for kind, what in (("total", "undiscounted sum over the years"), ("pv", "present value (see pv)"))
+    },
 }
 
 

@@ -49,6 +49,10 @@ UNITS: dict[str, str] = {
     "level_effect_pct": "percent of the counterfactual infrastructure investment of the same year (100 X_y / B_y)",
     "growth_effect_pp": "percentage points added to the growth rate of infrastructure investment "
     "(100 (X_y - X_{y-1}) / B_{y-1})",
+    "infrastructure_net_bn": "bn RMB of additional infrastructure investment landing in the year or quarter (X)",
+    "base_bn": "bn RMB: counterfactual infrastructure investment of the year (B_y)",
+    "base_previous_year_bn": "bn RMB: counterfactual infrastructure investment of the year before (B_{y-1})",
+    "by_quarter": "bn RMB landing per quarter from the disbursement (new and additional infrastructure investment)",
     "multiplier": "times",
     "new_investment_bn": "bn RMB of total investment still to be spent when the instrument came in",
     "sunk_investment_bn": "bn RMB of total investment already spent before the instrument came in",
