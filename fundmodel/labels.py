@@ -60,6 +60,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_portfolio": ("Portfolio", "项目组合"),
     "page_scenarios": ("Scenarios", "情景"),
     "page_export": ("Export", "导出"),
+    "page_fiscal": ("Fiscal cost and debt", "财政成本与债务"),
+    "fiscal_none": ("This run has no fiscal figures.", "本次运行没有财政成本数据。"),
     "page_about": ("About the data", "数据说明"),
     "fund_total": ("Instrument", "政策性金融工具"),
     "target": ("Target", "目标"),

@@ -28,7 +28,7 @@ from fundmodel.outputs.excel.topdown_sheets import CELLS_COLUMN, FIELDS_COLUMN, 
 from fundmodel.outputs.excel.workbook import build_workbook
 from fundmodel.outputs.excel.writer import MAX_SHEET_NAME, is_formula_like, safe_sheet_name
 
-CALC_SHEETS = ["Cells", "Allocation", "Fields", "Banks", "Macro", "Checks"]
+CALC_SHEETS = ["Cells", "Allocation", "Fields", "Banks", "Macro", "Fiscal", "Checks"]
 
 
 @pytest.fixture(scope="module")
@@ -410,6 +410,7 @@ def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
         "Fields",
         "Banks",
         "Macro",
+        "Fiscal",
         "Checks",
     ]
     n = len(result.projects)

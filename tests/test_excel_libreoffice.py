@@ -15,6 +15,8 @@ from _libreoffice import SOFFICE, mismatches, recalculate
 from openpyxl import load_workbook
 
 from fundmodel import default_parameters, run
+from fundmodel.core.fiscal import BY_YEAR_COLUMNS
+from fundmodel.core.fiscal import present_value as fiscal_pv
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.scenario import Scenario, load_scenario
 from fundmodel.outputs.excel import export_workbook, read_workbook_inputs, read_workbook_scenario
@@ -38,6 +40,9 @@ EDITS = {
     # Money paid in a quarter later (2026Q1), and a third of transport's investment already spent:
     "macro.disbursement_date": dt.date(2026, 2, 15),
     "fields.transport_logistics.sunk_share": 0.3,
+    # Dearer funding, and 30% of the buy-backs rolled over for another term:
+    "instrument.funding_rate": 0.025,
+    "instrument.buyback_rollover_share": 0.3,
     # Two rule violations, so that the Checks formulas must fail where Python's checks do:
     "fields.low_altitude_economy.capital_ratio": 0.15,  # below the 20% statutory minimum
     "allocation_bn.agriculture_rural.adbc": 80,  # ADBC 155 > quota 150; total 505 > 500
@@ -58,6 +63,7 @@ EDITED_OVERRIDES = {
     },
     "banks": {"exim": {"fund_share_scale": 0.9}},
     "macro": {"growth_pct": {2025: -1.0}, "base_level_bn": 24000, "disbursement_date": dt.date(2026, 2, 15)},
+    "instrument": {"funding_rate": 0.025, "buyback_rollover_share": 0.3},
 }
 #: Field values a portfolio's projects take where they give none, edited on the Inputs sheet.
 FIELD_EDITS = {
@@ -296,6 +302,65 @@ def test_macro_sheet_by_hand_after_recalculation(books):
     )
     assert q2026 == pytest.approx(x[2026], rel=1e-12)
     assert result.growth_effect_pp[2026] == pytest.approx(100 * x[2026] / 237_600 / 1, rel=1e-9)
+
+
+def _fiscal_rows(ws):
+    rows = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    years = {
+        int(ws.cell(row=rows["year"], column=c).value): c
+        for c in range(3, ws.max_column + 1)
+        if isinstance(ws.cell(row=rows["year"], column=c).value, int | float)
+    }
+    return rows, years
+
+
+@pytest.mark.parametrize(
+    ("case", "sheet", "per_bn"), [("baseline", "Fiscal", 1), ("edited", "Fiscal", 10), ("portfolio", "财政成本", 10)]
+)
+def test_fiscal_sheet_equals_the_model(books, case, sheet, per_bn):
+    (_, _, result), wb = books[case]
+    ws = wb[sheet]
+    rows, years = _fiscal_rows(ws)
+    f = result.fiscal
+    for key in BY_YEAR_COLUMNS:
+        for year, want in f["by_year"][key].items():
+            assert ws.cell(row=rows[key], column=years[int(year)]).value == pytest.approx(
+                want * per_bn, rel=1e-9, abs=1e-12
+            ), (key, year)
+        pv_col = max(years.values()) + 2
+        if key == "balance_bn":  # a stock: no present value
+            continue
+        assert ws.cell(row=rows[key], column=pv_col).value == pytest.approx(
+            fiscal_pv(f["by_year"][key].to_numpy(), f["summary"]["discount_rate"]) * per_bn, rel=1e-9, abs=1e-12
+        )
+    for key, want in f["debt_by_holder"].items():
+        assert ws.cell(row=rows[key], column=3).value == pytest.approx(want * per_bn, rel=1e-9), key
+    if result.mode == "portfolio":
+        prov = {ws.cell(row=r, column=1).value: r for r in range(rows["special_bonds_in_capital_bn"], ws.max_row + 1)}
+        for p, rec in f["debt_by_province"].iterrows():
+            for j, key in enumerate(["lgfv_debt_bn", "state_firm_debt_bn", "private_firm_debt_bn", "debt_bn"]):
+                assert ws.cell(row=prov[p], column=3 + j).value == pytest.approx(rec[key] * per_bn, rel=1e-9, abs=1e-12)
+
+
+def test_fiscal_sheet_by_hand(books):
+    # Baseline: 500 bn at 2% for 15 years from 2025 -> 10 bn a year; PV at 6% = 10 (1 - 1.06^-15) / 0.06
+    (_, _, _), wb = books["baseline"]
+    ws = wb["Fiscal"]
+    rows, years = _fiscal_rows(ws)
+    assert ws.cell(row=rows["funding_cost_bn"], column=years[2025]).value == pytest.approx(10.0)
+    assert ws.cell(row=rows["buyback_bn"], column=years[2039]).value == pytest.approx(500.0)
+    assert ws.cell(row=rows["funding_cost_bn"], column=max(years.values()) + 2).value == pytest.approx(
+        10 * (1 - 1.06**-15) / 0.06
+    )
+    # Edited (亿元): 30% rolled over at 2.5% funding - 2041-2055 balance 0.3 x 5,050 = 1,515 亿元 (the
+    # allocation sums to 505 bn), rolled-over buy-back at the end of 2055; funding 2026 = 5,050 x 2.5%
+    (_, _, _), wb = books["edited"]
+    ws = wb["Fiscal"]
+    rows, years = _fiscal_rows(ws)
+    assert ws.cell(row=rows["funding_cost_bn"], column=years[2026]).value == pytest.approx(5050 * 0.025)
+    assert ws.cell(row=rows["buyback_bn"], column=years[2040]).value == pytest.approx(0.7 * 5050)
+    assert ws.cell(row=rows["balance_bn"], column=years[2041]).value == pytest.approx(0.3 * 5050)
+    assert ws.cell(row=rows["buyback_bn"], column=years[2055]).value == pytest.approx(0.3 * 5050)
 
 
 def test_hand_computed_cells_after_recalculation(books):

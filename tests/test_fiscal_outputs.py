@@ -56,3 +56,53 @@ def test_json_has_the_effects_the_fiscal_cost_and_debt_by_holder_with_units():
     assert keys <= set(fu), keys - set(fu)
     assert fiscal["summary"]["funding_cost_pv_bn"] == pytest.approx(10 * ANNUITY_15_AT_6)
     assert fiscal["debt_by_holder"]["private_firm_debt_bn"] == pytest.approx(0.2 * fiscal["debt_by_holder"]["debt_bn"])
+
+
+@pytest.fixture
+def _library(tmp_path, monkeypatch):
+    # a scenario library of its own (SQLite file), never the user's
+    monkeypatch.setenv("FUNDMODEL_DB_URL", f"sqlite:///{tmp_path / 'library.sqlite'}")
+    monkeypatch.setenv("FUNDMODEL_AUTHOR", "tester")
+
+
+FISCAL_PAGE = "fundmodel_dashboard/screens/fiscal.py"
+
+
+def _dashboard(basis: str, lang: str = "en", unit: str = "bn"):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.run()
+    if basis != "portfolio":
+        at.radio(key="basis__en").set_value(basis).run()
+    at.radio(key="lang").set_value(lang)
+    at.radio(key="unit").set_value(unit)
+    at.run()
+    at.switch_page(FISCAL_PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.usefixtures("_library")
+def test_dashboard_fiscal_screen_top_down_by_hand():
+    at = _dashboard("top_down")
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Funding cost (PV)"] == f"{10 * ANNUITY_15_AT_6:,.1f} bn RMB"  # 97.1
+    assert cards["Debt"] == f"{run().fiscal['debt_by_holder']['debt_bn']:,.1f} bn RMB"  # 4,793.7
+    by_year = at.dataframe[0].value
+    assert by_year.loc[2025, "Funding cost"] == pytest.approx(10.0)
+    assert by_year.loc[2039, "Buy-back (exit)"] == pytest.approx(500.0)
+    holders = at.dataframe[1].value.set_index("Who carries the debt")
+    assert holders.loc["Debt of private firms", "bn RMB"] == pytest.approx(0.2 * 4793.650793650793)
+    assert any("名股实债" in w.value for w in at.warning)
+
+
+@pytest.mark.usefixtures("_library")
+def test_dashboard_fiscal_screen_portfolio_in_chinese_and_yi():
+    at = _dashboard("portfolio", "zh", "yi")
+    assert at.header[0].value == "财政成本与债务"
+    province = at.dataframe[2].value
+    assert len(province) >= 1 and (province.to_numpy() >= 0).all()
+    assert all("亿元" in m.value for m in at.metric)

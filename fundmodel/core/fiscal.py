@@ -26,6 +26,16 @@ from fundmodel.inputs.parameters import Parameters
 
 #: Who carries a project's debt (columns of :func:`debt_by_holder`).
 HOLDERS = ["lgfv_debt_bn", "state_firm_debt_bn", "private_firm_debt_bn"]
+#: Columns of the yearly fiscal table (:func:`fiscal_by_year`), bn RMB.
+BY_YEAR_COLUMNS = [
+    "balance_bn",
+    "funding_cost_bn",
+    "fund_return_bn",
+    "net_cost_bn",
+    "buyback_bn",
+    "default_loss_bn",
+    "total_cost_bn",
+]
 #: The document that bars capital with a repayment promise from counting as project capital.
 BUYBACK_SOURCE = "国发〔2019〕26号"
 
@@ -114,8 +124,7 @@ def fiscal_by_year(
         index=pd.Index(np.arange(n_years) + first_year, name="year"),
     )
     table["total_cost_bn"] = table["net_cost_bn"] + table["default_loss_bn"]
-    cols = ["balance_bn", "funding_cost_bn", "fund_return_bn", "net_cost_bn"]
-    return table[[*cols, "buyback_bn", "default_loss_bn", "total_cost_bn"]]
+    return table[BY_YEAR_COLUMNS]
 
 
 def fiscal_summary(by_year: pd.DataFrame, discount_rate: float) -> dict[str, float]:

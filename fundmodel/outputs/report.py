@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from fundmodel.core.result import Result
+from fundmodel.core.fiscal import BY_YEAR_COLUMNS
+from fundmodel.core.result import Check, Result
 from fundmodel.labels import label
 from fundmodel.messages import Message, render
 from fundmodel.terms import term
@@ -59,15 +60,7 @@ GROUP_TERMS = ["fund_bn", "total_investment_bn", "net_investment_bn", "multiplie
 BREAKDOWN_TERMS = ["fund_bn", "total_investment_bn", "multiplier"]
 YEAR_TERMS = ["investment_bn", "infrastructure_net_bn", "level_effect_pct", "growth_effect_pp"]
 #: Columns of the fiscal table by year, and the holders of the projects' debt.
-FISCAL_YEAR_TERMS = [
-    "balance_bn",
-    "funding_cost_bn",
-    "fund_return_bn",
-    "net_cost_bn",
-    "buyback_bn",
-    "default_loss_bn",
-    "total_cost_bn",
-]
+FISCAL_YEAR_TERMS = BY_YEAR_COLUMNS
 HOLDER_TERMS = ["lgfv_debt_bn", "state_firm_debt_bn", "private_firm_debt_bn", "debt_bn"]
 
 
@@ -101,6 +94,25 @@ def _group_table(table, key: str, columns: list[str], lang: str, unit: str) -> s
     return text_table([label(key, lang), *(label(c, lang) for c in columns)], rows)
 
 
+def fiscal_assumptions(result: Result) -> Message:
+    """The fiscal block's assumptions as a sentence (funding and discount rates, term, shares of
+    buy-backs rolled over and defaulting)."""
+    a, sm = result.fiscal["assumptions"], result.fiscal["summary"]
+    params = {
+        "funding": a["funding_rate"],
+        "discount": a["discount_rate"],
+        "term": sm["fund_term_years"],
+        "rollover": a["buyback_rollover_share"],
+        "default": a["buyback_default_share"],
+    }
+    return Message("fiscal_assumptions", params)
+
+
+def buyback_message(check: Check) -> Message:
+    """The buy-back-at-par check (名股实债, 国发〔2019〕26号) as a sentence."""
+    return Message("fiscal_buyback_check", {"fund": check.values["fund_bn"], "term": check.values["term_years"]})
+
+
 def render_fiscal(result: Result, unit: str = "bn", lang: str = "en") -> list[str]:
     """The fiscal section: funding cost against return and buy-backs by year, their present
     values, debt by holder (and by province in a portfolio run), special bonds in capital and
@@ -110,22 +122,7 @@ def render_fiscal(result: Result, unit: str = "bn", lang: str = "en") -> list[st
         return []
     a, sm = f["assumptions"], f["summary"]
     by_year = f["by_year"]
-    say = [
-        render(
-            Message(
-                "fiscal_assumptions",
-                {
-                    "funding": a["funding_rate"],
-                    "discount": a["discount_rate"],
-                    "term": sm["fund_term_years"],
-                    "rollover": a["buyback_rollover_share"],
-                    "default": a["buyback_default_share"],
-                },
-            ),
-            lang,
-            unit,
-        )
-    ]
+    say = [render(fiscal_assumptions(result), lang, unit)]
     rows = [[str(y), *(cell(c, r[c], unit) for c in FISCAL_YEAR_TERMS)] for y, r in by_year.iterrows()]
     # a balance is a stock: its sum over years means nothing, so its total stays empty
     totals = [cell(c, by_year[c].sum(), unit) if c != "balance_bn" else "" for c in FISCAL_YEAR_TERMS]
@@ -169,10 +166,7 @@ def render_fiscal(result: Result, unit: str = "bn", lang: str = "en") -> list[st
         ]
     if "special_bonds_in_capital_bn" in f:
         parts.append(render(Message("fiscal_special_bonds", {"bonds": f["special_bonds_in_capital_bn"]}), lang, unit))
-    for c in result.checks:
-        if c.code == "fund_buyback_at_par":
-            buyback = Message("fiscal_buyback_check", {"fund": c.values["fund_bn"], "term": c.values["term_years"]})
-            parts.append(render(buyback, lang, unit))
+    parts += [render(buyback_message(c), lang, unit) for c in result.checks if c.code == "fund_buyback_at_par"]
     return parts
 
 

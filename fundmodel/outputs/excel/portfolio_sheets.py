@@ -77,6 +77,8 @@ PROJECT_INPUTS = [
     "additionality",
     "infrastructure_share",
     "sunk_share",
+    "fund_term_years",
+    "fund_return_rate",
     "source",
 ]
 #: Column (1-based) of each input on the Project inputs sheet.

@@ -377,6 +377,7 @@ def _write_fields(
     sheets.totals.update(
         {
             "fund_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["fund_bn"], True, True),
+            "debt_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["debt_bn"], True, True),
             "total_investment_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["total_investment_bn"], True, True),
             "net_investment_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["net_investment_bn"], True, True),
             "multiplier": sheet_a1(ws.title, t, FIELDS_COLUMN["multiplier"], True, True),

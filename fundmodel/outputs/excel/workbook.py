@@ -8,6 +8,8 @@ Layout after the FAST Standard / ICAEW Financial Modelling Code:
 * **Cells, Allocation, Fields, Banks, Macro**: calculations, every derived number an Excel
   formula that refers (directly or through other calculations) to the Inputs sheet, the
   same formula along each row or down each column.
+* **Fiscal**: the fund's funding cost against its return, buy-backs and default losses by year,
+  their totals and present values, and the projects' debt by holder (and province), in formulas.
 * **Checks**: each rule as a formula returning TRUE / FALSE, and one master check.
 * **Scenario comparison** when several results are exported (each scenario then gets its own
   full set of sheets, suffixed " 2", " 3", ...).
@@ -47,6 +49,7 @@ from fundmodel import __version__
 from fundmodel.core.result import Result
 from fundmodel.errors import InputError
 from fundmodel.outputs.atomic import atomic_path
+from fundmodel.outputs.excel.fiscal_sheet import write_fiscal
 from fundmodel.outputs.excel.inputs_sheet import write_inputs
 from fundmodel.outputs.excel.layout import (
     FMT_MONEY,
@@ -74,9 +77,11 @@ def _scenario_sheets(book: Book, result: Result, index: int) -> Sheets:
     lang = book.lang
     suffix = "" if index == 0 else f" {index + 1}"
     portfolio = result.mode == "portfolio" and result.projects is not None
-    keys = ["inputs", "cells", "allocation", "fields", "banks", "macro", "checks"]
+    keys = ["inputs", "cells", "allocation", "fields", "banks", "macro", "fiscal", "checks"]
     if portfolio:
-        keys = ["inputs", "project_inputs", "projects", "allocation", "fields", "banks", "macro", "checks"]
+        keys = ["inputs", "project_inputs", "projects", "allocation", "fields", "banks", "macro", "fiscal", "checks"]
+    if result.fiscal is None:
+        keys.remove("fiscal")
     names = {k: safe_sheet_name(xl_label(k, lang) + suffix, book.wb.sheetnames) for k in keys}
     sheets = Sheets(**names)
     ws = {k: book.sheet(v) for k, v in names.items()}
@@ -85,6 +90,8 @@ def _scenario_sheets(book: Book, result: Result, index: int) -> Sheets:
         write_portfolio_sheets(book, ws, result, inp, sheets)
     else:
         write_topdown_sheets(book, ws, result, inp, sheets)
+    if "fiscal" in ws:
+        write_fiscal(book, ws["fiscal"], result, inp, sheets)
     return sheets
 
 
@@ -147,7 +154,10 @@ def _write_cover(book: Book, ws: Worksheet, results: list[Result], sets: list[Sh
     for res, s in zip(results, sets, strict=True):
         r += 1
         write_text(ws, r, 1, res.scenario_name)
-        titles = [s.inputs, s.project_inputs, s.projects, s.cells, s.allocation, s.fields, s.banks, s.macro, s.checks]
+        titles = [
+            *(s.inputs, s.project_inputs, s.projects, s.cells, s.allocation, s.fields, s.banks, s.macro),
+            *(s.fiscal, s.checks),
+        ]
         write_text(ws, r, 2, ", ".join(t for t in titles if t))
     r += 2
     write_text(ws, r, 1, xl_label("sources", lang)).font = SECTION_FONT
