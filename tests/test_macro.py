@@ -123,3 +123,22 @@ def test_macro_docstring_examples_run():
 
     failed, attempted = doctest.testmod(macro)
     assert attempted >= 4 and failed == 0
+
+
+def test_landing_by_quarter_equals_the_dense_phasing_summed():
+    from fundmodel.core.macro import landing_by_quarter, quarter_index, quarterly_phasing
+
+    rng = np.random.default_rng(7)
+    n = 500
+    start = rng.integers(2024, 2028, n)
+    length = rng.integers(1, 7, n)
+    profile = rng.choice(["s_curve", "uniform"], n).tolist()
+    values = rng.uniform(0, 10, (3, n))
+    first = quarter_index(2025, 4)
+    _, _, quarters, w = quarterly_phasing(start, length, profile, first)
+    q, sums = landing_by_quarter(values, start, length, profile, first)
+    assert q.tolist() == quarters.tolist()
+    np.testing.assert_allclose(sums, values @ w, rtol=1e-12)
+    # by hand: 4 bn over one uniform year from 2025Q4 and 8 bn from 2026 (paid in 2025Q4): 1, 3, 3, 3, 2
+    q, sums = landing_by_quarter(np.array([[4.0, 8.0]]), [2025, 2026], [1, 1], ["uniform"] * 2, first)
+    assert sums[0].tolist() == [1.0, 1.0 + 2.0, 1.0 + 2.0, 1.0 + 2.0, 2.0]

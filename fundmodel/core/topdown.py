@@ -98,21 +98,26 @@ def macro_table(
     investment = np.asarray(investment_bn, dtype=float)
     sunk = np.zeros(len(investment)) if sunk_share is None else np.asarray(sunk_share, dtype=float)
     new = (1.0 - sunk) * investment
-    years, w, quarters, wq = macro.quarterly_phasing(
-        start_year, construction_years, profile, macro.quarter_of(m.disbursement_date.value)
-    )
-    # One year past the last spending: X falls to 0 there, the last (negative) growth effect.
-    years, w = np.append(years, years[-1] + 1), np.hstack([w, np.zeros((len(w), 1))])
     weight = infrastructure_share * additionality
-    landing = new[:, None] * w
-    infra_net = (weight[:, None] * landing).sum(axis=0)
+    # new, net and additional infrastructure investment landing by quarter, summed over the rows
+    quarters, landing = macro.landing_by_quarter(
+        np.vstack([new, additionality * new, weight * new]),
+        start_year,
+        construction_years,
+        profile,
+        macro.quarter_of(m.disbursement_date.value),
+    )
+    # By year, through one year past the last spending: X falls to 0 there, the last growth effect.
+    years = np.arange(quarters[0] // 4, quarters[-1] // 4 + 2)
+    by_year_sums = np.vstack([np.bincount(quarters // 4 - years[0], weights=x, minlength=len(years)) for x in landing])
+    infra_net = by_year_sums[2]
     base, base_prev = macro.base_and_previous_year(
         years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
     )
     by_year = pd.DataFrame(
         {
-            "investment_bn": landing.sum(axis=0),
-            "net_investment_bn": (additionality[:, None] * landing).sum(axis=0),
+            "investment_bn": by_year_sums[0],
+            "net_investment_bn": by_year_sums[1],
             "infrastructure_net_bn": infra_net,
             "base_bn": base,
             "base_previous_year_bn": base_prev,
@@ -123,8 +128,8 @@ def macro_table(
     )
     by_quarter = pd.DataFrame(
         {
-            "investment_bn": (new[:, None] * wq).sum(axis=0),
-            "infrastructure_net_bn": ((weight * new)[:, None] * wq).sum(axis=0),
+            "investment_bn": landing[0],
+            "infrastructure_net_bn": landing[2],
         },
         index=pd.Index([f"{q // 4}Q{q % 4 + 1}" for q in quarters], name="quarter"),
     )
