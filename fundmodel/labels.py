@@ -500,6 +500,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "decomposition_title": ("Difference by identified driver, added in sequence", "按可识别驱动因素依次分解差异"),
+    "decomposition_difference": ("Difference (sum of the rows)", "差异（各行合计）"),
+    "decomposition_from": ("Reference scenario", "参照情景"),
+    "decomposition_to": ("Compared scenario", "比较情景"),
 }
 
 

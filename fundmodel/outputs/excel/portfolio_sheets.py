@@ -516,9 +516,12 @@ def write_portfolio_sheets(
     # Macro: every project phased from its own row.
     project_rows = FIRST_ROW + np.arange(len(t))
 
+    # The investment the macro effects count: the fund's pro-rata share with macro.pro_rata_attribution
+    counted = "attributed_investment_bn" if p.macro.pro_rata_attribution.value else "total_investment_bn"
+
     def links(key: str) -> tuple[str, np.ndarray]:
         if key == "total_investment_bn":
-            return sheet_a1(pr, LINK_ROW, PROJECTS_COLUMN["total_investment_bn"]), project_rows
+            return sheet_a1(pr, LINK_ROW, PROJECTS_COLUMN[counted]), project_rows
         if key in FIELD_DEFAULT_COLUMNS or key == "sunk_share":  # the project's own value, else its field's
             return _effective(inp, sheets.project_inputs, LINK_ROW, key), project_rows
         return sheet_a1(sheets.project_inputs, LINK_ROW, PROJECT_INPUTS_COLUMN[key]), project_rows
@@ -531,7 +534,7 @@ def write_portfolio_sheets(
         start=starts,
         length=t["construction_years"].to_numpy(dtype=int),
         profile=t["phasing_profile"].astype(str).tolist(),
-        investment=t["total_investment_bn"].to_numpy(dtype=float) * u,
+        investment=t[counted].to_numpy(dtype=float) * u,
         additionality=t["additionality"].to_numpy(dtype=float),
         infrastructure_share=t["infrastructure_share"].to_numpy(dtype=float),
         sunk_share=t["sunk_share"].to_numpy(dtype=float),
