@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from fundmodel import run
@@ -106,3 +108,19 @@ def test_dashboard_fiscal_screen_portfolio_in_chinese_and_yi():
     province = at.dataframe[2].value
     assert len(province) >= 1 and (province.to_numpy() >= 0).all()
     assert all("亿元" in m.value for m in at.metric)
+
+
+def test_debt_by_province_from_the_runs_province_codes_equals_a_fresh_factorization():
+    from fundmodel.core import fiscal
+    from fundmodel.core.bottom_up import project_columns
+    from fundmodel.inputs.parameters import default_parameters
+    from fundmodel.inputs.portfolio import PROVINCES, read_portfolio
+
+    params = default_parameters()
+    portfolio = read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv").under(params)
+    columns = project_columns(portfolio, False)
+    codes = np.array([list(PROVINCES.index).index(p) for p in columns["province"]])
+    fresh = fiscal.portfolio_fiscal(params, columns, 2025)["debt_by_province"]
+    given = fiscal.portfolio_fiscal(params, columns, 2025, (codes, PROVINCES.index))["debt_by_province"]
+    pd.testing.assert_frame_equal(fresh, given)
+    assert list(given.index) == sorted(given.index)

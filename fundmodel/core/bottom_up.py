@@ -409,7 +409,8 @@ def run_portfolio(
     totals.update(_cashflow_totals(columns, cashflow))
     totals.update(new_investment_totals(np.asarray(columns["total_investment_bn"], dtype=float), sunk))
     checks = portfolio_checks(p, columns, by_bank) + extra
-    fiscal_block = fiscal.portfolio_fiscal(p, columns, p.macro.disbursement_date.value.year)
+    provinces = (group_codes(portfolio, "province", PROVINCES.index), PROVINCES.index)  # kept from _aggregates
+    fiscal_block = fiscal.portfolio_fiscal(p, columns, p.macro.disbursement_date.value.year, provinces)
     checks.append(fiscal.buyback_check(fund, fiscal_block["summary"]["fund_term_years"]))
     table = pd.DataFrame(columns, index=portfolio.index, copy=False)
 

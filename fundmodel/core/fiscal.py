@@ -315,9 +315,17 @@ def top_down_fiscal(
     )
 
 
-def portfolio_fiscal(params: Parameters, columns: dict[str, np.ndarray], first_year: int) -> dict[str, object]:
+def portfolio_fiscal(
+    params: Parameters,
+    columns: dict[str, np.ndarray],
+    first_year: int,
+    province_codes: tuple[np.ndarray, pd.Index] | None = None,
+) -> dict[str, object]:
     """The ``fiscal`` block of a portfolio run: each project's fund on its own term and return
-    (the defaults where empty); debt D = I - K by the ``private`` column and by province."""
+    (the defaults where empty); debt D = I - K by the ``private`` column and by province.
+
+    ``province_codes``: each project's position among a list of provinces and that list, when
+    the run has them already (else the ``province`` column is factorized here)."""
     d = _terms(params)
     own_term = np.asarray(columns["fund_term_years"], dtype=float)
     term = np.where(np.isnan(own_term), d["fund_term_years"], own_term).astype(np.int64)
@@ -339,10 +347,20 @@ def portfolio_fiscal(params: Parameters, columns: dict[str, np.ndarray], first_y
     )
     block = _block(d, np.asarray(columns["fund_bn"], dtype=float), term, ret, first_year, debt, basis)
     # by province: one pass of bincount per holder over the province codes (no groupby)
-    codes, provinces = pd.factorize(np.asarray(columns["province"], dtype=object), sort=True)
+    if province_codes is None or (province_codes[0] < 0).any():
+        codes, provinces = pd.factorize(np.asarray(columns["province"], dtype=object), sort=True)
+    else:
+        codes, provinces = province_codes
     by_holder = {h: np.bincount(codes, weights=debt[h], minlength=len(provinces)) for h in HOLDERS}
     by_holder["debt_bn"] = by_holder[HOLDERS[0]] + by_holder[HOLDERS[1]] + by_holder[HOLDERS[2]]
-    by_province = pd.DataFrame(by_holder, index=pd.Index(provinces, name="province"))
+    # the provinces that have projects, by name
+    present = np.flatnonzero(np.bincount(codes, minlength=len(provinces)))
+    names = np.asarray(provinces, dtype=object)[present]
+    order = present[np.argsort(names, kind="stable")]
+    by_province = pd.DataFrame(
+        {k: v[order] for k, v in by_holder.items()},
+        index=pd.Index(np.asarray(provinces, dtype=object)[order], name="province"),
+    )
     block["debt_by_province"] = by_province
     # Local special bonds put into project capital are government debt, not the project's.
     block["special_bonds_in_capital_bn"] = float(np.nansum(columns["other_public_funding_bn"]))
