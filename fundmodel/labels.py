@@ -6,7 +6,7 @@ bank ids take their names from the parameter files. :func:`label` finds any of t
 
 from __future__ import annotations
 
-from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.parameters import Parameters, bundled_instruments, default_parameters
 from fundmodel.terms import UnknownTermError, is_term
 from fundmodel.terms import term as output_term
 
@@ -50,7 +50,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "state": ("State / other", "国有及其他"),
     # --- dashboard and charts -------------------------------------------------------
     "app_title": ("fundmodel", "fundmodel 政策性金融工具模型"),
-    "app_subtitle": ("New policy-based financial instrument, 500 bn RMB", "新型政策性金融工具（5000亿元）"),
+    "app_subtitle": (
+        "Policy-based financial instruments: project capital and the investment it crowds in",
+        "政策性金融工具：项目资本金及其带动的投资",
+    ),
     "language": ("Language", "语言"),
     "edited_short": ("edited", "已修改"),
     "edited_note": ("edited: differs from the scenario as loaded", "已修改：与所选情景不同"),
@@ -80,7 +83,7 @@ LABELS: dict[str, tuple[str, str]] = {
         " then the largest yearly growth effect (pp added to the growth rate).",
         "年度最大水平效应（新增基建投资占反事实基数的百分比），其后为年度最大增速效应（百分点）。",
     ),
-    "help_gap": ("Total investment minus the ex-ante ~6 tn target.", "总投资减去约6万亿元的预期目标。"),
+    "help_gap": ("Total investment minus the instrument's ex-ante target.", "总投资减去该工具的事前预期目标。"),
     "help_violations": (
         "Rules broken (allocation sums, quotas, caps, statutory minimums); reported, never corrected.",
         "违反的规则（分配合计、额度、上限、法定最低比例）；只报告，不自动修正。",
@@ -137,7 +140,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "allocated": ("Allocated", "已分配"),
     "quota_or_size": ("Quota / instrument size", "额度 / 工具规模"),
     "difference": ("Difference", "差额"),
-    "sums_vs_quotas": ("Sums against the quotas and the 500 bn", "合计与额度及5000亿元对比"),
+    "sums_vs_quotas": ("Sums against the quotas and the instrument's size", "合计与额度及工具规模对比"),
     "propose_allocation": ("Propose an allocation", "建议分配方案"),
     "propose_help": (
         "Proportional rebalancing scales each bank's column to its quota, keeping its mix across fields; portfolio"
@@ -244,6 +247,42 @@ LABELS: dict[str, tuple[str, str]] = {
         " assumptions, or the bottom-up run of the chosen portfolio.",
         "总览、比较与导出所用口径：按分配与杠杆假设的自上而下测算，或所选项目组合的逐项目测算。",
     ),
+    "use_top_down": ("Use the top-down basis", "改用自上而下口径"),
+    "use_portfolio": ("Use the portfolio basis", "改用项目组合口径"),
+    "transfer_title": ("Transfer between cells", "单元格间划转额度"),
+    "transfer_from": ("From", "划出"),
+    "transfer_to": ("To", "划入"),
+    "transfer_amount": ("Amount", "金额"),
+    "transfer_button": ("Transfer", "划转"),
+    "undo": ("Undo", "撤销"),
+    "redo": ("Redo", "重做"),
+    "unused_budgets": ("Budgets no project takes", "未被使用的额度"),
+    "compare_reference": ("Reference (shown first; differences are against it)", "比较基准（列在最前，差额相对于它）"),
+    "compare_reference_short": ("Reference", "基准"),
+    "compare_this": ("This scenario", "本情景"),
+    "compare_current": ("Include the current state", "包括当前状态"),
+    "province_map": ("Provinces", "各省份分布"),
+    "province_map_value": ("Colour the provinces by", "省份着色依据"),
+    "share_of_total": ("Share", "占比"),
+    "col_required": ("Required", "必填"),
+    "col_content": ("What to enter", "填写内容"),
+    "col_range": ("Range", "取值范围"),
+    "col_aliases": ("Other headers accepted", "可用的其他表头"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "coltype_text": ("Text", "文字"),
+    "coltype_field": ("One of the eight fields (name or id)", "八个领域之一（名称或代码）"),
+    "coltype_bank": ("CDB, ADBC or EXIM (name or id)", "国开行、农发行或进出口银行（名称或代码）"),
+    "coltype_province": ("Province (name or id)", "省份（名称或代码）"),
+    "coltype_sector": ("Sector (name or id)", "行业（名称或代码）"),
+    "coltype_profile": ("Phasing profile (name)", "投资进度曲线（名称）"),
+    "coltype_bool": ("Yes or no (是/否)", "是或否"),
+    "coltype_money": ("Amount in the unit of the header", "金额，单位见表头"),
+    "coltype_share": ("Share: 0.25 or 25%", "比例：0.25 或 25%"),
+    "coltype_int": ("Whole number", "整数"),
+    "coltype_number": ("Number", "数值"),
+    "download_template": ("Blank project list template (.xlsx)", "空白申报表模板（.xlsx）"),
+    "download_report": ("Validation report (.xlsx)", "校验报告（.xlsx）"),
     "portfolio_intro": (
         "A portfolio of projects, run bottom-up under the current parameters (additionality and infrastructure"
         " share of the leverage page apply where a project leaves them empty).",
@@ -332,16 +371,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "projects_shown": ("Projects shown", "显示项目数"),
     "project_metrics": ("Projects", "项目明细"),
     "no_projects_match": ("No project matches the filters.", "没有符合筛选条件的项目。"),
-    "leverage_portfolio_note": (
-        "Model basis is the portfolio: each project carries its own fund share and capital ratio; additionality"
-        " and infrastructure share apply to projects that leave them empty. The cards show the portfolio run.",
-        "当前口径为项目组合：各项目的资本金占比与资本金比例取自项目数据；额外性与基建口径占比用于未填写的项目。指标卡显示项目组合测算结果。",
-    ),
-    "allocation_portfolio_note": (
-        "The allocation drives the top-down model; the cards on this page show it. The portfolio's own money by"
-        " field and bank is on the Portfolio page.",
-        "额度分配用于自上而下测算，本页指标卡显示该结果；项目组合按领域和银行的资金见“项目组合”页。",
-    ),
     "export_excel": ("Excel workbook", "Excel 工作簿"),
     "export_excel_help": (
         "An auditable workbook in live formulas (inputs, calculations, checks), in the language and unit chosen."
@@ -500,10 +529,54 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "fiscal_cost_pv": ("Fiscal cost (present value)", "财政成本（现值）"),
+    "instruments_compared": ("Instruments", "政策工具"),
+    "backtest_title": ("Back-test: ex-ante model against the reported outturn", "回测：事前模型与公布结果对比"),
+    "col_quantity": ("Quantity", "指标"),
+    "col_of": ("Of", "对象"),
+    "col_reported": ("Reported", "公布值"),
+    "col_ex_ante": ("Ex ante", "事前模型"),
+    "col_ex_ante_error": ("Ex-ante error", "事前误差"),
+    "col_fit": ("Outturn fit", "拟合值"),
+    "col_fit_error": ("Fit error", "拟合误差"),
+    "col_assumption_moved": ("Assumption that moved", "变动的假设"),
+    "not_published": ("not published", "未公布"),
+    "no_portfolio": ("no portfolio", "无项目清单"),
+    "projects_count": ("Projects", "项目数"),
+    "backtest_portfolio_note": (
+        "Projects under 'Ex ante' are counted in the bundled portfolio {file} (synthetic, calibrated to the "
+        "reported counts: a check of the portfolio, not a forecast).",
+        "「事前模型」一栏的项目数取自内置项目清单 {file}（合成数据，按公布的项目数校准：用于核对清单，并非预测）。",
+    ),
     "decomposition_title": ("Difference by identified driver, added in sequence", "按可识别驱动因素依次分解差异"),
     "decomposition_difference": ("Difference (sum of the rows)", "差异（各行合计）"),
     "decomposition_from": ("Reference scenario", "参照情景"),
     "decomposition_to": ("Compared scenario", "比较情景"),
+    "briefing_title": ("New policy-based financial instrument: briefing", "新型政策性金融工具 情况简报"),
+    "briefing_made": ("Made", "生成时间"),
+    "briefing_indicator": ("Indicator", "指标"),
+    "briefing_minus_baseline": ("minus baseline", "较基准"),
+    "briefing_changes": ("Assumptions that differ from the baseline", "与基准不同的假设"),
+    "briefing_no_changes": ("None: every assumption is the baseline's.", "无：全部假设与基准相同。"),
+    "briefing_pdf": ("Briefing (one A4 page, PDF)", "情况简报（A4 单页 PDF）"),
+    "briefing_pdf_help": (
+        "KPIs, the key charts, the checks and the assumptions that differ from the baseline, on one A4 page.",
+        "在一页 A4 上汇总关键指标、主要图表、校验结果以及与基准不同的假设。",
+    ),
+    "build_briefing": ("Build the briefing", "生成简报"),
+    "building_briefing": ("Printing the briefing…", "正在生成简报…"),
+    "download_briefing": ("Download the briefing (PDF)", "下载简报（PDF）"),
+    "briefing_compare_with": (
+        "Compare with (the baseline first, the current state last)",
+        "对比情景（基准情景在前，当前状态在后）",
+    ),
+    "briefing_compare_none": ("None: the current state alone", "不选：仅当前状态"),
+    "download_csv": ("Download table (.csv)", "下载表格（.csv）"),
+    "csv_made_safe": (
+        "In the CSV, {n:,} text cell(s) were changed so that a spreadsheet shows them as text "
+        "(formula-like text gets a leading apostrophe); first: {first}",
+        "CSV 中有 {n:,} 个文本单元格已改写，使电子表格将其显示为文本（类似公式的文本前加撇号）；第一个：{first}",
+    ),
 }
 
 
@@ -523,15 +596,26 @@ def label(term: str, lang: str = "en") -> str:
         return output_term(term).label(lang)
     if term in LABELS:
         return LABELS[term][1 if zh else 0]
-    params = default_parameters()
-    if term in params.fields:
-        f = params.fields[term]
-        return f.name_zh if zh else f.name_en
-    if term in params.banks:
-        b = params.banks[term]
-        return b.name_zh if zh else b.name_en
+    # the chosen instrument's fields and banks first, then the other bundled instruments'
+    for params in (default_parameters(), *(default_parameters(n) for n in bundled_instruments())):
+        if term in params.fields:
+            f = params.fields[term]
+            return f.name_zh if zh else f.name_en
+        if term in params.banks:
+            b = params.banks[term]
+            return b.name_zh if zh else b.name_en
     from fundmodel.inputs.portfolio import PROVINCES  # provinces are portfolio data
 
     if term in PROVINCES.index:
         return PROVINCES.at[term, "name_zh" if zh else "name_en"]
     raise UnknownTermError(f"{term!r} has no label (fundmodel/inputs/data/terms.csv or fundmodel.labels.LABELS)")
+
+
+def instrument_title(params: Parameters, lang: str = "en") -> str:
+    """The instrument of ``params`` as a header names it: its id and its name.
+
+    >>> instrument_title(default_parameters("2025"), "zh")
+    '2025 新型政策性金融工具'
+    """
+    inst = params.instrument
+    return f"{params.instrument_id} {inst.name_zh if lang == 'zh' else inst.name_en}"

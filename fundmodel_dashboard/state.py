@@ -3,6 +3,7 @@
 The edited values live in plain session-state entries (never only inside widgets, whose
 state Streamlit drops when their page is not shown):
 
+* ``instrument``: the instrument (parameter package) the session runs on (sidebar selector)
 * ``scenario_key``: which scenario the edits start from
 * ``allocation_bn``: the fields x banks matrix (numpy, bn RMB), the single source of the
   allocation; the data editor shows it and writes its cell edits back into it
@@ -17,7 +18,9 @@ portfolio and its cell edits), cached on a hashable form of its inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,21 +31,32 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from fundmodel.analysis.budgets import BudgetedSelection
 from fundmodel.analysis.selection import Selection, SelectionConstraints, select_projects
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.result import Result
 from fundmodel.edits import (
     FIELD_ASSUMPTIONS,
+    History,
     assumption_table,
     bank_scales,
     freeze,
     leverage_overrides,
     thaw,
+    transfer,
 )
+from fundmodel.errors import InputError
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
-from fundmodel.inputs.parameters import Parameters, default_parameters
+from fundmodel.inputs.parameters import (
+    DEFAULT_INSTRUMENT,
+    ParameterError,
+    Parameters,
+    bundled_instruments,
+    default_parameters,
+    instrument_id,
+)
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
-from fundmodel.inputs.scenario import Scenario, load_scenario
+from fundmodel.inputs.scenario import Scenario, baseline, load_scenario
 from fundmodel.outputs.excel import write_portfolio_file
 from fundmodel.session import EDITED_SUFFIX, Session
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
@@ -50,6 +64,8 @@ from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits
 
 DEFAULT_SCENARIO = "baseline.yaml"
+#: Package folders offered in the instrument selector besides the bundled ones (os.pathsep-separated).
+INSTRUMENTS_ENV = "FUNDMODEL_INSTRUMENTS"
 WIDGET_PREFIX = "lev_"
 
 
@@ -62,6 +78,7 @@ class Inputs:
     base_overrides: tuple
     edit_overrides: tuple
     allocation_bn: tuple
+    instrument: str = DEFAULT_INSTRUMENT
 
     def allocation_matrix(self) -> np.ndarray:
         return np.array(self.allocation_bn, dtype=float)
@@ -70,14 +87,16 @@ class Inputs:
         self, source: str, portfolio: Portfolio | None = None, cell_edits: tuple = (), edited: Parameters | None = None
     ) -> Session:
         """The library's session of these inputs (the parameters come from the caches here)."""
-        scenario = Scenario(name=self.scenario_name, overrides=thaw(self.base_overrides), source=source)
+        scenario = Scenario(
+            name=self.scenario_name, overrides=thaw(self.base_overrides), source=source, instrument=self.instrument
+        )
         return Session(
             scenario,
             edits=thaw(self.edit_overrides),
             allocation_bn=self.allocation_matrix() if self.allocation_bn else None,
             portfolio=portfolio,
             cell_edits=dict(cell_edits),
-            base=base_parameters(self.base_overrides, source),
+            base=base_parameters(self.base_overrides, source, self.instrument),
             edited=edited,
         )
 
@@ -96,11 +115,52 @@ def _load_bundled(name: str, mtime: float) -> Scenario:
     return load_scenario(SCENARIO_DIR / name)
 
 
+# ----------------------------------------------------------------- instruments
+
+
+def instrument_choices() -> list[str]:
+    """The instruments the sidebar offers: the bundled ones, then the package folders named in
+    ``FUNDMODEL_INSTRUMENTS``."""
+    extra = [instrument_id(p) for p in os.environ.get(INSTRUMENTS_ENV, "").split(os.pathsep) if p.strip()]
+    return list(dict.fromkeys([*bundled_instruments(), *extra]))
+
+
+def instrument() -> str:
+    """The instrument of this session."""
+    return st.session_state.get("instrument", DEFAULT_INSTRUMENT)
+
+
+def baseline_key(name: str) -> str:
+    """The scenario key of an instrument's baseline (for 2025 the bundled baseline file)."""
+    return DEFAULT_SCENARIO if name == DEFAULT_INSTRUMENT else f"instrument:{name}"
+
+
+@st.cache_resource(show_spinner=False)
+def _instrument_baseline(name: str) -> Scenario:
+    return baseline(name)
+
+
+def choose_instrument() -> None:
+    """Sidebar callback: start over on the chosen instrument's baseline (its fields and banks
+    differ, so edits do not carry over); a bundled portfolio belongs to 2025, so another
+    instrument opens top-down."""
+    name = instrument()
+    if name != DEFAULT_INSTRUMENT:
+        st.session_state["basis"] = "top_down"
+        for key in [k for k in st.session_state if str(k).startswith("basis__")]:
+            del st.session_state[key]  # the basis radio (one per language) is seeded again from "basis"
+    st.session_state.pop("selection_bounds", None)
+    load_into_session(baseline_key(name))
+
+
 def scenario_of(key: str) -> Scenario:
-    """The scenario behind ``key`` (a bundled file name, or one registered in the session)."""
+    """The scenario behind ``key`` (a bundled file name, an instrument's baseline, or one
+    registered in the session)."""
     extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
     if key in extra:
         return extra[key]
+    if key.startswith("instrument:"):
+        return _instrument_baseline(key.removeprefix("instrument:"))
     path = SCENARIO_DIR / key
     return _load_bundled(key, path.stat().st_mtime)
 
@@ -113,13 +173,18 @@ def register_scenario(key: str, scenario: Scenario) -> None:
 
 
 def scenario_keys() -> list[str]:
-    return list(bundled_scenarios()) + list(st.session_state.get("extra_scenarios", {}))
+    """The scenarios of the session's instrument: its baseline (for 2025 the bundled files),
+    then those registered in the session (uploaded, or loaded from the library)."""
+    name = instrument()
+    own = list(bundled_scenarios()) if name == DEFAULT_INSTRUMENT else [baseline_key(name)]
+    extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
+    return own + [key for key, s in extra.items() if s.instrument_name == name]
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def base_parameters(base_overrides: tuple, source: str) -> Parameters:
-    """The default parameters with a scenario's overrides applied (cached)."""
-    return default_parameters().with_overrides(thaw(base_overrides), source=source)
+def base_parameters(base_overrides: tuple, source: str, instrument: str = DEFAULT_INSTRUMENT) -> Parameters:
+    """The instrument's parameters with a scenario's overrides applied (cached)."""
+    return default_parameters(instrument).with_overrides(thaw(base_overrides), source=source)
 
 
 # ------------------------------------------------------------------- session
@@ -130,6 +195,7 @@ def init() -> None:
     st.session_state.setdefault("lang", "en")
     st.session_state.setdefault("unit", "bn")
     st.session_state.setdefault("editor_version", 0)
+    st.session_state.setdefault("instrument", DEFAULT_INSTRUMENT)
     # The dashboard opens on the bundled national portfolio, run project by project.
     if "basis" not in st.session_state:
         st.session_state["basis"] = "portfolio" if DEFAULT_PORTFOLIO in bundled_portfolios() else "top_down"
@@ -140,20 +206,27 @@ def init() -> None:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     if "scenario_key" not in st.session_state:
-        load_into_session(DEFAULT_SCENARIO)
+        load_into_session(baseline_key(instrument()))
+    record_edit()
 
 
 def load_into_session(key: str) -> None:
     """Start editing from scenario ``key``: its allocation and assumptions replace the
     edited ones (the planner asked for it by choosing the scenario or pressing reset)."""
     scenario = scenario_of(key)
-    params = base_parameters(freeze(scenario.overrides), scenario.source)
+    try:
+        scenario.check_instrument(instrument())
+    except ParameterError as exc:  # a scenario of another instrument: one error naming both, nothing loaded
+        st.session_state["library_flash"] = ("error", str(exc), {})
+        return
+    params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
     st.session_state["scenario_key"] = key
     st.session_state["scenario_choice"] = key
     st.session_state["allocation_bn"] = np.array(params.allocation_matrix, dtype=float)
     reset_assumptions(params)
     bump_editor()
     st.session_state.pop("proposal_bn", None)
+    st.session_state["edit_history"] = History(_snapshot())  # undo stays within one scenario
 
 
 def reset_assumptions(params: Parameters | None = None) -> None:
@@ -207,7 +280,7 @@ def current_scenario() -> Scenario:
 
 def current_base() -> Parameters:
     scenario = current_scenario()
-    return base_parameters(freeze(scenario.overrides), scenario.source)
+    return base_parameters(freeze(scenario.overrides), scenario.source, instrument())
 
 
 def edit_overrides(params: Parameters | None = None) -> dict[str, Any]:
@@ -229,6 +302,7 @@ def current_inputs() -> Inputs:
         base_overrides=freeze(scenario.overrides),
         edit_overrides=edits,
         allocation_bn=allocation,
+        instrument=instrument(),
     )
 
 
@@ -242,6 +316,7 @@ def scenario_inputs() -> Inputs:
         base_overrides=freeze(scenario.overrides),
         edit_overrides=(),
         allocation_bn=freeze(params.allocation_matrix),
+        instrument=instrument(),
     )
 
 
@@ -270,6 +345,72 @@ def reference_result() -> Result:
 def is_edited() -> bool:
     inputs = current_inputs()
     return bool(inputs.edit_overrides) or inputs.allocation_bn != scenario_inputs().allocation_bn
+
+
+# ------------------------------------------------------------------ undo / redo
+# The edits (allocation, leverage assumptions, bank scales) as one frozen snapshot; every
+# change is recorded in an edits.History kept in the session ("edit_history").
+
+
+def _snapshot() -> tuple:
+    return (
+        freeze(st.session_state["allocation_bn"]),
+        freeze(st.session_state["assumptions"]),
+        freeze(st.session_state["bank_scale"]),
+    )
+
+
+def edit_history() -> History:
+    """The undo / redo history of this session's edits."""
+    if "edit_history" not in st.session_state:
+        st.session_state["edit_history"] = History(_snapshot())
+    return st.session_state["edit_history"]
+
+
+def record_edit() -> None:
+    """Record the edits as they are now (no step when nothing changed since the last)."""
+    st.session_state["edit_history"] = edit_history().record(_snapshot())
+
+
+def _restore(snapshot: tuple) -> None:
+    allocation, assumptions, scales = snapshot
+    st.session_state["allocation_bn"] = np.array(thaw(allocation), dtype=float)
+    st.session_state["assumptions"] = thaw(assumptions)
+    st.session_state["bank_scale"] = thaw(scales)
+    bump_editor()
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+def undo_edit() -> None:
+    """Button callback: one edit back."""
+    record_edit()
+    history = edit_history().undo()
+    st.session_state["edit_history"] = history
+    _restore(history.present)
+
+
+def redo_edit() -> None:
+    """Button callback: one undone edit again."""
+    record_edit()
+    history = edit_history().redo()
+    st.session_state["edit_history"] = history
+    _restore(history.present)
+
+
+def transfer_allocation(source: tuple[int, int], target: tuple[int, int], amount_bn: float) -> None:
+    """Button callback: move ``amount_bn`` between two allocation cells (one undo step).
+    A refused transfer leaves the allocation as it was and keeps the reason for the page
+    (``transfer_refused``)."""
+    record_edit()
+    try:
+        matrix = transfer(st.session_state["allocation_bn"], source, target, amount_bn)
+    except InputError:
+        st.session_state["transfer_refused"] = (source, target, amount_bn)
+        return
+    st.session_state.pop("transfer_refused", None)
+    set_allocation(matrix)
+    record_edit()
 
 
 # ----------------------------------------------------------------- portfolios
@@ -323,28 +464,42 @@ def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str) -> Parameters:
+def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str, instrument: str) -> Parameters:
     """A scenario's parameters with the planner's edits on top (cached: one object per state)."""
-    return Inputs("", "", base_overrides, edit_overrides, ()).session(source).parameters
+    return Inputs("", "", base_overrides, edit_overrides, (), instrument).session(source).parameters
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _read_portfolio(
-    key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
+    key: str,
+    name: str,
+    data: bytes,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    instrument: str,
 ) -> Portfolio:
     # Validation and the defaults a project leaves empty (additionality, infrastructure
     # share ...) depend on the parameters, so the edited parameters are part of the key.
-    params = run_parameters(base_overrides, edit_overrides, source)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
     return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _edited_portfolio(
-    key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, edits: tuple, _pf: Portfolio
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    edits: tuple,
+    _pf: Portfolio,
+    instrument: str,
 ) -> Portfolio:
     # Only the edited rows are validated again (Portfolio.with_edits); the key holds every input.
-    inputs = Inputs(key, "", base_overrides, edit_overrides, ())
-    params = run_parameters(base_overrides, edit_overrides, source)
+    inputs = Inputs(key, "", base_overrides, edit_overrides, (), instrument)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
     return inputs.session(source, portfolio=_pf, cell_edits=edits, edited=params).validated_portfolio
 
 
@@ -359,11 +514,15 @@ def current_portfolio() -> Portfolio | None:
     inputs = current_inputs()
     scenario = current_scenario()
     unit = st.session_state.get("portfolio_unit")
-    portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source)
+    portfolio = _read_portfolio(
+        key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, inputs.instrument
+    )
     edits = frozen_project_edits()
     if not edits:
         return portfolio
-    return _edited_portfolio(key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio)
+    return _edited_portfolio(
+        key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio, inputs.instrument
+    )
 
 
 # ------------------------------------------------------------ project cell edits
@@ -428,6 +587,47 @@ def edited_portfolio_workbook() -> bytes:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
+def _portfolio_session(
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    edits: tuple,
+    allocation: tuple,
+    _pf: Portfolio,
+    instrument: str,
+) -> Session:
+    # One session per portfolio state and allocation: its budgeted selection is computed
+    # once and shared by the run, the allocation page and the portfolio page. Under an
+    # edited allocation, the cells whose budget is the scenario's keep that selection's
+    # choice (after a transfer only two cells are solved again).
+    # An edit of an assumption that does not move the requests (a fund share, additionality)
+    # keeps every cell's choice of the last selection of the same portfolio: the selection
+    # checks that the projects' decision columns are unchanged before reusing a cell.
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
+    scenario_allocation = freeze(params.allocation_matrix)
+    last_key = (key, unit, edits, instrument)
+    previous = _LAST_SELECTION.get(last_key)
+    if previous is None and allocation and allocation != scenario_allocation:
+        args = (key, unit, base_overrides, edit_overrides, source, edits, scenario_allocation, _pf, instrument)
+        previous = _portfolio_session(*args).budgeted_selection
+    inputs = Inputs(key, "", base_overrides, edit_overrides, allocation, instrument)
+    session = dataclasses.replace(inputs.session(source, portfolio=_pf, edited=params), previous_selection=previous)
+    if session.budgeted_selection is not None:
+        if len(_LAST_SELECTION) >= _LAST_SELECTION_MAX:
+            _LAST_SELECTION.clear()
+        _LAST_SELECTION[last_key] = session.budgeted_selection
+    return session
+
+
+#: The newest budgeted selection per portfolio state (shared by the sessions of the process;
+#: a selection is reused only where its projects' decision columns equal the new ones).
+_LAST_SELECTION: dict[tuple, BudgetedSelection] = {}
+_LAST_SELECTION_MAX = 16
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _run_portfolio(
     key: str,
     unit: str | None,
@@ -436,42 +636,66 @@ def _run_portfolio(
     source: str,
     name: str,
     edits: tuple,
+    allocation: tuple,
     _pf: Portfolio,
-) -> Result:
-    params = run_parameters(base_overrides, edit_overrides, source)
-    session = Inputs(key, "", base_overrides, edit_overrides, ()).session(source, portfolio=_pf, edited=params)
+    instrument: str,
+) -> Result | None:
+    session = _portfolio_session(key, unit, base_overrides, edit_overrides, source, edits, allocation, _pf, instrument)
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
     # portfolio (portfolio_cashflow), not on every change of an assumption.
-    return session.portfolio_result(name, cashflow=False)
+    try:
+        return session.budgeted_result(name, cashflow=False)
+    except InputError:  # no project is funded under these budgets: the basis note says so
+        return None
 
 
-def portfolio_result(edited: bool = True) -> Result | None:
-    """The bottom-up run of the chosen portfolio under the current (or, with
-    ``edited=False``, the scenario's) parameters; None without a valid portfolio."""
+def _portfolio_args(edited: bool) -> tuple | None:
+    """The cache key of the chosen portfolio's run under the current (or the scenario's)
+    parameters and allocation, with the portfolio itself last; None without a valid one."""
     key = st.session_state.get("portfolio_key")
     portfolio = current_portfolio()
     if portfolio is None or not portfolio.ok:
         return None
     inputs = current_inputs() if edited else scenario_inputs()
     scenario = current_scenario()
+    unit = st.session_state.get("portfolio_unit")
     if not edited:
         name, data = _portfolio_source(key)
         portfolio = _read_portfolio(
-            key, name, data, st.session_state.get("portfolio_unit"), inputs.base_overrides, (), scenario.source
+            key, name, data, unit, inputs.base_overrides, (), scenario.source, inputs.instrument
         )
         if not portfolio.ok:
             return None
-    title = f"{inputs.scenario_name} · {portfolio_title(key)}"
-    return _run_portfolio(
+    edits = frozen_project_edits() if edited else ()
+    return (
         key,
-        st.session_state.get("portfolio_unit"),
+        unit,
         inputs.base_overrides,
         inputs.edit_overrides,
         scenario.source,
-        title,
-        frozen_project_edits() if edited else (),
+        edits,
+        inputs.allocation_bn,
         portfolio,
+        inputs.instrument,
     )
+
+
+def portfolio_result(edited: bool = True) -> Result | None:
+    """The bottom-up run of the chosen portfolio's projects funded under the current (or,
+    with ``edited=False``, the scenario's) parameters and allocation budgets; None without
+    a valid portfolio or when no project is funded."""
+    args = _portfolio_args(edited)
+    if args is None:
+        return None
+    inputs = current_inputs() if edited else scenario_inputs()
+    title = f"{inputs.scenario_name} · {portfolio_title(args[0])}"
+    return _run_portfolio(*args[:5], title, *args[5:])
+
+
+def portfolio_budgets(edited: bool = True) -> BudgetedSelection | None:
+    """Which projects the allocation's cell budgets fund (None without a valid portfolio)."""
+    args = _portfolio_args(edited)
+    return None if args is None else _portfolio_session(*args).budgeted_selection
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -526,31 +750,57 @@ def current_overrides() -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _parameters_of(overrides: tuple) -> Parameters:
-    return Session(Scenario("current", thaw(overrides))).full_parameters()
+def _parameters_of(overrides: tuple, instrument: str) -> Parameters:
+    return Session(Scenario("current", thaw(overrides), instrument=instrument)).full_parameters()
 
 
 def current_parameters() -> Parameters:
     """The parameters of the current state, allocation included (raises ParameterError
     when an edit breaks a rule a parameter file may not break, e.g. a negative cell)."""
-    return _parameters_of(freeze(current_overrides()))
+    return _parameters_of(freeze(current_overrides()), instrument())
 
 
-def scenario_result(key: str) -> Result:
-    """The run of scenario ``key`` as loaded (no edits), on the current basis: the
-    portfolio under the scenario's parameters, or the top-down model."""
+def scenario_portfolio(key: str) -> Portfolio | None:
+    """The chosen portfolio read under scenario ``key``'s parameters (no edits); None
+    without a portfolio or off the portfolio basis."""
+    if basis() != "portfolio" or not st.session_state.get("portfolio_key"):
+        return None
+    scenario = scenario_of(key)
+    pkey = st.session_state["portfolio_key"]
+    name, data = _portfolio_source(pkey)
+    unit = st.session_state.get("portfolio_unit")
+    frozen = freeze(scenario.overrides)
+    return _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source, scenario.instrument_name)
+
+
+def scenario_allocation(key: str) -> np.ndarray:
+    """Scenario ``key``'s allocation as loaded (fields x banks, bn RMB)."""
+    scenario = scenario_of(key)
+    params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
+    return np.array(params.allocation_matrix, dtype=float)
+
+
+def scenario_result(key: str) -> Result | None:
+    """The run of scenario ``key`` as loaded (no edits), on the current basis: on the
+    portfolio basis the portfolio's projects funded under the scenario's parameters and
+    allocation, None when the portfolio is not valid under them or nothing is funded (the
+    page says so; never a top-down run in its place); else the top-down model."""
     scenario = scenario_of(key)
     frozen = freeze(scenario.overrides)
-    if basis() == "portfolio" and st.session_state.get("portfolio_key"):
+    params = base_parameters(frozen, scenario.source, scenario.instrument_name)
+    if basis() == "portfolio":
+        portfolio = scenario_portfolio(key)
+        if portfolio is None or not portfolio.ok:
+            return None
         pkey = st.session_state["portfolio_key"]
-        name, data = _portfolio_source(pkey)
+        title = f"{scenario.name} · {portfolio_title(pkey)}"
+        allocation = freeze(params.allocation_matrix)
         unit = st.session_state.get("portfolio_unit")
-        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
-        if portfolio.ok:
-            title = f"{scenario.name} · {portfolio_title(pkey)}"
-            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), portfolio)
-    params = base_parameters(frozen, scenario.source)
-    return run_inputs(Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix)))
+        return _run_portfolio(
+            pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio, scenario.instrument_name
+        )
+    inputs = Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix), scenario.instrument_name)
+    return run_inputs(inputs)
 
 
 def apply_values(assumption: str, values: dict[str, float]) -> None:
@@ -572,7 +822,7 @@ def apply_values(assumption: str, values: dict[str, float]) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _selection(
-    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio
+    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio, instrument: str
 ) -> Selection:
     objective, min_fraction, private_min, bounds = settings
     constraints = SelectionConstraints(
@@ -581,7 +831,7 @@ def _selection(
         private_min=private_min,
         min_fraction=min_fraction,
     )
-    params = _parameters_of(overrides)
+    params = _parameters_of(overrides, instrument)
     return select_projects(_portfolio, objective, constraints, params=params, time_limit=30.0, with_result=False)
 
 
@@ -618,6 +868,7 @@ def portfolio_selection() -> Selection:
         frozen_project_edits(),
         selection_settings(),
         portfolio,
+        instrument(),
     )
 
 
@@ -641,7 +892,8 @@ def load_from_library(name: str, version: int) -> None:
     key = f"library:{name}@v{version}"
     register_scenario(key, scenario)
     load_into_session(key)
-    st.session_state["library_base"] = (name, version)
+    if st.session_state.get("scenario_key") == key:  # not refused (another instrument's)
+        st.session_state["library_base"] = (name, version)
 
 
 def save_to_library(name: str, author: str, note: str) -> VersionInfo:

@@ -442,12 +442,38 @@ LIBRARY_CASES = [
 ]
 
 
+USAGE_CASES = [
+    # argparse's usage errors: one line naming the command and where its options are listed
+    Case("no-command", lambda folder: [], 2, ("required: COMMAND", "fundmodel --help")),
+    Case("unknown-command", lambda folder: ["frobnicate"], 2, ("invalid choice: 'frobnicate'", "fundmodel --help")),
+    Case("unknown-option", lambda folder: ["run", "--nope"], 2, ("unrecognized arguments: --nope",)),
+    Case(
+        "option-without-value",
+        lambda folder: ["run", "--scenario"],
+        2,
+        ("error: run: argument --scenario: expected one argument", "fundmodel run --help"),
+    ),
+    Case(
+        "bad-choice",
+        lambda folder: ["run", "--format", "pdf"],
+        2,
+        ("run: argument --format: invalid choice: 'pdf'", "fundmodel run --help"),
+    ),
+    Case(
+        "subcommand-missing",
+        lambda folder: ["scenarios"],
+        2,
+        ("error: scenarios: the following arguments are required", "fundmodel scenarios --help"),
+    ),
+]
+
+
 def _mkdir(path: Path) -> Path:
     path.mkdir()
     return path
 
 
-CASES = YAML_CASES + PARAMETER_CASES + OUTPUT_CASES + LIBRARY_CASES
+CASES = YAML_CASES + PARAMETER_CASES + OUTPUT_CASES + LIBRARY_CASES + USAGE_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -522,7 +548,40 @@ def test_import_excel_writes_scenario_whole(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "s.yaml"]
 
 
+def test_export_shows_control_characters_and_cuts_long_text_visibly(tmp_path: Path) -> None:
+    """Control characters in a name (an IllegalCharacterError traceback before) and a name over
+    32,767 characters: the workbook is written, each the same way on every sheet (U+FFFD, a
+    visible cut marker), never silently stripped or cut."""
+    import openpyxl
+
+    rows = list(csv.reader(io.StringIO(EXAMPLES.read_text(encoding="utf-8"))))
+    at = rows[0].index("project_name")
+    rows[1][at], rows[2][at] = "Ra\x1bil\x07", "x" * 40_000
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    portfolio = _write("ctl.csv", out.getvalue())(tmp_path)
+    outcome = run_fundmodel(
+        "export", "--portfolio", portfolio, "--out", tmp_path / "book.xlsx", timeout=KILL_SECONDS, cwd=tmp_path
+    )
+    _assert_bounded(outcome)
+    assert outcome.code == 0 and "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
+    book = openpyxl.load_workbook(tmp_path / "book.xlsx", read_only=True)
+    seen: dict[str, set[str]] = {}
+    for ws in book.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, str) and (v.startswith(("Ra\ufffd", "xxxx")) or v == "Rail"):  # "Rail": stripped
+                    seen.setdefault(ws.title, set()).add(v)
+    book.close()
+    cut = "x" * (32_767 - len(" …[cut: 40,000 characters in all]")) + " …[cut: 40,000 characters in all]"
+    assert seen and all(values == {"Ra\ufffdil\ufffd", cut} for values in seen.values()), {
+        k: {v[:20] for v in vs} for k, vs in seen.items()
+    }
+    assert len(seen) >= 2  # the project inputs and the long tables alike
+
+
 WRITE_TESTS = [
+    test_export_shows_control_characters_and_cuts_long_text_visibly,
     test_metrics_csv_neutralizes_formulas,
     test_select_csv_neutralizes_formulas,
     test_import_excel_writes_scenario_whole,
@@ -579,7 +638,48 @@ def test_sigterm_during_metrics_out_leaves_no_partial(tmp_path: Path) -> None:
         assert outcome.one_line_error == "fundmodel: terminated"
 
 
-SIGNAL_TESTS = [test_signal_during_export_leaves_nothing] * 2 + [test_sigterm_during_metrics_out_leaves_no_partial]
+def _maps(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return ""
+
+
+#: Shared libraries mapped in order while the command loads: numpy's core, then pandas'
+#: (the package and ``python -m`` load neither; the command's first imports do).
+LOADING = {"numpy": "numpy/_core/_multiarray_umath", "pandas": "pandas/_libs/"}
+
+
+@pytest.mark.parametrize("library", sorted(LOADING))
+def test_ctrl_c_while_the_libraries_load(tmp_path: Path, library: str) -> None:
+    """Ctrl-C during the first imports (numpy, pandas): one line, exit 130, nothing written."""
+    start = time.perf_counter()
+    proc = start_fundmodel("metrics", "--portfolio", EXAMPLES, "--out", tmp_path / "m.csv", cwd=tmp_path)
+    sent = _signal_when(proc, lambda: LOADING[library] in _maps(proc.pid), signal.SIGINT)
+    outcome = finish(proc, start, KILL_SECONDS)
+    assert sent, f"the command ended before {library} was seen loading"
+    _assert_bounded(outcome)
+    assert outcome.code == 130, outcome.stderr[-2000:]
+    assert outcome.one_line_error == "fundmodel: interrupted"
+    assert outcome.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_import_fundmodel_loads_no_heavy_library() -> None:
+    """The package itself loads nothing heavy, so that the command's Ctrl-C handling is in
+    place before numpy and pandas start loading (``python -m fundmodel`` imports the package
+    before its ``__main__``)."""
+    import subprocess
+    import sys
+
+    code = "import sys, fundmodel; print(sorted(m for m in ('numpy', 'pandas', 'openpyxl') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+SIGNAL_TESTS = [test_signal_during_export_leaves_nothing] * 2 + [
+    test_sigterm_during_metrics_out_leaves_no_partial,
+    test_ctrl_c_while_the_libraries_load,
+]
 
 
 # ------------------------------------------------------------------------ library

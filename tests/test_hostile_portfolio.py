@@ -278,6 +278,50 @@ def test_whole_gb18030_file_reads_its_names_exactly(tmp_path):
     assert read_portfolio(path).frame["project_name"].tolist() == ["无锡至宜兴城际铁路"]
 
 
+#: Traditional-Chinese project names (Taiwan), as a Big5 file would hold them.
+BIG5_NAMES = ["臺北捷運環狀線", "高雄輕軌", "桃園機場捷運", "新竹科學園區", "台中港區", "屏東綠能", "花蓮鐵路電氣化"]
+
+
+def _rows(names: list[str]) -> list[str]:
+    return [ROW.format(name=n, investment="18.58").replace("P1", f"P{i}") for i, n in enumerate(names, 1)]
+
+
+def test_big5_file_of_chinese_names_is_refused_not_garbled(tmp_path):
+    """Every Big5 name also decodes as GB18030, into other characters: refused, never read."""
+    path = _csv(tmp_path / "big5.csv", *_rows(BIG5_NAMES), encoding="big5")
+    path.read_bytes().decode("gb18030")  # the trap: GB18030 alone would accept the file
+    line = _refused(path, "row 2", "private-use character", "save it as UTF-8")
+    assert "Big5" in line
+
+
+def test_big5_names_without_private_use_characters_are_refused(tmp_path):
+    """Names whose Big5 bytes all land on real GB18030 characters: one of them is outside the
+    common simplified set (高雄輕軌 -> 蔼动淮瓂) and the file is valid Big5 as a whole."""
+    path = _csv(tmp_path / "big5.csv", *_rows(["基隆港", "高雄輕軌"]), encoding="big5")
+    assert not any(0xE000 <= ord(c) <= 0xF8FF for c in path.read_bytes().decode("gb18030"))
+    _refused(path, "row 3", "also valid Big5", "(U+74C2)", "save the file as UTF-8")
+
+
+def test_gb18030_file_with_a_rare_character_is_read_exactly(tmp_path):
+    """A real GB18030 file with a character outside GB2312 (镕) is not Big5: read as written."""
+    names = ["朱镕基大道改造", "人民路综合管廊"]
+    path = _csv(tmp_path / "gb.csv", *_rows(names), encoding="gb18030")
+    code, report = _issues(path)
+    assert code == 0 and report["projects"] == 2
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    assert read_portfolio(path).frame["project_name"].tolist() == names
+
+
+def test_traditional_names_in_utf8_are_read_exactly(tmp_path):
+    path = _csv(tmp_path / "utf8.csv", *_rows(BIG5_NAMES))
+    code, report = _issues(path)
+    assert code == 0 and report["projects"] == len(BIG5_NAMES)
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    assert read_portfolio(path).frame["project_name"].tolist() == BIG5_NAMES
+
+
 def test_hidden_stale_sheet_is_not_read_and_the_report_names_the_sheet(tmp_path):
     stale = [HEADER.split(","), ["OLD", "Old", "transport_logistics", "cdb", "jiangsu", "no", 1, 0.4, "abc", 2025, 4]]
     path = _workbook(tmp_path / "book.xlsx", _good_rows(), hidden_first=stale)
@@ -350,3 +394,139 @@ def test_cr_only_csv_reads_like_the_lf_one(tmp_path):
     rows = [ROW.format(name="Rail", investment="18.58"), ROW.format(name="Road", investment="20").replace("P1", "P2")]
     code, report = _issues(_csv(tmp_path / "cr.csv", *rows, newline="\r"))
     assert code == 0 and report["projects"] == 2
+
+
+# ------------------------------------------------------------ .xls and .ods: limits before loading
+
+
+def _xls(path: Path, sheets: dict[str, list[tuple[int, int, object]]]) -> Path:
+    """A .xls file (BIFF8, written by xlwt) with the given cells (row, column, 0-based)."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    for name, cells in sheets.items():
+        sheet = book.add_sheet(name)
+        for row, col, value in cells:
+            sheet.write(row, col, value)
+    book.save(str(path))
+    return path
+
+
+def _ods(path: Path, tables: dict[str, bytes]) -> Path:
+    """A minimal .ods file whose sheets hold the given table rows (hostile repeats included)."""
+    ns = (
+        b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    body = b"".join(
+        b'<table:table table:name="' + n.encode() + b'">' + rows + b"</table:table>" for n, rows in tables.items()
+    )
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?><office:document-content ' + ns + b' office:version="1.2">'
+        b"<office:body><office:spreadsheet>" + body + b"</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        b'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        b'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        b'<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+        b'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        b"</manifest:manifest>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def _ods_row(*cells: object, repeat: int = 1) -> bytes:
+    out = []
+    for cell in cells:
+        if isinstance(cell, tuple):  # (value, columns repeated)
+            value, span = cell
+            out.append(
+                f'<table:table-cell table:number-columns-repeated="{span}" office:value-type="float" '
+                f'office:value="{value}"/>'
+            )
+        elif isinstance(cell, int | float):
+            out.append(f'<table:table-cell office:value-type="float" office:value="{cell}"/>')
+        else:
+            out.append(f'<table:table-cell office:value-type="string"><text:p>{cell}</text:p></table:table-cell>')
+    rows = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{rows}>{''.join(out)}</table:table-row>".encode()
+
+
+def _good_ods_rows() -> bytes:
+    return b"".join(_ods_row(*row) for row in _good_rows())
+
+
+def test_xls_value_in_column_iv_is_refused_before_loading(tmp_path):
+    path = _xls(tmp_path / "far.xls", {"data": [(0, 0, "project_id"), (65_535, 255, 1)]})
+    assert path.stat().st_size < 20_000
+    _refused(path, "sheet 'data'", "256 columns", "FUNDMODEL_MAX_COLUMNS")
+
+
+def test_xls_far_corner_within_the_column_limit_is_refused_on_its_used_range(tmp_path):
+    path = _xls(tmp_path / "far.xls", {"data": [(0, 0, "project_id"), (65_535, 199, 1)]})
+    _refused(path, "sheet 'data' (used range)", "13,107,200 cells", "FUNDMODEL_MAX_SHEET_CELLS")
+
+
+def test_xls_other_sheet_is_checked_too(tmp_path):
+    """calamine parses every sheet of a .xls on opening: a huge second sheet is refused by name."""
+    rows = [(r, c, v) for r, row in enumerate(_good_rows()) for c, v in enumerate(row)]
+    path = _xls(tmp_path / "two.xls", {"data": rows, "notes": [(0, 0, "x"), (60_000, 150, 1)]})
+    _refused(path, "sheet 'notes' (used range)", "9,060,151 cells")
+
+
+def test_xls_row_limit_can_be_lowered(tmp_path):
+    path = _xls(tmp_path / "rows.xls", {"data": [(0, 0, "project_id"), (4_999, 0, "P1")]})
+    _refused(path, "sheet 'data'", "5,000 rows", "FUNDMODEL_MAX_ROWS", env={"FUNDMODEL_MAX_ROWS": "1000"})
+
+
+def test_good_xls_is_read_exactly(tmp_path):
+    rows = [(r, c, v) for r, row in enumerate(_good_rows()) for c, v in enumerate(row)]
+    code, report = _issues(_xls(tmp_path / "good.xls", {"data": rows}))
+    assert code == 0 and report["projects"] == 1
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    frame = read_portfolio(tmp_path / "good.xls").frame
+    assert frame["total_investment_bn"].tolist() == [18.58] and frame["project_name"].tolist() == ["Rail"]
+
+
+def test_ods_repeated_columns_bomb_is_refused_before_loading(tmp_path):
+    rows = _good_ods_rows() + _ods_row("P2", (1, 16_384))
+    path = _ods(tmp_path / "wide.ods", {"data": rows})
+    assert path.stat().st_size < 5_000
+    _refused(path, "sheet 'data'", "16,385 columns", "FUNDMODEL_MAX_COLUMNS")
+
+
+def test_ods_repeated_rows_bomb_is_refused_before_loading(tmp_path):
+    rows = _good_ods_rows() + _ods_row("P2", "x", 1, 2, 3, 4, 5, 6, repeat=1_000_000)
+    _refused(_ods(tmp_path / "tall.ods", {"data": rows}), "(used range)", "11,000,022 cells")
+
+
+def test_ods_rows_limit_can_be_lowered(tmp_path):
+    rows = _good_ods_rows() + _ods_row("P2", repeat=5_000)
+    path = _ods(tmp_path / "tall.ods", {"data": rows})
+    _refused(path, "5,002 rows", "FUNDMODEL_MAX_ROWS", env={"FUNDMODEL_MAX_ROWS": "1000"})
+
+
+def test_ods_other_sheet_is_checked_too(tmp_path):
+    path = _ods(tmp_path / "two.ods", {"data": _good_ods_rows(), "notes": _ods_row(("1", 300))})
+    _refused(path, "sheet 'notes'", "300 columns")
+
+
+def test_ods_empty_repeated_area_is_no_used_range(tmp_path):
+    """Spreadsheet programs pad every sheet with huge repeated empty rows and cells: not data."""
+    padding = (
+        b'<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+        b'table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    rows = b"".join(
+        _ods_row(*row)[: -len(b"</table:table-row>")]
+        + b'<table:table-cell table:number-columns-repeated="1013"/></table:table-row>'
+        for row in _good_rows()
+    )
+    code, report = _issues(_ods(tmp_path / "padded.ods", {"data": rows + padding}))
+    assert code == 0 and report["projects"] == 1

@@ -3,19 +3,30 @@
 Each sub-command lives in a module of :mod:`fundmodel.cli` that defines
 ``register(subparsers)``; modules are discovered, so commands are added without
 touching this file. Input errors end with a one-line message and exit code 2.
+
+Every command takes ``--instrument NAME_OR_PATH`` (declared here, once): the parameter
+package the command runs on (a bundled name such as ``2025`` or ``2022``, or a folder made
+with ``fundmodel new-instrument``). Without it a command runs on its scenario's instrument,
+else on 2025.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import pkgutil
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
-from fundmodel.outputs.atomic import Terminated, install_signal_cleanup
+from fundmodel.inputs.parameters import using_instrument
+from fundmodel.messages import Message
+from fundmodel.outputs.atomic import Terminated, install_signal_cleanup, remove_pending
 
 #: Exit code for unreadable or invalid input (argparse uses 2 for usage errors too).
 EXIT_INPUT_ERROR = 2
@@ -32,9 +43,10 @@ class CommandError(FundmodelError):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="fundmodel",
-        description="Leverage and project portfolios of China's 2025 new policy-based financial instrument.",
+        description="Leverage and project portfolios of China's policy-based financial instruments "
+        "(the 2025 instrument by default, its 2022 precedent, or any parameter package).",
     )
     parser.add_argument("--version", action="version", version=f"fundmodel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -42,7 +54,33 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "register"):
             module.register(sub)
+    for command in sub.choices.values():
+        add_instrument_option(command)
     return parser
+
+
+def add_instrument_option(parser: argparse.ArgumentParser) -> None:
+    """``--instrument NAME_OR_PATH``, the one option every command shares."""
+    parser.add_argument(
+        "--instrument",
+        metavar="NAME_OR_PATH",
+        default=None,
+        help="instrument (parameter package): a bundled name (2025, 2022) or a package folder; "
+        "default: the scenario's instrument, else 2025",
+    )
+
+
+def stamped_json(text: str, instrument: str) -> str:
+    """A command's JSON document with the instrument it ran on as its first key, so that every
+    result records its instrument (the one place that adds it).
+
+    >>> print(stamped_json('{"total": 1}', "2022"))
+    {
+      "instrument": "2022",
+      "total": 1
+    }
+    """
+    return json.dumps({"instrument": instrument, **json.loads(text)}, ensure_ascii=False, indent=2)
 
 
 def warn(lines: Sequence[str]) -> None:
@@ -51,16 +89,46 @@ def warn(lines: Sequence[str]) -> None:
         print(f"fundmodel: warning: {line}", file=sys.stderr)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error: ``fundmodel: error: run: ...``,
+    naming the command and where its options are listed (no usage dump), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("fundmodel").strip()
+        text = Message("cli_usage_error", {"message": " ".join(message.split()), "help": f"{self.prog} --help"})
+        self.exit(EXIT_INPUT_ERROR, f"fundmodel: error: {command + ': ' if command else ''}{text}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every error a user can cause ends in one line (exit 2), Ctrl-C in
+    ``fundmodel: interrupted`` (exit 130) at any moment, SIGTERM in ``fundmodel: terminated``."""
     try:
-        parser = build_parser()
-    except KeyboardInterrupt:  # Ctrl-C while the commands load
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl-C unwinds
+        return _run(argv)
+    except KeyboardInterrupt:
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    """Remove partial files (a second Ctrl-C must not stop that) and say so in one line."""
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    try:
+        remove_pending()
         print("fundmodel: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    args = parser.parse_args(argv)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
     install_signal_cleanup()  # SIGTERM unwinds like Ctrl-C: no partial file is left
     try:
-        return int(args.handler(args) or 0)
+        with using_instrument(args.instrument):
+            return int(args.handler(args) or 0)
     except CommandError as exc:
         print(f"fundmodel: error: {exc}", file=sys.stderr)
         return exc.code
@@ -75,9 +143,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated as exc:
         print("fundmodel: terminated", file=sys.stderr)
         return 128 + exc.signum
-    except KeyboardInterrupt:
-        print("fundmodel: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -63,7 +63,8 @@ _DECLARED = [
     Limit("cell_chars", 32_767, "characters", "characters in one cell (Excel's own limit)"),
     Limit("xlsx_uncompressed_bytes", 2 * 2**30, "bytes", "uncompressed size of all parts of an XLSX file"),
     Limit("xlsx_compression_ratio", 200, "x", "uncompressed to compressed size of one part of an XLSX file"),
-    Limit("sheet_cells", 60_000_000, "cells", "cells a sheet's used range spans (rows x columns)"),
+    # a sheet is held densely while read: about a second and 100 MB per million cells of its used range
+    Limit("sheet_cells", 5_000_000, "cells", "cells a sheet's used range spans (rows x columns)"),
     Limit("yaml_bytes", 2**20, "bytes", "size of a scenario or parameter YAML file"),
     Limit("yaml_depth", 32, "levels", "nesting depth of a YAML document"),
     Limit("yaml_nodes", 200_000, "nodes", "mappings, sequences and values in a YAML document"),

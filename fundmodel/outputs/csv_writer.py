@@ -44,28 +44,49 @@ def _cut_marker(length: int) -> str:
     return f" …[cut: {length:,} characters in all]"
 
 
-def safe_text(text: str) -> tuple[str, list[str]]:
-    """``text`` as it is safe to write in a spreadsheet cell, and what was changed.
-
-    >>> safe_text("a\\x00b")
-    ('a\\ufffdb', ['1 control character(s) replaced with U+FFFD'])
-    >>> out, notes = safe_text("x" * 40000)
-    >>> len(out), notes[0].split(":")[0]
-    (32767, 'longer than 32,767 characters')
-    """
-    notes: list[str] = []
+def _replace_controls(text: str, notes: list[str]) -> str:
     text, n = _CONTROL.subn("\ufffd", text)
     if n:
         notes.append(f"{n:,} control character(s) replaced with U+FFFD")
-    if text.startswith(FORMULA_START):
-        text = "'" + text
-        notes.append("starts like a formula: a leading apostrophe was added")
+    return text
+
+
+def _cut_to_fit(text: str, notes: list[str]) -> str:
     most = limit("cell_chars")
     if len(text) > most:
         marker = _cut_marker(len(text))
         notes.append(f"longer than {most:,} characters: cut to fit, marked {marker.strip()!r}")
         text = text[: max(most - len(marker), 0)] + marker
-    return text, notes
+    return text
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """``text`` as a spreadsheet cell can hold it (the CSV writer and the workbook writer
+    alike): control characters replaced with U+FFFD, text over ``cell_chars`` cut with a
+    visible marker; and what was changed. Formula-like text is each writer's own matter.
+
+    >>> clean_text("Ra\\x1bil") == ("Ra\\ufffdil", ["1 control character(s) replaced with U+FFFD"])
+    True
+    """
+    notes: list[str] = []
+    return _cut_to_fit(_replace_controls(text, notes), notes), notes
+
+
+def safe_text(text: str) -> tuple[str, list[str]]:
+    """``text`` as it is safe to write in a spreadsheet cell, and what was changed.
+
+    >>> safe_text("a\\x00b") == ("a\\ufffdb", ["1 control character(s) replaced with U+FFFD"])
+    True
+    >>> out, notes = safe_text("x" * 40000)
+    >>> len(out), notes[0].split(":")[0]
+    (32767, 'longer than 32,767 characters')
+    """
+    notes: list[str] = []
+    text = _replace_controls(text, notes)
+    if text.startswith(FORMULA_START):
+        text = "'" + text
+        notes.append("starts like a formula: a leading apostrophe was added")
+    return _cut_to_fit(text, notes), notes
 
 
 def safe_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import stat
 import warnings
 from pathlib import Path
@@ -21,6 +22,7 @@ from fundmodel.inputs.portfolio.schema import NUMERIC_TYPES, SCHEMA, split_heade
 from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, read_sheet
 from fundmodel.inputs.portfolio.template import MIN_KNOWN_COLUMNS, TableLayout, find_table, known_columns
 from fundmodel.inputs.portfolio.validate import parse_portfolio
+from fundmodel.messages import Message
 
 # -------------------------------------------------------------------------- reading
 
@@ -67,7 +69,61 @@ def _decode(data: bytes, name: str) -> str:
                 f"{name}: row {number} is UTF-8 but earlier rows are GB18030 "
                 "(mixed encodings; save the whole file as UTF-8)"
             )
+    _refuse_if_not_gb(text, data, name)
     return text
+
+
+#: Private-use code points: GB18030 gives them to byte pairs no text uses (Big5 often hits them).
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _refuse_if_not_gb(text: str, data: bytes, name: str) -> None:
+    """Refuse GB18030 text that is really Big5 (traditional Chinese from Taiwan or Hong Kong).
+
+    Almost every Big5 byte pair is also a GB18030 character, so Big5 would decode silently
+    into other, wrong characters. Two decisive signs, no guessing: a private-use character
+    (no text uses one), or a character outside GB2312 (the common simplified set) in a file
+    that is also valid Big5 as a whole.
+
+    >>> _refuse_if_not_gb("项目名称", "项目名称".encode("gb18030"), "a.csv")
+    >>> _refuse_if_not_gb("高雄輕軌".encode("big5").decode("gb18030"), "高雄輕軌".encode("big5"), "a.csv")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    fundmodel.errors.PortfolioError: a.csv: row 1: the text is also valid Big5 (traditional Chinese), ... (U+74C2), ...
+    """
+    private = _PRIVATE_USE.search(text)
+    if private is not None:
+        raise PortfolioError(
+            Message(
+                "portfolio_encoding_private_use",
+                {
+                    "file": name,
+                    "row": text.count("\n", 0, private.start()) + 1,
+                    "code": f"U+{ord(private.group()):04X}",
+                },
+            )
+        )
+    try:
+        text.encode("gb2312")
+        return
+    except UnicodeEncodeError as exc:
+        rare = exc.start
+    for big5 in ("big5", "cp950"):
+        try:
+            data.decode(big5)
+        except UnicodeDecodeError:
+            continue
+        raise PortfolioError(
+            Message(
+                "portfolio_encoding_big5",
+                {
+                    "file": name,
+                    "row": text.count("\n", 0, rare) + 1,
+                    "char": text[rare] if text[rare].isprintable() else "?",
+                    "code": f"U+{ord(text[rare]):04X}",
+                },
+            )
+        )
 
 
 def _check_file(path: Path) -> None:

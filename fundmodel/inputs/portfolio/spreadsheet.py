@@ -24,6 +24,7 @@ from typing import Any
 
 from fundmodel.errors import PortfolioError
 from fundmodel.inputs.limits import check, limit
+from fundmodel.inputs.portfolio.sheet_bounds import check_used_ranges
 
 #: Spreadsheet suffixes read through calamine.
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -198,6 +199,24 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, where: str) -> SheetFacts:
     return facts
 
 
+def check_xlsx_limits(path: Path, sheets: list[str]) -> None:
+    """The checks :func:`read_sheet` makes before loading, for an .xlsx another reader
+    (openpyxl) will load: the zip directory, then each of ``sheets`` that exists (declared
+    ``<dimension>``, last row and column). Formulas are left to that reader."""
+    where = path.name
+    archive = _check_zip(path, where)
+    with archive:
+        parts = _sheet_parts(archive)
+        for name in sheets:
+            if name in parts:
+                with archive.open(parts[name]) as stream:
+                    facts = scan_sheet_xml(stream, limit("columns"))
+                here = f"{where}, sheet '{name[:60]}'"
+                check("sheet_cells", facts.declared_rows * facts.declared_columns, f"{here} (declared <dimension>)")
+                check("rows", facts.last_row, here)
+                check("columns", facts.last_column, here)
+
+
 def _visible(meta: Any) -> bool:
     return str(meta.visible).rsplit(".", 1)[-1].lower() == "visible"
 
@@ -226,6 +245,7 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
     suffix = path.suffix.lower()
     archive = _check_zip(path, where) if suffix in _ZIPPED else None
     try:
+        check_used_ranges(path)  # .xls and .ods: calamine loads every sheet densely on opening
         try:
             book = python_calamine.load_workbook(path)
         except Exception as exc:  # calamine raises its own errors on corrupt files

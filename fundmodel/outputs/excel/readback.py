@@ -9,19 +9,31 @@ import datetime as dt
 import math
 import re
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
-from fundmodel.errors import InputError, WorkbookError
-from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
+from fundmodel.errors import InputError, PortfolioError, WorkbookError
+from fundmodel.inputs.parameters import (
+    DEFAULT_INSTRUMENT,
+    ParameterError,
+    Parameters,
+    chosen_instrument,
+    default_parameters,
+    instrument_id,
+)
 from fundmodel.inputs.portfolio import parse_portfolio
+from fundmodel.inputs.portfolio.spreadsheet import check_xlsx_limits
 from fundmodel.inputs.scenario import Scenario
+from fundmodel.messages import Message
 from fundmodel.outputs.excel.inputs_sheet import (
     BANK_INPUTS,
     FIELD_INPUTS,
@@ -45,6 +57,7 @@ class WorkbookInputs:
     unit: str
     values: dict[str, Any]
     cells: dict[str, str]
+    instrument: str = DEFAULT_INSTRUMENT
 
 
 def _find_inputs_sheet(wb: Any, sheet: str | None, book: str) -> Any:
@@ -55,6 +68,28 @@ def _find_inputs_sheet(wb: Any, sheet: str | None, book: str) -> Any:
     raise WorkbookError(
         f"{book}: no inputs sheet (looked for {', '.join(map(repr, candidates))}; sheets: {', '.join(wb.sheetnames)})"
     )
+
+
+def _check_limits(path: Path, sheets: list[str]) -> None:
+    """The input limits, before openpyxl loads anything: a sheet whose <dimension> claims a
+    huge range, or a value in column XFD, would otherwise take gigabytes (read-only openpyxl
+    pads every row to the declared width)."""
+    try:
+        check_xlsx_limits(path, sheets)
+    except PortfolioError as exc:
+        raise WorkbookError(str(exc)) from None
+
+
+@contextmanager
+def _damaged_sheet(book: str, title: str) -> Iterator[None]:
+    """A sheet whose XML or compressed data is damaged: one line naming book and sheet."""
+    try:
+        yield
+    except (ParseError, zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as exc:
+        detail = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+        raise WorkbookError(
+            Message("workbook_sheet_damaged", {"book": book, "sheet": title[:60], "detail": detail})
+        ) from None
 
 
 def _typed(value: Any, kind: str, where: str, path: str) -> Any:
@@ -97,6 +132,28 @@ def _money_to_bn(value: float, per_bn: float) -> float:
     return rounded if math.isclose(bn, rounded, rel_tol=1e-13, abs_tol=1e-13) else bn
 
 
+def _book_instrument(cover_b2: Any, book: str) -> str:
+    """The instrument a workbook was exported for: the id that starts its cover's B2 (``2022 政策
+    性开发性金融工具``); a book without it (exported before instruments were recorded) is read
+    under the chosen instrument, else 2025. A chosen instrument other than the book's is refused."""
+    chosen = chosen_instrument()
+    found = None
+    parts = cover_b2.split(" ") if isinstance(cover_b2, str) else []
+    for k in range(1, len(parts) + 1):
+        try:
+            found = instrument_id(" ".join(parts[:k]))
+            break
+        except ParameterError:
+            continue
+    if found is None:
+        return chosen or DEFAULT_INSTRUMENT
+    if chosen is not None and chosen != found:
+        raise WorkbookError(
+            f"{book}: cover B2: the workbook is of instrument {found!r}, not {chosen!r} (choose --instrument {found})"
+        )
+    return found
+
+
 def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> WorkbookInputs:
     """Read the Inputs sheet of an exported (possibly edited) workbook, strictly.
 
@@ -107,16 +164,21 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     """
     path = Path(path)
     book = path.name
+    _check_limits(path, [sheet] if sheet else [xl_label("inputs", "en"), xl_label("inputs", "zh")])
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
     try:
+        instrument = _book_instrument(wb.worksheets[0]["B2"].value, book)
         ws = _find_inputs_sheet(wb, sheet, book)
         grid, formulas = [], set()
-        for r, cells_of_row in enumerate(ws.iter_rows(), start=1):
-            grid.append([getattr(c, "value", None) for c in cells_of_row])
-            formulas.update((r, j) for j, c in enumerate(cells_of_row, start=1) if getattr(c, "data_type", "") == "f")
+        with _damaged_sheet(book, ws.title):
+            for r, cells_of_row in enumerate(ws.iter_rows(), start=1):
+                grid.append([getattr(c, "value", None) for c in cells_of_row])
+                formulas.update(
+                    (r, j) for j, c in enumerate(cells_of_row, start=1) if getattr(c, "data_type", "") == "f"
+                )
     finally:
         wb.close()
     title = ws.title
@@ -149,7 +211,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
         if marker not in markers:
             raise WorkbookError(f"{book}: {title}: section marker {marker!r} ({key}) is missing from column B")
 
-    base = default_parameters()
+    base = default_parameters(instrument)
     values: dict[str, Any] = {}
     cells: dict[str, str] = {}
 
@@ -195,12 +257,66 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     )
     m = markers[MARKERS["growth"]]
     expect(m + 2, 3, "growth_pct", "column key")
-    r = m + 4
-    while at(r, 2) is not None and at(r, 1) != xl_label("source", "en") and at(r, 1) != xl_label("source", "zh"):
-        year = _typed(at(r, 2), "year", where(r, 2), "macro.growth_pct (year)")
+    years = by_year_rows(grid, m + 4, formulas, f"{book}: {title}", "macro.growth_pct")
+    for year, r in years.items():
         take(f"macro.growth_pct.{year}", r, 3, "pct")
-        r += 1
-    return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells)
+    for year in sorted(set(base.macro.growth_pct.value) - set(years)):
+        # a year the baseline has cannot be removed by deleting its row: it would keep the baseline's value
+        raise WorkbookError(Message("workbook_year_missing", {"where": f"{book}: {title}!B{m + 4}", "year": year}))
+    return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells, instrument=instrument)
+
+
+_SOURCE_LABELS = frozenset({xl_label("source", "en"), xl_label("source", "zh")})
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def by_year_rows(grid: list[list[Any]], first_row: int, formulas: set, where: str, path: str) -> dict[int, int]:
+    """Year -> sheet row of a by-year table whose years are in column B from ``first_row`` down
+    to the table's source row (column A 'Source'/'来源') or the next section marker.
+
+    Every row of the table is read, so an edit below a cleared row is never dropped. Refused,
+    naming the sheet, row and column: a cleared row inside the table, a year that is not a
+    typed-in whole number, a duplicate year, a year that does not follow the one above.
+
+    >>> by_year_rows([["", 2024, 1.0], ["", 2025, 2.0], ["Source", None, "x"]], 1, set(), "b.xlsx: Inputs", "g")
+    {2024: 1, 2025: 2}
+    >>> by_year_rows([["", 2024, 1.0], ["", None, None], ["", 2026, 2.0]], 1, set(), "b.xlsx: Inputs", "g")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    fundmodel.errors.WorkbookError: b.xlsx: Inputs!B2: g: row 2 of the by-year table is empty (a cleared year?); ...
+    """
+    rows: dict[int, int] = {}
+    markers = set(MARKERS.values())
+    end = len(grid) + 1  # the table's end: its source row, the next section or the sheet's end
+    for r in range(first_row, len(grid) + 1):
+        row = grid[r - 1]
+        if (row[0] if row else None) in _SOURCE_LABELS or (row[1] if len(row) > 1 else None) in markers:
+            end = r
+            break
+    filled = [r for r in range(first_row, end) if not all(_blank(v) for v in grid[r - 1][:3])]
+    if end == len(grid) + 1:
+        end = (filled[-1] + 1) if filled else first_row  # no source row: blank rows below are not the table's
+    for r in range(first_row, end):
+        cell = f"{where}!B{r}"
+        if r not in filled:
+            raise WorkbookError(Message("workbook_year_row_empty", {"where": cell, "path": path, "row": r}))
+        if (r, 2) in formulas:
+            raise WorkbookError(Message("workbook_year_not_typed", {"where": cell, "path": path}))
+        row = grid[r - 1]
+        year = _typed(row[1] if len(row) > 1 else None, "year", cell, f"{path} (year)")
+        if year in rows:
+            raise WorkbookError(
+                Message("workbook_year_duplicate", {"where": cell, "path": path, "year": year, "first": rows[year]})
+            )
+        if rows and year != max(rows) + 1:
+            raise WorkbookError(
+                Message("workbook_year_out_of_order", {"where": cell, "path": path, "year": year, "after": max(rows)})
+            )
+        rows[year] = r
+    return rows
 
 
 def _baseline_value(params: Parameters, path: str) -> Any:
@@ -247,8 +363,9 @@ def read_workbook_scenario(path: Path | str, sheet: str | None = None) -> Scenar
     """
     path = Path(path)
     inputs = read_workbook_inputs(path, sheet)
-    overrides = overrides_from_inputs(inputs)
+    overrides = overrides_from_inputs(inputs, default_parameters(inputs.instrument))
     data = {
+        "instrument": inputs.instrument,
         "scenario": {
             "name": inputs.scenario_name,
             "description": f"Read from {path.name} ({inputs.unit}); values that differ from the baseline.",
@@ -283,19 +400,21 @@ def scenario_yaml(scenario: Scenario) -> str:
 def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set[tuple[int, int]]]:
     """(sheet title, values by row, formula cells) of the Project inputs sheet of a workbook."""
     book = path.name
+    names = [sheet] if sheet else [xl_label("project_inputs", "en"), xl_label("project_inputs", "zh")]
+    _check_limits(path, names)
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises several kinds on a corrupt file
         raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
     try:
-        names = [sheet] if sheet else [xl_label("project_inputs", "en"), xl_label("project_inputs", "zh")]
         title = next((n for n in names if n in wb.sheetnames), None)
         if title is None:
             raise WorkbookError(f"{book}: no project inputs sheet (looked for {', '.join(map(repr, names))})")
         grid, formulas = [], set()
-        for r, row in enumerate(wb[title].iter_rows(), start=1):
-            grid.append([getattr(c, "value", None) for c in row])
-            formulas.update((r, j) for j, c in enumerate(row, start=1) if getattr(c, "data_type", "") == "f")
+        with _damaged_sheet(book, title):
+            for r, row in enumerate(wb[title].iter_rows(), start=1):
+                grid.append([getattr(c, "value", None) for c in row])
+                formulas.update((r, j) for j, c in enumerate(row, start=1) if getattr(c, "data_type", "") == "f")
     finally:
         wb.close()
     return title, grid, formulas

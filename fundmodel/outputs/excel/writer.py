@@ -58,6 +58,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from fundmodel.inputs.limits import limit
+from fundmodel.outputs.csv_writer import clean_text
+
 FORBIDDEN_SHEET_CHARS = "[]:*?/\\"
 MAX_SHEET_NAME = 31
 #: First characters that make a spreadsheet treat text as a formula (CSV/Excel injection).
@@ -96,7 +99,7 @@ def is_formula_like(text: str) -> bool:
 def write_text(ws: Worksheet, row: int, col: int, text: Any) -> Any:
     """Write user text as a text cell, never a formula (quote-prefixed when formula-like)."""
     cell = ws.cell(row=row, column=col)
-    value = "" if text is None else str(text)
+    value, _ = clean_text("" if text is None else str(text))  # the validation report warned already
     cell.value = value
     cell.data_type = "s"
     if is_formula_like(value):
@@ -183,15 +186,18 @@ class CachedValues(Mapping):
 
 
 def _escape_all(texts: list[str], strip_illegal: bool) -> list[str]:
-    """Each text escaped for XML (``& < >``; with ``strip_illegal``, the characters XML cannot
-    hold dropped as :func:`_xml_text` does), in a few passes over the joined column."""
+    """Each text escaped for XML (``& < >``; with ``strip_illegal``, cleaned as
+    :func:`_xml_text` does: control characters shown as U+FFFD, over-long text cut with a
+    marker), in a few passes over the joined column."""
     if not texts:
         return []
+    if strip_illegal and max(map(len, texts)) > limit("cell_chars"):
+        return [_xml_text(t) for t in texts]
     joined = "\x00".join(texts)
     if joined.count("\x00") != len(texts) - 1:  # a text holds the separator itself: one by one
         return [_xml_text(t) if strip_illegal else _xml_escape(t) for t in texts]
     if strip_illegal:
-        joined = _ILLEGAL_BUT_NUL.sub("", joined)
+        joined = _ILLEGAL_BUT_NUL.sub("\ufffd", joined)
     return _xml_escape(joined).split("\x00")
 
 
@@ -342,8 +348,7 @@ def render_rows(table: LongTable, styles: Mapping[int, int]) -> Iterator[bytes]:
         yield "".join(itertools.chain.from_iterable(zip(*parts, strict=True))).encode("utf-8")
 
 
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ILLEGAL_BUT_NUL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_BUT_NUL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # as clean_text, but NUL: the separator
 
 
 def _xml_escape(text: str) -> str:
@@ -351,8 +356,9 @@ def _xml_escape(text: str) -> str:
 
 
 def _xml_text(text: str) -> str:
-    """Text escaped for XML (characters XML cannot hold are dropped, as openpyxl refuses them)."""
-    return _xml_escape(_ILLEGAL_XML.sub("", text))
+    """Text escaped for XML and cleaned as on the sheets (:func:`clean_text`: control
+    characters, which XML cannot hold, shown as U+FFFD; over-long text cut with a marker)."""
+    return _xml_escape(clean_text(text)[0])
 
 
 def plain_value(v: Any) -> Any:
