@@ -23,6 +23,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "fiscal": ("Fiscal and quasi-fiscal cost", "财政及准财政成本"),
     "debt_by_holder": ("Debt by holder", "债务按承担主体"),
     "debt_by_province": ("Debt by province", "债务按省份"),
+    "fiscal_by_year": ("Funding cost against return, and buy-backs, by year", "资金成本与收益、回购退出（按年）"),
+    "holder": ("Who carries the debt", "债务承担主体"),
     "target_effect_line": (
         "Ex-ante '+{target:.1f} pp' (a whole-program level, X/B) vs peak level effect {level:.2f}%;"
         " peak growth effect {growth:+.2f} pp",
@@ -61,6 +63,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_portfolio": ("Portfolio", "项目组合"),
     "page_scenarios": ("Scenarios", "情景"),
     "page_export": ("Export", "导出"),
+    "page_fiscal": ("Fiscal cost and debt", "财政成本与债务"),
+    "fiscal_none": ("This run has no fiscal figures.", "本次运行没有财政成本数据。"),
     "page_about": ("About the data", "数据说明"),
     "fund_total": ("Instrument", "政策性金融工具"),
     "target": ("Target", "目标"),

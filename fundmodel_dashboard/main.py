@@ -22,6 +22,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("allocation.py", "page_allocation", ":material/grid_on:"),
     ("leverage.py", "page_leverage", ":material/tune:"),
     ("portfolio.py", "page_portfolio", ":material/list_alt:"),
+    ("fiscal.py", "page_fiscal", ":material/account_balance_wallet:"),
     ("scenarios.py", "page_scenarios", ":material/compare_arrows:"),
     ("export.py", "page_export", ":material/download:"),
     ("about.py", "page_about", ":material/info:"),

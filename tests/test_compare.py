@@ -63,7 +63,8 @@ def test_baseline_vs_reported_totals(baseline_vs_reported):
         c.summary.index
     )
     for metric in ("level_effect_pct", "growth_effect_pp"):
-        assert c.by_year[metric].index.tolist() == [2025, 2026, 2027, 2028, 2029]  # 3-4 years from 2025Q4
+        # 3-4 years from 2025Q4, and 2030: the year after spending ends, when the growth effect is the drag
+        assert c.by_year[metric].index.tolist() == [2025, 2026, 2027, 2028, 2029, 2030]
         assert c.by_year[metric][a].tolist() == pytest.approx(c.results[0].by_year[metric].tolist())
 
 

@@ -25,6 +25,7 @@ PAGES = [
     "fundmodel_dashboard/screens/allocation.py",
     "fundmodel_dashboard/screens/leverage.py",
     "fundmodel_dashboard/screens/portfolio.py",
+    "fundmodel_dashboard/screens/fiscal.py",
     "fundmodel_dashboard/screens/scenarios.py",
     "fundmodel_dashboard/screens/export.py",
     "fundmodel_dashboard/screens/about.py",

@@ -3,6 +3,7 @@
 (Recalculation by LibreOffice is in test_excel_libreoffice.py.)
 """
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -23,11 +24,11 @@ from fundmodel.outputs.excel import (
     read_workbook_scenario,
     workbook_bytes,
 )
-from fundmodel.outputs.excel.topdown_sheets import CELLS_COLUMN, FIELDS_COLUMN, MACRO_FIRST_PHASING_ROW
+from fundmodel.outputs.excel.topdown_sheets import CELLS_COLUMN, FIELDS_COLUMN, MACRO_FIRST_PHASING_ROW, MACRO_Y0
 from fundmodel.outputs.excel.workbook import build_workbook
 from fundmodel.outputs.excel.writer import MAX_SHEET_NAME, is_formula_like, safe_sheet_name
 
-CALC_SHEETS = ["Cells", "Allocation", "Fields", "Banks", "Macro", "Checks"]
+CALC_SHEETS = ["Cells", "Allocation", "Fields", "Banks", "Macro", "Fiscal", "Checks"]
 
 
 @pytest.fixture(scope="module")
@@ -133,9 +134,10 @@ def test_inputs_only_on_inputs_sheet_and_all_derived_numbers_are_formulas(baseli
 
 
 def test_formulas_contain_no_assumption_constants(baseline_book):
-    """Only structural numbers appear in formulas: 0, 1, 2, 3 (S-curve), 100 (pp) and MATCH's 0."""
+    """Only structural numbers appear in formulas: 0, 1, 2, 3 (S-curve, months to quarters),
+    4 (quarters a year), 100 (pp) and MATCH's 0."""
     wb = load_workbook(baseline_book)
-    allowed = {"0", "1", "2", "3", "100"}
+    allowed = {"0", "1", "2", "3", "4", "100"}
     for title in CALC_SHEETS:
         for row in wb[title].iter_rows():
             for c in row:
@@ -166,9 +168,9 @@ def test_same_formula_down_each_column_and_along_each_macro_row(baseline_book):
             assert same(ws, f"{letter}5", f"{letter}{r}"), (letter, r)
     ws = wb["Macro"]
     for r in range(6, ws.max_row + 1):
-        first = ws.cell(row=r, column=10)
+        first = ws.cell(row=r, column=MACRO_Y0 + 1)
         if isinstance(first.value, str) and first.value.startswith("="):
-            for col in range(11, 20):
+            for col in range(MACRO_Y0 + 2, MACRO_Y0 + 11):
                 target = ws.cell(row=r, column=col).coordinate
                 assert same(ws, first.coordinate, target), (r, target)
 
@@ -242,7 +244,7 @@ def test_round_trip_export_edit_import_equals_python_run(baseline_book, tmp_path
     got = scenario.run()
     want = Scenario(name="x", overrides=EDITED_OVERRIDES).run()
     assert got.totals == pytest.approx(want.totals, rel=1e-12)
-    np.testing.assert_allclose(got.by_year["uplift_pp"], want.by_year["uplift_pp"], rtol=1e-12)
+    np.testing.assert_allclose(got.by_year["growth_effect_pp"], want.by_year["growth_effect_pp"], rtol=1e-12)
     # digital economy: F = 35 + 15 = 50 bn at s = 0.4, k = 0.25 -> I = 50 / 0.1 = 500 bn
     assert got.by_field.loc["digital_economy", "total_investment_bn"] == pytest.approx(500)
 
@@ -281,6 +283,9 @@ def test_round_trip_in_yi_converts_back_to_bn(tmp_path):
         ("fields.digital_economy.phasing_profile", "linear", "s_curve"),
         ("fields.digital_economy.sector", "mining", "unknown sector"),
         ("allocation_bn.digital_economy.cdb", -5, "greater than or equal to 0"),
+        ("macro.disbursement_date", "next October", "must be a date"),
+        ("macro.disbursement_date", dt.datetime(2025, 10, 31, 9, 30), "without a time of day"),
+        ("fields.digital_economy.sunk_share", 1.2, "less than or equal to 1"),
     ],
 )
 def test_import_errors_name_book_sheet_cell_and_rule(baseline_book, tmp_path, path, value, rule):
@@ -405,6 +410,7 @@ def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
         "Fields",
         "Banks",
         "Macro",
+        "Fiscal",
         "Checks",
     ]
     n = len(result.projects)
@@ -428,9 +434,9 @@ def test_portfolio_workbook_sheets_rows_and_cached_values(tmp_path):
                 assert cell.style_id == first.style_id  # each row styled like the template row
     macro = wb["Macro"]
     for r in range(1, macro.max_row + 1):
-        first = macro.cell(row=r, column=10)
+        first = macro.cell(row=r, column=MACRO_Y0 + 1)
         if isinstance(first.value, str) and first.value.startswith("=") and macro.cell(row=r, column=1).value:
-            for col in range(11, 18):
+            for col in range(MACRO_Y0 + 2, MACRO_Y0 + 9):
                 target = macro.cell(row=r, column=col)
                 assert target.value == Translator(first.value, origin=first.coordinate).translate_formula(
                     target.coordinate

@@ -5,6 +5,7 @@ recalculated book is compared with the Python model (relative difference <= 1e-9
 the main outputs against the Result tables directly.
 """
 
+import datetime as dt
 import re
 import zipfile
 
@@ -14,10 +15,12 @@ from _libreoffice import SOFFICE, mismatches, recalculate
 from openpyxl import load_workbook
 
 from fundmodel import default_parameters, run
+from fundmodel.core.fiscal import BY_YEAR_COLUMNS
+from fundmodel.core.fiscal import present_value as fiscal_pv
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.scenario import Scenario, load_scenario
 from fundmodel.outputs.excel import export_workbook, read_workbook_inputs, read_workbook_scenario
-from fundmodel.outputs.excel.topdown_sheets import BANKS_COLUMN, CELLS_COLUMN, FIELDS_COLUMN
+from fundmodel.outputs.excel.topdown_sheets import BANKS_COLUMN, CELLS_COLUMN, FIELDS_COLUMN, MACRO_COLUMN, MACRO_Y0
 from fundmodel.outputs.excel.workbook import build_workbook
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.skipif(SOFFICE is None, reason="LibreOffice not installed")]
@@ -34,6 +37,12 @@ EDITS = {
     "banks.exim.fund_share_scale": 0.9,
     "macro.growth_pct.2025": -1.0,
     "macro.base_level_bn": 24000,
+    # Money paid in a quarter later (2026Q1), and a third of transport's investment already spent:
+    "macro.disbursement_date": dt.date(2026, 2, 15),
+    "fields.transport_logistics.sunk_share": 0.3,
+    # Dearer funding, and 30% of the buy-backs rolled over for another term:
+    "instrument.funding_rate": 0.025,
+    "instrument.buyback_rollover_share": 0.3,
     # Two rule violations, so that the Checks formulas must fail where Python's checks do:
     "fields.low_altitude_economy.capital_ratio": 0.15,  # below the 20% statutory minimum
     "allocation_bn.agriculture_rural.adbc": 80,  # ADBC 155 > quota 150; total 505 > 500
@@ -41,7 +50,7 @@ EDITS = {
 EDITED_OVERRIDES = {
     "fields": {
         "digital_economy": {"capital_ratio": 0.25},
-        "transport_logistics": {"construction_years": 6},
+        "transport_logistics": {"construction_years": 6, "sunk_share": 0.3},
         "agriculture_rural": {"start_year": 2026},
         "green_low_carbon": {"phasing_profile": "uniform"},
         "municipal_parks": {"key_area": False},
@@ -53,7 +62,8 @@ EDITED_OVERRIDES = {
         "agriculture_rural": {"adbc": 80},
     },
     "banks": {"exim": {"fund_share_scale": 0.9}},
-    "macro": {"growth_pct": {2025: -1.0}, "base_level_bn": 24000},
+    "macro": {"growth_pct": {2025: -1.0}, "base_level_bn": 24000, "disbursement_date": dt.date(2026, 2, 15)},
+    "instrument": {"funding_rate": 0.025, "buyback_rollover_share": 0.3},
 }
 #: Field values a portfolio's projects take where they give none, edited on the Inputs sheet.
 FIELD_EDITS = {
@@ -210,17 +220,147 @@ def test_outputs_equal_the_result_tables(books, case, per_bn):
     assert wb["Fields"].cell(row=total, column=FIELDS_COLUMN["multiplier"]).value == pytest.approx(
         result.multiplier, rel=1e-9
     )
-    macro = wb["Macro"]
-    uplift_row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "uplift_pp")
-    seen = {}
-    for col in range(9, macro.max_column + 1):
-        year = macro.cell(row=4, column=col).value
-        if isinstance(year, int | float):
-            seen[int(year)] = macro.cell(row=uplift_row, column=col).value
-    for year, want in result.uplift_pp.items():
-        assert seen[year] == pytest.approx(want, rel=1e-9), year
-    assert all(v == 0 for y, v in seen.items() if y not in result.uplift_pp)
+    _assert_macro_rows_equal_the_result(wb["Macro"], result, per_bn)
     assert wb["Checks"]["F3"].value is (not result.errors)
+
+
+def _macro_rows(macro):
+    """Row of each key in column A of a Macro sheet, and the column of each year and quarter."""
+    rows = {macro.cell(row=r, column=1).value: r for r in range(1, macro.max_row + 1)}
+    years, quarters = {}, {}
+    for c in range(MACRO_Y0, macro.max_column + 1):
+        year, quarter = macro.cell(row=4, column=c).value, macro.cell(row=rows["quarter"], column=c).value
+        if isinstance(year, int | float):
+            years[int(year)] = c
+        if isinstance(quarter, str):
+            quarters[quarter] = c
+    return rows, years, quarters
+
+
+def _assert_macro_rows_equal_the_result(macro, result, per_bn):
+    """The Macro sheet, recalculated, gives the model's level and growth effects by year (zero in
+    the sheet's years the model has no spending in), its money by year and by quarter."""
+    rows, years, quarters = _macro_rows(macro)
+    by_year = result.by_year
+    for key, scale in [
+        ("level_effect_pct", 1),
+        ("growth_effect_pp", 1),
+        ("investment_bn", per_bn),
+        ("infrastructure_net_bn", per_bn),
+        ("base_bn", per_bn),
+        ("base_previous_year_bn", per_bn),
+    ]:
+        for year, want in by_year[key].items():
+            got = macro.cell(row=rows[key], column=years[int(year)]).value
+            assert got == pytest.approx(want * scale, rel=1e-9, abs=1e-12), (key, year)
+    for key in ("level_effect_pct", "growth_effect_pp", "infrastructure_net_bn"):
+        others = [macro.cell(row=rows[key], column=c).value for y, c in years.items() if y not in by_year.index]
+        assert all(v == pytest.approx(0, abs=1e-12) for v in others), key
+    for key in ("investment_bn", "infrastructure_net_bn"):
+        for quarter, want in result.by_quarter[key].items():
+            got = macro.cell(row=rows[f"{key}_by_quarter"], column=quarters[quarter]).value
+            assert got == pytest.approx(want * per_bn, rel=1e-9, abs=1e-12), (key, quarter)
+    peaks = {
+        "peak_level_effect_pct": result.peak_level_effect_pct,
+        "peak_growth_effect_pp": result.peak_growth_effect_pp,
+        "lowest_growth_effect_pp": result.lowest_growth_effect_pp,
+    }
+    for key, want in peaks.items():
+        assert macro.cell(row=rows[key], column=MACRO_Y0).value == pytest.approx(want, rel=1e-9), key
+
+
+def test_macro_sheet_by_hand_after_recalculation(books):
+    """The edited book (亿元): money paid in 2026Q1, transport 30% sunk over 6 S-curve years."""
+    (_, _, result), wb = books["edited"]
+    macro = wb["Macro"]
+    rows, years, quarters = _macro_rows(macro)
+    row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "transport_logistics")
+    invest = macro.cell(row=row, column=MACRO_COLUMN["total_investment_bn"]).value
+    # new investment = (1 - 0.3) x total; spending starts at 2026.00 (start year 2025, paid in 2026Q1)
+    assert macro.cell(row=row, column=MACRO_COLUMN["new_investment_bn"]).value == pytest.approx(0.7 * invest)
+    assert macro.cell(row=row, column=MACRO_COLUMN["spending_start"]).value == pytest.approx(2026.0)
+    # 6 S-curve years from 2026: nothing in 2025, C(1/6) = 3/36 - 2/216 = 1/12 - 1/108 in 2026
+    assert macro.cell(row=row, column=years[2025]).value == 0
+    assert macro.cell(row=row, column=years[2026]).value == pytest.approx(1 / 12 - 1 / 108, rel=1e-12)
+    # Nothing lands before 2026Q1, so X_2025 = 0 and the 2026 growth effect is 100 X_2026 / B_2025,
+    # B_2025 = 24,000 bn x (1 - 1.0%) = 23,760 bn = 237,600 亿元; level 2026 = 100 X_2026 / B_2026.
+    x = {y: macro.cell(row=rows["infrastructure_net_bn"], column=years[y]).value for y in (2025, 2026, 2027)}
+    b = {y: macro.cell(row=rows["base_bn"], column=years[y]).value for y in (2025, 2026, 2027)}
+    assert x[2025] == 0 and macro.cell(row=rows["investment_bn_by_quarter"], column=quarters["2025Q4"]).value == 0
+    assert b[2025] == pytest.approx(237_600)
+    assert b[2026] == pytest.approx(237_600)  # no published growth for 2026: projected 0%
+    growth, level = rows["growth_effect_pp"], rows["level_effect_pct"]
+    assert macro.cell(row=growth, column=years[2026]).value == pytest.approx(100 * x[2026] / 237_600, rel=1e-12)
+    assert macro.cell(row=level, column=years[2026]).value == pytest.approx(100 * x[2026] / 237_600, rel=1e-12)
+    assert macro.cell(row=growth, column=years[2027]).value == pytest.approx(
+        100 * (x[2027] - x[2026]) / 237_600, rel=1e-12
+    )
+    # the four quarters of 2026 add up to the year
+    q2026 = sum(
+        macro.cell(row=rows["infrastructure_net_bn_by_quarter"], column=quarters[f"2026Q{q}"]).value
+        for q in (1, 2, 3, 4)
+    )
+    assert q2026 == pytest.approx(x[2026], rel=1e-12)
+    assert result.growth_effect_pp[2026] == pytest.approx(100 * x[2026] / 237_600 / 1, rel=1e-9)
+
+
+def _fiscal_rows(ws):
+    rows = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    years = {
+        int(ws.cell(row=rows["year"], column=c).value): c
+        for c in range(3, ws.max_column + 1)
+        if isinstance(ws.cell(row=rows["year"], column=c).value, int | float)
+    }
+    return rows, years
+
+
+@pytest.mark.parametrize(
+    ("case", "sheet", "per_bn"), [("baseline", "Fiscal", 1), ("edited", "Fiscal", 10), ("portfolio", "财政成本", 10)]
+)
+def test_fiscal_sheet_equals_the_model(books, case, sheet, per_bn):
+    (_, _, result), wb = books[case]
+    ws = wb[sheet]
+    rows, years = _fiscal_rows(ws)
+    f = result.fiscal
+    for key in BY_YEAR_COLUMNS:
+        for year, want in f["by_year"][key].items():
+            assert ws.cell(row=rows[key], column=years[int(year)]).value == pytest.approx(
+                want * per_bn, rel=1e-9, abs=1e-12
+            ), (key, year)
+        pv_col = max(years.values()) + 2
+        if key == "balance_bn":  # a stock: no present value
+            continue
+        assert ws.cell(row=rows[key], column=pv_col).value == pytest.approx(
+            fiscal_pv(f["by_year"][key].to_numpy(), f["summary"]["discount_rate"]) * per_bn, rel=1e-9, abs=1e-12
+        )
+    for key, want in f["debt_by_holder"].items():
+        assert ws.cell(row=rows[key], column=3).value == pytest.approx(want * per_bn, rel=1e-9), key
+    if result.mode == "portfolio":
+        prov = {ws.cell(row=r, column=1).value: r for r in range(rows["special_bonds_in_capital_bn"], ws.max_row + 1)}
+        for p, rec in f["debt_by_province"].iterrows():
+            for j, key in enumerate(["lgfv_debt_bn", "state_firm_debt_bn", "private_firm_debt_bn", "debt_bn"]):
+                assert ws.cell(row=prov[p], column=3 + j).value == pytest.approx(rec[key] * per_bn, rel=1e-9, abs=1e-12)
+
+
+def test_fiscal_sheet_by_hand(books):
+    # Baseline: 500 bn at 2% for 15 years from 2025 -> 10 bn a year; PV at 6% = 10 (1 - 1.06^-15) / 0.06
+    (_, _, _), wb = books["baseline"]
+    ws = wb["Fiscal"]
+    rows, years = _fiscal_rows(ws)
+    assert ws.cell(row=rows["funding_cost_bn"], column=years[2025]).value == pytest.approx(10.0)
+    assert ws.cell(row=rows["buyback_bn"], column=years[2039]).value == pytest.approx(500.0)
+    assert ws.cell(row=rows["funding_cost_bn"], column=max(years.values()) + 2).value == pytest.approx(
+        10 * (1 - 1.06**-15) / 0.06
+    )
+    # Edited (亿元): 30% rolled over at 2.5% funding - 2041-2055 balance 0.3 x 5,050 = 1,515 亿元 (the
+    # allocation sums to 505 bn), rolled-over buy-back at the end of 2055; funding 2026 = 5,050 x 2.5%
+    (_, _, _), wb = books["edited"]
+    ws = wb["Fiscal"]
+    rows, years = _fiscal_rows(ws)
+    assert ws.cell(row=rows["funding_cost_bn"], column=years[2026]).value == pytest.approx(5050 * 0.025)
+    assert ws.cell(row=rows["buyback_bn"], column=years[2040]).value == pytest.approx(0.7 * 5050)
+    assert ws.cell(row=rows["balance_bn"], column=years[2041]).value == pytest.approx(0.3 * 5050)
+    assert ws.cell(row=rows["buyback_bn"], column=years[2055]).value == pytest.approx(0.3 * 5050)
 
 
 def test_hand_computed_cells_after_recalculation(books):
@@ -234,13 +374,10 @@ def test_hand_computed_cells_after_recalculation(books):
     assert cells.cell(row=5, column=CELLS_COLUMN["debt_bn"]).value == pytest.approx(2625)
     assert cells.cell(row=5, column=CELLS_COLUMN["net_investment_bn"]).value == pytest.approx(2100)
     assert cells.cell(row=5, column=CELLS_COLUMN["multiplier"]).value == pytest.approx(10)  # 1 / (0.4 x 0.25)
-    # transport over 6 S-curve years from 2025: weight of 2025 = 3(1/6)^2 - 2(1/6)^3 = 1/12 - 1/108 = 0.074074...
+    # agriculture now starts 2026 (and the money comes in 2026Q1): nothing of it lands in 2025
     macro = wb["Macro"]
-    row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "transport_logistics")
-    year_col = next(c for c in range(9, 40) if macro.cell(row=4, column=c).value == 2025)
-    assert macro.cell(row=row, column=year_col).value == pytest.approx(1 / 12 - 1 / 108, rel=1e-12)
-    # agriculture now starts 2026: nothing of it lands in 2025
     row = next(r for r in range(1, macro.max_row + 1) if macro.cell(row=r, column=1).value == "agriculture_rural")
+    year_col = next(c for c in range(MACRO_Y0, 60) if macro.cell(row=4, column=c).value == 2025)
     assert macro.cell(row=row, column=year_col).value == 0
 
 
@@ -266,7 +403,7 @@ def test_round_trip_of_the_edited_book_matches_python(books):
     assert scenario.overrides == EDITED_OVERRIDES
     got = scenario.run()
     assert got.totals == pytest.approx(edited_result.totals, rel=1e-12)
-    np.testing.assert_allclose(got.by_year["uplift_pp"], edited_result.by_year["uplift_pp"], rtol=1e-12)
+    np.testing.assert_allclose(got.by_year["growth_effect_pp"], edited_result.by_year["growth_effect_pp"], rtol=1e-12)
 
 
 def test_scenario_comparison_sheet_is_live(books):
@@ -303,15 +440,7 @@ def test_portfolio_outputs_equal_the_result_tables(books):
     assert fields.cell(row=total, column=PORTFOLIO_FIELDS_COLUMN["multiplier"]).value == pytest.approx(
         result.multiplier, rel=1e-9
     )
-    macro = wb["宏观"]
-    uplift_row = next(r for r in range(1, 30) if macro.cell(row=r, column=1).value == "uplift_pp")
-    years = {
-        int(macro.cell(row=4, column=c).value): c
-        for c in range(9, macro.max_column + 1)
-        if isinstance(macro.cell(row=4, column=c).value, int | float)
-    }
-    for year, want in result.uplift_pp.items():
-        assert macro.cell(row=uplift_row, column=years[year]).value == pytest.approx(want, rel=1e-9), year
+    _assert_macro_rows_equal_the_result(wb["宏观"], result, 10)
     assert wb["校验"]["F3"].value is (not result.errors)
 
 

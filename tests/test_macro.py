@@ -10,7 +10,6 @@ from fundmodel.core.macro import (
     infrastructure_base,
     level_effect_pct,
     phasing_matrix,
-    previous_year_level_pct,
     quarter_index,
     quarterly_phasing,
     s_curve_weights,
@@ -60,8 +59,6 @@ def test_three_year_toy_level_and_growth_by_hand():
     np.testing.assert_allclose(level_effect_pct(x, base), [1.0, 2.4, 0.0])
     # growth: (100-0)/10,000 = 1 pp, (300-100)/10,000 = 2 pp, (0-300)/12,500 = -2.4 pp
     np.testing.assert_allclose(growth_effect_pp(x, base_prev), [1.0, 2.0, -2.4])
-    # the earlier "uplift" X_y / B_{y-1}: 1, 3, 0 - a level against last year's base
-    np.testing.assert_allclose(previous_year_level_pct(x, base_prev), [1.0, 3.0, 0.0])
 
 
 def test_growth_effect_increments_sum_to_zero_over_the_life():
@@ -126,3 +123,22 @@ def test_macro_docstring_examples_run():
 
     failed, attempted = doctest.testmod(macro)
     assert attempted >= 4 and failed == 0
+
+
+def test_landing_by_quarter_equals_the_dense_phasing_summed():
+    from fundmodel.core.macro import landing_by_quarter, quarter_index, quarterly_phasing
+
+    rng = np.random.default_rng(7)
+    n = 500
+    start = rng.integers(2024, 2028, n)
+    length = rng.integers(1, 7, n)
+    profile = rng.choice(["s_curve", "uniform"], n).tolist()
+    values = rng.uniform(0, 10, (3, n))
+    first = quarter_index(2025, 4)
+    _, _, quarters, w = quarterly_phasing(start, length, profile, first)
+    q, sums = landing_by_quarter(values, start, length, profile, first)
+    assert q.tolist() == quarters.tolist()
+    np.testing.assert_allclose(sums, values @ w, rtol=1e-12)
+    # by hand: 4 bn over one uniform year from 2025Q4 and 8 bn from 2026 (paid in 2025Q4): 1, 3, 3, 3, 2
+    q, sums = landing_by_quarter(np.array([[4.0, 8.0]]), [2025, 2026], [1, 1], ["uniform"] * 2, first)
+    assert sums[0].tolist() == [1.0, 1.0 + 2.0, 1.0 + 2.0, 1.0 + 2.0, 2.0]

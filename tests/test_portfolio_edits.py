@@ -222,6 +222,7 @@ def test_a_field_edit_moves_the_phasing_of_a_project_that_uses_its_fields_profil
     edited = base.with_edits({(3, "field"): "municipal_parks"}, params)
     assert edited.frame.loc[3, "phasing_profile"] == "uniform"
     after = run_portfolio(edited, params, cashflow=False).by_year["investment_bn"]
-    # 2025-2028: P1 25 a year; P2 20 bn on the s-curve [0.15625, 0.34375, 0.34375, 0.15625] -> 5 a year
-    assert before.tolist() == pytest.approx([28.125, 31.875, 31.875, 28.125])
-    assert after.tolist() == pytest.approx([30.0, 30.0, 30.0, 30.0])
+    # 2025-2028: P1 25 a year; P2 20 bn on the s-curve [0.15625, 0.34375, 0.34375, 0.15625] -> 5 a year;
+    # 2029, the year after the spending, lands nothing
+    assert before.tolist() == pytest.approx([28.125, 31.875, 31.875, 28.125, 0.0])
+    assert after.tolist() == pytest.approx([30.0, 30.0, 30.0, 30.0, 0.0])

@@ -40,7 +40,7 @@ def test_labels_units_and_formats_by_hand():
     assert term("fund_bn").format(500, "bn") == "500.0"
     assert term("fund_bn").value_in(3.199, "yi") == pytest.approx(31.99)
     assert term("private_share").format(0.215) == "21.5%"
-    assert term("peak_uplift_pp").format(1.234) == "1.23 pp"
+    assert term("peak_growth_effect_pp").format(1.234) == "+1.23 pp"
     assert term("violations").format(1234) == "1,234"
     assert with_unit("净新增投资", "zh", "yi") == "净新增投资（亿元）"
 

@@ -26,7 +26,6 @@ import pandas as pd
 
 from fundmodel.core import fiscal, rules
 from fundmodel.core.cashflow import cashflow_metrics
-from fundmodel.core.macro import phasing_matrix
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
 from fundmodel.core.topdown import leverage_checks, macro_table, new_investment_totals, totals_of
 from fundmodel.core.topdown import run as run_top_down
@@ -383,11 +382,6 @@ def run_portfolio(
     field_columns, by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(columns, p, indexes, portfolio)
 
     start, length = np.asarray(columns["start_year"], dtype=int), np.asarray(columns["construction_years"], dtype=int)
-    phasing = portfolio.derived(
-        ("phasing",),
-        ["start_year", "construction_years", "phasing_profile"],
-        lambda: phasing_matrix(start, length, columns["phasing_profile"]),
-    )
     sunk = sunk_shares(portfolio, columns, p)
     columns["sunk_share"] = sunk
     by_year, by_quarter = macro_table(
@@ -398,7 +392,6 @@ def run_portfolio(
         start,
         length,
         columns["phasing_profile"],
-        phasing=phasing,
         sunk_share=sunk,
     )
 
@@ -416,7 +409,8 @@ def run_portfolio(
     totals.update(_cashflow_totals(columns, cashflow))
     totals.update(new_investment_totals(np.asarray(columns["total_investment_bn"], dtype=float), sunk))
     checks = portfolio_checks(p, columns, by_bank) + extra
-    fiscal_block = fiscal.portfolio_fiscal(p, columns, p.macro.disbursement_date.value.year)
+    provinces = (group_codes(portfolio, "province", PROVINCES.index), PROVINCES.index)  # kept from _aggregates
+    fiscal_block = fiscal.portfolio_fiscal(p, columns, p.macro.disbursement_date.value.year, provinces)
     checks.append(fiscal.buyback_check(fund, fiscal_block["summary"]["fund_term_years"]))
     table = pd.DataFrame(columns, index=portfolio.index, copy=False)
 

@@ -26,6 +26,16 @@ from fundmodel.inputs.parameters import Parameters
 
 #: Who carries a project's debt (columns of :func:`debt_by_holder`).
 HOLDERS = ["lgfv_debt_bn", "state_firm_debt_bn", "private_firm_debt_bn"]
+#: Columns of the yearly fiscal table (:func:`fiscal_by_year`), bn RMB.
+BY_YEAR_COLUMNS = [
+    "balance_bn",
+    "funding_cost_bn",
+    "fund_return_bn",
+    "net_cost_bn",
+    "buyback_bn",
+    "default_loss_bn",
+    "total_cost_bn",
+]
 #: The document that bars capital with a repayment promise from counting as project capital.
 BUYBACK_SOURCE = "国发〔2019〕26号"
 
@@ -105,17 +115,25 @@ def fiscal_by_year(
     >>> t["net_cost_bn"].round(9).tolist(), t["buyback_bn"].tolist()
     ([0.1, 0.1, 0.1], [0.0, 0.0, 10.0])
     """
-    term = np.asarray(term_years, dtype=int)
+    term = np.asarray(term_years, dtype=np.int64)
     n_years = int(term.max(initial=1)) * (2 if rollover_share > 0 else 1)
-    s = fund_schedule(fund_bn, term, n_years, rollover_share, default_share)
-    c = carry_cost(s["balance_bn"], funding_rate, np.broadcast_to(fund_return_rate, term.shape))
-    table = pd.DataFrame(
-        {k: v.sum(axis=0) for k, v in (s | c).items()},
-        index=pd.Index(np.arange(n_years) + first_year, name="year"),
+    fund = np.asarray(fund_bn, dtype=float)
+    ret = np.broadcast_to(np.asarray(fund_return_rate, dtype=float), term.shape)
+    # The schedule is linear in the fund: sum the funds (and fund x return) of each term first,
+    # then schedule one row per distinct term instead of one per project.
+    fund_by_term = np.bincount(term, weights=fund)
+    terms = np.flatnonzero(np.bincount(term))
+    s = fund_schedule(fund_by_term[terms], terms, n_years, rollover_share, default_share)
+    sums = {k: v.sum(axis=0) for k, v in s.items()}
+    # cost and return summed the same way (fund x rate per fund, then by term): equal rates net to 0
+    for key, rate in (("funding_cost_bn", funding_rate), ("fund_return_bn", ret)):
+        by_term = np.bincount(term, weights=fund * rate)[terms]
+        sums[key] = fund_schedule(by_term, terms, n_years, rollover_share)["balance_bn"].sum(axis=0)
+    sums["net_cost_bn"] = sums["funding_cost_bn"] - sums["fund_return_bn"]
+    sums["total_cost_bn"] = sums["net_cost_bn"] + sums["default_loss_bn"]
+    return pd.DataFrame(
+        {c: sums[c] for c in BY_YEAR_COLUMNS}, index=pd.Index(np.arange(n_years) + first_year, name="year")
     )
-    table["total_cost_bn"] = table["net_cost_bn"] + table["default_loss_bn"]
-    cols = ["balance_bn", "funding_cost_bn", "fund_return_bn", "net_cost_bn"]
-    return table[[*cols, "buyback_bn", "default_loss_bn", "total_cost_bn"]]
 
 
 def fiscal_summary(by_year: pd.DataFrame, discount_rate: float) -> dict[str, float]:
@@ -126,8 +144,9 @@ def fiscal_summary(by_year: pd.DataFrame, discount_rate: float) -> dict[str, flo
     0.267301
     """
     out = {"discount_rate": float(discount_rate)}
+    table = by_year.to_numpy(dtype=float)  # one conversion, then a column per flow
     for col in ["funding_cost_bn", "fund_return_bn", "net_cost_bn", "default_loss_bn", "total_cost_bn"]:
-        x = by_year[col].to_numpy()
+        x = table[:, by_year.columns.get_loc(col)]
         out[col.replace("_bn", "_total_bn")] = float(x.sum())
         out[col.replace("_bn", "_pv_bn")] = present_value(x, discount_rate)
     return out
@@ -196,6 +215,21 @@ UNITS: dict[str, str] = {
     "total_cost_bn": "bn RMB per year: net cost + default loss",
     "pv": "present value in the disbursement year, end-of-year flows discounted at discount_rate",
     "debt_bn": "bn RMB of project debt, D = I - K (total investment less project capital)",
+    "lgfv_debt_bn": "bn RMB of project debt carried by local-government financing vehicles",
+    "state_firm_debt_bn": "bn RMB of project debt carried by state firms",
+    "private_firm_debt_bn": "bn RMB of project debt carried by private firms",
+    "special_bonds_in_capital_bn": "bn RMB of local special bonds in project capital (government debt)",
+    "fund_term_years": "years (fund-weighted mean of the projects' fund terms)",
+    "discount_rate": "fraction per year",
+    "funding_rate": "fraction per year",
+    "buyback_rollover_share": "fraction of the buy-backs due",
+    "buyback_default_share": "fraction of the buy-backs due",
+    "lgfv_share_of_public_debt": "fraction of the non-private projects' debt",
+    **{
+        f"{flow}_{kind}_bn": f"bn RMB: {flow.replace('_', ' ')}, {what}"
+        for flow in ("funding_cost", "fund_return", "net_cost", "default_loss", "total_cost")
+        for kind, what in (("total", "undiscounted sum over the years"), ("pv", "present value (see pv)"))
+    },
 }
 
 
@@ -221,7 +255,7 @@ def _block(
     term_years: np.ndarray,
     fund_return_rate: np.ndarray,
     first_year: int,
-    debt: pd.DataFrame,
+    debt: pd.DataFrame | dict[str, np.ndarray],
     split_basis: str,
 ) -> dict[str, object]:
     by_year = fiscal_by_year(
@@ -233,7 +267,7 @@ def _block(
         d["buyback_rollover_share"],
         d["buyback_default_share"],
     )
-    holders = {h: float(debt[h].sum()) for h in HOLDERS}
+    holders = {h: float(np.sum(debt[h])) for h in HOLDERS}
     fund = np.asarray(fund_bn, dtype=float)
     # fund-weighted mean term (years), the term the buy-back check names
     term = float(np.average(term_years, weights=fund)) if fund.sum() > 0 else float("nan")
@@ -281,25 +315,52 @@ def top_down_fiscal(
     )
 
 
-def portfolio_fiscal(params: Parameters, columns: dict[str, np.ndarray], first_year: int) -> dict[str, object]:
+def portfolio_fiscal(
+    params: Parameters,
+    columns: dict[str, np.ndarray],
+    first_year: int,
+    province_codes: tuple[np.ndarray, pd.Index] | None = None,
+) -> dict[str, object]:
     """The ``fiscal`` block of a portfolio run: each project's fund on its own term and return
-    (the defaults where empty); debt D = I - K by the ``private`` column and by province."""
+    (the defaults where empty); debt D = I - K by the ``private`` column and by province.
+
+    ``province_codes``: each project's position among a list of provinces and that list, when
+    the run has them already (else the ``province`` column is factorized here)."""
     d = _terms(params)
-    term = pd.Series(columns["fund_term_years"], dtype=float).fillna(d["fund_term_years"]).to_numpy(dtype=int)
-    ret = pd.Series(columns["fund_return_rate"], dtype=float).fillna(d["fund_return_rate"]).to_numpy()
-    debt = debt_by_holder(
-        project_debt(columns["total_investment_bn"], columns["project_capital_bn"]),
-        np.asarray(columns["private"]).astype(bool),
-        d["lgfv_share_of_public_debt"],
-    )
+    own_term = np.asarray(columns["fund_term_years"], dtype=float)
+    term = np.where(np.isnan(own_term), d["fund_term_years"], own_term).astype(np.int64)
+    own_rate = np.asarray(columns["fund_return_rate"], dtype=float)
+    ret = np.where(np.isnan(own_rate), d["fund_return_rate"], own_rate)
+    # The split of debt_by_holder, on the column arrays (no per-project table)
+    debt_bn = project_debt(columns["total_investment_bn"], columns["project_capital_bn"])
+    private = np.asarray(columns["private"]).astype(bool)
+    public = np.where(private, 0.0, debt_bn)
+    lam = d["lgfv_share_of_public_debt"]
+    debt = {
+        "lgfv_debt_bn": public * lam,
+        "state_firm_debt_bn": public * (1.0 - lam),
+        "private_firm_debt_bn": debt_bn - public,
+    }
     basis = (
         "portfolio column private: private firms; the other projects' debt split between LGFVs and "
         "state firms by lgfv_share_of_public_debt (assumption)"
     )
     block = _block(d, np.asarray(columns["fund_bn"], dtype=float), term, ret, first_year, debt, basis)
-    by_province = debt.groupby(np.asarray(columns["province"], dtype=object), sort=True).sum()
-    by_province["debt_bn"] = by_province[HOLDERS].sum(axis=1)
-    by_province.index.name = "province"
+    # by province: one pass of bincount per holder over the province codes (no groupby)
+    if province_codes is None or (province_codes[0] < 0).any():
+        codes, provinces = pd.factorize(np.asarray(columns["province"], dtype=object), sort=True)
+    else:
+        codes, provinces = province_codes
+    by_holder = {h: np.bincount(codes, weights=debt[h], minlength=len(provinces)) for h in HOLDERS}
+    by_holder["debt_bn"] = by_holder[HOLDERS[0]] + by_holder[HOLDERS[1]] + by_holder[HOLDERS[2]]
+    # the provinces that have projects, by name
+    present = np.flatnonzero(np.bincount(codes, minlength=len(provinces)))
+    names = np.asarray(provinces, dtype=object)[present]
+    order = present[np.argsort(names, kind="stable")]
+    by_province = pd.DataFrame(
+        {k: v[order] for k, v in by_holder.items()},
+        index=pd.Index(np.asarray(provinces, dtype=object)[order], name="province"),
+    )
     block["debt_by_province"] = by_province
     # Local special bonds put into project capital are government debt, not the project's.
     block["special_bonds_in_capital_bn"] = float(np.nansum(columns["other_public_funding_bn"]))

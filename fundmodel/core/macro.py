@@ -158,6 +158,49 @@ def quarterly_phasing(
     return years, wq @ to_year, quarters, wq
 
 
+def landing_by_quarter(
+    values: np.ndarray,
+    start_year: Sequence[int] | np.ndarray,
+    construction_years: Sequence[int] | np.ndarray,
+    profile: Sequence[str],
+    first_quarter: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums over rows of ``values`` (k x n: k amounts per row) landing in each quarter, phased as
+    :func:`quarterly_phasing` does, without its n x quarters matrix.
+
+    Rows that share a profile, a length and a first quarter share their weights, so their
+    amounts are summed first (one pass over the rows) and spread once per group:
+    out[:, q] = sum over groups g of (sum of the group's amounts) x w_g(q).
+
+    Returns ``(quarters, sums)``, sums k x len(quarters).
+
+    >>> q, s = landing_by_quarter(np.array([[4.0, 8.0]]), [2025, 2025], [1, 1], ["uniform"] * 2, quarter_index(2025, 4))
+    >>> [f"{x // 4}Q{x % 4 + 1}" for x in q], s.tolist()
+    (['2025Q4', '2026Q1', '2026Q2', '2026Q3'], [[3.0, 3.0, 3.0, 3.0]])
+    """
+    amounts = np.atleast_2d(np.asarray(values, dtype=float))
+    length_q = 4 * np.asarray(construction_years, dtype=np.int64)
+    q0 = np.maximum(4 * np.asarray(start_year, dtype=np.int64), int(first_quarter))
+    codes, names = pd.factorize(np.asarray(profile, dtype=object))
+    if len(codes) != len(length_q) or (codes < 0).any():
+        raise ValueError(
+            f"phasing needs one profile per row ({len(codes)} profiles for {len(length_q)} rows, none empty)"
+        )
+    first_q, last_q = int(q0.min()), int((q0 + length_q).max()) - 1
+    quarters = np.arange(first_q, last_q + 1)
+    n_len, n_start = int(length_q.max()) + 1, last_q - first_q + 1
+    group = (codes.astype(np.int64) * n_len + length_q) * n_start + (q0 - first_q)
+    size = len(names) * n_len * n_start
+    counts = np.bincount(group, minlength=size)
+    sums = np.vstack([np.bincount(group, weights=row, minlength=size) for row in amounts])
+    out = np.zeros((len(amounts), len(quarters)))
+    for g in np.flatnonzero(counts):
+        rest, offset = divmod(int(g), n_start)
+        code, n = divmod(rest, n_len)
+        out[:, offset : offset + n] += sums[:, g : g + 1] * PROFILES[names[code]](n)[None, :]
+    return quarters, out
+
+
 def infrastructure_base(
     years: Sequence[int] | np.ndarray,
     base_year: int,
@@ -241,16 +284,3 @@ def growth_effect_pp(infrastructure_net_bn: np.ndarray, base_previous_year_bn: n
     """
     x = np.asarray(infrastructure_net_bn, dtype=float)
     return 100.0 * np.diff(x, prepend=0.0) / np.asarray(base_previous_year_bn, dtype=float)
-
-
-def previous_year_level_pct(infrastructure_net_bn: np.ndarray, base_previous_year_bn: np.ndarray) -> np.ndarray:
-    """100 * X_y / B_{y-1}: a level effect measured against the previous year's base.
-
-    This is what earlier versions reported as the "uplift to infrastructure growth"; it is
-    the growth effect only in the first year. Kept for the workbook's Macro sheet
-    (``uplift_pp`` row) until that sheet shows the level and growth effects.
-
-    >>> previous_year_level_pct(np.array([866.0]), np.array([24_625.0])).round(4).tolist()
-    [3.5168]
-    """
-    return 100.0 * np.asarray(infrastructure_net_bn, dtype=float) / np.asarray(base_previous_year_bn, dtype=float)

@@ -49,6 +49,10 @@ UNITS: dict[str, str] = {
     "level_effect_pct": "percent of the counterfactual infrastructure investment of the same year (100 X_y / B_y)",
     "growth_effect_pp": "percentage points added to the growth rate of infrastructure investment "
     "(100 (X_y - X_{y-1}) / B_{y-1})",
+    "infrastructure_net_bn": "bn RMB of additional infrastructure investment landing in the year or quarter (X)",
+    "base_bn": "bn RMB: counterfactual infrastructure investment of the year (B_y)",
+    "base_previous_year_bn": "bn RMB: counterfactual infrastructure investment of the year before (B_{y-1})",
+    "by_quarter": "bn RMB landing per quarter from the disbursement (new and additional infrastructure investment)",
     "multiplier": "times",
     "new_investment_bn": "bn RMB of total investment still to be spent when the instrument came in",
     "sunk_investment_bn": "bn RMB of total investment already spent before the instrument came in",
@@ -141,17 +145,6 @@ class Result:
         return float(self.by_year["growth_effect_pp"].min()) if len(self.by_year) else 0.0
 
     @property
-    def uplift_pp(self) -> dict[int, float]:
-        """100 X_y / B_{y-1} by year: the earlier "uplift" (a level effect against the previous
-        year's base), kept only for the workbook's Macro sheet; use the two effects above."""
-        return {int(y): float(v) for y, v in self.by_year["uplift_pp"].items()}
-
-    @property
-    def peak_uplift_pp(self) -> float:
-        """Largest :attr:`uplift_pp` (workbook only)."""
-        return float(self.by_year["uplift_pp"].max()) if len(self.by_year) else 0.0
-
-    @property
     def errors(self) -> list[Check]:
         return [c for c in self.checks if c.severity == "error"]
 
@@ -178,7 +171,7 @@ class Result:
             "totals": {k: clean_json(v) for k, v in self.totals.items()},
             "by_field": _records(self.by_field, "field"),
             "by_bank": _records(self.by_bank, "bank"),
-            "by_year": _records(self.by_year.drop(columns=["uplift_pp"], errors="ignore"), "year"),
+            "by_year": _records(self.by_year, "year"),
             "checks": [c.to_dict() for c in self.checks],
             "parameters": [
                 {

@@ -77,7 +77,6 @@ def macro_table(
     start_year: np.ndarray,
     construction_years: np.ndarray,
     profile: Sequence[str],
-    phasing: tuple[np.ndarray, np.ndarray] | None = None,
     sunk_share: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """New investment landing per year and quarter, and its level effect (% above the
@@ -91,39 +90,34 @@ def macro_table(
     Returns ``(by_year, by_quarter)``. ``by_year`` columns: ``investment_bn`` (new
     investment landing), ``net_investment_bn`` (a x new), ``infrastructure_net_bn`` (X_y),
     ``base_bn`` (B_y), ``base_previous_year_bn`` (B_{y-1}), ``level_effect_pct``
-    (100 X_y / B_y), ``growth_effect_pp`` (100 (X_y - X_{y-1}) / B_{y-1}) and ``uplift_pp``:
-    100 x (theta a I phased by whole years from the start year) / B_{y-1}, the earlier
-    measure on the earlier timing, kept only because the workbook's Macro sheet recomputes
-    it with formulas. ``by_quarter``: ``investment_bn``, ``infrastructure_net_bn`` per
-    quarter (index like ``2025Q4``). ``phasing``: ``macro.phasing_matrix`` of the rows
-    (whole years, for ``uplift_pp``) when already computed.
+    (100 X_y / B_y) and ``growth_effect_pp`` (100 (X_y - X_{y-1}) / B_{y-1}), through the
+    year after the last spending, so the growth effects sum to zero. ``by_quarter``:
+    ``investment_bn``, ``infrastructure_net_bn`` per quarter (index like ``2025Q4``).
     """
     m = params.macro
     investment = np.asarray(investment_bn, dtype=float)
     sunk = np.zeros(len(investment)) if sunk_share is None else np.asarray(sunk_share, dtype=float)
     new = (1.0 - sunk) * investment
-    years, w, quarters, wq = macro.quarterly_phasing(
-        start_year, construction_years, profile, macro.quarter_of(m.disbursement_date.value)
-    )
     weight = infrastructure_share * additionality
-    landing = new[:, None] * w
-    infra_net = (weight[:, None] * landing).sum(axis=0)
+    # new, net and additional infrastructure investment landing by quarter, summed over the rows
+    quarters, landing = macro.landing_by_quarter(
+        np.vstack([new, additionality * new, weight * new]),
+        start_year,
+        construction_years,
+        profile,
+        macro.quarter_of(m.disbursement_date.value),
+    )
+    # By year, through one year past the last spending: X falls to 0 there, the last growth effect.
+    years = np.arange(quarters[0] // 4, quarters[-1] // 4 + 2)
+    by_year_sums = np.vstack([np.bincount(quarters // 4 - years[0], weights=x, minlength=len(years)) for x in landing])
+    infra_net = by_year_sums[2]
     base, base_prev = macro.base_and_previous_year(
         years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
     )
-    # the workbook's measure: whole investment, whole years from the start year, over B_{y-1}
-    old_years, old_w = phasing or macro.phasing_matrix(start_year, construction_years, profile)
-    _, old_base_prev = macro.base_and_previous_year(
-        old_years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
-    )
-    old = pd.Series(
-        macro.previous_year_level_pct((weight * investment) @ old_w, old_base_prev), index=old_years, dtype=float
-    )
-    all_years = np.union1d(years, old_years)
     by_year = pd.DataFrame(
         {
-            "investment_bn": landing.sum(axis=0),
-            "net_investment_bn": (additionality[:, None] * landing).sum(axis=0),
+            "investment_bn": by_year_sums[0],
+            "net_investment_bn": by_year_sums[1],
             "infrastructure_net_bn": infra_net,
             "base_bn": base,
             "base_previous_year_bn": base_prev,
@@ -132,21 +126,10 @@ def macro_table(
         },
         index=pd.Index(years, name="year"),
     )
-    if len(all_years) != len(years):  # a year only the earlier timing has: no new spending in it
-        full = np.arange(all_years.min(), all_years.max() + 1)
-        by_year = by_year.reindex(full, fill_value=0.0)
-        by_year["base_bn"], by_year["base_previous_year_bn"] = macro.base_and_previous_year(
-            full, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
-        )
-        by_year["growth_effect_pp"] = macro.growth_effect_pp(
-            by_year["infrastructure_net_bn"].to_numpy(), by_year["base_previous_year_bn"].to_numpy()
-        )
-        by_year.index.name = "year"
-    by_year["uplift_pp"] = old.reindex(by_year.index, fill_value=0.0).to_numpy()
     by_quarter = pd.DataFrame(
         {
-            "investment_bn": (new[:, None] * wq).sum(axis=0),
-            "infrastructure_net_bn": ((weight * new)[:, None] * wq).sum(axis=0),
+            "investment_bn": landing[0],
+            "infrastructure_net_bn": landing[2],
         },
         index=pd.Index([f"{q // 4}Q{q % 4 + 1}" for q in quarters], name="quarter"),
     )

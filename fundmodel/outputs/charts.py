@@ -374,3 +374,40 @@ def distribution_figure(
         showlegend=False,
     )
     return _layout(fig, title)
+
+
+def fiscal_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
+    """The fund's funding cost and return by year (bars, in ``unit``) and the net quasi-fiscal cost
+    plus default losses (the total fiscal cost, a line); buy-backs in the hover text."""
+    fiscal = result.fiscal or {}
+    by_year = fiscal.get("by_year", pd.DataFrame())
+    years = [str(y) for y in by_year.index]
+    d = decimals(unit)
+    buyback = from_bn(by_year.get("buyback_bn", pd.Series(dtype=float)).to_numpy(dtype=float), unit)
+    fig = go.Figure()
+    for term_id, colour in (("funding_cost_bn", "#b8312f"), ("fund_return_bn", "#2e6f9e")):
+        fig.add_bar(
+            x=years,
+            y=from_bn(by_year[term_id].to_numpy(dtype=float), unit),
+            name=label(term_id, lang),
+            marker_color=colour,
+            customdata=buyback,
+            hovertemplate=(
+                f"{label(term_id, lang)}<br>%{{x}}: %{{y:,.{d + 1}f}}<br>"
+                f"{_money_title('buyback_bn', unit, lang)}: %{{customdata:,.{d}f}}<extra></extra>"
+            ),
+        )
+    fig.add_scatter(
+        x=years,
+        y=from_bn(by_year["total_cost_bn"].to_numpy(dtype=float), unit),
+        name=label("total_cost_bn", lang),
+        mode="lines+markers",
+        line={"color": "#333333"},
+    )
+    fig.update_layout(
+        barmode="group",
+        yaxis={"title": unit_label(unit, lang), "zeroline": True},
+        xaxis={"title": label("year", lang), "type": "category"},
+        showlegend=True,
+    )
+    return _layout(fig, label("fiscal", lang))

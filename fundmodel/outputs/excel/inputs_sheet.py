@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundmodel.core.allocation import TOLERANCE_BN
+from fundmodel.core.cashflow import cashflow_defaults
 from fundmodel.core.result import Result
 from fundmodel.inputs.parameters import Parameters
 from fundmodel.labels import label
@@ -56,7 +57,7 @@ class InputTable:
 
 # --------------------------------------------------------------- Inputs sheet
 
-#: Scalar inputs: (parameter path, kind). kind: money | share | year | pp | pct | number
+#: Scalar inputs: (parameter path, kind). kind: money | share | year | pp | pct | number | date
 SCALAR_INPUTS: list[tuple[str, str]] = [
     ("instrument.size_bn", "money"),
     ("instrument.cap_in_principle", "share"),
@@ -68,6 +69,18 @@ SCALAR_INPUTS: list[tuple[str, str]] = [
     ("macro.base_year", "year"),
     ("macro.base_level_bn", "money"),
     ("macro.projected_growth_pct", "pct"),
+    ("macro.disbursement_date", "date"),
+    ("instrument.funding_rate", "share"),
+    ("instrument.buyback_rollover_share", "share"),
+    ("instrument.buyback_default_share", "share"),
+    ("instrument.lgfv_share_of_public_debt", "share"),
+]
+#: The fund's default terms (cashflow_defaults.yaml), not scenario parameters: on the Inputs sheet
+#: for the Fiscal sheet's formulas, below the settings; import-excel does not read them.
+FUND_TERMS: list[tuple[str, str]] = [
+    ("fund_term_years", "year"),
+    ("fund_return_rate", "share"),
+    ("discount_rate", "share"),
 ]
 
 #: Per-field inputs: (key, kind).
@@ -83,6 +96,7 @@ FIELD_INPUTS: list[tuple[str, str]] = [
     ("start_year", "year"),
     ("construction_years", "year"),
     ("phasing_profile", "text"),
+    ("sunk_share", "share"),
 ]
 BANK_INPUTS: list[tuple[str, str]] = [("quota_bn", "money"), ("fund_share_scale", "number")]
 #: Number format of each kind of input.
@@ -93,6 +107,7 @@ FORMATS = {
     "pp": FMT_PP,
     "pct": "0.00",
     "number": "0.0000",
+    "date": "yyyy-mm-dd",
 }
 #: Section markers in column B (the reader finds each table by them).
 MARKERS = {
@@ -334,6 +349,16 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
     write_text(ws, tol_share_row, 1, xl_label("tolerance_share", lang))
     write_text(ws, tol_share_row, 2, "tolerance_share")
     book.value(ws, tol_share_row, 3, TOLERANCE_SHARE, "0.0E+00", is_input=True)
+
+    row = tol_share_row + 2
+    write_text(ws, row, 1, xl_label("sec_fund_terms", lang)).font = SECTION_FONT
+    defaults = cashflow_defaults()
+    for key, kind in FUND_TERMS:
+        row += 1
+        write_text(ws, row, 1, xl_label(key, lang))
+        write_text(ws, row, 2, f"cashflow.{key}")
+        book.value(ws, row, 3, defaults[key], FORMATS[kind], is_input=True)
+        scalars[f"cashflow.{key}"] = row
 
     # Drop-down lists keep typed values valid (the reader checks them again).
     n = len(p.field_ids)

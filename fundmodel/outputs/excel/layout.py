@@ -133,7 +133,6 @@ _XL: dict[str, tuple[str, str]] = {
     "growth_factor": ("Growth factor", "增长系数"),
     "growth_index": ("Cumulative index", "累计指数"),
     "key_results": ("Key results", "主要结果"),
-    "peak_uplift": ("Peak uplift (pp)", "峰值拉动（百分点）"),
     "how_to_use": ("How to use", "使用说明"),
     "sources": ("Parameter sources", "参数来源"),
     "date": ("Date", "日期"),
@@ -147,7 +146,30 @@ _XL: dict[str, tuple[str, str]] = {
     "metric": ("Metric", "指标"),
     "vs_first": ("Difference to the first scenario", "与第一个情景之差"),
     "chart_field": ("Total investment by field", "各领域总投资"),
-    "chart_uplift": ("Uplift to infrastructure investment growth (pp)", "拉动基建投资增速（百分点）"),
+    "chart_effects": (
+        "Level effect (% above the base) and growth effect (pp of growth) on infrastructure investment",
+        "对基建投资的水平效应（高于基数，%）与增速效应（百分点）",
+    ),
+    "by_quarter": ("By quarter, from the disbursement", "按季度（自资金投放起）"),
+    "sec_fund_terms": (
+        "Fund terms (cashflow_defaults.yaml; not a scenario input, import-excel does not read them)",
+        "工具条款（cashflow_defaults.yaml；非情景参数，import-excel 不读取）",
+    ),
+    "fiscal": ("Fiscal", "财政成本"),
+    "fiscal_terms": ("Fund, terms and rates", "工具资金、条款与利率"),
+    "fiscal_debt": ("Project debt and who carries it", "项目债务及其承担主体"),
+    "period": ("Year of the fund (t)", "工具年度（t）"),
+    "discount_factor": ("Discount factor 1/(1+r)^(t+1)", "贴现因子 1/(1+r)^(t+1)"),
+    "present_value": ("Present value", "现值"),
+    "private_share_of_debt": ("Private firms' share of the debt (assumption)", "民营企业债务占比（假设）"),
+    "fund_term_years": ("Fund term (years)", "工具期限（年）"),
+    "fund_return_rate": ("Fund return rate", "工具收益率"),
+    "discount_rate": ("Discount rate", "贴现率"),
+    "quarter": ("Quarter", "季度"),
+    "quarter_start": ("Start of the quarter (years)", "季度起点（年）"),
+    "investment_bn_by_quarter": ("New investment landing in the quarter", "当季新增投资"),
+    "infrastructure_net_bn_by_quarter": ("Additional infrastructure investment in the quarter", "当季新增基建投资"),
+    "spending_start": ("Spending starts (year + quarters / 4)", "开始投资时点（年 + 季度/4）"),
 }
 
 HOW_TO_USE = {
@@ -328,6 +350,7 @@ class Sheets:
     cells: str = ""
     project_inputs: str = ""
     projects: str = ""
+    fiscal: str = ""
     totals: dict[str, str] = field(default_factory=dict)  # metric -> absolute reference
     master: str = ""
     macro_rows: dict[str, Any] = field(default_factory=dict)

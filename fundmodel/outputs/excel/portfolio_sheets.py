@@ -76,6 +76,9 @@ PROJECT_INPUTS = [
     "phasing_profile",
     "additionality",
     "infrastructure_share",
+    "sunk_share",
+    "fund_term_years",
+    "fund_return_rate",
     "source",
 ]
 #: Column (1-based) of each input on the Project inputs sheet.
@@ -161,8 +164,10 @@ def _effective(inp: InputsLayout, pi: str, row: str, cid: str) -> str:
     return f"IF(ISBLANK({cell}),INDEX({values},MATCH({field},{ids},0)),{cell})"
 
 
-def _write_project_inputs(book: Book, ws: Worksheet, table: pd.DataFrame) -> None:
-    """One row per project: the portfolio's own figures (inputs), headers from the schema."""
+def _write_project_inputs(book: Book, ws: Worksheet, table: pd.DataFrame, field_sunk_share: pd.Series) -> None:
+    """One row per project: the portfolio's own figures (inputs), headers from the schema.
+    ``field_sunk_share``: each field's sunk share, by field id (a project's sunk share equal to
+    its field's is left empty, so that it follows the field's on the Inputs sheet)."""
     lang, u = book.lang, book.per_bn
     book.title(ws, xl_label("project_inputs", lang), xl_label("inputs_note", lang))
     for cid, j in PROJECT_INPUTS_COLUMN.items():
@@ -182,6 +187,9 @@ def _write_project_inputs(book: Book, ws: Worksheet, table: pd.DataFrame) -> Non
             # A value the project took from its field stays empty here: the formulas read the
             # field's value on the Inputs sheet, so editing it there reaches these projects.
             empty = empty | _took_field_value(table, cid)
+        if cid == "sunk_share" and cid in table:
+            default = field_sunk_share.reindex(table["field"].astype(str)).to_numpy(dtype=float)
+            empty = empty | (col.to_numpy(dtype=float) == default)
         for i in np.flatnonzero(empty).tolist():  # NaN / NA / the field's value: an empty cell
             values[i] = None
         columns.append(values)
@@ -414,7 +422,7 @@ def write_portfolio_sheets(
     """Every sheet of a portfolio run after Inputs (see the module docstring)."""
     p, lang, u = result.parameters, book.lang, book.per_bn
     t = result.projects
-    _write_project_inputs(book, ws["project_inputs"], t)
+    _write_project_inputs(book, ws["project_inputs"], t, pd.Series(p.sunk_share, index=p.field_ids))
     last = _write_projects(book, ws["projects"], result, inp, sheets)
     pr = sheets.projects
     F_rng = abs_range(pr, FIRST_ROW, PROJECTS_COLUMN["fund_bn"], last, PROJECTS_COLUMN["fund_bn"])
@@ -508,10 +516,13 @@ def write_portfolio_sheets(
     # Macro: every project phased from its own row.
     project_rows = FIRST_ROW + np.arange(len(t))
 
+    # The investment the macro effects count: the fund's pro-rata share with macro.pro_rata_attribution
+    counted = "attributed_investment_bn" if p.macro.pro_rata_attribution.value else "total_investment_bn"
+
     def links(key: str) -> tuple[str, np.ndarray]:
         if key == "total_investment_bn":
-            return sheet_a1(pr, LINK_ROW, PROJECTS_COLUMN["total_investment_bn"]), project_rows
-        if key in FIELD_DEFAULT_COLUMNS:  # the project's own value, else its field's
+            return sheet_a1(pr, LINK_ROW, PROJECTS_COLUMN[counted]), project_rows
+        if key in FIELD_DEFAULT_COLUMNS or key == "sunk_share":  # the project's own value, else its field's
             return _effective(inp, sheets.project_inputs, LINK_ROW, key), project_rows
         return sheet_a1(sheets.project_inputs, LINK_ROW, PROJECT_INPUTS_COLUMN[key]), project_rows
 
@@ -523,9 +534,10 @@ def write_portfolio_sheets(
         start=starts,
         length=t["construction_years"].to_numpy(dtype=int),
         profile=t["phasing_profile"].astype(str).tolist(),
-        investment=t["total_investment_bn"].to_numpy(dtype=float) * u,
+        investment=t[counted].to_numpy(dtype=float) * u,
         additionality=t["additionality"].to_numpy(dtype=float),
         infrastructure_share=t["infrastructure_share"].to_numpy(dtype=float),
+        sunk_share=t["sunk_share"].to_numpy(dtype=float),
         start_range=abs_range(
             sheets.project_inputs,
             FIRST_ROW,

@@ -108,6 +108,12 @@ def _typed(value: Any, kind: str, where: str, path: str) -> Any:
         if not isinstance(value, str):
             raise fail("must be text")
         return value.strip()
+    if kind == "date":
+        if not isinstance(value, dt.date):
+            raise fail("must be a date")
+        if isinstance(value, dt.datetime) and value.time() != dt.time(0, 0):
+            raise fail("must be a date without a time of day")
+        return value.date() if isinstance(value, dt.datetime) else value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise fail("must be a number")
     if not math.isfinite(value):
@@ -329,7 +335,7 @@ def _baseline_value(params: Parameters, path: str) -> Any:
 def _differs(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is not b
-    if isinstance(a, bool) or isinstance(b, bool) or isinstance(a, str) or isinstance(b, str):
+    if any(isinstance(x, bool | str | dt.date) for x in (a, b)):
         return a != b
     return not math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-15)
 

@@ -1,5 +1,5 @@
 """The calculation and check sheets of a top-down run: Cells (fields x banks), Allocation,
-Fields, Banks, Macro (phasing and GDP uplift) and Checks, every number a formula of the
+Fields, Banks, Macro (phasing, level and growth effects) and Checks, every number a formula of the
 Inputs sheet. The Allocation and Macro sheets and the field phasing are shared with the
 portfolio sheets (:mod:`fundmodel.outputs.excel.portfolio_sheets`)."""
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
+from openpyxl.chart import BarChart, Reference, Series
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundmodel.core import macro
@@ -377,6 +377,7 @@ def _write_fields(
     sheets.totals.update(
         {
             "fund_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["fund_bn"], True, True),
+            "debt_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["debt_bn"], True, True),
             "total_investment_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["total_investment_bn"], True, True),
             "net_investment_bn": sheet_a1(ws.title, t, FIELDS_COLUMN["net_investment_bn"], True, True),
             "multiplier": sheet_a1(ws.title, t, FIELDS_COLUMN["multiplier"], True, True),
@@ -549,8 +550,8 @@ def write_allocation(book: Book, ws: Worksheet, result: Result, inp: InputsLayou
 class PhasingRows:
     """The rows phased on the Macro sheet (fields top-down, projects in a portfolio run):
     their ids and names, a formula linking each input (start year, construction years,
-    profile, total investment, additionality, infrastructure share) for row i, and the
-    values the Python model used."""
+    profile, total investment, additionality, infrastructure share, sunk share) for row i,
+    and the values the Python model used."""
 
     ids: list[str]
     names: list[str]
@@ -561,14 +562,16 @@ class PhasingRows:
     investment: np.ndarray  # in the workbook's unit
     additionality: np.ndarray
     infrastructure_share: np.ndarray
+    sunk_share: np.ndarray
     start_range: str  # range of the start years on an input sheet (for the timeline)
 
 
 def _timeline(result: Result, rows: PhasingRows) -> np.ndarray:
-    """Years of the Macro sheet: from the base year or first start year, at least 12 columns."""
+    """Years of the Macro sheet: from the base year or first start year, at least 12 columns,
+    through the last year in which the model has investment landing."""
     m = result.parameters.macro
     first = int(min(m.base_year.value, rows.start.min()))
-    last = int(max((rows.start + rows.length - 1).max(), result.by_year.index.max(), first + MIN_TIMELINE_YEARS - 1))
+    last = int(max((rows.start + rows.length).max(), result.by_year.index.max(), first + MIN_TIMELINE_YEARS - 1))
     return np.arange(first, last + 1)
 
 
@@ -576,19 +579,45 @@ def _weights_formula(year: str, start: str, length: str, profile: str) -> str:
     """Share landing in ``year``: C(t1) - C(t0) with t clipped to [0, 1], C(t) = 3t^2 - 2t^3
     (S-curve) or C(t) = t (uniform), t1 = (year - start + 1) / n, t0 = (year - start) / n.
 
-    Example: 4 S-curve years from 2025, year 2026: t0 = 0.25, t1 = 0.5 -> 0.5 - 0.15625 = 0.34375.
+    ``start`` is when spending starts, in years: a quarter adds a quarter of a year (2025.75 is
+    the start of 2025Q4), so the yearly share is the sum of the quarterly shares of the
+    S-curve over 4n quarters (:func:`fundmodel.core.macro.quarterly_phasing`).
 
-    >>> formula = _weights_formula('2026', '2025', '4', 'P')
+    Example: 4 S-curve years from 2025, year 2026: t0 = 0.25, t1 = 0.5 -> 0.5 - 0.15625 = 0.34375;
+    one uniform year from 2025Q4 puts 3/4 into 2026.
+
     >>> excel = {'IF': lambda test, yes, no: yes if test else no, 'MIN': min, 'MAX': max, 'P': 's_curve'}
-    >>> eval(formula.replace('^', '**').replace('=', '=='), excel)
+    >>> def ev(formula):
+    ...     return eval(formula.replace('^', '**').replace('=', '=='), excel)
+    >>> ev(_weights_formula('2026', '2025', '4', 'P'))
     0.34375
+    >>> excel['P'] = 'uniform'
+    >>> ev(_weights_formula('2026', '2025.75', '1', 'P'))
+    0.75
     """
     t1 = f"MIN(1,MAX(0,({year}-{start}+1)/{length}))"
     t0 = f"MIN(1,MAX(0,({year}-{start})/{length}))"
     return f'IF({profile}="uniform",{t1}-{t0},3*{t1}^2-2*{t1}^3-(3*{t0}^2-2*{t0}^3))'
 
 
-#: Rows of the totals block of the Macro sheet (row 5 onwards) and the first phasing row.
+def _clip_array(expr: str) -> str:
+    """``expr`` (an array) clipped to [0, 1] without MIN/MAX, which do not work element by element:
+    (x >= 1) + (0 < x < 1) x."""
+    return f"(({expr})>=1)+(({expr})>0)*(({expr})<1)*({expr})"
+
+
+def _quarter_weights_array(quarter_start: str, start: str, length: str, profile: str) -> str:
+    """Shares of every row landing in the quarter starting at ``quarter_start`` (in years, e.g.
+    2025.75 for 2025Q4), as an array expression over the row ranges for SUMPRODUCT: the same
+    C(t1) - C(t0) as :func:`_weights_formula` with t1 = (q + 1/4 - start) / n, t0 = (q - start) / n."""
+    t1 = _clip_array(f"({quarter_start}+1/4-{start})/{length}")
+    t0 = _clip_array(f"({quarter_start}-{start})/{length}")
+    uniform = f'({profile}="uniform")'
+    s_curve = f'({profile}<>"uniform")'
+    return f"({uniform}*(({t1})-({t0}))+{s_curve}*(({t1})^2*(3-2*({t1}))-({t0})^2*(3-2*({t0}))))"
+
+
+#: Rows of the yearly block of the Macro sheet (row 5 onwards).
 _MACRO_TOTALS = [
     "investment_bn",
     "net_investment_bn",
@@ -596,165 +625,251 @@ _MACRO_TOTALS = [
     "growth_used",
     "growth_factor",
     "growth_index",
+    "base_bn",
     "base_previous_year_bn",
-    "uplift_pp",
+    "level_effect_pct",
+    "growth_effect_pp",
 ]
-_MACRO_Y0 = 9  # first year column
+#: Rows below the yearly block: the peaks and the trough of the two effects.
+_MACRO_PEAKS = {
+    "peak_level_effect_pct": ("MAX", "level_effect_pct"),
+    "peak_growth_effect_pp": ("MAX", "growth_effect_pp"),
+    "lowest_growth_effect_pp": ("MIN", "growth_effect_pp"),
+}
+#: Rows of the quarterly block (keys in column A).
+_MACRO_QUARTERS = ["quarter", "quarter_start", "investment_bn_by_quarter", "infrastructure_net_bn_by_quarter"]
+#: Columns of the phasing table before the years (1-based): inputs linked, then new investment
+#: and the start of spending.
+_MACRO_PHASING = [
+    "id",
+    "name",
+    "start_year",
+    "construction_years",
+    "phasing_profile",
+    "total_investment_bn",
+    "additionality",
+    "infrastructure_share",
+    "sunk_share",
+    "new_investment_bn",
+    "spending_start",
+]
+MACRO_COLUMN = {k: j + 1 for j, k in enumerate(_MACRO_PHASING)}
+#: First year (and first quarter) column of the Macro sheet.
+MACRO_Y0 = len(_MACRO_PHASING) + 1
+_MACRO_PEAK_ROW = 5 + len(_MACRO_TOTALS)
+_MACRO_QUARTER_ROW = _MACRO_PEAK_ROW + len(_MACRO_PEAKS) + 2
 #: Row of the Macro sheet's first phasing row (the template row of its long table).
-MACRO_FIRST_PHASING_ROW = 5 + len(_MACRO_TOTALS) + 5
+MACRO_FIRST_PHASING_ROW = _MACRO_QUARTER_ROW + len(_MACRO_QUARTERS) + 3
+
+
+def macro_sheet_values(
+    result: Result, ph: PhasingRows, years: np.ndarray, per_bn: float
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """What the Macro sheet's formulas compute, by the model's own functions: the yearly block
+    (in the workbook's unit) on ``years``, each row's start of spending (years), its yearly
+    weights (rows x years) and the quarterly landing of new and additional infrastructure
+    investment (2 x 4 len(years), quarters from Q1 of the first year)."""
+    m = result.parameters.macro
+    first_q = macro.quarter_of(m.disbursement_date.value)
+    q0 = np.maximum(4 * ph.start, first_q)
+    y, w_y, q, w_q = macro.quarterly_phasing(ph.start, ph.length, ph.profile, first_q)
+    n, ny = len(ph.ids), len(years)
+    w = np.zeros((n, ny))
+    w[:, int(y[0] - years[0]) : int(y[0] - years[0]) + w_y.shape[1]] = w_y
+    wq = np.zeros((n, 4 * ny))
+    off = int(q[0] - 4 * years[0])
+    wq[:, off : off + w_q.shape[1]] = w_q
+    new = ph.investment * (1 - ph.sunk_share)
+    weight = ph.additionality * ph.infrastructure_share
+    infra = (weight * new) @ w
+    growth = np.array([m.growth_pct.value.get(int(t), m.projected_growth_pct.value) for t in years], dtype=float)
+    base, base_prev = macro.base_and_previous_year(
+        years, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
+    )
+    factor = 1 + growth / 100
+    yearly = {
+        "investment_bn": new @ w,
+        "net_investment_bn": (ph.additionality * new) @ w,
+        "infrastructure_net_bn": infra,
+        "growth_used": growth,
+        "growth_factor": factor,
+        "growth_index": np.cumprod(factor),
+        "base_bn": base * per_bn,
+        "base_previous_year_bn": base_prev * per_bn,
+        "level_effect_pct": macro.level_effect_pct(infra, base * per_bn),
+        "growth_effect_pp": macro.growth_effect_pp(infra, base_prev * per_bn),
+    }
+    quarterly = np.vstack([new @ wq, (weight * new) @ wq])
+    return yearly, q0 / 4, w, quarterly
 
 
 def write_macro(book: Book, ws: Worksheet, result: Result, inp: InputsLayout, sheets: Sheets, ph: PhasingRows) -> None:
-    """Totals per year (landing, net, infrastructure, base, uplift) above the phasing weights of
-    every row (formulas of start year, construction years and profile)."""
-    p, lang = result.parameters, book.lang
+    """The Macro sheet: by year, new investment landing, the base, the level effect (100 X_y / B_y)
+    and the growth effect (100 (X_y - X_{y-1}) / B_{y-1}); by quarter, new and additional
+    infrastructure investment landing; below, each row's sunk share, new investment, start of
+    spending (from the disbursement date) and yearly weights, all formulas of the inputs."""
+    lang = book.lang
     book.title(ws, xl_label("macro", lang), unit_label(book.unit, lang))
     years = _timeline(result, ph)
     ny, n = len(years), len(ph.ids)
-    Y0 = _MACRO_Y0
+    Y0 = MACRO_Y0
     yfirst, ylast = get_column_letter(Y0), get_column_letter(Y0 + ny - 1)
-    book.header(ws, 4, [xl_label("id", lang), xl_label("name", lang)] + [None] * 6 + [None] * ny)
+    book.header(ws, 4, [xl_label("id", lang), xl_label("name", lang)] + [None] * (Y0 - 3) + [None] * ny)
     book.formula(ws, 4, Y0, f"MIN({inp.scalar('macro.base_year')},MIN({ph.start_range}))", int(years[0]), FMT_YEAR)
     for j in range(1, ny):
         book.formula(ws, 4, Y0 + j, f"{a1(4, Y0 + j - 1)}+1", int(years[j]), FMT_YEAR)
 
-    _, w_py = macro.phasing_matrix(ph.start, ph.length, ph.profile)
-    w = np.zeros((n, ny))
-    off = int(ph.start.min()) - int(years[0])
-    w[:, off : off + w_py.shape[1]] = w_py
-    landing = ph.investment[:, None] * w
-
-    m = p.macro
-    growth = np.array([m.growth_pct.value.get(int(y), m.projected_growth_pct.value) for y in years], dtype=float)
-    factor = 1 + growth / 100
-    base_prev = (
-        macro.infrastructure_base(
-            years - 1, m.base_year.value, m.base_level_bn.value, m.growth_pct.value, m.projected_growth_pct.value
-        )
-        * book.per_bn
-    )
-    uplift = np.array([result.by_year["uplift_pp"].get(int(y), 0.0) for y in years])
-    a, theta = ph.additionality, ph.infrastructure_share
-    cached = {
-        "investment_bn": landing.sum(axis=0),
-        "net_investment_bn": (a[:, None] * landing).sum(axis=0),
-        "infrastructure_net_bn": ((theta * a)[:, None] * landing).sum(axis=0),
-        "growth_used": growth,
-        "growth_factor": factor,
-        "growth_index": np.cumprod(factor),
-        "base_previous_year_bn": base_prev,
-        "uplift_pp": uplift,
-    }
+    cached, spending_start, w, quarterly = macro_sheet_values(result, ph, years, book.per_bn)
     first, last = MACRO_FIRST_PHASING_ROW, MACRO_FIRST_PHASING_ROW + n - 1
     rows = {key: 5 + i for i, key in enumerate(_MACRO_TOTALS)}
     gr = inp.growth
     g_years = abs_range(inp.sheet, gr.first_row, 2, gr.last_row, 2)
     g_vals = abs_range(inp.sheet, gr.first_row, 3, gr.last_row, 3)
 
-    def col(letter: str) -> str:
+    def col(key: str) -> str:
+        letter = get_column_letter(MACRO_COLUMN[key])
         return f"${letter}${first}:${letter}${last}"
 
     def wcol(c: str) -> str:
         return f"{c}${first}:{c}${last}"
 
+    def prev(c: str) -> str:  # the column before; left of the first year it is an empty cell (0)
+        return get_column_letter(column_index_from_string(c) - 1)
+
+    new, a, theta = col("new_investment_bn"), col("additionality"), col("infrastructure_share")
     make = {
-        "investment_bn": lambda c: f"SUMPRODUCT({col('F')},{wcol(c)})",
-        "net_investment_bn": lambda c: f"SUMPRODUCT({col('F')},{col('G')},{wcol(c)})",
-        "infrastructure_net_bn": lambda c: f"SUMPRODUCT({col('F')},{col('G')},{col('H')},{wcol(c)})",
+        "investment_bn": lambda c: f"SUMPRODUCT({new},{wcol(c)})",
+        "net_investment_bn": lambda c: f"SUMPRODUCT({new},{a},{wcol(c)})",
+        "infrastructure_net_bn": lambda c: f"SUMPRODUCT({new},{a},{theta},{wcol(c)})",
         "growth_used": lambda c: (
             f"IFERROR(INDEX({g_vals},MATCH({c}$4,{g_years},0)),{inp.scalar('macro.projected_growth_pct')})"
         ),
         "growth_factor": lambda c: f"1+{c}{rows['growth_used']}/100",
         "growth_index": lambda c: f"PRODUCT(${yfirst}{rows['growth_factor']}:{c}{rows['growth_factor']})",
-        "base_previous_year_bn": lambda c: (
-            f"{inp.scalar('macro.base_level_bn')}*{c}{rows['growth_index']}/{c}{rows['growth_factor']}"
+        "base_bn": lambda c: (
+            f"{inp.scalar('macro.base_level_bn')}*{c}{rows['growth_index']}"
             f"/INDEX(${yfirst}${rows['growth_index']}:${ylast}${rows['growth_index']},"
             f"MATCH({inp.scalar('macro.base_year')},${yfirst}$4:${ylast}$4,0))"
         ),
-        "uplift_pp": lambda c: f"100*{c}{rows['infrastructure_net_bn']}/{c}{rows['base_previous_year_bn']}",
+        "base_previous_year_bn": lambda c: f"{c}{rows['base_bn']}/{c}{rows['growth_factor']}",
+        "level_effect_pct": lambda c: f"100*{c}{rows['infrastructure_net_bn']}/{c}{rows['base_bn']}",
+        "growth_effect_pp": lambda c: (
+            f"100*({c}{rows['infrastructure_net_bn']}-N({prev(c)}{rows['infrastructure_net_bn']}))"
+            f"/{c}{rows['base_previous_year_bn']}"
+        ),
     }
-    fmts = {"growth_used": "0.00", "growth_factor": "0.000000", "growth_index": "0.000000", "uplift_pp": FMT_PP}
+    fmts = {"growth_used": "0.00", "growth_factor": "0.000000", "growth_index": "0.000000"}
+    fmts |= {"level_effect_pct": FMT_PP, "growth_effect_pp": FMT_PP}
     for key in _MACRO_TOTALS:
         r = rows[key]
         write_text(ws, r, 1, key)
         write_text(ws, r, 2, xl_label(key, lang))
         for j in range(ny):
             book.formula(ws, r, Y0 + j, make[key](get_column_letter(Y0 + j)), cached[key][j], fmts.get(key, FMT_MONEY))
-    for cell in ws[rows["uplift_pp"]]:
-        cell.font = TOTAL_FONT
-    peak = rows["uplift_pp"] + 1
-    write_text(ws, peak, 2, xl_label("peak_uplift", lang))
-    book.formula(
-        ws, peak, Y0, f"MAX(${yfirst}${rows['uplift_pp']}:${ylast}${rows['uplift_pp']})", float(uplift.max()), FMT_PP
-    )
-    sheets.totals["peak_uplift_pp"] = sheet_a1(ws.title, peak, Y0, True, True)
+    for key in ("level_effect_pct", "growth_effect_pp"):
+        for cell in ws[rows[key]]:
+            cell.font = TOTAL_FONT
+    for i, (key, (fn, of)) in enumerate(_MACRO_PEAKS.items()):
+        r = _MACRO_PEAK_ROW + i
+        write_text(ws, r, 1, key)
+        write_text(ws, r, 2, xl_label(key, lang))
+        value = (max if fn == "MAX" else min)(cached[of])
+        book.formula(ws, r, Y0, f"{fn}(${yfirst}${rows[of]}:${ylast}${rows[of]})", float(value), FMT_PP)
+        sheets.totals[key] = sheet_a1(ws.title, r, Y0, True, True)
+
+    # By quarter: the quarter's start in years (2025.75 = 2025Q4), its name, and the landing
+    # summed over the rows with the quarterly weights computed inside SUMPRODUCT.
+    qr = {key: _MACRO_QUARTER_ROW + i for i, key in enumerate(_MACRO_QUARTERS)}
+    write_text(ws, qr["quarter"] - 1, 1, xl_label("by_quarter", lang)).font = SECTION_FONT
+    for key in _MACRO_QUARTERS:
+        write_text(ws, qr[key], 1, key)
+        write_text(ws, qr[key], 2, xl_label(key, lang))
+    start, length, profile = col("spending_start"), col("construction_years"), col("phasing_profile")
+    for j in range(4 * ny):
+        c = get_column_letter(Y0 + j)
+        qs = f"{c}${qr['quarter_start']}"
+        start_formula = f"${yfirst}$4" if j == 0 else f"{prev(c)}{qr['quarter_start']}+1/4"
+        book.formula(ws, qr["quarter_start"], Y0 + j, start_formula, float(years[0]) + j / 4, "0.00")
+        book.formula(
+            ws, qr["quarter"], Y0 + j, f'INT({qs})&"Q"&(4*({qs}-INT({qs}))+1)', f"{years[0] + j // 4}Q{j % 4 + 1}"
+        )
+        weights = _quarter_weights_array(qs, start, length, profile)
+        book.formula(
+            ws, qr["investment_bn_by_quarter"], Y0 + j, f"SUMPRODUCT({new},{weights})", quarterly[0, j], FMT_MONEY
+        )
+        book.formula(
+            ws,
+            qr["infrastructure_net_bn_by_quarter"],
+            Y0 + j,
+            f"SUMPRODUCT({new},{a},{theta},{weights})",
+            quarterly[1, j],
+            FMT_MONEY,
+        )
 
     write_text(ws, first - 2, 1, xl_label("phasing_weights", lang)).font = SECTION_FONT
-    heads = [
-        xl_label(t, lang)
-        for t in (
-            "id",
-            "name",
-            "start_year",
-            "construction_years",
-            "phasing_profile",
-            "total_investment_bn",
-            "additionality",
-            "infrastructure_share",
-        )
-    ]
+    heads = [xl_label(t, lang) for t in _MACRO_PHASING]
     book.header(ws, first - 1, heads + [str(int(y)) for y in years] + [xl_label("phasing_sum", lang)])
-    values = {
-        "C": (ph.start, FMT_YEAR),
-        "D": (ph.length, FMT_YEAR),
-        "E": (ph.profile, None),
-        "F": (ph.investment, FMT_MONEY),
-        "G": (a, FMT_SHARE),
-        "H": (theta, FMT_SHARE),
+    linked = {
+        "start_year": (ph.start, FMT_YEAR),
+        "construction_years": (ph.length, FMT_YEAR),
+        "phasing_profile": (ph.profile, None),
+        "total_investment_bn": (ph.investment, FMT_MONEY),
+        "additionality": (ph.additionality, FMT_SHARE),
+        "infrastructure_share": (ph.infrastructure_share, FMT_SHARE),
+        "sunk_share": (ph.sunk_share, FMT_SHARE),
     }
-    keys = {
-        "C": "start_year",
-        "D": "construction_years",
-        "E": "phasing_profile",
-        "F": "total_investment_bn",
-        "G": "additionality",
-        "H": "infrastructure_share",
-    }
+    C = {k: f"${get_column_letter(v)}{ROW}" for k, v in MACRO_COLUMN.items()}
+    disbursed = inp.scalar("macro.disbursement_date")
     year_refs = [a1(4, Y0 + j, abs_row=True) for j in range(ny)]
     sum_col = Y0 + ny
     columns = [Column(1, ph.ids), Column(2, ph.names)]
-    fmts: dict[int, str | None] = {}
-    for k, letter in enumerate("CDEFGH"):
-        vals, fmts[3 + k] = values[letter]
-        formula, link_rows = ph.links(keys[letter])
-        columns.append(Column(3 + k, vals, formula, link_rows))
+    fmts_of: dict[int, str | None] = {}
+    for key, (vals, fmt) in linked.items():
+        formula, link_rows = ph.links(key)
+        columns.append(Column(MACRO_COLUMN[key], vals, formula, link_rows))
+        fmts_of[MACRO_COLUMN[key]] = fmt
+    columns.append(
+        Column(
+            MACRO_COLUMN["new_investment_bn"],
+            ph.investment * (1 - ph.sunk_share),
+            f"{C['total_investment_bn']}*(1-{C['sunk_share']})",
+        )
+    )
+    fmts_of[MACRO_COLUMN["new_investment_bn"]] = FMT_MONEY
+    # Spending starts at the start year or at the disbursement's quarter, whichever is later.
+    columns.append(
+        Column(
+            MACRO_COLUMN["spending_start"],
+            spending_start,
+            f"MAX({C['start_year']},YEAR({disbursed})+INT((MONTH({disbursed})-1)/3)/4)",
+        )
+    )
+    fmts_of[MACRO_COLUMN["spending_start"]] = "0.00"
     for j in range(ny):
-        weights = _weights_formula(year_refs[j], f"$C{ROW}", f"$D{ROW}", f"$E{ROW}")
+        weights = _weights_formula(year_refs[j], C["spending_start"], C["construction_years"], C["phasing_profile"])
         columns.append(Column(Y0 + j, np.ascontiguousarray(w[:, j]), weights))
-        fmts[Y0 + j] = FMT_WEIGHT
+        fmts_of[Y0 + j] = FMT_WEIGHT
     columns.append(Column(sum_col, w.sum(axis=1), f"SUM({yfirst}{ROW}:{ylast}{ROW})"))
-    fmts[sum_col] = FMT_WEIGHT
+    fmts_of[sum_col] = FMT_WEIGHT
     for c in columns:  # the template row; the rows below are written at save (rows_below)
         if c.formula is None:
             book.text(ws, first, c.col, c.values[0])
         else:
-            book.formula(ws, first, c.col, c.formula_at(0, first), c.values[0], fmts[c.col])
+            book.formula(ws, first, c.col, c.formula_at(0, first), c.values[0], fmts_of[c.col])
     book.rows_below(ws, first, n, columns)
     sheets.macro_rows = {"weights": (first, last), "sum_col": sum_col}
     ws.freeze_panes = ws.cell(row=5, column=Y0)
-    set_widths(ws, {1: 24, 2: 34, 3: 10, 4: 10, 5: 10, 6: 14, 7: 10, 8: 10, **{Y0 + j: 11 for j in range(ny + 1)}})
+    widths = {1: 24, 2: 34, **{k: 10 for k in range(3, Y0)}, 6: 14, 10: 14}
+    set_widths(ws, widths | {Y0 + j: 11 for j in range(max(ny + 1, 4 * ny))})
     chart = BarChart()
-    chart.title = xl_label("chart_uplift", lang)
-    chart.y_axis.title = "pp"
-    chart.add_data(
-        Reference(ws, min_col=Y0, max_col=Y0 + ny - 1, min_row=rows["uplift_pp"]),
-        from_rows=True,
-        titles_from_data=False,
-    )
+    chart.title = xl_label("chart_effects", lang)
+    chart.y_axis.title = "% / pp"
+    for key in ("level_effect_pct", "growth_effect_pp"):
+        values = Reference(ws, min_col=Y0, max_col=Y0 + ny - 1, min_row=rows[key])
+        chart.series.append(Series(values, title=xl_label(key, lang)))
     chart.set_categories(Reference(ws, min_col=Y0, max_col=Y0 + ny - 1, min_row=4))
-    chart.legend = None
     chart.height, chart.width = 8, 18
-    ws.add_chart(chart, f"J{peak + 1}")
+    ws.add_chart(chart, f"{get_column_letter(Y0 + 4 * ny + 1)}4")
 
 
 def field_phasing(book: Book, result: Result, inp: InputsLayout, sheets: Sheets) -> PhasingRows:
@@ -785,6 +900,7 @@ def field_phasing(book: Book, result: Result, inp: InputsLayout, sheets: Sheets)
         investment=result.by_field["total_investment_bn"].to_numpy() * book.per_bn,
         additionality=np.asarray(p.additionality),
         infrastructure_share=np.asarray(p.infrastructure_share),
+        sunk_share=np.asarray(p.sunk_share),
         start_range=abs_range(inp.sheet, fi.first_row, fi.cols["start_year"], fi.last_row, fi.cols["start_year"]),
     )
 

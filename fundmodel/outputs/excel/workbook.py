@@ -8,6 +8,8 @@ Layout after the FAST Standard / ICAEW Financial Modelling Code:
 * **Cells, Allocation, Fields, Banks, Macro**: calculations, every derived number an Excel
   formula that refers (directly or through other calculations) to the Inputs sheet, the
   same formula along each row or down each column.
+* **Fiscal**: the fund's funding cost against its return, buy-backs and default losses by year,
+  their totals and present values, and the projects' debt by holder (and province), in formulas.
 * **Checks**: each rule as a formula returning TRUE / FALSE, and one master check.
 * **Scenario comparison** when several results are exported (each scenario then gets its own
   full set of sheets, suffixed " 2", " 3", ...).
@@ -48,6 +50,7 @@ from fundmodel.core.result import Result
 from fundmodel.errors import InputError
 from fundmodel.labels import instrument_title
 from fundmodel.outputs.atomic import atomic_path
+from fundmodel.outputs.excel.fiscal_sheet import write_fiscal
 from fundmodel.outputs.excel.inputs_sheet import write_inputs
 from fundmodel.outputs.excel.layout import (
     FMT_MONEY,
@@ -75,9 +78,11 @@ def _scenario_sheets(book: Book, result: Result, index: int) -> Sheets:
     lang = book.lang
     suffix = "" if index == 0 else f" {index + 1}"
     portfolio = result.mode == "portfolio" and result.projects is not None
-    keys = ["inputs", "cells", "allocation", "fields", "banks", "macro", "checks"]
+    keys = ["inputs", "cells", "allocation", "fields", "banks", "macro", "fiscal", "checks"]
     if portfolio:
-        keys = ["inputs", "project_inputs", "projects", "allocation", "fields", "banks", "macro", "checks"]
+        keys = ["inputs", "project_inputs", "projects", "allocation", "fields", "banks", "macro", "fiscal", "checks"]
+    if result.fiscal is None:
+        keys.remove("fiscal")
     names = {k: safe_sheet_name(xl_label(k, lang) + suffix, book.wb.sheetnames) for k in keys}
     sheets = Sheets(**names)
     ws = {k: book.sheet(v) for k, v in names.items()}
@@ -86,6 +91,8 @@ def _scenario_sheets(book: Book, result: Result, index: int) -> Sheets:
         write_portfolio_sheets(book, ws, result, inp, sheets)
     else:
         write_topdown_sheets(book, ws, result, inp, sheets)
+    if "fiscal" in ws:
+        write_fiscal(book, ws["fiscal"], result, inp, sheets)
     return sheets
 
 
@@ -96,12 +103,14 @@ _KEY_METRICS = [
     ("multiplier", FMT_TIMES, False),
     ("net_multiplier", FMT_TIMES, False),
     ("gap_to_target_bn", FMT_MONEY, True),
-    ("peak_uplift_pp", FMT_PP, False),
+    ("peak_level_effect_pct", FMT_PP, False),
+    ("peak_growth_effect_pp", FMT_PP, False),
+    ("lowest_growth_effect_pp", FMT_PP, False),
 ]
 
 
 def _metric_value(result: Result, key: str, per_bn: float) -> float:
-    v = result.peak_uplift_pp if key == "peak_uplift_pp" else result.totals[key]
+    v = getattr(result, key) if key not in result.totals else result.totals[key]
     return v * per_bn if key.endswith("_bn") else v
 
 
@@ -132,7 +141,7 @@ def _write_cover(book: Book, ws: Worksheet, results: list[Result], sets: list[Sh
     write_text(ws, r, 1, xl_label("key_results", lang)).font = SECTION_FONT
     r += 1
     for key, fmt, _ in _KEY_METRICS:
-        write_text(ws, r, 1, xl_label(key if key != "peak_uplift_pp" else "peak_uplift", lang))
+        write_text(ws, r, 1, xl_label(key, lang))
         book.formula(ws, r, 2, sets[0].totals[key], _metric_value(first, key, book.per_bn), fmt)
         r += 1
     if first.projects is not None:
@@ -149,7 +158,10 @@ def _write_cover(book: Book, ws: Worksheet, results: list[Result], sets: list[Sh
     for res, s in zip(results, sets, strict=True):
         r += 1
         write_text(ws, r, 1, res.scenario_name)
-        titles = [s.inputs, s.project_inputs, s.projects, s.cells, s.allocation, s.fields, s.banks, s.macro, s.checks]
+        titles = [
+            *(s.inputs, s.project_inputs, s.projects, s.cells, s.allocation, s.fields, s.banks, s.macro),
+            *(s.fiscal, s.checks),
+        ]
         write_text(ws, r, 2, ", ".join(t for t in titles if t))
     r += 2
     write_text(ws, r, 1, xl_label("sources", lang)).font = SECTION_FONT
@@ -174,7 +186,7 @@ def _write_comparison(book: Book, ws: Worksheet, results: list[Result], sets: li
     write_text(ws, 3, 2 + n, xl_label("vs_first", lang))
     for i, (key, fmt, _) in enumerate(_KEY_METRICS):
         r = 5 + i
-        write_text(ws, r, 1, xl_label(key if key != "peak_uplift_pp" else "peak_uplift", lang))
+        write_text(ws, r, 1, xl_label(key, lang))
         for j, (res, s) in enumerate(zip(results, sets, strict=True)):
             book.formula(ws, r, 2 + j, s.totals[key], _metric_value(res, key, book.per_bn), fmt)
         for j in range(1, n):
