@@ -169,7 +169,7 @@ def checks_frame(result: Result) -> pd.DataFrame:
                 t("col_subject"): _subject(c.subject),
                 t("col_value"): _fmt_value(c.code, c.values.get("value")),
                 t("col_limit"): _fmt_value(c.code, c.values.get("limit")),
-                t("col_message"): c.message,
+                t("col_message"): c.render(lang(), unit()),
             }
         )
     return pd.DataFrame(rows)

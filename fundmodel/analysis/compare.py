@@ -662,7 +662,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
             ]
     for lt, result in zip(letters, comparison.results, strict=True):
         for check in result.errors:
-            parts.append(f"[{lt}] [{check.severity}] {check.message}")
+            parts.append(f"[{lt}] [{check.severity}] {check.render(lang, unit)}")
     return "\n".join(parts)
 
 
