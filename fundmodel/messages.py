@@ -12,7 +12,9 @@ Placeholders are ``str.format`` fields with a few extra format specs:
   never rounded to 0 when it is not 0 (more decimals instead);
 - ``{x:share}``: a fraction shown as a percentage (``0.5`` -> ``50.0%``);
 - ``{x:pp}``: percentage points with a sign and the unit word;
-- ``{x:name}``: an id (field, bank, province, output term) shown by its label;
+- ``{x:name}``: an id (field, bank, province, output term, portfolio column, sector)
+  shown by its label;
+- ``{x:names}``: a list of such ids, each by its label, joined with the language's comma;
 - any ordinary format spec (``{x:,.2f}``).
 
 >>> render(Message("demo_allocation_total", {"total": 495.0, "size": 500.0, "diff": -5.0}), "zh", "yi")
@@ -85,12 +87,24 @@ def format_money(amount_bn: float, unit: str = "bn", lang: str = "en") -> str:
 
 
 def _default_names(key: str, lang: str) -> str:
+    """The label of ``key``: an interface word, output term, field, bank or province
+    (:func:`fundmodel.labels.label`), else a portfolio column or a statutory sector; else
+    the key itself."""
     from fundmodel.labels import label  # labels read the parameter files; load them only when needed
 
     try:
         return label(key, lang)
     except KeyError:
-        return key
+        pass
+    from fundmodel.inputs.parameters import default_parameters
+    from fundmodel.inputs.portfolio.schema import SCHEMA
+
+    if key in SCHEMA:
+        return SCHEMA[key].label(lang)
+    sector = default_parameters().capital_ratios.sectors.get(key)
+    if sector is not None:
+        return sector.name_zh if lang == "zh" else sector.name_en
+    return key
 
 
 class _Formatter(string.Formatter):
@@ -106,6 +120,8 @@ class _Formatter(string.Formatter):
             return f"{value:+.2f} " + ("个百分点" if self.lang == "zh" else "pp")
         if format_spec == "name":
             return self.names(str(value), self.lang)
+        if format_spec == "names":
+            return ("、" if self.lang == "zh" else ", ").join(self.names(str(v), self.lang) for v in value)
         return super().format_field(value, format_spec)
 
 

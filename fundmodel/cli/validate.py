@@ -6,7 +6,7 @@ import argparse
 import json
 
 from fundmodel.cli.run import add_map_option
-from fundmodel.inputs.portfolio import parse_column_map, read_portfolio
+from fundmodel.inputs.portfolio import parse_column_map, read_portfolio, rendered_issues
 from fundmodel.inputs.scenario import load_scenario
 
 
@@ -32,7 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     column_map = parse_column_map(args.map)
     portfolio = read_portfolio(args.file, unit=args.input_unit, sheet=args.sheet, params=params, column_map=column_map)
     if args.format == "json":
-        issues = portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues
+        issues = rendered_issues(portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues)
         records = [
             {**r, "row": None if r["row"] is None or r["row"] != r["row"] else int(r["row"])}
             for r in issues.astype(object).where(issues.notna(), None).to_dict(orient="records")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from fundmodel.inputs.portfolio import PortfolioError
+from fundmodel.inputs.portfolio import PortfolioError, rendered_issues
 from fundmodel.outputs import charts
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
@@ -70,9 +70,10 @@ else:
     st.success(summary, icon=":material/check_circle:")
 if len(portfolio.issues):
     with st.expander(t("validation_report"), expanded=bool(n_err)):
-        issues = portfolio.issues.assign(
-            rule=portfolio.issues["rule"].map(lambda r: t(f"rule_{r}")),
-            severity=portfolio.issues["severity"].map(lambda v: t(f"severity_{v}")),
+        shown = rendered_issues(portfolio.issues, lang(), unit(), "web")
+        issues = shown.assign(
+            rule=shown["rule"].map(lambda r: t(f"rule_{r}")),
+            severity=shown["severity"].map(lambda v: t(f"severity_{v}")),
         ).rename(
             columns={
                 "file": t("col_file"),

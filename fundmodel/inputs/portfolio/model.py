@@ -306,6 +306,7 @@ class Portfolio:
                 rule=r.rule,
                 severity=r.severity,
                 message=r.message,
+                text=getattr(r, "text", None),
             )
             for r in table.itertuples(index=False)
         ]
