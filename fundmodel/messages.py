@@ -9,13 +9,16 @@ a spreadsheet, and a test checks that both languages have the same parameters.
 Placeholders are ``str.format`` fields with a few extra format specs:
 
 - ``{x:money}``: ``x`` is an amount in bn RMB, shown in the chosen unit with its name and
-  never rounded to 0 when it is not 0 (more decimals instead);
+  never rounded to 0 when it is not 0 (more decimals instead); ``{x:signed_money}`` the
+  same with a ``+`` before a positive amount;
 - ``{x:share}``: a fraction shown as a percentage (``0.5`` -> ``50.0%``);
 - ``{x:pp}``: percentage points with a sign and the unit word;
 - ``{x:name}``: an id (field, bank, province, output term, portfolio column, sector)
   shown by its label;
 - ``{x:names}``: a list of such ids, each by its label, joined with the language's comma;
-- any ordinary format spec (``{x:,.2f}``).
+- any ordinary format spec (``{x:,.2f}``);
+- a parameter that is itself a :class:`Message` is rendered in the same language and unit
+  (a quantity whose unit depends on what it measures).
 
 >>> render(Message("demo_allocation_total", {"total": 495.0, "size": 500.0, "diff": -5.0}), "zh", "yi")
 '分配合计 4,950 亿元，工具规模 5,000 亿元（差额 -50 亿元）。'
@@ -112,8 +115,12 @@ class _Formatter(string.Formatter):
         self.lang, self.unit, self.names = lang, unit, names
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Message):  # a quantity rendered by its own message
+            return render(value, self.lang, self.unit, self.names)
         if format_spec == "money":
             return format_money(value, self.unit, self.lang)
+        if format_spec == "signed_money":
+            return ("+" if value > 0 else "") + format_money(value, self.unit, self.lang)
         if format_spec == "share":
             return f"{100 * value:.1f}%"
         if format_spec == "pp":

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from fundmodel_dashboard import auth, state
-from fundmodel_dashboard.widgets import lang, localized_widget, t
+from fundmodel_dashboard.widgets import localized_widget, t
 
 # Not "pages/": Streamlit would take a pages/ folder beside the installed app.py for the
 # old multipage layout and run a page without the main script.
@@ -68,7 +68,7 @@ def _sidebar():
         localized_widget(st.radio, t("basis"), list(basis_names), basis_names, "basis", help=t("basis_help"))
         # Titles are looked up now (format functions must not read the session later) and
         # do not depend on the language (a selectbox keeps its value as the option's text).
-        titles = {key: state.scenario_of(key).name for key in state.scenario_keys()}
+        titles = {key: _scenario_title(key) for key in state.scenario_keys()}
         st.selectbox(
             t("scenario"),
             options=list(titles),
@@ -82,7 +82,7 @@ def _sidebar():
 
 def _scenario_note(slot) -> None:
     scenario = state.current_scenario()
-    notes = [_scenario_title(st.session_state["scenario_key"])] if lang() == "zh" and scenario.name_zh else []
+    notes = [state.scenario_description(scenario)] if state.scenario_description(scenario) else []
     if state.is_edited():
         notes.append(t("edited_note"))
     if notes:
@@ -90,10 +90,7 @@ def _scenario_note(slot) -> None:
 
 
 def _scenario_title(key: str) -> str:
-    scenario = state.scenario_of(key)
-    if st.session_state.get("lang") == "zh" and scenario.name_zh:
-        return scenario.name_zh
-    return scenario.name
+    return state.scenario_title(state.scenario_of(key))
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ class ScenarioMeta(BaseModel):
     name: str = Field(min_length=1)
     name_zh: str | None = None
     description: str = ""
+    description_zh: str = ""
     reference: str = ""
     date: dt.date | None = None
 
@@ -65,6 +66,7 @@ class Scenario:
     name_zh: str | None = None
     date: dt.date | None = None
     uncertainty: dict[str, Any] | None = None
+    description_zh: str = ""
 
     def parameters(self, base: Parameters | None = None) -> Parameters:
         """The baseline parameters with this scenario's overrides applied (validated)."""
@@ -79,7 +81,7 @@ class Scenario:
         description, reference and date when given), ``overrides:`` and, when declared,
         ``uncertainty:``. :meth:`from_dict` reads it back."""
         meta: dict[str, Any] = {"name": self.name}
-        for key in ("name_zh", "description", "reference", "date"):
+        for key in ("name_zh", "description", "description_zh", "reference", "date"):
             value = getattr(self, key)
             if value:
                 meta[key] = value
@@ -127,6 +129,7 @@ class Scenario:
             name_zh=meta.name_zh,
             date=meta.date,
             uncertainty=parsed.uncertainty,
+            description_zh=meta.description_zh,
         )
         params = scenario.parameters()  # validate the overrides now, not at first use
         if parsed.uncertainty is not None:

@@ -63,7 +63,7 @@ st.subheader(t("export_scenario"))
 st.caption(t("export_scenario_help"))
 try:
     state.current_parameters()  # the file must load again: same rules as any scenario file
-    edited = state.current_session().to_scenario(f"{state.current_scenario().name} (edited)")
+    edited = state.current_session().to_scenario(state.current_scenario().name + state.edited_suffix("en"))
     st.download_button(
         t("download_scenario"),
         data=edited.to_yaml(),

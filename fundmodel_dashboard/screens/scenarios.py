@@ -30,7 +30,7 @@ tab_compare, tab_sensitivity, tab_goal, tab_mc, tab_files = st.tabs(
 # --- compare ----------------------------------------------------------------------------
 with tab_compare:
     keys = state.scenario_keys()
-    titles = {k: state.scenario_of(k).name for k in keys}
+    titles = {k: state.scenario_title(state.scenario_of(k)) for k in keys}
     chosen = st.multiselect(
         t("compare_with"),
         options=keys,
@@ -144,7 +144,7 @@ if params is not None:
                 )
                 target = float(to_bn(float(target_value), unit()))
         solution = goal_seek(target, assumption, params, metric=goal_metric)
-        (st.success if solution.reachable else st.warning)(solution.message)
+        (st.success if solution.reachable else st.warning)(solution.render(lang(), unit()))
         values = pd.DataFrame(
             {t("col_subject"): [t(k) for k in solution.values], t("col_value"): list(solution.values.values())}
         )
