@@ -496,6 +496,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    # parameters named in a comparison's "parameters changed" (fundmodel.messages {x:path})
+    "size_bn": ("Instrument size", "工具规模"),
+    "cap_key_area": ("Cap on the fund share of capital, key areas", "重点领域资本金占比上限"),
+    "cap_in_principle": ("Cap on the fund share of capital, in principle", "资本金占比原则上限"),
+    "private_share_min": ("Private-enterprise share, floor", "民营企业占比下限"),
+    "target_total_investment_bn": ("Target total investment", "预期总投资目标"),
+    "target_uplift_pp": ("Target uplift to infrastructure investment growth", "预期拉动基建投资增速"),
+    "reported_total_investment_bn": ("Reported total investment", "公布的总投资"),
+    "disbursement_date": ("Disbursement date", "投放日期"),
+    "base_level_bn": ("Infrastructure investment in the base year", "基年基建投资"),
+    "base_year": ("Base year", "基年"),
+    "growth_pct": ("Growth of infrastructure investment", "基建投资增速"),
+    "projected_growth_pct": ("Projected growth of infrastructure investment", "基建投资预测增速"),
+    "measure": ("Measure of infrastructure investment", "基建投资口径"),
+    "sectors": ("Statutory sectors", "法定行业"),
+    "minimum": ("Statutory minimum capital ratio", "法定最低资本金比例"),
+    "shortfall_reduction": ("Reduction for shortfall infrastructure", "补短板项目下调幅度"),
 }
 
 

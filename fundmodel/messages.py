@@ -17,8 +17,11 @@ Placeholders are ``str.format`` fields with a few extra format specs:
   shown by its label;
 - ``{x:names}``: a list of such ids, each by its label, joined with the language's comma;
 - any ordinary format spec (``{x:,.2f}``);
+- ``{x:path}``: a parameter path (``fields.digital_economy.capital_ratio``) by the labels of
+  its parts after the section (``数字经济 · 资本金比例``);
 - a parameter that is itself a :class:`Message` is rendered in the same language and unit
-  (a quantity whose unit depends on what it measures).
+  (a quantity whose unit depends on what it measures); a list of messages is rendered
+  item by item, joined by "; " (Chinese "；").
 
 >>> render(Message("demo_allocation_total", {"total": 495.0, "size": 500.0, "diff": -5.0}), "zh", "yi")
 '分配合计 4,950 亿元，工具规模 5,000 亿元（差额 -50 亿元）。'
@@ -117,6 +120,9 @@ class _Formatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, Message):  # a quantity rendered by its own message
             return render(value, self.lang, self.unit, self.names)
+        if isinstance(value, list | tuple) and all(isinstance(v, Message) for v in value):
+            items = (render(v, self.lang, self.unit, self.names) for v in value)
+            return ("；" if self.lang == "zh" else "; ").join(items)
         if format_spec == "money":
             return format_money(value, self.unit, self.lang)
         if format_spec == "signed_money":
@@ -127,6 +133,8 @@ class _Formatter(string.Formatter):
             return f"{value:+.2f} " + ("个百分点" if self.lang == "zh" else "pp")
         if format_spec == "name":
             return self.names(str(value), self.lang)
+        if format_spec == "path":  # a parameter path: the labels of its parts after the section
+            return " · ".join(self.names(part, self.lang) for part in str(value).split(".")[1:])
         if format_spec == "names":
             return ("、" if self.lang == "zh" else ", ").join(self.names(str(v), self.lang) for v in value)
         return super().format_field(value, format_spec)

@@ -50,3 +50,20 @@ def test_a_portfolio_in_yi_is_told_its_amounts_in_yi_and_no_command_line_option_
     english = portfolio.issues.set_index("rule")["message"]
     assert english["inconsistent_capital"].startswith("project capital 0.3 bn RMB differs")
     assert english["unit_undeclared"].endswith("or pass --input-unit")
+
+
+def test_the_comparison_explains_itself_in_the_readers_terms():
+    from fundmodel.analysis.compare import compare_scenarios
+    from fundmodel.inputs.bundled import SCENARIO_DIR
+    from fundmodel.inputs.scenario import load_scenario
+
+    base, cap = (load_scenario(SCENARIO_DIR / f) for f in ("baseline.yaml", "cap_50pct.yaml"))
+    [attribution] = compare_scenarios([base, cap]).attributions
+    d = attribution.total_difference_bn
+    lines = attribution.explanation("zh", "yi")
+    # the difference in 亿元 (x10 of bn), with a sign
+    net = attribution.net_difference_bn
+    assert lines[0] == f"{cap.name}对比{base.name}：总投资 {10 * d:,.0f} 亿元，净新增投资 {10 * net:,.0f} 亿元。"
+    assert lines[2].startswith("按银行：国家开发银行 ")
+    assert "重点领域资本金占比上限：0.8 → 0.5" in lines[-1] and "数字经济 · 占项目资本金比例：0.4 → 0.5" in lines[-1]
+    assert not any(word in " ".join(lines) for word in ("cdb", "field_fund_share", "digital_economy", "bn"))

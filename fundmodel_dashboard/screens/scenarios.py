@@ -56,8 +56,8 @@ with tab_compare:
         show_figure(charts.comparison_figure(results, lang(), unit()), key="compare_chart")
         with st.expander(t("where_differences_come_from"), expanded=False):
             for attribution in comparison.attributions:
-                for line in attribution.explanation(unit_name(), factor):
-                    st.markdown(f"- {line.strip()}")
+                for line in attribution.explanation(lang(), unit()):
+                    st.markdown(f"- {line}")
     else:
         st.info(t("choose_scenarios"), icon=":material/info:")
 
