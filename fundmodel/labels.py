@@ -496,6 +496,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "choose_options": ("Choose options", "请选择"),
     # parameters named in a comparison's "parameters changed" (fundmodel.messages {x:path})
     "size_bn": ("Instrument size", "工具规模"),
     "cap_key_area": ("Cap on the fund share of capital, key areas", "重点领域资本金占比上限"),

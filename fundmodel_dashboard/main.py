@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from fundmodel_dashboard import auth, state
-from fundmodel_dashboard.widgets import localized_widget, t
+from fundmodel_dashboard.widgets import lang, localized_widget, t
 
 # Not "pages/": Streamlit would take a pages/ folder beside the installed app.py for the
 # old multipage layout and run a page without the main script.
@@ -36,6 +36,20 @@ div[data-testid="stMetricValue"] { font-size: 1.45rem; }
   -webkit-line-clamp: unset !important; line-height: 1.25;
 }
 section[data-testid="stSidebar"] h1 { font-size: 1.3rem; }
+</style>
+"""
+
+# Streamlit's file uploader has no parameter for its own words ("Upload", "200MB per file");
+# for a Chinese reader they are replaced by CSS, the last resort: the text is sized to 0 and
+# the Chinese put in ::after.
+ZH_CONTROLS_CSS = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 0.875rem;
+}
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "或将文件拖放到此处"; font-size: 0.8rem; }
 </style>
 """
 
@@ -96,6 +110,8 @@ def _scenario_title(key: str) -> str:
 def main() -> None:
     st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
+    if lang() == "zh":
+        st.markdown(ZH_CONTROLS_CSS, unsafe_allow_html=True)
     auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in
     state.init()
     slot = _sidebar()

@@ -11,6 +11,7 @@ from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
 from fundmodel.labels import label
+from fundmodel.messages import Message
 from fundmodel.terms import term as output_term
 from fundmodel.terms import with_unit
 from fundmodel.units import PER_BN, format_amount, from_bn, unit_label
@@ -84,7 +85,8 @@ def kpi_values(result: Result) -> dict[str, str]:
     if h.gap_to_target_bn > 0:
         values["gap_to_target_bn"] = "+" + values["gap_to_target_bn"]
     # One card, both effects: the level (% above the base) and the growth effect (pp).
-    values["peak_level_effect_pct"] += " · " + output_term("peak_growth_effect_pp").format(h.peak_growth_effect_pp)
+    growth = Message("quantity_pp_change", {"x": h.peak_growth_effect_pp})
+    values["peak_level_effect_pct"] += " · " + growth.render(lang())
     return values
 
 
@@ -106,6 +108,8 @@ def _deltas(h: Headline, ref: Headline) -> dict[str, str | None]:
         diff = a - b
         return None if abs(diff) < 5e-4 else ("+" if diff > 0 else "") + format_amount(diff, unit(), d)
 
+    pp = " 个百分点" if lang() == "zh" else " pp"
+
     def d_plain(a: float, b: float, fmt: str, suffix: str) -> str | None:
         diff = a - b
         return None if abs(diff) < 5e-5 else f"{diff:+{fmt}}{suffix}"
@@ -115,9 +119,9 @@ def _deltas(h: Headline, ref: Headline) -> dict[str, str | None]:
         "total_investment_bn": d_money(h.total_investment_bn, ref.total_investment_bn),
         "net_investment_bn": d_money(h.net_investment_bn, ref.net_investment_bn),
         "multiplier": d_plain(h.multiplier, ref.multiplier, ",.2f", "x"),
-        "peak_level_effect_pct": d_plain(h.peak_level_effect_pct, ref.peak_level_effect_pct, ",.2f", " pp"),
+        "peak_level_effect_pct": d_plain(h.peak_level_effect_pct, ref.peak_level_effect_pct, ",.2f", pp),
         "gap_to_target_bn": d_money(h.gap_to_target_bn, ref.gap_to_target_bn),
-        "private_share_of_fund": d_plain(100 * h.private_share, 100 * ref.private_share, ".1f", " pp"),
+        "private_share_of_fund": d_plain(100 * h.private_share, 100 * ref.private_share, ".1f", pp),
         "violations": None if h.violations == ref.violations else f"{h.violations - ref.violations:+d}",
     }
 

@@ -143,13 +143,19 @@ c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 field_names = {f: t(f) for f in result.by_field.index}
 bank_names = {b: t(b) for b in result.by_bank.index}
 with c1:
-    fields = localized_widget(st.multiselect, t("field"), list(field_names), field_names, "pf_fields")
+    fields = localized_widget(
+        st.multiselect, t("field"), list(field_names), field_names, "pf_fields", placeholder=t("choose_options")
+    )
 with c2:
-    banks = localized_widget(st.multiselect, t("bank"), list(bank_names), bank_names, "pf_banks")
+    banks = localized_widget(
+        st.multiselect, t("bank"), list(bank_names), bank_names, "pf_banks", placeholder=t("choose_options")
+    )
 province_ids = sorted(projects["province"].unique())
 province_names = {p: province_label(p, lang()) for p in province_ids}
 with c3:
-    provinces = localized_widget(st.multiselect, t("province"), province_ids, province_names, "pf_provinces")
+    provinces = localized_widget(
+        st.multiselect, t("province"), province_ids, province_names, "pf_provinces", placeholder=t("choose_options")
+    )
 ownership_names = {"all": t("all"), "private": t("private"), "state": t("state")}
 with c4:
     private_choice = localized_widget(st.radio, t("ownership"), list(ownership_names), ownership_names, "pf_private")

@@ -37,6 +37,7 @@ with tab_compare:
         default=[k for k in keys if k != st.session_state["scenario_key"]][:2],
         format_func=titles.__getitem__,
         key="compare_keys",
+        placeholder=t("choose_options"),
     )
     results = [current] + [state.scenario_result(k) for k in chosen]
     if len(results) >= 2:
