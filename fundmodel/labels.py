@@ -355,7 +355,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_scenario_help": (
         "A YAML scenario (overrides of the bundled parameters) that reproduces the current state with"
         " `fundmodel run --scenario`.",
-        "YAML 情景文件（对内置参数的覆盖），可用 `fundmodel run --scenario` 复现当前状态。",
+        "YAML 情景文件（对内置参数的覆盖），可在命令行中用它复现当前状态。",
     ),
     "download_scenario": ("Download scenario (.yaml)", "下载情景（.yaml）"),
     "scenario_not_savable": ("The current state breaks a rule of scenario files", "当前状态不符合情景文件规则"),
@@ -515,6 +515,42 @@ LABELS: dict[str, tuple[str, str]] = {
     "minimum": ("Statutory minimum capital ratio", "法定最低资本金比例"),
     "shortfall_reduction": ("Reduction for shortfall infrastructure", "补短板项目下调幅度"),
 }
+
+
+#: Words of the parameter files shown as they are (units, and the one text value): English -> 中文.
+PARAMETER_WORDS: dict[str, str] = {
+    "bn RMB": "十亿元",
+    "date": "日期",
+    "flag": "是/否",
+    "measure": "口径",
+    "percent per year": "每年百分比",
+    "percentage points": "百分点",
+    "profile": "进度曲线",
+    "rate per year": "年利率",
+    "sector id": "行业代码",
+    "share of fund": "占工具资金比例",
+    "share of investment": "占投资比例",
+    "share of project capital": "占项目资本金比例",
+    "share of the debt of non-private projects": "占非民营项目债务比例",
+    "share of the fund due at buy-back": "占回购时应付工具资金比例",
+    "share of total investment": "占总投资比例",
+    "times the field's share": "领域占比的倍数",
+    "year": "年份",
+    "years": "年",
+    "NBS infrastructure investment excluding power, heat, gas and water production and supply (narrow measure)": (
+        "国家统计局基础设施投资（不含电力、热力、燃气及水生产和供应业，窄口径）"
+    ),
+}
+
+
+def parameter_word(text: str, lang: str = "en") -> str:
+    """A unit or text value of the parameter files in ``lang`` (as written when it has no
+    translation).
+
+    >>> parameter_word("share of project capital", "zh")
+    '占项目资本金比例'
+    """
+    return PARAMETER_WORDS.get(text, text) if lang == "zh" else text
 
 
 def label(term: str, lang: str = "en") -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
-from fundmodel.labels import label
+from fundmodel.labels import label, parameter_word
 from fundmodel.messages import Message
 from fundmodel.terms import term as output_term
 from fundmodel.terms import with_unit
@@ -214,8 +214,8 @@ def sources_frame(result: Result) -> pd.DataFrame:
     rows = [
         {
             t("col_parameter"): s.path,
-            t("col_value"): str(s.value),
-            t("unit"): s.unit,
+            t("col_value"): parameter_word(str(s.value), lang()),
+            t("unit"): parameter_word(s.unit, lang()),
             t("col_reference"): s.reference,
             t("col_date"): s.date,
             t("col_overridden_by"): s.overridden_by or "",
