@@ -140,6 +140,18 @@ class _Formatter(string.Formatter):
         return super().format_field(value, format_spec)
 
 
+def render_error(error: BaseException, lang: str = "en", unit: str = "bn") -> str:
+    """An error's message in ``lang`` and ``unit`` when it was raised with a :class:`Message`
+    (:class:`fundmodel.errors.FundmodelError`), else its text.
+
+    >>> from fundmodel.errors import PortfolioError
+    >>> render_error(PortfolioError(Message("read_empty_file", {"file": "a.csv"})), "zh")
+    'a.csv：文件为空（没有表头行）'
+    """
+    text = getattr(error, "text", None)
+    return text.render(lang, unit) if isinstance(text, Message) else str(error)
+
+
 def render(message: Message, lang: str = "en", unit: str = "bn", names: Callable[[str, str], str] | None = None) -> str:
     """``message`` in ``lang`` ("en" or "zh") with money in ``unit`` ("bn", "yi", "wan").
 

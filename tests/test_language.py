@@ -175,7 +175,7 @@ def chinese_app(tmp_path, monkeypatch):
 def test_no_english_sentence_on_any_page_in_chinese(chinese_app):
     at = chinese_app
     # the unit's name is the same in both languages (a radio keeps its option's text)
-    allowed = _typed_by_the_user(PORTFOLIO_DIR.glob("*.*")) | _source_titles() | {"bn RMB", "bad.csv"}
+    allowed = _typed_by_the_user(PORTFOLIO_DIR.glob("*.*")) | _source_titles() | {"bn RMB", "bad.csv", "empty.csv"}
     found: dict[tuple[str, str], list[str]] = {}
 
     def look(where: str) -> None:
@@ -199,6 +199,10 @@ def test_no_english_sentence_on_any_page_in_chinese(chinese_app):
     at.file_uploader(key="portfolio_upload").set_value(("bad.csv", _bad_upload(), "text/csv")).run()
     assert any("错误" in e.value for e in at.error), "the invalid upload is not reported"
     look("portfolio, invalid upload")
+    # a file that cannot be read at all: the reason, in Chinese
+    at.file_uploader(key="portfolio_upload").set_value(("empty.csv", b"\n", "text/csv")).run()
+    assert any("文件为空" in e.value for e in at.error), [e.value for e in at.error]
+    look("portfolio, unreadable upload")
     assert not found, found
 
 

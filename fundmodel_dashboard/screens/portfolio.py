@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from fundmodel.inputs.portfolio import PortfolioError, rendered_issues
+from fundmodel.messages import render_error
 from fundmodel.outputs import charts
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
@@ -53,7 +54,7 @@ state.sync_project_editor()  # this run's cell edits first: everything below sho
 try:
     portfolio = state.current_portfolio()
 except (PortfolioError, OSError) as exc:
-    st.error(f"{t('portfolio_unreadable')}: {exc}", icon=":material/error:")
+    st.error(f"{t('portfolio_unreadable')}: {render_error(exc, lang(), unit())}", icon=":material/error:")
     st.stop()
 if portfolio is None:
     st.stop()
