@@ -521,3 +521,36 @@ def _excel_100k_setup():
 
 
 CASES += [Case("Excel export, 100k-project portfolio", _excel_100k_setup, _excel_call, quick=False)]
+
+
+# ------------------------------------------- portfolio basis: projects chosen under the allocation
+
+
+def _budgets_setup():
+    from fundmodel.analysis.budgets import select_under_budgets
+    from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    from fundmodel.inputs.parameters import default_parameters
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    params = default_parameters()
+    portfolio = read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv", params=params)
+    return portfolio, params, select_under_budgets(portfolio, params, params.allocation_matrix)
+
+
+def _budgets_call(state):
+    # what the dashboard recomputes after a transfer: the two changed cells, then the run
+    from fundmodel.analysis.budgets import select_under_budgets
+    from fundmodel.edits import transfer
+
+    portfolio, params, before = state
+    budgets = transfer(params.allocation_matrix, (4, 0), (4, 2), 5.0)
+    chosen = select_under_budgets(portfolio, params, budgets, previous=before)
+    result = chosen.run(params, "bench", cashflow=False)
+    return f"{chosen.n_chosen:,} of {len(chosen.projects):,} funded, {result.total_investment_bn:,.1f} bn"
+
+
+CASES += [
+    Case(
+        "portfolio under the allocation's cell budgets after a transfer, 2,300 projects", _budgets_setup, _budgets_call
+    )
+]

@@ -12,6 +12,7 @@ override at all (:func:`leverage_overrides` returns only what differs).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -250,3 +251,84 @@ def allocation_from_projects(params: Parameters, projects: pd.DataFrame, amount:
     matrix = np.zeros((len(fields), len(banks)))
     np.add.at(matrix, (i, j), projects[amount].to_numpy(dtype=float))
     return matrix
+
+
+def transfer(matrix_bn: np.ndarray, source: tuple[int, int], target: tuple[int, int], amount_bn: float) -> np.ndarray:
+    """Move ``amount_bn`` from cell ``source`` to cell ``target`` (fields x banks, bn RMB):
+    the one cell loses exactly what the other gains, so the grand total is unchanged (and
+    the bank sums too when both cells are in one bank).
+
+    Refused (InputError) when the amount is not positive, the cells are the same or
+    outside the matrix, or the source holds less than the amount (a transfer never makes
+    a cell negative). The input is not changed.
+
+    Example: [[30, 15], [20, 10]], 5 from (0, 0) to (1, 1) -> [[25, 15], [20, 15]].
+
+    >>> transfer(np.array([[30.0, 15.0], [20.0, 10.0]]), (0, 0), (1, 1), 5.0).tolist()
+    [[25.0, 15.0], [20.0, 15.0]]
+    """
+    a = np.array(matrix_bn, dtype=float)
+    amount = float(amount_bn)
+    for cell in (source, target):
+        if len(cell) != 2 or not all(0 <= c < n for c, n in zip(cell, a.shape, strict=True)):
+            raise InputError(f"cell {cell} is outside the {a.shape[0]} x {a.shape[1]} allocation")
+    if tuple(source) == tuple(target):
+        raise InputError("a transfer needs two different cells")
+    if not np.isfinite(amount) or amount <= 0:
+        raise InputError(f"the amount to transfer must be positive (got {amount_bn})")
+    if a[source] < amount - SAME_VALUE:
+        raise InputError(f"cell {source} holds {a[source]:g} bn, less than the {amount:g} bn to transfer")
+    a[source] -= amount
+    a[target] += amount
+    return a
+
+
+@dataclass(frozen=True)
+class History:
+    """Undo and redo of edits: the states before (``past``, oldest first), the state now
+    (``present``) and the states undone (``future``, next first). Immutable: every step
+    returns a new history. States are any values compared with ``==`` (e.g. frozen edits).
+
+    Recording the state now again is no step; recording a new state drops the redo states.
+
+    >>> h = History('a').record('b').record('c')
+    >>> h.undo().present, h.undo().undo().present, h.undo().undo().can_undo
+    ('b', 'a', False)
+    >>> h.undo().redo().present
+    'c'
+    >>> h.undo().record('d').can_redo
+    False
+    """
+
+    present: Any
+    past: tuple = ()
+    future: tuple = ()
+    limit: int = 100
+    """At most this many undo steps are kept (the oldest are dropped first)."""
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.past)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self.future)
+
+    def record(self, state: Any) -> History:
+        """The history with ``state`` as the state now (no step when it equals it)."""
+        if state == self.present:
+            return self
+        past = (*self.past, self.present)[-self.limit :]
+        return History(state, past, (), self.limit)
+
+    def undo(self) -> History:
+        """One step back (unchanged when there is nothing to undo)."""
+        if not self.past:
+            return self
+        return History(self.past[-1], self.past[:-1], (self.present, *self.future), self.limit)
+
+    def redo(self) -> History:
+        """One undone step forward again (unchanged when there is nothing to redo)."""
+        if not self.future:
+            return self
+        return History(self.future[0], (*self.past, self.present), self.future[1:], self.limit)

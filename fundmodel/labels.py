@@ -240,6 +240,42 @@ LABELS: dict[str, tuple[str, str]] = {
         " assumptions, or the bottom-up run of the chosen portfolio.",
         "总览、比较与导出所用口径：按分配与杠杆假设的自上而下测算，或所选项目组合的逐项目测算。",
     ),
+    "use_top_down": ("Use the top-down basis", "改用自上而下口径"),
+    "use_portfolio": ("Use the portfolio basis", "改用项目组合口径"),
+    "transfer_title": ("Transfer between cells", "单元格间划转额度"),
+    "transfer_from": ("From", "划出"),
+    "transfer_to": ("To", "划入"),
+    "transfer_amount": ("Amount", "金额"),
+    "transfer_button": ("Transfer", "划转"),
+    "undo": ("Undo", "撤销"),
+    "redo": ("Redo", "重做"),
+    "unused_budgets": ("Budgets no project takes", "未被使用的额度"),
+    "compare_reference": ("Reference (shown first; differences are against it)", "比较基准（列在最前，差额相对于它）"),
+    "compare_reference_short": ("Reference", "基准"),
+    "compare_this": ("This scenario", "本情景"),
+    "compare_current": ("Include the current state", "包括当前状态"),
+    "province_map": ("Provinces", "各省份分布"),
+    "province_map_value": ("Colour the provinces by", "省份着色依据"),
+    "share_of_total": ("Share", "占比"),
+    "col_required": ("Required", "必填"),
+    "col_content": ("What to enter", "填写内容"),
+    "col_range": ("Range", "取值范围"),
+    "col_aliases": ("Other headers accepted", "可用的其他表头"),
+    "yes": ("yes", "是"),
+    "no": ("no", "否"),
+    "coltype_text": ("Text", "文字"),
+    "coltype_field": ("One of the eight fields (name or id)", "八个领域之一（名称或代码）"),
+    "coltype_bank": ("CDB, ADBC or EXIM (name or id)", "国开行、农发行或进出口银行（名称或代码）"),
+    "coltype_province": ("Province (name or id)", "省份（名称或代码）"),
+    "coltype_sector": ("Sector (name or id)", "行业（名称或代码）"),
+    "coltype_profile": ("Phasing profile (name)", "投资进度曲线（名称）"),
+    "coltype_bool": ("Yes or no (是/否)", "是或否"),
+    "coltype_money": ("Amount in the unit of the header", "金额，单位见表头"),
+    "coltype_share": ("Share: 0.25 or 25%", "比例：0.25 或 25%"),
+    "coltype_int": ("Whole number", "整数"),
+    "coltype_number": ("Number", "数值"),
+    "download_template": ("Blank project list template (.xlsx)", "空白申报表模板（.xlsx）"),
+    "download_report": ("Validation report (.xlsx)", "校验报告（.xlsx）"),
     "portfolio_intro": (
         "A portfolio of projects, run bottom-up under the current parameters (additionality and infrastructure"
         " share of the leverage page apply where a project leaves them empty).",
@@ -328,16 +364,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "projects_shown": ("Projects shown", "显示项目数"),
     "project_metrics": ("Projects", "项目明细"),
     "no_projects_match": ("No project matches the filters.", "没有符合筛选条件的项目。"),
-    "leverage_portfolio_note": (
-        "Model basis is the portfolio: each project carries its own fund share and capital ratio; additionality"
-        " and infrastructure share apply to projects that leave them empty. The cards show the portfolio run.",
-        "当前口径为项目组合：各项目的资本金占比与资本金比例取自项目数据；额外性与基建口径占比用于未填写的项目。指标卡显示项目组合测算结果。",
-    ),
-    "allocation_portfolio_note": (
-        "The allocation drives the top-down model; the cards on this page show it. The portfolio's own money by"
-        " field and bank is on the Portfolio page.",
-        "额度分配用于自上而下测算，本页指标卡显示该结果；项目组合按领域和银行的资金见“项目组合”页。",
-    ),
     "export_excel": ("Excel workbook", "Excel 工作簿"),
     "export_excel_help": (
         "An auditable workbook in live formulas (inputs, calculations, checks), in the language and unit chosen."
@@ -514,6 +540,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "sectors": ("Statutory sectors", "法定行业"),
     "minimum": ("Statutory minimum capital ratio", "法定最低资本金比例"),
     "shortfall_reduction": ("Reduction for shortfall infrastructure", "补短板项目下调幅度"),
+    "decomposition_title": ("Difference by identified driver, added in sequence", "按可识别驱动因素依次分解差异"),
+    "decomposition_difference": ("Difference (sum of the rows)", "差异（各行合计）"),
+    "decomposition_from": ("Reference scenario", "参照情景"),
+    "decomposition_to": ("Compared scenario", "比较情景"),
 }
 
 

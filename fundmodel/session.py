@@ -11,6 +11,11 @@ broken rule is reported in the result's checks, never corrected.
 * ``portfolio``: a read portfolio, validated again under the session's parameters
 * ``cell_edits``: {(row as in the file, header as written): cell} on the portfolio
 
+On the portfolio basis the allocation is a budget per field x bank cell:
+:meth:`Session.budgeted_result` runs the projects chosen under it
+(:mod:`fundmodel.analysis.budgets`), so an allocation edit changes which projects are
+funded; :meth:`Session.portfolio_result` runs the list as submitted.
+
 >>> from fundmodel.inputs.scenario import baseline
 >>> s = Session(baseline())
 >>> round(s.result().total_investment_bn)
@@ -28,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from fundmodel.analysis.budgets import BudgetedSelection, select_under_budgets
 from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.core.result import Result
 from fundmodel.core.topdown import run as run_top_down
@@ -55,6 +61,9 @@ class Session:
     """The scenario's parameters when already built (a cache of the caller); else built here."""
     edited: Parameters | None = None
     """The scenario's parameters with the edits, when already built (a cache of the caller)."""
+    previous_selection: BudgetedSelection | None = None
+    """A budgeted selection of the same projects under other budgets (a cache of the caller):
+    cells whose budget is unchanged keep its choice (see ``select_under_budgets``)."""
 
     # ------------------------------------------------------------------ parameters
 
@@ -141,3 +150,39 @@ class Session:
         if portfolio is None or not portfolio.ok:
             return None
         return run_portfolio(portfolio, self.parameters, scenario_name=name, cashflow=cashflow)
+
+    @property
+    def budgets_bn(self) -> np.ndarray:
+        """The field x bank budgets (bn RMB): the edited allocation, else the scenario's."""
+        if self.allocation_bn is not None:
+            return np.asarray(self.allocation_bn, dtype=float)
+        return np.asarray(self.parameters.allocation_matrix, dtype=float)
+
+    @cached_property
+    def budgeted_selection(self) -> BudgetedSelection | None:
+        """The validated portfolio's projects chosen under :attr:`budgets_bn` (objective:
+        total investment; a project may be funded at half its request or more); None
+        without a valid portfolio."""
+        portfolio = self.validated_portfolio
+        if portfolio is None or not portfolio.ok:
+            return None
+        return select_under_budgets(portfolio, self.parameters, self.budgets_bn, previous=self.previous_selection)
+
+    def budgeted_result(self, name: str, cashflow: bool | None = None) -> Result | None:
+        """The bottom-up run of the projects funded under the allocation's cell budgets: what
+        the dashboard shows on the portfolio basis; None without a valid portfolio.
+
+        >>> from fundmodel.inputs.bundled import PORTFOLIO_DIR
+        >>> from fundmodel.inputs.portfolio import read_portfolio
+        >>> from fundmodel.inputs.scenario import baseline
+        >>> pf = read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv")
+        >>> s = Session(baseline(), portfolio=pf)
+        >>> round(s.portfolio_result("as submitted").total_investment_bn)
+        7080
+        >>> round(s.budgeted_result("under the allocation").total_investment_bn)
+        6858
+        """
+        selection = self.budgeted_selection
+        if selection is None:
+            return None
+        return selection.run(self.parameters, name, cashflow=cashflow)

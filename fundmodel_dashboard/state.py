@@ -17,6 +17,7 @@ portfolio and its cell edits), cached on a hashable form of its inputs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 from dataclasses import dataclass
@@ -28,17 +29,21 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from fundmodel.analysis.budgets import BudgetedSelection
 from fundmodel.analysis.selection import Selection, SelectionConstraints, select_projects
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.result import Result
 from fundmodel.edits import (
     FIELD_ASSUMPTIONS,
+    History,
     assumption_table,
     bank_scales,
     freeze,
     leverage_overrides,
     thaw,
+    transfer,
 )
+from fundmodel.errors import InputError
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
@@ -141,6 +146,7 @@ def init() -> None:
             st.session_state[key] = st.session_state[key]
     if "scenario_key" not in st.session_state:
         load_into_session(DEFAULT_SCENARIO)
+    record_edit()
 
 
 def load_into_session(key: str) -> None:
@@ -154,6 +160,7 @@ def load_into_session(key: str) -> None:
     reset_assumptions(params)
     bump_editor()
     st.session_state.pop("proposal_bn", None)
+    st.session_state["edit_history"] = History(_snapshot())  # undo stays within one scenario
 
 
 def reset_assumptions(params: Parameters | None = None) -> None:
@@ -270,6 +277,72 @@ def reference_result() -> Result:
 def is_edited() -> bool:
     inputs = current_inputs()
     return bool(inputs.edit_overrides) or inputs.allocation_bn != scenario_inputs().allocation_bn
+
+
+# ------------------------------------------------------------------ undo / redo
+# The edits (allocation, leverage assumptions, bank scales) as one frozen snapshot; every
+# change is recorded in an edits.History kept in the session ("edit_history").
+
+
+def _snapshot() -> tuple:
+    return (
+        freeze(st.session_state["allocation_bn"]),
+        freeze(st.session_state["assumptions"]),
+        freeze(st.session_state["bank_scale"]),
+    )
+
+
+def edit_history() -> History:
+    """The undo / redo history of this session's edits."""
+    if "edit_history" not in st.session_state:
+        st.session_state["edit_history"] = History(_snapshot())
+    return st.session_state["edit_history"]
+
+
+def record_edit() -> None:
+    """Record the edits as they are now (no step when nothing changed since the last)."""
+    st.session_state["edit_history"] = edit_history().record(_snapshot())
+
+
+def _restore(snapshot: tuple) -> None:
+    allocation, assumptions, scales = snapshot
+    st.session_state["allocation_bn"] = np.array(thaw(allocation), dtype=float)
+    st.session_state["assumptions"] = thaw(assumptions)
+    st.session_state["bank_scale"] = thaw(scales)
+    bump_editor()
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        del st.session_state[key]
+
+
+def undo_edit() -> None:
+    """Button callback: one edit back."""
+    record_edit()
+    history = edit_history().undo()
+    st.session_state["edit_history"] = history
+    _restore(history.present)
+
+
+def redo_edit() -> None:
+    """Button callback: one undone edit again."""
+    record_edit()
+    history = edit_history().redo()
+    st.session_state["edit_history"] = history
+    _restore(history.present)
+
+
+def transfer_allocation(source: tuple[int, int], target: tuple[int, int], amount_bn: float) -> None:
+    """Button callback: move ``amount_bn`` between two allocation cells (one undo step).
+    A refused transfer leaves the allocation as it was and keeps the reason for the page
+    (``transfer_refused``)."""
+    record_edit()
+    try:
+        matrix = transfer(st.session_state["allocation_bn"], source, target, amount_bn)
+    except InputError:
+        st.session_state["transfer_refused"] = (source, target, amount_bn)
+        return
+    st.session_state.pop("transfer_refused", None)
+    set_allocation(matrix)
+    record_edit()
 
 
 # ----------------------------------------------------------------- portfolios
@@ -428,6 +501,31 @@ def edited_portfolio_workbook() -> bytes:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
+def _portfolio_session(
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    edits: tuple,
+    allocation: tuple,
+    _pf: Portfolio,
+) -> Session:
+    # One session per portfolio state and allocation: its budgeted selection is computed
+    # once and shared by the run, the allocation page and the portfolio page. Under an
+    # edited allocation, the cells whose budget is the scenario's keep that selection's
+    # choice (after a transfer only two cells are solved again).
+    params = run_parameters(base_overrides, edit_overrides, source)
+    scenario_allocation = freeze(params.allocation_matrix)
+    previous = None
+    if allocation and allocation != scenario_allocation:
+        args = (key, unit, base_overrides, edit_overrides, source, edits, scenario_allocation, _pf)
+        previous = _portfolio_session(*args).budgeted_selection
+    session = Inputs(key, "", base_overrides, edit_overrides, allocation).session(source, portfolio=_pf, edited=params)
+    return dataclasses.replace(session, previous_selection=previous)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _run_portfolio(
     key: str,
     unit: str | None,
@@ -436,42 +534,62 @@ def _run_portfolio(
     source: str,
     name: str,
     edits: tuple,
+    allocation: tuple,
     _pf: Portfolio,
-) -> Result:
-    params = run_parameters(base_overrides, edit_overrides, source)
-    session = Inputs(key, "", base_overrides, edit_overrides, ()).session(source, portfolio=_pf, edited=params)
+) -> Result | None:
+    session = _portfolio_session(key, unit, base_overrides, edit_overrides, source, edits, allocation, _pf)
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
     # portfolio (portfolio_cashflow), not on every change of an assumption.
-    return session.portfolio_result(name, cashflow=False)
+    try:
+        return session.budgeted_result(name, cashflow=False)
+    except InputError:  # no project is funded under these budgets: the basis note says so
+        return None
 
 
-def portfolio_result(edited: bool = True) -> Result | None:
-    """The bottom-up run of the chosen portfolio under the current (or, with
-    ``edited=False``, the scenario's) parameters; None without a valid portfolio."""
+def _portfolio_args(edited: bool) -> tuple | None:
+    """The cache key of the chosen portfolio's run under the current (or the scenario's)
+    parameters and allocation, with the portfolio itself last; None without a valid one."""
     key = st.session_state.get("portfolio_key")
     portfolio = current_portfolio()
     if portfolio is None or not portfolio.ok:
         return None
     inputs = current_inputs() if edited else scenario_inputs()
     scenario = current_scenario()
+    unit = st.session_state.get("portfolio_unit")
     if not edited:
         name, data = _portfolio_source(key)
-        portfolio = _read_portfolio(
-            key, name, data, st.session_state.get("portfolio_unit"), inputs.base_overrides, (), scenario.source
-        )
+        portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, (), scenario.source)
         if not portfolio.ok:
             return None
-    title = f"{inputs.scenario_name} · {portfolio_title(key)}"
-    return _run_portfolio(
+    edits = frozen_project_edits() if edited else ()
+    return (
         key,
-        st.session_state.get("portfolio_unit"),
+        unit,
         inputs.base_overrides,
         inputs.edit_overrides,
         scenario.source,
-        title,
-        frozen_project_edits() if edited else (),
+        edits,
+        inputs.allocation_bn,
         portfolio,
     )
+
+
+def portfolio_result(edited: bool = True) -> Result | None:
+    """The bottom-up run of the chosen portfolio's projects funded under the current (or,
+    with ``edited=False``, the scenario's) parameters and allocation budgets; None without
+    a valid portfolio or when no project is funded."""
+    args = _portfolio_args(edited)
+    if args is None:
+        return None
+    inputs = current_inputs() if edited else scenario_inputs()
+    title = f"{inputs.scenario_name} · {portfolio_title(args[0])}"
+    return _run_portfolio(*args[:5], title, *args[5:])
+
+
+def portfolio_budgets(edited: bool = True) -> BudgetedSelection | None:
+    """Which projects the allocation's cell budgets fund (None without a valid portfolio)."""
+    args = _portfolio_args(edited)
+    return None if args is None else _portfolio_session(*args).budgeted_selection
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -536,20 +654,41 @@ def current_parameters() -> Parameters:
     return _parameters_of(freeze(current_overrides()))
 
 
-def scenario_result(key: str) -> Result:
-    """The run of scenario ``key`` as loaded (no edits), on the current basis: the
-    portfolio under the scenario's parameters, or the top-down model."""
+def scenario_portfolio(key: str) -> Portfolio | None:
+    """The chosen portfolio read under scenario ``key``'s parameters (no edits); None
+    without a portfolio or off the portfolio basis."""
+    if basis() != "portfolio" or not st.session_state.get("portfolio_key"):
+        return None
+    scenario = scenario_of(key)
+    pkey = st.session_state["portfolio_key"]
+    name, data = _portfolio_source(pkey)
+    unit = st.session_state.get("portfolio_unit")
+    return _read_portfolio(pkey, name, data, unit, freeze(scenario.overrides), (), scenario.source)
+
+
+def scenario_allocation(key: str) -> np.ndarray:
+    """Scenario ``key``'s allocation as loaded (fields x banks, bn RMB)."""
+    scenario = scenario_of(key)
+    return np.array(base_parameters(freeze(scenario.overrides), scenario.source).allocation_matrix, dtype=float)
+
+
+def scenario_result(key: str) -> Result | None:
+    """The run of scenario ``key`` as loaded (no edits), on the current basis: on the
+    portfolio basis the portfolio's projects funded under the scenario's parameters and
+    allocation, None when the portfolio is not valid under them or nothing is funded (the
+    page says so; never a top-down run in its place); else the top-down model."""
     scenario = scenario_of(key)
     frozen = freeze(scenario.overrides)
-    if basis() == "portfolio" and st.session_state.get("portfolio_key"):
-        pkey = st.session_state["portfolio_key"]
-        name, data = _portfolio_source(pkey)
-        unit = st.session_state.get("portfolio_unit")
-        portfolio = _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source)
-        if portfolio.ok:
-            title = f"{scenario_title(scenario)} · {portfolio_title(pkey)}"
-            return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), portfolio)
     params = base_parameters(frozen, scenario.source)
+    if basis() == "portfolio":
+        portfolio = scenario_portfolio(key)
+        if portfolio is None or not portfolio.ok:
+            return None
+        pkey = st.session_state["portfolio_key"]
+        title = f"{scenario_title(scenario)} · {portfolio_title(pkey)}"
+        allocation = freeze(params.allocation_matrix)
+        unit = st.session_state.get("portfolio_unit")
+        return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio)
     return run_inputs(Inputs(key, scenario_title(scenario), frozen, (), freeze(params.allocation_matrix)))
 
 

@@ -191,6 +191,32 @@ def test_invalid_portfolio_refused(tmp_path):
         run_portfolio(read_portfolio(path))
 
 
+def test_pro_rata_attribution_by_hand(small):
+    # macro.pro_rata_attribution: A (I 100, F 10, P 5) counts 100 x 10 / 15 = 66.667 in net
+    # investment and the macro effect; B and C have no other public money and count whole.
+    full = run_portfolio(small, scenario_name="full")
+    params = default_parameters().with_overrides({"macro": {"pro_rata_attribution": True}})
+    pro_rata = run_portfolio(small, params, scenario_name="pro rata")
+    t = pro_rata.totals
+    assert t["total_investment_bn"] == pytest.approx(190)  # the reported gross total is unchanged
+    assert t["new_investment_bn"] == pytest.approx(0.85 * 190)
+    assert t["net_investment_bn"] == pytest.approx(0.5 * 200 / 3 + 40 + 30)  # 103.333 instead of 120
+    assert full.totals["net_investment_bn"] == pytest.approx(120)
+    assert pro_rata.by_bank.loc["cdb", "net_investment_bn"] == pytest.approx(0.5 * 200 / 3 + 40)
+    assert pro_rata.projects.loc[2, "net_multiplier"] == pytest.approx(0.5 * 200 / 3 / 10)
+    # 2025 (A and C, 1/8 of their new investment): counted 0.85 x (66.667 + 50) / 8, net 0.85 x (33.333 + 30) / 8
+    assert pro_rata.by_year.loc[2025, "investment_bn"] == pytest.approx(0.85 * (200 / 3 + 50) / 8)
+    assert pro_rata.by_year.loc[2025, "net_investment_bn"] == pytest.approx(0.85 * (100 / 3 + 30) / 8)
+    # X_2025 = theta-weighted net: transport theta 1.0, agriculture 0.9
+    x_2025 = 0.85 * (1.0 * 100 / 3 + 0.9 * 30) / 8
+    assert pro_rata.by_year.loc[2025, "infrastructure_net_bn"] == pytest.approx(x_2025)
+    assert pro_rata.by_year.loc[2025, "level_effect_pct"] < full.by_year.loc[2025, "level_effect_pct"]
+
+
+def test_pro_rata_attribution_is_off_by_default():
+    assert default_parameters().macro.pro_rata_attribution.value is False
+
+
 def test_generator_is_seeded_and_calibrated():
     a = generate_portfolio(300, seed=7)
     b = generate_portfolio(300, seed=7)
@@ -202,6 +228,15 @@ def test_generator_is_seeded_and_calibrated():
     assert sums["exim"] == pytest.approx(100, abs=1e-6)
     assert a["total_investment_bn"].sum() == pytest.approx(7080, rel=1e-4)
     assert list(projects_per_bank(2300, _params(), _cal())) == [1059, 881, 360]
+
+
+def test_generator_gives_each_bank_its_reported_private_share():
+    # CDB 27%, ADBC 10%, EXIM 31% of each bank's money to private-enterprise projects:
+    # 67.5 of 250, 15 of 150 and 31 of 100 bn; 113.5 of 500 bn = 22.7% in all.
+    a = generate_portfolio(2300, seed=2025)
+    private = a[a["private"] == "yes"].groupby("bank")["fund_requested_bn"].sum()
+    assert private.to_dict() == pytest.approx({"cdb": 67.5, "adbc": 15.0, "exim": 31.0}, abs=1e-4)
+    assert private.sum() / a["fund_requested_bn"].sum() == pytest.approx(0.227, abs=1e-6)
 
 
 def _params():

@@ -16,9 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.inputs.parameters import default_parameters
 from fundmodel.inputs.portfolio import read_portfolio
+from fundmodel.inputs.scenario import baseline
+from fundmodel.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
@@ -130,8 +131,10 @@ def _goto(page, link: str, heading: str) -> None:
 
 
 def _synthetic_run(overrides: dict | None = None):
+    # the portfolio basis: the projects funded under the baseline allocation's cell budgets
     params = default_parameters().with_overrides(overrides or {})
-    return run_portfolio(read_portfolio(ROOT / "portfolios" / "national_synthetic.csv", params=params), params)
+    portfolio = read_portfolio(ROOT / "portfolios" / "national_synthetic.csv", params=params)
+    return Session(baseline(), edits=overrides or {}, portfolio=portfolio).budgeted_result("p")
 
 
 def test_browser_flow(server):

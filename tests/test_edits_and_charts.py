@@ -205,7 +205,7 @@ def test_breakdown_figure_orders_and_truncates():
 
 
 def test_comparison_figure(base):
-    reported = load_scenario(SCENARIO_DIR / "reported_2025.yaml").run()
+    reported = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml").run()
     fig = charts.comparison_figure([base, reported])
     assert fig.data[0].y == pytest.approx((base.total_investment_bn, reported.total_investment_bn))
     assert fig.data[0].y[1] == pytest.approx(7080, rel=1e-3)  # the calibrated outturn, 7.08 tn

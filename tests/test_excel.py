@@ -248,7 +248,7 @@ def test_round_trip_export_edit_import_equals_python_run(baseline_book, tmp_path
 
 
 def test_round_trip_in_yi_converts_back_to_bn(tmp_path):
-    reported = load_scenario(SCENARIO_DIR / "reported_2025.yaml")
+    reported = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml")
     book = export_workbook(reported.run(), tmp_path / "r.xlsx", lang="zh", unit="yi")
     edited = edit_inputs(
         book,
@@ -314,7 +314,7 @@ def test_import_refuses_a_file_that_is_not_a_workbook(tmp_path):
 
 def test_cli_export_and_import_excel(tmp_path, capsys):
     book = tmp_path / "cli.xlsx"
-    scen = SCENARIO_DIR / "reported_2025.yaml"
+    scen = SCENARIO_DIR / "fit_reported_2025.yaml"
     assert (
         main(
             [

@@ -98,7 +98,7 @@ def books(tmp_path_factory):
     """Every case exported, edited and recalculated in one LibreOffice run."""
     src = tmp_path_factory.mktemp("books")
     base = Scenario(name="baseline").run()
-    reported = load_scenario(SCENARIO_DIR / "reported_2025.yaml").run()
+    reported = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml").run()
     cap50 = load_scenario(SCENARIO_DIR / "cap_50pct.yaml").run()
     edited = Scenario(name="edited", overrides=EDITED_OVERRIDES).run()
     stale = Scenario(name="baseline", overrides=STALE_OVERRIDES).run()
@@ -136,7 +136,7 @@ def books(tmp_path_factory):
     from fundmodel.core.bottom_up import run_portfolio
     from fundmodel.inputs.portfolio import read_portfolio
 
-    params = load_scenario(SCENARIO_DIR / "reported_2025.yaml").parameters()
+    params = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml").parameters()
     portfolio = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv", params=params), params)
     cases["portfolio"] = (
         export_workbook(portfolio, src / "portfolio.xlsx", lang="zh", unit="yi"),

@@ -190,9 +190,12 @@ def test_no_english_sentence_on_any_page_in_chinese(chinese_app):
     for page in PAGES:
         at.switch_page(f"fundmodel_dashboard/screens/{page}.py").run()
         look(page)
-    # the scenarios page compares with two other scenarios and goal-seeks by default
+    # the scenarios page: a comparison with two other scenarios (one of them refused on the
+    # portfolio basis, which the page says in words) and goal-seek, shown by default
     at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
-    assert at.dataframe and any("对比" in m.value for m in at.markdown), "no comparison shown"
+    at.multiselect(key="compare_keys__zh").set_value(["cap_50pct.yaml", "fit_reported_2025.yaml"]).run()
+    assert any(" − " in m.value for m in at.markdown), "no comparison shown"
+    look("scenarios, comparison")
     assert any("达到" in s.value for s in at.success), "no goal-seek answer shown"
     # an uploaded portfolio with an error: its report, in Chinese
     at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
@@ -221,7 +224,7 @@ def test_no_english_sentence_in_the_chinese_workbook(tmp_path):
     # the cover's how-to names the command that reads the book back
     allowed = _typed_by_the_user([PORTFOLIO_DIR / "first_batch_examples.csv"]) | _source_titles()
     allowed |= {"fundmodel import-excel BOOK.xlsx --out scenario.yaml"}
-    scenario = load_scenario(SCENARIO_DIR / "reported_2025.yaml")  # overridden parameters: notes in the sources
+    scenario = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml")  # overridden parameters: notes in the sources
     params = scenario.parameters()
     portfolio = read_portfolio(PORTFOLIO_DIR / "first_batch_examples.csv", params=params)
     runs = {

@@ -41,7 +41,7 @@ def test_baseline_field_by_hand(baseline):
 
 
 def test_reported_2025_matches_each_bank():
-    r = load_scenario(SCENARIO_DIR / "reported_2025.yaml").run()
+    r = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml").run()
     assert r.total_investment_bn == pytest.approx(7080, rel=0.01)
     reported = {"cdb": 3850, "adbc": 1930, "exim": 1300}
     for bank, value in reported.items():

@@ -59,7 +59,7 @@ def test_allocation_is_checked_not_corrected_and_saved_as_overrides(base):
 
 def test_portfolio_is_validated_under_each_scenario_and_run(base):
     portfolio = read_portfolio(PORTFOLIO_DIR / "first_batch_examples.csv")
-    reported = load_scenario(SCENARIO_DIR / "reported_2025.yaml")
+    reported = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml")
     for scenario in (base, reported):
         params = scenario.parameters()
         got = Session(scenario, portfolio=portfolio).portfolio_result("p")

@@ -37,7 +37,7 @@ from fundmodel.store import (
     schema_version,
 )
 
-REPORTED = (SCENARIO_DIR / "reported_2025.yaml").read_text(encoding="utf-8")
+REPORTED = (SCENARIO_DIR / "fit_reported_2025.yaml").read_text(encoding="utf-8")
 BASE_TEXT = "# my comment is kept\nscenario: {name: Base}\noverrides: {}\n"
 
 

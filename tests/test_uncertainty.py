@@ -49,7 +49,7 @@ def _spec(params, block, source="test.yaml"):
 # ----------------------------------------------------------- evaluation
 
 
-@pytest.mark.parametrize("name", ["baseline", "reported_2025", "cap_50pct"])
+@pytest.mark.parametrize("name", ["baseline", "fit_reported_2025", "cap_50pct"])
 def test_vectorized_evaluation_equals_the_model(name):
     p = load_scenario(SCENARIO_DIR / f"{name}.yaml").parameters()
     r, o = run(p), evaluate(p)
@@ -186,8 +186,8 @@ def test_goal_seek_unreachable_says_how_close(one_field):
 
 
 def test_goal_seek_bank_scale_matches_reported_calibration():
-    # reported_2025.yaml: CDB's scale 0.7898 makes CDB's investment 3,850 bn; solve it back from 7,080 in total
-    p = load_scenario(SCENARIO_DIR / "reported_2025.yaml").parameters()
+    # fit_reported_2025.yaml: CDB's scale 0.7898 makes CDB's investment 3,850 bn; solve it back from 7,080 in total
+    p = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml").parameters()
     target = evaluate(p).total_investment_bn[0]
     q = p.with_overrides({"banks": {"cdb": {"fund_share_scale": 1.0}}})
     g = goal_seek(target, "fund_share_scale", q, mode="element", element="cdb")

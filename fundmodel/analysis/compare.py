@@ -330,13 +330,13 @@ def attribute_difference(reference: Result, other: Result, labels: tuple[str, st
     (LMDI over cells, see the module docstring), by bank, by field, and which parameters
     changed. Contributions in bn RMB add up to the differences exactly.
 
-    Example: reported_2025 vs baseline -> +1,088 bn, all of it from the banks'
+    Example: fit_reported_2025 vs baseline -> +1,088 bn, all of it from the banks'
     ``fund_share_scale`` (CDB +809, ADBC +210, EXIM +69).
 
     >>> from fundmodel.inputs.bundled import SCENARIO_DIR
     >>> from fundmodel.inputs.scenario import load_scenario
     >>> base = load_scenario(SCENARIO_DIR / 'baseline.yaml').run()
-    >>> reported = load_scenario(SCENARIO_DIR / 'reported_2025.yaml').run()
+    >>> reported = load_scenario(SCENARIO_DIR / 'fit_reported_2025.yaml').run()
     >>> a = attribute_difference(base, reported)
     >>> round(a.total_difference_bn)
     1088
@@ -433,12 +433,12 @@ def compare_results(results: Sequence[Result]) -> Comparison:
     """Tabulate runs side by side with differences against the first, and attribute each
     difference (see :func:`attribute_difference`).
 
-    Example: baseline vs reported_2025 -> total investment 5,992 vs 7,080 bn (+18.2%).
+    Example: baseline vs fit_reported_2025 -> total investment 5,992 vs 7,080 bn (+18.2%).
 
     >>> from fundmodel.inputs.bundled import SCENARIO_DIR
     >>> from fundmodel.inputs.scenario import load_scenario
     >>> base = load_scenario(SCENARIO_DIR / 'baseline.yaml').run()
-    >>> reported = load_scenario(SCENARIO_DIR / 'reported_2025.yaml').run()
+    >>> reported = load_scenario(SCENARIO_DIR / 'fit_reported_2025.yaml').run()
     >>> c = compare_results([base, reported])
     >>> c.summary.loc['total_investment_bn'].round(3).tolist()
     [5992.063, 7080.016, 1087.953, 0.182]

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from fundmodel.analysis.compare import compare_results, render_comparison
+from fundmodel.analysis.decomposition import decompose, render_decomposition
 from fundmodel.cli import CommandError
 from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import load_scenario
@@ -26,12 +27,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
     p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
+    p.add_argument(
+        "--decompose",
+        action="store_true",
+        help="also split each scenario's difference from the first into the drivers it declares (drivers:), "
+        "added in sequence, with each driver's share and the residual",
+    )
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise CommandError("compare needs at least two scenario files")
+    if args.decompose and args.portfolio:
+        # the drivers (allocation, field and bank leverage) are top-down parameters a portfolio does not use
+        raise CommandError("--decompose splits top-down runs; leave out --portfolio")
     scenarios = [load_scenario(path) for path in args.scenarios]
     # a portfolio is read once, and validated under each scenario's parameters (caps, minimums, defaults)
     read_once = read_portfolio_args(args, scenarios[0].parameters())
@@ -41,5 +51,20 @@ def handle(args: argparse.Namespace) -> int:
         name = f"{title} on {Path(args.portfolio).name}" if args.portfolio else title
         results.append(session_result(Session(scenario, portfolio=read_once), name))
     comparison = compare_results(results)
-    print(comparison.to_json() if args.format == "json" else render_comparison(comparison, args.unit, args.lang))
+    decompositions = [decompose(scenarios[0], s) for s in scenarios[1:]] if args.decompose else []
+    if args.format == "json":
+        print(comparison.to_json() if not args.decompose else decompositions_json(comparison, decompositions))
+    else:
+        print(render_comparison(comparison, args.unit, args.lang))
+        for decomposition in decompositions:
+            print("\n" + render_decomposition(decomposition, args.unit, args.lang))
     return 0
+
+
+def decompositions_json(comparison, decompositions) -> str:
+    """The comparison's JSON with a ``decomposition`` list (one per compared scenario)."""
+    import json
+
+    document = json.loads(comparison.to_json())
+    document["decomposition"] = [d.to_dict() for d in decompositions]
+    return json.dumps(document, ensure_ascii=False, indent=2)

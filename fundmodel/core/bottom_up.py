@@ -6,7 +6,9 @@ Per project p, money in bn RMB (docs/model.md, the model reference):
 * F = fund requested, K = project capital (given, or k x I), I = total investment
 * s = F / K (fund share of capital), k = K / I (capital ratio)
 * O = K - F (other capital), D = I - K (debt), m = I / F (multiplier)
-* net investment = a I (a: the project's additionality, else its field's)
+* net investment = a I (a: the project's additionality, else its field's); with
+  ``macro.pro_rata_attribution`` a x I F / (F + P), and the macro effects count the same
+  attributed share (:func:`counted_investment`)
 * attributed investment = I x F / (F + P), P = other public money in the project's
   capital (local special bonds ...): the OECD DAC pro-rata rule, so that investment
   co-financed by several public sources is not counted twice.
@@ -51,6 +53,36 @@ def attributed_investment(
     fund = np.asarray(fund_bn, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.asarray(total_investment_bn, dtype=float) * fund / (fund + other)
+
+
+def counted_investment(columns: dict[str, np.ndarray], pro_rata: bool) -> np.ndarray:
+    """Each project's investment as net investment and the macro effects count it (bn RMB):
+    the fund's pro-rata share I x F / (F + P) when ``pro_rata`` (``macro.pro_rata_attribution``),
+    else the whole I.
+
+    Example: I = 100, F = 10, P = 5 -> 66.67 pro rata, 100 otherwise.
+
+    >>> cols = {"total_investment_bn": np.array([100.0]), "attributed_investment_bn": np.array([200 / 3])}
+    >>> counted_investment(cols, True).round(2).tolist(), counted_investment(cols, False).tolist()
+    ([66.67], [100.0])
+    """
+    key = "attributed_investment_bn" if pro_rata else "total_investment_bn"
+    return np.asarray(columns[key], dtype=float)
+
+
+def net_of_counted(columns: dict[str, np.ndarray], counted_bn: np.ndarray) -> dict[str, np.ndarray]:
+    """Net investment a x (counted investment) and its multiplier per project, to replace
+    a x I when investment is attributed pro rata (the gross I is left as reported).
+
+    Example: a = 0.6 on 66.67 bn counted, F = 10 -> net 40 bn, net multiplier 4x.
+
+    >>> out = net_of_counted({"additionality": np.array([0.6]), "fund_bn": np.array([10.0])}, np.array([200 / 3]))
+    >>> out["net_investment_bn"].round(2).tolist(), out["net_multiplier"].round(2).tolist()
+    ([40.0], [4.0])
+    """
+    net = np.asarray(columns["additionality"], dtype=float) * counted_bn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"net_investment_bn": net, "net_multiplier": net / np.asarray(columns["fund_bn"], dtype=float)}
 
 
 #: Above this many projects with cash-flow data, a run leaves cash-flow metrics out unless
@@ -344,6 +376,9 @@ def run_portfolio(
             )
     # The model works on the column arrays; the project table is built once, at the end.
     columns = project_columns(portfolio, cashflow)
+    counted = counted_investment(columns, p.macro.pro_rata_attribution.value)
+    if p.macro.pro_rata_attribution.value:
+        columns = columns | net_of_counted(columns, counted)
     indexes = _indexes(p)
     field_columns, by_field, by_bank, by_cell, by_province, by_ownership = _aggregates(columns, p, indexes, portfolio)
 
@@ -357,7 +392,7 @@ def run_portfolio(
     columns["sunk_share"] = sunk
     by_year, by_quarter = macro_table(
         p,
-        np.asarray(columns["total_investment_bn"], dtype=float),
+        counted,
         np.asarray(columns["infrastructure_share"], dtype=float),
         np.asarray(columns["additionality"], dtype=float),
         start,

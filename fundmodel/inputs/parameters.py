@@ -152,6 +152,7 @@ class Macro(_Strict):
     growth_pct: Param[dict[Year, GrowthPct]]
     projected_growth_pct: Param[GrowthPct]
     disbursement_date: Param[dt.date]
+    pro_rata_attribution: Param[bool]
 
 
 class AllocationFile(_Strict):

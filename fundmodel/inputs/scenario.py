@@ -52,6 +52,7 @@ class ScenarioFile(BaseModel):
     scenario: ScenarioMeta
     overrides: dict[str, Any] = Field(default_factory=dict)
     uncertainty: dict[str, Any] | None = None
+    drivers: list[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class Scenario:
     date: dt.date | None = None
     uncertainty: dict[str, Any] | None = None
     description_zh: str = ""
+    #: identified drivers owning the overrides (fundmodel.analysis.decomposition), in order
+    drivers: list[Any] | None = None
 
     def parameters(self, base: Parameters | None = None) -> Parameters:
         """The baseline parameters with this scenario's overrides applied (validated)."""
@@ -79,7 +82,7 @@ class Scenario:
     def to_dict(self) -> dict[str, Any]:
         """The content of this scenario's file: ``scenario:`` (name, and name_zh,
         description, reference and date when given), ``overrides:`` and, when declared,
-        ``uncertainty:``. :meth:`from_dict` reads it back."""
+        ``uncertainty:`` and ``drivers:``. :meth:`from_dict` reads it back."""
         meta: dict[str, Any] = {"name": self.name}
         for key in ("name_zh", "description", "description_zh", "reference", "date"):
             value = getattr(self, key)
@@ -88,6 +91,8 @@ class Scenario:
         data: dict[str, Any] = {"scenario": meta, "overrides": dict(self.overrides)}
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty
+        if self.drivers is not None:
+            data["drivers"] = self.drivers
         return data
 
     def to_yaml(self, header: str = "") -> str:
@@ -130,12 +135,17 @@ class Scenario:
             date=meta.date,
             uncertainty=parsed.uncertainty,
             description_zh=meta.description_zh,
+            drivers=parsed.drivers,
         )
         params = scenario.parameters()  # validate the overrides now, not at first use
         if parsed.uncertainty is not None:
             from fundmodel.analysis.uncertainty import parse_uncertainty  # late: uncertainty builds on the model
 
             parse_uncertainty(parsed.uncertainty, params, source)
+        if parsed.drivers is not None:
+            from fundmodel.analysis.decomposition import parse_drivers  # late: decomposition builds on the model
+
+            parse_drivers(parsed.drivers, scenario.overrides, source)
         return scenario
 
 

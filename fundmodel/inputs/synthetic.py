@@ -8,7 +8,8 @@ The projects are made up; their aggregates are calibrated to the published ones
   (CDB 3,850, ADBC 1,930, EXIM 1,300 bn; 7,080 bn in all)
 * fields: each bank's money is split across fields as in ``allocation.yaml``
 * provinces: the 12 major economic provinces get the calibrated share of each bank's
-  money (CDB 77.4%); private-enterprise projects 22% of each bank's money
+  money (CDB 77.4%); private-enterprise projects the reported share of each bank's money
+  (CDB 27%, ADBC 10%, EXIM 31%)
 * every project is valid: capital ratio at or above its statutory minimum, fund share
   of capital below its cap
 * 60% of projects carry cash-flow columns (revenue, opex, operating life, ramp-up); the
@@ -121,9 +122,9 @@ def generate_portfolio(n_projects: int = 2300, seed: int = 2025, params: Paramet
 
     # Province group and ownership; the fund scaling below makes the shares exact.
     major_share = np.array([cal["major_province_fund_share"][b] for b in p.bank_ids])
-    private_share = float(cal["private_fund_share"])
+    private_share = np.array([cal["private_fund_share"][b] for b in p.bank_ids])
     major = rng.random(n) < major_share[bank]
-    private = rng.random(n) < private_share
+    private = rng.random(n) < private_share[bank]
     major_ids = PROVINCES.index[PROVINCES["major_economic"]].to_numpy()
     other_ids = PROVINCES.index[~PROVINCES["major_economic"]].to_numpy()
     province = np.where(
@@ -141,7 +142,7 @@ def generate_portfolio(n_projects: int = 2300, seed: int = 2025, params: Paramet
     for g in range(n_banks * 4):
         b, m, q = g // 4, (g // 2) % 2, g % 2
         target[g] = (
-            quota[b] * (major_share[b] if m else 1 - major_share[b]) * (private_share if q else 1 - private_share)
+            quota[b] * (major_share[b] if m else 1 - major_share[b]) * (private_share[b] if q else 1 - private_share[b])
         )
     # Groups without projects (tiny portfolios) pass their target to the rest of the bank.
     present = np.bincount(group, minlength=len(target)) > 0

@@ -9,8 +9,9 @@ from fundmodel.core import rules
 from fundmodel.edits import allocation_from_projects, proportional_allocation
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.inputs.portfolio import PortfolioError
-from fundmodel.units import from_bn
+from fundmodel.units import from_bn, to_bn
 from fundmodel_dashboard import state
+from fundmodel_dashboard.basis import refusal, say, show_basis
 from fundmodel_dashboard.editing import apply_bound_edits, apply_cell_edits
 from fundmodel_dashboard.widgets import (
     checks_panel,
@@ -35,12 +36,23 @@ matrix, empty = apply_cell_edits(st.session_state["allocation_bn"], st.session_s
 if not np.array_equal(matrix, st.session_state["allocation_bn"]):
     st.session_state["allocation_bn"] = matrix
 
-result = state.current_result()
+state.record_edit()  # the cell edits of this run are one undo step
+result = state.current_result()  # the allocation's own checks (sums, quotas) are the top-down run's
 st.header(t("page_allocation"))
 st.caption(t("allocation_intro"))
-kpi_cards(result, state.reference_result(), compact=True)
-if state.basis() == "portfolio":
-    st.info(t("allocation_portfolio_note"), icon=":material/info:")
+# The cards show the same quantities as the Overview, on the same basis.
+if show_basis(stop=False):
+    kpi_cards(state.active_result(), state.active_reference(), compact=True)
+if state.basis() == "portfolio" and refusal() is None:
+    st.info(say("allocation_budget_note"), icon=":material/info:")
+    budgets = state.portfolio_budgets()
+    unused = budgets.cells[(budgets.cells["unused_bn"] > 5e-4) & (budgets.cells["budget_bn"] > 0)]
+    if len(unused):
+        with st.expander(f"{t('unused_budgets')}: {money(float(unused['unused_bn'].sum()))}"):
+            for (f, b), row in unused.iterrows():
+                st.markdown(
+                    "- " + say("cell_budget_unused", field=f, bank=b, unused=row.unused_bn, requested=row.requested_bn)
+                )
 for i, b in empty:
     st.warning(f"{t(fields[i])} × {t(b)}: {t('empty_cell_kept')}", icon=":material/warning:")
 
@@ -77,6 +89,69 @@ st.data_editor(
     column_config=column_config,
     width="stretch",
 )
+
+# --- transfer between two cells, undo and redo ---------------------------------------------
+st.subheader(t("transfer_title"))
+cells = [f"{f}|{b}" for f in fields for b in banks]
+cell_names = {c: f"{t(c.split('|')[0])} × {t('short_' + c.split('|')[1])}" for c in cells}
+c1, c2, c3 = st.columns([3, 3, 2])
+with c1:
+    source_cell = localized_widget(st.selectbox, t("transfer_from"), cells, cell_names, "transfer_from")
+with c2:
+    st.session_state.setdefault("transfer_to", cells[-1])
+    target_cell = localized_widget(st.selectbox, t("transfer_to"), cells, cell_names, "transfer_to")
+with c3:
+    amount = st.number_input(
+        f"{t('transfer_amount')} ({unit_name()})",
+        min_value=0.0,
+        value=to_unit(5.0),
+        step=float(10 ** (1 - d)) if d else 10.0,
+        format=f"%.{d}f",
+        key=f"transfer_amount_{unit()}",
+    )
+amount_bn = float(to_bn(amount, unit()))
+src = (fields.index(source_cell.split("|")[0]), banks.index(source_cell.split("|")[1]))
+dst = (fields.index(target_cell.split("|")[0]), banks.index(target_cell.split("|")[1]))
+held_bn = float(matrix[src])
+problem = None
+if src == dst:
+    problem = say("transfer_same_cell")
+elif amount_bn > held_bn + 1e-9:
+    problem = say("transfer_refused", field=fields[src[0]], bank=banks[src[1]], held=held_bn, amount=amount_bn)
+elif amount_bn > 0:
+    st.caption(
+        say(
+            "transfer_preview",
+            amount=amount_bn,
+            from_field=fields[src[0]],
+            from_bank=banks[src[1]],
+            to_field=fields[dst[0]],
+            to_bank=banks[dst[1]],
+            total=float(matrix.sum()),
+        )
+    )
+if problem:
+    st.warning(problem, icon=":material/warning:")
+refused = st.session_state.pop("transfer_refused", None)
+if refused is not None:
+    (i, j), _, asked = refused
+    st.warning(
+        say("transfer_refused", field=fields[i], bank=banks[j], held=float(matrix[i, j]), amount=asked),
+        icon=":material/warning:",
+    )
+history = state.edit_history()
+b1, b2, b3 = st.columns(3)
+b1.button(
+    t("transfer_button"),
+    key="transfer",
+    type="primary",
+    icon=":material/swap_horiz:",
+    on_click=state.transfer_allocation,
+    args=(src, dst, amount_bn),
+    disabled=problem is not None or amount_bn <= 0,
+)
+b2.button(t("undo"), key="undo_edit", icon=":material/undo:", on_click=state.undo_edit, disabled=not history.can_undo)
+b3.button(t("redo"), key="redo_edit", icon=":material/redo:", on_click=state.redo_edit, disabled=not history.can_redo)
 
 # --- column sums against the quotas, and the grand total against the instrument size ----
 size = float(params.instrument.size_bn.value)

@@ -7,10 +7,12 @@ import streamlit as st
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.outputs.excel import workbook_bytes
 from fundmodel_dashboard import state
+from fundmodel_dashboard.basis import show_basis
 from fundmodel_dashboard.widgets import lang, t, unit
 
 result = state.active_result()
 st.header(t("page_export"))
+show_basis()
 st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 
 # The workbook is built only when asked for, and kept while the inputs stay the same.

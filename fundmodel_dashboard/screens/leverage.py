@@ -5,6 +5,7 @@ import streamlit as st
 
 from fundmodel.edits import assumption_table
 from fundmodel_dashboard import state
+from fundmodel_dashboard.basis import leverage_not_applied_note, show_basis
 from fundmodel_dashboard.widgets import kpi_cards, t
 
 params = state.current_base()
@@ -23,6 +24,7 @@ def _slider(key: str, label: str, value: float, low: float, high: float, step: f
 
 
 st.header(t("page_leverage"))
+show_basis()
 st.caption(t("leverage_intro"))
 kpi_placeholder = st.container()
 
@@ -110,5 +112,4 @@ st.button(
 
 with kpi_placeholder:
     kpi_cards(state.active_result(), state.active_reference(), compact=True)
-    if state.basis() == "portfolio":
-        st.info(t("leverage_portfolio_note"), icon=":material/info:")
+    leverage_not_applied_note()

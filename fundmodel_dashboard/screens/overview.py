@@ -4,10 +4,12 @@ import streamlit as st
 
 from fundmodel.outputs import charts
 from fundmodel_dashboard import state
+from fundmodel_dashboard.basis import show_basis
 from fundmodel_dashboard.widgets import checks_panel, kpi_cards, lang, show_figure, t, unit
 
 result = state.active_result()
 st.header(t("page_overview"))
+show_basis()
 st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 kpi_cards(result, state.active_reference())
 

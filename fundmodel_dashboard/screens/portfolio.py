@@ -3,12 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from fundmodel.inputs.portfolio import PortfolioError, rendered_issues
+from fundmodel.inputs.portfolio import PortfolioError
+from fundmodel.inputs.portfolio.issues import render_issue
 from fundmodel.messages import render_error
 from fundmodel.outputs import charts
+from fundmodel.outputs.portfolio_forms import blank_template_bytes, validation_report_bytes
+from fundmodel.outputs.province_map import province_tile_figure
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
-from fundmodel_dashboard import state
+from fundmodel_dashboard import basis, state
 from fundmodel_dashboard.widgets import (
     kpi_cards,
     lang,
@@ -19,6 +22,14 @@ from fundmodel_dashboard.widgets import (
     t,
     unit,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _template(lang_: str, unit_: str) -> bytes:
+    return blank_template_bytes(lang_, unit_)
+
 
 st.header(t("page_portfolio"))
 st.caption(t("portfolio_intro"))
@@ -49,6 +60,14 @@ with right:
         label_visibility="collapsed",
         on_change=state.on_portfolio_upload,
     )
+    st.download_button(
+        t("download_template"),
+        data=_template(lang(), unit()),
+        file_name=f"{t('download_template').split('（')[0].split(' (')[0]}.xlsx",
+        mime=XLSX,
+        key="download_template",
+        icon=":material/download:",
+    )
 
 state.sync_project_editor()  # this run's cell edits first: everything below shows them
 try:
@@ -71,22 +90,18 @@ else:
     st.success(summary, icon=":material/check_circle:")
 if len(portfolio.issues):
     with st.expander(t("validation_report"), expanded=bool(n_err)):
-        shown = rendered_issues(portfolio.issues, lang(), unit(), "web")
-        issues = shown.assign(
-            rule=shown["rule"].map(lambda r: t(f"rule_{r}")),
-            severity=shown["severity"].map(lambda v: t(f"severity_{v}")),
-        ).rename(
-            columns={
-                "file": t("col_file"),
-                "row": t("col_row"),
-                "column": t("col_column"),
-                "value": t("col_value"),
-                "rule": t("col_rule"),
-                "severity": t("col_severity"),
-                "message": t("col_message"),
-            }
-        )
+        issues = basis.issues_table(portfolio)
         st.dataframe(issues, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(issues)))
+        st.download_button(
+            t("download_report"),
+            data=validation_report_bytes(
+                portfolio, lang(), lambda i: render_issue(i["message"], i.get("text"), lang(), unit(), "web")
+            ),
+            file_name=f"{portfolio.source.rsplit('.', 1)[0]}_{t('download_report').split('（')[0].split(' (')[0]}.xlsx",
+            mime=XLSX,
+            key="download_report",
+            icon=":material/download:",
+        )
 
 # --- the file's cells, editable: each edit re-validates its row and re-runs the model ---
 edits = state.project_edits()
@@ -129,6 +144,10 @@ if n_err:
 
 result = state.portfolio_result()
 reference = state.portfolio_result(edited=False)
+if result is None:
+    st.error(basis.say("basis_refused_unfunded", portfolio=state.portfolio_title(st.session_state["portfolio_key"])))
+    st.stop()
+st.caption(basis.basis_note("portfolio"))
 kpi_cards(result, reference)
 if "top_down_multiplier" in result.totals:
     st.caption(
@@ -169,6 +188,40 @@ s1.metric(t("projects_shown"), f"{int(totals['n_projects']):,} / {len(projects):
 s2.metric(f"{t('fund_bn')}", money(totals.get("fund_bn", 0.0)))
 s3.metric(f"{t('total_investment_bn')}", money(totals.get("total_investment_bn", 0.0)))
 s4.metric(t("multiplier"), f"{totals['multiplier']:.2f}x" if totals.get("fund_bn") else "—")
+
+# --- the funded projects by province: a tile map beside its table ---------------------------
+if len(chosen):
+    st.subheader(t("province_map"))
+    value_names = {"total_investment_bn": t("total_investment_bn"), "fund_bn": t("fund_bn")}
+    map_value = localized_widget(
+        st.radio, t("province_map_value"), list(value_names), value_names, "pf_map_value", horizontal=True
+    )
+    per_province = group_projects(chosen, "province")
+    map_left, map_right = st.columns([3, 2])
+    with map_left:
+        show_figure(province_tile_figure(per_province, map_value, lang(), unit()), key="province_map")
+    with map_right:
+        # The map's amount and its share of the total: four narrow columns beside the map.
+        amount_header = with_unit(t(map_value), lang(), unit())
+        amounts = per_province[map_value].to_numpy(dtype=float)
+        province_table = pd.DataFrame(
+            {
+                t("province"): [province_names.get(p, p) for p in per_province.index],
+                column_label("n_projects", lang()): per_province["n_projects"].astype(int).to_numpy(),
+                amount_header: amounts * per_bn(),
+                t("share_of_total"): 100 * amounts / amounts.sum() if amounts.sum() else 0.0,
+            }
+        ).sort_values(amount_header, ascending=False)
+        st.dataframe(
+            province_table,
+            hide_index=True,
+            width="stretch",
+            height=460,
+            column_config={
+                amount_header: st.column_config.NumberColumn(format="%,.1f" if unit() == "yi" else "%,.2f"),
+                t("share_of_total"): st.column_config.NumberColumn(format="%.1f%%"),
+            },
+        )
 
 if len(chosen):
     left, right = st.columns([3, 2])

@@ -14,52 +14,107 @@ from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.parameters import ParameterError, read_yaml
 from fundmodel.inputs.scenario import Scenario
 from fundmodel.outputs import charts
+from fundmodel.outputs.comparison_text import comparison_table, explanation
 from fundmodel.store import OWNER, VIEWER, StoreError, default_author, format_change, format_time_cst_utc
 from fundmodel.terms import term
 from fundmodel.units import to_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.auth import t_auth
-from fundmodel_dashboard.widgets import lang, localized_widget, money, per_bn, show_figure, t, to_unit, unit, unit_name
+from fundmodel_dashboard.basis import say, show_basis
+from fundmodel_dashboard.widgets import lang, localized_widget, money, show_figure, t, to_unit, unit, unit_name
 
 st.header(t("page_scenarios"))
+show_basis()
 current = state.active_result()
+
+
+def _title(key: str) -> str:
+    return state.scenario_title(state.scenario_of(key))
+
+
 tab_compare, tab_sensitivity, tab_goal, tab_mc, tab_files = st.tabs(
     [t("compare"), t("sensitivity"), t("goal_seek"), t("monte_carlo"), t("library")]
 )
 
 # --- compare ----------------------------------------------------------------------------
+# The reference (the baseline unless chosen otherwise) is pinned first; every difference is
+# "this scenario minus the reference"; at most MAX_COMPARED others, so the table fits 1024 px.
+MAX_COMPARED = 3
 with tab_compare:
     keys = state.scenario_keys()
-    titles = {k: state.scenario_title(state.scenario_of(k)) for k in keys}
-    chosen = st.multiselect(
-        t("compare_with"),
-        options=keys,
-        default=[k for k in keys if k != st.session_state["scenario_key"]][:2],
-        format_func=titles.__getitem__,
-        key="compare_keys",
-        placeholder=t("choose_options"),
-    )
-    results = [current] + [state.scenario_result(k) for k in chosen]
-    if len(results) >= 2:
-        comparison = compare_results(results)
-        factor = per_bn()
-        rows = []
-        for metric, row in comparison.summary.iterrows():
-            out = {t("col_metric"): t(metric)}
-            for lab in comparison.labels:
-                out[lab] = term(metric).format(row[lab], unit(), decimals=1)
-            for lab in comparison.labels[1:]:
-                pct = row.get(f"pct:{lab}")
-                out[f"Δ {lab}"] = "" if pct is None or not np.isfinite(pct) else f"{pct:+.1%}"
-            rows.append(out)
-        st.caption(f"{t('money_in')} {unit_name()}")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        show_figure(charts.comparison_figure(results, lang(), unit()), key="compare_chart")
-        with st.expander(t("where_differences_come_from"), expanded=False):
-            for attribution in comparison.attributions:
-                for line in attribution.explanation(lang(), unit()):
-                    st.markdown(f"- {line}")
-    else:
+    scenario_names = {k: _title(k) for k in keys}
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        reference_key = localized_widget(
+            st.selectbox, t("compare_reference"), keys, scenario_names, "compare_reference"
+        )  # the first option is the baseline (state.bundled_scenarios)
+    others = [k for k in keys if k != reference_key]
+    with c2:
+        chosen = localized_widget(
+            st.multiselect,
+            t("compare_with"),
+            others,
+            scenario_names,
+            "compare_keys",
+            max_selections=MAX_COMPARED,
+            placeholder=t("choose_scenarios"),
+        )
+    chosen = [k for k in chosen if k != reference_key]
+    with_current = st.checkbox(t("compare_current"), value=True, key="compare_current")
+    params_now = state.current_base()
+    columns: list[tuple[str, object, np.ndarray]] = []  # (name, result, allocation)
+    left_out: list[str] = []
+    portfolio_name = state.portfolio_title(st.session_state.get("portfolio_key") or "")
+    for k in [reference_key, *chosen]:
+        run = state.scenario_result(k)
+        if run is None:
+            pf = state.scenario_portfolio(k)
+            if pf is not None and not pf.ok:
+                left_out.append(
+                    say(
+                        "compare_refused_portfolio",
+                        scenario=scenario_names[k],
+                        portfolio=portfolio_name,
+                        errors=pf.n_errors,
+                    )
+                )
+            else:
+                left_out.append(say("compare_refused_unfunded", scenario=scenario_names[k], portfolio=portfolio_name))
+            continue
+        columns.append((scenario_names[k], run, state.scenario_allocation(k)))
+    if with_current and (state.is_edited() or st.session_state["scenario_key"] != reference_key):
+        current_name = f"{t('current_state')}: {state.display_name(lang())}"
+        columns.insert(min(1, len(columns)), (current_name, current, st.session_state["allocation_bn"]))
+    for text in left_out:
+        st.warning(text, icon=":material/block:")
+    if len(columns) >= 2 and columns[0][0] == scenario_names[reference_key]:
+        comparison = compare_results([c[1] for c in columns])
+        reference_name = columns[0][0]
+        st.caption(say("compare_legend", reference=reference_name, unit=unit_name()))
+        show_figure(charts.comparison_figure(comparison.results, lang(), unit()), key="compare_chart")
+        ids = (params_now.field_ids, params_now.bank_ids)
+        # One block per scenario: its table (reference, it, it minus the reference) and where
+        # the difference comes from; four columns fit a 1024 px screen.
+        for k in range(1, len(columns)):
+            st.markdown(f"**{columns[k][0]}** − {reference_name}")
+            headers = [t("compare_reference_short")] + [t("compare_this")] * (len(columns) - 1)
+            st.dataframe(
+                comparison_table(comparison, headers, lang(), unit(), only=k),
+                hide_index=True,
+                width="stretch",
+                key=f"compare_table_{k}",
+            )
+            lines = explanation(
+                comparison,
+                k,
+                (reference_name, columns[k][0]),
+                lang(),
+                unit(),
+                allocations=(columns[0][2], columns[k][2]),
+                ids=ids,
+            )
+            st.markdown("\n".join(f"- {line}" for line in lines))
+    else:  # fewer than two runs, or the reference itself left out (its warning says why)
         st.info(t("choose_scenarios"), icon=":material/info:")
 
 # --- sensitivity --------------------------------------------------------------------------
@@ -74,6 +129,8 @@ metric_names = {"total_investment_bn": t("total_investment_bn"), "net_investment
 if params is not None:
     with tab_sensitivity:
         st.caption(t("sensitivity_help"))
+        if state.basis() == "portfolio":
+            st.info(say("analysis_top_down_note"), icon=":material/info:")
         c1, c2 = st.columns(2)
         with c1:
             metric = localized_widget(st.radio, t("col_metric"), list(metric_names), metric_names, "sens_metric")
@@ -121,6 +178,8 @@ if params is not None:
     # --- goal-seek ------------------------------------------------------------------------
     with tab_goal:
         st.caption(t("goal_seek_help"))
+        if state.basis() == "portfolio":
+            st.info(say("analysis_top_down_note"), icon=":material/info:")
         goal_metrics = {**metric_names, "peak_level_effect_pct": t("peak_level_effect_pct")}
         c1, c2, c3 = st.columns(3)
         with c1:
@@ -165,6 +224,8 @@ if params is not None:
     # --- Monte Carlo ----------------------------------------------------------------------
     with tab_mc:
         st.caption(t("monte_carlo_help"))
+        if state.basis() == "portfolio":
+            st.info(say("analysis_top_down_note"), icon=":material/info:")
         block = state.current_scenario().uncertainty
         block_source = state.current_scenario().source
         if block is None and (SCENARIO_DIR / "uncertain_leverage.yaml").exists():

@@ -64,7 +64,7 @@ def build() -> dict[str, object]:
             scenario = load_scenario(scenario_path)
             result = scenario.run()
             golden[f"run/{scenario_path.stem}"] = digest(result.to_json())
-            if scenario_path.stem in ("baseline", "reported_2025"):
+            if scenario_path.stem in ("baseline", "fit_reported_2025"):
                 book = Path(tmp) / f"{scenario_path.stem}.xlsx"
                 export_workbook(result, book, lang="zh", unit="yi")
                 golden[f"xlsx/{scenario_path.stem}/zh"] = workbook_digest(book)
