@@ -206,6 +206,16 @@ def test_no_english_sentence_on_any_page_in_chinese(chinese_app):
     at.file_uploader(key="portfolio_upload").set_value(("empty.csv", b"\n", "text/csv")).run()
     assert any("文件为空" in e.value for e in at.error), [e.value for e in at.error]
     look("portfolio, unreadable upload")
+    # the top-down basis with a rule broken: CDB's scale 1.5 lifts its cells above the cap
+    at.radio(key="basis__zh").set_value("top_down").run()
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
+    at.slider(key="lev_scale_cdb").set_value(1.5).run()
+    shown = []
+    for page in ("overview", "allocation", "leverage"):
+        at.switch_page(f"fundmodel_dashboard/screens/{page}.py").run()
+        look(f"{page}, top-down, a cap broken")
+        shown += [text for _, text in page_texts(at)]
+    assert any("（领域占比 × 银行系数），超过上限" in text for text in shown), "no rule message shown"
     assert not found, found
 
 
