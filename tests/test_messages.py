@@ -67,3 +67,13 @@ def test_the_comparison_explains_itself_in_the_readers_terms():
     assert lines[2].startswith("按银行：国家开发银行 ")
     assert "重点领域资本金占比上限：0.8 → 0.5" in lines[-1] and "数字经济 · 占项目资本金比例：0.4 → 0.5" in lines[-1]
     assert not any(word in " ".join(lines) for word in ("cdb", "field_fund_share", "digital_economy", "bn"))
+
+
+def test_every_message_id_is_given_once():
+    import csv
+
+    from fundmodel.messages import resources
+
+    text = resources.files("fundmodel.inputs.data").joinpath("messages.csv").read_text(encoding="utf-8")
+    ids = [row["id"] for row in csv.DictReader(text.splitlines())]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

@@ -161,23 +161,23 @@ class Attribution:
         changed, as messages (drivers, banks, fields and parameters named by their labels)."""
         d = self.total_difference_bn
         said = {"scenario": self.scenario, "reference": self.reference}
-        lines = [Message("compare_summary", {**said, "total": d, "net": self.net_difference_bn})]
+        lines = [Message("explain_summary", {**said, "total": d, "net": self.net_difference_bn})]
         if abs(d) < 1e-9:
             return lines
         for title, table in (("driver", self.by_driver), ("bank", self.by_bank), ("field", self.by_field)):
             col = table["total_investment_bn"]
             main = col[col.abs() > max(1e-9, 0.005 * abs(d))].sort_values(key=np.abs, ascending=False)
-            parts = [Message("compare_part", {"id": name, "amount": v, "share": v / d}) for name, v in main.items()]
-            lines.append(Message(f"compare_by_{title}", {"parts": parts or [Message("compare_none")]}))
+            parts = [Message("explain_part", {"id": name, "amount": v, "share": v / d}) for name, v in main.items()]
+            lines.append(Message(f"explain_by_{title}", {"parts": parts or [Message("explain_none")]}))
         if len(self.parameter_changes):
             changes = [
                 Message(
-                    "compare_parameter_change",
+                    "explain_parameter_change",
                     {"path": r.path, "before": _said_value(r.reference_value), "after": _said_value(r.value)},
                 )
                 for r in self.parameter_changes.itertuples()
             ]
-            lines.append(Message("compare_parameters_changed", {"changes": changes}))
+            lines.append(Message("explain_parameters_changed", {"changes": changes}))
         return lines
 
     def explanation(self, lang: str = "en", unit: str = "bn") -> list[str]:
@@ -518,7 +518,7 @@ def compare_scenarios(scenarios: Sequence[Any], run: Any = None) -> Comparison:
 def _said_value(v: Any) -> Any:
     """A parameter's value in a message: "none" in the reader's language, a number as ``g``."""
     if v is None:
-        return Message("compare_none")
+        return Message("explain_none")
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
