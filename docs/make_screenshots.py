@@ -1,8 +1,9 @@
-"""Screenshots of the dashboard's Overview page for the documentation, at 1024 and 1440 px.
+"""Screenshots of the dashboard for the documentation, at 1024 and 1440 px.
 
 Run from the repository root: ``.venv/bin/python docs/make_screenshots.py``. It starts
 ``streamlit run app.py`` on a free port, drives headless Chromium (Playwright, Debian's
-/usr/bin/chromium) and writes ``docs/screenshot-overview-<width>.png``.
+/usr/bin/chromium) and writes ``docs/screenshot-overview-<width>.png`` (English, bn RMB) and
+``docs/screenshot-allocation-zh-<width>.png`` (the Allocation page in Chinese, 亿元).
 """
 
 from __future__ import annotations
@@ -54,16 +55,26 @@ def _idle(page) -> None:
     page.wait_for_timeout(500)
 
 
-def shoot(url: str, width: int) -> Path:
+#: (file name stem, clicks after the page opened: language, unit, page link).
+SHOTS = [
+    ("overview", []),
+    ("allocation-zh", ["中文", "亿元", "额度分配"]),
+]
+
+
+def shoot(url: str, width: int, stem: str = "overview", clicks: list[str] | None = None) -> Path:
     from playwright.sync_api import sync_playwright
 
-    out = ROOT / "docs" / f"screenshot-overview-{width}.png"
+    out = ROOT / "docs" / f"screenshot-{stem}-{width}.png"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(url)
         page.get_by_role("heading").first.wait_for(timeout=60_000)
         _idle(page)
+        for text in clicks or []:
+            page.get_by_text(text, exact=True).first.click()
+            _idle(page)
         # Streamlit scrolls inside its main block: stretch the viewport to the content.
         for _ in range(3):
             height = int(page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight"))
@@ -90,7 +101,8 @@ def main() -> int:
     try:
         _wait_healthy(url, proc)
         for width in WIDTHS:
-            print(shoot(url, width).relative_to(ROOT))
+            for stem, clicks in SHOTS:
+                print(shoot(url, width, stem, clicks).relative_to(ROOT))
     finally:
         proc.terminate()
         proc.wait(timeout=15)

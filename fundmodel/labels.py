@@ -6,7 +6,7 @@ bank ids take their names from the parameter files. :func:`label` finds any of t
 
 from __future__ import annotations
 
-from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.parameters import Parameters, bundled_instruments, default_parameters
 from fundmodel.terms import UnknownTermError, is_term
 from fundmodel.terms import term as output_term
 
@@ -48,7 +48,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "state": ("State / other", "国有及其他"),
     # --- dashboard and charts -------------------------------------------------------
     "app_title": ("fundmodel", "fundmodel 政策性金融工具模型"),
-    "app_subtitle": ("New policy-based financial instrument, 500 bn RMB", "新型政策性金融工具（5000亿元）"),
+    "app_subtitle": (
+        "Policy-based financial instruments: project capital and the investment it crowds in",
+        "政策性金融工具：项目资本金及其带动的投资",
+    ),
     "language": ("Language", "语言"),
     "edited_short": ("edited", "已修改"),
     "edited_note": ("edited: differs from the scenario as loaded", "已修改：与所选情景不同"),
@@ -76,7 +79,7 @@ LABELS: dict[str, tuple[str, str]] = {
         " then the largest yearly growth effect (pp added to the growth rate).",
         "年度最大水平效应（新增基建投资占反事实基数的百分比），其后为年度最大增速效应（百分点）。",
     ),
-    "help_gap": ("Total investment minus the ex-ante ~6 tn target.", "总投资减去约6万亿元的预期目标。"),
+    "help_gap": ("Total investment minus the instrument's ex-ante target.", "总投资减去该工具的事前预期目标。"),
     "help_violations": (
         "Rules broken (allocation sums, quotas, caps, statutory minimums); reported, never corrected.",
         "违反的规则（分配合计、额度、上限、法定最低比例）；只报告，不自动修正。",
@@ -133,7 +136,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "allocated": ("Allocated", "已分配"),
     "quota_or_size": ("Quota / instrument size", "额度 / 工具规模"),
     "difference": ("Difference", "差额"),
-    "sums_vs_quotas": ("Sums against the quotas and the 500 bn", "合计与额度及5000亿元对比"),
+    "sums_vs_quotas": ("Sums against the quotas and the instrument's size", "合计与额度及工具规模对比"),
     "propose_allocation": ("Propose an allocation", "建议分配方案"),
     "propose_help": (
         "Proportional rebalancing scales each bank's column to its quota, keeping its mix across fields; portfolio"
@@ -540,10 +543,48 @@ LABELS: dict[str, tuple[str, str]] = {
     "sectors": ("Statutory sectors", "法定行业"),
     "minimum": ("Statutory minimum capital ratio", "法定最低资本金比例"),
     "shortfall_reduction": ("Reduction for shortfall infrastructure", "补短板项目下调幅度"),
+    "fiscal_cost_pv": ("Fiscal cost (present value)", "财政成本（现值）"),
+    "instruments_compared": ("Instruments", "政策工具"),
+    "backtest_title": ("Back-test: ex-ante model against the reported outturn", "回测：事前模型与公布结果对比"),
+    "col_quantity": ("Quantity", "指标"),
+    "col_of": ("Of", "对象"),
+    "col_reported": ("Reported", "公布值"),
+    "col_ex_ante": ("Ex ante", "事前模型"),
+    "col_ex_ante_error": ("Ex-ante error", "事前误差"),
+    "col_fit": ("Outturn fit", "拟合值"),
+    "col_fit_error": ("Fit error", "拟合误差"),
+    "col_assumption_moved": ("Assumption that moved", "变动的假设"),
+    "not_published": ("not published", "未公布"),
+    "no_portfolio": ("no portfolio", "无项目清单"),
+    "projects_count": ("Projects", "项目数"),
+    "backtest_portfolio_note": (
+        "Projects under 'Ex ante' are counted in the bundled portfolio {file} (synthetic, calibrated to the "
+        "reported counts: a check of the portfolio, not a forecast).",
+        "「事前模型」一栏的项目数取自内置项目清单 {file}（合成数据，按公布的项目数校准：用于核对清单，并非预测）。",
+    ),
     "decomposition_title": ("Difference by identified driver, added in sequence", "按可识别驱动因素依次分解差异"),
     "decomposition_difference": ("Difference (sum of the rows)", "差异（各行合计）"),
     "decomposition_from": ("Reference scenario", "参照情景"),
     "decomposition_to": ("Compared scenario", "比较情景"),
+    "briefing_title": ("New policy-based financial instrument: briefing", "新型政策性金融工具 情况简报"),
+    "briefing_made": ("Made", "生成时间"),
+    "briefing_indicator": ("Indicator", "指标"),
+    "briefing_minus_baseline": ("minus baseline", "较基准"),
+    "briefing_changes": ("Assumptions that differ from the baseline", "与基准不同的假设"),
+    "briefing_no_changes": ("None: every assumption is the baseline's.", "无：全部假设与基准相同。"),
+    "briefing_pdf": ("Briefing (one A4 page, PDF)", "情况简报（A4 单页 PDF）"),
+    "briefing_pdf_help": (
+        "KPIs, the key charts, the checks and the assumptions that differ from the baseline, on one A4 page.",
+        "在一页 A4 上汇总关键指标、主要图表、校验结果以及与基准不同的假设。",
+    ),
+    "build_briefing": ("Build the briefing", "生成简报"),
+    "building_briefing": ("Printing the briefing…", "正在生成简报…"),
+    "download_briefing": ("Download the briefing (PDF)", "下载简报（PDF）"),
+    "briefing_compare_with": (
+        "Compare with (the baseline first, the current state last)",
+        "对比情景（基准情景在前，当前状态在后）",
+    ),
+    "briefing_compare_none": ("None: the current state alone", "不选：仅当前状态"),
 }
 
 
@@ -599,15 +640,26 @@ def label(term: str, lang: str = "en") -> str:
         return output_term(term).label(lang)
     if term in LABELS:
         return LABELS[term][1 if zh else 0]
-    params = default_parameters()
-    if term in params.fields:
-        f = params.fields[term]
-        return f.name_zh if zh else f.name_en
-    if term in params.banks:
-        b = params.banks[term]
-        return b.name_zh if zh else b.name_en
+    # the chosen instrument's fields and banks first, then the other bundled instruments'
+    for params in (default_parameters(), *(default_parameters(n) for n in bundled_instruments())):
+        if term in params.fields:
+            f = params.fields[term]
+            return f.name_zh if zh else f.name_en
+        if term in params.banks:
+            b = params.banks[term]
+            return b.name_zh if zh else b.name_en
     from fundmodel.inputs.portfolio import PROVINCES  # provinces are portfolio data
 
     if term in PROVINCES.index:
         return PROVINCES.at[term, "name_zh" if zh else "name_en"]
     raise UnknownTermError(f"{term!r} has no label (fundmodel/inputs/data/terms.csv or fundmodel.labels.LABELS)")
+
+
+def instrument_title(params: Parameters, lang: str = "en") -> str:
+    """The instrument of ``params`` as a header names it: its id and its name.
+
+    >>> instrument_title(default_parameters("2025"), "zh")
+    '2025 新型政策性金融工具'
+    """
+    inst = params.instrument
+    return f"{params.instrument_id} {inst.name_zh if lang == 'zh' else inst.name_en}"

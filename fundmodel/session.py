@@ -114,12 +114,19 @@ class Session:
     def full_parameters(self) -> Parameters:
         """The parameters of this session, allocation included (raises ParameterError when
         an edit breaks a rule a scenario file may not break, e.g. a negative cell)."""
-        return default_parameters().with_overrides(self.overrides(), source=EDIT_SOURCE)
+        return default_parameters(self.scenario_parameters.instrument_id).with_overrides(
+            self.overrides(), source=EDIT_SOURCE
+        )
 
     def to_scenario(self, name: str | None = None) -> Scenario:
         """This session as a scenario (its file is written by :meth:`Scenario.to_yaml`)."""
         title = name or self.run_name
-        return Scenario(name=title, overrides=self.overrides(), source=EDIT_SOURCE)
+        return Scenario(
+            name=title,
+            overrides=self.overrides(),
+            source=EDIT_SOURCE,
+            instrument=self.scenario_parameters.instrument_id,
+        )
 
     # ------------------------------------------------------------------ runs
 

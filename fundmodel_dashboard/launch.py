@@ -28,9 +28,16 @@ def config_flags(path: Path = CONFIG) -> list[str]:
     return [f"--{section}.{key}={value}" for section, values in config.items() for key, value in values.items()]
 
 
+def preload() -> None:
+    """Import the app's modules in the server process before it serves: the first planner to
+    open the page after a start does not wait for pandas, SQLAlchemy, SciPy and the model to load."""
+    import fundmodel_dashboard.main  # noqa: F401
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from streamlit.web import cli as stcli
 
+    preload()
     sys.argv = ["streamlit", "run", str(APP), *config_flags(), *(sys.argv[1:] if argv is None else argv)]
     return stcli.main()
 

@@ -1,12 +1,14 @@
-"""Dashboard entry: page set-up, the sidebar (language, unit, scenario) and navigation."""
+"""Dashboard entry: page set-up, the sidebar (language, unit, instrument, scenario) and navigation."""
 
 from __future__ import annotations
 
 import contextlib
+import runpy
 from pathlib import Path
 
 import streamlit as st
 
+from fundmodel.inputs.parameters import default_parameters, using_instrument
 from fundmodel_dashboard import auth, state
 from fundmodel_dashboard.widgets import lang, localized_widget, t
 
@@ -36,6 +38,21 @@ div[data-testid="stMetricValue"] { font-size: 1.45rem; }
   -webkit-line-clamp: unset !important; line-height: 1.25;
 }
 section[data-testid="stSidebar"] h1 { font-size: 1.3rem; }
+/* KPI values are never cut ("4.46 …") nor wrapped ("12.50x" on two lines): one line, and the
+   font shrinks with the card (container query units) down to a floor; the cards of a row move
+   to a second row before they get narrower than that floor needs. */
+div[data-testid="stMetric"] { container-type: inline-size; }
+div[data-testid="stMetricValue"] { font-size: clamp(0.95rem, 10.5cqi, 1.45rem); white-space: nowrap; }
+div[data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important; }
+.st-key-kpi_cards [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.75rem; }
+.st-key-kpi_cards [data-testid="stColumn"] {
+  flex: 1 1 9.5rem !important; min-width: 9.5rem !important; max-width: calc((100% - 3rem) / 4);
+}
+/* From 1024 px: a narrower sidebar and less padding leave the tables their width. */
+@media (max-width: 1279px) {
+  section[data-testid="stSidebar"] { width: 15.5rem !important; min-width: 15.5rem !important; }
+  .block-container { padding-left: 1.25rem; padding-right: 1.25rem; }
+}
 </style>
 """
 
@@ -82,6 +99,14 @@ def _sidebar():
         localized_widget(st.radio, t("basis"), list(basis_names), basis_names, "basis", help=t("basis_help"))
         # Titles are looked up now (format functions must not read the session later) and
         # do not depend on the language (a selectbox keeps its value as the option's text).
+        names = {name: f"{name} {default_parameters(name).instrument.name_zh}" for name in state.instrument_choices()}
+        st.selectbox(
+            t("instrument"),
+            options=list(names),
+            format_func=names.__getitem__,
+            key="instrument",
+            on_change=state.choose_instrument,
+        )
         titles = {key: _scenario_title(key) for key in state.scenario_keys()}
         st.selectbox(
             t("scenario"),
@@ -92,6 +117,32 @@ def _sidebar():
         )
         # Filled after the page has run, so that it reflects this run's edits.
         return st.empty()
+
+
+#: Pages run as a fragment: a slider moved there re-runs that page only, not the sidebar and
+#: the navigation, so the new KPI comes back sooner (bench/dashboard_speed.py).
+FRAGMENT_PAGES = {"leverage"}
+
+
+def _sidebar_state() -> tuple:
+    """What the sidebar shows that a page may change: the basis, the scenario, the edited note."""
+    return (st.session_state.get("basis"), st.session_state.get("scenario_key"), state.is_edited())
+
+
+def _run_page_file(path: Path) -> None:
+    # Streamlit runs a page object once per app run; a fragment re-runs the page's file itself.
+    runpy.run_path(str(path), run_name="__main__")
+    if st.session_state.get("app_running") or "sidebar_state" not in st.session_state:
+        return  # a run of the whole app draws the sidebar itself, after the page
+    # A fragment run leaves the sidebar as it was: when the page changed what it shows (the
+    # "edited" note, the basis), the whole app runs once more.
+    if st.session_state["sidebar_state"] != _sidebar_state():
+        st.rerun(scope="app")
+
+
+def _run_page_file_in_instrument(path: Path) -> None:
+    with using_instrument(state.instrument()):
+        _run_page_file(path)
 
 
 def _scenario_note(slot) -> None:
@@ -114,14 +165,25 @@ def main() -> None:
         st.markdown(ZH_CONTROLS_CSS, unsafe_allow_html=True)
     auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in
     state.init()
-    slot = _sidebar()
-    pages = [
-        st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
-        for i, (name, term, icon) in enumerate(PAGES)
-    ]
-    try:
-        st.navigation(pages).run()
-    finally:
-        # a cosmetic note: it must never hide the page's own error
-        with contextlib.suppress(Exception):
-            _scenario_note(slot)
+    # the pages (and the library code they call) run on the session's instrument; a
+    # fragment re-runs alone, so it enters the instrument itself
+    with using_instrument(state.instrument()):
+        slot = _sidebar()
+        pages = [
+            st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
+            for i, (name, term, icon) in enumerate(PAGES)
+        ]
+        st.session_state["app_running"] = True
+        try:
+            page = st.navigation(pages)
+            if page.url_path in FRAGMENT_PAGES:
+                st.fragment(_run_page_file_in_instrument)(PAGE_DIR / f"{page.url_path}.py")
+            else:
+                page.run()
+        finally:
+            # a cosmetic note: it must never hide the page's own error
+            with contextlib.suppress(Exception):
+                _scenario_note(slot)
+            with contextlib.suppress(Exception):
+                st.session_state["sidebar_state"] = _sidebar_state()
+            st.session_state["app_running"] = False

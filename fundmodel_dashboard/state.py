@@ -3,6 +3,7 @@
 The edited values live in plain session-state entries (never only inside widgets, whose
 state Streamlit drops when their page is not shown):
 
+* ``instrument``: the instrument (parameter package) the session runs on (sidebar selector)
 * ``scenario_key``: which scenario the edits start from
 * ``allocation_bn``: the fields x banks matrix (numpy, bn RMB), the single source of the
   allocation; the data editor shows it and writes its cell edits back into it
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,9 +47,16 @@ from fundmodel.edits import (
 )
 from fundmodel.errors import InputError
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
-from fundmodel.inputs.parameters import Parameters, default_parameters
+from fundmodel.inputs.parameters import (
+    DEFAULT_INSTRUMENT,
+    ParameterError,
+    Parameters,
+    bundled_instruments,
+    default_parameters,
+    instrument_id,
+)
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
-from fundmodel.inputs.scenario import Scenario, load_scenario
+from fundmodel.inputs.scenario import Scenario, baseline, load_scenario
 from fundmodel.outputs.excel import write_portfolio_file
 from fundmodel.session import Session
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
@@ -55,6 +64,8 @@ from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits
 
 DEFAULT_SCENARIO = "baseline.yaml"
+#: Package folders offered in the instrument selector besides the bundled ones (os.pathsep-separated).
+INSTRUMENTS_ENV = "FUNDMODEL_INSTRUMENTS"
 WIDGET_PREFIX = "lev_"
 
 
@@ -67,6 +78,7 @@ class Inputs:
     base_overrides: tuple
     edit_overrides: tuple
     allocation_bn: tuple
+    instrument: str = DEFAULT_INSTRUMENT
 
     def allocation_matrix(self) -> np.ndarray:
         return np.array(self.allocation_bn, dtype=float)
@@ -75,14 +87,16 @@ class Inputs:
         self, source: str, portfolio: Portfolio | None = None, cell_edits: tuple = (), edited: Parameters | None = None
     ) -> Session:
         """The library's session of these inputs (the parameters come from the caches here)."""
-        scenario = Scenario(name=self.scenario_name, overrides=thaw(self.base_overrides), source=source)
+        scenario = Scenario(
+            name=self.scenario_name, overrides=thaw(self.base_overrides), source=source, instrument=self.instrument
+        )
         return Session(
             scenario,
             edits=thaw(self.edit_overrides),
             allocation_bn=self.allocation_matrix() if self.allocation_bn else None,
             portfolio=portfolio,
             cell_edits=dict(cell_edits),
-            base=base_parameters(self.base_overrides, source),
+            base=base_parameters(self.base_overrides, source, self.instrument),
             edited=edited,
         )
 
@@ -101,11 +115,52 @@ def _load_bundled(name: str, mtime: float) -> Scenario:
     return load_scenario(SCENARIO_DIR / name)
 
 
+# ----------------------------------------------------------------- instruments
+
+
+def instrument_choices() -> list[str]:
+    """The instruments the sidebar offers: the bundled ones, then the package folders named in
+    ``FUNDMODEL_INSTRUMENTS``."""
+    extra = [instrument_id(p) for p in os.environ.get(INSTRUMENTS_ENV, "").split(os.pathsep) if p.strip()]
+    return list(dict.fromkeys([*bundled_instruments(), *extra]))
+
+
+def instrument() -> str:
+    """The instrument of this session."""
+    return st.session_state.get("instrument", DEFAULT_INSTRUMENT)
+
+
+def baseline_key(name: str) -> str:
+    """The scenario key of an instrument's baseline (for 2025 the bundled baseline file)."""
+    return DEFAULT_SCENARIO if name == DEFAULT_INSTRUMENT else f"instrument:{name}"
+
+
+@st.cache_resource(show_spinner=False)
+def _instrument_baseline(name: str) -> Scenario:
+    return baseline(name)
+
+
+def choose_instrument() -> None:
+    """Sidebar callback: start over on the chosen instrument's baseline (its fields and banks
+    differ, so edits do not carry over); a bundled portfolio belongs to 2025, so another
+    instrument opens top-down."""
+    name = instrument()
+    if name != DEFAULT_INSTRUMENT:
+        st.session_state["basis"] = "top_down"
+        for key in [k for k in st.session_state if str(k).startswith("basis__")]:
+            del st.session_state[key]  # the basis radio (one per language) is seeded again from "basis"
+    st.session_state.pop("selection_bounds", None)
+    load_into_session(baseline_key(name))
+
+
 def scenario_of(key: str) -> Scenario:
-    """The scenario behind ``key`` (a bundled file name, or one registered in the session)."""
+    """The scenario behind ``key`` (a bundled file name, an instrument's baseline, or one
+    registered in the session)."""
     extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
     if key in extra:
         return extra[key]
+    if key.startswith("instrument:"):
+        return _instrument_baseline(key.removeprefix("instrument:"))
     path = SCENARIO_DIR / key
     return _load_bundled(key, path.stat().st_mtime)
 
@@ -118,13 +173,18 @@ def register_scenario(key: str, scenario: Scenario) -> None:
 
 
 def scenario_keys() -> list[str]:
-    return list(bundled_scenarios()) + list(st.session_state.get("extra_scenarios", {}))
+    """The scenarios of the session's instrument: its baseline (for 2025 the bundled files),
+    then those registered in the session (uploaded, or loaded from the library)."""
+    name = instrument()
+    own = list(bundled_scenarios()) if name == DEFAULT_INSTRUMENT else [baseline_key(name)]
+    extra: dict[str, Scenario] = st.session_state.get("extra_scenarios", {})
+    return own + [key for key, s in extra.items() if s.instrument_name == name]
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def base_parameters(base_overrides: tuple, source: str) -> Parameters:
-    """The default parameters with a scenario's overrides applied (cached)."""
-    return default_parameters().with_overrides(thaw(base_overrides), source=source)
+def base_parameters(base_overrides: tuple, source: str, instrument: str = DEFAULT_INSTRUMENT) -> Parameters:
+    """The instrument's parameters with a scenario's overrides applied (cached)."""
+    return default_parameters(instrument).with_overrides(thaw(base_overrides), source=source)
 
 
 # ------------------------------------------------------------------- session
@@ -135,6 +195,7 @@ def init() -> None:
     st.session_state.setdefault("lang", "en")
     st.session_state.setdefault("unit", "bn")
     st.session_state.setdefault("editor_version", 0)
+    st.session_state.setdefault("instrument", DEFAULT_INSTRUMENT)
     # The dashboard opens on the bundled national portfolio, run project by project.
     if "basis" not in st.session_state:
         st.session_state["basis"] = "portfolio" if DEFAULT_PORTFOLIO in bundled_portfolios() else "top_down"
@@ -145,7 +206,7 @@ def init() -> None:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     if "scenario_key" not in st.session_state:
-        load_into_session(DEFAULT_SCENARIO)
+        load_into_session(baseline_key(instrument()))
     record_edit()
 
 
@@ -153,7 +214,12 @@ def load_into_session(key: str) -> None:
     """Start editing from scenario ``key``: its allocation and assumptions replace the
     edited ones (the planner asked for it by choosing the scenario or pressing reset)."""
     scenario = scenario_of(key)
-    params = base_parameters(freeze(scenario.overrides), scenario.source)
+    try:
+        scenario.check_instrument(instrument())
+    except ParameterError as exc:  # a scenario of another instrument: one error naming both, nothing loaded
+        st.session_state["library_flash"] = ("error", str(exc), {})
+        return
+    params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
     st.session_state["scenario_key"] = key
     st.session_state["scenario_choice"] = key
     st.session_state["allocation_bn"] = np.array(params.allocation_matrix, dtype=float)
@@ -214,7 +280,7 @@ def current_scenario() -> Scenario:
 
 def current_base() -> Parameters:
     scenario = current_scenario()
-    return base_parameters(freeze(scenario.overrides), scenario.source)
+    return base_parameters(freeze(scenario.overrides), scenario.source, instrument())
 
 
 def edit_overrides(params: Parameters | None = None) -> dict[str, Any]:
@@ -236,6 +302,7 @@ def current_inputs() -> Inputs:
         base_overrides=freeze(scenario.overrides),
         edit_overrides=edits,
         allocation_bn=allocation,
+        instrument=instrument(),
     )
 
 
@@ -249,6 +316,7 @@ def scenario_inputs() -> Inputs:
         base_overrides=freeze(scenario.overrides),
         edit_overrides=(),
         allocation_bn=freeze(params.allocation_matrix),
+        instrument=instrument(),
     )
 
 
@@ -396,28 +464,42 @@ def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str) -> Parameters:
+def run_parameters(base_overrides: tuple, edit_overrides: tuple, source: str, instrument: str) -> Parameters:
     """A scenario's parameters with the planner's edits on top (cached: one object per state)."""
-    return Inputs("", "", base_overrides, edit_overrides, ()).session(source).parameters
+    return Inputs("", "", base_overrides, edit_overrides, (), instrument).session(source).parameters
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _read_portfolio(
-    key: str, name: str, data: bytes, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str
+    key: str,
+    name: str,
+    data: bytes,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    instrument: str,
 ) -> Portfolio:
     # Validation and the defaults a project leaves empty (additionality, infrastructure
     # share ...) depend on the parameters, so the edited parameters are part of the key.
-    params = run_parameters(base_overrides, edit_overrides, source)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
     return parse_portfolio(_raw_table(key, name, data).copy(), unit=unit, params=params, source=name)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _edited_portfolio(
-    key: str, unit: str | None, base_overrides: tuple, edit_overrides: tuple, source: str, edits: tuple, _pf: Portfolio
+    key: str,
+    unit: str | None,
+    base_overrides: tuple,
+    edit_overrides: tuple,
+    source: str,
+    edits: tuple,
+    _pf: Portfolio,
+    instrument: str,
 ) -> Portfolio:
     # Only the edited rows are validated again (Portfolio.with_edits); the key holds every input.
-    inputs = Inputs(key, "", base_overrides, edit_overrides, ())
-    params = run_parameters(base_overrides, edit_overrides, source)
+    inputs = Inputs(key, "", base_overrides, edit_overrides, (), instrument)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
     return inputs.session(source, portfolio=_pf, cell_edits=edits, edited=params).validated_portfolio
 
 
@@ -432,11 +514,15 @@ def current_portfolio() -> Portfolio | None:
     inputs = current_inputs()
     scenario = current_scenario()
     unit = st.session_state.get("portfolio_unit")
-    portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source)
+    portfolio = _read_portfolio(
+        key, name, data, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, inputs.instrument
+    )
     edits = frozen_project_edits()
     if not edits:
         return portfolio
-    return _edited_portfolio(key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio)
+    return _edited_portfolio(
+        key, unit, inputs.base_overrides, inputs.edit_overrides, scenario.source, edits, portfolio, inputs.instrument
+    )
 
 
 # ------------------------------------------------------------ project cell edits
@@ -510,18 +596,20 @@ def _portfolio_session(
     edits: tuple,
     allocation: tuple,
     _pf: Portfolio,
+    instrument: str,
 ) -> Session:
     # One session per portfolio state and allocation: its budgeted selection is computed
     # once and shared by the run, the allocation page and the portfolio page. Under an
     # edited allocation, the cells whose budget is the scenario's keep that selection's
     # choice (after a transfer only two cells are solved again).
-    params = run_parameters(base_overrides, edit_overrides, source)
+    params = run_parameters(base_overrides, edit_overrides, source, instrument)
     scenario_allocation = freeze(params.allocation_matrix)
     previous = None
     if allocation and allocation != scenario_allocation:
-        args = (key, unit, base_overrides, edit_overrides, source, edits, scenario_allocation, _pf)
+        args = (key, unit, base_overrides, edit_overrides, source, edits, scenario_allocation, _pf, instrument)
         previous = _portfolio_session(*args).budgeted_selection
-    session = Inputs(key, "", base_overrides, edit_overrides, allocation).session(source, portfolio=_pf, edited=params)
+    inputs = Inputs(key, "", base_overrides, edit_overrides, allocation, instrument)
+    session = inputs.session(source, portfolio=_pf, edited=params)
     return dataclasses.replace(session, previous_selection=previous)
 
 
@@ -536,8 +624,9 @@ def _run_portfolio(
     edits: tuple,
     allocation: tuple,
     _pf: Portfolio,
+    instrument: str,
 ) -> Result | None:
-    session = _portfolio_session(key, unit, base_overrides, edit_overrides, source, edits, allocation, _pf)
+    session = _portfolio_session(key, unit, base_overrides, edit_overrides, source, edits, allocation, _pf, instrument)
     # Cash-flow metrics do not depend on the leverage assumptions: they are computed once per
     # portfolio (portfolio_cashflow), not on every change of an assumption.
     try:
@@ -558,7 +647,9 @@ def _portfolio_args(edited: bool) -> tuple | None:
     unit = st.session_state.get("portfolio_unit")
     if not edited:
         name, data = _portfolio_source(key)
-        portfolio = _read_portfolio(key, name, data, unit, inputs.base_overrides, (), scenario.source)
+        portfolio = _read_portfolio(
+            key, name, data, unit, inputs.base_overrides, (), scenario.source, inputs.instrument
+        )
         if not portfolio.ok:
             return None
     edits = frozen_project_edits() if edited else ()
@@ -571,6 +662,7 @@ def _portfolio_args(edited: bool) -> tuple | None:
         edits,
         inputs.allocation_bn,
         portfolio,
+        inputs.instrument,
     )
 
 
@@ -644,14 +736,14 @@ def current_overrides() -> dict[str, Any]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _parameters_of(overrides: tuple) -> Parameters:
-    return Session(Scenario("current", thaw(overrides))).full_parameters()
+def _parameters_of(overrides: tuple, instrument: str) -> Parameters:
+    return Session(Scenario("current", thaw(overrides), instrument=instrument)).full_parameters()
 
 
 def current_parameters() -> Parameters:
     """The parameters of the current state, allocation included (raises ParameterError
     when an edit breaks a rule a parameter file may not break, e.g. a negative cell)."""
-    return _parameters_of(freeze(current_overrides()))
+    return _parameters_of(freeze(current_overrides()), instrument())
 
 
 def scenario_portfolio(key: str) -> Portfolio | None:
@@ -663,13 +755,15 @@ def scenario_portfolio(key: str) -> Portfolio | None:
     pkey = st.session_state["portfolio_key"]
     name, data = _portfolio_source(pkey)
     unit = st.session_state.get("portfolio_unit")
-    return _read_portfolio(pkey, name, data, unit, freeze(scenario.overrides), (), scenario.source)
+    frozen = freeze(scenario.overrides)
+    return _read_portfolio(pkey, name, data, unit, frozen, (), scenario.source, scenario.instrument_name)
 
 
 def scenario_allocation(key: str) -> np.ndarray:
     """Scenario ``key``'s allocation as loaded (fields x banks, bn RMB)."""
     scenario = scenario_of(key)
-    return np.array(base_parameters(freeze(scenario.overrides), scenario.source).allocation_matrix, dtype=float)
+    params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
+    return np.array(params.allocation_matrix, dtype=float)
 
 
 def scenario_result(key: str) -> Result | None:
@@ -679,7 +773,7 @@ def scenario_result(key: str) -> Result | None:
     page says so; never a top-down run in its place); else the top-down model."""
     scenario = scenario_of(key)
     frozen = freeze(scenario.overrides)
-    params = base_parameters(frozen, scenario.source)
+    params = base_parameters(frozen, scenario.source, scenario.instrument_name)
     if basis() == "portfolio":
         portfolio = scenario_portfolio(key)
         if portfolio is None or not portfolio.ok:
@@ -688,8 +782,12 @@ def scenario_result(key: str) -> Result | None:
         title = f"{scenario_title(scenario)} · {portfolio_title(pkey)}"
         allocation = freeze(params.allocation_matrix)
         unit = st.session_state.get("portfolio_unit")
-        return _run_portfolio(pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio)
-    return run_inputs(Inputs(key, scenario_title(scenario), frozen, (), freeze(params.allocation_matrix)))
+        return _run_portfolio(
+            pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio, scenario.instrument_name
+        )
+    allocation = freeze(params.allocation_matrix)
+    inputs = Inputs(key, scenario_title(scenario), frozen, (), allocation, scenario.instrument_name)
+    return run_inputs(inputs)
 
 
 def apply_values(assumption: str, values: dict[str, float]) -> None:
@@ -711,7 +809,7 @@ def apply_values(assumption: str, values: dict[str, float]) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _selection(
-    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio
+    key: str, unit: str | None, overrides: tuple, edits: tuple, settings: tuple, _portfolio: Portfolio, instrument: str
 ) -> Selection:
     objective, min_fraction, private_min, bounds = settings
     constraints = SelectionConstraints(
@@ -720,7 +818,7 @@ def _selection(
         private_min=private_min,
         min_fraction=min_fraction,
     )
-    params = _parameters_of(overrides)
+    params = _parameters_of(overrides, instrument)
     return select_projects(_portfolio, objective, constraints, params=params, time_limit=30.0, with_result=False)
 
 
@@ -757,6 +855,7 @@ def portfolio_selection() -> Selection:
         frozen_project_edits(),
         selection_settings(),
         portfolio,
+        instrument(),
     )
 
 
@@ -780,7 +879,8 @@ def load_from_library(name: str, version: int) -> None:
     key = f"library:{name}@v{version}"
     register_scenario(key, scenario)
     load_into_session(key)
-    st.session_state["library_base"] = (name, version)
+    if st.session_state.get("scenario_key") == key:  # not refused (another instrument's)
+        st.session_state["library_base"] = (name, version)
 
 
 def save_to_library(name: str, author: str, note: str) -> VersionInfo:

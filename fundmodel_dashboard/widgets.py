@@ -11,7 +11,8 @@ from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
 from fundmodel.labels import label, parameter_word
-from fundmodel.messages import Message
+from fundmodel.outputs.kpi_text import KPI_TERMS as KPI_TERMS  # the cards, as tests and pages know them
+from fundmodel.outputs.kpi_text import kpi_differences, kpi_texts
 from fundmodel.terms import term as output_term
 from fundmodel.terms import with_unit
 from fundmodel.units import PER_BN, format_amount, from_bn, unit_label
@@ -64,30 +65,10 @@ def show_figure(fig: go.Figure, key: str) -> None:
 # ---------------------------------------------------------------------- KPIs
 
 
-#: The KPI cards: term -> attribute of :class:`~fundmodel.core.kpis.Headline`.
-KPI_TERMS = {
-    "fund_bn": "fund_bn",
-    "total_investment_bn": "total_investment_bn",
-    "net_investment_bn": "net_investment_bn",
-    "multiplier": "multiplier",
-    "peak_level_effect_pct": "peak_level_effect_pct",
-    "gap_to_target_bn": "gap_to_target_bn",
-    "private_share_of_fund": "private_share",
-    "violations": "violations",
-}
-
-
 def kpi_values(result: Result) -> dict[str, str]:
     """The KPI cards as (term -> displayed value, in the term's format); the same text the
-    cards show. Money in the session's unit (named in the card's label)."""
-    h = headline(result)
-    values = {term: output_term(term).format(getattr(h, attr), unit()) for term, attr in KPI_TERMS.items()}
-    if h.gap_to_target_bn > 0:
-        values["gap_to_target_bn"] = "+" + values["gap_to_target_bn"]
-    # One card, both effects: the level (% above the base) and the growth effect (pp).
-    growth = Message("quantity_pp_change", {"x": h.peak_growth_effect_pp})
-    values["peak_level_effect_pct"] += " · " + growth.render(lang())
-    return values
+    cards show and the briefing prints. Money in the session's unit (named in the card's label)."""
+    return kpi_texts(result, unit())
 
 
 def kpi_label(term: str, result: Result) -> str:
@@ -102,28 +83,7 @@ def kpi_label(term: str, result: Result) -> str:
 
 
 def _deltas(h: Headline, ref: Headline) -> dict[str, str | None]:
-    d = decimals()
-
-    def d_money(a: float, b: float) -> str | None:
-        diff = a - b
-        return None if abs(diff) < 5e-4 else ("+" if diff > 0 else "") + format_amount(diff, unit(), d)
-
-    pp = " 个百分点" if lang() == "zh" else " pp"
-
-    def d_plain(a: float, b: float, fmt: str, suffix: str) -> str | None:
-        diff = a - b
-        return None if abs(diff) < 5e-5 else f"{diff:+{fmt}}{suffix}"
-
-    return {
-        "fund_bn": d_money(h.fund_bn, ref.fund_bn),
-        "total_investment_bn": d_money(h.total_investment_bn, ref.total_investment_bn),
-        "net_investment_bn": d_money(h.net_investment_bn, ref.net_investment_bn),
-        "multiplier": d_plain(h.multiplier, ref.multiplier, ",.2f", "x"),
-        "peak_level_effect_pct": d_plain(h.peak_level_effect_pct, ref.peak_level_effect_pct, ",.2f", pp),
-        "gap_to_target_bn": d_money(h.gap_to_target_bn, ref.gap_to_target_bn),
-        "private_share_of_fund": d_plain(100 * h.private_share, 100 * ref.private_share, ".1f", pp),
-        "violations": None if h.violations == ref.violations else f"{h.violations - ref.violations:+d}",
-    }
+    return kpi_differences(h, ref, unit())
 
 
 KPI_HELP = {
@@ -147,16 +107,18 @@ def kpi_cards(result: Result, reference: Result | None = None, compact: bool = F
     deltas = _deltas(headline(result), headline(reference)) if reference is not None else {}
     terms = COMPACT if compact else list(values)
     rows = [terms] if compact else [terms[:4], terms[4:]]
-    for row in rows:
-        for col, term in zip(st.columns(len(row)), row, strict=True):
-            col.metric(
-                kpi_label(term, result),
-                values[term],
-                delta=deltas.get(term),
-                delta_color="inverse" if term == "violations" else "normal",
-                help=t(KPI_HELP[term]),
-                border=True,
-            )
+    # keyed: the page's CSS lets the cards of a row wrap on narrow screens (main.CSS)
+    with st.container(key="kpi_cards"):
+        for row in rows:
+            for col, term in zip(st.columns(len(row)), row, strict=True):
+                col.metric(
+                    kpi_label(term, result),
+                    values[term],
+                    delta=deltas.get(term),
+                    delta_color="inverse" if term == "violations" else "normal",
+                    help=t(KPI_HELP[term]),
+                    border=True,
+                )
 
 
 # -------------------------------------------------------------------- checks

@@ -11,12 +11,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+INSTRUMENTS = ROOT / "fundmodel" / "inputs" / "parameter_files" / "instruments"
+#: Every file of every bundled instrument package (the capital-ratio rules are dated documents).
 FILES = [
-    *(
-        ROOT / "fundmodel" / "inputs" / "parameter_files" / f"{n}.yaml"
-        for n in ("macro", "fields", "banks", "instrument")
-    ),
-    ROOT / "fundmodel" / "inputs" / "parameter_files" / "allocation.yaml",
+    *sorted(p for p in INSTRUMENTS.glob("*/*.yaml") if p.name != "capital_ratios.yaml"),
     ROOT / "fundmodel" / "inputs" / "data" / "cashflow_defaults.yaml",
     ROOT / "fundmodel" / "inputs" / "data" / "synthetic_calibration.yaml",
 ]
@@ -36,7 +34,7 @@ def params_of(node, path=""):
             yield from params_of(child, f"{path}.{key}" if path else str(key))
 
 
-@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_value_has_a_source(path):
     params = list(params_of(yaml.safe_load(path.read_text(encoding="utf-8"))))
     assert params, f"{path.name}: no values found"

@@ -71,6 +71,16 @@ def test_run_from_wheel(installed: Path, tmp_path: Path) -> None:
     assert json.loads(out.stdout)["totals"]["total_investment_bn"] == pytest.approx(5992.0, abs=1.0)
 
 
+def test_every_bundled_instrument_runs_from_wheel(installed: Path, tmp_path: Path) -> None:
+    # the packages are subfolders of parameter_files/instruments/: the wheel must carry them
+    out = _run(installed, installed / "fundmodel", "run", "--instrument", "2022", "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["instrument"] == "2022"
+    out = _run(installed, installed / "fundmodel", "backtest", "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert {r["instrument"] for r in json.loads(out.stdout)} == {"2025", "2022"}
+
+
 def test_run_bundled_portfolio_from_wheel(installed: Path, tmp_path: Path) -> None:
     package = _site(installed, tmp_path)
     bundled = package / "portfolios" / "national_synthetic.csv"

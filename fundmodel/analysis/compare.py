@@ -227,7 +227,13 @@ class Comparison:
         return {
             "unit": "bn RMB",
             "scenarios": [
-                {"label": lab, "name": r.scenario_name, "mode": r.mode, "errors": [c.to_dict() for c in r.errors]}
+                {
+                    "label": lab,
+                    "name": r.scenario_name,
+                    "instrument": r.parameters.instrument_id,
+                    "mode": r.mode,
+                    "errors": [c.to_dict() for c in r.errors],
+                }
                 for lab, r in zip(self.labels, self.results, strict=True)
             ],
             "reference": self.labels[0],
@@ -484,12 +490,17 @@ def compare_results(results: Sequence[Result]) -> Comparison:
                 },
                 index=idx,
             ).fillna({lab: 0.0 for lab, t in zip(labels, tables, strict=True) if metric in t.columns})
+            # a field or bank its instrument does not declare stays NaN (does not apply), not 0
+            for lab, r in zip(labels, results, strict=True):
+                values.loc[~idx.isin(_declared_ids(r, attr)), lab] = np.nan
             out[metric] = _with_differences(values, labels)
         return out
 
-    attributions = [
-        attribute_difference(results[0], r, (labels[0], lab)) for lab, r in zip(labels[1:], results[1:], strict=True)
-    ]
+    attributions = (
+        [attribute_difference(results[0], r, (labels[0], lab)) for lab, r in zip(labels[1:], results[1:], strict=True)]
+        if len(instruments_of(results)) == 1
+        else []
+    )  # cells of different instruments are not the same cells
     return Comparison(
         labels=labels,
         results=results,
@@ -625,7 +636,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
                     rows_of(tables[metric], lambda k: "money", lambda k: label(k, lang)),
                 ),
             ]
-    for lt, attribution in zip(letters[1:], comparison.attributions, strict=True):
+    for lt, attribution in zip(letters[1:], comparison.attributions, strict=False):
         parts += ["", f"{label('where_from', lang)}: {lt} vs {ref}"]
         d, n = attribution.total_difference_bn, attribution.net_difference_bn
         parts.append(
@@ -682,3 +693,97 @@ def pct_plain(v: float) -> str:
     ('74.4%', 'n/a')
     """
     return "n/a" if v is None or not np.isfinite(v) else f"{v:.1%}"
+
+
+# ------------------------------------------------------- across instruments
+
+#: Fiscal cost rows compared across scenarios (present values, bn RMB; fundmodel.core.fiscal).
+FISCAL_METRICS = ["funding_cost_pv_bn", "net_cost_pv_bn", "total_cost_pv_bn"]
+
+
+def instruments_of(results: Sequence[Result]) -> list[str]:
+    """The instruments of ``results``, in order of first appearance."""
+    return list(dict.fromkeys(r.parameters.instrument_id for r in results))
+
+
+def _declared_ids(result: Result, attr: str) -> list[str]:
+    """The fields (``by_field``) or banks (``by_bank``) the result's instrument declares, and
+    any its own table has (a portfolio may name others)."""
+    declared = result.parameters.field_ids if attr == "by_field" else result.parameters.bank_ids
+    return [*declared, *getattr(result, attr).index]
+
+
+def not_applicable(comparison: Comparison) -> dict[str, dict[str, list[str]]]:
+    """Per scenario label, the fields and banks of the comparison that its instrument does not
+    declare (rows that do not apply to it; shown as n/a). Empty for one instrument.
+
+    >>> from fundmodel.inputs.scenario import baseline
+    >>> c = compare_results([baseline("2025").run(), baseline("2022").run()])
+    >>> not_applicable(c)[c.labels[1]]["field"][:2]
+    ['digital_economy', 'artificial_intelligence']
+    """
+    out: dict[str, dict[str, list[str]]] = {}
+    for lab, result in zip(comparison.labels, comparison.results, strict=True):
+        missing = {}
+        for name, tables in (("field", comparison.by_field), ("bank", comparison.by_bank)):
+            index = next(iter(tables.values())).index if tables else pd.Index([])
+            declared = set(_declared_ids(result, f"by_{name}"))
+            ids = [str(i) for i in index if i not in declared]
+            if ids:
+                missing[name] = ids
+        if missing:
+            out[lab] = missing
+    return out
+
+
+def fiscal_summary(comparison: Comparison) -> pd.DataFrame:
+    """The fiscal cost of each scenario in present value (bn RMB), with differences against the
+    first: what the fund's money costs the state, net of what the projects pay back."""
+    values = pd.DataFrame(
+        {
+            lab: [float((r.fiscal or {}).get("summary", {}).get(m, np.nan)) for m in FISCAL_METRICS]
+            for lab, r in zip(comparison.labels, comparison.results, strict=True)
+        },
+        index=pd.Index(FISCAL_METRICS, name="metric"),
+    )
+    return _with_differences(values, comparison.labels)
+
+
+def render_across_instruments(comparison: Comparison, unit: str = "bn", lang: str = "en") -> str:
+    """What :func:`render_comparison` adds for scenarios of several instruments and for the
+    fiscal cost: each scenario's instrument, the rows that do not apply to a scenario, and the
+    fiscal cost in present value."""
+    from fundmodel.labels import label
+    from fundmodel.messages import Message
+    from fundmodel.outputs.report import text_table
+    from fundmodel.units import from_bn, unit_label
+
+    instruments = instruments_of(comparison.results)
+    parts = [f"{label('instruments_compared', lang)}: {', '.join(instruments)}"]
+    if len(instruments) > 1:
+        parts.append(Message("compare_no_decomposition", {"instruments": ", ".join(instruments)}).render(lang, unit))
+        for lab, missing in not_applicable(comparison).items():
+            result = comparison.results[comparison.labels.index(lab)]
+            for what, ids in missing.items():
+                params = {
+                    "scenario": lab,
+                    "instrument": result.parameters.instrument_id,
+                    "what": label(what, lang).lower(),
+                    "ids": ", ".join(label(i, lang) for i in ids),
+                }
+                parts.append(Message("compare_not_applicable", params).render(lang, unit))
+    fiscal = fiscal_summary(comparison)
+    scale = float(from_bn(1.0, unit))
+
+    def money(v: float, sign: str = "") -> str:
+        return "n/a" if not np.isfinite(v) else f"{v * scale:{sign},.1f}"
+
+    rows = [
+        [label(m, lang), *(money(r[lab]) for lab in comparison.labels)]
+        + [money(r[f"diff:{lab}"], "+") for lab in comparison.labels[1:]]
+        for m, r in fiscal.iterrows()
+    ]
+    letters = _letters(len(comparison.labels))
+    heads = [f"{label('fiscal_cost_pv', lang)} ({unit_label(unit, lang)})", *letters]
+    heads += [f"{lt}-{letters[0]}" for lt in letters[1:]]
+    return "\n".join([*parts, "", text_table(heads, rows)])

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from fundmodel.analysis.compare import compare_results, render_comparison
+from fundmodel.analysis.compare import (
+    compare_results,
+    fiscal_summary,
+    not_applicable,
+    render_across_instruments,
+    render_comparison,
+)
 from fundmodel.analysis.decomposition import decompose, render_decomposition
 from fundmodel.cli import CommandError
 from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
+from fundmodel.core.result import clean_json
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.session import Session
 
@@ -53,18 +61,16 @@ def handle(args: argparse.Namespace) -> int:
     comparison = compare_results(results)
     decompositions = [decompose(scenarios[0], s) for s in scenarios[1:]] if args.decompose else []
     if args.format == "json":
-        print(comparison.to_json() if not args.decompose else decompositions_json(comparison, decompositions))
+        document = comparison.to_dict()
+        document["not_applicable"] = not_applicable(comparison)
+        document["fiscal_cost_pv"] = fiscal_summary(comparison).to_dict(orient="index")
+        if args.decompose:
+            document["decomposition"] = [d.to_dict() for d in decompositions]
+        print(json.dumps(document, ensure_ascii=False, indent=2, default=clean_json))
     else:
         print(render_comparison(comparison, args.unit, args.lang))
         for decomposition in decompositions:
             print("\n" + render_decomposition(decomposition, args.unit, args.lang))
+        print()
+        print(render_across_instruments(comparison, args.unit, args.lang))
     return 0
-
-
-def decompositions_json(comparison, decompositions) -> str:
-    """The comparison's JSON with a ``decomposition`` list (one per compared scenario)."""
-    import json
-
-    document = json.loads(comparison.to_json())
-    document["decomposition"] = [d.to_dict() for d in decompositions]
-    return json.dumps(document, ensure_ascii=False, indent=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fundmodel.analysis.uncertainty import CONTINUOUS, METRIC_ALIASES, METRICS, GoalSeek, goal_seek
+from fundmodel.cli import stamped_json
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import label
 
@@ -59,5 +60,9 @@ def handle(args: argparse.Namespace) -> int:
         mode="element" if element else args.mode,
         element=element,
     )
-    print(result.to_json() if args.format == "json" else render_goal_seek(result, args.lang))
+    print(
+        stamped_json(result.to_json(), scenario.instrument_name)
+        if args.format == "json"
+        else render_goal_seek(result, args.lang)
+    )
     return 0 if result.reachable else 1

@@ -7,10 +7,11 @@ import json
 
 import pandas as pd
 
-from fundmodel.cli import CommandError, warn
+from fundmodel.cli import CommandError, stamped_json, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.cashflow import METRIC_COLUMNS, NO_DATA, cash_flow_table, cashflow_metrics
 from fundmodel.core.result import clean_json
+from fundmodel.inputs.parameters import instrument_id
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.csv_writer import summarize, write_csv
 
@@ -45,12 +46,14 @@ def handle(args: argparse.Namespace) -> int:
         return 0
     metrics = cashflow_metrics(frame)
     table = pd.concat([frame[["project_id", "project_name"]], metrics], axis=1)
+    table["instrument"] = instrument_id(None)  # the portfolio was read under the chosen instrument
     if args.out is not None:
         warn(summarize(write_csv(table, args.out, inputs=[args.portfolio])))
     ok = metrics["cashflow_status"] == "ok"
     if args.format == "json":
         records = [{k: clean_json(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
-        print(json.dumps({"projects": records, "with_cash_flows": int(ok.sum())}, ensure_ascii=False, indent=2))
+        document = json.dumps({"projects": records, "with_cash_flows": int(ok.sum())})
+        print(stamped_json(document, instrument_id(None)))
         return 0
     lines = [f"{portfolio.source}: {int(ok.sum()):,} of {len(frame):,} projects have cash-flow data"]
     if (~ok).any():

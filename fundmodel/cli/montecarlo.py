@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fundmodel.analysis.uncertainty import MonteCarlo, monte_carlo, parse_uncertainty
-from fundmodel.cli import CommandError
+from fundmodel.cli import CommandError, stamped_json
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.labels import label
 from fundmodel.outputs.report import cell, text_table
@@ -85,5 +85,9 @@ def handle(args: argparse.Namespace) -> int:
         if args.target_uplift is not None:
             targets["peak_level_effect_pct"] = args.target_uplift
     result = monte_carlo(spec, params, draws=args.draws, seed=args.seed, targets=targets)
-    print(result.to_json() if args.format == "json" else render_monte_carlo(result, args.unit, args.lang))
+    print(
+        stamped_json(result.to_json(), params.instrument_id)
+        if args.format == "json"
+        else render_monte_carlo(result, args.unit, args.lang)
+    )
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fundmodel.analysis.project_uncertainty import ProjectMonteCarlo, ProjectUncertainty, project_monte_carlo
-from fundmodel.cli import CommandError
+from fundmodel.cli import CommandError, stamped_json
 from fundmodel.cli.run import add_output_options
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
@@ -70,5 +70,6 @@ def handle(args: argparse.Namespace) -> int:
         args.investment_factor, args.additionality_spread, args.completion, args.correlation
     )
     mc = project_monte_carlo(portfolio, params, assumptions, draws=args.draws, seed=args.seed)
-    print(mc.to_json() if args.format == "json" else render(mc, args.unit, args.lang))
+    json_text = stamped_json(mc.to_json(), params.instrument_id) if args.format == "json" else None
+    print(json_text or render(mc, args.unit, args.lang))
     return 0

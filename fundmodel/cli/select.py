@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.analysis.selection import MIP_REL_GAP, Selection, SelectionConstraints, SelectionError, select_projects
-from fundmodel.cli import CommandError, warn
+from fundmodel.cli import CommandError, stamped_json, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.result import clean_json
+from fundmodel.inputs.parameters import instrument_id
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.csv_writer import summarize, write_csv
@@ -105,9 +106,10 @@ def handle(args: argparse.Namespace) -> int:
     except SelectionError as exc:
         raise CommandError(str(exc)) from None
     if args.out is not None:
-        warn(summarize(write_selection_csv(selection, args.out, inputs=[args.portfolio])))
+        written = write_selection_csv(selection, args.out, inputs=[args.portfolio], instrument=params.instrument_id)
+        warn(summarize(written))
     if args.format == "json":
-        print(json.dumps(selection_dict(selection), ensure_ascii=False, indent=2))
+        print(stamped_json(json.dumps(selection_dict(selection)), params.instrument_id))
     else:
         print(render_selection(selection, args.limit))
     return 0
@@ -169,8 +171,12 @@ def render_selection(s: Selection, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def write_selection_csv(s: Selection, path: str | Path, inputs: Sequence[str | Path | None] = ()) -> list[str]:
-    """Every candidate with ``chosen`` and the money chosen (:func:`write_csv`); the warnings."""
+def write_selection_csv(
+    s: Selection, path: str | Path, inputs: Sequence[str | Path | None] = (), instrument: str | None = None
+) -> list[str]:
+    """Every candidate with ``chosen`` and the money chosen (:func:`write_csv`), and the
+    instrument it was chosen under in a last column; the warnings."""
     table = s.projects[[*CHOSEN_COLUMNS[:6], "chosen", *CHOSEN_COLUMNS[6:], "greedy_fund_bn"]].copy()
+    table["instrument"] = instrument_id(instrument)
     table["private"] = np.where(table["private"].astype(bool), "yes", "no")
     return write_csv(pd.DataFrame(table), path, inputs=inputs)

@@ -7,6 +7,7 @@ import argparse
 import numpy as np
 
 from fundmodel.analysis.uncertainty import ASSUMPTIONS, METRIC_ALIASES, SENSITIVITY_METRICS, Sensitivity, sensitivity
+from fundmodel.cli import stamped_json
 from fundmodel.errors import InputError
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import label
@@ -127,5 +128,10 @@ def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
     ranges = dict(parse_range(t) for t in args.range)
     result = sensitivity(scenario.parameters(), args.assumption, by=args.by, ranges=ranges, metric=args.metric)
-    print(result.to_json() if args.format == "json" else render_sensitivity(result, args.unit, args.lang))
+    instrument = scenario.instrument_name
+    print(
+        stamped_json(result.to_json(), instrument)
+        if args.format == "json"
+        else render_sensitivity(result, args.unit, args.lang)
+    )
     return 0

@@ -174,6 +174,7 @@ class Result:
         """Plain JSON-ready dict (the CLI's ``--format json``)."""
         out: dict[str, Any] = {
             "scenario": self.scenario_name,
+            "instrument": self.parameters.instrument_id,
             "mode": self.mode,
             "unit": "bn RMB",
             "fund_size_bn": clean_json(self.totals["fund_bn"]),

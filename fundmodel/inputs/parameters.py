@@ -1,4 +1,10 @@
-"""Policy parameters: strict loading of the YAML files in ``fundmodel/inputs/parameter_files/``.
+"""Policy parameters: strict loading of an instrument's parameter package.
+
+An instrument is a folder of the same YAML files (instrument, fields, banks, capital
+ratios, macro base, allocation); the bundled ones are in
+``fundmodel/inputs/parameter_files/instruments/<name>/`` (``2025``, the default, and
+``2022``), and any folder holding the same files can be named by its path. The fields, banks
+and caps are whatever the package declares.
 
 Every value in those files is a *parameter*: a mapping with ``value``, ``unit``,
 ``description``, ``reference`` and ``date`` (the OpenFisca habit of keeping policy
@@ -16,7 +22,9 @@ import copy
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -29,7 +37,12 @@ from fundmodel.errors import ParameterError
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.limits import quoted
 
-PARAMETER_DIR = Path(__file__).with_name("parameter_files")
+#: The bundled instruments, one parameter package (folder) each.
+INSTRUMENT_ROOT = Path(__file__).with_name("parameter_files") / "instruments"
+#: The instrument used when none is chosen.
+DEFAULT_INSTRUMENT = "2025"
+#: The default instrument's package.
+PARAMETER_DIR = INSTRUMENT_ROOT / DEFAULT_INSTRUMENT
 
 #: The files that make up the parameters, and the section each one fills.
 SECTION_FILES: dict[str, str] = {
@@ -91,7 +104,7 @@ class Instrument(_Strict):
     private_share_min: Param[Share]
     target_total_investment_bn: Param[AmountBn]
     target_uplift_pp: Param[GrowthPct]
-    reported_total_investment_bn: Param[AmountBn]
+    reported_total_investment_bn: Param[AmountBn] | None = None
     funding_rate: Param[Share]
     buyback_rollover_share: Param[Share]
     buyback_default_share: Param[Share]
@@ -101,7 +114,7 @@ class Instrument(_Strict):
 class FieldParams(_Strict):
     name_zh: Text
     name_en: Text
-    group: Literal["modernization", "livelihood"]
+    group: Text
     key_area: Param[bool]
     sector: Param[Text]
     shortfall_infrastructure: Param[bool]
@@ -223,6 +236,8 @@ class Parameters:
     allocation_bn: dict[str, dict[str, float]]
     raw: dict[str, Any] = field(repr=False)
     overridden: dict[str, str] = field(default_factory=dict, repr=False)
+    instrument_id: str = DEFAULT_INSTRUMENT
+    """The instrument these parameters belong to: a bundled name (``2025``) or a package's path."""
 
     @cached_property
     def fingerprint(self) -> str:
@@ -357,7 +372,7 @@ class Parameters:
                 _merge(raw[file_section], value, prefix, source, overridden)
             else:
                 _merge(raw[file_section], {section: value}, "", source, overridden)
-        return _build(raw, overridden, override_source=source)
+        return _build(raw, overridden, override_source=source, instrument_id=self.instrument_id)
 
 
 #: Override keys a scenario may use, mapped to the parameter section they change.
@@ -453,24 +468,34 @@ def _cross_check(p: dict[str, Any], where: dict[str, str]) -> None:
             if fid not in fields:
                 raise ParameterError(f"{where['banks']}: banks.{bid}.main_fields: unknown field {fid!r}")
     alloc = p["allocation"].allocation_bn.value
-    if list(alloc) != list(fields):
-        raise ParameterError(
-            f"{where['allocation']}: allocation_bn.value: rows {list(alloc)} must be the fields "
-            f"{list(fields)} in that order"
-        )
+    _same_keys(alloc, fields, where["allocation"], "allocation_bn.value", "field", where["fields"])
     for fid, row in alloc.items():
-        if list(row) != list(banks):
-            raise ParameterError(
-                f"{where['allocation']}: allocation_bn.value.{fid}: columns {list(row)} must be the banks "
-                f"{list(banks)} in that order"
-            )
+        _same_keys(row, banks, where["allocation"], f"allocation_bn.value.{fid}", "bank", where["banks"])
     macro = p["macro"]
     if macro.base_year.value not in macro.growth_pct.value and not macro.growth_pct.value:
         raise ParameterError(f"{where['macro']}: growth_pct.value: needs at least one year")
 
 
-def _build(raw: dict[str, Any], overridden: dict[str, str], override_source: str | None = None) -> Parameters:
-    where = dict(SECTION_FILES)
+def _same_keys(got: Mapping[str, Any], declared: Mapping[str, Any], file: str, path: str, what: str, decl: str) -> None:
+    """The keys of ``got`` (an allocation's rows or columns) are the declared ids, in order:
+    a missing, unknown or reordered one is named with its file and key."""
+    missing = [k for k in declared if k not in got]
+    if missing:
+        raise ParameterError(f"{file}: {path}.{missing[0]}: no entry for {what} {missing[0]!r} declared in {decl}")
+    extra = [k for k in got if k not in declared]
+    if extra:
+        raise ParameterError(f"{file}: {path}.{extra[0]}: unknown {what} {extra[0]!r} (not declared in {decl})")
+    if list(got) != list(declared):
+        raise ParameterError(f"{file}: {path}: the {what}s must be in the order of {decl}: {', '.join(declared)}")
+
+
+def _build(
+    raw: dict[str, Any],
+    overridden: dict[str, str],
+    override_source: str | None = None,
+    instrument_id: str = DEFAULT_INSTRUMENT,
+) -> Parameters:
+    where = _files_of(instrument_id)
     sections = {}
     for section, tree in raw.items():
         sections[section] = _validate_section(section, tree, where[section], overridden)
@@ -489,6 +514,7 @@ def _build(raw: dict[str, Any], overridden: dict[str, str], override_source: str
         allocation_bn={f: dict(r) for f, r in sections["allocation"].allocation_bn.value.items()},
         raw=raw,
         overridden=overridden,
+        instrument_id=instrument_id,
     )
 
 
@@ -553,41 +579,128 @@ def resolve_dated(tree: Any, as_of: dt.date, where: str) -> Any:
     return tree
 
 
-def instrument_date(raw_instrument: Any) -> dt.date:
+def instrument_date(raw_instrument: Any, file: str = SECTION_FILES["instrument"]) -> dt.date:
     """The instrument's date (the date of its size, the announcement): the date at which
     dated parameters are read."""
     try:
         date = raw_instrument["size_bn"]["date"]
     except (KeyError, TypeError):
-        raise ParameterError(f"{SECTION_FILES['instrument']}: size_bn.date: required key is missing") from None
+        raise ParameterError(f"{file}: size_bn.date: required key is missing") from None
     if not isinstance(date, dt.date):
-        raise ParameterError(f"{SECTION_FILES['instrument']}: size_bn.date: must be a date (got {date!r})")
+        raise ParameterError(f"{file}: size_bn.date: must be a date (got {date!r})")
     return date
 
 
-def load_parameters(directory: Path | str | None = None, as_of: dt.date | None = None) -> Parameters:
-    """Load and validate the parameter files in ``directory`` (default: the bundled ones),
-    reading dated parameters at ``as_of`` (default: the instrument's date).
+# ----------------------------------------------------------------- instruments
+
+
+def bundled_instruments() -> list[str]:
+    """The names of the bundled instruments, newest first.
+
+    >>> bundled_instruments()[:2]
+    ['2025', '2022']
+    """
+    names = [d.name for d in INSTRUMENT_ROOT.iterdir() if (d / SECTION_FILES["instrument"]).is_file()]
+    return sorted(names, reverse=True)
+
+
+def instrument_dir(instrument: str | Path) -> Path:
+    """The package folder of ``instrument``: a bundled name or a folder's path.
+
+    >>> instrument_dir("2025") == PARAMETER_DIR
+    True
+    """
+    text = str(instrument)
+    if text in bundled_instruments():
+        return INSTRUMENT_ROOT / text
+    path = Path(text).expanduser()
+    if path.is_dir():
+        if not (path / SECTION_FILES["instrument"]).is_file():
+            raise ParameterError(
+                f"instrument {text!r}: the folder has no {SECTION_FILES['instrument']} "
+                f"(a package holds {', '.join(SECTION_FILES.values())})"
+            )
+        return path.resolve()
+    raise ParameterError(
+        f"instrument {text!r}: neither a bundled instrument ({', '.join(bundled_instruments())}) nor a folder"
+    )
+
+
+def instrument_id(instrument: str | Path | None) -> str:
+    """The name recorded for ``instrument``: a bundled name as is, else the folder's full path;
+    None is the chosen instrument (:func:`using_instrument`), else the default.
+
+    >>> instrument_id(PARAMETER_DIR)
+    '2025'
+    """
+    if instrument is None:
+        return _ACTIVE.get() or DEFAULT_INSTRUMENT
+    directory = instrument_dir(instrument)
+    return directory.name if directory.parent == INSTRUMENT_ROOT else str(directory)
+
+
+def _files_of(instrument: str) -> dict[str, str]:
+    """How errors name each file of ``instrument``'s package: ``2022/fields.yaml``, or the
+    full path of a package outside the bundle (the default's files by their names alone)."""
+    if instrument == DEFAULT_INSTRUMENT:
+        return dict(SECTION_FILES)
+    return {section: str(Path(instrument) / name) for section, name in SECTION_FILES.items()}
+
+
+#: The instrument chosen for this command or dashboard run (None: the default).
+_ACTIVE: ContextVar[str | None] = ContextVar("fundmodel_instrument", default=None)
+
+
+def chosen_instrument() -> str | None:
+    """The instrument chosen with :func:`using_instrument`, or None when none was chosen."""
+    return _ACTIVE.get()
+
+
+@contextmanager
+def using_instrument(instrument: str | Path | None) -> Iterator[str | None]:
+    """Within the block, :func:`default_parameters` (and everything that falls back on it)
+    loads ``instrument``; None leaves the default. The CLI's ``--instrument`` uses this."""
+    name = None if instrument is None else instrument_id(instrument)
+    if name is not None:
+        default_parameters(name)  # a broken package fails here, with its file and key
+    token = _ACTIVE.set(name)
+    try:
+        yield name
+    finally:
+        _ACTIVE.reset(token)
+
+
+def load_parameters(
+    directory: Path | str | None = None, as_of: dt.date | None = None, instrument: str | Path | None = None
+) -> Parameters:
+    """Load and validate an instrument's parameter package: ``instrument`` (a bundled name or
+    a folder), or the folder ``directory``, default the chosen instrument, else ``2025``;
+    dated parameters are read at ``as_of`` (default: the instrument's date).
 
     >>> p = load_parameters()
     >>> p.instrument.size_bn.value
     500.0
+    >>> load_parameters(instrument="2022").instrument.size_bn.value
+    739.9
     >>> load_parameters(as_of=dt.date(2018, 1, 1)).sector_minimum("ports_shipping")
     0.25
     """
-    directory = Path(directory) if directory else PARAMETER_DIR
-    raw = {section: read_yaml(directory / name) for section, name in SECTION_FILES.items()}
-    as_of = as_of or instrument_date(raw["instrument"])
-    raw = {section: resolve_dated(tree, as_of, SECTION_FILES[section]) for section, tree in raw.items()}
-    return _build(raw, {})
+    name = instrument_id(instrument if instrument is not None else directory)
+    folder = instrument_dir(name)
+    files = _files_of(name)
+    raw = {section: read_yaml(folder / file) for section, file in SECTION_FILES.items()}
+    as_of = as_of or instrument_date(raw["instrument"], files["instrument"])
+    raw = {section: resolve_dated(tree, as_of, files[section]) for section, tree in raw.items()}
+    return _build(raw, {}, instrument_id=name)
 
 
-_DEFAULT: Parameters | None = None
+_LOADED: dict[str, Parameters] = {}
 
 
-def default_parameters() -> Parameters:
-    """The bundled parameters, loaded once per process (they are immutable)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = load_parameters()
-    return _DEFAULT
+def default_parameters(instrument: str | Path | None = None) -> Parameters:
+    """The parameters of ``instrument`` (default: the chosen one, else ``2025``) as bundled,
+    loaded once per process (they are immutable)."""
+    name = instrument_id(instrument)
+    if name not in _LOADED:
+        _LOADED[name] = load_parameters(instrument=name)
+    return _LOADED[name]

@@ -2,6 +2,7 @@
 
 A scenario file::
 
+    instrument: "2025"          # the parameter package it belongs to (default 2025)
     scenario:
       name: Reported outturn 2025
       description: ...
@@ -15,6 +16,9 @@ A scenario file::
 
 Loading is as strict as for parameters: unknown keys, wrong types and out-of-range
 values raise :class:`~fundmodel.inputs.parameters.ParameterError` naming the file and key.
+A scenario belongs to one instrument (its overrides name that package's fields and banks):
+a file without ``instrument:`` was written for the default, ``2025``; running it under
+another instrument is one error naming both.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ from fundmodel.core.result import Result
 from fundmodel.core.topdown import run as run_model
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.limits import quoted
-from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters, read_yaml
+from fundmodel.inputs.parameters import (
+    DEFAULT_INSTRUMENT,
+    ParameterError,
+    Parameters,
+    chosen_instrument,
+    default_parameters,
+    instrument_id,
+    read_yaml,
+)
 
 
 class ScenarioMeta(BaseModel):
@@ -49,6 +61,7 @@ class ScenarioMeta(BaseModel):
 class ScenarioFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
+    instrument: str = Field(default=DEFAULT_INSTRUMENT, min_length=1)
     scenario: ScenarioMeta
     overrides: dict[str, Any] = Field(default_factory=dict)
     uncertainty: dict[str, Any] | None = None
@@ -68,12 +81,29 @@ class Scenario:
     date: dt.date | None = None
     uncertainty: dict[str, Any] | None = None
     description_zh: str = ""
+    instrument: str | None = None
+    """The instrument (bundled name or package path) the overrides apply to; None: the chosen one."""
     #: identified drivers owning the overrides (fundmodel.analysis.decomposition), in order
     drivers: list[Any] | None = None
 
+    @property
+    def instrument_name(self) -> str:
+        """The instrument this scenario runs under (:func:`~fundmodel.inputs.parameters.instrument_id`)."""
+        return instrument_id(self.instrument)
+
+    def check_instrument(self, instrument: str | None) -> None:
+        """Refuse to run under another instrument than the scenario's (None: no check)."""
+        if instrument is not None and instrument_id(instrument) != self.instrument_name:
+            raise ParameterError(
+                f"{self.source}: scenario {self.name!r} belongs to instrument {self.instrument_name!r}, "
+                f"not {instrument_id(instrument)!r} (choose --instrument {self.instrument_name})"
+            )
+
     def parameters(self, base: Parameters | None = None) -> Parameters:
-        """The baseline parameters with this scenario's overrides applied (validated)."""
-        return (base or default_parameters()).with_overrides(self.overrides, source=self.source)
+        """The instrument's parameters with this scenario's overrides applied (validated)."""
+        if base is not None:
+            self.check_instrument(base.instrument_id)
+        return (base or default_parameters(self.instrument)).with_overrides(self.overrides, source=self.source)
 
     def run(self, base: Parameters | None = None) -> Result:
         """Run the top-down model on this scenario."""
@@ -89,6 +119,8 @@ class Scenario:
             if value:
                 meta[key] = value
         data: dict[str, Any] = {"scenario": meta, "overrides": dict(self.overrides)}
+        if self.instrument is not None and self.instrument_name != DEFAULT_INSTRUMENT:
+            data = {"instrument": self.instrument_name, **data}
         if self.uncertainty is not None:
             data["uncertainty"] = self.uncertainty
         if self.drivers is not None:
@@ -135,6 +167,7 @@ class Scenario:
             date=meta.date,
             uncertainty=parsed.uncertainty,
             description_zh=meta.description_zh,
+            instrument=instrument_id(parsed.instrument),
             drivers=parsed.drivers,
         )
         params = scenario.parameters()  # validate the overrides now, not at first use
@@ -163,9 +196,25 @@ def load_scenario(path: Path | str) -> Scenario:
     'Baseline: ex-ante expectation'
     """
     path = Path(path)
-    return Scenario.from_dict(read_yaml(path), source=path.name)
+    scenario = Scenario.from_dict(read_yaml(path), source=path.name)
+    scenario.check_instrument(chosen_instrument())
+    return scenario
 
 
-def baseline() -> Scenario:
-    """The bundled baseline scenario (no overrides)."""
-    return load_scenario(SCENARIO_DIR / "baseline.yaml")
+def baseline(instrument: str | None = None) -> Scenario:
+    """The baseline scenario (no overrides) of ``instrument`` (default: the chosen one, else
+    2025): for 2025 the bundled file, else the package's own values.
+
+    >>> baseline("2025").name
+    'Baseline: ex-ante expectation'
+    """
+    name = instrument_id(instrument)
+    if name == DEFAULT_INSTRUMENT:
+        return load_scenario(SCENARIO_DIR / "baseline.yaml")
+    meta = default_parameters(name).instrument
+    return Scenario(
+        name=f"Baseline: {meta.name_en}",
+        name_zh=f"基准情景：{meta.name_zh}",
+        source=f"{name} (baseline)",
+        instrument=name,
+    )

@@ -20,7 +20,8 @@ from fundmodel.units import decimals, from_bn, unit_label
 
 #: Colours of the capital stack (fund, other capital, debt): one meaning, one colour everywhere.
 STACK_COLOURS = {"fund_bn": "#b8312f", "other_capital_bn": "#e8a33d", "debt_bn": "#4a6fa5"}
-BANK_COLOURS = {"cdb": "#1f4e79", "adbc": "#2e7d32", "exim": "#7b3f8c"}
+#: Bank colours by the bank's place in its instrument's list (any number of banks).
+BANK_COLOURS = ["#1f4e79", "#2e7d32", "#7b3f8c", "#b5651d", "#2f6f6f", "#8c2d4f"]
 FIELD_COLOURS = ["#3b6ea5", "#7a5195", "#5fa8d3", "#ef8c3b", "#3c9d5d", "#9c7a3c", "#c44e52", "#6c757d"]
 TARGET_COLOUR = "#2b2b2b"
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, Arial, sans-serif"
@@ -67,7 +68,8 @@ def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
     nodes += [label(b, lang) for b in banks]
     nodes += [label(f, lang) for f in fields]
     nodes += [label(term, lang) for term in stack]
-    colours = ["#b8312f"] + [BANK_COLOURS.get(b, "#888888") for b in banks]
+    bank_colour = {b: BANK_COLOURS[j % len(BANK_COLOURS)] for j, b in enumerate(banks)}
+    colours = ["#b8312f"] + [bank_colour[b] for b in banks]
     colours += [_colour_of_field(i) for i in range(len(fields))]
     colours += [STACK_COLOURS[t] for t in stack]
     bank_at = {b: 1 + j for j, b in enumerate(banks)}
@@ -90,7 +92,7 @@ def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
         link(0, bank_at[b], float(result.by_bank.loc[b, "fund_bn"]), "rgba(184,49,47,0.30)")
     cells = result.by_cell["fund_bn"]
     for (f, b), amount in cells.items():
-        link(bank_at[b], field_at[f], float(amount), _rgba(BANK_COLOURS.get(b, "#888888"), 0.30))
+        link(bank_at[b], field_at[f], float(amount), _rgba(bank_colour[b], 0.30))
     for f in fields:
         for t in stack:
             link(field_at[f], stack_at[t], float(result.by_field.loc[f, t]), _rgba(STACK_COLOURS[t], 0.35))

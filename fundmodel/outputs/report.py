@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from fundmodel.core.result import Result
-from fundmodel.labels import label
+from fundmodel.labels import instrument_title, label
 from fundmodel.terms import term
 from fundmodel.units import unit_label
 
@@ -98,6 +98,7 @@ def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
         totals += _rows(PORTFOLIO_TOTAL_TERMS, t, lang, unit) + _cashflow_totals(t, lang)
     parts = [
         f"{label('scenario', lang)}: {result.scenario_name}   ({label('unit', lang)}: {u})",
+        f"{label('instrument', lang)}: {instrument_title(result.parameters, lang)}",
         "",
         text_table([label("total", lang), u], totals),
     ]

@@ -73,14 +73,23 @@ fmt = f"%,.{d}f"
 frame = pd.DataFrame(from_bn(matrix, unit()), index=pd.Index([t(f) for f in fields], name=t("field")), columns=banks)
 frame["row_total"] = frame[banks].sum(axis=1)
 frame["status"] = ["⚠ " + "; ".join(row_notes[f]) if row_notes[f] else "✓" for f in fields]
+# Widths that keep the total and the checks in view from 1,024 px (field names to 11 characters).
+ALLOCATION_NUMBER_PX = 104
 column_config = {
     b: st.column_config.NumberColumn(
-        f"{t('short_' + b)} ({unit_name()})", format=fmt, step=10.0**-d, help=f"{t(b)} · {t('quota_bn')}: {money(q)}"
+        f"{t('short_' + b)} ({unit_name()})",
+        format=fmt,
+        step=10.0**-d,
+        help=f"{t(b)} · {t('quota_bn')}: {money(q)}",
+        width=ALLOCATION_NUMBER_PX,
     )
     for b, q in zip(banks, params.bank_quota, strict=True)
 }
-column_config["row_total"] = st.column_config.NumberColumn(f"{t('total')} ({unit_name()})", format=fmt)
-column_config["status"] = st.column_config.TextColumn(t("checks"), width="large")
+column_config["row_total"] = st.column_config.NumberColumn(
+    f"{t('total')} ({unit_name()})", format=fmt, width=ALLOCATION_NUMBER_PX
+)
+column_config["status"] = st.column_config.TextColumn(t("checks"), width=160)
+column_config["_index"] = st.column_config.Column(width=150)
 st.data_editor(
     frame,
     key=key,

@@ -19,7 +19,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from fundmodel.errors import InputError, WorkbookError
-from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
+from fundmodel.inputs.parameters import (
+    DEFAULT_INSTRUMENT,
+    ParameterError,
+    Parameters,
+    chosen_instrument,
+    default_parameters,
+    instrument_id,
+)
 from fundmodel.inputs.portfolio import parse_portfolio
 from fundmodel.inputs.scenario import Scenario
 from fundmodel.outputs.excel.inputs_sheet import (
@@ -45,6 +52,7 @@ class WorkbookInputs:
     unit: str
     values: dict[str, Any]
     cells: dict[str, str]
+    instrument: str = DEFAULT_INSTRUMENT
 
 
 def _find_inputs_sheet(wb: Any, sheet: str | None, book: str) -> Any:
@@ -91,6 +99,28 @@ def _money_to_bn(value: float, per_bn: float) -> float:
     return rounded if math.isclose(bn, rounded, rel_tol=1e-13, abs_tol=1e-13) else bn
 
 
+def _book_instrument(cover_b2: Any, book: str) -> str:
+    """The instrument a workbook was exported for: the id that starts its cover's B2 (``2022 政策
+    性开发性金融工具``); a book without it (exported before instruments were recorded) is read
+    under the chosen instrument, else 2025. A chosen instrument other than the book's is refused."""
+    chosen = chosen_instrument()
+    found = None
+    parts = cover_b2.split(" ") if isinstance(cover_b2, str) else []
+    for k in range(1, len(parts) + 1):
+        try:
+            found = instrument_id(" ".join(parts[:k]))
+            break
+        except ParameterError:
+            continue
+    if found is None:
+        return chosen or DEFAULT_INSTRUMENT
+    if chosen is not None and chosen != found:
+        raise WorkbookError(
+            f"{book}: cover B2: the workbook is of instrument {found!r}, not {chosen!r} (choose --instrument {found})"
+        )
+    return found
+
+
 def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> WorkbookInputs:
     """Read the Inputs sheet of an exported (possibly edited) workbook, strictly.
 
@@ -106,6 +136,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
     try:
+        instrument = _book_instrument(wb.worksheets[0]["B2"].value, book)
         ws = _find_inputs_sheet(wb, sheet, book)
         grid, formulas = [], set()
         for r, cells_of_row in enumerate(ws.iter_rows(), start=1):
@@ -143,7 +174,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
         if marker not in markers:
             raise WorkbookError(f"{book}: {title}: section marker {marker!r} ({key}) is missing from column B")
 
-    base = default_parameters()
+    base = default_parameters(instrument)
     values: dict[str, Any] = {}
     cells: dict[str, str] = {}
 
@@ -194,7 +225,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
         year = _typed(at(r, 2), "year", where(r, 2), "macro.growth_pct (year)")
         take(f"macro.growth_pct.{year}", r, 3, "pct")
         r += 1
-    return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells)
+    return WorkbookInputs(scenario_name=name, unit=unit, values=values, cells=cells, instrument=instrument)
 
 
 def _baseline_value(params: Parameters, path: str) -> Any:
@@ -241,8 +272,9 @@ def read_workbook_scenario(path: Path | str, sheet: str | None = None) -> Scenar
     """
     path = Path(path)
     inputs = read_workbook_inputs(path, sheet)
-    overrides = overrides_from_inputs(inputs)
+    overrides = overrides_from_inputs(inputs, default_parameters(inputs.instrument))
     data = {
+        "instrument": inputs.instrument,
         "scenario": {
             "name": inputs.scenario_name,
             "description": f"Read from {path.name} ({inputs.unit}); values that differ from the baseline.",

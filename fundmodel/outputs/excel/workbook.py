@@ -46,7 +46,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fundmodel import __version__
 from fundmodel.core.result import Result
 from fundmodel.errors import InputError
-from fundmodel.labels import label
+from fundmodel.labels import instrument_title, label
 from fundmodel.outputs.atomic import atomic_path
 from fundmodel.outputs.excel.inputs_sheet import write_inputs
 from fundmodel.outputs.excel.layout import (
@@ -109,6 +109,9 @@ def _write_cover(book: Book, ws: Worksheet, results: list[Result], sets: list[Sh
     lang = book.lang
     first = results[0]
     book.title(ws, xl_label("title", lang))
+    # the instrument goes in the row under the title, so that every cell below keeps its place
+    write_text(ws, 2, 1, xl_label("instrument", lang)).font = TOTAL_FONT
+    write_text(ws, 2, 2, instrument_title(first.parameters, lang))
     info = [
         ("scenario", first.scenario_name),
         ("date", dt.date.today().isoformat()),

@@ -1,0 +1,121 @@
+"""The dashboard on a 1,024 px laptop, in headless Chromium (Playwright, Debian's chromium):
+no KPI value cut ("4.46 …") or wrapped ("12.50x" on two lines), and the allocation table,
+its total and checks columns included, fits without scrolling sideways. Chinese / 亿元 and
+English / bn RMB."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from _services import dashboard, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (.ci/run)"),
+]
+
+#: Each KPI value: its text, whether its box is narrower than the text (cut) and whether the
+#: text takes more than one line (wrapped).
+KPI_FIT = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')].map(e => {
+    const box = e.querySelector('div') || e;
+    const cs = getComputedStyle(box);
+    const line = cs.lineHeight === 'normal' ? 1.4 * parseFloat(cs.fontSize) : parseFloat(cs.lineHeight);
+    const card = e.closest('[data-testid="stMetric"]').getBoundingClientRect();
+    const text = box.getBoundingClientRect();
+    return {text: e.innerText, cut: box.scrollWidth > box.clientWidth + 1 || text.right > card.right + 1,
+            wrapped: box.getBoundingClientRect().height > 1.5 * line};
+})"""
+#: The allocation editor: width of its content against its visible width.
+GRID_FIT = """() => {
+    const grid = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
+    return grid ? [grid.scrollWidth, grid.clientWidth] : null;
+}"""
+DRAWN = """(heading) => {
+    const shown = [...document.querySelectorAll('h1, h2')].some(e => e.innerText.trim() === heading);
+    return shown && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
+        && !document.querySelector('[data-stale="true"]');
+}"""
+
+
+def _drawn(page, heading: str) -> None:
+    for _ in range(2):  # twice, 150 ms apart: a run may start just after the first look
+        page.wait_for_function(DRAWN, arg=heading, polling=50, timeout=60_000)
+        page.wait_for_timeout(150)
+
+
+def _goto(page, link: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=link, exact=True).click()
+    _drawn(page, link)
+
+
+@pytest.fixture(scope="module")
+def url():
+    with dashboard(free_port(), {"HOME": os.environ.get("HOME", "/root")}) as address:
+        yield address
+
+
+@pytest.mark.parametrize(
+    ("language", "unit", "pages"),
+    [
+        ("中文", "亿元", ("总览", "额度分配", "杠杆假设")),
+        ("English", "bn RMB", ("Overview", "Allocation", "Leverage assumptions")),
+    ],
+)
+def test_kpis_and_allocation_fit_at_1024_px(url, language, unit, pages):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1024, "height": 800})
+            page.goto(url)
+            _drawn(page, "Overview")
+            page.get_by_text(language, exact=True).click()
+            _drawn(page, pages[0])
+            page.get_by_text(unit, exact=True).click()
+            page.wait_for_timeout(300)
+            _drawn(page, pages[0])
+            for name in pages:
+                if name != pages[0]:
+                    _goto(page, name)
+                kpis = page.evaluate(KPI_FIT)
+                assert len(kpis) >= 5, (name, kpis)
+                bad = [k for k in kpis if k["cut"] or k["wrapped"]]
+                assert not bad, f"{name}: KPI values cut or wrapped at 1024 px: {bad}"
+            _goto(page, pages[1])
+            page.locator('[data-testid="stDataFrame"] .dvn-scroller').first.wait_for(timeout=60_000)
+            content, visible = page.evaluate(GRID_FIT)
+            assert content <= visible + 1, f"the allocation table scrolls sideways: {content} px in {visible} px"
+        finally:
+            browser.close()
+
+
+def test_leverage_page_keeps_the_sidebar_in_step(url):
+    """The Leverage page re-runs alone on a slider (a fragment); what it changes in the sidebar
+    (the "edited" note, the basis) still shows there."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(url)
+            _drawn(page, "Overview")
+            _goto(page, "Leverage assumptions")
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            assert sidebar.get_by_text("edited: differs").count() == 0
+            thumb = page.locator(".st-key-lev_a_green_low_carbon input[type='range']")
+            thumb.focus()
+            thumb.press("ArrowRight")
+            sidebar.get_by_text("edited: differs").first.wait_for(timeout=60_000)
+            page.get_by_role("button", name="Use the top-down basis").click()
+            _drawn(page, "Leverage assumptions")
+            top_down = sidebar.get_by_role("radio", name="Top-down (allocation × assumptions)")
+            page.wait_for_function("(el) => el.checked", arg=top_down.element_handle(), timeout=60_000)
+        finally:
+            browser.close()
