@@ -14,7 +14,17 @@ from __future__ import annotations
 
 class FundmodelError(ValueError):
     """Base of every error a user can cause (a :class:`ValueError`, so ``except ValueError``
-    in user code keeps working)."""
+    in user code keeps working).
+
+    Raised with a :class:`fundmodel.messages.Message`, the error keeps it as ``text`` (the
+    interface renders it in the reader's language) and its English text is ``str(error)``.
+    """
+
+    def __init__(self, *args: object) -> None:
+        from fundmodel.messages import Message  # late: the message table imports the units, which import this
+
+        self.text = args[0] if args and isinstance(args[0], Message) else None
+        super().__init__(*((str(self.text), *args[1:]) if self.text is not None else args))
 
 
 class ParameterError(FundmodelError):

@@ -397,7 +397,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "export_scenario_help": (
         "A YAML scenario (overrides of the bundled parameters) that reproduces the current state with"
         " `fundmodel run --scenario`.",
-        "YAML 情景文件（对内置参数的覆盖），可用 `fundmodel run --scenario` 复现当前状态。",
+        "YAML 情景文件（对内置参数的覆盖），可在命令行中用它复现当前状态。",
     ),
     "download_scenario": ("Download scenario (.yaml)", "下载情景（.yaml）"),
     "scenario_not_savable": ("The current state breaks a rule of scenario files", "当前状态不符合情景文件规则"),
@@ -538,6 +538,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_official": ("Official", "官方"),
     "col_time_cst_utc": ("Time (CST, UTC)", "时间（北京时间，UTC）"),
     "col_changes": ("Changes to the overrides", "参数修改"),
+    "choose_options": ("Choose options", "请选择"),
+    # parameters named in a comparison's "parameters changed" (fundmodel.messages {x:path})
+    "size_bn": ("Instrument size", "工具规模"),
+    "cap_key_area": ("Cap on the fund share of capital, key areas", "重点领域资本金占比上限"),
+    "cap_in_principle": ("Cap on the fund share of capital, in principle", "资本金占比原则上限"),
+    "private_share_min": ("Private-enterprise share, floor", "民营企业占比下限"),
+    "target_total_investment_bn": ("Target total investment", "预期总投资目标"),
+    "target_uplift_pp": ("Target uplift to infrastructure investment growth", "预期拉动基建投资增速"),
+    "reported_total_investment_bn": ("Reported total investment", "公布的总投资"),
+    "disbursement_date": ("Disbursement date", "投放日期"),
+    "base_level_bn": ("Infrastructure investment in the base year", "基年基建投资"),
+    "base_year": ("Base year", "基年"),
+    "growth_pct": ("Growth of infrastructure investment", "基建投资增速"),
+    "projected_growth_pct": ("Projected growth of infrastructure investment", "基建投资预测增速"),
+    "measure": ("Measure of infrastructure investment", "基建投资口径"),
+    "sectors": ("Statutory sectors", "法定行业"),
+    "minimum": ("Statutory minimum capital ratio", "法定最低资本金比例"),
+    "shortfall_reduction": ("Reduction for shortfall infrastructure", "补短板项目下调幅度"),
     "fiscal_cost_pv": ("Fiscal cost (present value)", "财政成本（现值）"),
     "instruments_compared": ("Instruments", "政策工具"),
     "backtest_title": ("Back-test: ex-ante model against the reported outturn", "回测：事前模型与公布结果对比"),
@@ -587,6 +605,42 @@ LABELS: dict[str, tuple[str, str]] = {
         "CSV 中有 {n:,} 个文本单元格已改写，使电子表格将其显示为文本（类似公式的文本前加撇号）；第一个：{first}",
     ),
 }
+
+
+#: Words of the parameter files shown as they are (units, and the one text value): English -> 中文.
+PARAMETER_WORDS: dict[str, str] = {
+    "bn RMB": "十亿元",
+    "date": "日期",
+    "flag": "是/否",
+    "measure": "口径",
+    "percent per year": "每年百分比",
+    "percentage points": "百分点",
+    "profile": "进度曲线",
+    "rate per year": "年利率",
+    "sector id": "行业代码",
+    "share of fund": "占工具资金比例",
+    "share of investment": "占投资比例",
+    "share of project capital": "占项目资本金比例",
+    "share of the debt of non-private projects": "占非民营项目债务比例",
+    "share of the fund due at buy-back": "占回购时应付工具资金比例",
+    "share of total investment": "占总投资比例",
+    "times the field's share": "领域占比的倍数",
+    "year": "年份",
+    "years": "年",
+    "NBS infrastructure investment excluding power, heat, gas and water production and supply (narrow measure)": (
+        "国家统计局基础设施投资（不含电力、热力、燃气及水生产和供应业，窄口径）"
+    ),
+}
+
+
+def parameter_word(text: str, lang: str = "en") -> str:
+    """A unit or text value of the parameter files in ``lang`` (as written when it has no
+    translation).
+
+    >>> parameter_word("share of project capital", "zh")
+    '占项目资本金比例'
+    """
+    return PARAMETER_WORDS.get(text, text) if lang == "zh" else text
 
 
 def label(term: str, lang: str = "en") -> str:

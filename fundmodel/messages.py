@@ -9,11 +9,19 @@ a spreadsheet, and a test checks that both languages have the same parameters.
 Placeholders are ``str.format`` fields with a few extra format specs:
 
 - ``{x:money}``: ``x`` is an amount in bn RMB, shown in the chosen unit with its name and
-  never rounded to 0 when it is not 0 (more decimals instead);
+  never rounded to 0 when it is not 0 (more decimals instead); ``{x:signed_money}`` the
+  same with a ``+`` before a positive amount;
 - ``{x:share}``: a fraction shown as a percentage (``0.5`` -> ``50.0%``);
 - ``{x:pp}``: percentage points with a sign and the unit word;
-- ``{x:name}``: an id (field, bank, province, output term) shown by its label;
-- any ordinary format spec (``{x:,.2f}``).
+- ``{x:name}``: an id (field, bank, province, output term, portfolio column, sector)
+  shown by its label;
+- ``{x:names}``: a list of such ids, each by its label, joined with the language's comma;
+- any ordinary format spec (``{x:,.2f}``);
+- ``{x:path}``: a parameter path (``fields.digital_economy.capital_ratio``) by the labels of
+  its parts after the section (``数字经济 · 资本金比例``);
+- a parameter that is itself a :class:`Message` is rendered in the same language and unit
+  (a quantity whose unit depends on what it measures); a list of messages is rendered
+  item by item, joined by "; " (Chinese "；").
 
 >>> render(Message("demo_allocation_total", {"total": 495.0, "size": 500.0, "diff": -5.0}), "zh", "yi")
 '分配合计 4,950 亿元，工具规模 5,000 亿元（差额 -50 亿元）。'
@@ -85,12 +93,24 @@ def format_money(amount_bn: float, unit: str = "bn", lang: str = "en") -> str:
 
 
 def _default_names(key: str, lang: str) -> str:
+    """The label of ``key``: an interface word, output term, field, bank or province
+    (:func:`fundmodel.labels.label`), else a portfolio column or a statutory sector; else
+    the key itself."""
     from fundmodel.labels import label  # labels read the parameter files; load them only when needed
 
     try:
         return label(key, lang)
     except KeyError:
-        return key
+        pass
+    from fundmodel.inputs.parameters import default_parameters
+    from fundmodel.inputs.portfolio.schema import SCHEMA
+
+    if key in SCHEMA:
+        return SCHEMA[key].label(lang)
+    sector = default_parameters().capital_ratios.sectors.get(key)
+    if sector is not None:
+        return sector.name_zh if lang == "zh" else sector.name_en
+    return key
 
 
 class _Formatter(string.Formatter):
@@ -98,15 +118,38 @@ class _Formatter(string.Formatter):
         self.lang, self.unit, self.names = lang, unit, names
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Message):  # a quantity rendered by its own message
+            return render(value, self.lang, self.unit, self.names)
+        if isinstance(value, list | tuple) and all(isinstance(v, Message) for v in value):
+            items = (render(v, self.lang, self.unit, self.names) for v in value)
+            return ("；" if self.lang == "zh" else "; ").join(items)
         if format_spec == "money":
             return format_money(value, self.unit, self.lang)
+        if format_spec == "signed_money":
+            return ("+" if value > 0 else "") + format_money(value, self.unit, self.lang)
         if format_spec == "share":
             return f"{100 * value:.1f}%"
         if format_spec == "pp":
             return f"{value:+.2f} " + ("个百分点" if self.lang == "zh" else "pp")
         if format_spec == "name":
             return self.names(str(value), self.lang)
+        if format_spec == "path":  # a parameter path: the labels of its parts after the section
+            return " · ".join(self.names(part, self.lang) for part in str(value).split(".")[1:])
+        if format_spec == "names":
+            return ("、" if self.lang == "zh" else ", ").join(self.names(str(v), self.lang) for v in value)
         return super().format_field(value, format_spec)
+
+
+def render_error(error: BaseException, lang: str = "en", unit: str = "bn") -> str:
+    """An error's message in ``lang`` and ``unit`` when it was raised with a :class:`Message`
+    (:class:`fundmodel.errors.FundmodelError`), else its text.
+
+    >>> from fundmodel.errors import PortfolioError
+    >>> render_error(PortfolioError(Message("read_empty_file", {"file": "a.csv"})), "zh")
+    'a.csv：文件为空（没有表头行）'
+    """
+    text = getattr(error, "text", None)
+    return text.render(lang, unit) if isinstance(text, Message) else str(error)
 
 
 def render(message: Message, lang: str = "en", unit: str = "bn", names: Callable[[str, str], str] | None = None) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from fundmodel.inputs.portfolio import Portfolio, PortfolioError
-from fundmodel.messages import Message, render
+from fundmodel.inputs.portfolio import Portfolio, PortfolioError, rendered_issues
+from fundmodel.messages import Message, render, render_error
 from fundmodel_dashboard import state
 from fundmodel_dashboard.widgets import lang, t, unit
 
@@ -24,9 +24,10 @@ def say(message_id: str, **params) -> str:
 
 def issues_table(portfolio: Portfolio) -> pd.DataFrame:
     """The portfolio's validation report with headers and rule names in the session's language."""
-    return portfolio.issues.assign(
-        rule=portfolio.issues["rule"].map(lambda r: t(f"rule_{r}")),
-        severity=portfolio.issues["severity"].map(lambda v: t(f"severity_{v}")),
+    shown = rendered_issues(portfolio.issues, lang(), unit(), "web")  # messages in the reader's words
+    return shown.assign(
+        rule=shown["rule"].map(lambda r: t(f"rule_{r}")),
+        severity=shown["severity"].map(lambda v: t(f"severity_{v}")),
     ).rename(
         columns={
             "file": t("col_file"),
@@ -60,7 +61,7 @@ def refusal() -> tuple[str, Portfolio | None] | None:
     try:
         portfolio = state.current_portfolio()
     except (PortfolioError, OSError) as exc:
-        return say("basis_refused_unreadable", portfolio=title, reason=str(exc)), None
+        return say("basis_refused_unreadable", portfolio=title, reason=render_error(exc, lang(), unit())), None
     if portfolio is None:
         return say("basis_refused_none"), None
     if not portfolio.ok:

@@ -57,6 +57,20 @@ div[data-testid="stMetricValue"] > div { overflow: visible !important; text-over
 </style>
 """
 
+# Streamlit's file uploader has no parameter for its own words ("Upload", "200MB per file");
+# for a Chinese reader they are replaced by CSS, the last resort: the text is sized to 0 and
+# the Chinese put in ::after.
+ZH_CONTROLS_CSS = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "选择文件"; font-size: 0.875rem;
+}
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "或将文件拖放到此处"; font-size: 0.8rem; }
+</style>
+"""
+
 
 def _on_scenario_change() -> None:
     state.load_into_session(st.session_state["scenario_choice"])
@@ -94,7 +108,7 @@ def _sidebar():
             key="instrument",
             on_change=state.choose_instrument,
         )
-        titles = {key: state.scenario_of(key).name for key in state.scenario_keys()}
+        titles = {key: _scenario_title(key) for key in state.scenario_keys()}
         st.selectbox(
             t("scenario"),
             options=list(titles),
@@ -134,7 +148,7 @@ def _run_page_file_in_instrument(path: Path) -> None:
 
 def _scenario_note(slot) -> None:
     scenario = state.current_scenario()
-    notes = [_scenario_title(st.session_state["scenario_key"])] if lang() == "zh" and scenario.name_zh else []
+    notes = [state.scenario_description(scenario)] if state.scenario_description(scenario) else []
     if state.is_edited():
         notes.append(t("edited_note"))
     if notes:
@@ -142,15 +156,14 @@ def _scenario_note(slot) -> None:
 
 
 def _scenario_title(key: str) -> str:
-    scenario = state.scenario_of(key)
-    if st.session_state.get("lang") == "zh" and scenario.name_zh:
-        return scenario.name_zh
-    return scenario.name
+    return state.scenario_title(state.scenario_of(key))
 
 
 def main() -> None:
     st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
+    if lang() == "zh":
+        st.markdown(ZH_CONTROLS_CSS, unsafe_allow_html=True)
     auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in
     state.init()
     # the pages (and the library code they call) run on the session's instrument; a

@@ -58,7 +58,7 @@ from fundmodel.inputs.parameters import (
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.inputs.scenario import Scenario, baseline, load_scenario
 from fundmodel.outputs.excel import write_portfolio_file
-from fundmodel.session import EDITED_SUFFIX, Session
+from fundmodel.session import Session
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
 from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits
@@ -298,7 +298,7 @@ def current_inputs() -> Inputs:
     edited = bool(edits) or allocation != freeze(current_base().allocation_matrix)
     return Inputs(
         scenario_key=st.session_state["scenario_key"],
-        scenario_name=scenario.name + (EDITED_SUFFIX if edited else ""),
+        scenario_name=scenario_title(scenario) + (edited_suffix() if edited else ""),
         base_overrides=freeze(scenario.overrides),
         edit_overrides=edits,
         allocation_bn=allocation,
@@ -312,7 +312,7 @@ def scenario_inputs() -> Inputs:
     params = current_base()
     return Inputs(
         scenario_key=st.session_state["scenario_key"],
-        scenario_name=scenario.name,
+        scenario_name=scenario_title(scenario),
         base_overrides=freeze(scenario.overrides),
         edit_overrides=(),
         allocation_bn=freeze(params.allocation_matrix),
@@ -812,13 +812,14 @@ def scenario_result(key: str) -> Result | None:
         if portfolio is None or not portfolio.ok:
             return None
         pkey = st.session_state["portfolio_key"]
-        title = f"{scenario.name} · {portfolio_title(pkey)}"
+        title = f"{scenario_title(scenario)} · {portfolio_title(pkey)}"
         allocation = freeze(params.allocation_matrix)
         unit = st.session_state.get("portfolio_unit")
         return _run_portfolio(
             pkey, unit, frozen, (), scenario.source, title, (), allocation, portfolio, scenario.instrument_name
         )
-    inputs = Inputs(key, scenario.name, frozen, (), freeze(params.allocation_matrix), scenario.instrument_name)
+    allocation = freeze(params.allocation_matrix)
+    inputs = Inputs(key, scenario_title(scenario), frozen, (), allocation, scenario.instrument_name)
     return run_inputs(inputs)
 
 
@@ -960,13 +961,33 @@ def on_portfolio_upload() -> None:
         st.session_state["portfolio_key"] = register_upload(upload.name, upload.getvalue())
 
 
+def scenario_title(scenario: Scenario, lang: str | None = None) -> str:
+    """The scenario's name in ``lang`` (the session's by default): its Chinese name where it has one."""
+    lang = lang or st.session_state.get("lang", "en")
+    return scenario.name_zh if lang == "zh" and scenario.name_zh else scenario.name
+
+
+def scenario_description(scenario: Scenario, lang: str | None = None) -> str:
+    """The scenario's description in ``lang`` (the session's by default)."""
+    lang = lang or st.session_state.get("lang", "en")
+    return scenario.description_zh if lang == "zh" and scenario.description_zh else scenario.description
+
+
+def edited_suffix(lang: str | None = None) -> str:
+    """What marks an edited run's name: " (edited)", "（已修改）"."""
+    from fundmodel.labels import label
+
+    lang = lang or st.session_state.get("lang", "en")
+    word = label("edited_short", lang)
+    return f"（{word}）" if lang == "zh" else f" ({word})"
+
+
 def display_name(lang: str) -> str:
     """What the pages say the current run is: the scenario's name in ``lang``, marked when
     edited, and the portfolio on the portfolio basis."""
     from fundmodel.labels import label
 
-    scenario = current_scenario()
-    name = scenario.name_zh if lang == "zh" and scenario.name_zh else scenario.name
+    name = scenario_title(current_scenario(), lang)
     if is_edited():
         name += f" · {label('edited_short', lang)}"
     if basis() == "portfolio" and portfolio_result() is not None:

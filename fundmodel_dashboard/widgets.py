@@ -10,7 +10,7 @@ import streamlit as st
 from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
-from fundmodel.labels import label
+from fundmodel.labels import label, parameter_word
 from fundmodel.outputs.csv_writer import csv_bytes
 from fundmodel.outputs.kpi_text import KPI_TERMS as KPI_TERMS  # the cards, as tests and pages know them
 from fundmodel.outputs.kpi_text import kpi_differences, kpi_texts
@@ -136,7 +136,7 @@ def checks_frame(result: Result) -> pd.DataFrame:
                 t("col_subject"): _subject(c.subject),
                 t("col_value"): _fmt_value(c.code, c.values.get("value")),
                 t("col_limit"): _fmt_value(c.code, c.values.get("limit")),
-                t("col_message"): c.message,
+                t("col_message"): c.render(lang(), unit()),
             }
         )
     return pd.DataFrame(rows)
@@ -194,8 +194,8 @@ def sources_frame(result: Result) -> pd.DataFrame:
     rows = [
         {
             t("col_parameter"): s.path,
-            t("col_value"): str(s.value),
-            t("unit"): s.unit,
+            t("col_value"): parameter_word(str(s.value), lang()),
+            t("unit"): parameter_word(s.unit, lang()),
             t("col_reference"): s.reference,
             t("col_date"): s.date,
             t("col_overridden_by"): s.overridden_by or "",

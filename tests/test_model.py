@@ -72,7 +72,8 @@ def test_fund_share_above_cap_is_reported_not_clipped():
     [check] = [c for c in r.checks if c.code == "fund_share_cap"]
     assert check.subject == "digital_economy"
     assert check.values == {"value": 0.6, "limit": 0.5}
-    assert "digital_economy" in check.message and "60.0%" in check.message and "50%" in check.message
+    assert "digital_economy" in check.message and "60.0%" in check.message and "50.0%" in check.message
+    assert check.render("zh") == "领域“数字经济”：工具资金占资本金比例 60.0%，超过上限 50.0%。"
     # the number is used as given: 45 / (0.6 * 0.2) = 375
     assert r.by_field.loc["digital_economy", "total_investment_bn"] == pytest.approx(375)
 

@@ -129,7 +129,8 @@ def test_unmapped_sector_word_is_a_warning_and_takes_the_general_minimum(tmp_pat
     portfolio = read_portfolio(path)
     [hit] = [i for i in portfolio.issue_records() if i.rule == "sector_unmapped"]
     assert (hit.row, hit.column, hit.value, hit.severity) == (3, "sector", "moon_base", "warning")
-    assert "power_other" in hit.message and "20%" in hit.message
+    assert "power_other" in hit.message and "20.0%" in hit.message
+    assert hit.render("zh").startswith("该行业名称没有对应的法定行业：按“电力等其他项目”处理（最低资本金比例 20.0%）")
     frame = portfolio.frame
     assert frame["sector"].tolist() == ["railways_highways", "power_other", "urban_rail"]
     # power and all other projects: 20%, less 5 pp for shortfall-filling infrastructure (the field's default)

@@ -49,7 +49,13 @@ def test_violated_by_kind_and_tolerance():
 def test_checks_by_hand():
     checks = rules.bank_quota_checks(["cdb", "adbc"], ["CDB", "ADBC"], np.array([250.0, 140.0]), np.array([250, 150]))
     assert [(c.subject, c.values) for c in checks] == [("adbc", {"value": 140.0, "limit": 150.0})]
-    assert checks[0].message == "ADBC (adbc) is allocated 140.000 bn; its quota is 150.000 bn (-10.000 bn)."
+    assert checks[0].message == (
+        "Agricultural Development Bank of China (adbc) is allocated 140.0 bn RMB;"
+        " its quota is 150.0 bn RMB (-10.0 bn RMB)."
+    )
+    # 140 bn = 1,400 亿元; the difference -10 bn = -100 亿元
+    assert checks[0].render("zh", "yi") == "中国农业发展银行分配 1,400 亿元，其额度为 1,500 亿元（差额 -100 亿元）。"
+    assert checks[0].to_dict()["message_id"] == "bank_quota_off"
     cells = rules.negative_cell_checks(["f1", "f2"], ["b1", "b2"], np.array([[1.0, -0.5], [0.0, 2.0]]))
     assert [c.subject for c in cells] == ["f1/b2"]
     # a cell over the cap only through the bank's scale: s = 0.5, scale 1.2 -> 0.6 > cap 0.55

@@ -179,7 +179,10 @@ def test_goal_seek_unreachable_says_how_close(one_field):
     assert g.achieved == pytest.approx(5000)
     assert "unreachable" in g.message and "+1,000" in g.message
     g = goal_seek(6000, "additionality", one_field)
-    assert not g.reachable and "does not depend on additionality" in g.message
+    assert not g.reachable and "does not depend on Additionality" in g.message
+    # 4,000 bn = 40,000 亿元; the closest, 5,000 bn, is 10,000 亿元 above it
+    g = goal_seek(4000, "fund_share_of_capital", one_field, mode="value")
+    assert "最接近的是取 0.5 时的 50,000 亿元（与目标 40,000 亿元 相差 +10,000 亿元）" in g.render("zh", "yi")
 
 
 def test_goal_seek_bank_scale_matches_reported_calibration():

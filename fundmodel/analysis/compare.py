@@ -44,6 +44,7 @@ import pandas as pd
 
 from fundmodel.core.result import Result, clean_json
 from fundmodel.errors import InputError
+from fundmodel.messages import Message
 
 #: Summary rows (keys of Result.totals); their unit and format come from fundmodel.terms.
 SUMMARY_METRICS: list[str] = [
@@ -155,32 +156,33 @@ class Attribution:
     by_field: pd.DataFrame
     parameter_changes: pd.DataFrame
 
-    def explanation(self, unit_name: str = "bn RMB", scale: float = 1.0) -> list[str]:
-        """Plain sentences: the total difference, its main drivers, banks and fields, and the
-        parameters that changed."""
-
-        def money(v: float) -> str:
-            return f"{v * scale:+,.1f}"
-
+    def explanation_messages(self) -> list[Message]:
+        """The total difference, its main drivers, banks and fields, and the parameters that
+        changed, as messages (drivers, banks, fields and parameters named by their labels)."""
         d = self.total_difference_bn
-        lines = [
-            f"{self.scenario} vs {self.reference}: total investment {money(d)} {unit_name}, "
-            f"net (additional) investment {money(self.net_difference_bn)} {unit_name}."
-        ]
+        said = {"scenario": self.scenario, "reference": self.reference}
+        lines = [Message("explain_summary", {**said, "total": d, "net": self.net_difference_bn})]
         if abs(d) < 1e-9:
             return lines
         for title, table in (("driver", self.by_driver), ("bank", self.by_bank), ("field", self.by_field)):
             col = table["total_investment_bn"]
             main = col[col.abs() > max(1e-9, 0.005 * abs(d))].sort_values(key=np.abs, ascending=False)
-            parts = [f"{name} {money(v)} ({v / d:.0%})" for name, v in main.items()]
-            lines.append(f"  by {title}: " + ("; ".join(parts) if parts else "none"))
+            parts = [Message("explain_part", {"id": name, "amount": v, "share": v / d}) for name, v in main.items()]
+            lines.append(Message(f"explain_by_{title}", {"parts": parts or [Message("explain_none")]}))
         if len(self.parameter_changes):
             changes = [
-                f"{r.path} {_fmt_value(r.reference_value)} -> {_fmt_value(r.value)}"
+                Message(
+                    "explain_parameter_change",
+                    {"path": r.path, "before": _said_value(r.reference_value), "after": _said_value(r.value)},
+                )
                 for r in self.parameter_changes.itertuples()
             ]
-            lines.append("  parameters changed: " + "; ".join(changes))
+            lines.append(Message("explain_parameters_changed", {"changes": changes}))
         return lines
+
+    def explanation(self, lang: str = "en", unit: str = "bn") -> list[str]:
+        """:meth:`explanation_messages` as plain sentences in ``lang``, money in ``unit``."""
+        return [m.render(lang, unit) for m in self.explanation_messages()]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -524,6 +526,13 @@ def compare_scenarios(scenarios: Sequence[Any], run: Any = None) -> Comparison:
 # ------------------------------------------------------------ helpers
 
 
+def _said_value(v: Any) -> Any:
+    """A parameter's value in a message: "none" in the reader's language, a number as ``g``."""
+    if v is None:
+        return Message("explain_none")
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
 def _fmt_value(v: Any) -> str:
     if v is None:
         return "(none)"
@@ -673,7 +682,7 @@ def render_comparison(comparison: Comparison, unit: str = "bn", lang: str = "en"
             ]
     for lt, result in zip(letters, comparison.results, strict=True):
         for check in result.errors:
-            parts.append(f"[{lt}] [{check.severity}] {check.message}")
+            parts.append(f"[{lt}] [{check.severity}] {check.render(lang, unit)}")
     return "\n".join(parts)
 
 

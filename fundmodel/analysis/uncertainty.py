@@ -48,6 +48,7 @@ from fundmodel.core import macro
 from fundmodel.core.result import clean_json
 from fundmodel.errors import InputError
 from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
+from fundmodel.messages import Message
 
 #: The leverage assumptions: name -> axis ("field" or "bank").
 ASSUMPTIONS: dict[str, str] = {
@@ -63,6 +64,29 @@ ASSUMPTIONS: dict[str, str] = {
 CONTINUOUS = [a for a in ASSUMPTIONS if a != "construction_years"]
 
 #: Outputs: name -> description. Money in bn RMB, level effect in %, growth effect in pp.
+#: How a metric's value is said (a message of :mod:`fundmodel.messages` with parameter ``x``).
+QUANTITY_MESSAGES: dict[str, str] = {
+    "total_investment_bn": "quantity_money",
+    "net_investment_bn": "quantity_money",
+    "peak_level_effect_pct": "quantity_percent",
+    "peak_growth_effect_pp": "quantity_pp",
+    "multiplier": "quantity_times",
+    "net_multiplier": "quantity_times",
+}
+
+
+def quantity(metric: str, value: float, change: bool = False) -> Message:
+    """``value`` of ``metric`` as a message, in the metric's unit (money in the reader's);
+    ``change``: a signed difference (of a percent level: percentage points).
+
+    >>> quantity("total_investment_bn", 6000.0).render("zh", "yi")
+    '60,000 亿元'
+    >>> quantity("peak_level_effect_pct", -0.25, change=True).render("zh")
+    '-0.25 个百分点'
+    """
+    return Message(QUANTITY_MESSAGES[metric] + ("_change" if change else ""), {"x": float(value)})
+
+
 METRICS: dict[str, str] = {
     "total_investment_bn": "total investment (bn RMB)",
     "net_investment_bn": "net (additional) investment (bn RMB)",
@@ -572,6 +596,11 @@ class GoalSeek:
     values: dict[str, float]
     overrides: dict[str, Any]
     message: str
+    text: Message | None = None
+
+    def render(self, lang: str = "en", unit: str = "bn") -> str:
+        """The answer in ``lang`` and money ``unit``."""
+        return self.text.render(lang, unit) if self.text is not None else self.message
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -645,8 +674,8 @@ def goal_seek(
     gap = values - target
     ends = (float(values[0]), float(values[-1]))
     ids = p.field_ids if ASSUMPTIONS[assumption] == "field" else p.bank_ids
-    what = METRICS[metric]
-    where = f"{assumption}" + (f" of {element}" if element else "")
+    scope = element or ("all_fields" if ASSUMPTIONS[assumption] == "field" else "all_banks")
+    said = {"metric": metric, "assumption": assumption, "scope": scope, "target": quantity(metric, target)}
     crossing = np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) <= 0)
     if len(crossing):
         i = int(crossing[0])
@@ -678,16 +707,24 @@ def goal_seek(
     overrides = {section: {ids[j]: {assumption: float(new[j])} for j in changed}} if changed else {}
     kind = {"scale": "factor", "value": "value", "element": "value"}[mode]
     if reachable:
-        message = f"{what} reaches {target:,.4g} with {where} at {kind} {x:.6g}."
+        text = Message(f"goal_seek_reached_{kind}", {**said, "x": x})
     else:
         flat = math.isclose(ends[0], ends[1], rel_tol=1e-12, abs_tol=1e-12) and np.ptp(values) < 1e-9
         if flat:
-            message = f"unreachable: {what} does not depend on {assumption} (it stays at {achieved:,.4g})."
+            text = Message("goal_seek_flat", {**said, "achieved": quantity(metric, achieved)})
         else:
-            message = (
-                f"unreachable within the caps and statutory minimums: {where} {kind} in "
-                f"[{lo:.6g}, {hi:.6g}] gives {what} from {min(values):,.4g} to {max(values):,.4g}; "
-                f"closest is {achieved:,.4g} at {kind} {x:.6g} ({achieved - target:+,.4g} from the target)."
+            text = Message(
+                f"goal_seek_unreachable_{kind}",
+                {
+                    **said,
+                    "lo": lo,
+                    "hi": hi,
+                    "low": quantity(metric, float(min(values))),
+                    "high": quantity(metric, float(max(values))),
+                    "achieved": quantity(metric, achieved),
+                    "x": x,
+                    "gap": quantity(metric, achieved - target, change=True),
+                },
             )
     return GoalSeek(
         assumption=assumption,
@@ -702,7 +739,8 @@ def goal_seek(
         metric_at_bounds=ends,
         values=values_out,
         overrides=overrides,
-        message=message,
+        message=text.render("en", "bn"),
+        text=text,
     )
 
 

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def render_goal_seek(result: GoalSeek, lang: str = "en") -> str:
     """The solution (or how close it gets) and the resulting value per field / bank."""
-    lines = [result.message, ""]
+    lines = [result.render(lang), ""]
     lo, hi = result.interval
     lines.append(
         f"search interval: [{lo:.6g}, {hi:.6g}] ({result.mode}); metric there: "

@@ -6,7 +6,7 @@ import argparse
 import json
 
 from fundmodel.cli.run import add_input_unit_option, add_map_option, add_sheet_option, column_map_args, sheet_arg
-from fundmodel.inputs.portfolio import read_portfolio
+from fundmodel.inputs.portfolio import read_portfolio, rendered_issues
 from fundmodel.inputs.scenario import load_scenario
 
 
@@ -35,7 +35,7 @@ def handle(args: argparse.Namespace) -> int:
         paths, unit=unit, sheet=sheet_arg(args), params=params, column_map=columns, column_map_sources=sources
     )
     if args.format == "json":
-        issues = portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues
+        issues = rendered_issues(portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues)
         records = [
             {**r, "row": None if r["row"] is None or r["row"] != r["row"] else int(r["row"])}
             for r in issues.astype(object).where(issues.notna(), None).to_dict(orient="records")

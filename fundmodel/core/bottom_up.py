@@ -31,6 +31,7 @@ from fundmodel.core.topdown import leverage_checks, macro_table, new_investment_
 from fundmodel.core.topdown import run as run_top_down
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import PROVINCES, Portfolio
+from fundmodel.messages import Message
 
 #: Columns summed in every aggregate table (bn RMB).
 SUM_COLUMNS = [*STACK_COLUMNS, "attributed_investment_bn", "other_public_funding_bn"]
@@ -364,11 +365,10 @@ def run_portfolio(
         cashflow = n_cf <= CASHFLOW_AUTO_LIMIT
         if not cashflow:
             extra.append(
-                Check(
+                Check.of(
                     "cashflow_skipped",
                     "info",
-                    f"Cash-flow metrics left out of this run for {n_cf:,} projects with cash-flow data "
-                    f"(more than {CASHFLOW_AUTO_LIMIT:,}); 'fundmodel metrics' computes them.",
+                    Message("cashflow_skipped", {"count": n_cf, "limit": CASHFLOW_AUTO_LIMIT}),
                     "projects",
                     {"value": float(n_cf), "limit": float(CASHFLOW_AUTO_LIMIT)},
                 )

@@ -23,6 +23,7 @@ import pandas as pd
 from fundmodel.core.result import Check
 from fundmodel.errors import ParameterError
 from fundmodel.inputs.parameters import Parameters
+from fundmodel.messages import Message
 
 #: Who carries a project's debt (columns of :func:`debt_by_holder`).
 HOLDERS = ["lgfv_debt_bn", "state_firm_debt_bn", "private_firm_debt_bn"]
@@ -191,13 +192,10 @@ def buyback_check(fund_bn: float, term_years: float) -> Check:
     >>> buyback_check(500.0, 15).code
     'fund_buyback_at_par'
     """
-    return Check(
+    return Check.of(
         "fund_buyback_at_par",
         "info",
-        f"The fund's {fund_bn:,.1f} bn is bought back at par after {term_years:g} years: "
-        f"capital with a repayment promise (名股实债, '存在本息回购承诺、兜底保障等收益附加条件') "
-        f"cannot count as project capital under {BUYBACK_SOURCE}; the projects' leverage may be "
-        f"higher than the capital stack shows (source: {BUYBACK_SOURCE}).",
+        Message("fund_buyback_at_par", {"fund": float(fund_bn), "years": float(term_years), "source": BUYBACK_SOURCE}),
         "instrument",
         {"fund_bn": float(fund_bn), "term_years": float(term_years)},
     )

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.inputs.parameters import Parameters
+from fundmodel.messages import Message
 
 Severity = Literal["error", "warning", "info"]
 
@@ -25,6 +26,8 @@ class Check:
     """One rule checked on a run. Violations are reported, never clipped.
 
     ``values`` holds the numbers involved (e.g. ``{"value": 0.9, "limit": 0.8}``).
+    ``text`` is the message as an id with parameters (:mod:`fundmodel.messages`);
+    ``message`` is its English rendering in bn RMB, for the CLI and JSON.
     """
 
     code: str
@@ -32,6 +35,16 @@ class Check:
     message: str
     subject: str = ""
     values: dict[str, float] = field(default_factory=dict)
+    text: Message | None = None
+
+    @classmethod
+    def of(cls, code: str, severity: Severity, text: Message, subject: str = "", values: dict | None = None) -> Check:
+        """A check whose message is ``text``; ``message`` is its English text in bn RMB."""
+        return cls(code, severity, text.render("en", "bn"), subject, dict(values or {}), text)
+
+    def render(self, lang: str = "en", unit: str = "bn") -> str:
+        """The message in ``lang`` and money ``unit`` (the English text when it has no id)."""
+        return self.text.render(lang, unit) if self.text is not None else self.message
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +52,7 @@ class Check:
             "severity": self.severity,
             "subject": self.subject,
             "message": self.message,
+            "message_id": self.text.id if self.text is not None else None,
             "values": {k: clean_json(v) for k, v in self.values.items()},
         }
 

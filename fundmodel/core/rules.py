@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 
 from fundmodel.core.result import Check, Severity
+from fundmodel.messages import Message
 
 Kind = Literal["equal", "at_most", "at_least"]
 
@@ -134,10 +135,8 @@ def allocation_total_checks(total_bn: float, size_bn: float) -> list[Check]:
     """
     if not ALLOCATION_TOTAL.violated(total_bn, size_bn):
         return []
-    message = (
-        f"Allocation sums to {total_bn:,.3f} bn; the instrument is {size_bn:,.3f} bn ({total_bn - size_bn:+,.3f} bn)."
-    )
-    return [Check("allocation_total", "error", message, "total", {"value": total_bn, "limit": size_bn})]
+    text = Message("allocation_total_off", {"total": total_bn, "size": size_bn, "diff": total_bn - size_bn})
+    return [Check.of("allocation_total", "error", text, "total", {"value": total_bn, "limit": size_bn})]
 
 
 def bank_quota_checks(
@@ -145,11 +144,18 @@ def bank_quota_checks(
 ) -> list[Check]:
     """Each bank's allocation against its quota (error when they differ)."""
     return [
-        Check(
+        Check.of(
             "bank_quota",
             "error",
-            f"{bank_names[j]} ({bank_ids[j]}) is allocated {used_bn[j]:,.3f} bn; its quota is "
-            f"{quota_bn[j]:,.3f} bn ({used_bn[j] - quota_bn[j]:+,.3f} bn).",
+            Message(
+                "bank_quota_off",
+                {
+                    "bank": bank_ids[j],
+                    "used": float(used_bn[j]),
+                    "quota": float(quota_bn[j]),
+                    "diff": float(used_bn[j] - quota_bn[j]),
+                },
+            ),
             bank_ids[j],
             {"value": float(used_bn[j]), "limit": float(quota_bn[j])},
         )
@@ -163,10 +169,10 @@ def negative_cell_checks(field_ids: Sequence[str], bank_ids: Sequence[str], matr
     for i, j in zip(*np.nonzero(NEGATIVE_CELL.violated(matrix_bn, 0.0)), strict=True):
         fid, bid = field_ids[i], bank_ids[j]
         checks.append(
-            Check(
+            Check.of(
                 "negative_cell",
                 "error",
-                f"Allocation of {fid} x {bid} is negative ({matrix_bn[i, j]:,.3f} bn).",
+                Message("negative_cell", {"field": fid, "bank": bid, "amount": float(matrix_bn[i, j])}),
                 f"{fid}/{bid}",
                 {"value": float(matrix_bn[i, j]), "limit": 0.0},
             )
@@ -178,12 +184,14 @@ def private_share_checks(share: float, floor: float) -> list[Check]:
     """The private-enterprise share of an allocation's fund against the floor.
 
     >>> private_share_checks(0.15, 0.2)[0].message
-    'Private-enterprise projects get 15.0% of the fund; the floor is 20%.'
+    'Private-enterprise projects get 15.0% of the fund; the floor is 20.0%.'
+    >>> private_share_checks(0.15, 0.2)[0].render("zh")
+    '民营企业项目获得工具资金的 15.0%，下限为 20.0%。'
     """
     if not PRIVATE_SHARE.violated(share, floor):
         return []
-    message = f"Private-enterprise projects get {share:.1%} of the fund; the floor is {floor:.0%}."
-    return [Check("private_share", "error", message, "total", {"value": share, "limit": floor})]
+    text = Message("private_share_below", {"share": share, "floor": floor})
+    return [Check.of("private_share", "error", text, "total", {"value": share, "limit": floor})]
 
 
 # ---------------------------------------------------------------- leverage (fields, projects)
@@ -194,10 +202,13 @@ def fund_share_cap_checks(
 ) -> list[Check]:
     """Every fund share of capital above its cap (one per field or project)."""
     return [
-        Check(
+        Check.of(
             "fund_share_cap",
             "error",
-            f"{what} {ids[i]}: fund share of capital {fund_share_of_capital[i]:.1%} is above its cap {cap[i]:.0%}.",
+            Message(
+                f"fund_share_above_cap_{what}",
+                {"id": str(ids[i]), "share": float(fund_share_of_capital[i]), "cap": float(cap[i])},
+            ),
             str(ids[i]),
             {"value": float(fund_share_of_capital[i]), "limit": float(cap[i])},
         )
@@ -219,11 +230,18 @@ def cell_fund_share_cap_checks(
     for i, j in zip(*np.nonzero(over), strict=True):
         cell = f"{field_ids[i]}/{bank_ids[j]}"
         checks.append(
-            Check(
+            Check.of(
                 "fund_share_cap",
                 "error",
-                f"cell {cell}: fund share of capital {cell_share[i, j]:.1%} (field share x bank scale) "
-                f"is above the cap {cap[i]:.0%}.",
+                Message(
+                    "cell_fund_share_above_cap",
+                    {
+                        "field": field_ids[i],
+                        "bank": bank_ids[j],
+                        "share": float(cell_share[i, j]),
+                        "cap": float(cap[i]),
+                    },
+                ),
                 cell,
                 {"value": float(cell_share[i, j]), "limit": float(cap[i])},
             )
@@ -236,10 +254,13 @@ def capital_ratio_minimum_checks(
 ) -> list[Check]:
     """Every capital ratio below its statutory minimum (one per field or project)."""
     return [
-        Check(
+        Check.of(
             "capital_ratio_minimum",
             "error",
-            f"{what} {ids[i]}: capital ratio {capital_ratio[i]:.1%} is below the statutory minimum {minimum[i]:.0%}.",
+            Message(
+                f"capital_ratio_below_minimum_{what}",
+                {"id": str(ids[i]), "ratio": float(capital_ratio[i]), "minimum": float(minimum[i])},
+            ),
             str(ids[i]),
             {"value": float(capital_ratio[i]), "limit": float(minimum[i])},
         )
@@ -259,12 +280,12 @@ def portfolio_total_checks(total_bn: float, size_bn: float) -> list[Check]:
     if not ALLOCATION_TOTAL.violated(total_bn, size_bn):
         return []
     diff = total_bn - size_bn
-    if diff > 0:
-        message = f"The portfolio asks for {total_bn:,.3f} bn; the instrument is {size_bn:,.3f} bn ({diff:+,.3f} bn)."
-    else:
-        message = f"The portfolio uses {total_bn:,.3f} bn of the {size_bn:,.3f} bn instrument ({diff:+,.3f} bn)."
+    text = Message(
+        "portfolio_total_above" if diff > 0 else "portfolio_total_below",
+        {"total": total_bn, "size": size_bn, "diff": diff},
+    )
     severity: Severity = "error" if diff > 0 else "info"
-    return [Check("allocation_total", severity, message, "total", {"value": total_bn, "limit": size_bn})]
+    return [Check.of("allocation_total", severity, text, "total", {"value": total_bn, "limit": size_bn})]
 
 
 def portfolio_bank_quota_checks(
@@ -274,13 +295,14 @@ def portfolio_bank_quota_checks(
     checks = []
     for j in np.flatnonzero(BANK_QUOTA.violated(used_bn, quota_bn)):
         used, quota = float(used_bn[j]), float(quota_bn[j])
-        verb = "exceeds" if used > quota else "is below"
         checks.append(
-            Check(
+            Check.of(
                 "bank_quota",
                 "error" if used > quota else "info",
-                f"{bank_names[j]} ({bank_ids[j]}) projects total {used:,.3f} bn, which {verb} its quota of "
-                f"{quota:,.3f} bn ({used - quota:+,.3f} bn).",
+                Message(
+                    "portfolio_bank_quota_above" if used > quota else "portfolio_bank_quota_below",
+                    {"bank": str(bank_ids[j]), "used": used, "quota": quota, "diff": used - quota},
+                ),
                 str(bank_ids[j]),
                 {"value": used, "limit": quota},
             )
@@ -294,7 +316,9 @@ def portfolio_private_share_checks(share: float, floor: float, total_bn: float, 
     if not PRIVATE_SHARE.violated(share, floor):
         return []
     full = not ALLOCATION_TOTAL.violated(total_bn, size_bn)
-    message = f"Private-enterprise projects get {share:.1%} of the portfolio's fund; the floor is {floor:.0%}" + (
-        "." if full else " (a national floor; this portfolio is partial)."
+    text = Message(
+        "portfolio_private_share_below" if full else "portfolio_private_share_below_partial",
+        {"share": share, "floor": floor},
     )
-    return [Check("private_share", "error" if full else "warning", message, "total", {"value": share, "limit": floor})]
+    severity: Severity = "error" if full else "warning"
+    return [Check.of("private_share", severity, text, "total", {"value": share, "limit": floor})]

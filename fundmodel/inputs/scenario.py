@@ -53,6 +53,7 @@ class ScenarioMeta(BaseModel):
     name: str = Field(min_length=1)
     name_zh: str | None = None
     description: str = ""
+    description_zh: str = ""
     reference: str = ""
     date: dt.date | None = None
 
@@ -79,6 +80,7 @@ class Scenario:
     name_zh: str | None = None
     date: dt.date | None = None
     uncertainty: dict[str, Any] | None = None
+    description_zh: str = ""
     instrument: str | None = None
     """The instrument (bundled name or package path) the overrides apply to; None: the chosen one."""
     #: identified drivers owning the overrides (fundmodel.analysis.decomposition), in order
@@ -112,7 +114,7 @@ class Scenario:
         description, reference and date when given), ``overrides:`` and, when declared,
         ``uncertainty:`` and ``drivers:``. :meth:`from_dict` reads it back."""
         meta: dict[str, Any] = {"name": self.name}
-        for key in ("name_zh", "description", "reference", "date"):
+        for key in ("name_zh", "description", "description_zh", "reference", "date"):
             value = getattr(self, key)
             if value:
                 meta[key] = value
@@ -164,6 +166,7 @@ class Scenario:
             name_zh=meta.name_zh,
             date=meta.date,
             uncertainty=parsed.uncertainty,
+            description_zh=meta.description_zh,
             instrument=instrument_id(parsed.instrument),
             drivers=parsed.drivers,
         )

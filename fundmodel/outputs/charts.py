@@ -132,16 +132,17 @@ def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Fig
     landing = from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit)
     d = decimals(unit)
     fig = go.Figure()
+    pp = " 个百分点" if lang == "zh" else " pp"  # the unit word of the growth effect
     for values, term, colour, suffix in (
         (level, "level_effect_pct", "#b8312f", "%"),
-        (growth, "growth_effect_pp", "#2e6f9e", " pp"),
+        (growth, "growth_effect_pp", "#2e6f9e", pp),
     ):
         fig.add_bar(
             x=years,
             y=values,
             name=label(term, lang),
             marker_color=colour,
-            text=[f"{v:+.2f}{suffix}" if suffix == " pp" else f"{v:.2f}{suffix}" for v in values],
+            text=[f"{v:+.2f}{suffix}" if suffix == pp else f"{v:.2f}{suffix}" for v in values],
             textposition="outside",
             cliponaxis=False,
             customdata=landing,
@@ -162,7 +163,7 @@ def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Fig
     pad = 0.2 * max(top - bottom, 1.0)
     fig.update_layout(
         barmode="group",
-        yaxis={"title": "% / pp", "range": [bottom - (pad if bottom < 0 else 0), top + pad], "zeroline": True},
+        yaxis={"title": "% /" + pp, "range": [bottom - (pad if bottom < 0 else 0), top + pad], "zeroline": True},
         xaxis={"title": label("year", lang), "type": "category"},
         showlegend=True,
     )

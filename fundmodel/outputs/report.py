@@ -204,5 +204,5 @@ def render_table(result: Result, unit: str = "bn", lang: str = "en") -> str:
         "",
         f"{label('checks', lang)}: " + (label("all_pass", lang) if not result.checks else f"{len(result.checks)}"),
     ]
-    parts += [f"  [{c.severity}] {c.message}" for c in result.checks]
+    parts += [f"  [{c.severity}] {c.render(lang, unit)}" for c in result.checks]
     return "\n".join(parts)

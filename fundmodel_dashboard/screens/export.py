@@ -76,7 +76,7 @@ with right:
 
 st.subheader(t("briefing_pdf"))
 st.caption(t("briefing_pdf_help"))
-others = {k: state.scenario_of(k).name for k in state.scenario_keys() if k != state.DEFAULT_SCENARIO}
+others = {k: state.scenario_title(state.scenario_of(k)) for k in state.scenario_keys() if k != state.DEFAULT_SCENARIO}
 compare_keys = st.multiselect(
     t("briefing_compare_with"),
     options=list(others),
@@ -104,7 +104,7 @@ st.subheader(t("export_scenario"))
 st.caption(t("export_scenario_help"))
 try:
     state.current_parameters()  # the file must load again: same rules as any scenario file
-    edited = state.current_session().to_scenario(f"{state.current_scenario().name} (edited)")
+    edited = state.current_session().to_scenario(state.current_scenario().name + state.edited_suffix("en"))
     st.download_button(
         t("download_scenario"),
         data=edited.to_yaml(),

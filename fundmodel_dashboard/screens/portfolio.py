@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from fundmodel.inputs.portfolio import PortfolioError
+from fundmodel.inputs.portfolio.issues import render_issue
+from fundmodel.messages import render_error
 from fundmodel.outputs import charts
 from fundmodel.outputs.portfolio_forms import blank_template_bytes, validation_report_bytes
 from fundmodel.outputs.province_map import province_tile_figure
@@ -73,7 +75,7 @@ state.sync_project_editor()  # this run's cell edits first: everything below sho
 try:
     portfolio = state.current_portfolio()
 except (PortfolioError, OSError) as exc:
-    st.error(f"{t('portfolio_unreadable')}: {exc}", icon=":material/error:")
+    st.error(f"{t('portfolio_unreadable')}: {render_error(exc, lang(), unit())}", icon=":material/error:")
     st.stop()
 if portfolio is None:
     st.stop()
@@ -96,7 +98,9 @@ if len(portfolio.issues):
         csv_download(issues, "fundmodel_validation.csv", key="download_issues_csv")
         st.download_button(
             t("download_report"),
-            data=validation_report_bytes(portfolio, lang()),
+            data=validation_report_bytes(
+                portfolio, lang(), lambda i: render_issue(i["message"], i.get("text"), lang(), unit(), "web")
+            ),
             file_name=f"{portfolio.source.rsplit('.', 1)[0]}_{t('download_report').split('（')[0].split(' (')[0]}.xlsx",
             mime=XLSX,
             key="download_report",
@@ -163,13 +167,19 @@ c1, c2, c3, c4 = st.columns([2, 2, 2, 1.3])
 field_names = {f: t(f) for f in result.by_field.index}
 bank_names = {b: t(b) for b in result.by_bank.index}
 with c1:
-    fields = localized_widget(st.multiselect, t("field"), list(field_names), field_names, "pf_fields")
+    fields = localized_widget(
+        st.multiselect, t("field"), list(field_names), field_names, "pf_fields", placeholder=t("choose_options")
+    )
 with c2:
-    banks = localized_widget(st.multiselect, t("bank"), list(bank_names), bank_names, "pf_banks")
+    banks = localized_widget(
+        st.multiselect, t("bank"), list(bank_names), bank_names, "pf_banks", placeholder=t("choose_options")
+    )
 province_ids = sorted(projects["province"].unique())
 province_names = {p: province_label(p, lang()) for p in province_ids}
 with c3:
-    provinces = localized_widget(st.multiselect, t("province"), province_ids, province_names, "pf_provinces")
+    provinces = localized_widget(
+        st.multiselect, t("province"), province_ids, province_names, "pf_provinces", placeholder=t("choose_options")
+    )
 ownership_names = {"all": t("all"), "private": t("private"), "state": t("state")}
 with c4:
     private_choice = localized_widget(st.radio, t("ownership"), list(ownership_names), ownership_names, "pf_private")

@@ -29,8 +29,7 @@ current = state.active_result()
 
 
 def _title(key: str) -> str:
-    scenario = state.scenario_of(key)
-    return scenario.name_zh if lang() == "zh" and scenario.name_zh else scenario.name
+    return state.scenario_title(state.scenario_of(key))
 
 
 tab_compare, tab_sensitivity, tab_goal, tab_mc, tab_files = st.tabs(
@@ -205,7 +204,7 @@ if params is not None:
                 )
                 target = float(to_bn(float(target_value), unit()))
         solution = goal_seek(target, assumption, params, metric=goal_metric)
-        (st.success if solution.reachable else st.warning)(solution.message)
+        (st.success if solution.reachable else st.warning)(solution.render(lang(), unit()))
         values = pd.DataFrame(
             {t("col_subject"): [t(k) for k in solution.values], t("col_value"): list(solution.values.values())}
         )

@@ -23,7 +23,7 @@ Money in the canonical table is in bn RMB (1 bn = 10 亿元 = 100,000 万元).
 from __future__ import annotations
 
 from fundmodel.errors import PortfolioError
-from fundmodel.inputs.portfolio.issues import ISSUE_COLUMNS, RULES, ValidationIssue
+from fundmodel.inputs.portfolio.issues import ISSUE_COLUMNS, RULES, ValidationIssue, rendered_issues
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.read import parse_column_map, read_portfolio, read_table, validate_portfolio
 from fundmodel.inputs.portfolio.schema import (
@@ -69,6 +69,7 @@ __all__ = [
     "parse_portfolio",
     "read_portfolio",
     "read_table",
+    "rendered_issues",
     "schema_frame",
     "validate_portfolio",
 ]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.inputs.portfolio.cells import excel_text
+from fundmodel.messages import Message, templates
 
 # -------------------------------------------------------------------------- issues
 
@@ -18,7 +19,10 @@ from fundmodel.inputs.portfolio.cells import excel_text
 class ValidationIssue:
     """One broken rule: where (file, row as seen in the file, column as written), the
     value, the rule and a message. ``row`` is None for file-level problems; ``sheet`` is
-    given when several files or sheets were read into one portfolio."""
+    given when several files or sheets were read into one portfolio.
+
+    ``message`` is the English text (money in bn RMB); ``text``, when given, the message
+    as an id with parameters, rendered in any language and unit by :meth:`render`."""
 
     file: str
     row: int | None
@@ -28,6 +32,11 @@ class ValidationIssue:
     severity: str
     message: str
     sheet: str = ""
+    text: Message | None = None
+
+    def render(self, lang: str = "en", unit: str = "bn", variant: str = "") -> str:
+        """The message in ``lang`` and money ``unit`` (see :func:`render_issue`)."""
+        return render_issue(self.message, self.text, lang, unit, variant)
 
     def __str__(self) -> str:
         where = f"{self.file}" + (f", sheet '{self.sheet}'" if self.sheet else "")
@@ -38,8 +47,40 @@ class ValidationIssue:
 
 
 ISSUE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message"]
+#: Beside :data:`ISSUE_COLUMNS`, the issue table keeps each message as a
+#: :class:`~fundmodel.messages.Message` (or None) in this column.
+TEXT_COLUMN = "text"
 #: The issue table of a portfolio without issues (copied, never handed out).
-EMPTY_ISSUES = pd.DataFrame({c: pd.Series(dtype=object) for c in ISSUE_COLUMNS})
+EMPTY_ISSUES = pd.DataFrame({c: pd.Series(dtype=object) for c in [*ISSUE_COLUMNS, TEXT_COLUMN]})
+
+
+def render_issue(english: str, text: Message | None, lang: str = "en", unit: str = "bn", variant: str = "") -> str:
+    """An issue's message in ``lang`` and ``unit``: ``text`` rendered, or ``english`` when the
+    issue has no message id. ``variant`` picks the message ``<id>.<variant>`` where the table
+    has one (``"web"``: the dashboard's wording, which names no command-line option).
+
+    >>> render_issue("not a number", Message("issue_not_a_number"), "zh")
+    '不是数字'
+    >>> render_issue("money unit not declared", Message("issue_unit_undeclared"), "zh", variant="web")[:8]
+    '未注明金额单位：'
+    """
+    if text is None:
+        return english
+    if variant and f"{text.id}.{variant}" in templates():
+        text = Message(f"{text.id}.{variant}", text.params)
+    return text.render(lang, unit)
+
+
+def rendered_issues(issues: pd.DataFrame, lang: str = "en", unit: str = "bn", variant: str = "") -> pd.DataFrame:
+    """The issue table with :data:`ISSUE_COLUMNS` only, each message rendered in ``lang`` and
+    ``unit`` (the table a report or a page shows)."""
+    out = issues[ISSUE_COLUMNS].copy()
+    if TEXT_COLUMN in issues.columns and len(issues):
+        out["message"] = [
+            render_issue(m, t if isinstance(t, Message) else None, lang, unit, variant)
+            for m, t in zip(issues["message"], issues[TEXT_COLUMN], strict=True)
+        ]
+    return out
 
 
 #: Every rule a portfolio is checked against (the ``rule`` of its issues); each has a
@@ -69,12 +110,15 @@ class IssueCollector:
         self.file = file
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, row: int | None, column: str, value: Any, rule: str, message: str, severity: str = "error") -> None:
+    def add(
+        self, row: int | None, column: str, value: Any, rule: str, message: str | Message, severity: str = "error"
+    ) -> None:
         _known_rule(rule)
+        text = message if isinstance(message, Message) else None
         self.parts.append(
             pd.DataFrame(
-                [[self.file, row, column, "" if value is None else str(value), rule, severity, message]],
-                columns=ISSUE_COLUMNS,
+                [[self.file, row, column, "" if value is None else str(value), rule, severity, str(message), text]],
+                columns=[*ISSUE_COLUMNS, TEXT_COLUMN],
             )
         )
 
@@ -85,17 +129,19 @@ class IssueCollector:
         column: str,
         values: pd.Series | np.ndarray,
         rule: str,
-        message: str | Callable[[np.ndarray], Any],
+        message: str | Message | Callable[[np.ndarray], Any],
         severity: str = "error",
     ) -> None:
-        """Issues for the rows in ``mask``; ``message`` is a string or a function of the
-        masked row positions returning one message per row (built only for those rows)."""
+        """Issues for the rows in ``mask``; ``message`` is a string or :class:`Message`, or a
+        function of the masked row positions returning one per row (built only for those rows)."""
         _known_rule(rule)
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
         vals = [excel_text(v) for v in np.asarray(values, dtype=object)[mask]]
-        msgs = message if isinstance(message, str) else list(message(np.flatnonzero(mask)))
+        one = isinstance(message, str | Message)
+        texts = [message] * int(mask.sum()) if one else list(message(np.flatnonzero(mask)))
+        msgs = str(message) if one else [str(m) for m in texts]
         self.parts.append(
             pd.DataFrame(
                 {
@@ -106,6 +152,7 @@ class IssueCollector:
                     "rule": rule,
                     "severity": severity,
                     "message": msgs,
+                    TEXT_COLUMN: [m if isinstance(m, Message) else None for m in texts],
                 }
             )
         )

@@ -307,6 +307,7 @@ class Portfolio:
                 severity=r.severity,
                 message=r.message,
                 sheet=getattr(r, "sheet", ""),
+                text=getattr(r, "text", None),
             )
             for r in table.itertuples(index=False)
         ]

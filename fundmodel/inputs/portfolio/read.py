@@ -51,16 +51,11 @@ def _decode(data: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     if not data[:utf8_error].isascii():  # valid UTF-8 text with non-ASCII before the bad byte
-        raise PortfolioError(
-            f"{name}: row {_row_of(data, utf8_error)} is not UTF-8 like the rows before it "
-            "(mixed encodings; save the whole file as UTF-8)"
-        )
+        raise PortfolioError(Message("read_mixed_not_utf8", {"file": name, "row": _row_of(data, utf8_error)}))
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise PortfolioError(
-            f"{name}: row {_row_of(data, exc.start)}: not UTF-8 or GB18030 text (save the file as UTF-8)"
-        ) from None
+        raise PortfolioError(Message("read_not_text", {"file": name, "row": _row_of(data, exc.start)})) from None
     # A GB18030 file whose later rows are valid UTF-8 with non-ASCII text is mixed.
     for number, line in enumerate(data.split(b"\n"), start=1):
         if number > 1 and not line.isascii():
@@ -68,10 +63,7 @@ def _decode(data: bytes, name: str) -> str:
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 continue
-            raise PortfolioError(
-                f"{name}: row {number} is UTF-8 but earlier rows are GB18030 "
-                "(mixed encodings; save the whole file as UTF-8)"
-            )
+            raise PortfolioError(Message("read_mixed_gb18030", {"file": name, "row": number}))
     _refuse_if_not_gb(text, data, name)
     return text
 
@@ -146,7 +138,7 @@ def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.Dat
     where = f"{path.name}, sheet '{read.name[:60]}'"
     rows = read.rows
     if not rows or not any(str(c).strip() for c in rows[0]):
-        raise PortfolioError(f"{where}: the sheet is empty (no header row)")
+        raise PortfolioError(Message("read_empty_sheet", {"file": where}))
     width = max(map(len, rows))
     cells = [[c if type(c) is str else excel_text(c) for c in row] + [""] * (width - len(row)) for row in rows]
     text = "\n".join(c for row in cells for c in row if c)
@@ -210,7 +202,7 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
             control = CONTROL_CHARACTERS.search(text) is not None
             header = [h.strip() for h in next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])), [])]
             if not any(header):
-                raise PortfolioError(f"{path.name}: the file is empty (no header row)")
+                raise PortfolioError(Message("read_empty_file", {"file": path.name}))
             check("columns", len(header), path.name)
             # A cell with a control character is read as text, so that it is reported, not cut.
             text_columns = {
@@ -241,7 +233,7 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
         raise
     except pd.errors.ParserError as exc:
         detail = " ".join(str(exc).split()).replace("Error tokenizing data. C error: ", "")[:200]
-        raise PortfolioError(f"{path.name}: cannot parse CSV ({detail}; quote cells that contain commas)") from None
+        raise PortfolioError(Message("read_bad_csv", {"file": path.name, "detail": detail})) from None
     except ValueError as exc:
         raise PortfolioError(f"{path.name}: {' '.join(str(exc).split())[:200]}") from None
     except Exception as exc:
@@ -343,7 +335,7 @@ def _csv_frame(text: str, header: list[str], text_columns: dict[int, type], name
                 skip_blank_lines=False,
             )
         except pd.errors.ParserWarning:
-            raise PortfolioError(_long_row(text, len(header), name)) from None
+            raise PortfolioError(Message("read_long_row", _long_row(text, len(header), name))) from None
     return body
 
 
@@ -352,19 +344,17 @@ def _csv_cells(text: str, width: int, name: str) -> pd.DataFrame:
     rows = list(csv.reader(io.StringIO(text)))[1:]
     for number, cells in enumerate(rows, start=2):
         if len(cells) > width:
-            raise PortfolioError(f"{name}: row {number} has {len(cells)} cells but the header has {width}")
+            said = {"file": name, "row": number, "n": len(cells), "width": width}
+            raise PortfolioError(Message("read_long_row", said))
     return pd.DataFrame([cells + [""] * (width - len(cells)) for cells in rows], columns=range(width), dtype=object)
 
 
-def _long_row(text: str, n_header: int, name: str) -> str:
-    """Message naming the first row with more cells than the header."""
+def _long_row(text: str, n_header: int, name: str) -> dict[str, object]:
+    """The parameters of the message naming the first row with more cells than the header."""
     for number, cells in enumerate(csv.reader(io.StringIO(text)), start=1):
         if len(cells) > n_header:
-            return (
-                f"{name}: row {number} has {len(cells)} cells but the header has {n_header} "
-                "(quote cells that contain commas)"
-            )
-    return f"{name}: a row has more cells than the header (quote cells that contain commas)"
+            return {"file": name, "row": number, "n": len(cells), "width": n_header}
+    return {"file": name, "row": "?", "n": "?", "width": n_header}
 
 
 def read_portfolio(

@@ -25,6 +25,7 @@ from typing import Any
 from fundmodel.errors import PortfolioError
 from fundmodel.inputs.limits import check, limit
 from fundmodel.inputs.portfolio.sheet_bounds import check_used_ranges
+from fundmodel.messages import Message
 
 #: Spreadsheet suffixes read through calamine.
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -99,7 +100,7 @@ def _check_zip(path: Path, where: str) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise PortfolioError(f"{where}: not a readable spreadsheet ({type(exc).__name__})") from None
+        raise PortfolioError(Message("read_not_a_spreadsheet", {"file": where, "detail": type(exc).__name__})) from None
     infos = archive.infolist()
     check("xlsx_uncompressed_bytes", sum(i.file_size for i in infos), where)
     for info in infos:
@@ -192,10 +193,7 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, where: str) -> SheetFacts:
     check("rows", facts.last_row, where)
     check("columns", facts.last_column, where)
     if facts.uncalculated:
-        raise PortfolioError(
-            f"{where}, cell {facts.uncalculated}: formula not calculated (no saved value): "
-            "open and save the file in Excel or WPS"
-        )
+        raise PortfolioError(Message("read_formula_not_calculated", {"file": where, "cell": facts.uncalculated}))
     return facts
 
 
@@ -252,7 +250,7 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
             raise PortfolioError(f"{where}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
         metas = [m for m in book.sheets_metadata if _is_worksheet(m)]
         if not metas:
-            raise PortfolioError(f"{where}: no worksheet in the file")
+            raise PortfolioError(Message("read_no_worksheet", {"file": where}))
         hidden = [m.name for m in metas if not _visible(m)]
         if sheet is None:
             visible = [m for m in metas if _visible(m)]

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from fundmodel.inputs.portfolio.schema import MONEY_UNIT_SUFFIXES, SCHEMA, norm, split_header
+from fundmodel.messages import Message
 
 #: How many rows from the top are searched for the header.
 HEADER_SEARCH_ROWS = 30
@@ -173,7 +174,7 @@ def find_table(rows: list[list[str]]) -> TableLayout | None:
 def total_checks(
     data: dict[str, np.ndarray], rows: np.ndarray, totals: dict[int, dict[str, str]], headers: dict[str, str],
     units: dict[str, str], per_bn: dict[str, float],
-) -> list[tuple[int, str, str, str]]:  # fmt: skip
+) -> list[tuple[int, str, str, Message]]:  # fmt: skip
     """Each total row's money cells against the sum of the projects above it: a list of
     (row, header, total as written, message) for the ones that differ by more than
     :data:`TOTAL_TOLERANCE` of the total.
@@ -198,7 +199,7 @@ def total_checks(
                         row,
                         header,
                         str(cells[header]),
-                        f"the total row says {stated:,.12g}; its projects sum to {summed:,.12g}",
+                        Message("issue_total_mismatch", {"stated": stated, "summed": summed}),
                     )
                 )
     return out

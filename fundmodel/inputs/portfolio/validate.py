@@ -40,6 +40,7 @@ from fundmodel.inputs.portfolio.schema import (
     unit_of_header,
 )
 from fundmodel.inputs.portfolio.template import total_checks
+from fundmodel.messages import Message
 from fundmodel.units import PER_BN
 
 #: Relative tolerance when project capital and capital ratio are both given (rounding).
@@ -85,11 +86,15 @@ def parse_portfolio(
             utext = utext if cid is not None else unit_of_header(header)
             cid = column_map[header]
         if cid is None:
-            issues.add(1, header, header, "unknown_column", "not a portfolio column; it is ignored", "warning")
+            issues.add(1, header, header, "unknown_column", Message("issue_unknown_column"), "warning")
             continue
         if cid in headers:
             issues.add(
-                1, header, header, "duplicate_column", f"same column as '{headers[cid]}' ({cid}); only one is allowed"
+                1,
+                header,
+                header,
+                "duplicate_column",
+                Message("issue_duplicate_column", {"first": headers[cid], "id": cid}),
             )
             continue
         headers[cid] = header
@@ -97,19 +102,18 @@ def parse_portfolio(
         unit_text[cid] = utext
     for spec in SCHEMA.values():
         if spec.required and spec.id not in headers:
-            names = f"{spec.label_zh} / {spec.id}"
-            issues.add(1, spec.id, "", "missing_column", f"required column is missing ({names})")
+            issues.add(1, spec.id, "", "missing_column", Message("issue_missing_column", {"id": spec.id}))
     if "capital_ratio" not in headers and "project_capital_bn" not in headers:
         issues.add(
             1,
             "capital_ratio",
             "",
             "missing_column",
-            "give the capital ratio (资本金比例) or project capital (项目资本金)",
+            Message("issue_capital_missing"),
         )
 
     if n == 0 and headers:
-        issues.add(None, "", "", "no_projects", "the file has a header but no project rows")
+        issues.add(None, "", "", "no_projects", Message("issue_no_projects"))
 
     # --- cells ---------------------------------------------------------------------
     control = bool(table.attrs.get("control_characters"))
@@ -152,7 +156,7 @@ def parse_portfolio(
             if utext is not None and norm(utext) in MONEY_UNIT_SUFFIXES:
                 col_unit = MONEY_UNIT_SUFFIXES[norm(utext)]
             elif utext is not None:
-                issues.add(1, header, header, "unknown_unit", f"unknown money unit '{utext}' (use bn, 亿元 or 万元)")
+                issues.add(1, header, header, "unknown_unit", Message("issue_unknown_money_unit", {"unit": utext}))
                 col_unit = None
             elif norm(header) == norm(cid):
                 col_unit = "bn"  # the canonical id names its unit (_bn)
@@ -164,21 +168,23 @@ def parse_portfolio(
                     header,
                     header,
                     "unit_undeclared",
-                    "money unit not declared: write it in the header, e.g. '总投资(亿元)', or pass --input-unit",
+                    Message("issue_unit_undeclared"),
                 )
             if col_unit is not None:
                 units[cid] = col_unit
         elif utext is not None and not percent_header and not (kind == "int" and norm(utext) in YEAR_SUFFIXES):
-            issues.add(1, header, header, "unknown_unit", f"unit '{utext}' does not apply to {spec.label_en}")
+            issues.add(
+                1, header, header, "unknown_unit", Message("issue_unit_not_applicable", {"unit": utext, "column": cid})
+            )
 
         if spec.required:
-            required = f"{spec.label_en} ({spec.label_zh}) is required"
+            required = Message("issue_required", {"column": cid})
             issues.add_rows(empty, rows, header, raw, "missing_value", required)
         if kind in NUMERIC_TYPES:
-            issues.add_rows(bad, rows, header, raw, "not_a_number", "not a number")
+            issues.add_rows(bad, rows, header, raw, "not_a_number", Message("issue_not_a_number"))
             if kind == "int":
                 frac = ~bad & ~empty & (v != np.round(v))
-                issues.add_rows(frac, rows, header, raw, "not_an_integer", "must be a whole number")
+                issues.add_rows(frac, rows, header, raw, "not_an_integer", Message("issue_not_an_integer"))
                 bad |= frac
             if kind == "money":
                 v = v / PER_BN.get(units.get(cid, ""), np.nan)
@@ -189,32 +195,37 @@ def parse_portfolio(
                 high_bad = (v > spec.max) if spec.max is not None else np.zeros(n, dtype=bool)
             if kind == "money":
                 neg = v < 0
-                issues.add_rows(neg, rows, header, raw, "negative_amount", "amounts cannot be negative")
+                issues.add_rows(neg, rows, header, raw, "negative_amount", Message("issue_negative_amount"))
                 zero = low_bad & ~neg
-                issues.add_rows(zero, rows, header, raw, "zero_amount", "must be greater than zero")
+                issues.add_rows(zero, rows, header, raw, "zero_amount", Message("issue_zero_amount"))
                 bad |= neg | zero
             else:
                 rng = (low_bad | high_bad) & ~bad
-                issues.add_rows(rng, rows, header, raw, "out_of_range", f"must be in {_fmt_range(spec)}")
+                issues.add_rows(
+                    rng, rows, header, raw, "out_of_range", Message("issue_out_of_range", {"range": _fmt_range(spec)})
+                )
                 bad |= rng
             v = np.where(bad, np.nan, v)
         elif kind == "bool":
-            issues.add_rows(bad, rows, header, raw, "not_a_boolean", "must be yes/no (是/否, true/false, 1/0)")
+            issues.add_rows(bad, rows, header, raw, "not_a_boolean", Message("issue_not_a_boolean"))
         elif kind == "sector" and GENERAL_SECTOR in p.capital_ratios.sectors:
             # A 行业 word in no statutory sector: the general minimum, said row by row.
             general = p.capital_ratios.sectors[GENERAL_SECTOR]
             issues.add_rows(
                 bad, rows, header, raw, "sector_unmapped",
-                f"no statutory sector for this word: read as '{general.name_zh}' ({GENERAL_SECTOR}, minimum "
-                f"{general.minimum.value:.0%}); write the sector to change it",
+                Message("issue_sector_unmapped", {"sector": GENERAL_SECTOR, "minimum": general.minimum.value}),
                 "warning",
             )  # fmt: skip
             v = np.where(bad, GENERAL_SECTOR, v)
             bad = np.zeros(n, dtype=bool)
         elif kind != "text":
             ids = sorted(set(tables[kind].values()))
-            known = ", ".join(ids) if len(ids) <= 12 else "see fundmodel/data/provinces.csv"
-            issues.add_rows(bad, rows, header, raw, f"unknown_{kind}", f"unknown {kind} (known: {known})")
+            unknown = (
+                Message("issue_unknown_value", {"column": cid, "known": ids})
+                if len(ids) <= 12
+                else Message("issue_unknown_value_many", {"column": cid})
+            )
+            issues.add_rows(bad, rows, header, raw, f"unknown_{kind}", unknown)
         out[cid] = v
         bad_any |= bad | (empty & spec.required)
 
@@ -262,10 +273,8 @@ def _special_cells(
     error = raw.isin(EXCEL_ERRORS).to_numpy(dtype=bool)
     placeholder = raw.isin(PLACEHOLDER_TEXTS).to_numpy(dtype=bool) & ~error
     found = error | placeholder
-    issues.add_rows(error, rows, header, raw, "error_cell", "spreadsheet error value: correct the formula")
-    issues.add_rows(
-        placeholder, rows, header, raw, "placeholder_text", "placeholder text: give the value or leave the cell empty"
-    )
+    issues.add_rows(error, rows, header, raw, "error_cell", Message("issue_error_cell"))
+    issues.add_rows(placeholder, rows, header, raw, "placeholder_text", Message("issue_placeholder_text"))
     if control:
         bad = raw.map(lambda c: isinstance(c, str) and CONTROL_CHARACTERS.search(c) is not None).to_numpy(dtype=bool)
         shown = raw.map(
@@ -274,11 +283,11 @@ def _special_cells(
         if text:  # a name keeps its text whole: a warning shows where the character is
             issues.add_rows(
                 bad & ~found, rows, header, shown, "control_character",
-                "control character in the text (shown as \\xNN)", "warning",
+                Message("issue_control_character_text"), "warning",
             )  # fmt: skip
         else:
             issues.add_rows(
-                bad & ~found, rows, header, shown, "control_character", "control character in the cell (shown as \\xNN)"
+                bad & ~found, rows, header, shown, "control_character", Message("issue_control_character_cell")
             )
             found = found | bad
     return found if found.any() else None
@@ -379,7 +388,7 @@ def _cross_checks(
             k_col or c_col or "",
             np.full(n, ""),
             "missing_value",
-            "give the capital ratio (资本金比例) or project capital (项目资本金)",
+            Message("issue_capital_missing"),
         )
         bad |= missing
     capital = np.where(has_c, capital_given, ratio_given * investment)
@@ -399,8 +408,8 @@ def _cross_checks(
         raw_of("project_capital_bn", capital_given),
         "inconsistent_capital",
         lambda i: [
-            f"project capital {c:g} bn differs from capital ratio {k:g} x total investment {t:g} bn = {k * t:g} bn"
-            for c, k, t in zip(capital_given[i], ratio_given[i], investment[i], strict=True)
+            Message("issue_inconsistent_capital", {"capital": c, "ratio": k, "investment": t, "product": k * t})
+            for c, k, t in zip(capital_given[i].tolist(), ratio_given[i].tolist(), investment[i].tolist(), strict=True)
         ],
     )
     bad |= inconsistent
@@ -411,7 +420,7 @@ def _cross_checks(
         c_col or "",
         raw_of("project_capital_bn", capital_given),
         "capital_above_investment",
-        "project capital exceeds total investment (capital ratio above 1)",
+        Message("issue_capital_above_investment"),
     )
     bad |= over
     data["capital_ratio"] = ratio
@@ -434,8 +443,8 @@ def _cross_checks(
         raw_of(cid, ratio),
         CAPITAL_RATIO_MINIMUM.validation_code,
         lambda i: [
-            f"capital ratio {r:.4g} is below the statutory minimum {m:.0%} of sector {sec} (国发〔2019〕26号)"
-            for r, m, sec in zip(ratio[i], minimum[i], sector[i], strict=True)
+            Message("issue_capital_ratio_below_minimum", {"ratio": r, "minimum": m, "sector": sec})
+            for r, m, sec in zip(ratio[i].tolist(), minimum[i].tolist(), sector[i].tolist(), strict=True)
         ],
     )
     bad |= below
@@ -456,8 +465,8 @@ def _cross_checks(
         raw_of("fund_requested_bn", fund),
         FUND_SHARE_CAP.validation_code,
         lambda i: [
-            f"fund is {sh:.1%} of project capital; the cap is {c:.0%} (fund <= cap x project capital {k:g} bn)"
-            for sh, c, k in zip(share[i], cap[i], capital[i], strict=True)
+            Message("issue_fund_above_cap", {"share": sh, "cap": c, "capital": k})
+            for sh, c, k in zip(share[i].tolist(), cap[i].tolist(), capital[i].tolist(), strict=True)
         ],
     )
     bad |= above
@@ -472,7 +481,7 @@ def _cross_checks(
         headers.get("other_public_funding_bn", ""),
         raw_of("other_public_funding_bn", other),
         "other_public_above_capital",
-        "other public money exceeds project capital less the fund",
+        Message("issue_other_public_above_capital"),
     )
     bad |= too_much
 
@@ -488,7 +497,7 @@ def _cross_checks(
             headers.get("project_id", ""),
             ids,
             "duplicate_id",
-            lambda i: [f"duplicate project id (first at row {r})" for r in first_row[i]],
+            lambda i: [Message("issue_duplicate_id", {"row": r}) for r in first_row[i].tolist()],
         )
         bad |= dup
 
@@ -502,7 +511,7 @@ def _cross_checks(
         wrong = flags[codes]
         issues.add_rows(
             wrong, rows, headers.get("estimated_columns", ""), est, "unknown_column_name",
-            "estimated_columns must list column ids separated by | (e.g. capital_ratio|bank)",
+            Message("issue_estimated_columns"),
         )  # fmt: skip
         bad |= wrong
     return bad

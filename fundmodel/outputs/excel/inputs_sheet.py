@@ -18,7 +18,8 @@ from fundmodel.core.allocation import TOLERANCE_BN
 from fundmodel.core.cashflow import cashflow_defaults
 from fundmodel.core.result import Result
 from fundmodel.inputs.parameters import Parameters
-from fundmodel.labels import label
+from fundmodel.labels import label, parameter_word
+from fundmodel.messages import Message
 from fundmodel.outputs.excel.layout import (
     FMT_MONEY,
     FMT_PP,
@@ -142,13 +143,15 @@ def allocation_used(result: Result) -> np.ndarray:
     return result.by_cell["fund_bn"].to_numpy(dtype=float).reshape(len(p.field_ids), len(p.bank_ids))
 
 
-def _override_note(params: Parameters, match: Any) -> str:
-    """ " | overridden by FILE: a, b" for the overridden parameter paths ``match(path)`` accepts."""
+def _override_note(params: Parameters, lang: str, match: Any) -> str:
+    """ " | overridden by FILE: a, b" ("覆盖来源 FILE：a, b") for the overridden parameter paths
+    ``match(path)`` accepts."""
     by_source: dict[str, list[str]] = {}
     for path, source in params.overridden.items():
         if match(path):
             by_source.setdefault(source, []).append(path.split(".")[-2] if path.count(".") >= 2 else path)
-    return "".join(f" | overridden by {src}: {', '.join(paths)}" for src, paths in by_source.items())
+    said = "覆盖来源 {src}：{paths}" if lang == "zh" else "overridden by {src}: {paths}"
+    return "".join(" | " + said.format(src=src, paths=", ".join(paths)) for src, paths in by_source.items())
 
 
 def _unit_text(kind: str, book: Book, fallback: str) -> str:
@@ -156,7 +159,7 @@ def _unit_text(kind: str, book: Book, fallback: str) -> str:
         return unit_label(book.unit, book.lang)
     if kind == "pct":
         return "%" if book.lang == "zh" else "percent"
-    return fallback
+    return parameter_word(fallback, book.lang)
 
 
 @dataclass
@@ -208,11 +211,14 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
     for path, kind in SCALAR_INPUTS:
         node = param_node(p, path)
         value = node.value * u if kind == "money" else node.value
-        write_text(ws, row, 1, node.description)
+        # a Chinese reader gets the parameter's name; the description is in English only
+        write_text(
+            ws, row, 1, Message("parameter_name", {"path": path}).render(lang) if lang == "zh" else node.description
+        )
         write_text(ws, row, 2, path)
         book.value(ws, row, 3, value, FORMATS[kind], is_input=True)
         write_text(ws, row, 4, _unit_text(kind, book, node.unit))
-        write_text(ws, row, 5, _source(node) + _override_note(p, lambda q, path=path: q == path))
+        write_text(ws, row, 5, _source(node) + _override_note(p, lang, lambda q, path=path: q == path))
         scalars[path] = row
         row += 1
 
@@ -257,7 +263,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
         node0 = getattr(fields[0], key)
         values = [getattr(f, key).value for f in fields]
         sources = "; ".join(sorted({_source(getattr(f, key)) for f in fields}))
-        sources += _override_note(p, lambda q, key=key: q.startswith("fields.") and q.endswith("." + key))
+        sources += _override_note(p, lang, lambda q, key=key: q.startswith("fields.") and q.endswith("." + key))
         fcols.append((key, xl_label(key, lang), kind, _unit_text(kind, book, node0.unit), values, sources))
     names = [label(fid, lang) for fid in p.field_ids]
     t_fields, row = table("fields", xl_label("sec_fields", lang), p.field_ids, names, fcols, row)
@@ -267,7 +273,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
     for key, kind in BANK_INPUTS:
         values = [getattr(b, key).value * (u if kind == "money" else 1) for b in banks]
         sources = ["; ".join(sorted({_source(getattr(b, key)) for b in banks}))]
-        sources[0] += _override_note(p, lambda q, key=key: q.startswith("banks.") and q.endswith("." + key))
+        sources[0] += _override_note(p, lang, lambda q, key=key: q.startswith("banks.") and q.endswith("." + key))
         bcols.append(
             (
                 key,
@@ -285,7 +291,11 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
     alloc_node = p.raw["allocation"]["allocation_bn"]
     allocation = allocation_used(result)
     edited = (
-        "" if np.array_equal(allocation, p.allocation_matrix) else " | edited for this run (not in a scenario file)"
+        ""
+        if np.array_equal(allocation, p.allocation_matrix)
+        else (
+            " | 本次测算已修改（不在情景文件中）" if lang == "zh" else " | edited for this run (not in a scenario file)"
+        )
     )
     acols = [
         (
@@ -295,7 +305,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
             unit_label(book.unit, lang),
             list(allocation[:, j] * u),
             f"{alloc_node['reference']} ({alloc_node['date']})"
-            + _override_note(p, lambda q: q.startswith("allocation_bn"))
+            + _override_note(p, lang, lambda q: q.startswith("allocation_bn"))
             + edited,
         )
         for j, bid in enumerate(p.bank_ids)
@@ -309,10 +319,10 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
             "minimum",
             label("capital_ratio_minimum", lang),
             "share",
-            "share of total investment",
+            parameter_word("share of total investment", lang),
             [s.minimum.value for s in sectors.values()],
             "; ".join(sorted({_source(s.minimum) for s in sectors.values()}))
-            + _override_note(p, lambda q: q.startswith("capital_ratios.sectors")),
+            + _override_note(p, lang, lambda q: q.startswith("capital_ratios.sectors")),
         )
     ]
     t_sectors, row = table(
@@ -333,7 +343,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
             "pct",
             _unit_text("pct", book, growth.unit),
             [growth.value[y] for y in years],
-            _source(growth) + _override_note(p, lambda q: q == "macro.growth_pct"),
+            _source(growth) + _override_note(p, lang, lambda q: q == "macro.growth_pct"),
         )
     ]
     t_growth, row = table("growth", xl_label("sec_growth", lang), years, [str(y) for y in years], gcols, row)

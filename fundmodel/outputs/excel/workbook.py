@@ -48,7 +48,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fundmodel import __version__
 from fundmodel.core.result import Result
 from fundmodel.errors import InputError
-from fundmodel.labels import instrument_title
+from fundmodel.labels import instrument_title, label
 from fundmodel.outputs.atomic import atomic_path
 from fundmodel.outputs.excel.fiscal_sheet import write_fiscal
 from fundmodel.outputs.excel.inputs_sheet import write_inputs
@@ -125,7 +125,7 @@ def _write_cover(book: Book, ws: Worksheet, results: list[Result], sets: list[Sh
         ("scenario", first.scenario_name),
         ("date", dt.date.today().isoformat()),
         ("version", __version__),
-        ("mode", first.mode),
+        ("mode", label(f"basis_{first.mode}", lang) if lang == "zh" else first.mode),
         ("unit", unit_label(book.unit, lang)),
         ("language", lang),
     ]
