@@ -78,17 +78,30 @@ class Term:
         """
         return float(from_bn(value, money_unit)) if self.is_money else value
 
-    def format(self, value: float, money_unit: str = "bn", decimals: int | None = None) -> str:
+    def format(self, value: float, money_unit: str = "bn", decimals: int | None = None, lang: str = "en") -> str:
         """``value`` (money in bn RMB) as text in the term's format and ``money_unit``;
-        ``decimals`` overrides the money unit's usual decimals.
+        ``decimals`` overrides the money unit's usual decimals; percentage points read
+        个百分点 in Chinese.
 
         >>> term("private_share").format(0.2)
         '20.0%'
         >>> term("fund_bn").format(500, "bn", decimals=2)
         '500.00'
+        >>> term("peak_growth_effect_pp").format(1.675, lang="zh")
+        '+1.68 个百分点'
         """
         d = money_decimals(money_unit) if decimals is None else decimals
-        return self.fmt.format(self.value_in(value, money_unit), d=d)
+        text = self.fmt.format(self.value_in(value, money_unit), d=d)
+        return pp_in(text, lang) if self.unit == "pp" else text
+
+
+def pp_in(text: str, lang: str) -> str:
+    """``text`` ending in the unit word "pp", with the word of ``lang`` (个百分点 in Chinese).
+
+    >>> pp_in("+0.50 pp", "zh"), pp_in("+0.50 pp", "en")
+    ('+0.50 个百分点', '+0.50 pp')
+    """
+    return text[: -len(" pp")] + " 个百分点" if lang == "zh" and text.endswith(" pp") else text
 
 
 def with_unit(name: str, lang: str = "en", money_unit: str = "bn") -> str:

@@ -69,7 +69,7 @@ def show_figure(fig: go.Figure, key: str) -> None:
 def kpi_values(result: Result) -> dict[str, str]:
     """The KPI cards as (term -> displayed value, in the term's format); the same text the
     cards show and the briefing prints. Money in the session's unit (named in the card's label)."""
-    return kpi_texts(result, unit())
+    return kpi_texts(result, unit(), lang())
 
 
 def kpi_label(term: str, result: Result) -> str:
@@ -84,7 +84,7 @@ def kpi_label(term: str, result: Result) -> str:
 
 
 def _deltas(h: Headline, ref: Headline) -> dict[str, str | None]:
-    return kpi_differences(h, ref, unit())
+    return kpi_differences(h, ref, unit(), lang())
 
 
 KPI_HELP = {

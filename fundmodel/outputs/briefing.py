@@ -151,7 +151,7 @@ def _more(n: int, lang: str) -> str:
 
 
 def _kpi_grid(result: Result, lang: str, unit: str) -> str:
-    values = kpi_texts(result, unit)
+    values = kpi_texts(result, unit, lang)
     cells = []
     for key in KPI_TERMS:
         name = label(key, lang)
@@ -166,9 +166,9 @@ def _kpi_grid(result: Result, lang: str, unit: str) -> str:
 def _kpi_table(results: Sequence[Result], lang: str, unit: str) -> str:
     """KPIs of several runs: the baseline first, then each run and its difference to the baseline."""
     reference = results[0]
-    texts = [kpi_texts(r, unit) for r in results]
+    texts = [kpi_texts(r, unit, lang) for r in results]
     base = headline(reference)
-    differences = [kpi_differences(headline(r), base, unit) for r in results[1:]]
+    differences = [kpi_differences(headline(r), base, unit, lang) for r in results[1:]]
     head = [f"<th>{_esc(label('briefing_indicator', lang))}</th>", f"<th>{_esc(results[0].scenario_name)}</th>"]
     for r in results[1:]:
         head += [f"<th>{_esc(r.scenario_name)}</th>", f"<th>{_esc(label('briefing_minus_baseline', lang))}</th>"]

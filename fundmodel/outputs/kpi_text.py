@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
+from fundmodel.terms import pp_in
 from fundmodel.terms import term as output_term
 from fundmodel.units import decimals as money_decimals
 from fundmodel.units import format_amount
@@ -25,7 +26,7 @@ KPI_TERMS: dict[str, str] = {
 }
 
 
-def kpi_texts(result: Result, unit: str = "bn") -> dict[str, str]:
+def kpi_texts(result: Result, unit: str = "bn", lang: str = "en") -> dict[str, str]:
     """Each KPI of ``result`` as displayed (term -> text); money in ``unit`` ("bn" or "yi").
 
     The level-effect card also carries the peak growth effect (level in % above the base,
@@ -40,11 +41,12 @@ def kpi_texts(result: Result, unit: str = "bn") -> dict[str, str]:
     values = {key: output_term(key).format(getattr(h, attr), unit) for key, attr in KPI_TERMS.items()}
     if h.gap_to_target_bn > 0:
         values["gap_to_target_bn"] = "+" + values["gap_to_target_bn"]
-    values["peak_level_effect_pct"] += " · " + output_term("peak_growth_effect_pp").format(h.peak_growth_effect_pp)
+    growth = output_term("peak_growth_effect_pp").format(h.peak_growth_effect_pp, lang=lang)
+    values["peak_level_effect_pct"] += " · " + growth
     return values
 
 
-def kpi_differences(h: Headline, reference: Headline, unit: str = "bn") -> dict[str, str | None]:
+def kpi_differences(h: Headline, reference: Headline, unit: str = "bn", lang: str = "en") -> dict[str, str | None]:
     """Each KPI of ``h`` minus ``reference`` as text (None where they are equal): money in
     ``unit`` with the unit's decimals, multiplier in times, shares and level effects in
     percentage points, violations as a count.
@@ -66,7 +68,7 @@ def kpi_differences(h: Headline, reference: Headline, unit: str = "bn") -> dict[
 
     def d_plain(a: float, b: float, fmt: str, suffix: str) -> str | None:
         diff = a - b
-        return None if abs(diff) < 5e-5 else f"{diff:+{fmt}}{suffix}"
+        return None if abs(diff) < 5e-5 else pp_in(f"{diff:+{fmt}}{suffix}", lang)
 
     return {
         "fund_bn": d_money(h.fund_bn, reference.fund_bn),
