@@ -21,9 +21,10 @@ class FundmodelError(ValueError):
     """
 
     def __init__(self, *args: object) -> None:
-        from fundmodel.messages import Message  # late: the message table imports the units, which import this
-
-        self.text = args[0] if args and isinstance(args[0], Message) else None
+        # a message is recognised by its shape (an id and a render method): the message table
+        # reads the parameter files, whose errors are raised from here
+        first = args[0] if args else None
+        self.text = first if hasattr(first, "render") and hasattr(first, "params") else None
         super().__init__(*((str(self.text), *args[1:]) if self.text is not None else args))
 
 

@@ -78,11 +78,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "净新增投资 a·I：没有工具就不会发生的投资。",
     ),
     "help_multiplier": ("Total investment / fund (gross).", "总投资 / 工具资金（总撬动倍数）。"),
-    "help_peak_effects": (
-        "Largest yearly level effect (additional infrastructure investment as % of the counterfactual base),"
-        " then the largest yearly growth effect (pp added to the growth rate).",
-        "年度最大水平效应（新增基建投资占反事实基数的百分比），其后为年度最大增速效应（百分点）。",
-    ),
     "help_gap": ("Total investment minus the instrument's ex-ante target.", "总投资减去该工具的事前预期目标。"),
     "help_violations": (
         "Rules broken (allocation sums, quotas, caps, statutory minimums); reported, never corrected.",
@@ -601,8 +596,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "download_csv": ("Download table (.csv)", "下载表格（.csv）"),
     "csv_made_safe": (
         "In the CSV, {n:,} text cell(s) were changed so that a spreadsheet shows them as text "
-        "(formula-like text gets a leading apostrophe); first: {first}",
-        "CSV 中有 {n:,} 个文本单元格已改写，使电子表格将其显示为文本（类似公式的文本前加撇号）；第一个：{first}",
+        "(formula-like text gets a leading apostrophe; control characters are replaced visibly).",
+        "CSV 中有 {n:,} 个文本单元格已改写，使电子表格将其显示为文本"
+        "（类似公式的文本前加撇号；控制字符以可见符号替换）。",
     ),
 }
 

@@ -73,7 +73,7 @@ ZH_CONTROLS_CSS = """
 
 
 def _on_scenario_change() -> None:
-    state.load_into_session(st.session_state["scenario_choice"])
+    state.load_into_session(st.session_state[f"scenario_choice__{lang()}"])
 
 
 def _sidebar():
@@ -109,11 +109,14 @@ def _sidebar():
             on_change=state.choose_instrument,
         )
         titles = {key: _scenario_title(key) for key in state.scenario_keys()}
+        choice_key = f"scenario_choice__{lang()}"  # one per language (state.scenario_choice_keys)
+        if choice_key not in st.session_state and "scenario_choice" in st.session_state:
+            st.session_state[choice_key] = st.session_state["scenario_choice"]
         st.selectbox(
             t("scenario"),
             options=list(titles),
             format_func=titles.__getitem__,
-            key="scenario_choice",
+            key=choice_key,
             on_change=_on_scenario_change,
         )
         # Filled after the page has run, so that it reflects this run's edits.

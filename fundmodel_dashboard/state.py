@@ -222,6 +222,8 @@ def load_into_session(key: str) -> None:
     params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
     st.session_state["scenario_key"] = key
     st.session_state["scenario_choice"] = key
+    for widget_key in scenario_choice_keys():  # re-seeded from scenario_choice when drawn
+        st.session_state.pop(widget_key, None)
     st.session_state["allocation_bn"] = np.array(params.allocation_matrix, dtype=float)
     reset_assumptions(params)
     bump_editor()
@@ -959,6 +961,12 @@ def on_portfolio_upload() -> None:
     upload = st.session_state.get("portfolio_upload")
     if upload is not None:
         st.session_state["portfolio_key"] = register_upload(upload.name, upload.getvalue())
+
+
+def scenario_choice_keys() -> tuple[str, ...]:
+    """The scenario selector's widget keys, one per language: Streamlit keeps a selectbox's
+    value as the option's text, and a scenario's title differs by language."""
+    return ("scenario_choice__en", "scenario_choice__zh")
 
 
 def scenario_title(scenario: Scenario, lang: str | None = None) -> str:

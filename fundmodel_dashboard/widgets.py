@@ -92,13 +92,21 @@ KPI_HELP = {
     "total_investment_bn": "help_total_investment",
     "net_investment_bn": "help_net_investment",
     "multiplier": "help_multiplier",
-    "peak_level_effect_pct": "help_peak_effects",
+    "peak_level_effect_pct": "help_level_effect",
+    "peak_growth_effect_pp": "help_growth_effect",
     "gap_to_target_bn": "help_gap",
     "private_share_of_fund": "help_private_share",
     "violations": "help_violations",
 }
 
-COMPACT = ["total_investment_bn", "net_investment_bn", "multiplier", "peak_level_effect_pct", "violations"]
+COMPACT = [
+    "total_investment_bn",
+    "net_investment_bn",
+    "multiplier",
+    "peak_level_effect_pct",
+    "peak_growth_effect_pp",
+    "violations",
+]
 
 
 def kpi_cards(result: Result, reference: Result | None = None, compact: bool = False) -> None:
@@ -183,7 +191,7 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str) -> None:
         t("download_csv"), data=data, file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
     )
     if warnings:
-        st.caption(t("csv_made_safe").format(n=len(warnings), first=warnings[0]))
+        st.caption(t("csv_made_safe").format(n=len(warnings)))
 
 
 # ------------------------------------------------------------------- sources

@@ -45,7 +45,7 @@ def _pdf_text(path: Path) -> tuple[int, tuple[float, float], str]:
 def test_html_shows_kpis_checks_changes_time_and_version():
     cap = _run("cap_50pct.yaml")
     page = briefing.briefing_html([cap], _run(), lang="zh", unit="yi", when=WHEN, plotly_js="")
-    for text in kpi_texts(cap, "yi").values():
+    for text in kpi_texts(cap, "yi", "zh").values():
         assert text in page
     assert "50,000" in page  # total investment, 亿元: 500 bn fund / (0.5 x 0.2) = 5,000 bn
     assert "2026-12-03 12:05 CST" in page  # 04:05 UTC is 12:05 in Beijing
@@ -105,7 +105,7 @@ def test_pdf_is_one_a4_page_with_the_model_kpis(tmp_path, lang, unit):
     assert pages == 1
     assert size == pytest.approx(A4_PT, abs=1.0)
     result = _run("fit_reported_2025.yaml")
-    for key, value in kpi_texts(result, unit).items():
+    for key, value in kpi_texts(result, unit, lang).items():
         for part in value.split(" · "):
             assert part in text, f"{key} {part!r} not on the page"
     assert ("情况简报" if lang == "zh" else "briefing") in text

@@ -230,7 +230,7 @@ def test_units_and_language_switch():
 
 def test_scenario_choice_loads_its_values():
     at = start()
-    at.selectbox(key="scenario_choice").set_value("fit_reported_2025.yaml").run()
+    at.selectbox(key="scenario_choice__en").set_value("fit_reported_2025.yaml").run()
     assert not at.exception
     assert cards(at)["Total investment (bn RMB)"] == "7,080.0"  # the reported outturn, 7.08 tn
     at.switch_page("fundmodel_dashboard/screens/leverage.py").run()

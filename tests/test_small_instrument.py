@@ -92,6 +92,8 @@ def commands(small: dict[str, Path]) -> dict[str, list[str]]:
         "scenarios": ["scenarios", "save", sc, "--db", db, "--author", "tester"],
         "backtest": ["backtest", "--instrument", pkg, "--format", "json"],
         "new-instrument": ["new-instrument", "round4", "--from", pkg, "--dir", base],
+        "briefing": ["briefing", "--scenario", sc, "--out", f"{base}/briefing.pdf"],
+        "mapping": ["mapping", "list"],
     }
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 from fundmodel.cli import CommandError
-from fundmodel.cli.run import add_portfolio_options, read_portfolio_args, session_result
+from fundmodel.cli.run import add_portfolio_options, portfolio_name, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.briefing import MAX_RUNS, write_briefing
@@ -45,10 +44,10 @@ def handle(args: argparse.Namespace) -> int:
             f"--compare: at most {MAX_RUNS - 1} scenarios fit a one-page briefing; {len(compared)} given"
         )
     scenario_files = [args.scenario, *compared]
-    check_output_path(args.out, inputs=[args.portfolio, *(f for f in scenario_files if f)], suffixes=(".pdf",))
+    check_output_path(args.out, inputs=[*(args.portfolio or []), *(f for f in scenario_files if f)], suffixes=(".pdf",))
     scenarios = [load_scenario(f) if f else baseline() for f in scenario_files]
     read_once = read_portfolio_args(args, scenarios[0].parameters())
-    on = f" · {Path(args.portfolio).name}" if args.portfolio else ""
+    on = f" · {portfolio_name(args)}" if args.portfolio else ""
     results = [
         session_result(Session(s, portfolio=read_once), (s.name_zh if args.lang == "zh" and s.name_zh else s.name) + on)
         for s in scenarios

@@ -49,8 +49,8 @@ from fundmodel.terms import with_unit
 #: At most this many runs side by side (the baseline and three others fit the page width).
 MAX_RUNS = 4
 #: Lines of the checks and of the changed assumptions that fit the page; the rest are counted.
-MAX_CHECK_LINES = 8
-MAX_CHANGE_LINES = 10
+MAX_CHECK_LINES = 6
+MAX_CHANGE_LINES = 7
 #: Seconds Chromium may take to print the page.
 PRINT_TIMEOUT_S = 90
 #: Chart size on paper in CSS pixels (96 per inch): two charts side by side on A4.
@@ -264,11 +264,17 @@ def _list_block(title: str, lines: list[tuple[str, str]], empty: str, limit: int
 
 
 #: Shrinks the page (CSS zoom) when it would be taller than one A4 page, so nothing spills
-#: onto a second page; the printable height is 297 - 2 x 11 mm = 275 mm = 1,039 CSS px.
+#: onto a second page; the printable height is 297 - 2 x 11 mm = 275 mm = 1,039 CSS px. The
+#: page is measured again after each step (zoomed text re-flows), up to a few steps.
 FIT_SCRIPT = """<script>
 (function () {
-  var printable = 1035, height = document.documentElement.scrollHeight;
-  if (height > printable) { document.body.style.zoom = (printable / height).toFixed(3); }
+  var printable = 1035, zoom = 1.0;
+  for (var step = 0; step < 6; step++) {
+    var height = document.documentElement.scrollHeight;
+    if (height <= printable) { break; }
+    zoom = zoom * (printable / height) * 0.98;
+    document.body.style.zoom = zoom.toFixed(3);
+  }
 })();
 </script>"""
 

@@ -20,6 +20,7 @@ KPI_TERMS: dict[str, str] = {
     "net_investment_bn": "net_investment_bn",
     "multiplier": "multiplier",
     "peak_level_effect_pct": "peak_level_effect_pct",
+    "peak_growth_effect_pp": "peak_growth_effect_pp",
     "gap_to_target_bn": "gap_to_target_bn",
     "private_share_of_fund": "private_share",
     "violations": "violations",
@@ -29,8 +30,8 @@ KPI_TERMS: dict[str, str] = {
 def kpi_texts(result: Result, unit: str = "bn", lang: str = "en") -> dict[str, str]:
     """Each KPI of ``result`` as displayed (term -> text); money in ``unit`` ("bn" or "yi").
 
-    The level-effect card also carries the peak growth effect (level in % above the base,
-    growth in percentage points); a positive gap to the target gets a plus sign.
+    The level effect (in % above the base) and the growth effect (in percentage points) are
+    two cards, two quantities; a positive gap to the target gets a plus sign.
 
     >>> from fundmodel.core.topdown import run
     >>> texts = kpi_texts(run(), "yi")
@@ -38,11 +39,9 @@ def kpi_texts(result: Result, unit: str = "bn", lang: str = "en") -> dict[str, s
     ('59,921', '11.98x', '0')
     """
     h = headline(result)
-    values = {key: output_term(key).format(getattr(h, attr), unit) for key, attr in KPI_TERMS.items()}
+    values = {key: output_term(key).format(getattr(h, attr), unit, lang=lang) for key, attr in KPI_TERMS.items()}
     if h.gap_to_target_bn > 0:
         values["gap_to_target_bn"] = "+" + values["gap_to_target_bn"]
-    growth = output_term("peak_growth_effect_pp").format(h.peak_growth_effect_pp, lang=lang)
-    values["peak_level_effect_pct"] += " · " + growth
     return values
 
 
@@ -76,6 +75,7 @@ def kpi_differences(h: Headline, reference: Headline, unit: str = "bn", lang: st
         "net_investment_bn": d_money(h.net_investment_bn, reference.net_investment_bn),
         "multiplier": d_plain(h.multiplier, reference.multiplier, ",.2f", "x"),
         "peak_level_effect_pct": d_plain(h.peak_level_effect_pct, reference.peak_level_effect_pct, ",.2f", " pp"),
+        "peak_growth_effect_pp": d_plain(h.peak_growth_effect_pp, reference.peak_growth_effect_pp, ",.2f", " pp"),
         "gap_to_target_bn": d_money(h.gap_to_target_bn, reference.gap_to_target_bn),
         "private_share_of_fund": d_plain(100 * h.private_share, 100 * reference.private_share, ".1f", " pp"),
         "violations": None if h.violations == reference.violations else f"{h.violations - reference.violations:+d}",

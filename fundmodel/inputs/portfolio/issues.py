@@ -72,9 +72,10 @@ def render_issue(english: str, text: Message | None, lang: str = "en", unit: str
 
 
 def rendered_issues(issues: pd.DataFrame, lang: str = "en", unit: str = "bn", variant: str = "") -> pd.DataFrame:
-    """The issue table with :data:`ISSUE_COLUMNS` only, each message rendered in ``lang`` and
-    ``unit`` (the table a report or a page shows)."""
-    out = issues[ISSUE_COLUMNS].copy()
+    """The issue table without its message objects (:data:`ISSUE_COLUMNS`, and the sheet
+    where several files or sheets were read), each message rendered in ``lang`` and ``unit``
+    (the table a report or a page shows)."""
+    out = issues[[*ISSUE_COLUMNS, *(["sheet"] if "sheet" in issues.columns else [])]].copy()
     if TEXT_COLUMN in issues.columns and len(issues):
         out["message"] = [
             render_issue(m, t if isinstance(t, Message) else None, lang, unit, variant)
