@@ -213,6 +213,57 @@ def sources_frame(result: Result) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------ undo / redo
+
+
+def _step_help(history, forward: bool) -> str:
+    """The tooltip of the undo (or redo) button: which edits the step puts back (changes again)."""
+    from fundmodel_dashboard import state  # state imports this module (through auth)
+
+    if not (history.can_redo if forward else history.can_undo):
+        return t("nothing_to_redo" if forward else "nothing_to_undo")
+    other = history.future[0] if forward else history.past[-1]
+    sep = "、" if lang() == "zh" else ", "
+    parts = sep.join(t(f"edit_part_{p}") for p in state.changed_parts(history.present, other))
+    return t("redo_help" if forward else "undo_help").format(parts=parts)
+
+
+def edit_history_view() -> tuple:
+    """What the undo and redo buttons show: (can undo, can redo, undo tooltip, redo tooltip).
+    A page that re-ran alone (a fragment) compares it with what the sidebar shows."""
+    from fundmodel_dashboard import state
+
+    history = state.edit_history()
+    return history.can_undo, history.can_redo, _step_help(history, False), _step_help(history, True)
+
+
+def edit_history_buttons() -> None:
+    """The one pair of undo / redo buttons, in the sidebar of every page: every edit (allocation
+    cells, transfer, leverage assumptions, bank scales, an applied proposal or goal-seek
+    solution, a reset) is one step. Drawn after the page ran, so they include its edit."""
+    from fundmodel_dashboard import state
+
+    can_undo, can_redo, undo_help, redo_help = edit_history_view()
+    with st.sidebar, st.container(key="edit_history"):
+        for col, word, enabled, tip, callback in zip(
+            st.columns(2),
+            ("undo", "redo"),
+            (can_undo, can_redo),
+            (undo_help, redo_help),
+            (state.undo_edit, state.redo_edit),
+            strict=True,
+        ):
+            col.button(
+                t(word),
+                key=f"{word}_edit",
+                icon=f":material/{word}:",
+                on_click=callback,
+                disabled=not enabled,
+                help=tip,
+                width="stretch",
+            )
+
+
 # ---------------------------------------------------------- language-aware choices
 
 

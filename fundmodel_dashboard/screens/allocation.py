@@ -99,7 +99,7 @@ st.data_editor(
     width="stretch",
 )
 
-# --- transfer between two cells, undo and redo ---------------------------------------------
+# --- transfer between two cells --------------------------------------------------------------
 st.subheader(t("transfer_title"))
 cells = [f"{f}|{b}" for f in fields for b in banks]
 cell_names = {c: f"{t(c.split('|')[0])} × {t('short_' + c.split('|')[1])}" for c in cells}
@@ -148,9 +148,7 @@ if refused is not None:
         say("transfer_refused", field=fields[i], bank=banks[j], held=float(matrix[i, j]), amount=asked),
         icon=":material/warning:",
     )
-history = state.edit_history()
-b1, b2, b3 = st.columns(3)
-b1.button(
+st.button(
     t("transfer_button"),
     key="transfer",
     type="primary",
@@ -158,9 +156,7 @@ b1.button(
     on_click=state.transfer_allocation,
     args=(src, dst, amount_bn),
     disabled=problem is not None or amount_bn <= 0,
-)
-b2.button(t("undo"), key="undo_edit", icon=":material/undo:", on_click=state.undo_edit, disabled=not history.can_undo)
-b3.button(t("redo"), key="redo_edit", icon=":material/redo:", on_click=state.redo_edit, disabled=not history.can_redo)
+)  # undo and redo: the sidebar's pair (widgets.edit_history_buttons), on every page
 
 # --- column sums against the quotas, and the grand total against the instrument size ----
 size = float(params.instrument.size_bn.value)
