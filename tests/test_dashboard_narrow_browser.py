@@ -35,6 +35,11 @@ GRID_FIT = """() => {
     const grid = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
     return grid ? [grid.scrollWidth, grid.clientWidth] : null;
 }"""
+#: Whether the slider with this key shows this value.
+SLIDER_AT = """([key, value]) => {
+    const input = document.querySelector(`.st-key-${key} input[type='range']`);
+    return input !== null && input.value === value;
+}"""
 DRAWN = """(heading) => {
     const shown = [...document.querySelectorAll('h1, h2')].some(e => e.innerText.trim() === heading);
     return shown && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
@@ -97,7 +102,8 @@ def test_kpis_and_allocation_fit_at_1024_px(url, language, unit, pages):
 
 def test_leverage_page_keeps_the_sidebar_in_step(url):
     """The Leverage page re-runs alone on a slider (a fragment); what it changes in the sidebar
-    (the "edited" note, the basis) still shows there."""
+    (the "edited" note, the basis, the undo button) still shows there, and undo takes back one
+    key press."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -110,9 +116,22 @@ def test_leverage_page_keeps_the_sidebar_in_step(url):
             sidebar = page.locator('[data-testid="stSidebar"]')
             assert sidebar.get_by_text("edited: differs").count() == 0
             thumb = page.locator(".st-key-lev_a_green_low_carbon input[type='range']")
+            undo = sidebar.get_by_role("button", name="Undo")
+            assert undo.is_disabled()
             thumb.focus()
             thumb.press("ArrowRight")
             sidebar.get_by_text("edited: differs").first.wait_for(timeout=60_000)
+            # the sidebar's undo follows the page re-run alone, and each key press is one step
+            page.wait_for_function("(el) => !el.disabled", arg=undo.element_handle(), timeout=60_000)
+            _drawn(page, "Leverage assumptions")
+            for value in ("0.57", "0.58"):  # the sidebar shows nothing new: only the page re-runs
+                thumb.focus()
+                thumb.press("ArrowRight")
+                page.wait_for_function(SLIDER_AT, arg=["lev_a_green_low_carbon", value], timeout=60_000)
+                _drawn(page, "Leverage assumptions")
+            undo.click()
+            page.wait_for_function(SLIDER_AT, arg=["lev_a_green_low_carbon", "0.57"], timeout=60_000)
+            _drawn(page, "Leverage assumptions")
             page.get_by_role("button", name="Use the top-down basis").click()
             _drawn(page, "Leverage assumptions")
             top_down = sidebar.get_by_role("radio", name="Top-down (allocation × assumptions)")
