@@ -213,6 +213,25 @@ def sources_frame(result: Result) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------- tables
+
+#: The data grid's header and cells: 14 px text, 8 px padding each side; an editable column's
+#: header starts its text after a 16 px icon and an 8 px gap (measured in Chromium).
+GRID_PADDING_PX, GRID_ICON_PX = 8, 24
+
+
+def grid_column_px(texts: list[str], icon: bool = False, minimum: int = 0) -> int:
+    """The width (px) of a data grid column that shows each of ``texts`` whole: a CJK
+    character 14 px, any other character about 9 px (Source Sans at 14 px), the padding, and
+    the icon of an editable column's header.
+
+    >>> grid_column_px(["国开行"], icon=True), grid_column_px(["合计", "5,000"], minimum=80)
+    (82, 80)
+    """
+    widest = max((sum(14 if "\u2e80" <= ch <= "\uffef" else 9 for ch in text) for text in texts), default=0)
+    return max(minimum, widest + 2 * GRID_PADDING_PX + (GRID_ICON_PX if icon else 0))
+
+
 # ------------------------------------------------------------------ undo / redo
 
 

@@ -35,6 +35,56 @@ GRID_FIT = """() => {
     const grid = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
     return grid ? [grid.scrollWidth, grid.clientWidth] : null;
 }"""
+#: Installed before the page loads: records every text the data grids draw on their canvas
+#: (glide-data-grid), with the font's measured width and the clip rectangle in force, which for
+#: a header is its column's box. A header is cut when its text runs past that box.
+DRAW_HOOK = """(() => {
+    window.__drawn = [];
+    let canvases = 0;
+    const P = CanvasRenderingContext2D.prototype;
+    const {rect, clip, fillText, save, restore} = P;
+    P.save = function () { (this.__clips ||= []).push(this.__clip); return save.apply(this, arguments); };
+    P.restore = function () { this.__clip = (this.__clips || []).pop(); return restore.apply(this, arguments); };
+    P.rect = function (x, y, w, h) { this.__rect = [x, y, w, h]; return rect.apply(this, arguments); };
+    P.clip = function () { this.__clip = this.__rect; return clip.apply(this, arguments); };
+    P.fillText = function (text, x, y) {
+        this.canvas.__id ||= ++canvases;
+        window.__drawn.push({canvas: this.canvas.__id, text: String(text), x, y, clip: this.__clip || null,
+                             width: this.measureText(String(text)).width});
+        return fillText.apply(this, arguments);
+    };
+})();"""
+#: The grids' column headers as last drawn: text, right end of the text, right edge of its column.
+HEADERS = """() => {
+    const last = new Map();
+    for (const r of window.__drawn) {
+        if (r.text && r.clip && r.clip[1] === 0 && r.y < r.clip[3]) last.set(`${r.canvas}|${r.clip[0]}`, r);
+    }
+    return [...last.values()].map(r => ({text: r.text, right: r.x + r.width, edge: r.clip[0] + r.clip[2]}));
+}"""
+#: The allocation table's headers, short bank names first (fundmodel/inputs/parameter_files).
+ALLOCATION_HEADERS = {
+    "中文": ["国开行", "农发行", "进出口银行", "合计", "校验"],
+    "English": ["CDB", "ADBC", "EXIM", "Total", "Checks"],
+}
+
+
+def _allocation_headers_whole(page, language: str) -> None:
+    """Every header of the allocation page's tables is drawn whole within its column, the bank,
+    total and checks columns of the editable table among them, and nothing scrolls sideways."""
+    page.evaluate("window.__drawn = []")
+    _goto(page, "额度分配" if language == "中文" else "Allocation")
+    page.locator('[data-testid="stDataFrame"] .dvn-scroller').first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)  # the grid draws after its frame is in place
+    headers = page.evaluate(HEADERS)
+    shown = [h["text"] for h in headers]
+    assert all(name in shown for name in ALLOCATION_HEADERS[language]), shown
+    cut = [h for h in headers if h["right"] > h["edge"] + 0.5]
+    assert not cut, f"headers cut at {page.viewport_size['width']} px: {cut}"
+    content, visible = page.evaluate(GRID_FIT)
+    assert content <= visible + 1, f"the allocation table scrolls sideways: {content} px in {visible} px"
+
+
 #: Whether the slider with this key shows this value.
 SLIDER_AT = """([key, value]) => {
     const input = document.querySelector(`.st-key-${key} input[type='range']`);
@@ -72,12 +122,15 @@ def url():
     ],
 )
 def test_kpis_and_allocation_fit_at_1024_px(url, language, unit, pages):
+    """At 1,024 px: no KPI cut or wrapped; the allocation table's headers whole and its total
+    and checks in view (and again at 1,440 px)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1024, "height": 800})
+            page.add_init_script(DRAW_HOOK)
             page.goto(url)
             _drawn(page, "Overview")
             page.get_by_text(language, exact=True).click()
@@ -92,10 +145,11 @@ def test_kpis_and_allocation_fit_at_1024_px(url, language, unit, pages):
                 assert len(kpis) >= 5, (name, kpis)
                 bad = [k for k in kpis if k["cut"] or k["wrapped"]]
                 assert not bad, f"{name}: KPI values cut or wrapped at 1024 px: {bad}"
-            _goto(page, pages[1])
-            page.locator('[data-testid="stDataFrame"] .dvn-scroller').first.wait_for(timeout=60_000)
-            content, visible = page.evaluate(GRID_FIT)
-            assert content <= visible + 1, f"the allocation table scrolls sideways: {content} px in {visible} px"
+            _goto(page, pages[0])
+            _allocation_headers_whole(page, language)
+            page.set_viewport_size({"width": 1440, "height": 900})
+            _goto(page, pages[0])
+            _allocation_headers_whole(page, language)
         finally:
             browser.close()
 

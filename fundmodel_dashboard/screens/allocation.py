@@ -16,6 +16,7 @@ from fundmodel_dashboard.editing import apply_bound_edits, apply_cell_edits
 from fundmodel_dashboard.widgets import (
     checks_panel,
     decimals,
+    grid_column_px,
     kpi_cards,
     localized_widget,
     money,
@@ -73,23 +74,26 @@ fmt = f"%,.{d}f"
 frame = pd.DataFrame(from_bn(matrix, unit()), index=pd.Index([t(f) for f in fields], name=t("field")), columns=banks)
 frame["row_total"] = frame[banks].sum(axis=1)
 frame["status"] = ["⚠ " + "; ".join(row_notes[f]) if row_notes[f] else "✓" for f in fields]
-# Widths that keep the total and the checks in view from 1,024 px (field names to 11 characters).
-ALLOCATION_NUMBER_PX = 104
+# Short bank names as headers (the full name in the tooltip) and the unit said once above the
+# table: every header whole and the total and checks in view from 1,024 px (the field names to
+# 11 Chinese characters; longer English ones end in the cell).
+NUMBER_PX = 80  # "1,150" in 亿元 with room to spare
 column_config = {
     b: st.column_config.NumberColumn(
-        f"{t('short_' + b)} ({unit_name()})",
+        t("short_" + b),
         format=fmt,
         step=10.0**-d,
-        help=f"{t(b)} · {t('quota_bn')}: {money(q)}",
-        width=ALLOCATION_NUMBER_PX,
+        help=f"{t(b)} ({unit_name()}) · {t('quota_bn')}: {money(q)}",
+        width=grid_column_px([t("short_" + b)], icon=True, minimum=NUMBER_PX),
     )
     for b, q in zip(banks, params.bank_quota, strict=True)
 }
 column_config["row_total"] = st.column_config.NumberColumn(
-    f"{t('total')} ({unit_name()})", format=fmt, width=ALLOCATION_NUMBER_PX
+    t("total"), format=fmt, width=grid_column_px([t("total")], minimum=NUMBER_PX)
 )
 column_config["status"] = st.column_config.TextColumn(t("checks"), width=160)
-column_config["_index"] = st.column_config.Column(width=150)
+column_config["_index"] = st.column_config.Column(width=min(200, grid_column_px([t("field"), *frame.index], icon=True)))
+st.caption(t("amounts_in").format(unit=unit_name()))
 st.data_editor(
     frame,
     key=key,
