@@ -50,17 +50,19 @@ DRAW_HOOK = """(() => {
     P.fillText = function (text, x, y) {
         this.canvas.__id ||= ++canvases;
         window.__drawn.push({canvas: this.canvas.__id, text: String(text), x, y, clip: this.__clip || null,
-                             width: this.measureText(String(text)).width});
+                             width: this.measureText(String(text)).width, shown: this.canvas.clientWidth});
         return fillText.apply(this, arguments);
     };
 })();"""
-#: The grids' column headers as last drawn: text, right end of the text, right edge of its column.
+#: The grids' column headers as last drawn: text, right end of the text, right edge of its column,
+#: visible width of its grid.
 HEADERS = """() => {
     const last = new Map();
     for (const r of window.__drawn) {
         if (r.text && r.clip && r.clip[1] === 0 && r.y < r.clip[3]) last.set(`${r.canvas}|${r.clip[0]}`, r);
     }
-    return [...last.values()].map(r => ({text: r.text, right: r.x + r.width, edge: r.clip[0] + r.clip[2]}));
+    return [...last.values()].map(r => ({text: r.text, right: r.x + r.width, edge: r.clip[0] + r.clip[2],
+                                         shown: r.shown}));
 }"""
 #: The allocation table's headers, short bank names first (fundmodel/inputs/parameter_files).
 ALLOCATION_HEADERS = {
@@ -83,6 +85,67 @@ def _allocation_headers_whole(page, language: str) -> None:
     assert not cut, f"headers cut at {page.viewport_size['width']} px: {cut}"
     content, visible = page.evaluate(GRID_FIT)
     assert content <= visible + 1, f"the allocation table scrolls sideways: {content} px in {visible} px"
+
+
+#: The project table's key columns, in view without scrolling sideways.
+PROJECT_KEY_HEADERS = {
+    "中文": ["项目名称", "政策性银行", "省份", "政策性金融工具", "总投资", "撬动倍数"],
+    "English": ["Project name", "Bank", "Province", "Fund", "Total investment", "Multiplier"],
+}
+SCROLLERS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')]
+    .filter(g => g.clientWidth > 0).map(g => [g.scrollWidth, g.clientWidth])"""
+
+
+def _open(browser, url: str, language: str, unit: str):
+    """A 1,024 px page on the Overview in ``language`` and ``unit``, recording what grids draw."""
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    page.add_init_script(DRAW_HOOK)
+    page.goto(url)
+    _drawn(page, "Overview")
+    overview = "总览" if language == "中文" else "Overview"
+    page.get_by_text(language, exact=True).click()
+    _drawn(page, overview)
+    page.get_by_text(unit, exact=True).click()
+    page.wait_for_timeout(300)
+    _drawn(page, overview)
+    return page
+
+
+@pytest.mark.parametrize(
+    ("language", "unit", "heading"), [("中文", "亿元", "项目组合"), ("English", "bn RMB", "Portfolio")]
+)
+def test_portfolio_page_fits_at_1024_px(url, language, unit, heading):
+    """The Portfolio page at 1,024 px: no KPI cut or wrapped, no table header cut, the province
+    table beside (or below) its map without scrolling sideways, and the project table's key
+    columns (name, bank, province, fund, total investment, multiplier) in view."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = _open(browser, url, language, unit)
+            page.evaluate("window.__drawn = []")
+            _goto(page, heading)
+            # a window as tall as the page, so that every table and chart draws
+            height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+            page.set_viewport_size({"width": 1024, "height": min(int(height) + 40, 6000)})
+            _drawn(page, heading)
+            page.wait_for_timeout(1000)
+            kpis = page.evaluate(KPI_FIT)
+            assert len(kpis) >= 9, kpis  # the cards and the filtered totals
+            assert not [k for k in kpis if k["cut"] or k["wrapped"]], kpis
+            headers = page.evaluate(HEADERS)
+            cut = [h for h in headers if h["right"] > h["edge"] + 0.5]
+            assert not cut, f"headers cut at 1024 px: {cut}"
+            key = [h for h in headers if h["text"] in PROJECT_KEY_HEADERS[language]]
+            assert {h["text"] for h in key} == set(PROJECT_KEY_HEADERS[language]), headers
+            hidden = [h for h in key if h["edge"] > h["shown"] + 0.5]
+            assert not hidden, f"key columns of the project table need a sideways scroll: {hidden}"
+            *others, _projects = page.evaluate(SCROLLERS)  # the last: the project table
+            assert others, "no province table"
+            assert all(content <= visible + 1 for content, visible in others), others
+        finally:
+            browser.close()
 
 
 #: Whether the slider with this key shows this value.
@@ -129,15 +192,7 @@ def test_kpis_and_allocation_fit_at_1024_px(url, language, unit, pages):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1024, "height": 800})
-            page.add_init_script(DRAW_HOOK)
-            page.goto(url)
-            _drawn(page, "Overview")
-            page.get_by_text(language, exact=True).click()
-            _drawn(page, pages[0])
-            page.get_by_text(unit, exact=True).click()
-            page.wait_for_timeout(300)
-            _drawn(page, pages[0])
+            page = _open(browser, url, language, unit)
             for name in pages:
                 if name != pages[0]:
                     _goto(page, name)
