@@ -29,11 +29,11 @@ from fundmodel_dashboard.widgets import (
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The province map and its table: two columns that wrap to two rows when the window is too
-#: narrow for both (26 + 24 rem; at 1,024 px the page is about 46 rem wide).
+#: narrow for both (26 + 25 rem; the page is about 46 rem wide at 1,024 px, 51 at 1,280, 60 at 1,440).
 PROVINCE_VIEW_CSS = """<style>
 .st-key-province_view [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.5rem; }
 .st-key-province_view [data-testid="stColumn"]:first-child { flex: 3 1 26rem !important; min-width: 26rem !important; }
-.st-key-province_view [data-testid="stColumn"]:last-child { flex: 2 1 24rem !important; min-width: 24rem !important; }
+.st-key-province_view [data-testid="stColumn"]:last-child { flex: 2 1 25rem !important; min-width: 25rem !important; }
 </style>"""
 
 
