@@ -13,6 +13,25 @@ bounds = assumption_table(params)
 assumptions = st.session_state["assumptions"]
 scales = st.session_state["bank_scale"]
 
+#: The slider of each field assumption, by the prefix of its widget key.
+SLIDER_PREFIX = {
+    "fund_share_of_capital": "lev_s_",
+    "capital_ratio": "lev_k_",
+    "additionality": "lev_a_",
+    "infrastructure_share": "lev_theta_",
+}
+# A moved slider's value is in the session before the page runs: taken first, so that the
+# KPI cards (at the top) are computed and sent before the sliders are drawn again.
+for fid in params.field_ids:
+    for name, prefix in SLIDER_PREFIX.items():
+        if f"{prefix}{fid}" in st.session_state:
+            assumptions[fid][name] = float(st.session_state[f"{prefix}{fid}"])
+for bid in params.bank_ids:
+    if f"lev_scale_{bid}" in st.session_state:
+        scales[bid] = float(st.session_state[f"lev_scale_{bid}"])
+st.session_state["assumptions"] = assumptions
+st.session_state["bank_scale"] = scales
+
 
 def _slider(key: str, label: str, value: float, low: float, high: float, step: float, fmt: str, help_: str) -> float:
     # The stored value is the single source; the widget is seeded from it when (re)drawn.
@@ -26,7 +45,9 @@ def _slider(key: str, label: str, value: float, low: float, high: float, step: f
 st.header(t("page_leverage"))
 show_basis()
 st.caption(t("leverage_intro"))
-kpi_placeholder = st.container()
+with st.container():
+    kpi_cards(state.active_result(), state.active_reference(), compact=True)
+    leverage_not_applied_note()
 
 header = st.columns([2.2, 2, 2, 2, 2, 1])
 for col, term in zip(
@@ -45,7 +66,7 @@ for fid in params.field_ids:
     s = values["fund_share_of_capital"]
     with cols[1]:
         values["fund_share_of_capital"] = _slider(
-            f"lev_s_{fid}",
+            f"{SLIDER_PREFIX['fund_share_of_capital']}{fid}",
             f"{t(fid)}: {t('fund_share_of_capital')}",
             s,
             0.05,
@@ -57,7 +78,7 @@ for fid in params.field_ids:
     k = values["capital_ratio"]
     with cols[2]:
         values["capital_ratio"] = _slider(
-            f"lev_k_{fid}",
+            f"{SLIDER_PREFIX['capital_ratio']}{fid}",
             f"{t(fid)}: {t('capital_ratio')}",
             k,
             min(minimum, k),
@@ -68,7 +89,7 @@ for fid in params.field_ids:
         )
     with cols[3]:
         values["additionality"] = _slider(
-            f"lev_a_{fid}",
+            f"{SLIDER_PREFIX['additionality']}{fid}",
             f"{t(fid)}: {t('additionality')}",
             values["additionality"],
             0.0,
@@ -79,7 +100,7 @@ for fid in params.field_ids:
         )
     with cols[4]:
         values["infrastructure_share"] = _slider(
-            f"lev_theta_{fid}",
+            f"{SLIDER_PREFIX['infrastructure_share']}{fid}",
             f"{t(fid)}: {t('infrastructure_share')}",
             values["infrastructure_share"],
             0.0,
@@ -109,7 +130,3 @@ st.session_state["bank_scale"] = scales
 st.button(
     t("reset_assumptions"), key="reset_assumptions", icon=":material/restart_alt:", on_click=state.reset_assumptions
 )
-
-with kpi_placeholder:
-    kpi_cards(state.active_result(), state.active_reference(), compact=True)
-    leverage_not_applied_note()
