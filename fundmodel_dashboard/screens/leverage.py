@@ -6,7 +6,7 @@ import streamlit as st
 from fundmodel.edits import assumption_table
 from fundmodel_dashboard import state
 from fundmodel_dashboard.basis import leverage_not_applied_note, show_basis
-from fundmodel_dashboard.widgets import kpi_cards, t
+from fundmodel_dashboard.widgets import kpi_cards, lang, t
 
 params = state.current_base()
 bounds = assumption_table(params)
@@ -59,6 +59,7 @@ for col, term in zip(
 
 for fid in params.field_ids:
     row = bounds.loc[fid]
+    field = params.fields[fid]  # its parameters' descriptions are the sliders' help
     values = assumptions[fid]
     cap, minimum = float(row["fund_share_cap"]), float(row["capital_ratio_minimum"])
     cols = st.columns([2.2, 2, 2, 2, 2, 1], vertical_alignment="center")
@@ -73,7 +74,7 @@ for fid in params.field_ids:
             max(cap, s),
             0.01,
             "percent",
-            f"{t('cap')}: {cap:.0%}",
+            f"{field.fund_share_of_capital.describe(lang())}  \n{t('cap')}: {cap:.0%}",
         )
     k = values["capital_ratio"]
     with cols[2]:
@@ -85,7 +86,7 @@ for fid in params.field_ids:
             max(0.6, k),
             0.01,
             "percent",
-            f"{t('capital_ratio_minimum')}: {minimum:.0%}",
+            f"{field.capital_ratio.describe(lang())}  \n{t('capital_ratio_minimum')}: {minimum:.0%}",
         )
     with cols[3]:
         values["additionality"] = _slider(
@@ -96,7 +97,7 @@ for fid in params.field_ids:
             1.0,
             0.01,
             "percent",
-            t("help_additionality"),
+            field.additionality.describe(lang()),
         )
     with cols[4]:
         values["infrastructure_share"] = _slider(
@@ -107,7 +108,7 @@ for fid in params.field_ids:
             1.0,
             0.01,
             "percent",
-            t("help_infrastructure_share"),
+            field.infrastructure_share.describe(lang()),
         )
     m = 1.0 / (values["fund_share_of_capital"] * values["capital_ratio"])
     over = values["fund_share_of_capital"] > cap + 1e-12 or values["capital_ratio"] < minimum - 1e-12
@@ -121,7 +122,14 @@ for col, bid in zip(bank_cols, params.bank_ids, strict=True):
         st.markdown(f"**{t(bid)}**")
         v = scales[bid]
         scales[bid] = _slider(
-            f"lev_scale_{bid}", f"{t(bid)}: {t('fund_share_scale')}", v, min(0.5, v), max(1.5, v), 0.01, "%.2f", ""
+            f"lev_scale_{bid}",
+            f"{t(bid)}: {t('fund_share_scale')}",
+            v,
+            min(0.5, v),
+            max(1.5, v),
+            0.01,
+            "%.2f",
+            params.banks[bid].fund_share_scale.describe(lang()),
         )
 
 st.session_state["assumptions"] = assumptions
