@@ -176,7 +176,7 @@ def _scenario_title(key: str) -> str:
 
 def main() -> None:
     st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
-    st.markdown(PRELOAD + CSS, unsafe_allow_html=True)
+    st.markdown(CSS + PRELOAD, unsafe_allow_html=True)
     if lang() == "zh":
         st.markdown(ZH_CONTROLS_CSS, unsafe_allow_html=True)
     auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -618,8 +619,15 @@ def bundled_instruments() -> list[str]:
     >>> bundled_instruments()[:2]
     ['2025', '2022']
     """
+    return list(_bundled_instruments(INSTRUMENT_ROOT.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _bundled_instruments(root_mtime_ns: int) -> tuple[str, ...]:
+    # Listed once per state of the folder (its modification time is the key): every label of a
+    # field or bank asks for it, thousands of times on a page of projects.
     names = [d.name for d in INSTRUMENT_ROOT.iterdir() if (d / SECTION_FILES["instrument"]).is_file()]
-    return sorted(names, reverse=True)
+    return tuple(sorted(names, reverse=True))
 
 
 def instrument_dir(instrument: str | Path) -> Path:
