@@ -289,8 +289,9 @@ if len(chosen):
     for c in columns:
         if is_term(c) and term(c).is_money:
             table[c] = table[c] * per_bn()
-    table["field"] = table["field"].map(lambda f: t(f))
-    table["bank"] = table["bank"].map(lambda b: t("short_" + b))
+    # one label per distinct id, not per project
+    table["field"] = table["field"].map({f: t(f) for f in table["field"].unique()})
+    table["bank"] = table["bank"].map({b: t("short_" + b) for b in table["bank"].unique()})
     table["province"] = table["province"].map(province_names)
     d = 0 if unit() == "yi" else 2  # one project's money: two decimals of bn, whole 亿元
     formats = {"share": "percent", "ratio": "%.3f", "year": "%d", "multiplier": "%.2fx", "money": f"%,.{d}f"}
@@ -302,7 +303,8 @@ if len(chosen):
         # a key column as wide as its header and cells need (the name at most 250 px)
         width = None
         if c in key_columns:
-            cells = table[c].astype(str).unique().tolist() if kind is None else []
+            # the 20 longest texts are enough to find the widest (2,000 names are not measured)
+            cells = sorted(pd.unique(table[c].astype(str)), key=len)[-20:] if kind is None else []
             width = min(250, grid_column_px([name, *cells], minimum=0 if kind is None else 72))
         if kind in formats:  # money included
             config[c] = st.column_config.NumberColumn(name, format=formats[kind], width=width)
