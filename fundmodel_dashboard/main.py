@@ -185,6 +185,7 @@ def main() -> None:
     # fragment re-runs alone, so it enters the instrument itself
     with using_instrument(state.instrument()):
         slot = _sidebar()
+        history_slot = edit_history_buttons()
         pages = [
             st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
             for i, (name, term, icon) in enumerate(PAGES)
@@ -201,7 +202,7 @@ def main() -> None:
             with contextlib.suppress(Exception):
                 _scenario_note(slot)
             with contextlib.suppress(Exception):
-                edit_history_buttons()
+                edit_history_buttons(history_slot)
             with contextlib.suppress(Exception):
                 st.session_state["sidebar_state"] = _sidebar_state()
             st.session_state["app_running"] = False

@@ -292,14 +292,24 @@ def edit_history_view() -> tuple:
     return history.can_undo, history.can_redo, _step_help(history, False), _step_help(history, True)
 
 
-def edit_history_buttons() -> None:
+def edit_history_buttons(slot=None):
     """The one pair of undo / redo buttons, in the sidebar of every page: every edit (allocation
     cells, transfer, leverage assumptions, bank scales, an applied proposal or goal-seek
-    solution, a reset) is one step. Drawn after the page ran, so they include its edit."""
+    solution, a reset) is one step. Returns the sidebar placeholder they are drawn in.
+
+    Called twice a run: before the page (no ``slot``: a new placeholder, the history as the run
+    began), and after it with that placeholder, which the buttons then fill again with the
+    page's own edit of this run included. A page that stops early (a refused portfolio) keeps
+    the first pair; two pairs in one run need their own keys.
+    """
     from fundmodel_dashboard import state
 
+    early = slot is None
+    if early:
+        slot = st.sidebar.empty()
+    suffix = "_early" if early else ""
     can_undo, can_redo, undo_help, redo_help = edit_history_view()
-    with st.sidebar, st.container(key="edit_history"):
+    with slot.container(key=f"edit_history{suffix}"):
         for col, word, enabled, tip, callback in zip(
             st.columns(2),
             ("undo", "redo"),
@@ -310,13 +320,14 @@ def edit_history_buttons() -> None:
         ):
             col.button(
                 t(word),
-                key=f"{word}_edit",
+                key=f"{word}_edit{suffix}",
                 icon=f":material/{word}:",
                 on_click=callback,
                 disabled=not enabled,
                 help=tip,
                 width="stretch",
             )
+    return slot
 
 
 # ---------------------------------------------------------- language-aware choices

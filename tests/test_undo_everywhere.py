@@ -175,3 +175,31 @@ def test_an_applied_goal_seek_solution_and_proposal_are_one_step_each():
     undo(at).click().run()
     np.testing.assert_allclose(at.session_state["allocation_bn"], params.allocation_matrix)
     assert flat(at.session_state["assumptions"]) == pytest.approx(solved)  # the goal-seek step is still there
+
+
+def test_a_page_that_stops_early_still_offers_undo():
+    """With a refused portfolio the Overview stops after its report: the pair drawn before the
+    page stays, and undoes a transfer made on the Allocation page."""
+    import csv
+    import io
+
+    from test_dashboard_planner import ROOT
+
+    at = start("portfolio")
+    go(at, "portfolio.py")
+    rows = list(csv.reader(io.StringIO((ROOT / "portfolios" / "first_batch_examples.csv").read_text("utf-8"))))
+    rows[1][rows[0].index("total_investment_bn")] = "-5"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    at.file_uploader(key="portfolio_upload").set_value(("bad.csv", out.getvalue().encode(), "text/csv")).run()
+    go(at, "allocation.py")
+    at.button(key="transfer").click().run()
+    moved = np.array(at.session_state["allocation_bn"], dtype=float)
+    assert not np.allclose(moved, default_parameters().allocation_matrix)
+    go(at, "overview.py")
+    assert any("is refused" in e.value for e in at.error)  # the page stopped after its report
+    keys = [b.key for b in at.sidebar.button]
+    assert keys == ["undo_edit_early", "redo_edit_early"]
+    at.button(key="undo_edit_early").click().run()
+    np.testing.assert_allclose(at.session_state["allocation_bn"], default_parameters().allocation_matrix)
+    assert not at.button(key="redo_edit_early").disabled
