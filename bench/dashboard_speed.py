@@ -60,7 +60,9 @@ DRAWN = """([heading, charts]) => {
     const shown = (sel) => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null
         && !e.closest('details:not([open])'));
     const plots = shown('[data-testid="stPlotlyChart"]');
-    return plots.length >= charts && plots.every(e => e.querySelector('.main-svg'));
+    const echarts = shown('[data-testid="stEChartsChart"]');
+    return plots.length + echarts.length >= charts && plots.every(e => e.querySelector('.main-svg'))
+        && echarts.every(e => e.getAttribute('aria-busy') !== 'true' && e.querySelector('canvas'));
 }"""
 
 

@@ -66,7 +66,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_fiscal": ("Fiscal cost and debt", "财政成本与债务"),
     "fiscal_none": ("This run has no fiscal figures.", "本次运行没有财政成本数据。"),
     "page_about": ("About the data", "数据说明"),
-    "fund_total": ("Instrument", "政策性金融工具"),
+    "fund_total": ("Instrument", "工具资金合计"),
     "target": ("Target", "目标"),
     "help_fund": ("Instrument money allocated to project capital.", "投入项目资本金的工具资金。"),
     "help_total_investment": (

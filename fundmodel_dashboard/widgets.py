@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,6 +17,7 @@ from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
 from fundmodel.labels import label, parameter_word
 from fundmodel.outputs.csv_writer import csv_bytes
+from fundmodel.outputs.echarts import Chart
 from fundmodel.outputs.kpi_text import KPI_TERMS as KPI_TERMS  # the cards, as tests and pages know them
 from fundmodel.outputs.kpi_text import kpi_differences, kpi_texts
 from fundmodel.terms import term as output_term
@@ -67,28 +69,39 @@ def show_figure(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "responsive": True})
 
 
-#: Figures of a result by (id of the result, chart, language, unit). A result is immutable and
-#: shared by the sessions (it comes from the caches in ``state``), so its figure is built once:
+#: Charts of a result by (id of the result, chart, language, unit). A result is immutable and
+#: shared by the sessions (it comes from the caches in ``state``), so its chart is built once:
 #: an entry goes when its result is garbage-collected (the id could then be reused).
-_FIGURES: dict[tuple, go.Figure] = {}
+_CHARTS: dict[tuple, Any] = {}
 
 
 def _forget_result(result_id: int) -> None:
-    for key in [k for k in _FIGURES if k[0] == result_id]:
-        _FIGURES.pop(key, None)
+    for key in [k for k in _CHARTS if k[0] == result_id]:
+        _CHARTS.pop(key, None)
+
+
+def _chart_of(chart: Callable[[Result, str, str], Any], result: Result) -> Any:
+    cache_key = (id(result), chart.__module__, chart.__qualname__, lang(), unit())
+    built = _CHARTS.get(cache_key)
+    if built is None:
+        if not any(k[0] == id(result) for k in _CHARTS):
+            weakref.finalize(result, _forget_result, id(result))
+        built = _CHARTS[cache_key] = chart(result, lang(), unit())
+    return built
 
 
 def result_figure(chart: Callable[[Result, str, str], go.Figure], result: Result, key: str) -> None:
-    """Show ``chart(result, lang, unit)``, built once per result, chart, language and unit
-    (building a Plotly figure takes tens of milliseconds; a page change back to a chart of the
-    same result does not pay them again)."""
-    cache_key = (id(result), chart.__qualname__, lang(), unit())
-    fig = _FIGURES.get(cache_key)
-    if fig is None:
-        if not any(k[0] == id(result) for k in _FIGURES):
-            weakref.finalize(result, _forget_result, id(result))
-        fig = _FIGURES[cache_key] = chart(result, lang(), unit())
-    show_figure(fig, key=key)
+    """Show the Plotly figure ``chart(result, lang, unit)``, built once per result, chart,
+    language and unit (building one takes tens of milliseconds; a page change back to a
+    chart of the same result does not pay them again)."""
+    show_figure(_chart_of(chart, result), key=key)
+
+
+def result_echart(chart: Callable[[Result, str, str], Chart], result: Result, key: str) -> None:
+    """Show the ECharts chart ``chart(result, lang, unit)`` (:mod:`fundmodel.outputs.echarts`),
+    built once like :func:`result_figure`."""
+    built = _chart_of(chart, result)
+    st.echarts_chart(built.option, height=built.height_px, theme=None, key=key)
 
 
 # ---------------------------------------------------------------------- KPIs

@@ -14,7 +14,7 @@ import fundmodel.analysis.budgets as budgets
 from fundmodel.inputs.bundled import PORTFOLIO_DIR
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import baseline
-from fundmodel.outputs import charts
+from fundmodel.outputs import echarts
 from fundmodel.session import Session
 from fundmodel_dashboard import launch, state
 
@@ -77,11 +77,11 @@ def test_a_figure_is_built_once_per_result_language_and_unit(monkeypatch):
 
         return wrapper
 
-    for name in ("sankey_figure", "effects_figure", "capital_stack_figure"):
-        monkeypatch.setattr(charts, name, counting(getattr(charts, name)))
+    for name in ("sankey_chart", "effects_chart", "capital_stack_chart"):
+        monkeypatch.setattr(echarts, name, counting(getattr(echarts, name)))
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
-    assert sorted(built) == ["capital_stack_figure", "effects_figure", "sankey_figure"]
+    assert sorted(built) == ["capital_stack_chart", "effects_chart", "sankey_chart"]
     at.switch_page("fundmodel_dashboard/screens/about.py").run()
     at.switch_page("fundmodel_dashboard/screens/overview.py").run()
     assert len(built) == 3  # back on the Overview: the same run, no figure built again

@@ -107,6 +107,8 @@ def page_texts(at) -> Iterator[tuple[str, str]]:
                         yield from ((kind, str(v)) for v in value[c].unique())
         if kind == "plotly_chart":  # titles, axis titles, legend names, labels, hover texts
             yield from ((kind, text) for text in _chart_texts(json.loads(node.proto.spec)))
+        if kind == "echarts_chart":  # titles, series, node and category names, labels, tooltips
+            yield from ((kind, text) for text in _chart_texts(json.loads(node.proto.spec), keys=ECHARTS_TEXT_KEYS))
         try:
             options = node.options
         except Exception:
@@ -118,13 +120,17 @@ def page_texts(at) -> Iterator[tuple[str, str]]:
 CHART_TEXT_KEYS = {"text", "name", "title", "hovertemplate", "texttemplate", "ticktext", "label", "labels"}
 
 
-def _chart_texts(spec: object, shown: bool = False) -> Iterator[str]:
+#: Keys of an ECharts option whose strings the reader sees (``data``: category and node names).
+ECHARTS_TEXT_KEYS = {"text", "name", "formatter", "valueFormatter", "data", "source", "target"}
+
+
+def _chart_texts(spec: object, shown: bool = False, keys: set[str] = CHART_TEXT_KEYS) -> Iterator[str]:
     if isinstance(spec, dict):
         for key, value in spec.items():
-            yield from _chart_texts(value, shown or key in CHART_TEXT_KEYS)
+            yield from _chart_texts(value, shown or key in keys, keys)
     elif isinstance(spec, list):
         for value in spec:
-            yield from _chart_texts(value, shown)
+            yield from _chart_texts(value, shown, keys)
     elif isinstance(spec, str) and shown:
         yield spec
 

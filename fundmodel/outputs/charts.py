@@ -8,6 +8,7 @@ with thousands separators; labels and units come from :mod:`fundmodel.terms` in 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -51,19 +52,35 @@ def _colour_of_field(i: int) -> str:
 # ----------------------------------------------------------------- overview
 
 
-def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
-    """Money flow: the fund -> each bank -> each field -> the field's total investment,
-    split into the fund itself, other capital and debt.
+@dataclass(frozen=True)
+class Flows:
+    """The money flow of a run as nodes and links (amounts in the chart's unit): what the
+    sankey shows, whichever library draws it."""
+
+    title: str
+    nodes: list[str]
+    node_colours: list[str]
+    source: list[int]
+    target: list[int]
+    value: list[float]
+    link_colours: list[str]
+    decimals: int
+    unit_word: str
+
+
+def money_flows(result: Result, lang: str = "en", unit: str = "bn") -> Flows:
+    """The fund -> each bank -> each field -> the field's total investment, split into the
+    fund itself, other capital and debt.
 
     Link widths are amounts in ``unit``. Bank -> field links are the allocation cells
     (``by_cell.fund_bn``); field -> stack links are ``by_field`` fund, other capital and
     debt, so the right-hand nodes sum to total investment (fund + other + debt = I).
-    Cells with no money draw no link.
+    Cells with no money draw no link. Node names are unique (ECharts joins links to nodes by
+    name): the instrument's total is not the fund's share of a stack.
     """
     fields = list(result.by_field.index)
     banks = list(result.by_bank.index)
     stack = ["fund_bn", "other_capital_bn", "debt_bn"]
-    d = decimals(unit)
     nodes = [f"{label('fund_total', lang)}"]
     nodes += [label(b, lang) for b in banks]
     nodes += [label(f, lang) for f in fields]
@@ -75,18 +92,14 @@ def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
     bank_at = {b: 1 + j for j, b in enumerate(banks)}
     field_at = {f: 1 + len(banks) + i for i, f in enumerate(fields)}
     stack_at = {t: 1 + len(banks) + len(fields) + i for i, t in enumerate(stack)}
-
-    source: list[int] = []
-    target: list[int] = []
-    value: list[float] = []
-    link_colour: list[str] = []
+    flows = Flows(label("chart_sankey", lang), nodes, colours, [], [], [], [], decimals(unit), unit_label(unit, lang))
 
     def link(a: int, b: int, amount_bn: float, colour: str) -> None:
         if amount_bn > 0:
-            source.append(a)
-            target.append(b)
-            value.append(float(from_bn(amount_bn, unit)))
-            link_colour.append(colour)
+            flows.source.append(a)
+            flows.target.append(b)
+            flows.value.append(float(from_bn(amount_bn, unit)))
+            flows.link_colours.append(colour)
 
     for b in banks:
         link(0, bank_at[b], float(result.by_bank.loc[b, "fund_bn"]), "rgba(184,49,47,0.30)")
@@ -96,23 +109,28 @@ def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figu
     for f in fields:
         for t in stack:
             link(field_at[f], stack_at[t], float(result.by_field.loc[f, t]), _rgba(STACK_COLOURS[t], 0.35))
+    return flows
 
+
+def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
+    """Money flow (:func:`money_flows`) as a Plotly sankey."""
+    flows = money_flows(result, lang, unit)
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
-            valueformat=f",.{d}f",
-            valuesuffix=f" {unit_label(unit, lang)}",
+            valueformat=f",.{flows.decimals}f",
+            valuesuffix=f" {flows.unit_word}",
             node={
-                "label": nodes,
-                "color": colours,
+                "label": flows.nodes,
+                "color": flows.node_colours,
                 "pad": 14,
                 "thickness": 16,
                 "line": {"color": "white", "width": 0.5},
             },
-            link={"source": source, "target": target, "value": value, "color": link_colour},
+            link={"source": flows.source, "target": flows.target, "value": flows.value, "color": flows.link_colours},
         )
     )
-    return _layout(fig, label("chart_sankey", lang), height=520)
+    return _layout(fig, flows.title, height=520)
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -121,81 +139,163 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
-    """Per-year level effect (% above the infrastructure base, bars) and growth effect (pp
-    added to its growth rate, bars, negative years below zero), both labelled, with the
-    investment landing that year (in ``unit``) in the hover text; the ex-ante "+3-4 pp"
-    (a whole-program X / B figure, so a level) as a dashed line."""
+@dataclass(frozen=True)
+class BarSeries:
+    """One series of bars: its name, values (in the chart's unit), colour and the text
+    written on each bar."""
+
+    name: str
+    values: np.ndarray
+    colour: str
+    texts: list[str]
+
+
+@dataclass(frozen=True)
+class Effects:
+    """The level and growth effects by year (what the effects chart shows)."""
+
+    title: str
+    years: list[str]
+    series: list[BarSeries]
+    suffixes: list[str]
+    landing: np.ndarray
+    landing_title: str
+    target: float
+    target_text: str
+    y_title: str
+    x_title: str
+    y_range: tuple[float, float]
+    decimals: int
+
+
+def effects_by_year(result: Result, lang: str = "en", unit: str = "bn") -> Effects:
+    """Per-year level effect (% above the infrastructure base) and growth effect (pp added
+    to its growth rate, negative years below zero), with the investment landing that year
+    (in ``unit``); the ex-ante "+3-4 pp" (a whole-program X / B figure, so a level) as the
+    target line."""
     years = [str(y) for y in result.by_year.index]
     level = result.by_year["level_effect_pct"].to_numpy(dtype=float)
     growth = result.by_year["growth_effect_pp"].to_numpy(dtype=float)
-    landing = from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit)
-    d = decimals(unit)
-    fig = go.Figure()
     pp = " 个百分点" if lang == "zh" else " pp"  # the unit word of the growth effect
-    for values, term, colour, suffix in (
-        (level, "level_effect_pct", "#b8312f", "%"),
-        (growth, "growth_effect_pp", "#2e6f9e", pp),
-    ):
-        fig.add_bar(
-            x=years,
-            y=values,
-            name=label(term, lang),
-            marker_color=colour,
-            text=[f"{v:+.2f}{suffix}" if suffix == pp else f"{v:.2f}{suffix}" for v in values],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=landing,
-            hovertemplate=(
-                f"{label(term, lang)}<br>%{{x}}: %{{y:.2f}}{suffix}<br>"
-                f"{_money_title('investment_bn', unit, lang)}: %{{customdata:,.{d}f}}<extra></extra>"
-            ),
-        )
+    series = [
+        BarSeries(label("level_effect_pct", lang), level, "#b8312f", [f"{v:.2f}%" for v in level]),
+        BarSeries(label("growth_effect_pp", lang), growth, "#2e6f9e", [f"{v:+.2f}{pp}" for v in growth]),
+    ]
     target = float(result.parameters.instrument.target_uplift_pp.value)
-    fig.add_hline(
-        y=target,
-        line={"color": TARGET_COLOUR, "dash": "dash", "width": 1},
-        annotation_text=f"{label('target', lang)} {target:.1f} (X/B)",
-        annotation_position="top left",
-    )
     values = np.concatenate([level, growth, [target, 0.0]])
     top, bottom = float(np.nanmax(values)), float(np.nanmin(values))
     pad = 0.2 * max(top - bottom, 1.0)
+    return Effects(
+        title=label("chart_effects", lang),
+        years=years,
+        series=series,
+        suffixes=["%", pp],
+        landing=from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit),
+        landing_title=_money_title("investment_bn", unit, lang),
+        target=target,
+        target_text=f"{label('target', lang)} {target:.1f} (X/B)",
+        y_title="% /" + pp,
+        x_title=label("year", lang),
+        y_range=(bottom - (pad if bottom < 0 else 0), top + pad),
+        decimals=decimals(unit),
+    )
+
+
+def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
+    """The level and growth effects by year (:func:`effects_by_year`) as Plotly bars, both
+    labelled, the investment landing that year in the hover text, the target dashed."""
+    effects = effects_by_year(result, lang, unit)
+    fig = go.Figure()
+    for bars, suffix in zip(effects.series, effects.suffixes, strict=True):
+        fig.add_bar(
+            x=effects.years,
+            y=bars.values,
+            name=bars.name,
+            marker_color=bars.colour,
+            text=bars.texts,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=effects.landing,
+            hovertemplate=(
+                f"{bars.name}<br>%{{x}}: %{{y:.2f}}{suffix}<br>"
+                f"{effects.landing_title}: %{{customdata:,.{effects.decimals}f}}<extra></extra>"
+            ),
+        )
+    fig.add_hline(
+        y=effects.target,
+        line={"color": TARGET_COLOUR, "dash": "dash", "width": 1},
+        annotation_text=effects.target_text,
+        annotation_position="top left",
+    )
     fig.update_layout(
         barmode="group",
-        yaxis={"title": "% /" + pp, "range": [bottom - (pad if bottom < 0 else 0), top + pad], "zeroline": True},
-        xaxis={"title": label("year", lang), "type": "category"},
+        yaxis={"title": effects.y_title, "range": list(effects.y_range), "zeroline": True},
+        xaxis={"title": effects.x_title, "type": "category"},
         showlegend=True,
     )
-    return _layout(fig, label("chart_effects", lang))
+    return _layout(fig, effects.title)
 
 
-def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> go.Figure:
-    """Horizontal stacked bars of the capital stack (fund, other capital, debt) per field
-    (or per bank with ``by="bank"``), largest total investment on top, the gross
-    multiplier written at the end of each bar."""
+@dataclass(frozen=True)
+class Stack:
+    """The capital stack per field or bank (what the stacked bars show), smallest total
+    investment first."""
+
+    title: str
+    names: list[str]
+    series: list[BarSeries]
+    totals: np.ndarray
+    multiplier_texts: list[str]
+    x_title: str
+    x_max: float
+    height: int
+    decimals: int
+
+
+def capital_stack(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> Stack:
+    """The capital stack (fund, other capital, debt, in ``unit``) per field (or per bank with
+    ``by="bank"``), with the gross multiplier of each."""
     table = result.by_field if by == "field" else result.by_bank
     table = table.sort_values("total_investment_bn", ascending=True)
     names = [label(i, lang) for i in table.index]
-    d = decimals(unit)
-    fig = go.Figure()
-    for term in ("fund_bn", "other_capital_bn", "debt_bn"):
-        values = from_bn(table[term].to_numpy(dtype=float), unit)
-        fig.add_bar(
-            y=names,
-            x=values,
-            orientation="h",
-            name=label(term, lang),
-            marker_color=STACK_COLOURS[term],
-            hovertemplate=f"%{{y}}: %{{x:,.{d}f}}<extra>{label(term, lang)}</extra>",
-        )
+    series = [
+        BarSeries(label(term, lang), from_bn(table[term].to_numpy(dtype=float), unit), STACK_COLOURS[term], [])
+        for term in ("fund_bn", "other_capital_bn", "debt_bn")
+    ]
     totals = from_bn(table["total_investment_bn"].to_numpy(dtype=float), unit)
     multipliers = table["multiplier"].to_numpy(dtype=float)
+    return Stack(
+        title=label("chart_stack_field" if by == "field" else "chart_stack_bank", lang),
+        names=names,
+        series=series,
+        totals=totals,
+        multiplier_texts=[f"{m:.1f}x" if np.isfinite(m) else "" for m in multipliers],
+        x_title=_money_title("total_investment_bn", unit, lang),
+        x_max=float(totals.max()) * 1.2 if len(totals) and totals.max() > 0 else 1.0,
+        height=max(320, 48 * len(names) + 120),
+        decimals=decimals(unit),
+    )
+
+
+def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> go.Figure:
+    """Horizontal stacked Plotly bars of the capital stack (:func:`capital_stack`), largest
+    total investment on top, the gross multiplier written at the end of each bar."""
+    stack = capital_stack(result, lang, unit, by)
+    fig = go.Figure()
+    for bars in stack.series:
+        fig.add_bar(
+            y=stack.names,
+            x=bars.values,
+            orientation="h",
+            name=bars.name,
+            marker_color=bars.colour,
+            hovertemplate=f"%{{y}}: %{{x:,.{stack.decimals}f}}<extra>{bars.name}</extra>",
+        )
     fig.add_scatter(
-        y=names,
-        x=totals,
+        y=stack.names,
+        x=stack.totals,
         mode="text",
-        text=[f"  {m:.1f}x" if np.isfinite(m) else "" for m in multipliers],
+        text=[f"  {text}" if text else "" for text in stack.multiplier_texts],
         textposition="middle right",
         cliponaxis=False,
         showlegend=False,
@@ -203,12 +303,11 @@ def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by:
     )
     fig.update_layout(
         barmode="stack",
-        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
+        xaxis={"title": stack.x_title, "tickformat": ",.0f"},
         yaxis={"automargin": True},
     )
-    fig.update_xaxes(range=[0, float(totals.max()) * 1.2 if len(totals) and totals.max() > 0 else 1])
-    title = label("chart_stack_field" if by == "field" else "chart_stack_bank", lang)
-    return _layout(fig, title, height=max(320, 48 * len(names) + 120))
+    fig.update_xaxes(range=[0, stack.x_max])
+    return _layout(fig, stack.title, height=stack.height)
 
 
 # ---------------------------------------------------------------- portfolio

@@ -1,11 +1,12 @@
-"""Overview: KPI cards, the money flow, the level and growth effects by year and the capital stack by field."""
+"""Overview: KPI cards, the money flow, the level and growth effects by year and the capital stack by field,
+drawn with ECharts: the first page does not wait for Plotly (fundmodel.outputs.echarts)."""
 
 import streamlit as st
 
-from fundmodel.outputs import charts
+from fundmodel.outputs import echarts
 from fundmodel_dashboard import state
 from fundmodel_dashboard.basis import show_basis
-from fundmodel_dashboard.widgets import checks_panel, kpi_cards, lang, result_figure, t
+from fundmodel_dashboard.widgets import checks_panel, kpi_cards, lang, result_echart, t
 
 result = state.active_result()
 st.header(t("page_overview"))
@@ -13,12 +14,12 @@ show_basis()
 st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 kpi_cards(result, state.active_reference())
 
-result_figure(charts.sankey_figure, result, key="sankey")
+result_echart(echarts.sankey_chart, result, key="sankey")
 left, right = st.columns(2)
 with left:
-    result_figure(charts.effects_figure, result, key="effects")
+    result_echart(echarts.effects_chart, result, key="effects")
 with right:
-    result_figure(charts.capital_stack_figure, result, key="stack")
+    result_echart(echarts.capital_stack_chart, result, key="stack")
 
 with st.expander(t("checks"), expanded=bool(result.errors)):
     checks_panel(result)

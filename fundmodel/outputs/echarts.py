@@ -1,0 +1,159 @@
+"""The Overview's charts as Apache ECharts options (plain dicts, JSON as ``setOption`` takes it).
+
+The dashboard opens on the Overview. Drawn with Plotly, its first load waits for the browser
+to evaluate Plotly's 4.5 MB script (about 2 s of the page's main thread on a 2-core machine,
+before the first chart and, in Streamlit, before the KPI cards beside it are shown); ECharts
+takes a fraction of that (``bench/dashboard_speed.py``). What the charts show is declared
+once in :mod:`fundmodel.outputs.charts` (:func:`~fundmodel.outputs.charts.money_flows`,
+:func:`~fundmodel.outputs.charts.effects_by_year`, :func:`~fundmodel.outputs.charts.capital_stack`);
+this module and the Plotly figures there (used by the briefing and the other pages) only draw it.
+
+Options carry no JavaScript: labels are written out per item, and tooltips use the
+``valueFormatter`` number format Streamlit accepts.
+
+>>> from fundmodel.inputs.scenario import baseline
+>>> from fundmodel.session import Session
+>>> chart = sankey_chart(Session(baseline()).result(name="x"), "zh", "yi")
+>>> chart.option["series"][0]["type"], chart.option["title"]["text"], chart.height_px
+('sankey', '资金流向：工具 → 银行 → 领域 → 总投资', 520)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from fundmodel.core.result import Result
+from fundmodel.outputs.charts import FONT_FAMILY, TARGET_COLOUR, capital_stack, effects_by_year, money_flows
+
+Option = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An ECharts option and the height it is drawn at (pixels)."""
+
+    option: Option
+    height_px: int
+
+
+def _frame(title: str) -> Option:
+    """What every chart shares: its title top left, the legend under it, the font."""
+    return {
+        "title": {"text": title, "left": 0, "top": 0, "textStyle": {"fontSize": 16, "fontWeight": "normal"}},
+        "legend": {"top": 30, "left": 0},
+        "textStyle": {"fontFamily": FONT_FAMILY, "fontSize": 13},
+        "animation": False,  # drawn at once: nothing moves after the page is shown
+    }
+
+
+def _number_format(decimals: int, suffix: str = "") -> str:
+    """A printf-style number format with thousands separators (Streamlit's ``valueFormatter``)."""
+    return f"%,.{decimals}f{suffix}"
+
+
+def sankey_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
+    """The money flow (:func:`~fundmodel.outputs.charts.money_flows`) as an ECharts sankey:
+    one node per name, links by node name, link widths in ``unit``."""
+    flows = money_flows(result, lang, unit)
+    nodes = [
+        {"name": name, "itemStyle": {"color": colour}}
+        for name, colour in zip(flows.nodes, flows.node_colours, strict=True)
+    ]
+    links = [
+        {"source": flows.nodes[a], "target": flows.nodes[b], "value": value, "lineStyle": {"color": colour}}
+        for a, b, value, colour in zip(flows.source, flows.target, flows.value, flows.link_colours, strict=True)
+    ]
+    option = _frame(flows.title)
+    option.pop("legend")
+    option["tooltip"] = {"trigger": "item", "valueFormatter": _number_format(flows.decimals, f" {flows.unit_word}")}
+    option["series"] = [
+        {
+            "type": "sankey",
+            "top": 50,
+            "bottom": 10,
+            "left": 10,
+            "right": 150,
+            "nodeGap": 14,
+            "nodeWidth": 16,
+            "emphasis": {"focus": "adjacency"},
+            "lineStyle": {"curveness": 0.5, "opacity": 1.0},
+            "label": {"fontSize": 12},
+            "data": nodes,
+            "links": links,
+        }
+    ]
+    return Chart(option, 520)
+
+
+def effects_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
+    """The level and growth effects by year (:func:`~fundmodel.outputs.charts.effects_by_year`)
+    as grouped bars, each bar labelled with its value and unit word, the target dashed."""
+    effects = effects_by_year(result, lang, unit)
+    option = _frame(effects.title)
+    option["grid"] = {"top": 80, "left": 50, "right": 20, "bottom": 50}
+    option["tooltip"] = {"trigger": "axis", "valueFormatter": "%.2f"}
+    option["xAxis"] = {
+        "type": "category",
+        "data": effects.years,
+        "name": effects.x_title,
+        "nameLocation": "middle",
+        "nameGap": 28,
+    }
+    low, high = effects.y_range
+    option["yAxis"] = {"type": "value", "name": effects.y_title, "min": round(low, 4), "max": round(high, 4)}
+    option["series"] = []
+    for bars in effects.series:
+        data = [
+            {"value": float(v), "label": {"show": True, "position": "top" if v >= 0 else "bottom", "formatter": text}}
+            for v, text in zip(bars.values, bars.texts, strict=True)
+        ]
+        option["series"].append({"type": "bar", "name": bars.name, "itemStyle": {"color": bars.colour}, "data": data})
+    option["series"][0]["markLine"] = {
+        "symbol": "none",
+        "silent": True,
+        "lineStyle": {"type": "dashed", "color": TARGET_COLOUR, "width": 1},
+        "label": {"formatter": effects.target_text, "position": "insideStartTop"},
+        "data": [{"yAxis": effects.target}],
+    }
+    return Chart(option, 420)
+
+
+def capital_stack_chart(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> Chart:
+    """The capital stack (:func:`~fundmodel.outputs.charts.capital_stack`) as horizontal
+    stacked bars, largest total investment on top, the gross multiplier at the end of each bar."""
+    stack = capital_stack(result, lang, unit, by)
+    option = _frame(stack.title)
+    option["grid"] = {"top": 70, "left": 10, "right": 60, "bottom": 50, "containLabel": True}
+    option["tooltip"] = {
+        "trigger": "axis",
+        "axisPointer": {"type": "shadow"},
+        "valueFormatter": _number_format(stack.decimals),
+    }
+    option["yAxis"] = {"type": "category", "data": stack.names}
+    option["xAxis"] = {
+        "type": "value",
+        "name": stack.x_title,
+        "nameLocation": "middle",
+        "nameGap": 28,
+        "max": round(stack.x_max, 4),
+    }
+    option["series"] = [
+        {
+            "type": "bar",
+            "stack": "capital",
+            "name": bars.name,
+            "itemStyle": {"color": bars.colour},
+            "data": [float(v) for v in bars.values],
+        }
+        for bars in stack.series
+    ]
+    # the multiplier after the whole bar: a label on the last segment, at its right end
+    last = option["series"][-1]
+    last["data"] = [
+        {"value": float(v), "label": {"show": bool(text), "position": "right", "formatter": text}}
+        for v, text in zip(np.asarray(stack.series[-1].values, dtype=float), stack.multiplier_texts, strict=True)
+    ]
+    return Chart(option, stack.height)

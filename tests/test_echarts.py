@@ -1,0 +1,60 @@
+"""The Overview's ECharts options show what the Plotly figures show (the same declared data),
+in the chosen language and unit."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fundmodel.inputs.scenario import baseline
+from fundmodel.outputs import charts, echarts
+from fundmodel.session import Session
+
+
+@pytest.fixture(scope="module")
+def result():
+    return Session(baseline()).result(name="baseline")
+
+
+def test_the_sankey_links_add_up_to_the_fund_and_to_total_investment_in_yi(result):
+    option = echarts.sankey_chart(result, "zh", "yi").option
+    series = option["series"][0]
+    names = [n["name"] for n in series["data"]]
+    assert len(names) == len(set(names))  # ECharts links nodes by name
+    fund, stack = names[0], names[-3:]
+    links = series["links"]
+    out_of_fund = sum(link["value"] for link in links if link["source"] == fund)
+    into_stack = sum(link["value"] for link in links if link["target"] in stack)
+    # 亿元: ten per bn
+    assert out_of_fund == pytest.approx(10 * result.totals["fund_bn"])
+    assert into_stack == pytest.approx(10 * result.total_investment_bn)
+    assert option["tooltip"]["valueFormatter"] == "%,.0f 亿元"
+    json.dumps(option)  # plain JSON, no callback
+
+
+def test_the_effects_bars_are_the_level_and_growth_effects_by_year_with_the_target(result):
+    option = echarts.effects_chart(result, "en", "bn").option
+    level, growth = option["series"]
+    assert [d["value"] for d in level["data"]] == pytest.approx(list(result.by_year["level_effect_pct"]))
+    assert [d["value"] for d in growth["data"]] == pytest.approx(list(result.by_year["growth_effect_pp"]))
+    assert option["xAxis"]["data"] == [str(y) for y in result.by_year.index]
+    first = float(result.by_year["growth_effect_pp"].iloc[0])
+    assert growth["data"][0]["label"]["formatter"] == f"{first:+.2f} pp"
+    target = float(result.parameters.instrument.target_uplift_pp.value)
+    assert level["markLine"]["data"] == [{"yAxis": target}]
+    zh = echarts.effects_chart(result, "zh", "yi").option
+    assert zh["series"][1]["data"][0]["label"]["formatter"] == f"{first:+.2f} 个百分点"
+
+
+def test_the_capital_stack_adds_up_to_total_investment_per_field_with_its_multiplier(result):
+    option = echarts.capital_stack_chart(result, "en", "bn").option
+    by_field = result.by_field.sort_values("total_investment_bn")
+    stacked = np.sum([[float(d if not isinstance(d, dict) else d["value"]) for d in s["data"]] for s in option["series"]], 0)
+    np.testing.assert_allclose(stacked, by_field["total_investment_bn"].to_numpy())
+    labels = [d["label"]["formatter"] for d in option["series"][-1]["data"]]
+    assert labels == [f"{m:.1f}x" for m in by_field["multiplier"]]
+    # the same numbers as the Plotly figure of the briefing (one declaration, two drawings)
+    figure = charts.capital_stack_figure(result, "en", "bn")
+    np.testing.assert_allclose(figure.data[0].x, option["series"][0]["data"])
