@@ -32,8 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"scenario YAML files to compare with --scenario (at most {MAX_RUNS - 1})",
     )
     add_portfolio_options(p, required=False)
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the page (default en)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit: bn RMB or 亿元 (default bn)")
     p.set_defaults(handler=handle)
 
 

@@ -32,8 +32,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files (the first is the reference)")
     add_portfolio_options(p, required=False)
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
     p.add_argument(
         "--decompose",
         action="store_true",

@@ -23,8 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_portfolio_options(p, required=False)
     p.add_argument("--out", metavar="BOOK.xlsx", required=True, help="workbook to write")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language (default en)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit: bn RMB or 亿元 (default bn)")
     p.set_defaults(handler=handle)
 
 

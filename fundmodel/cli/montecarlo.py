@@ -28,8 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="target peak level effect, %% of the infrastructure base (the ex-ante '+3-4 pp' read as X/B)",
     )
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
     p.set_defaults(handler=handle)
 
 

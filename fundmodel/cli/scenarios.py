@@ -67,7 +67,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = actions.add_parser("list", parents=[common], help="list the saved scenarios")
     a.add_argument("--all", action="store_true", help="include deleted scenarios")
     a.add_argument("--format", choices=["table", "json"], default="table")
-    a.add_argument("--lang", choices=["en", "zh"], default="en")
     a.set_defaults(handler=_guard(handle_list))
 
     a = actions.add_parser("save", parents=[common, author], help="save a scenario file as a new version")
@@ -91,7 +90,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = actions.add_parser("history", parents=[common], help="every version of a scenario")
     a.add_argument("name")
     a.add_argument("--format", choices=["table", "json"], default="table")
-    a.add_argument("--lang", choices=["en", "zh"], default="en")
     a.add_argument("--diff", action="store_true", help="under each version, what it changed in the overrides")
     a.set_defaults(handler=_guard(handle_history))
 
