@@ -65,7 +65,9 @@ def portfolio_files(paths: Iterable[Path | str]) -> list[Path]:
             files += found
         else:
             files.append(path)
-    check("portfolio_files", len(files), ", ".join(p.name for p in files[:3]) + (" ..." if len(files) > 3 else ""))
+    first = ", ".join(p.name for p in files[:3])
+    more = Message("limit_where_files", {"files": first, "more": len(files) - 3})
+    check("portfolio_files", len(files), more if len(files) > 3 else first)
     seen: dict[Path, Path] = {}
     for path in files:
         key = path.resolve()

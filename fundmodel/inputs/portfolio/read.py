@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.errors import FundmodelError, PortfolioError
-from fundmodel.inputs.limits import check
+from fundmodel.inputs.limits import check, where_sheet
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text, text_number_rows
 from fundmodel.inputs.portfolio.combine import ALL_SHEETS, combine, display_names, portfolio_files, sheets_to_read
@@ -135,7 +135,7 @@ def _check_file(path: Path) -> None:
 def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.DataFrame, str]:
     """Header (row 1) and body of a spreadsheet's sheet, every cell as text."""
     read = read_sheet(path, sheet)
-    where = f"{path.name}, sheet '{read.name[:60]}'"
+    where = where_sheet(path.name, read.name)
     rows = read.rows
     if not rows or not any(str(c).strip() for c in rows[0]):
         raise PortfolioError(Message("read_empty_sheet", {"file": where}))

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fundmodel.errors import PortfolioError
-from fundmodel.inputs.limits import check, limit
+from fundmodel.inputs.limits import check, limit, where_sheet
+from fundmodel.messages import Message
 
 
 @dataclass
@@ -193,7 +194,7 @@ def check_used_ranges(path: Path) -> None:
     """Refuse a .xls or .ods file one of whose sheets (hidden ones too: the reader loads them
     all) exceeds the rows, columns or sheet_cells limit, naming the sheet; before loading."""
     for name, used in used_ranges(path).items():
-        where = f"{path.name}, sheet '{name[:60]}'"
+        where = where_sheet(path.name, name)
         check("rows", used.rows, where)
         check("columns", used.columns, where)
-        check("sheet_cells", used.rows * used.columns, f"{where} (used range)")
+        check("sheet_cells", used.rows * used.columns, Message("limit_where_used_range", {"where": where}))

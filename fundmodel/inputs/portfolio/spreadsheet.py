@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fundmodel.errors import PortfolioError
-from fundmodel.inputs.limits import check, limit
+from fundmodel.inputs.limits import check, limit, where_sheet
 from fundmodel.inputs.portfolio.sheet_bounds import check_used_ranges
 from fundmodel.messages import Message
 
@@ -106,7 +106,11 @@ def _check_zip(path: Path, where: str) -> zipfile.ZipFile:
     for info in infos:
         if info.file_size >= _RATIO_FLOOR_BYTES:
             ratio = info.file_size // max(info.compress_size, 1)
-            check("xlsx_compression_ratio", ratio, f"{where} (part {info.filename[:80]})")
+            check(
+                "xlsx_compression_ratio",
+                ratio,
+                Message("limit_where_part", {"where": where, "part": info.filename[:80]}),
+            )
     return archive
 
 
@@ -180,7 +184,7 @@ def scan_sheet_xml(stream: Any, max_columns: int) -> SheetFacts:
     return facts
 
 
-def _check_sheet(archive: zipfile.ZipFile, part: str, where: str) -> SheetFacts:
+def _check_sheet(archive: zipfile.ZipFile, part: str, where: str | Message) -> SheetFacts:
     """Refuse a sheet whose declared or actual used range exceeds the limits, or that holds
     a formula without a cached value (its cells would read as empty)."""
     try:
@@ -189,7 +193,9 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, where: str) -> SheetFacts:
         return SheetFacts()
     with stream:
         facts = scan_sheet_xml(stream, limit("columns"))
-    check("sheet_cells", facts.declared_rows * facts.declared_columns, f"{where} (declared <dimension>)")
+    check(
+        "sheet_cells", facts.declared_rows * facts.declared_columns, Message("limit_where_declared", {"where": where})
+    )
     check("rows", facts.last_row, where)
     check("columns", facts.last_column, where)
     if facts.uncalculated:
@@ -209,8 +215,9 @@ def check_xlsx_limits(path: Path, sheets: list[str]) -> None:
             if name in parts:
                 with archive.open(parts[name]) as stream:
                     facts = scan_sheet_xml(stream, limit("columns"))
-                here = f"{where}, sheet '{name[:60]}'"
-                check("sheet_cells", facts.declared_rows * facts.declared_columns, f"{here} (declared <dimension>)")
+                here = where_sheet(where, name)
+                declared = Message("limit_where_declared", {"where": here})
+                check("sheet_cells", facts.declared_rows * facts.declared_columns, declared)
                 check("rows", facts.last_row, here)
                 check("columns", facts.last_column, here)
 
@@ -272,17 +279,17 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
                 names = ", ".join(repr(n[:40]) for n in book.sheet_names[:12])
                 raise PortfolioError(f"{where}: no sheet {str(sheet)[:60]!r} (sheets: {names})")
             chosen, skipped = str(sheet), []
-        where_sheet = f"{where}, sheet '{chosen[:60]}'"
+        here = where_sheet(where, chosen)
         facts = SheetFacts()
         if archive is not None and suffix != ".ods":
             part = _sheet_parts(archive).get(chosen)
             if part:
-                facts = _check_sheet(archive, part, where_sheet)
+                facts = _check_sheet(archive, part, here)
         try:
             data = book.get_sheet_by_name(chosen)
-            check("rows", data.total_height, where_sheet)
-            check("columns", data.total_width, where_sheet)
-            check("sheet_cells", data.total_height * data.total_width, where_sheet)
+            check("rows", data.total_height, here)
+            check("columns", data.total_width, here)
+            check("sheet_cells", data.total_height * data.total_width, here)
             rows = data.to_python(skip_empty_area=False)
             merged = list(data.merged_cell_ranges or [])
             for row, col, shown in facts.errors:
@@ -293,7 +300,7 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
         except Exception as exc:
             if type(exc).__name__ == "LimitError":
                 raise
-            raise PortfolioError(f"{where_sheet}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+            raise PortfolioError(f"{here}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
         return SheetRead(name=chosen, rows=rows, skipped_hidden=skipped, merged=merged)
     finally:
         if archive is not None:
