@@ -27,6 +27,7 @@ from typing import NoReturn
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
 from fundmodel.inputs.parameters import using_instrument
+from fundmodel.inputs.portfolio import Portfolio
 from fundmodel.messages import LANGS, Message, render_error
 from fundmodel.outputs.atomic import Terminated, install_signal_cleanup, remove_pending
 
@@ -39,9 +40,25 @@ EXIT_INTERRUPTED = 130
 class CommandError(FundmodelError):
     """An error a command reports in one line (exit code given by ``code``)."""
 
-    def __init__(self, message: str, code: int = EXIT_INPUT_ERROR) -> None:
+    def __init__(self, message: str | Message, code: int = EXIT_INPUT_ERROR) -> None:
         super().__init__(message)
         self.code = code
+
+    def render(self, lang: str = "en", unit: str = "bn") -> str:
+        """The message in ``lang`` and money ``unit``."""
+        return render_error(self, lang, unit)
+
+
+class InvalidPortfolioError(CommandError):
+    """A portfolio with validation errors ends the command with its report (exit 1), in
+    the command's language and unit."""
+
+    def __init__(self, portfolio: Portfolio, limit: int | None = 50) -> None:
+        super().__init__(portfolio.report(limit=limit), code=1)
+        self.portfolio, self.limit = portfolio, limit
+
+    def render(self, lang: str = "en", unit: str = "bn") -> str:
+        return self.portfolio.report(limit=self.limit, lang=lang, unit=unit)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,7 +186,7 @@ def _run(argv: Sequence[str] | None) -> int:
         with using_instrument(args.instrument):
             return int(args.handler(args) or 0)
     except CommandError as exc:
-        print(error_line(render_error(exc, lang, unit), lang), file=sys.stderr)
+        print(error_line(exc.render(lang, unit), lang), file=sys.stderr)
         return exc.code
     except (FundmodelError, OSError) as exc:
         # A user's input or file; anything else is a bug and keeps its traceback.

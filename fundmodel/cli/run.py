@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from fundmodel.cli import CommandError
+from fundmodel.cli import CommandError, InvalidPortfolioError
 from fundmodel.core.result import Result
 from fundmodel.inputs.parameters import Parameters
 from fundmodel.inputs.portfolio import Portfolio, parse_column_map, read_portfolio
@@ -119,7 +119,7 @@ def valid_under(portfolio: Portfolio, params: Parameters | None = None) -> Portf
     if params is not None:
         portfolio = portfolio.under(params)
     if not portfolio.ok:
-        raise CommandError(portfolio.report(limit=50), code=1)
+        raise InvalidPortfolioError(portfolio)
     return portfolio
 
 

@@ -35,7 +35,8 @@ def handle(args: argparse.Namespace) -> int:
         paths, unit=unit, sheet=sheet_arg(args), params=params, column_map=columns, column_map_sources=sources
     )
     if args.format == "json":
-        issues = rendered_issues(portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues)
+        shown = portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues
+        issues = rendered_issues(shown, args.lang, args.unit)
         records = [
             {**r, "row": None if r["row"] is None or r["row"] != r["row"] else int(r["row"])}
             for r in issues.astype(object).where(issues.notna(), None).to_dict(orient="records")
@@ -49,5 +50,5 @@ def handle(args: argparse.Namespace) -> int:
         }
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(portfolio.report(limit=args.limit))
+        print(portfolio.report(limit=args.limit, lang=args.lang, unit=args.unit))
     return 0 if portfolio.ok else 1

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.errors import FundmodelError, PortfolioError
-from fundmodel.inputs.limits import check, where_sheet
+from fundmodel.inputs.limits import check, quoted, where_sheet
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text, text_number_rows
 from fundmodel.inputs.portfolio.combine import ALL_SHEETS, combine, display_names, portfolio_files, sheets_to_read
@@ -272,7 +272,7 @@ def _template_body(
         title_unit=layout.unit,
         title_unit_row=layout.unit_row,
         skipped_rows=[
-            *((0, f"column '{layout.headers[i]}' numbers the rows (not read)") for i in layout.dropped_columns),
+            *((0, Message("skipped_row_numbers", {"header": layout.headers[i]})) for i in layout.dropped_columns),
             *layout.skipped,
         ],
         totals={row: dict(zip(layout.headers, cells_, strict=False)) for row, cells_ in layout.totals.items()},
@@ -427,9 +427,7 @@ def read_portfolios(
             parts.append(parse_portfolio(table, unit=unit, params=p, source=name))
     unused = [h for h in wanted if h not in used]
     if unused:
-        raise PortfolioError(
-            str(Message("portfolio_map_header_nowhere", {"header": unused[0], "files": ", ".join(names)}))
-        )
+        raise PortfolioError(Message("portfolio_map_header_nowhere", {"header": unused[0], "files": ", ".join(names)}))
     check("rows", sum(len(part.index) for part in parts), ", ".join(names[:3]))
     return parts[0] if len(parts) == 1 else combine(parts)
 
@@ -444,9 +442,7 @@ def parse_column_map(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         header, sep, cid = item.rpartition("=")
         if not sep or not header.strip() or not cid.strip():
-            raise PortfolioError(
-                f"--map {item!r}: write it as HEADER=COLUMN_ID, e.g. '资金结构/申请金额=fund_requested_bn'"
-            )
+            raise PortfolioError(Message("map_bad_item", {"item": quoted(item)}))
         mapping[header.strip()] = cid.strip()
     return mapping
 
@@ -457,12 +453,13 @@ def checked_column_map(column_map: dict[str, str], table: pd.DataFrame, name: st
     headers = [str(h) for h in table.columns]
     for header, cid in column_map.items():
         if cid not in SCHEMA:
-            raise PortfolioError(
-                f"{name}: --map {header}={cid}: unknown column id '{cid}' (valid: {', '.join(SCHEMA)})"
-            )
+            params = {"file": name, "header": header, "id": cid, "ids": ", ".join(SCHEMA)}
+            raise PortfolioError(Message("map_unknown_id", params))
         if header not in headers:
             shown = ", ".join(f"'{h}'" for h in headers)
-            raise PortfolioError(f"{name}: --map {header}={cid}: the file has no column '{header}' (columns: {shown})")
+            raise PortfolioError(
+                Message("map_no_column", {"file": name, "header": header, "id": cid, "columns": shown})
+            )
     return dict(column_map)
 
 
