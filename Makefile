@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 dashboard: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/fundmodel-dashboard
 
 test: $(STAMP)
 	$(BIN)/ruff check .

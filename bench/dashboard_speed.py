@@ -1,14 +1,17 @@
 """Speed of the dashboard as a planner feels it, measured in headless Chromium (Playwright).
 
-    python bench/dashboard_speed.py               # prints the figures
-    python bench/dashboard_speed.py --repeat 5    # more key presses
+    python bench/dashboard_speed.py                 # prints the figures (started as `make dashboard`)
+    python bench/dashboard_speed.py --repeat 5      # more loads and key presses
+    python bench/dashboard_speed.py --streamlit-run # started by plain `streamlit run app.py`
 
-Starts the app (``streamlit run app.py``) on a free port of 127.0.0.1; it opens on the bundled
-national portfolio, run project by project. Then, in Debian's /usr/bin/chromium:
+Starts the app as ``make dashboard`` does (``fundmodel-dashboard``: the modules imported and the
+default run computed while the server starts) on a free port of 127.0.0.1; it opens on the
+bundled national portfolio, run project by project. Then, in Debian's /usr/bin/chromium:
 
-* first page load: from navigating to the app until the Overview is drawn (KPI cards, charts,
-  no script running). Once right after the server started (its first session imports the
-  model and the pages), once more in a new browser session (a second planner);
+* first page load: from navigating to the app until the Overview is drawn (KPI cards, its
+  three charts, no script running); also when the KPI cards are shown. Right after the server
+  started (the first planner), in new browsers (empty cache: a planner's first visit), and
+  in the same browser again (a returning planner: Streamlit's scripts in the browser's cache);
 * page change: from the click on a page in the navigation until that page is drawn, for each
   page in turn;
 * key press to KPI: ArrowRight on an assumption's slider (Leverage assumptions page) until the
@@ -40,20 +43,24 @@ PAGES = [
     ("Allocation", "Allocation"),
     ("Leverage assumptions", "Leverage assumptions"),
     ("Portfolio", "Portfolio"),
+    ("Fiscal cost and debt", "Fiscal cost and debt"),
     ("Scenarios", "Scenarios"),
     ("Export", "Export"),
     ("About the data", "About the data"),
     ("Overview", "Overview"),
 ]
+#: Charts a page shows when drawn (at least): a page is not drawn before they are.
+CHARTS = {"Overview": 3, "Fiscal cost and debt": 1}
 #: True when the page shows ``heading``, no script runs, nothing is stale or still loading
-#: (skeletons) and the charts are drawn.
-DRAWN = """(heading) => {
+#: (skeletons), and its charts (at least ``charts``) are there and drawn.
+DRAWN = """([heading, charts]) => {
     const h = [...document.querySelectorAll('h1, h2')].some(e => e.innerText.trim() === heading);
     if (!h || document.querySelector('[data-testid="stStatusWidget"]')) return false;
     if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
     const shown = (sel) => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null
         && !e.closest('details:not([open])'));
-    return shown('[data-testid="stPlotlyChart"]').every(e => e.querySelector('.main-svg'));
+    const plots = shown('[data-testid="stPlotlyChart"]');
+    return plots.length >= charts && plots.every(e => e.querySelector('.main-svg'));
 }"""
 
 
@@ -87,14 +94,16 @@ def start_server(port: int, launcher: bool = False) -> subprocess.Popen:
 def wait_drawn(page, heading: str) -> None:
     # Streamlit shows its status widget only after a script has run for a moment: a page is
     # drawn once the condition holds on two polls 60 ms apart.
-    page.wait_for_function(DRAWN, arg=heading, polling=20, timeout=TIMEOUT_MS)
+    arg = [heading, CHARTS.get(heading, 0)]
+    page.wait_for_function(DRAWN, arg=arg, polling=20, timeout=TIMEOUT_MS)
     page.wait_for_timeout(60)
-    page.wait_for_function(DRAWN, arg=heading, polling=20, timeout=TIMEOUT_MS)
+    page.wait_for_function(DRAWN, arg=arg, polling=20, timeout=TIMEOUT_MS)
 
 
-def first_load(browser, url: str) -> tuple[float, float, object]:
-    """(seconds to the first KPI card, seconds to the whole Overview drawn, the page)."""
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+def first_load(browser, url: str, context=None) -> tuple[float, float, object]:
+    """(seconds to the first KPI card, seconds to the whole Overview drawn, the page), in a new
+    browser context (empty cache) or a new tab of ``context``."""
+    page = (context or browser.new_context(viewport={"width": 1440, "height": 900})).new_page()
     start = time.perf_counter()
     page.goto(url)
     page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=TIMEOUT_MS)
@@ -138,13 +147,14 @@ def key_press(page, slider_key: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="key presses measured (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="loads and key presses measured (default 3)")
     parser.add_argument(
-        "--launcher",
+        "--streamlit-run",
         action="store_true",
-        help="start the app as fundmodel-dashboard does (modules imported before serving)",
+        help="start the app by plain `streamlit run app.py` (nothing imported or computed before the first session)",
     )
     args = parser.parse_args()
+    args.launcher = not args.streamlit_run
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -152,14 +162,21 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)")
     started = time.perf_counter()
     server = start_server(port, args.launcher)
-    how = "fundmodel-dashboard launcher" if args.launcher else "streamlit run app.py"
+    how = "fundmodel-dashboard, as make dashboard" if args.launcher else "streamlit run app.py"
     print(f"server up in {time.perf_counter() - started:.2f} s ({how}, port {port})")
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                cold_kpi, cold, _ = first_load(browser, url)
-                warm_kpi, warm, page = first_load(browser, url)
+                cold_kpi, cold, page = first_load(browser, url)
+                page.close()
+                new_loads = [first_load(browser, url) for _ in range(args.repeat)]
+                for *_, other in new_loads:
+                    other.close()
+                returning = browser.new_context(viewport={"width": 1440, "height": 900})
+                first_load(browser, url, returning)[2].close()  # the visit that fills the cache
+                back_loads = [first_load(browser, url, returning) for _ in range(args.repeat)]
+                page = back_loads[-1][2]
                 changes = {link: page_change(page, link, heading) for link, heading in PAGES}
                 page_change(page, "Leverage assumptions", "Leverage assumptions")
                 presses = [key_press(page, "lev_a_green_low_carbon") for _ in range(args.repeat)]
@@ -173,7 +190,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     print(f"first page load, first session after start: {cold:.2f} s (KPI cards shown at {cold_kpi:.2f} s)")
-    print(f"first page load, new session:              {warm:.2f} s (KPI cards shown at {warm_kpi:.2f} s)")
+    for what, loads in (("new browser (empty cache)", new_loads), ("returning planner (cache)", back_loads)):
+        drawn, kpi = [f"{load[1]:.2f}" for load in loads], [f"{load[0]:.2f}" for load in loads]
+        median = statistics.median(load[1] for load in loads)
+        print(f"first page load, {what}: {', '.join(drawn)} s (median {median:.2f} s; KPI cards at {', '.join(kpi)} s)")
     for link, seconds in changes.items():
         print(f"page change to {link + ':':<22} {seconds:.2f} s")
     print(f"page change: median {statistics.median(changes.values()):.2f} s, slowest {max(changes.values()):.2f} s")

@@ -83,11 +83,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "Rules broken (allocation sums, quotas, caps, statutory minimums); reported, never corrected.",
         "违反的规则（分配合计、额度、上限、法定最低比例）；只报告，不自动修正。",
     ),
-    "help_additionality": ("Share of investment that is additional (a).", "额外性 a：新增投资占比。"),
-    "help_infrastructure_share": (
-        "Share counted as infrastructure in NBS statistics (θ).",
-        "计入统计局基建口径的比例 θ。",
-    ),
     "chart_sankey": (
         "Money flow: instrument → bank → field → total investment",
         "资金流向：工具 → 银行 → 领域 → 总投资",
@@ -109,6 +104,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_limit": ("Limit", "限值"),
     "col_message": ("Message", "说明"),
     "col_parameter": ("Parameter", "参数"),
+    "col_description": ("Description", "说明"),
     "col_reference": ("Source", "来源"),
     "col_date": ("Date", "日期"),
     "col_overridden_by": ("Overridden by", "覆盖来源"),
@@ -551,6 +547,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sectors": ("Statutory sectors", "法定行业"),
     "minimum": ("Statutory minimum capital ratio", "法定最低资本金比例"),
     "shortfall_reduction": ("Reduction for shortfall infrastructure", "补短板项目下调幅度"),
+    "pro_rata_attribution": ("Pro-rata attribution of co-financed investment", "共同投资按比例归属"),
+    "allocation_bn": ("Allocation of the fund by field and bank", "按领域和银行的资金分配"),
     "fiscal_cost_pv": ("Fiscal cost (present value)", "财政成本（现值）"),
     "instruments_compared": ("Instruments", "政策工具"),
     "backtest_title": ("Back-test: ex-ante model against the reported outturn", "回测：事前模型与公布结果对比"),

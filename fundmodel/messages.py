@@ -18,7 +18,7 @@ Placeholders are ``str.format`` fields with a few extra format specs:
 - ``{x:names}``: a list of such ids, each by its label, joined with the language's comma;
 - any ordinary format spec (``{x:,.2f}``);
 - ``{x:path}``: a parameter path (``fields.digital_economy.capital_ratio``) by the labels of
-  its parts after the section (``数字经济 · 资本金比例``);
+  its parts after the section (``数字经济 · 资本金比例``; a path of one part, ``allocation_bn``, by its own label);
 - a parameter that is itself a :class:`Message` is rendered in the same language and unit
   (a quantity whose unit depends on what it measures); a list of messages is rendered
   item by item, joined by "; " (Chinese "；").
@@ -134,7 +134,8 @@ class _Formatter(string.Formatter):
         if format_spec == "name":
             return self.names(str(value), self.lang)
         if format_spec == "path":  # a parameter path: the labels of its parts after the section
-            return " · ".join(self.names(part, self.lang) for part in str(value).split(".")[1:])
+            parts = str(value).split(".")
+            return " · ".join(self.names(part, self.lang) for part in parts[1:] or parts)
         if format_spec == "names":
             return ("、" if self.lang == "zh" else ", ").join(self.names(str(v), self.lang) for v in value)
         return super().format_field(value, format_spec)

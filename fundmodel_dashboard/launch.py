@@ -7,7 +7,9 @@ go to Streamlit (for example ``--server.port 8600``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,10 +30,23 @@ def config_flags(path: Path = CONFIG) -> list[str]:
     return [f"--{section}.{key}={value}" for section, values in config.items() for key, value in values.items()]
 
 
-def preload() -> None:
-    """Import the app's modules in the server process before it serves: the first planner to
-    open the page after a start does not wait for pandas, SQLAlchemy, SciPy and the model to load."""
+def preload() -> threading.Thread:
+    """Import the app's modules in the server process before it serves, then, in the
+    background while the server starts, run what a new session opens on into the caches
+    (:func:`fundmodel_dashboard.state.warm_default`): the first planner to open the page after a
+    start does not wait for pandas, SQLAlchemy, SciPy, the model or the project selection.
+    A session that asks for the run meanwhile waits for it (Streamlit's cache locks the key)."""
     import fundmodel_dashboard.main  # noqa: F401
+    from fundmodel_dashboard import state
+
+    def warm() -> None:
+        # a failure here is the first session's to report, with the page's own message
+        with contextlib.suppress(Exception):
+            state.warm_default()
+
+    thread = threading.Thread(target=warm, name="fundmodel-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -754,6 +754,41 @@ def active_reference() -> Result:
     return reference_result()
 
 
+def warm_default(langs: tuple[str, ...] = ("en", "zh")) -> Result | None:
+    """Fill the caches with what a new session opens on: the bundled baseline run on the
+    bundled national portfolio, its projects chosen under the allocation's budgets (the
+    slowest step: one small program per over-requested cell), with the run's name in each
+    language. Called by the launcher while the server starts, so that the first planner after
+    a start does not wait for it. The arguments are those a fresh session passes (no edits,
+    no unit given, the scenario's allocation); returns the run in ``langs[0]``."""
+    if DEFAULT_PORTFOLIO not in bundled_portfolios():
+        return None
+    scenario = _load_bundled(DEFAULT_SCENARIO, (SCENARIO_DIR / DEFAULT_SCENARIO).stat().st_mtime)
+    base = freeze(scenario.overrides)
+    params = base_parameters(base, scenario.source, DEFAULT_INSTRUMENT)
+    name, data = DEFAULT_PORTFOLIO, bundled_portfolios()[DEFAULT_PORTFOLIO].read_bytes()
+    portfolio = _read_portfolio(DEFAULT_PORTFOLIO, name, data, None, base, (), scenario.source, DEFAULT_INSTRUMENT)
+    if not portfolio.ok:
+        return None
+    allocation = freeze(np.array(params.allocation_matrix, dtype=float))
+    runs = [
+        _run_portfolio(
+            DEFAULT_PORTFOLIO,
+            None,
+            base,
+            (),
+            scenario.source,
+            f"{scenario_title(scenario, lang)} · {portfolio_title(DEFAULT_PORTFOLIO)}",
+            (),
+            allocation,
+            portfolio,
+            DEFAULT_INSTRUMENT,
+        )
+        for lang in langs
+    ]
+    return runs[0]
+
+
 # ------------------------------------------------------------ the state as a scenario
 
 

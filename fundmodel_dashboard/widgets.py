@@ -3,6 +3,9 @@ KPI cards, the checks table and the parameter sources."""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -61,6 +64,30 @@ def to_unit(amount_bn: float) -> float:
 
 def show_figure(fig: go.Figure, key: str) -> None:
     st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "responsive": True})
+
+
+#: Figures of a result by (id of the result, chart, language, unit). A result is immutable and
+#: shared by the sessions (it comes from the caches in ``state``), so its figure is built once:
+#: an entry goes when its result is garbage-collected (the id could then be reused).
+_FIGURES: dict[tuple, go.Figure] = {}
+
+
+def _forget_result(result_id: int) -> None:
+    for key in [k for k in _FIGURES if k[0] == result_id]:
+        _FIGURES.pop(key, None)
+
+
+def result_figure(chart: Callable[[Result, str, str], go.Figure], result: Result, key: str) -> None:
+    """Show ``chart(result, lang, unit)``, built once per result, chart, language and unit
+    (building a Plotly figure takes tens of milliseconds; a page change back to a chart of the
+    same result does not pay them again)."""
+    cache_key = (id(result), chart.__qualname__, lang(), unit())
+    fig = _FIGURES.get(cache_key)
+    if fig is None:
+        if not any(k[0] == id(result) for k in _FIGURES):
+            weakref.finalize(result, _forget_result, id(result))
+        fig = _FIGURES[cache_key] = chart(result, lang(), unit())
+    show_figure(fig, key=key)
 
 
 # ---------------------------------------------------------------------- KPIs

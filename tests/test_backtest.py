@@ -74,7 +74,8 @@ def test_a_common_factor_fits_the_banks_without_a_figure_when_the_total_is_publi
 def test_an_outturn_naming_an_undeclared_bank_names_file_and_key(tmp_path: Path):
     shutil.copytree(PARAMETER_DIR, tmp_path / "p")
     (tmp_path / "p" / "outturn.yaml").write_text(
-        "banks:\n  pboc:\n    projects: {value: 3, unit: projects, description: d, reference: r, date: 2025-01-01}\n",
+        "banks:\n  pboc:\n    projects: {value: 3, unit: projects, description: d, description_zh: d, "
+        "reference: r, date: 2025-01-01}\n",
         encoding="utf-8",
     )
     with pytest.raises(ParameterError, match=r"outturn\.yaml: banks\.pboc: unknown bank"):

@@ -356,6 +356,30 @@ def test_cli_import_error_is_one_line_exit_2(tmp_path, capsys):
     assert err.startswith("fundmodel: error: bad.xlsx") and "\n" not in err
 
 
+@pytest.mark.parametrize("found", ["fundmodel-inputs-1", "fundmodel-inputs-99"])
+def test_a_book_of_another_layout_is_refused_in_one_line_saying_what_to_do(baseline_book, tmp_path, capsys, found):
+    from fundmodel.messages import render_error
+    from fundmodel.outputs.excel.inputs_sheet import LAYOUT_VERSION
+
+    wb = load_workbook(baseline_book)
+    assert wb["Inputs"]["C3"].value == LAYOUT_VERSION
+    wb["Inputs"]["C3"] = found
+    old = tmp_path / "old.xlsx"
+    wb.save(old)
+    with pytest.raises(WorkbookError) as err:
+        read_workbook_inputs(old)
+    en, zh = render_error(err.value, "en"), render_error(err.value, "zh")
+    assert en == (
+        f"old.xlsx: Inputs!C3: the workbook's Inputs sheet has layout {found}, this version of fundmodel reads "
+        f"layout {LAYOUT_VERSION}: export the workbook again with this version (fundmodel export, or the "
+        "dashboard's Export page), make the edits there and import that book"
+    )
+    assert zh.startswith(f"old.xlsx: Inputs!C3：该工作簿的输入表版式为 {found}，") and "重新导出" in zh
+    assert main(["import-excel", str(old)]) == 2
+    out = capsys.readouterr().err.strip()
+    assert out == f"fundmodel: error: {en}"
+
+
 # ------------------------------------------------------------------ portfolio
 
 

@@ -524,3 +524,83 @@ def test_every_sheet_prints_on_a4_fitted_to_the_page_width(tmp_path):
         assert 1 <= pages <= bound, f"{key} {title}: {pages} pages for {rows} rows (at most {bound})"
     assert seen[("top-down", "封面")] == 1 and seen[("portfolio", "封面")] == 1
     print(seen)
+
+
+def _fiscal_years(wb, fiscal: str) -> dict[str, object]:
+    """The Fiscal sheet's years check: column A key -> column C value."""
+    ws = wb[fiscal]
+    keys = ("fiscal_years_needed", "fiscal_years_spanned", "fiscal_years_check")
+    return {r[0]: r[2] for r in ws.iter_rows(min_row=1, max_row=20, max_col=3, values_only=True) if r[0] in keys}
+
+
+def test_a_fund_term_longer_than_the_fiscal_sheet_fails_its_check_after_recalculation(tmp_path):
+    """The Fiscal sheet spans twice the longest term at export (2 x 15 = 30 years by default).
+    Typed into the book afterwards: a 31-year term (30 + 1 > 30), or a 16-year term with a share
+    of buy-backs rolled over (2 x 16 = 32 > 30), fails the check there, on the Checks sheet and
+    in the master check; a 20-year term without rollover (20 <= 30) still fits. In a portfolio,
+    one project's own term of 31 years does the same (the other projects use the default 15)."""
+    from fundmodel.core.bottom_up import run_portfolio
+    from fundmodel.core.cashflow import cashflow_defaults
+    from fundmodel.inputs.portfolio import read_portfolio
+    from fundmodel.outputs.excel.layout import xl_label
+    from fundmodel.outputs.excel.portfolio_sheets import FIRST_ROW, PROJECT_INPUTS_COLUMN
+
+    assert cashflow_defaults()["fund_term_years"] == 15
+    src = tmp_path / "src"
+    src.mkdir()
+    bundled = export_workbook(run(), src / "bundled.xlsx")
+
+    def typed(name: str, edits: dict[str, float]) -> object:
+        wb = load_workbook(bundled)
+        inputs = wb["Inputs"]
+        rows = {r[0].value: r[0].row for r in inputs.iter_rows(min_col=2, max_col=2) if r[0].value}
+        for key, value in edits.items():
+            inputs.cell(row=rows[key], column=3, value=value)
+        wb.save(src / name)
+        return src / name
+
+    books = {
+        "bundled": bundled,
+        "term_31": typed("term_31.xlsx", {"cashflow.fund_term_years": 31}),
+        "term_16_rolled": typed(
+            "term_16_rolled.xlsx", {"cashflow.fund_term_years": 16, "instrument.buyback_rollover_share": 0.3}
+        ),
+        "term_20": typed("term_20.xlsx", {"cashflow.fund_term_years": 20}),
+    }
+    params = load_scenario(SCENARIO_DIR / "fit_reported_2025.yaml").parameters()
+    portfolio = run_portfolio(read_portfolio(SCENARIO_DIR.parent / "first_batch_examples.csv", params=params), params)
+    zh = export_workbook(portfolio, src / "portfolio.xlsx", lang="zh", unit="yi")
+    wb = load_workbook(zh)
+    wb["项目输入"].cell(row=FIRST_ROW, column=PROJECT_INPUTS_COLUMN["fund_term_years"], value=31)
+    wb.save(src / "portfolio_term_31.xlsx")
+    books["portfolio"] = zh
+    books["portfolio_term_31"] = src / "portfolio_term_31.xlsx"
+    out = recalculate(list(books.values()), tmp_path / "recalculated")
+    got = {key: load_workbook(path, data_only=True) for key, path in zip(books, out, strict=True)}
+
+    expected = {  # (years needed, years spanned, passes)
+        "bundled": (15, 30, True),
+        "term_31": (31, 30, False),
+        "term_16_rolled": (32, 30, False),
+        "term_20": (20, 30, True),
+        "portfolio": (15, 30, True),
+        "portfolio_term_31": (31, 30, False),
+    }
+    others_pass = {key: True for key in expected} | {
+        k: not portfolio.errors for k in ("portfolio", "portfolio_term_31")
+    }
+    for key, (needed, spanned, passes) in expected.items():
+        wb = got[key]
+        lang = "en" if "Fiscal" in wb.sheetnames else "zh"
+        fiscal, checks, cover = (xl_label(k, lang) for k in ("fiscal", "checks", "cover"))
+        assert _fiscal_years(wb, fiscal) == {
+            "fiscal_years_needed": needed,
+            "fiscal_years_spanned": spanned,
+            "fiscal_years_check": passes,
+        }, key
+        row = next(r for r in wb[checks].iter_rows(min_row=6, values_only=True) if r[0] == "fiscal_years_within_sheet")
+        assert row[2:6] == (xl_label("chk_fiscal_years", lang), needed, spanned, passes), key
+        master = passes and others_pass[key]
+        assert wb[checks]["F3"].value is master, key
+        label = xl_label("master_check", lang)
+        assert next(r[1] for r in wb[cover].iter_rows(max_col=2, values_only=True) if r[0] == label) is master, key

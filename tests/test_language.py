@@ -67,7 +67,7 @@ def _sample(spec: str) -> object:
 def test_every_message_in_chinese_has_no_english_sentence():
     # Latin in the Chinese table that is not prose: units, a command line (in the messages of
     # CLI-only commands), a command-line option, column ids
-    allowed = ["--input-unit", "capital_ratio|bank", "bn", "fundmodel mapping save"]
+    allowed = ["--input-unit", "capital_ratio|bank", "bn", "fundmodel mapping save", "fundmodel export"]
     found = {}
     for message_id, text in templates().items():
         fields = {name: _sample(spec) for _, name, spec, _ in string.Formatter().parse(text["zh"]) if name}
@@ -191,6 +191,11 @@ def test_no_english_sentence_on_any_page_in_chinese(chinese_app):
     for page in PAGES:
         at.switch_page(f"fundmodel_dashboard/screens/{page}.py").run()
         look(page)
+        shown_here = {text for _, text in page_texts(at)}
+        if page == "about":  # every parameter with its Chinese description
+            assert default_parameters().instrument.size_bn.description_zh in shown_here
+        if page == "leverage":  # a slider's help is its parameter's description, in Chinese
+            assert default_parameters().fields["digital_economy"].additionality.description_zh in shown_here
     # the scenarios page: a comparison with two other scenarios (one of them refused on the
     # portfolio basis, which the page says in words) and goal-seek, shown by default
     at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
@@ -242,6 +247,7 @@ def test_no_english_sentence_in_the_chinese_workbook(tmp_path):
         "top_down": run_top_down(params, scenario_name=scenario.name_zh),
         "portfolio": run_portfolio(portfolio, params, scenario_name=scenario.name_zh),
     }
+    sources = params.sources()
     found = {}
     for mode, result in runs.items():
         path = tmp_path / f"{mode}.xlsx"
@@ -257,4 +263,20 @@ def test_no_english_sentence_in_the_chinese_workbook(tmp_path):
                         if hits:
                             found[(mode, ws.title, cell.coordinate)] = cell.value[:200]
         assert cells > 100, (mode, cells)  # the books were read
+        # the walk above saw every parameter's description, in Chinese: on the cover's sources
+        # table, by the parameter's Chinese name (no path), and beside each input of the Inputs sheet
+        cover = [[c.value for c in row] for row in book.worksheets[0].iter_rows()]
+        header = next(i for i, r in enumerate(cover) if r[:2] == ["参数", "出处"])
+        table = cover[header + 1 : header + 1 + len(sources)]
+        assert [r[4] for r in table] == [s.describe("zh") for s in sources]
+        assert [r[0] for r in table] == [Message("parameter_name", {"path": s.path}).render("zh") for s in sources]
+        assert not {s.path for s in sources} & {r[0] for r in table}
+        inputs = book["输入"]
+        scalar = {r[1]: r for r in inputs.iter_rows(values_only=True) if r[1] == "instrument.size_bn"}
+        assert (
+            scalar["instrument.size_bn"][5]
+            == params.instrument.size_bn.description_zh
+            == "工具规模；全部用于补充项目资本金。"
+        )
+        assert "项目资本金 / 总投资（k）。" in [c.value for c in next(inputs.iter_cols(min_col=4, max_col=4))]
     assert not found, found

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from fundmodel.inputs.bundled import SCENARIO_DIR
-from fundmodel.inputs.parameters import PARAMETER_DIR, ParameterError, load_parameters
+from fundmodel.inputs.parameters import PARAMETER_DIR, ParameterError, bundled_instruments, load_parameters
 from fundmodel.inputs.scenario import load_scenario
 
 
@@ -138,6 +138,35 @@ def test_bad_parameter_file(param_dir, name, old, new, words):
     message = str(err.value)
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "line"),
+    [
+        ("instrument.yaml", '  description_zh: "工具规模；全部用于补充项目资本金。"\n', "instrument.size_bn"),
+        ("fields.yaml", ', description_zh: "项目资本金 / 总投资（k）。"', "fields.digital_economy.capital_ratio"),
+        (
+            "capital_ratios.yaml",
+            '\n      description_zh: "机场的最低资本金比例。"',
+            "capital_ratios.sectors.airports.minimum",
+        ),
+    ],
+)
+def test_a_parameter_without_its_chinese_description_is_refused(param_dir, name, old, line):
+    # every parameter has a description in both languages, as every field has a name in both
+    _edit(param_dir / name, old, "")
+    with pytest.raises(ParameterError) as err:
+        load_parameters(param_dir)
+    message = str(err.value)
+    assert message.endswith(f"/{name}: {line}.description_zh: required key is missing"), message
+    assert "\n" not in message
+
+
+def test_every_bundled_parameter_has_a_chinese_description():
+    for name in bundled_instruments():
+        for src in load_parameters(instrument=name).sources():
+            assert src.describe("zh") and src.describe("zh") != src.describe("en"), (name, src.path)
+            assert src.describe("en") == src.description
 
 
 def test_missing_parameter_file(param_dir):

@@ -169,3 +169,30 @@ def test_after_a_transfer_only_the_two_cells_it_changed_are_solved_again(monkeyp
         ("green_low_carbon", "cdb"),
         ("green_low_carbon", "exim"),
     }
+
+
+def test_an_additionality_edit_keeps_the_choice_on_total_investment_and_not_on_net(monkeypatch):
+    """Total investment does not weigh projects by additionality, so a new additionality keeps
+    every cell's choice (nothing solved again, same answer as solving); the net objective
+    weighs by it, so there every over-requested cell is solved again."""
+    import fundmodel.analysis.budgets as budgets
+    from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    params = default_parameters()
+    edited = params.with_overrides({"fields": {"green_low_carbon": {"additionality": 0.9}}})
+    portfolio = read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv", params=params)
+    solved = []
+    real = budgets.select_projects
+    monkeypatch.setattr(budgets, "select_projects", lambda cell, *a, **k: solved.append(cell) or real(cell, *a, **k))
+    for objective in ("total", "net"):
+        base = select_under_budgets(portfolio, params, params.allocation_matrix, objective=objective)
+        n_cells = len(solved)
+        assert n_cells > 0  # some cells ask for more than their budgets
+        solved.clear()
+        edited_pf = portfolio.under(edited)
+        reused = select_under_budgets(edited_pf, edited, params.allocation_matrix, objective=objective, previous=base)
+        fresh = select_under_budgets(edited_pf, edited, params.allocation_matrix, objective=objective)
+        np.testing.assert_array_equal(reused.projects["fund_bn"].to_numpy(), fresh.projects["fund_bn"].to_numpy())
+        assert (len(solved) - n_cells == 0) if objective == "total" else (len(solved) == 2 * n_cells)
+        solved.clear()

@@ -156,9 +156,14 @@ def select_under_budgets(
     )
 
 
-#: The columns a cell's choice depends on (requests, investment, cell; the weights of the
-#: ``net`` and ``score`` objectives).
-DECISION_COLUMNS = ["fund_requested_bn", "total_investment_bn", "field", "bank", "additionality", "score"]
+#: The columns a cell's choice depends on, per objective: requests, investment and cell
+#: always; additionality (and the score) only where the objective weighs by them. An edit of
+#: additionality on the ``total`` objective therefore keeps every cell's choice.
+DECISION_COLUMNS: dict[str, list[str]] = {
+    "total": ["fund_requested_bn", "total_investment_bn", "field", "bank"],
+    "net": ["fund_requested_bn", "total_investment_bn", "field", "bank", "additionality"],
+    "score": ["fund_requested_bn", "total_investment_bn", "field", "bank", "additionality", "score"],
+}
 
 
 def _reusable(
@@ -167,7 +172,7 @@ def _reusable(
     """``previous`` when its choices can stand for this one's in cells of equal budget."""
     if previous is None or (previous.objective, previous.min_fraction) != (objective, min_fraction):
         return None
-    columns = [c for c in DECISION_COLUMNS if c in frame.columns]
+    columns = [c for c in DECISION_COLUMNS[objective] if c in frame.columns]
     if not previous.projects.index.equals(frame.index) or not all(c in previous.projects for c in columns):
         return None
     return previous if previous.projects[columns].equals(frame[columns]) else None

@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="copy an instrument's parameter package into a new folder, to edit for a new round",
         description="Copy the six YAML files of an instrument (a bundled name or a package folder) into DIR/NAME. "
         "Edit them, then run any command with --instrument DIR/NAME; the package is validated strictly when loaded "
-        "(a field without a cap, an allocation that does not match the fields and banks, a bank without a quota: "
+        "(a field without a cap, an allocation that does not match the fields and banks, a bank without a quota, "
+        "a parameter without its description in English and Chinese (description, description_zh): "
         "each an error naming file and key).",
     )
     p.add_argument("name", metavar="NAME", help="name of the new instrument (the folder's name)")

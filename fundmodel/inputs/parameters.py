@@ -7,7 +7,8 @@ ratios, macro base, allocation); the bundled ones are in
 and caps are whatever the package declares.
 
 Every value in those files is a *parameter*: a mapping with ``value``, ``unit``,
-``description``, ``reference`` and ``date`` (the OpenFisca habit of keeping policy
+``description``, ``description_zh`` (the same in Chinese, as names have ``name_en`` and
+``name_zh``), ``reference`` and ``date`` (the OpenFisca habit of keeping policy
 facts, with their sources, apart from the formulas that use them).
 
 Loading is strict: unknown keys, duplicate keys, wrong types and out-of-range values
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -91,8 +93,13 @@ class Param(_Strict, Generic[T]):
     value: T
     unit: Text
     description: Text
+    description_zh: Text
     reference: Text
     date: dt.date
+
+    def describe(self, lang: str = "en") -> str:
+        """The description in ``lang`` ("zh": Chinese, else English)."""
+        return self.description_zh if lang == "zh" else self.description
 
 
 class Instrument(_Strict):
@@ -219,6 +226,15 @@ class SourceEntry:
     reference: str
     date: str
     overridden_by: str | None = None
+    description_zh: str = ""
+
+    def describe(self, lang: str = "en") -> str:
+        """The description in ``lang`` ("zh": Chinese, else English).
+
+        >>> SourceEntry("p", 1, "u", "Size", "r", "2025-01-01", description_zh="规模").describe("zh")
+        '规模'
+        """
+        return self.description_zh if lang == "zh" else self.description
 
 
 @dataclass(frozen=True)
@@ -338,6 +354,7 @@ class Parameters:
                         reference=node["reference"],
                         date=str(node["date"]),
                         overridden_by=self.overridden.get(path),
+                        description_zh=node["description_zh"],
                     )
                 )
             elif isinstance(node, dict):
@@ -518,6 +535,10 @@ def _build(
     )
 
 
+#: What a dated parameter states once, for all its dates.
+_DATED_KEYS = ("description", "description_zh", "unit")
+
+
 def _is_dated(node: Any) -> bool:
     """A parameter whose values are keyed by the date they took effect (OpenFisca style)."""
     return isinstance(node, dict) and "values" in node and "description" in node and "value" not in node
@@ -525,13 +546,15 @@ def _is_dated(node: Any) -> bool:
 
 def value_in_force(node: Mapping[str, Any], as_of: dt.date, where: str) -> dict[str, Any]:
     """The value of a dated parameter in force on ``as_of``: the entry with the latest date
-    on or before it, as a plain parameter (value, unit, description, reference, date).
+    on or before it, as a plain parameter (value, unit, description, description_zh,
+    reference, date).
 
-    A dated parameter states its description and unit once and, under ``values``, each
+    A dated parameter states its descriptions and unit once and, under ``values``, each
     date with its value and reference::
 
         minimum:
           description: Minimum capital ratio for ports and shipping.
+          description_zh: 港口、沿海及内河航运的最低资本金比例。
           unit: share of total investment
           values:
             2015-09-09: {value: 0.25, reference: 国发〔2015〕51号}
@@ -543,10 +566,10 @@ def value_in_force(node: Mapping[str, Any], as_of: dt.date, where: str) -> dict[
     >>> [value_in_force(node, dt.date(y, 1, 1), "x")["value"] for y in (2018, 2025)]
     [0.25, 0.2]
     """
-    extra = set(node) - {"description", "unit", "values"}
+    extra = set(node) - {*_DATED_KEYS, "values"}
     if extra:
         raise ParameterError(
-            f"{where}: unknown key {sorted(extra)[0]!r} (a dated parameter has description, unit, values)"
+            f"{where}: unknown key {sorted(extra)[0]!r} (a dated parameter has {', '.join(_DATED_KEYS)}, values)"
         )
     values = node["values"]
     if not isinstance(values, dict) or not values:
@@ -561,13 +584,9 @@ def value_in_force(node: Mapping[str, Any], as_of: dt.date, where: str) -> dict[
         raise ParameterError(f"{where}: no value in force on {as_of} (the first takes effect {min(values)})")
     date = max(in_force)
     entry = values[date]
-    return {
-        "value": entry["value"],
-        "unit": node["unit"],
-        "description": node["description"],
-        "reference": entry["reference"],
-        "date": date,
-    }
+    # a missing description_zh is left out, for the schema to name it like any missing key
+    stated = {key: node[key] for key in _DATED_KEYS if key in node}
+    return {"value": entry["value"], **stated, "reference": entry["reference"], "date": date}
 
 
 def resolve_dated(tree: Any, as_of: dt.date, where: str) -> Any:
@@ -600,8 +619,15 @@ def bundled_instruments() -> list[str]:
     >>> bundled_instruments()[:2]
     ['2025', '2022']
     """
+    return list(_bundled_instruments(INSTRUMENT_ROOT.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _bundled_instruments(root_mtime_ns: int) -> tuple[str, ...]:
+    # Listed once per state of the folder (its modification time is the key): every label of a
+    # field or bank asks for it, thousands of times on a page of projects.
     names = [d.name for d in INSTRUMENT_ROOT.iterdir() if (d / SECTION_FILES["instrument"]).is_file()]
-    return sorted(names, reverse=True)
+    return tuple(sorted(names, reverse=True))
 
 
 def instrument_dir(instrument: str | Path) -> Path:

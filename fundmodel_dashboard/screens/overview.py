@@ -5,7 +5,7 @@ import streamlit as st
 from fundmodel.outputs import charts
 from fundmodel_dashboard import state
 from fundmodel_dashboard.basis import show_basis
-from fundmodel_dashboard.widgets import checks_panel, kpi_cards, lang, show_figure, t, unit
+from fundmodel_dashboard.widgets import checks_panel, kpi_cards, lang, result_figure, t
 
 result = state.active_result()
 st.header(t("page_overview"))
@@ -13,12 +13,12 @@ show_basis()
 st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 kpi_cards(result, state.active_reference())
 
-show_figure(charts.sankey_figure(result, lang(), unit()), key="sankey")
+result_figure(charts.sankey_figure, result, key="sankey")
 left, right = st.columns(2)
 with left:
-    show_figure(charts.effects_figure(result, lang(), unit()), key="effects")
+    result_figure(charts.effects_figure, result, key="effects")
 with right:
-    show_figure(charts.capital_stack_figure(result, lang(), unit()), key="stack")
+    result_figure(charts.capital_stack_figure, result, key="stack")
 
 with st.expander(t("checks"), expanded=bool(result.errors)):
     checks_panel(result)

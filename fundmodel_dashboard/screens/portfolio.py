@@ -271,8 +271,9 @@ if len(chosen):
     for c in columns:
         if is_term(c) and term(c).is_money:
             table[c] = table[c] * per_bn()
-    table["field"] = table["field"].map(lambda f: t(f))
-    table["bank"] = table["bank"].map(lambda b: t("short_" + b))
+    # one label per distinct id, not per project
+    table["field"] = table["field"].map({f: t(f) for f in table["field"].unique()})
+    table["bank"] = table["bank"].map({b: t("short_" + b) for b in table["bank"].unique()})
     table["province"] = table["province"].map(province_names)
     d = 0 if unit() == "yi" else 2  # one project's money: two decimals of bn, whole 亿元
     formats = {"share": "percent", "ratio": "%.3f", "year": "%d", "multiplier": "%.2fx", "money": f"%,.{d}f"}

@@ -13,6 +13,11 @@ defaulting share of buy-backs, year t = 0 the disbursement year:
     loss_t     = delta sum_i F_i (T_i = t + 1)
     funding cost_t = balance_t x funding rate; net = funding cost - return; total = net + loss
     PV = sum_t x_t / (1 + r)^(t + 1)
+
+The sheet spans n = 2 max_i T_i years (as exported), room for the longest term rolled over once.
+A longer term typed into the book later would be cut, so the sheet checks, in a live formula,
+that the years the longest term needs, max_i T_i x (1 + (rho > 0)), are at most n; the check
+is also a row of the Checks sheet and so part of the master check.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from fundmodel.outputs.excel.layout import (
     Book,
     Sheets,
     abs_range,
+    append_check,
     set_widths,
     sheet_a1,
     xl_label,
@@ -62,6 +68,7 @@ class FundRows:
     term: str
     rate: str
     ranges: bool
+    longest_term: str
     fund_bn: np.ndarray
     term_years: np.ndarray
     return_rate: np.ndarray
@@ -94,6 +101,7 @@ def _fund_rows(book: Book, result: Result, inp: InputsLayout, sheets: Sheets) ->
             term=inp.scalar("cashflow.fund_term_years"),
             rate=inp.scalar("cashflow.fund_return_rate"),
             ranges=False,
+            longest_term=inp.scalar("cashflow.fund_term_years"),
             fund_bn=np.array([result.totals["fund_bn"]]),
             term_years=np.array([int(d["fund_term_years"])]),
             return_rate=np.array([d["fund_return_rate"]]),
@@ -114,6 +122,8 @@ def _fund_rows(book: Book, result: Result, inp: InputsLayout, sheets: Sheets) ->
         term=term,
         rate=rate,
         ranges=True,
+        # the longest own term, or the default where a project gives none
+        longest_term=f"MAX(MAX({own_term}),IF(COUNTBLANK({own_term})>0,{inp.scalar('cashflow.fund_term_years')},0))",
         fund_bn=t["fund_bn"].to_numpy(dtype=float),
         term_years=t["fund_term_years"].fillna(d["fund_term_years"]).to_numpy(dtype=int),
         return_rate=t["fund_return_rate"].fillna(d["fund_return_rate"]).to_numpy(dtype=float),
@@ -145,6 +155,11 @@ def write_fiscal(book: Book, ws: Worksheet, result: Result, inp: InputsLayout, s
         write_text(ws, r, 2, label(key, lang) if key != "discount_rate" else xl_label(key, lang))
         book.formula(ws, r, 3, inp.scalar(path), value, FMT_SHARE)
         cell[key] = sheet_a1(ws.title, r, 3, True, True)
+    # the years check (written below, once the by-year columns are known)
+    span_rows = {
+        key: r + 1 + i for i, key in enumerate(("fiscal_years_needed", "fiscal_years_spanned", "fiscal_years_check"))
+    }
+    r += len(span_rows)
 
     # By year: t, calendar year, balance, costs, buy-backs, losses, discount factor; total and PV.
     r += 2
@@ -202,12 +217,63 @@ def write_fiscal(book: Book, ws: Worksheet, result: Result, inp: InputsLayout, s
                 ws, row, pv_col, f"SUMPRODUCT({span},{dfs})", float(fiscal.present_value(cached[key], disc)), FMT_MONEY
             )
     sheets.totals["net_cost_pv_bn"] = sheet_a1(ws.title, yr["net_cost_bn"], pv_col, True, True)
+    periods = f"{first_col}{yr['period']}:{last_col}{yr['period']}"
+    _write_years_check(book, ws, rows, span_rows, periods, (rho, a["buyback_rollover_share"]), sheets)
 
     # Debt by holder (and by province in a portfolio run).
     r = yr["discount_factor"] + 2
     _write_debt(book, ws, result, inp, sheets, r)
     set_widths(ws, {1: 26, 2: 44, **{c0 + j: 11 for j in range(n_years + 2)}})
     ws.freeze_panes = ws.cell(row=first, column=c0)
+
+
+def _write_years_check(
+    book: Book,
+    ws: Worksheet,
+    rows: FundRows,
+    at: dict[str, int],
+    periods: str,
+    rho: tuple[str, float],
+    sheets: Sheets,
+) -> None:
+    """The years the longest term needs (twice it when buy-backs are rolled over) against the
+    years the sheet spans (the columns of its ``periods`` row), and the check that they fit,
+    on this sheet and as a row of the Checks sheet. ``rho``: the rolled-over share's cell and value."""
+    lang = book.lang
+    rho, rollover_share = rho
+    longest = int(rows.term_years.max(initial=1))
+    needed = longest * (2 if rollover_share > 0 else 1)
+    spanned = 2 * longest
+    formulas = {
+        "fiscal_years_needed": (f"{rows.longest_term}*(1+({rho}>0))", needed),
+        "fiscal_years_spanned": (f"COLUMNS({periods})", spanned),
+    }
+    for key, (formula, value) in formulas.items():
+        write_text(ws, at[key], 1, key)
+        write_text(ws, at[key], 2, xl_label(key, lang))
+        book.formula(ws, at[key], 3, formula, value, "0")
+    check = at["fiscal_years_check"]
+    write_text(ws, check, 1, "fiscal_years_check")
+    write_text(ws, check, 2, xl_label("fiscal_years_check", lang)).font = TOTAL_FONT
+    need, span = (f"C{at[k]}" for k in ("fiscal_years_needed", "fiscal_years_spanned"))
+    book.formula(ws, check, 3, f"{need}<={span}", needed <= spanned)
+    ws.cell(row=check, column=3).font = TOTAL_FONT
+    append_check(
+        book,
+        book.wb[sheets.checks],
+        (
+            "fiscal_years_within_sheet",
+            "fund_term_years",
+            xl_label("chk_fiscal_years", lang),
+            sheet_a1(ws.title, at["fiscal_years_needed"], 3, True, True),
+            sheet_a1(ws.title, at["fiscal_years_spanned"], 3, True, True),
+            needed,
+            spanned,
+            "{v}<={l}",
+            needed <= spanned,
+            "0",
+        ),
+    )
 
 
 def _write_debt(book: Book, ws: Worksheet, result: Result, inp: InputsLayout, sheets: Sheets, r: int) -> None:

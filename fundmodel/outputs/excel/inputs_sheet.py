@@ -36,8 +36,10 @@ from fundmodel.outputs.excel.layout import (
 from fundmodel.outputs.excel.writer import write_text
 from fundmodel.units import unit_label
 
-#: Written to the sheet; an edited book is read back only with the same layout.
-LAYOUT_VERSION = "fundmodel-inputs-1"
+#: Written to the sheet; an edited book is read back only with the same layout. Version 2:
+#: each scalar's name in column A and its description in column F, a description row under
+#: each table's source row.
+LAYOUT_VERSION = "fundmodel-inputs-2"
 
 
 @dataclass
@@ -135,6 +137,16 @@ def _source(node: Any) -> str:
     return f"{node.reference} ({node.date.isoformat()})"
 
 
+def descriptions(nodes: list[Any], lang: str) -> str:
+    """The distinct descriptions of ``nodes`` (parameters) in ``lang``, in order, one per line.
+
+    >>> from types import SimpleNamespace as N
+    >>> descriptions([N(describe=lambda lang: "份额"), N(describe=lambda lang: "份额")], "zh")
+    '份额'
+    """
+    return "\n".join(dict.fromkeys(node.describe(lang) for node in nodes))
+
+
 def allocation_used(result: Result) -> np.ndarray:
     """The fields x banks fund (bn RMB) the run actually used: the parameters' allocation, or
     one passed to :func:`fundmodel.core.topdown.run` (an allocation edited in the dashboard), or the
@@ -205,20 +217,18 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
     write_text(ws, row, 1, xl_label("sec_scalars", lang)).font = SECTION_FONT
     write_text(ws, row, 2, MARKERS["scalars"])
     row += 1
-    book.header(ws, row, [xl_label(t, lang) for t in ("parameter", "key", "value", "unit", "source")])
+    book.header(ws, row, [xl_label(t, lang) for t in ("parameter", "key", "value", "unit", "source", "description")])
     row += 1
     scalars: dict[str, int] = {}
     for path, kind in SCALAR_INPUTS:
         node = param_node(p, path)
         value = node.value * u if kind == "money" else node.value
-        # a Chinese reader gets the parameter's name; the description is in English only
-        write_text(
-            ws, row, 1, Message("parameter_name", {"path": path}).render(lang) if lang == "zh" else node.description
-        )
+        write_text(ws, row, 1, Message("parameter_name", {"path": path}).render(lang))
         write_text(ws, row, 2, path)
         book.value(ws, row, 3, value, FORMATS[kind], is_input=True)
         write_text(ws, row, 4, _unit_text(kind, book, node.unit))
         write_text(ws, row, 5, _source(node) + _override_note(p, lang, lambda q, path=path: q == path))
+        write_text(ws, row, 6, node.describe(lang))
         scalars[path] = row
         row += 1
 
@@ -227,10 +237,11 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
         title: str,
         ids: list[Any],
         names: list[str],
-        columns: list[tuple[str, str, str, str, list[Any], str]],
+        columns: list[tuple[str, str, str, str, list[Any], str, str]],
         row: int,
     ) -> tuple[InputTable, int]:
-        """columns: (key, label, kind, unit, values, source). Returns the table and the next free row."""
+        """columns: (key, label, kind, unit, values, source, description). Returns the table and
+        the next free row."""
         row += 1
         write_text(ws, row, 1, title).font = SECTION_FONT
         write_text(ws, row, 2, MARKERS[marker])
@@ -238,7 +249,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
         write_text(ws, row + 2, 2, xl_label("key", lang))
         write_text(ws, row + 3, 2, xl_label("unit", lang))
         cols: dict[str, int] = {}
-        for j, (key, _, _kind, unit_text, _, _) in enumerate(columns):
+        for j, (key, _, _kind, unit_text, *_) in enumerate(columns):
             cols[key] = 3 + j
             write_text(ws, row + 2, 3 + j, key)
             write_text(ws, row + 3, 3 + j, unit_text)
@@ -249,13 +260,15 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
                 write_text(ws, first + i, 2, rid)
             else:
                 ws.cell(row=first + i, column=2, value=rid)
-            for key, _, kind, _, values, _ in columns:
+            for key, _, kind, _, values, *_ in columns:
                 book.value(ws, first + i, cols[key], values[i], FORMATS.get(kind), is_input=True)
         src_row = first + len(ids)
         write_text(ws, src_row, 1, xl_label("source", lang))
-        for key, _, _, _, _, source in columns:
+        write_text(ws, src_row + 1, 1, xl_label("description", lang))
+        for key, *_, source, description in columns:
             write_text(ws, src_row, cols[key], source).alignment = WRAP
-        return InputTable(first, list(ids), cols), src_row + 1
+            write_text(ws, src_row + 1, cols[key], description).alignment = WRAP
+        return InputTable(first, list(ids), cols), src_row + 2
 
     fields = list(p.fields.values())
     fcols = []
@@ -264,7 +277,17 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
         values = [getattr(f, key).value for f in fields]
         sources = "; ".join(sorted({_source(getattr(f, key)) for f in fields}))
         sources += _override_note(p, lang, lambda q, key=key: q.startswith("fields.") and q.endswith("." + key))
-        fcols.append((key, xl_label(key, lang), kind, _unit_text(kind, book, node0.unit), values, sources))
+        fcols.append(
+            (
+                key,
+                xl_label(key, lang),
+                kind,
+                _unit_text(kind, book, node0.unit),
+                values,
+                sources,
+                descriptions([getattr(f, key) for f in fields], lang),
+            )
+        )
     names = [label(fid, lang) for fid in p.field_ids]
     t_fields, row = table("fields", xl_label("sec_fields", lang), p.field_ids, names, fcols, row)
 
@@ -282,6 +305,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
                 _unit_text(kind, book, getattr(banks[0], key).unit),
                 values,
                 "; ".join(sources),
+                descriptions([getattr(b, key) for b in banks], lang),
             )
         )
     t_banks, row = table(
@@ -289,6 +313,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
     )
 
     alloc_node = p.raw["allocation"]["allocation_bn"]
+    alloc_source = next(src for src in p.sources() if src.path == "allocation_bn")
     allocation = allocation_used(result)
     edited = (
         ""
@@ -307,6 +332,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
             f"{alloc_node['reference']} ({alloc_node['date']})"
             + _override_note(p, lang, lambda q: q.startswith("allocation_bn"))
             + edited,
+            alloc_source.describe(lang),
         )
         for j, bid in enumerate(p.bank_ids)
     ]
@@ -323,6 +349,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
             [s.minimum.value for s in sectors.values()],
             "; ".join(sorted({_source(s.minimum) for s in sectors.values()}))
             + _override_note(p, lang, lambda q: q.startswith("capital_ratios.sectors")),
+            descriptions([s.minimum for s in sectors.values()], lang),
         )
     ]
     t_sectors, row = table(
@@ -344,6 +371,7 @@ def write_inputs(book: Book, ws: Worksheet, result: Result) -> InputsLayout:
             _unit_text("pct", book, growth.unit),
             [growth.value[y] for y in years],
             _source(growth) + _override_note(p, lang, lambda q: q == "macro.growth_pct"),
+            growth.describe(lang),
         )
     ]
     t_growth, row = table("growth", xl_label("sec_growth", lang), years, [str(y) for y in years], gcols, row)

@@ -70,6 +70,10 @@ _XL: dict[str, tuple[str, str]] = {
     "chk_capital_ratio_minimum": ("k >= statutory minimum", "资本金比例 >= 法定最低比例"),
     "chk_cell_cap": ("cell s x scale <= cap", "单元占比（领域×银行系数）<= 上限"),
     "chk_phasing": ("Σ phasing = 1 (within the Macro timeline)", "各年占比合计 = 1（在时间轴内）"),
+    "chk_fiscal_years": (
+        "years the longest fund term needs <= years the Fiscal sheet spans (else export again)",
+        "最长工具期限所需年数 <= 财政成本表覆盖的年数（否则请重新导出）",
+    ),
     "chk_portfolio_total": ("Σ fund <= instrument size", "项目资金合计 <= 工具规模"),
     "chk_portfolio_bank": ("Σ bank <= quota", "银行合计 <= 额度"),
     "chk_portfolio_private": (
@@ -165,6 +169,12 @@ _XL: dict[str, tuple[str, str]] = {
     "fund_term_years": ("Fund term (years)", "工具期限（年）"),
     "fund_return_rate": ("Fund return rate", "工具收益率"),
     "discount_rate": ("Discount rate", "贴现率"),
+    "fiscal_years_needed": (
+        "Years the longest fund term needs (twice the term when buy-backs are rolled over)",
+        "最长工具期限所需年数（回购展期时为期限的两倍）",
+    ),
+    "fiscal_years_spanned": ("Years this sheet spans", "本表覆盖的年数"),
+    "fiscal_years_check": ("Check: the longest fund term fits in this sheet", "校验：最长工具期限在本表年份之内"),
     "quarter": ("Quarter", "季度"),
     "quarter_start": ("Start of the quarter (years)", "季度起点（年）"),
     "investment_bn_by_quarter": ("New investment landing in the quarter", "当季新增投资"),
@@ -335,6 +345,32 @@ def set_widths(ws: Worksheet, widths: Mapping[int, float]) -> None:
     """Set the width (characters) of each column of ``ws`` (1-based column -> width)."""
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+
+
+#: First row of the checks on a Checks sheet (column F holds each check's TRUE / FALSE, F3 their AND).
+CHECKS_FIRST_ROW = 6
+
+
+def append_check(
+    book: Book,
+    ws: Worksheet,
+    row: tuple[str, str, str, str, str, Any, Any, str, bool, str],
+) -> None:
+    """Add one check below the others on the Checks sheet ``ws`` and widen its master check to it.
+
+    ``row`` is (code, subject, description, value formula, limit formula, value, limit, pass
+    template with ``{v}`` and ``{l}``, passed, number format), as the Checks sheets write theirs.
+    """
+    code, subject, desc, vf, lf, v, lim, test, passed, fmt = row
+    r = ws.max_row + 1
+    write_text(ws, r, 1, code)
+    write_text(ws, r, 2, subject)
+    write_text(ws, r, 3, desc)
+    book.formula(ws, r, 4, vf, v, fmt)
+    book.formula(ws, r, 5, lf, lim, fmt)
+    book.formula(ws, r, 6, test.format(v=f"D{r}", l=f"E{r}"), passed)
+    master = book.cache.get((ws.title, "F3"))
+    book.formula(ws, 3, 6, f"AND(F{CHECKS_FIRST_ROW}:F{r})", bool(master) and passed)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from fundmodel.inputs.portfolio import FIELD_DEFAULT_COLUMNS, SCHEMA, header_lab
 from fundmodel.labels import label
 from fundmodel.outputs.excel.inputs_sheet import FORMATS, InputsLayout
 from fundmodel.outputs.excel.layout import (
+    CHECKS_FIRST_ROW,
     FMT_MONEY,
     FMT_SHARE,
     FMT_TIMES,
@@ -665,7 +666,7 @@ def _write_portfolio_checks(
             "0",
         )
     )
-    first = 6
+    first = CHECKS_FIRST_ROW
     for n, (code, subject, desc, vf, lf, v, lim, test, passed, fmt) in enumerate(rows):
         r = first + n
         write_text(ws, r, 1, code)

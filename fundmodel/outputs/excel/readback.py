@@ -191,7 +191,13 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     def where(row: int, col: int) -> str:
         return f"{book}: {title}!{get_column_letter(col)}{row}"
 
-    if at(3, 2) != "layout" or at(3, 3) != LAYOUT_VERSION:
+    if at(3, 2) == "layout" and at(3, 3) != LAYOUT_VERSION:
+        # a book of another version of fundmodel: its rows are elsewhere, say so before reading them
+        found = str(at(3, 3))[:60]
+        raise WorkbookError(
+            Message("workbook_layout_version", {"where": where(3, 3), "found": found, "expected": LAYOUT_VERSION})
+        )
+    if at(3, 2) != "layout":
         raise WorkbookError(
             f"{where(3, 3)}: not a fundmodel inputs sheet of layout {LAYOUT_VERSION!r} (got {at(3, 3)!r})"
         )

@@ -19,6 +19,7 @@ from fundmodel.core.result import Result
 from fundmodel.labels import label
 from fundmodel.outputs.excel.inputs_sheet import InputsLayout, allocation_used
 from fundmodel.outputs.excel.layout import (
+    CHECKS_FIRST_ROW,
     FMT_MONEY,
     FMT_PP,
     FMT_SHARE,
@@ -1048,7 +1049,7 @@ def _write_checks(
                 FMT_WEIGHT,
             )
         )
-    first = 6
+    first = CHECKS_FIRST_ROW
     for n, (code, subject, desc, vf, lf, v, lim, test, passed, fmt) in enumerate(rows):
         r = first + n
         write_text(ws, r, 1, code)

@@ -49,6 +49,7 @@ from fundmodel import __version__
 from fundmodel.core.result import Result
 from fundmodel.errors import InputError
 from fundmodel.labels import instrument_title, label
+from fundmodel.messages import Message
 from fundmodel.outputs.atomic import atomic_path
 from fundmodel.outputs.excel.fiscal_sheet import write_fiscal
 from fundmodel.outputs.excel.inputs_sheet import write_inputs
@@ -166,14 +167,16 @@ def _write_cover(book: Book, ws: Worksheet, results: list[Result], sets: list[Sh
     r += 2
     write_text(ws, r, 1, xl_label("sources", lang)).font = SECTION_FONT
     r += 1
-    book.header(ws, r, [xl_label(t, lang) for t in ("parameter", "reference", "date", "overridden_by")])
+    # each parameter by its name in the book's language (import-excel reads no path here)
+    book.header(ws, r, [xl_label(t, lang) for t in ("parameter", "reference", "date", "overridden_by", "description")])
     for src in first.parameters.sources():
         r += 1
-        write_text(ws, r, 1, src.path)
+        write_text(ws, r, 1, Message("parameter_name", {"path": src.path}).render(lang))
         write_text(ws, r, 2, src.reference)
         write_text(ws, r, 3, src.date)
         write_text(ws, r, 4, src.overridden_by or "")
-    set_widths(ws, {1: 48, 2: 70, 3: 12, 4: 24})
+        write_text(ws, r, 5, src.describe(lang))
+    set_widths(ws, {1: 48, 2: 70, 3: 12, 4: 24, 5: 90})
 
 
 def _write_comparison(book: Book, ws: Worksheet, results: list[Result], sets: list[Sheets]) -> None:

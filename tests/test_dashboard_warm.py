@@ -1,0 +1,101 @@
+"""What keeps the dashboard quick without changing what it shows: the launcher's warm start
+(the default run computed while the server starts) and figures built once per result."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import fundmodel.analysis.budgets as budgets
+from fundmodel.inputs.bundled import PORTFOLIO_DIR
+from fundmodel.inputs.portfolio import read_portfolio
+from fundmodel.inputs.scenario import baseline
+from fundmodel.outputs import charts
+from fundmodel.session import Session
+from fundmodel_dashboard import launch, state
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+@pytest.fixture(autouse=True)
+def _cold(tmp_path, monkeypatch):
+    # every test starts from empty caches and its own scenario library
+    monkeypatch.setenv("FUNDMODEL_DB_URL", f"sqlite:///{tmp_path / 'library.sqlite'}")
+    st.cache_resource.clear()
+    state._LAST_SELECTION.clear()
+    yield
+    st.cache_resource.clear()
+    state._LAST_SELECTION.clear()
+
+
+@pytest.fixture
+def solved(monkeypatch) -> list:
+    """The cells whose projects are chosen by solving a program (appended as solved)."""
+    cells: list = []
+    real = budgets.select_projects
+    monkeypatch.setattr(budgets, "select_projects", lambda cell, *a, **k: cells.append(cell) or real(cell, *a, **k))
+    return cells
+
+
+def first_page(solved: list) -> tuple[str, int]:
+    """(the Overview's total-investment card, cells solved) of a new session."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    cards = {m.label: m.value for m in at.metric}
+    return cards["Total investment (bn RMB)"], len(solved)
+
+
+def test_a_warm_start_leaves_nothing_to_solve_for_the_first_session_and_the_same_figures(solved):
+    cold_total, cold_solved = first_page(solved)
+    assert cold_solved > 0  # without the warm start the first session solves the cells itself
+    st.cache_resource.clear()
+    state._LAST_SELECTION.clear()
+    solved.clear()
+    launch.preload().join(timeout=120)  # what the launcher starts beside the server
+    warmed = len(solved)
+    assert warmed == cold_solved
+    total, solved_after = first_page(solved)
+    assert solved_after == warmed  # the session solved nothing itself
+    # and shows what the library gives for the default state
+    expected = Session(baseline(), portfolio=read_portfolio(PORTFOLIO_DIR / "national_synthetic.csv"))
+    assert total == cold_total == f"{expected.budgeted_result('x').total_investment_bn:,.1f}"
+
+
+def test_a_figure_is_built_once_per_result_language_and_unit(monkeypatch):
+    built: list[str] = []
+
+    def counting(chart):
+        @functools.wraps(chart)
+        def wrapper(*args, **kwargs):
+            built.append(chart.__name__)
+            return chart(*args, **kwargs)
+
+        return wrapper
+
+    for name in ("sankey_figure", "effects_figure", "capital_stack_figure"):
+        monkeypatch.setattr(charts, name, counting(getattr(charts, name)))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    assert sorted(built) == ["capital_stack_figure", "effects_figure", "sankey_figure"]
+    at.switch_page("fundmodel_dashboard/screens/about.py").run()
+    at.switch_page("fundmodel_dashboard/screens/overview.py").run()
+    assert len(built) == 3  # back on the Overview: the same run, no figure built again
+    at.radio(key="unit").set_value("yi").run()
+    assert len(built) == 6  # in another unit the figures are new
+    assert not at.exception, at.exception
+
+
+def test_the_page_preloads_the_plotly_script_this_streamlit_serves():
+    """The preload names a file Streamlit serves: after an upgrade that renames the chunk the
+    preload would silently fetch nothing, so this fails instead."""
+    from fundmodel_dashboard.main import PRELOAD
+
+    name = PRELOAD.split("./static/js/")[1].split('"')[0]
+    assert PRELOAD.startswith('<link rel="modulepreload"')
+    assert (Path(st.__file__).parent / "static" / "static" / "js" / name).is_file()
+    assert name.startswith("PlotlyChart.") and name.endswith(".js")
