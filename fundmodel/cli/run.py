@@ -23,8 +23,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    """--portfolio FILE (repeatable; a folder stands for its files), --input-unit, --sheet
-    and --map, shared by commands that read a portfolio."""
+    """--portfolio FILE (repeatable; a folder stands for its files), --input-unit, --sheet,
+    --encoding and --map, shared by commands that read a portfolio."""
     parser.add_argument(
         "--portfolio",
         metavar="FILE",
@@ -35,7 +35,18 @@ def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True
     )
     add_input_unit_option(parser)
     add_sheet_option(parser)
+    add_encoding_option(parser)
     add_map_option(parser)
+
+
+def add_encoding_option(parser: argparse.ArgumentParser) -> None:
+    """--encoding NAME: the text encoding of CSV portfolio files."""
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        default=None,
+        help="text encoding of CSV portfolio files, e.g. big5 (default: UTF-8, else GB18030); spreadsheets need none",
+    )
 
 
 def add_input_unit_option(parser: argparse.ArgumentParser) -> None:
@@ -125,12 +136,22 @@ def valid_under(portfolio: Portfolio, params: Parameters | None = None) -> Portf
 
 def read_portfolio_args(args: argparse.Namespace, params: Parameters | None = None) -> Portfolio | None:
     """The portfolio named by ``--portfolio`` as read (validated per session), or None."""
-    if not args.portfolio:
-        return None
-    paths = args.portfolio[0] if len(args.portfolio) == 1 else args.portfolio
+    return read_portfolio_files(args.portfolio, args, params) if args.portfolio else None
+
+
+def read_portfolio_files(files: list[str], args: argparse.Namespace, params: Parameters | None = None) -> Portfolio:
+    """The portfolio of ``files`` read with the options --input-unit, --sheet, --encoding and
+    the column mapping (validated under ``params``)."""
+    paths = files[0] if len(files) == 1 else files
     columns, sources, unit = column_map_args(args)
     return read_portfolio(
-        paths, unit=unit, sheet=sheet_arg(args), params=params, column_map=columns, column_map_sources=sources
+        paths,
+        unit=unit,
+        sheet=sheet_arg(args),
+        params=params,
+        column_map=columns,
+        column_map_sources=sources,
+        encoding=args.encoding,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -35,15 +36,49 @@ def _row_of(data: bytes, at: int) -> int:
     return data.count(b"\n", 0, at) + 1
 
 
-def _decode(data: bytes, name: str) -> str:
-    """Strict decoding: UTF-8 (with or without BOM) for the whole file, else GB18030 for
-    the whole file. A file valid in neither, or mixing them (a UTF-8 file with one GB18030
-    row, which GB18030 would decode with every other Chinese name garbled), is refused
-    naming the first bad row.
+def checked_encoding(encoding: str) -> str:
+    """The text encoding named by the user (``--encoding``), as Python names it; a name that
+    is no text encoding is refused in one line.
+
+    >>> checked_encoding("BIG5")
+    'big5'
+    >>> checked_encoding("base64")
+    Traceback (most recent call last):
+    ...
+    fundmodel.errors.PortfolioError: --encoding 'base64': not a text encoding (e.g. utf-8, gb18030, big5)
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):  # base64, zip: bytes to bytes
+        raise PortfolioError(Message("read_unknown_encoding", {"encoding": quoted(encoding, 40)}))
+    return info.name
+
+
+def _decode(data: bytes, name: str, encoding: str | None = None) -> str:
+    """Strict decoding: in ``encoding`` when the user names one (a row that is not valid in
+    it is refused, naming the row); else UTF-8 (with or without BOM) for the whole file,
+    else GB18030 for the whole file. A file valid in neither, or mixing them (a UTF-8 file
+    with one GB18030 row, which GB18030 would decode with every other Chinese name
+    garbled), is refused naming the first bad row.
 
     >>> _decode("名称".encode("gb18030"), "a.csv")
     '名称'
+    >>> _decode("臺北".encode("big5"), "a.csv", "big5")
+    '臺北'
     """
+    if encoding is not None:
+        encoding = checked_encoding(encoding)
+        if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            data = data[3:]
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            row = _row_of(data, exc.start)
+            raise PortfolioError(
+                Message("read_not_in_encoding", {"file": name, "row": row, "encoding": encoding})
+            ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -176,13 +211,15 @@ def _text_numbers(
     return out
 
 
-def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame:
+def read_table(path: Path | str, sheet: str | int | None = None, encoding: str | None = None) -> pd.DataFrame:
     """The raw table of a CSV or spreadsheet file (.xlsx, .xlsm, .xls, .ods), headers as
     written, index = row number in the file (header = row 1). Cells are text, except CSV
     columns whose header names a numeric schema column: pandas parses those in C (numbers
     stay exact; a column holding any text stays text, checked cell by cell). Empty cells
     are NaN or ''. Fully empty rows are skipped (the other rows keep their numbers).
-    ``attrs["sheet"]`` names the sheet read; hidden sheets are never read unless named."""
+    ``attrs["sheet"]`` names the sheet read; hidden sheets are never read unless named.
+    ``encoding`` (a CSV's text encoding, e.g. ``big5``) replaces the UTF-8 / GB18030 rule;
+    a spreadsheet stores its text as Unicode and needs none."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (*SPREADSHEET_SUFFIXES, ".csv", ".txt", ""):
@@ -196,7 +233,7 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
         elif suffix in (".csv", ".txt", ""):
             if sheet is not None:
                 raise PortfolioError(f"{path.name}: --sheet applies to spreadsheet files only")
-            text = _decode(path.read_bytes(), path.name)
+            text = _decode(path.read_bytes(), path.name, encoding)
             if "\r" in text and "\n" not in text:  # classic Mac line ends: one row per CR
                 text = text.replace("\r", "\n")
             control = CONTROL_CHARACTERS.search(text) is not None
@@ -364,6 +401,7 @@ def read_portfolio(
     params: Parameters | None = None,
     column_map: dict[str, str] | None = None,
     column_map_sources: Mapping[str, str] | None = None,
+    encoding: str | None = None,
 ) -> Portfolio:
     """Read and validate a portfolio file (CSV, XLSX, XLSM, XLS or ODS).
 
@@ -379,16 +417,19 @@ def read_portfolio(
 
     ``unit`` ("bn", "yi" = 亿元, "wan" = 万元) applies to money columns whose header
     declares no unit; ``sheet`` picks an XLSX sheet (name or 0-based index; default the
-    first). Raises :class:`PortfolioError` only when the file cannot be read as a table;
+    first); ``encoding`` names the text encoding of CSV files (default: UTF-8, else
+    GB18030). Raises :class:`PortfolioError` only when the file cannot be read as a table;
     rule violations are in ``Portfolio.issues``.
 
     Example: ``read_portfolio("portfolios/first_batch_examples.csv").ok`` is True.
     """
     if isinstance(path, list | tuple) or isinstance(sheet, list | tuple) or sheet == ALL_SHEETS or Path(path).is_dir():
         paths = path if isinstance(path, list | tuple) else [path]
-        return read_portfolios(paths, unit, sheet, params, column_map, column_map_sources)
+        return read_portfolios(paths, unit, sheet, params, column_map, column_map_sources, encoding)
+    if encoding is not None:
+        checked_encoding(encoding)  # a wrong name is refused whatever the files are
     path = Path(path)
-    table = read_table(path, sheet)
+    table = read_table(path, sheet, encoding)
     if column_map:
         table.attrs["column_map"] = checked_column_map(column_map, table, path.name)
         table.attrs["column_map_sources"] = dict(column_map_sources or {})
@@ -402,6 +443,7 @@ def read_portfolios(
     params: Parameters | None = None,
     column_map: Mapping[str, str] | None = None,
     column_map_sources: Mapping[str, str] | None = None,
+    encoding: str | None = None,
 ) -> Portfolio:
     """Read several files, folders or sheets into one portfolio.
 
@@ -411,6 +453,8 @@ def read_portfolios(
     one sheet give the portfolio :func:`~fundmodel.inputs.portfolio.read_portfolio` gives.
     """
     p = params or default_parameters()
+    if encoding is not None:
+        checked_encoding(encoding)
     files = portfolio_files(paths)
     names = display_names(files)
     wanted = dict(column_map or {})
@@ -418,7 +462,7 @@ def read_portfolios(
     parts: list[Portfolio] = []
     for path, name in zip(files, names, strict=True):
         for one_sheet in sheets_to_read(path, sheet):
-            table = read_table(path, one_sheet)
+            table = read_table(path, one_sheet, encoding)
             mapping = {h: c for h, c in wanted.items() if h in {str(c) for c in table.columns}}
             if mapping:
                 table.attrs["column_map"] = checked_column_map(mapping, table, name)
