@@ -76,3 +76,23 @@ def test_a_wide_sheet_names_the_sheet_in_chinese(tmp_path, monkeypatch, capsys):
     assert err.startswith("fundmodel：错误：wide.xlsx，工作表“申报表”")
     assert "4 列，超过上限 3 列（项目表的列数（工作表已用区域）；可用环境变量 FUNDMODEL_MAX_COLUMNS 提高上限）" in err
     assert not english_sentences(err, ["wide.xlsx"]), err
+
+
+def test_the_dashboard_refuses_an_upload_over_a_limit_in_chinese(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard_app import APP
+
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.radio(key="lang").set_value("zh").run()
+    at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
+    assert not at.exception, at.exception
+    monkeypatch.setenv("FUNDMODEL_MAX_ROWS", "3")
+    rows = "project_id,project_name\n" + "".join(f"p{i},n{i}\n" for i in range(5))
+    at.file_uploader(key="portfolio_upload").set_value(("长表.csv", rows.encode("utf-8"), "text/csv")).run()
+    assert not at.exception, at.exception
+    shown = " ".join(e.value for e in at.error)
+    # (the page reads an upload from a file of its own name)
+    assert "：6 行，超过上限 3 行（项目表的行数；可用环境变量 FUNDMODEL_MAX_ROWS 提高上限）" in shown
+    assert not english_sentences(shown, ["长表.csv", "portfolio.csv"]), shown

@@ -18,13 +18,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from fundmodel.errors import FundmodelError
+from fundmodel.errors import ParameterError, PortfolioError
 from fundmodel.messages import Message
 
 
-class LimitError(FundmodelError):
+class LimitError(PortfolioError, ParameterError):
     """An input exceeds a declared limit; ``limit`` is the limit's name, ``text`` the
-    message (its English text is ``str(error)``)."""
+    message (its English text is ``str(error)``). A portfolio file over a limit cannot be
+    read, a scenario or parameter file over one is invalid: the error is both, so that
+    whoever reads either file reports it as it reports that file's other errors.
+
+    >>> issubclass(LimitError, PortfolioError) and issubclass(LimitError, ParameterError)
+    True
+    """
 
     def __init__(self, message: Message, limit: str) -> None:
         super().__init__(message)
