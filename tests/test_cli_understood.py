@@ -147,3 +147,30 @@ def test_several_files_and_a_refused_run_in_chinese(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("fundmodel：错误：b.csv：1 个项目，1 个错误，0 个警告\n")
     _chinese(err)
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "zh"),
+    [
+        ("missing.csv", [], "fundmodel：错误：missing.csv：无法读取（文件不存在）"),
+        (
+            "list.pdf",
+            [],
+            "fundmodel：错误：list.pdf：不支持的文件类型 '.pdf'（请使用 .csv、.xlsx、.xlsm、.xls 或 .ods 文件）",
+        ),
+        ("a.csv", ["--sheet", "1"], "fundmodel：错误：a.csv：--sheet 选项只适用于电子表格文件"),
+        (
+            "template_example.xlsx",
+            ["--sheet", "无此表"],
+            "fundmodel：错误：template_example.xlsx：没有工作表 '无此表'（文件中的工作表：",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_one_chinese_line(name, extra, zh, tmp_path, capsys):
+    path = EXAMPLE if name == EXAMPLE.name else tmp_path / name
+    if name in ("list.pdf", "a.csv"):
+        path.write_text("project_id\nA1\n", encoding="utf-8")
+    assert main(["validate", str(path), *extra, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(zh), err
+    _chinese(err)

@@ -23,7 +23,7 @@ from fundmodel.inputs.portfolio.combine import ALL_SHEETS, combine, display_name
 from fundmodel.inputs.portfolio.issues import ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import NUMERIC_TYPES, SCHEMA, split_header
-from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, read_sheet
+from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, cannot_read, read_sheet
 from fundmodel.inputs.portfolio.template import MIN_KNOWN_COLUMNS, TableLayout, find_table, known_columns
 from fundmodel.inputs.portfolio.validate import parse_portfolio
 from fundmodel.messages import Message
@@ -161,9 +161,9 @@ def _check_file(path: Path) -> None:
     try:
         info = path.stat()
     except OSError as exc:
-        raise PortfolioError(f"{path.name}: cannot read ({exc.strerror})") from None
+        raise PortfolioError(cannot_read(path.name, exc)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise PortfolioError(f"{path.name}: not a regular file")
+        raise PortfolioError(Message("read_not_a_regular_file", {"file": path.name}))
     check("file_bytes", info.st_size, path.name)
 
 
@@ -223,16 +223,14 @@ def read_table(path: Path | str, sheet: str | int | None = None, encoding: str |
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (*SPREADSHEET_SUFFIXES, ".csv", ".txt", ""):
-        raise PortfolioError(
-            f"{path.name}: unsupported file type {suffix[:12]!r} (use .csv, .xlsx, .xlsm, .xls or .ods)"
-        )
+        raise PortfolioError(Message("read_unsupported_type", {"file": path.name, "suffix": repr(suffix[:12])}))
     _check_file(path)
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             header, body, _ = _sheet_table(path, sheet)
         elif suffix in (".csv", ".txt", ""):
             if sheet is not None:
-                raise PortfolioError(f"{path.name}: --sheet applies to spreadsheet files only")
+                raise PortfolioError(Message("read_sheet_option_not_csv", {"file": path.name}))
             text = _decode(path.read_bytes(), path.name, encoding)
             if "\r" in text and "\n" not in text:  # classic Mac line ends: one row per CR
                 text = text.replace("\r", "\n")
@@ -263,9 +261,7 @@ def read_table(path: Path | str, sheet: str | int | None = None, encoding: str |
             if control:
                 body.attrs["control_characters"] = True
         else:
-            raise PortfolioError(
-                f"{path.name}: unsupported file type {suffix[:12]!r} (use .csv, .xlsx, .xlsm, .xls or .ods)"
-            )
+            raise PortfolioError(Message("read_unsupported_type", {"file": path.name, "suffix": repr(suffix[:12])}))
     except (OSError, FundmodelError):
         raise
     except pd.errors.ParserError as exc:
@@ -274,7 +270,7 @@ def read_table(path: Path | str, sheet: str | int | None = None, encoding: str |
     except ValueError as exc:
         raise PortfolioError(f"{path.name}: {' '.join(str(exc).split())[:200]}") from None
     except Exception as exc:
-        raise PortfolioError(f"{path.name}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise PortfolioError(cannot_read(path.name, exc)) from None
     attrs = dict(body.attrs)
     body.columns = range(len(header))
     missing = body.isna() | (body == "")

@@ -110,7 +110,9 @@ def xls_used_ranges(path: Path) -> dict[str, UsedRange]:
                 return {}
             data = ole.openstream(stream).read()
     except OSError as exc:
-        raise PortfolioError(f"{path.name}: not a readable spreadsheet ({type(exc).__name__})") from None
+        raise PortfolioError(
+            Message("read_not_a_spreadsheet", {"file": path.name, "detail": type(exc).__name__})
+        ) from None
     return {name: _xls_sheet(data, offset) for name, offset in _boundsheets(data) if 0 <= offset < len(data)}
 
 
@@ -176,7 +178,9 @@ def ods_used_ranges(path: Path) -> dict[str, UsedRange]:
                 if len(tail) > _MAX_TAG_BYTES:
                     raise PortfolioError(f"{path.name}: content.xml holds a tag longer than 1 MB: not a spreadsheet")
     except (KeyError, zipfile.BadZipFile, OSError) as exc:
-        raise PortfolioError(f"{path.name}: not a readable spreadsheet ({type(exc).__name__})") from None
+        raise PortfolioError(
+            Message("read_not_a_spreadsheet", {"file": path.name, "detail": type(exc).__name__})
+        ) from None
     return out
 
 
