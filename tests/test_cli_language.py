@@ -69,3 +69,21 @@ def test_run_prints_in_the_chosen_language(lang, first, capsys):
     out = capsys.readouterr().out
     assert out.startswith(first)
     assert "70,800" not in out and "59,920.6" in out  # the baseline's total investment in 亿元
+
+
+@pytest.mark.parametrize(
+    ("argv", "zh"),
+    [
+        (["compare", "portfolios/scenarios/cap_50pct.yaml"], "fundmodel：错误：比较至少需要两个情景文件"),
+        (
+            ["montecarlo", "portfolios/scenarios/uncertain_leverage.yaml", "--draws", "0"],
+            "fundmodel：错误：--draws 至少为 1（实际为 0）",
+        ),
+        (["new-instrument", "a/b"], "fundmodel：错误：名称 'a/b'：必须是简单的文件夹名"),
+    ],
+)
+def test_a_command_refuses_its_arguments_in_chinese(argv, zh, capsys):
+    assert main([*argv, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == zh
+    assert not english_sentences(err, ["portfolios/scenarios/cap_50pct.yaml"])

@@ -138,6 +138,15 @@ def error_line(text: str, lang: str = "en") -> str:
     return Message("cli_error", {"message": text}).render(lang)
 
 
+def wrote_scenarios(path: object, scenarios: int, seconds: float, lang: str = "en") -> str:
+    """The line saying a file of ``scenarios`` scenarios was written, in ``lang``.
+
+    >>> wrote_scenarios("book.xlsx", 2, 1.234, "zh")
+    '已写入 book.xlsx（2 个情景，用时 1.23 秒）'
+    """
+    return Message("cli_wrote_scenarios", {"path": str(path), "n": scenarios, "seconds": seconds}).render(lang)
+
+
 def warn(lines: Sequence[str]) -> None:
     """Print warnings (each names its file, row and column) on standard error."""
     for line in lines:
