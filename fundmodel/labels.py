@@ -223,9 +223,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "第 y 年水平效应 = 100·X_y / B_y，增速效应 = 100·(X_y − X_(y−1)) / B_(y−1)，其中 X_y = Σ θ·a·I·w_y。",
     ),
     "net_investment_short": ("Net investment", "净新增投资"),
-    "short_cdb": ("CDB", "国开行"),
-    "short_adbc": ("ADBC", "农发行"),
-    "short_exim": ("EXIM", "进出口银行"),
     "help_private_share": (
         "Share of the instrument going to private-enterprise projects (floor 20%).",
         "投向民营企业项目的工具资金占比（下限20%）。",
@@ -247,6 +244,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "transfer_button": ("Transfer", "划转"),
     "undo": ("Undo", "撤销"),
     "redo": ("Redo", "重做"),
+    "amounts_in": ("Amounts in {unit}", "单位：{unit}"),
+    "undo_help": ("Undo the last edit; puts back: {parts}", "撤销上一步修改，恢复：{parts}"),
+    "redo_help": ("Redo the edit undone; changes again: {parts}", "重做刚撤销的修改，再次改变：{parts}"),
+    "nothing_to_undo": ("No edit to undo", "没有可撤销的修改"),
+    "nothing_to_redo": ("No undone edit to redo", "没有可重做的修改"),
+    "edit_part_allocation_bn": ("the allocation", "额度分配"),
+    "edit_part_assumptions": ("the leverage assumptions", "杠杆假设"),
+    "edit_part_bank_scale": ("the bank scales", "银行资本金占比系数"),
     "unused_budgets": ("Budgets no project takes", "未被使用的额度"),
     "compare_reference": ("Reference (shown first; differences are against it)", "比较基准（列在最前，差额相对于它）"),
     "compare_reference_short": ("Reference", "基准"),
@@ -661,11 +666,26 @@ def label(term: str, lang: str = "en") -> str:
         if term in params.banks:
             b = params.banks[term]
             return b.name_zh if zh else b.name_en
+        if term.startswith("short_") and term.removeprefix("short_") in params.banks:
+            return bank_short_name(params, term.removeprefix("short_"), lang)
     from fundmodel.inputs.portfolio import PROVINCES  # provinces are portfolio data
 
     if term in PROVINCES.index:
         return PROVINCES.at[term, "name_zh" if zh else "name_en"]
     raise UnknownTermError(f"{term!r} has no label (fundmodel/inputs/data/terms.csv or fundmodel.labels.LABELS)")
+
+
+def bank_short_name(params: Parameters, bank: str, lang: str = "en") -> str:
+    """A bank's short name (a table's column header) from its parameter file; its full name
+    where the file gives none. Also the label ``short_<bank>``.
+
+    >>> bank_short_name(default_parameters("2025"), "exim", "zh"), label("short_cdb", "en")
+    ('进出口银行', 'CDB')
+    """
+    b = params.banks[bank]
+    if b.short_name is None:
+        return b.name_zh if lang == "zh" else b.name_en
+    return b.short_name.zh if lang == "zh" else b.short_name.en
 
 
 def instrument_title(params: Parameters, lang: str = "en") -> str:

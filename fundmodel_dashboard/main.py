@@ -10,7 +10,7 @@ import streamlit as st
 
 from fundmodel.inputs.parameters import default_parameters, using_instrument
 from fundmodel_dashboard import auth, state
-from fundmodel_dashboard.widgets import lang, localized_widget, t
+from fundmodel_dashboard.widgets import edit_history_buttons, edit_history_view, lang, localized_widget, t
 
 # Not "pages/": Streamlit would take a pages/ folder beside the installed app.py for the
 # old multipage layout and run a page without the main script.
@@ -142,7 +142,7 @@ FRAGMENT_PAGES = {"leverage"}
 
 def _sidebar_state() -> tuple:
     """What the sidebar shows that a page may change: the basis, the scenario, the edited note."""
-    return (st.session_state.get("basis"), st.session_state.get("scenario_key"), state.is_edited())
+    return (st.session_state.get("basis"), st.session_state.get("scenario_key"), state.is_edited(), edit_history_view())
 
 
 def _run_page_file(path: Path) -> None:
@@ -185,6 +185,7 @@ def main() -> None:
     # fragment re-runs alone, so it enters the instrument itself
     with using_instrument(state.instrument()):
         slot = _sidebar()
+        history_slot = edit_history_buttons()
         pages = [
             st.Page(PAGE_DIR / name, title=t(term), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
             for i, (name, term, icon) in enumerate(PAGES)
@@ -200,6 +201,8 @@ def main() -> None:
             # a cosmetic note: it must never hide the page's own error
             with contextlib.suppress(Exception):
                 _scenario_note(slot)
+            with contextlib.suppress(Exception):
+                edit_history_buttons(history_slot)
             with contextlib.suppress(Exception):
                 st.session_state["sidebar_state"] = _sidebar_state()
             st.session_state["app_running"] = False

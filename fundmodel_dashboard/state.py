@@ -19,6 +19,7 @@ portfolio and its cell edits), cached on a hashable form of its inputs.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import tempfile
@@ -225,13 +226,13 @@ def load_into_session(key: str) -> None:
     for widget_key in scenario_choice_keys():  # re-seeded from scenario_choice when drawn
         st.session_state.pop(widget_key, None)
     st.session_state["allocation_bn"] = np.array(params.allocation_matrix, dtype=float)
-    reset_assumptions(params)
+    _put_back_assumptions(params)
     bump_editor()
     st.session_state.pop("proposal_bn", None)
     st.session_state["edit_history"] = History(_snapshot())  # undo stays within one scenario
 
 
-def reset_assumptions(params: Parameters | None = None) -> None:
+def _put_back_assumptions(params: Parameters | None = None) -> None:
     """Put the scenario's leverage assumptions back (fields and bank scales)."""
     params = params or current_base()
     table = assumption_table(params)
@@ -243,6 +244,26 @@ def reset_assumptions(params: Parameters | None = None) -> None:
         del st.session_state[key]
 
 
+def _as_one_step(change):
+    """The edit ``change`` as one undo step: what was edited before it and not yet recorded
+    (a slider on a page that re-ran alone) is recorded first as a step of its own."""
+
+    @functools.wraps(change)
+    def step(*args, **kwargs):
+        record_edit()
+        change(*args, **kwargs)
+        record_edit()
+
+    return step
+
+
+@_as_one_step
+def reset_assumptions() -> None:
+    """Button callback: put the scenario's leverage assumptions back (one undo step)."""
+    _put_back_assumptions()
+
+
+@_as_one_step
 def reset_allocation() -> None:
     """Put the scenario's allocation back."""
     st.session_state["allocation_bn"] = np.array(current_base().allocation_matrix, dtype=float)
@@ -255,6 +276,7 @@ def set_allocation(matrix_bn: np.ndarray) -> None:
     bump_editor()
 
 
+@_as_one_step
 def apply_proposal() -> None:
     """Apply the proposed allocation (the planner pressed "apply")."""
     proposal = st.session_state.pop("proposal_bn", None)
@@ -372,6 +394,19 @@ def edit_history() -> History:
 def record_edit() -> None:
     """Record the edits as they are now (no step when nothing changed since the last)."""
     st.session_state["edit_history"] = edit_history().record(_snapshot())
+
+
+#: What a snapshot holds, in its order (the words a step's tooltip names).
+SNAPSHOT_PARTS = ("allocation_bn", "assumptions", "bank_scale")
+
+
+def changed_parts(before: tuple, after: tuple) -> list[str]:
+    """Which parts of the edits (:data:`SNAPSHOT_PARTS`) differ between two snapshots.
+
+    >>> changed_parts(((1.0,), (), ()), ((2.0,), (), ()))
+    ['allocation_bn']
+    """
+    return [name for name, a, b in zip(SNAPSHOT_PARTS, before, after, strict=True) if a != b]
 
 
 def _restore(snapshot: tuple) -> None:
@@ -860,6 +895,7 @@ def scenario_result(key: str) -> Result | None:
     return run_inputs(inputs)
 
 
+@_as_one_step
 def apply_values(assumption: str, values: dict[str, float]) -> None:
     """Set one assumption to ``values`` (by field id, or by bank id for the bank scale),
     e.g. a goal-seek solution the planner chose to apply."""

@@ -3,6 +3,7 @@ KPI cards, the checks table and the parameter sources."""
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable
 
@@ -238,6 +239,95 @@ def sources_frame(result: Result) -> pd.DataFrame:
         for s in result.parameters.sources()
     ]
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------- tables
+
+#: The data grid's header and cells: 14 px text, 8 px padding each side; an editable column's
+#: header starts its text after a 16 px icon and an 8 px gap (measured in Chromium).
+GRID_PADDING_PX, GRID_ICON_PX = 8, 24
+
+
+def _text_px(text: str) -> float:
+    """About how wide ``text`` is in the grid's 14 px Source Sans: a CJK character 14 px, m / w
+    11 px, a capital or a digit 8.5 px, any other character 7.2 px (measured in Chromium)."""
+    return sum(
+        14.0 if "\u2e80" <= ch <= "\uffef" else 11.0 if ch in "mwMW" else 8.5 if ch.isupper() or ch.isdigit() else 7.2
+        for ch in text
+    )
+
+
+def grid_column_px(texts: list[str], icon: bool = False, minimum: int = 0) -> int:
+    """The width (px) of a data grid column that shows each of ``texts`` whole: the widest
+    text, the padding, and the icon of an editable column's header.
+
+    >>> grid_column_px(["国开行"], icon=True), grid_column_px(["合计", "5,000"], minimum=80)
+    (82, 80)
+    """
+    widest = max((_text_px(text) for text in texts), default=0.0)
+    return max(minimum, math.ceil(widest) + 2 * GRID_PADDING_PX + (GRID_ICON_PX if icon else 0))
+
+
+# ------------------------------------------------------------------ undo / redo
+
+
+def _step_help(history, forward: bool) -> str:
+    """The tooltip of the undo (or redo) button: which edits the step puts back (changes again)."""
+    from fundmodel_dashboard import state  # state imports this module (through auth)
+
+    if not (history.can_redo if forward else history.can_undo):
+        return t("nothing_to_redo" if forward else "nothing_to_undo")
+    other = history.future[0] if forward else history.past[-1]
+    sep = "、" if lang() == "zh" else ", "
+    parts = sep.join(t(f"edit_part_{p}") for p in state.changed_parts(history.present, other))
+    return t("redo_help" if forward else "undo_help").format(parts=parts)
+
+
+def edit_history_view() -> tuple:
+    """What the undo and redo buttons show: (can undo, can redo, undo tooltip, redo tooltip).
+    A page that re-ran alone (a fragment) compares it with what the sidebar shows."""
+    from fundmodel_dashboard import state
+
+    history = state.edit_history()
+    return history.can_undo, history.can_redo, _step_help(history, False), _step_help(history, True)
+
+
+def edit_history_buttons(slot=None):
+    """The one pair of undo / redo buttons, in the sidebar of every page: every edit (allocation
+    cells, transfer, leverage assumptions, bank scales, an applied proposal or goal-seek
+    solution, a reset) is one step. Returns the sidebar placeholder they are drawn in.
+
+    Called twice a run: before the page (no ``slot``: a new placeholder, the history as the run
+    began), and after it with that placeholder, which the buttons then fill again with the
+    page's own edit of this run included. A page that stops early (a refused portfolio) keeps
+    the first pair; two pairs in one run need their own keys.
+    """
+    from fundmodel_dashboard import state
+
+    early = slot is None
+    if early:
+        slot = st.sidebar.empty()
+    suffix = "_early" if early else ""
+    can_undo, can_redo, undo_help, redo_help = edit_history_view()
+    with slot.container(key=f"edit_history{suffix}"):
+        for col, word, enabled, tip, callback in zip(
+            st.columns(2),
+            ("undo", "redo"),
+            (can_undo, can_redo),
+            (undo_help, redo_help),
+            (state.undo_edit, state.redo_edit),
+            strict=True,
+        ):
+            col.button(
+                t(word),
+                key=f"{word}_edit{suffix}",
+                icon=f":material/{word}:",
+                on_click=callback,
+                disabled=not enabled,
+                help=tip,
+                width="stretch",
+            )
+    return slot
 
 
 # ---------------------------------------------------------- language-aware choices

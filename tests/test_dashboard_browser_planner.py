@@ -1,7 +1,7 @@
 """A planner's edit in a real browser (headless Chromium, Python Playwright): in Chinese and
 亿元 on the portfolio basis, move 50 亿元 between two allocation cells with the transfer
 action; the Overview's total investment becomes what the model gives for those budgets
-(computed here through fundmodel.session), and undo restores it."""
+(computed here through fundmodel.session), and undo, pressed on the Overview, restores it."""
 
 from __future__ import annotations
 
@@ -103,10 +103,12 @@ def test_transfer_moves_the_overview_to_the_models_value_and_undo_restores_it(tm
             assert _total(page) == after
             page.screenshot(path=OUT / "planner_transfer_zh.png", full_page=True)
 
-            _goto(page, "额度分配")
-            page.locator(".st-key-undo_edit button").click()
+            # undo where the planner is: the sidebar's button, on the Overview
+            page.locator('[data-testid="stSidebar"]').get_by_role("button", name="撤销").click()
             _idle(page)
-            _goto(page, "总览")
+            page.locator('[data-testid="stMetric"]').filter(has_text="总投资").get_by_text(before).wait_for(
+                timeout=60_000
+            )
             assert _total(page) == before
 
             # the comparison at 1024 px: the baseline first, every table within the page's width

@@ -192,14 +192,15 @@ def test_province_map_beside_its_table_follows_the_chosen_amount():
     fig = map_figure()
     assert "Total investment" in fig["layout"]["title"]["text"]
     table = next(d.value for d in at.dataframe if "Province" in d.value.columns)
-    shown = dict(zip(table["Province"], table["Total investment (bn RMB)"], strict=True))
+    assert any(c.value == "Amounts in bn RMB" for c in at.caption)  # the unit, said once above the table
+    shown = dict(zip(table["Province"], table["Total investment"], strict=True))
     assert shown["Jiangsu"] == pytest.approx(want["jiangsu"])
     assert table["Share"].sum() == pytest.approx(100.0)
     at.radio(key="pf_map_value__en").set_value("fund_bn").run()
     fig = map_figure()
     assert "Instrument" in fig["layout"]["title"]["text"] or "fund" in fig["layout"]["title"]["text"].lower()
     table = next(d.value for d in at.dataframe if "Province" in d.value.columns)
-    assert table["Fund (bn RMB)"].sum() == pytest.approx(funded["fund_bn"].sum())
+    assert table["Fund"].sum() == pytest.approx(funded["fund_bn"].sum())
     z = fig["data"][0]["z"]  # plotly sends arrays as base64 typed arrays
     z = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]) if isinstance(z, dict) else np.ravel(z)
     assert np.isfinite(z).sum() == 31  # one tile per province, projects or not

@@ -140,9 +140,18 @@ class FieldsFile(_Strict):
     fields: dict[str, FieldParams] = Field(min_length=1)
 
 
+class ShortName(_Strict):
+    """A bank's short name (table headers), in both languages, with where it is written so."""
+
+    zh: Text
+    en: Text
+    reference: Text
+
+
 class Bank(_Strict):
     name_zh: Text
     name_en: Text
+    short_name: ShortName | None = None
     vehicle_zh: Text
     main_fields: list[str]
     quota_bn: Param[AmountBn]

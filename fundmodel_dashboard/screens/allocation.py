@@ -16,6 +16,7 @@ from fundmodel_dashboard.editing import apply_bound_edits, apply_cell_edits
 from fundmodel_dashboard.widgets import (
     checks_panel,
     decimals,
+    grid_column_px,
     kpi_cards,
     localized_widget,
     money,
@@ -73,23 +74,26 @@ fmt = f"%,.{d}f"
 frame = pd.DataFrame(from_bn(matrix, unit()), index=pd.Index([t(f) for f in fields], name=t("field")), columns=banks)
 frame["row_total"] = frame[banks].sum(axis=1)
 frame["status"] = ["⚠ " + "; ".join(row_notes[f]) if row_notes[f] else "✓" for f in fields]
-# Widths that keep the total and the checks in view from 1,024 px (field names to 11 characters).
-ALLOCATION_NUMBER_PX = 104
+# Short bank names as headers (the full name in the tooltip) and the unit said once above the
+# table: every header whole and the total and checks in view from 1,024 px (the field names to
+# 11 Chinese characters; longer English ones end in the cell).
+NUMBER_PX = 80  # "1,150" in 亿元 with room to spare
 column_config = {
     b: st.column_config.NumberColumn(
-        f"{t('short_' + b)} ({unit_name()})",
+        t("short_" + b),
         format=fmt,
         step=10.0**-d,
-        help=f"{t(b)} · {t('quota_bn')}: {money(q)}",
-        width=ALLOCATION_NUMBER_PX,
+        help=f"{t(b)} ({unit_name()}) · {t('quota_bn')}: {money(q)}",
+        width=grid_column_px([t("short_" + b)], icon=True, minimum=NUMBER_PX),
     )
     for b, q in zip(banks, params.bank_quota, strict=True)
 }
 column_config["row_total"] = st.column_config.NumberColumn(
-    f"{t('total')} ({unit_name()})", format=fmt, width=ALLOCATION_NUMBER_PX
+    t("total"), format=fmt, width=grid_column_px([t("total")], minimum=NUMBER_PX)
 )
 column_config["status"] = st.column_config.TextColumn(t("checks"), width=160)
-column_config["_index"] = st.column_config.Column(width=150)
+column_config["_index"] = st.column_config.Column(width=min(200, grid_column_px([t("field"), *frame.index], icon=True)))
+st.caption(t("amounts_in").format(unit=unit_name()))
 st.data_editor(
     frame,
     key=key,
@@ -99,7 +103,7 @@ st.data_editor(
     width="stretch",
 )
 
-# --- transfer between two cells, undo and redo ---------------------------------------------
+# --- transfer between two cells --------------------------------------------------------------
 st.subheader(t("transfer_title"))
 cells = [f"{f}|{b}" for f in fields for b in banks]
 cell_names = {c: f"{t(c.split('|')[0])} × {t('short_' + c.split('|')[1])}" for c in cells}
@@ -148,9 +152,7 @@ if refused is not None:
         say("transfer_refused", field=fields[i], bank=banks[j], held=float(matrix[i, j]), amount=asked),
         icon=":material/warning:",
     )
-history = state.edit_history()
-b1, b2, b3 = st.columns(3)
-b1.button(
+st.button(
     t("transfer_button"),
     key="transfer",
     type="primary",
@@ -158,9 +160,7 @@ b1.button(
     on_click=state.transfer_allocation,
     args=(src, dst, amount_bn),
     disabled=problem is not None or amount_bn <= 0,
-)
-b2.button(t("undo"), key="undo_edit", icon=":material/undo:", on_click=state.undo_edit, disabled=not history.can_undo)
-b3.button(t("redo"), key="redo_edit", icon=":material/redo:", on_click=state.redo_edit, disabled=not history.can_redo)
+)  # undo and redo: the sidebar's pair (widgets.edit_history_buttons), on every page
 
 # --- column sums against the quotas, and the grand total against the instrument size ----
 size = float(params.instrument.size_bn.value)

@@ -134,6 +134,7 @@ for col, bid in zip(bank_cols, params.bank_ids, strict=True):
 
 st.session_state["assumptions"] = assumptions
 st.session_state["bank_scale"] = scales
+state.record_edit()  # this run's slider move is one undo step (the sidebar's undo button)
 
 st.button(
     t("reset_assumptions"), key="reset_assumptions", icon=":material/restart_alt:", on_click=state.reset_assumptions

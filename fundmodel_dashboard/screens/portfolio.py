@@ -15,6 +15,7 @@ from fundmodel_dashboard import basis, state
 from fundmodel_dashboard.mapping import column_mapping_editor
 from fundmodel_dashboard.widgets import (
     csv_download,
+    grid_column_px,
     kpi_cards,
     lang,
     localized_widget,
@@ -23,9 +24,17 @@ from fundmodel_dashboard.widgets import (
     show_figure,
     t,
     unit,
+    unit_name,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The province map and its table: two columns that wrap to two rows when the window is too
+#: narrow for both (26 + 25 rem; the page is about 46 rem wide at 1,024 px, 51 at 1,280, 60 at 1,440).
+PROVINCE_VIEW_CSS = """<style>
+.st-key-province_view [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.5rem; }
+.st-key-province_view [data-testid="stColumn"]:first-child { flex: 3 1 26rem !important; min-width: 26rem !important; }
+.st-key-province_view [data-testid="stColumn"]:last-child { flex: 2 1 25rem !important; min-width: 25rem !important; }
+</style>"""
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
@@ -201,29 +210,40 @@ if len(chosen):
         st.radio, t("province_map_value"), list(value_names), value_names, "pf_map_value", horizontal=True
     )
     per_province = group_projects(chosen, "province")
-    map_left, map_right = st.columns([3, 2])
+    # The map and its table side by side where both fit, the table below the map on a narrower
+    # window (1,024 px): the table never scrolls sideways.
+    st.markdown(PROVINCE_VIEW_CSS, unsafe_allow_html=True)
+    with st.container(key="province_view"):
+        map_left, map_right = st.columns([3, 2])
     with map_left:
         show_figure(province_tile_figure(per_province, map_value, lang(), unit()), key="province_map")
     with map_right:
-        # The map's amount and its share of the total: four narrow columns beside the map.
-        amount_header = with_unit(t(map_value), lang(), unit())
+        # The map's amount and its share of the total; the unit said once above the table.
         amounts = per_province[map_value].to_numpy(dtype=float)
+        names = [province_names.get(p, p) for p in per_province.index]
+        headers = [t("province"), column_label("n_projects", lang()), t(map_value), t("share_of_total")]
         province_table = pd.DataFrame(
             {
-                t("province"): [province_names.get(p, p) for p in per_province.index],
-                column_label("n_projects", lang()): per_province["n_projects"].astype(int).to_numpy(),
-                amount_header: amounts * per_bn(),
-                t("share_of_total"): 100 * amounts / amounts.sum() if amounts.sum() else 0.0,
+                headers[0]: names,
+                headers[1]: per_province["n_projects"].astype(int).to_numpy(),
+                headers[2]: amounts * per_bn(),
+                headers[3]: 100 * amounts / amounts.sum() if amounts.sum() else 0.0,
             }
-        ).sort_values(amount_header, ascending=False)
+        ).sort_values(headers[2], ascending=False)
+        st.caption(t("amounts_in").format(unit=unit_name()))
+        widths = [grid_column_px([headers[0], *names]), *(grid_column_px([h], minimum=64) for h in headers[1:])]
         st.dataframe(
             province_table,
             hide_index=True,
             width="stretch",
             height=460,
             column_config={
-                amount_header: st.column_config.NumberColumn(format="%,.1f" if unit() == "yi" else "%,.2f"),
-                t("share_of_total"): st.column_config.NumberColumn(format="%.1f%%"),
+                headers[0]: st.column_config.TextColumn(width=widths[0]),
+                headers[1]: st.column_config.NumberColumn(width=widths[1]),
+                headers[2]: st.column_config.NumberColumn(
+                    format="%,.1f" if unit() == "yi" else "%,.2f", width=widths[2]
+                ),
+                headers[3]: st.column_config.NumberColumn(format="%.1f%%", width=widths[3]),
             },
         )
 
@@ -243,18 +263,16 @@ if len(chosen):
 
     # --- per-project metrics --------------------------------------------------------------
     st.subheader(t("project_metrics"))
+    # The key columns first, the project's name pinned: name, bank, province and the amounts are
+    # in view without scrolling sideways from 1,024 px; the rest follow.
+    key_columns = ["project_name", "bank", "province", "fund_bn", "total_investment_bn", "multiplier"]
     columns = [
-        "project_id",
-        "project_name",
+        *key_columns,
         "field",
-        "bank",
-        "province",
+        "project_id",
         "private",
-        "fund_bn",
-        "total_investment_bn",
         "fund_share_of_capital",
         "capital_ratio",
-        "multiplier",
         "net_investment_bn",
         "attributed_investment_bn",
         "source_file",
@@ -277,21 +295,26 @@ if len(chosen):
     table["province"] = table["province"].map(province_names)
     d = 0 if unit() == "yi" else 2  # one project's money: two decimals of bn, whole 亿元
     formats = {"share": "percent", "ratio": "%.3f", "year": "%d", "multiplier": "%.2fx", "money": f"%,.{d}f"}
-    config = {}
+    config, csv_headers = {}, {}
     for c in columns:
         name = column_label(c, lang()) if c not in ("multiplier",) else t(c)
         kind = term(c).unit if is_term(c) else None
-        if kind == "money":
-            config[c] = st.column_config.NumberColumn(with_unit(name, lang(), unit()), format=formats[kind])
-        elif kind in formats:
-            config[c] = st.column_config.NumberColumn(name, format=formats[kind])
+        csv_headers[c] = with_unit(name, lang(), unit()) if kind == "money" else name
+        # a key column as wide as its header and cells need (the name at most 250 px)
+        width = None
+        if c in key_columns:
+            # the 20 longest texts are enough to find the widest (2,000 names are not measured)
+            cells = sorted(pd.unique(table[c].astype(str)), key=len)[-20:] if kind is None else []
+            width = min(250, grid_column_px([name, *cells], minimum=0 if kind is None else 72))
+        if kind in formats:  # money included
+            config[c] = st.column_config.NumberColumn(name, format=formats[kind], width=width)
         elif c == "private":
             config[c] = st.column_config.CheckboxColumn(name)
         else:
-            config[c] = st.column_config.TextColumn(name)
+            config[c] = st.column_config.TextColumn(name, width=width, pinned=c == "project_name")
+    st.caption(t("amounts_in").format(unit=unit_name()))
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=460, column_config=config)
-    headers = {c: config[c]["label"] for c in columns}
-    csv_download(table.rename(columns=headers), "fundmodel_projects.csv", key="download_projects_csv")
+    csv_download(table.rename(columns=csv_headers), "fundmodel_projects.csv", key="download_projects_csv")
     if metrics is not None:
         st.caption(t("cashflow_note"))
 else:
