@@ -196,19 +196,7 @@ def under_allocation(session: Session, name: str, portfolio: str) -> tuple[Resul
     selection = session.budgeted_selection
     if not selection.n_chosen:
         raise CommandError(Message("basis_refused_unfunded", {"portfolio": portfolio}))
-    cells = selection.cells
-    note = Message(
-        "basis_portfolio_note",
-        {
-            "portfolio": portfolio,
-            "chosen": selection.n_chosen,
-            "candidates": len(selection.projects),
-            "funded": float(cells["funded_bn"].sum()),
-            "budget": float(cells["budget_bn"].sum()),
-            "unused": float(cells["unused_bn"].sum()),
-        },
-    )
-    return session.budgeted_result(name), note
+    return session.budgeted_result(name), selection.basis_note(portfolio)
 
 
 def handle(args: argparse.Namespace) -> int:
