@@ -22,14 +22,16 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
 from fundmodel.inputs.parameters import using_instrument
-from fundmodel.inputs.portfolio import Portfolio
 from fundmodel.messages import LANGS, Message, render_error
 from fundmodel.outputs.atomic import Terminated, install_signal_cleanup, remove_pending
+
+if TYPE_CHECKING:
+    from fundmodel.inputs.portfolio import Portfolio
 
 #: Exit code for unreadable or invalid input (argparse uses 2 for usage errors too).
 EXIT_INPUT_ERROR = 2
