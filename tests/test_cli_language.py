@@ -87,3 +87,15 @@ def test_a_command_refuses_its_arguments_in_chinese(argv, zh, capsys):
     err = capsys.readouterr().err.strip()
     assert err == zh
     assert not english_sentences(err, ["portfolios/scenarios/cap_50pct.yaml"])
+
+
+def test_the_scenario_library_speaks_chinese_with_china_standard_time(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FUNDMODEL_AUTHOR", "测试员")
+    db = ["--db", str(tmp_path / "lib.sqlite"), "--lang", "zh"]
+    assert main(["scenarios", "save", "portfolios/scenarios/cap_50pct.yaml", "--name", "上限", *db]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("已保存 '上限' 第 1 版（测试员，") and " CST (" in out
+    assert main(["scenarios", "delete", "上限", *db]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == "已删除 '上限'（第 2 版；历史版本保留，可用命令 fundmodel scenarios restore 恢复）"
+    assert not english_sentences(out, ["fundmodel scenarios restore"])
