@@ -338,7 +338,7 @@ def test_cli_export_and_import_excel(tmp_path, capsys):
         )
         == 0
     )
-    assert "wrote" in capsys.readouterr().out
+    assert "已写入" in capsys.readouterr().out  # the line in the command's language
     assert "情景比较" in load_workbook(book, read_only=True).sheetnames
     out = tmp_path / "back.yaml"
     assert main(["import-excel", str(book), "--out", str(out)]) == 0

@@ -69,7 +69,7 @@ def test_a_saved_profile_reads_the_monthly_list(data_home: Path, monthly: Path, 
 def test_map_wins_over_the_profile_and_the_option_unit_over_its_unit(data_home: Path, monthly: Path) -> None:
     save_mapping_profile("p", ColumnMapping({"拟申请工具资金": "other_public_funding_bn"}, "wan"))
     profile = load_mapping_profile("p")
-    assert profile.source == "profile p"
+    assert str(profile.source) == "profile p"
     columns, sources, unit = merged_mapping(
         profile, ColumnMapping({"拟申请工具资金": "fund_requested_bn"}, None, "--map")
     )

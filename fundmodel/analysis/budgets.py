@@ -59,6 +59,7 @@ from fundmodel.core.result import Result
 from fundmodel.errors import InputError
 from fundmodel.inputs.parameters import Parameters
 from fundmodel.inputs.portfolio import Portfolio
+from fundmodel.messages import Message
 
 #: Requests within this of a budget fit it (bn RMB; 1 yuan is 1e-9 bn).
 FIT_TOLERANCE_BN = 1e-9
@@ -89,6 +90,23 @@ class BudgetedSelection:
     @property
     def n_chosen(self) -> int:
         return int(self.projects["chosen"].sum())
+
+    def basis_note(self, portfolio: str) -> Message:
+        """The sentence naming this basis (``basis_portfolio_note``): the portfolio, the
+        projects funded of the candidates, the money funded of the budgets and the budget
+        no project takes (bn RMB, rendered in the reader's unit)."""
+        cells = self.cells
+        return Message(
+            "basis_portfolio_note",
+            {
+                "portfolio": portfolio,
+                "chosen": self.n_chosen,
+                "candidates": len(self.projects),
+                "funded": float(cells["funded_bn"].sum()),
+                "budget": float(cells["budget_bn"].sum()),
+                "unused": float(cells["unused_bn"].sum()),
+            },
+        )
 
     def run(self, params: Parameters, scenario_name: str, cashflow: bool | None = None) -> Result:
         """The bottom-up run of the funded projects (raises InputError when none is funded)."""

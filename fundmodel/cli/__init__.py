@@ -7,7 +7,9 @@ touching this file. Input errors end with a one-line message and exit code 2.
 Every command takes ``--instrument NAME_OR_PATH`` (declared here, once): the parameter
 package the command runs on (a bundled name such as ``2025`` or ``2022``, or a folder made
 with ``fundmodel new-instrument``). Without it a command runs on its scenario's instrument,
-else on 2025.
+else on 2025. Every command (each action of a command with actions) also takes ``--lang en|zh``
+and ``--unit bn|yi`` (declared here, once): the language and money unit of what it prints,
+its error messages included.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
 from fundmodel.inputs.parameters import using_instrument
-from fundmodel.messages import Message
+from fundmodel.messages import LANGS, Message, render_error
 from fundmodel.outputs.atomic import Terminated, install_signal_cleanup, remove_pending
+
+if TYPE_CHECKING:
+    from fundmodel.inputs.portfolio import Portfolio
 
 #: Exit code for unreadable or invalid input (argparse uses 2 for usage errors too).
 EXIT_INPUT_ERROR = 2
@@ -37,9 +42,25 @@ EXIT_INTERRUPTED = 130
 class CommandError(FundmodelError):
     """An error a command reports in one line (exit code given by ``code``)."""
 
-    def __init__(self, message: str, code: int = EXIT_INPUT_ERROR) -> None:
+    def __init__(self, message: str | Message, code: int = EXIT_INPUT_ERROR) -> None:
         super().__init__(message)
         self.code = code
+
+    def render(self, lang: str = "en", unit: str = "bn") -> str:
+        """The message in ``lang`` and money ``unit``."""
+        return render_error(self, lang, unit)
+
+
+class InvalidPortfolioError(CommandError):
+    """A portfolio with validation errors ends the command with its report (exit 1), in
+    the command's language and unit."""
+
+    def __init__(self, portfolio: Portfolio, limit: int | None = 50) -> None:
+        super().__init__(portfolio.report(limit=limit), code=1)
+        self.portfolio, self.limit = portfolio, limit
+
+    def render(self, lang: str = "en", unit: str = "bn") -> str:
+        return self.portfolio.report(limit=self.limit, lang=lang, unit=unit)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +77,32 @@ def build_parser() -> argparse.ArgumentParser:
             module.register(sub)
     for command in sub.choices.values():
         add_instrument_option(command)
+        for leaf in _leaf_parsers(command):
+            add_language_options(leaf)
     return parser
+
+
+def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """``parser``, or the parsers of its actions when it has actions (``scenarios list``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return [leaf for child in action.choices.values() for leaf in _leaf_parsers(child)]
+    return [parser]
+
+
+#: The money units a command prints in: bn RMB or 亿元.
+CLI_UNITS = ("bn", "yi")
+
+
+def add_language_options(parser: argparse.ArgumentParser) -> None:
+    """``--lang`` and ``--unit``, which every command takes: the language and the money unit
+    of its output and its messages (default English and bn RMB)."""
+    parser.add_argument(
+        "--lang", choices=LANGS, default="en", help="language of the output and messages: en or zh (default en)"
+    )
+    parser.add_argument(
+        "--unit", choices=CLI_UNITS, default="bn", help="money unit of the output: bn (bn RMB) or yi (亿元); default bn"
+    )
 
 
 def add_instrument_option(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +127,26 @@ def stamped_json(text: str, instrument: str) -> str:
     }
     """
     return json.dumps({"instrument": instrument, **json.loads(text)}, ensure_ascii=False, indent=2)
+
+
+def error_line(text: str, lang: str = "en") -> str:
+    """The one line an error ends a command with, in ``lang``.
+
+    >>> error_line("a.csv: the file is empty")
+    'fundmodel: error: a.csv: the file is empty'
+    >>> error_line("a.csv：文件为空", "zh")
+    'fundmodel：错误：a.csv：文件为空'
+    """
+    return Message("cli_error", {"message": text}).render(lang)
+
+
+def wrote_scenarios(path: object, scenarios: int, seconds: float, lang: str = "en") -> str:
+    """The line saying a file of ``scenarios`` scenarios was written, in ``lang``.
+
+    >>> wrote_scenarios("book.xlsx", 2, 1.234, "zh")
+    '已写入 book.xlsx（2 个情景，用时 1.23 秒）'
+    """
+    return Message("cli_wrote_scenarios", {"path": str(path), "n": scenarios, "seconds": seconds}).render(lang)
 
 
 def warn(lines: Sequence[str]) -> None:
@@ -126,19 +192,19 @@ def _interrupted() -> int:
 def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     install_signal_cleanup()  # SIGTERM unwinds like Ctrl-C: no partial file is left
+    lang, unit = getattr(args, "lang", "en"), getattr(args, "unit", "bn")
     try:
         with using_instrument(args.instrument):
             return int(args.handler(args) or 0)
     except CommandError as exc:
-        print(f"fundmodel: error: {exc}", file=sys.stderr)
+        print(error_line(exc.render(lang, unit), lang), file=sys.stderr)
         return exc.code
     except (FundmodelError, OSError) as exc:
         # A user's input or file; anything else is a bug and keeps its traceback.
-        message = " ".join(str(exc).split())
-        print(f"fundmodel: error: {message}", file=sys.stderr)
+        print(error_line(" ".join(render_error(exc, lang, unit).split()), lang), file=sys.stderr)
         return EXIT_INPUT_ERROR
     except MemoryError:
-        print("fundmodel: error: out of memory (an input far larger than it looks?)", file=sys.stderr)
+        print(error_line(Message("cli_out_of_memory").render(lang), lang), file=sys.stderr)
         return EXIT_INPUT_ERROR
     except Terminated as exc:
         print("fundmodel: terminated", file=sys.stderr)

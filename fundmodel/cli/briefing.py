@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from fundmodel.cli import CommandError
+from fundmodel.cli import CommandError, wrote_scenarios
 from fundmodel.cli.run import add_portfolio_options, portfolio_name, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import baseline, load_scenario
+from fundmodel.messages import Message
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.briefing import MAX_RUNS, write_briefing
 from fundmodel.session import Session
@@ -32,17 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"scenario YAML files to compare with --scenario (at most {MAX_RUNS - 1})",
     )
     add_portfolio_options(p, required=False)
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the page (default en)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit: bn RMB or 亿元 (default bn)")
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     compared = args.compare or []
     if len(compared) > MAX_RUNS - 1:
-        raise CommandError(
-            f"--compare: at most {MAX_RUNS - 1} scenarios fit a one-page briefing; {len(compared)} given"
-        )
+        raise CommandError(Message("briefing_too_many", {"most": MAX_RUNS - 1, "given": len(compared)}))
     scenario_files = [args.scenario, *compared]
     check_output_path(args.out, inputs=[*(args.portfolio or []), *(f for f in scenario_files if f)], suffixes=(".pdf",))
     scenarios = [load_scenario(f) if f else baseline() for f in scenario_files]
@@ -56,5 +53,5 @@ def handle(args: argparse.Namespace) -> int:
     reference = None if compared else Session(baseline()).result()
     start = time.perf_counter()
     path = write_briefing(args.out, results, reference, lang=args.lang, unit=args.unit)
-    print(f"wrote {path} ({len(results)} scenario(s), {time.perf_counter() - start:.2f} s)")
+    print(wrote_scenarios(path, len(results), time.perf_counter() - start, args.lang))
     return 0

@@ -17,6 +17,7 @@ from fundmodel.cli import CommandError
 from fundmodel.cli.run import add_portfolio_options, portfolio_name, read_portfolio_args, session_result
 from fundmodel.core.result import clean_json
 from fundmodel.inputs.scenario import load_scenario
+from fundmodel.messages import Message
 from fundmodel.session import Session
 
 
@@ -32,8 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario YAML files (the first is the reference)")
     add_portfolio_options(p, required=False)
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
     p.add_argument(
         "--decompose",
         action="store_true",
@@ -45,10 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
-        raise CommandError("compare needs at least two scenario files")
+        raise CommandError(Message("compare_needs_two"))
     if args.decompose and args.portfolio:
         # the drivers (allocation, field and bank leverage) are top-down parameters a portfolio does not use
-        raise CommandError("--decompose splits top-down runs; leave out --portfolio")
+        raise CommandError(Message("compare_decompose_top_down"))
     scenarios = [load_scenario(path) for path in args.scenarios]
     # a portfolio is read once, and validated under each scenario's parameters (caps, minimums, defaults)
     read_once = read_portfolio_args(args, scenarios[0].parameters())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from fundmodel.cli import wrote_scenarios
 from fundmodel.cli.run import add_portfolio_options, portfolio_name, read_portfolio_args, session_result
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.outputs.atomic import check_output_path
@@ -23,8 +24,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_portfolio_options(p, required=False)
     p.add_argument("--out", metavar="BOOK.xlsx", required=True, help="workbook to write")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language (default en)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit: bn RMB or 亿元 (default bn)")
     p.set_defaults(handler=handle)
 
 
@@ -42,5 +41,5 @@ def handle(args: argparse.Namespace) -> int:
     ]
     start = time.perf_counter()
     path = export_workbook(results, args.out, lang=args.lang, unit=args.unit)
-    print(f"wrote {path} ({len(results)} scenario(s), {time.perf_counter() - start:.2f} s)")
+    print(wrote_scenarios(path, len(results), time.perf_counter() - start, args.lang))
     return 0

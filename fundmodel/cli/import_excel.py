@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from fundmodel.cli import CommandError
+from fundmodel.cli import InvalidPortfolioError
+from fundmodel.messages import Message
 from fundmodel.outputs.atomic import atomic_path, check_output_path, write_text
 from fundmodel.outputs.excel import read_workbook_portfolio, read_workbook_scenario, write_portfolio_file
 from fundmodel.outputs.excel.readback import project_inputs_table, scenario_yaml
@@ -34,15 +35,16 @@ def handle(args: argparse.Namespace) -> int:
     if args.portfolio_out is not None:
         portfolio = read_workbook_portfolio(args.book, params=scenario.parameters())
         if not portfolio.ok:
-            raise CommandError(portfolio.report(limit=50), code=1)
+            raise InvalidPortfolioError(portfolio)
         _, _, rows = project_inputs_table(args.book)
         with atomic_path(args.portfolio_out, inputs=[args.book], suffixes=(".xlsx",)) as partial:
             write_portfolio_file(rows, partial)
-        print(f"wrote {args.portfolio_out} ({len(rows) - 1} projects)")
+        print(Message("cli_wrote_portfolio", {"path": str(args.portfolio_out), "n": len(rows) - 1}).render(args.lang))
     text = scenario_yaml(scenario)
     if args.out is not None:
         write_text(args.out, text, inputs=[args.book], suffixes=(".yaml", ".yml"))
-        print(f"wrote {args.out} ({_count(scenario.overrides)} value(s) differ from the baseline)")
+        n = _count(scenario.overrides)
+        print(Message("cli_wrote_scenario", {"path": str(args.out), "n": n}).render(args.lang))
     else:
         print(text, end="")
     return 0

@@ -21,6 +21,7 @@ from fundmodel.inputs.portfolio.mapping import (
     profile_path,
     save_mapping_profile,
 )
+from fundmodel.messages import Message
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,15 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle_save(args: argparse.Namespace) -> int:
     columns, _, unit = column_map_args(args)
     if not columns:
-        raise CommandError("mapping save: give at least one --map HEADER=COLUMN_ID (or --mapping FILE)")
+        raise CommandError(Message("mapping_save_nothing"))
     path = save_mapping_profile(args.name, ColumnMapping(columns, unit))
-    print(f"saved mapping profile '{args.name}' ({len(columns)} columns) to {path}")
+    print(Message("mapping_saved", {"name": args.name, "columns": len(columns), "path": str(path)}).render(args.lang))
     return 0
 
 
 def handle_list(args: argparse.Namespace) -> int:
-    names = mapping_profiles()
-    print(f"mapping profiles in {mappings_dir()}: " + (", ".join(names) if names else "none"))
+    names = ", ".join(mapping_profiles()) or Message("mapping_profiles_none")
+    print(Message("mapping_profiles_list", {"folder": str(mappings_dir()), "names": names}).render(args.lang))
     return 0
 
 

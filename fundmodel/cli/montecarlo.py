@@ -8,6 +8,7 @@ from fundmodel.analysis.uncertainty import MonteCarlo, monte_carlo, parse_uncert
 from fundmodel.cli import CommandError, stamped_json
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.labels import label
+from fundmodel.messages import Message
 from fundmodel.outputs.report import cell, text_table
 from fundmodel.units import unit_label
 
@@ -28,8 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="target peak level effect, %% of the infrastructure base (the ex-ante '+3-4 pp' read as X/B)",
     )
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
     p.set_defaults(handler=handle)
 
 
@@ -70,11 +69,9 @@ def render_monte_carlo(result: MonteCarlo, unit: str = "bn", lang: str = "en") -
 def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     if scenario.uncertainty is None:
-        raise CommandError(
-            f"{args.scenario}: has no uncertainty: block (see portfolios/scenarios/uncertain_leverage.yaml)"
-        )
+        raise CommandError(Message("montecarlo_no_uncertainty", {"file": args.scenario}))
     if args.draws is not None and args.draws < 1:
-        raise CommandError(f"--draws must be at least 1 (got {args.draws})")
+        raise CommandError(Message("cli_draws_at_least_one", {"n": args.draws}))
     params = scenario.parameters()
     spec = parse_uncertainty(scenario.uncertainty, params, scenario.source)
     targets = dict(spec.targets) or None

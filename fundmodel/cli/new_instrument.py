@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fundmodel.cli import CommandError
 from fundmodel.inputs.parameters import SECTION_FILES, bundled_instruments, instrument_dir, load_parameters
+from fundmodel.messages import Message
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,9 +39,9 @@ def copy_package(source: str, target: Path) -> Path:
     """Copy ``source``'s parameter files (not its reported outturn, which belongs to it) to
     ``target``, whole or not at all: into a temporary folder beside it, then renamed."""
     if target.exists():
-        raise CommandError(f"{target}: already exists (choose another NAME or --dir)")
+        raise CommandError(Message("new_instrument_exists", {"path": str(target)}))
     if not target.parent.is_dir():
-        raise CommandError(f"{target.parent}: no such folder")
+        raise CommandError(Message("new_instrument_no_folder", {"path": str(target.parent)}))
     folder = instrument_dir(source)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
@@ -56,7 +57,7 @@ def copy_package(source: str, target: Path) -> Path:
 def handle(args: argparse.Namespace) -> int:
     name = args.name.strip()
     if not name or Path(name).name != name or name in (".", ".."):
-        raise CommandError(f"NAME {args.name!r}: must be a plain folder name")
+        raise CommandError(Message("new_instrument_bad_name", {"name": repr(args.name)}))
     target = copy_package(args.source, Path(args.dir) / name)
     params = load_parameters(instrument=target)  # a copy of a valid package loads
     print(

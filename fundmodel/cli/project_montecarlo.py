@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fundmodel.analysis.project_uncertainty import ProjectMonteCarlo, ProjectUncertainty, project_monte_carlo
-from fundmodel.cli import CommandError, stamped_json
+from fundmodel.cli import InvalidPortfolioError, stamped_json
 from fundmodel.cli.run import add_output_options
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
     params = scenario.parameters()
     portfolio = read_portfolio(args.portfolio, params=params)
     if not portfolio.ok:
-        raise CommandError(f"{args.portfolio}: {portfolio.n_errors} validation errors (see `fundmodel validate`)")
+        raise InvalidPortfolioError(portfolio)
     assumptions = ProjectUncertainty(
         args.investment_factor, args.additionality_spread, args.completion, args.correlation
     )

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
-from fundmodel.cli import CommandError
+from fundmodel.cli import CommandError, InvalidPortfolioError
 from fundmodel.core.result import Result
 from fundmodel.inputs.parameters import Parameters
 from fundmodel.inputs.portfolio import Portfolio, parse_column_map, read_portfolio
 from fundmodel.inputs.portfolio.mapping import ColumnMapping, load_mapping_profile, merged_mapping, read_mapping_file
-from fundmodel.inputs.scenario import baseline, load_scenario
+from fundmodel.inputs.scenario import Scenario, baseline, load_scenario
+from fundmodel.messages import Message
 from fundmodel.outputs.report import render_table
 from fundmodel.session import Session
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """--format, --unit and --lang, shared by commands that print results."""
+    """--format, shared by commands that print results (--lang and --unit every command takes)."""
     parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
-    parser.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
-    parser.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
 
 
 def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    """--portfolio FILE (repeatable; a folder stands for its files), --input-unit, --sheet
-    and --map, shared by commands that read a portfolio."""
+    """--portfolio FILE (repeatable; a folder stands for its files), --input-unit, --sheet,
+    --encoding and --map, shared by commands that read a portfolio."""
     parser.add_argument(
         "--portfolio",
         metavar="FILE",
@@ -35,7 +35,18 @@ def add_portfolio_options(parser: argparse.ArgumentParser, required: bool = True
     )
     add_input_unit_option(parser)
     add_sheet_option(parser)
+    add_encoding_option(parser)
     add_map_option(parser)
+
+
+def add_encoding_option(parser: argparse.ArgumentParser) -> None:
+    """--encoding NAME: the text encoding of CSV portfolio files."""
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        default=None,
+        help="text encoding of CSV portfolio files, e.g. big5 (default: UTF-8, else GB18030); spreadsheets need none",
+    )
 
 
 def add_input_unit_option(parser: argparse.ArgumentParser) -> None:
@@ -119,18 +130,28 @@ def valid_under(portfolio: Portfolio, params: Parameters | None = None) -> Portf
     if params is not None:
         portfolio = portfolio.under(params)
     if not portfolio.ok:
-        raise CommandError(portfolio.report(limit=50), code=1)
+        raise InvalidPortfolioError(portfolio)
     return portfolio
 
 
 def read_portfolio_args(args: argparse.Namespace, params: Parameters | None = None) -> Portfolio | None:
     """The portfolio named by ``--portfolio`` as read (validated per session), or None."""
-    if not args.portfolio:
-        return None
-    paths = args.portfolio[0] if len(args.portfolio) == 1 else args.portfolio
+    return read_portfolio_files(args.portfolio, args, params) if args.portfolio else None
+
+
+def read_portfolio_files(files: list[str], args: argparse.Namespace, params: Parameters | None = None) -> Portfolio:
+    """The portfolio of ``files`` read with the options --input-unit, --sheet, --encoding and
+    the column mapping (validated under ``params``)."""
+    paths = files[0] if len(files) == 1 else files
     columns, sources, unit = column_map_args(args)
     return read_portfolio(
-        paths, unit=unit, sheet=sheet_arg(args), params=params, column_map=columns, column_map_sources=sources
+        paths,
+        unit=unit,
+        sheet=sheet_arg(args),
+        params=params,
+        column_map=columns,
+        column_map_sources=sources,
+        encoding=args.encoding,
     )
 
 
@@ -150,15 +171,65 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the model on a scenario (top-down), or bottom-up on a portfolio")
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML (default: the bundled baseline)")
     add_portfolio_options(p, required=False)
+    p.add_argument(
+        "--under-allocation",
+        action="store_true",
+        help="with --portfolio: run the projects funded under the scenario's allocation (its field x bank "
+        "budgets; the dashboard's portfolio basis) instead of every project as submitted",
+    )
     add_output_options(p)
     p.set_defaults(handler=handle)
+
+
+def scenario_title(scenario: Scenario, lang: str) -> str:
+    """The scenario's name in ``lang`` (its Chinese name when it has one)."""
+    return scenario.name_zh if lang == "zh" and scenario.name_zh else scenario.name
+
+
+def under_allocation(session: Session, name: str, portfolio: str) -> tuple[Result, Message]:
+    """The run of the projects funded under the session's allocation budgets (the library
+    call the dashboard's portfolio basis makes: :meth:`Session.budgeted_result`) and the
+    sentence saying so. A portfolio with errors ends the command with its validation
+    report; one whose projects get no money, in one line."""
+    if session.budgeted_selection is None:
+        valid_under(session.validated_portfolio)  # raises with the validation report
+    selection = session.budgeted_selection
+    if not selection.n_chosen:
+        raise CommandError(Message("basis_refused_unfunded", {"portfolio": portfolio}))
+    return session.budgeted_result(name), selection.basis_note(portfolio)
 
 
 def handle(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario) if args.scenario else baseline()
     params = scenario.parameters()
     session = Session(scenario, portfolio=read_portfolio_args(args, params), base=params)
-    name = f"{portfolio_name(args)} ({scenario.name})" if args.portfolio else None
-    result = session_result(session, name)
-    print(result.to_json() if args.format == "json" else render_table(result, args.unit, args.lang))
+    if args.under_allocation and not args.portfolio:
+        raise CommandError(Message("run_under_allocation_needs_portfolio"))
+    note = None
+    if args.portfolio:
+        files = portfolio_name(args)
+        name = f"{files} ({scenario_title(scenario, args.lang)})"
+        if args.under_allocation:
+            result, note = under_allocation(session, name, files)
+        else:
+            result = session_result(session, name)
+            note = Message(
+                "basis_submitted_note",
+                {"portfolio": files, "projects": len(session.validated_portfolio.frame), "fund": result.fund_size_bn},
+            )
+    else:
+        result = session_result(session, scenario_title(scenario, args.lang) if args.lang == "zh" else None)
+    if args.format == "json":
+        text = result.to_json()
+        if note is not None:  # which quantity the numbers are, first
+            basis = "portfolio_under_allocation" if args.under_allocation else "portfolio_as_submitted"
+            text = json.dumps(
+                {"basis": basis, "basis_note": note.render(args.lang, args.unit), **json.loads(text)},
+                ensure_ascii=False,
+                indent=2,
+            )
+        print(text)
+    else:
+        table = render_table(result, args.unit, args.lang)
+        print(table if note is None else f"{note.render(args.lang, args.unit)}\n\n{table}")
     return 0

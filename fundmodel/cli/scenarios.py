@@ -26,6 +26,7 @@ from fundmodel.cli import CommandError
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.labels import label
+from fundmodel.messages import Message
 from fundmodel.outputs.atomic import check_output_path, write_text
 from fundmodel.outputs.report import text_table
 from fundmodel.store import (
@@ -67,7 +68,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = actions.add_parser("list", parents=[common], help="list the saved scenarios")
     a.add_argument("--all", action="store_true", help="include deleted scenarios")
     a.add_argument("--format", choices=["table", "json"], default="table")
-    a.add_argument("--lang", choices=["en", "zh"], default="en")
     a.set_defaults(handler=_guard(handle_list))
 
     a = actions.add_parser("save", parents=[common, author], help="save a scenario file as a new version")
@@ -91,7 +91,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     a = actions.add_parser("history", parents=[common], help="every version of a scenario")
     a.add_argument("name")
     a.add_argument("--format", choices=["table", "json"], default="table")
-    a.add_argument("--lang", choices=["en", "zh"], default="en")
     a.add_argument("--diff", action="store_true", help="under each version, what it changed in the overrides")
     a.set_defaults(handler=_guard(handle_history))
 
@@ -148,6 +147,11 @@ def _guard(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
     return run
 
 
+def _say(args: argparse.Namespace, message_id: str, **params: object) -> None:
+    """Print a message of the table in the command's language."""
+    print(Message(message_id, params).render(args.lang, args.unit))
+
+
 def _store(args: argparse.Namespace) -> ScenarioStore:
     """The library; in a shared one, bound to the writer's identity and role."""
     store = ScenarioStore(args.db)
@@ -190,8 +194,9 @@ def handle_save(args: argparse.Namespace) -> int:
         try:
             info = store.save(name, content, base_version=args.base_version, author=args.author, note=args.note)
         except StaleVersionError as exc:
-            raise CommandError(str(exc), code=EXIT_STALE) from None
-    print(f"saved {info.name!r} version {info.version} ({info.author}, {info.created_at:%Y-%m-%d %H:%M:%S} UTC)")
+            raise CommandError(exc.text or str(exc), code=EXIT_STALE) from None
+    when = format_time_cst_utc(info.created_at)
+    _say(args, "library_saved", name=repr(info.name), version=info.version, author=info.author, time=when)
     return 0
 
 
@@ -244,7 +249,7 @@ def handle_export(args: argparse.Namespace) -> int:
         text = store.get(args.name, args.version).export_text()
     if args.out is not None:
         write_text(args.out, text, suffixes=suffixes)
-        print(f"wrote {args.out}")
+        _say(args, "library_wrote", path=str(args.out))
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
@@ -255,8 +260,8 @@ def handle_rename(args: argparse.Namespace) -> int:
         try:
             info = store.rename(args.name, args.new_name, args.author, args.base_version, args.note)
         except StaleVersionError as exc:
-            raise CommandError(str(exc), code=EXIT_STALE) from None
-    print(f"renamed {args.name!r} to {info.name!r} (version {info.version})")
+            raise CommandError(exc.text or str(exc), code=EXIT_STALE) from None
+    _say(args, "library_renamed", name=repr(args.name), new=repr(info.name), version=info.version)
     return 0
 
 
@@ -265,22 +270,24 @@ def handle_delete(args: argparse.Namespace) -> int:
         try:
             info = store.delete(args.name, args.author, args.base_version, args.note)
         except StaleVersionError as exc:
-            raise CommandError(str(exc), code=EXIT_STALE) from None
-    print(f"deleted {args.name!r} (version {info.version}; history kept, restore with: fundmodel scenarios restore)")
+            raise CommandError(exc.text or str(exc), code=EXIT_STALE) from None
+    restore = "fundmodel scenarios restore"
+    _say(args, "library_deleted", name=repr(args.name), version=info.version, command=restore)
     return 0
 
 
 def handle_restore(args: argparse.Namespace) -> int:
     with _store(args) as store:
         info = store.restore(args.name, args.author, args.note)
-    print(f"restored {args.name!r} (version {info.version})")
+    _say(args, "library_restored", name=repr(args.name), version=info.version)
     return 0
 
 
 def handle_official(args: argparse.Namespace) -> int:
     with _store(args) as store:
         info = store.set_official(args.name, not args.unset, args.note, args.author)
-    print(f"{args.name!r} is {'no longer ' if args.unset else ''}official (version {info.version})")
+    which = "library_not_official" if args.unset else "library_official"
+    _say(args, which, name=repr(args.name), version=info.version)
     return 0
 
 
@@ -295,5 +302,5 @@ def handle_roles(args: argparse.Namespace) -> int:
 def handle_grant(args: argparse.Namespace) -> int:
     with _store(args) as store:
         store.grant(args.identity, args.role)
-    print(f"{args.identity} is now {args.role}")
+    _say(args, "library_granted", identity=args.identity, role=args.role)
     return 0

@@ -16,6 +16,7 @@ from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.result import clean_json
 from fundmodel.inputs.parameters import instrument_id
 from fundmodel.inputs.scenario import baseline, load_scenario
+from fundmodel.messages import Message
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.csv_writer import summarize, write_csv
 
@@ -45,7 +46,7 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, float]:
                 raise ValueError
             out[key.strip()] = float(number)
         except ValueError:
-            raise CommandError(f"{what}: expected ID=NUMBER, got {item!r}") from None
+            raise CommandError(Message("select_bad_item", {"what": what, "item": repr(item)})) from None
     return out
 
 

@@ -63,8 +63,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="metric to sort by (default total)",
     )
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
-    p.add_argument("--unit", choices=["bn", "yi"], default="bn", help="money unit of the table: bn RMB or 亿元")
-    p.add_argument("--lang", choices=["en", "zh"], default="en", help="label language of the table")
     p.set_defaults(handler=handle)
 
 

@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from fundmodel.cli.run import add_input_unit_option, add_map_option, add_sheet_option, column_map_args, sheet_arg
-from fundmodel.inputs.portfolio import read_portfolio, rendered_issues
+from fundmodel.cli.run import (
+    add_encoding_option,
+    add_input_unit_option,
+    add_map_option,
+    add_sheet_option,
+    read_portfolio_files,
+)
+from fundmodel.inputs.portfolio import rendered_issues
 from fundmodel.inputs.scenario import load_scenario
 
 
@@ -20,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_input_unit_option(p)
     add_sheet_option(p)
+    add_encoding_option(p)
     add_map_option(p)
     p.add_argument("--scenario", metavar="FILE", help="scenario YAML whose parameters (caps, minimums) apply")
     p.add_argument("--format", choices=["text", "json"], default="text", help="report format (default text)")
@@ -29,13 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     params = load_scenario(args.scenario).parameters() if args.scenario else None
-    columns, sources, unit = column_map_args(args)
-    paths = args.file[0] if len(args.file) == 1 else args.file
-    portfolio = read_portfolio(
-        paths, unit=unit, sheet=sheet_arg(args), params=params, column_map=columns, column_map_sources=sources
-    )
+    portfolio = read_portfolio_files(args.file, args, params)
     if args.format == "json":
-        issues = rendered_issues(portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues)
+        shown = portfolio.issues.head(args.limit) if args.limit is not None else portfolio.issues
+        issues = rendered_issues(shown, args.lang, args.unit)
         records = [
             {**r, "row": None if r["row"] is None or r["row"] != r["row"] else int(r["row"])}
             for r in issues.astype(object).where(issues.notna(), None).to_dict(orient="records")
@@ -49,5 +53,5 @@ def handle(args: argparse.Namespace) -> int:
         }
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        print(portfolio.report(limit=args.limit))
+        print(portfolio.report(limit=args.limit, lang=args.lang, unit=args.unit))
     return 0 if portfolio.ok else 1

@@ -2,9 +2,11 @@
 
 Each limit has a default that fits every real file seen, an environment variable that raises
 it (``FUNDMODEL_MAX_<NAME>``), and a refusal that names the limit, the value found and how to
-raise it. Readers check the cheap facts first (file size, the sizes a file declares) so that a
-small hostile file is refused before it costs time or memory, and no message ever contains an
-unbounded value from the file.
+raise it: a message (``limit_exceeded`` in ``fundmodel/inputs/data/messages.csv``, with the
+limit's unit ``limit_unit_<unit>`` and what it bounds ``limit_about_<name>``) that the
+interface renders in the reader's language. Readers check the cheap facts first (file size,
+the sizes a file declares) so that a small hostile file is refused before it costs time or
+memory, and no message ever contains an unbounded value from the file.
 
 >>> LIMITS["yaml_bytes"].default
 1048576
@@ -16,25 +18,47 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from fundmodel.errors import FundmodelError
+from fundmodel.errors import ParameterError, PortfolioError
+from fundmodel.messages import Message
 
 
-class LimitError(FundmodelError):
-    """An input exceeds a declared limit; ``limit`` is the limit's name."""
+class LimitError(PortfolioError, ParameterError):
+    """An input exceeds a declared limit; ``limit`` is the limit's name, ``text`` the
+    message (its English text is ``str(error)``). A portfolio file over a limit cannot be
+    read, a scenario or parameter file over one is invalid: the error is both, so that
+    whoever reads either file reports it as it reports that file's other errors.
 
-    def __init__(self, message: str, limit: str) -> None:
+    >>> issubclass(LimitError, PortfolioError) and issubclass(LimitError, ParameterError)
+    True
+    """
+
+    def __init__(self, message: Message, limit: str) -> None:
         super().__init__(message)
         self.limit = limit
 
 
 @dataclass(frozen=True)
 class Limit:
-    """One limit: its name, default, the unit of its values and what it bounds."""
+    """One limit: its name, default and the unit of its values; what it bounds is the
+    message ``limit_about_<name>``.
+
+    >>> LIMITS["rows"].description.render("zh")
+    '项目表的行数'
+    """
 
     name: str
     default: int
     unit: str
-    description: str
+
+    @property
+    def description(self) -> Message:
+        """What the limit bounds, as a message."""
+        return Message(f"limit_about_{self.name}")
+
+    @property
+    def unit_word(self) -> Message:
+        """The unit of its values (bytes, rows ...), as a message."""
+        return Message(f"limit_unit_{self.unit}")
 
     @property
     def env(self) -> str:
@@ -50,26 +74,28 @@ class Limit:
         try:
             number = int(text.strip().replace("_", "").replace(",", ""))
         except ValueError:
-            raise LimitError(f"{self.env}: expected a whole number, got {text[:40]!r}", self.name) from None
+            raise LimitError(
+                Message("limit_env_not_whole", {"env": self.env, "text": repr(text[:40])}), self.name
+            ) from None
         if number < 1:
-            raise LimitError(f"{self.env}: must be at least 1 (got {number})", self.name)
+            raise LimitError(Message("limit_env_below_one", {"env": self.env, "number": number}), self.name)
         return number
 
 
 _DECLARED = [
-    Limit("file_bytes", 200 * 2**20, "bytes", "size of a portfolio file on disk or uploaded"),
-    Limit("rows", 1_100_000, "rows", "rows of a portfolio table"),
-    Limit("columns", 200, "columns", "columns of a portfolio table (used range of a sheet)"),
-    Limit("cell_chars", 32_767, "characters", "characters in one cell (Excel's own limit)"),
-    Limit("xlsx_uncompressed_bytes", 2 * 2**30, "bytes", "uncompressed size of all parts of an XLSX file"),
-    Limit("xlsx_compression_ratio", 200, "x", "uncompressed to compressed size of one part of an XLSX file"),
+    Limit("file_bytes", 200 * 2**20, "bytes"),
+    Limit("rows", 1_100_000, "rows"),
+    Limit("columns", 200, "columns"),
+    Limit("cell_chars", 32_767, "characters"),  # Excel's own limit
+    Limit("xlsx_uncompressed_bytes", 2 * 2**30, "bytes"),
+    Limit("xlsx_compression_ratio", 200, "x"),
     # a sheet is held densely while read: about a second and 100 MB per million cells of its used range
-    Limit("sheet_cells", 5_000_000, "cells", "cells a sheet's used range spans (rows x columns)"),
-    Limit("portfolio_files", 1_000, "files", "files read into one portfolio (a folder's portfolio files count)"),
-    Limit("yaml_bytes", 2**20, "bytes", "size of a scenario or parameter YAML file"),
-    Limit("yaml_depth", 32, "levels", "nesting depth of a YAML document"),
-    Limit("yaml_nodes", 200_000, "nodes", "mappings, sequences and values in a YAML document"),
-    Limit("yaml_key_chars", 200, "characters", "characters in one key of a YAML mapping"),
+    Limit("sheet_cells", 5_000_000, "cells"),
+    Limit("portfolio_files", 1_000, "files"),
+    Limit("yaml_bytes", 2**20, "bytes"),
+    Limit("yaml_depth", 32, "levels"),
+    Limit("yaml_nodes", 200_000, "nodes"),
+    Limit("yaml_key_chars", 200, "characters"),
 ]
 
 #: Every limit by name.
@@ -81,9 +107,18 @@ def limit(name: str) -> int:
     return LIMITS[name].value()
 
 
-def check(name: str, found: int, where: str) -> None:
+def where_sheet(file: str, sheet: str) -> Message:
+    """A sheet of a file, for a message's ``where`` (the sheet's name cut to 60 characters).
+
+    >>> where_sheet("a.xlsx", "项目").render("zh")
+    'a.xlsx，工作表“项目”'
+    """
+    return Message("limit_where_sheet", {"file": file, "sheet": sheet[:60]})
+
+
+def check(name: str, found: int, where: str | Message) -> None:
     """Refuse ``found`` when it exceeds the limit ``name``; ``where`` names the file (and
-    sheet) in the message.
+    sheet, row or part) in the message: a file name, or a message (:func:`where_sheet`).
 
     >>> import os
     >>> os.environ["FUNDMODEL_MAX_YAML_DEPTH"] = "3"
@@ -91,17 +126,16 @@ def check(name: str, found: int, where: str) -> None:
     ...     check("yaml_depth", 5, "a.yaml")
     ... except LimitError as exc:
     ...     print(exc.limit, str(exc).split(" (")[0])
+    ...     print(exc.text.render("zh"))
     yaml_depth a.yaml: 5 levels exceeds the limit of 3 levels
+    a.yaml：5 层，超过上限 3 层（YAML 文档的嵌套层数；可用环境变量 FUNDMODEL_MAX_YAML_DEPTH 提高上限）
     >>> del os.environ["FUNDMODEL_MAX_YAML_DEPTH"]
     """
     spec = LIMITS[name]
     allowed = spec.value()
     if found > allowed:
-        raise LimitError(
-            f"{where}: {found:,} {spec.unit} exceeds the limit of {allowed:,} {spec.unit} "
-            f"({spec.description}; raise it with {spec.env})",
-            name,
-        )
+        params = {"where": where, "found": found, "allowed": allowed, "unit": spec.unit_word}
+        raise LimitError(Message("limit_exceeded", {**params, "about": spec.description, "env": spec.env}), name)
 
 
 #: Characters of a value from a file that a message quotes at most.

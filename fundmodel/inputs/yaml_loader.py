@@ -35,6 +35,7 @@ import yaml
 
 from fundmodel.errors import ParameterError
 from fundmodel.inputs.limits import LimitError, check, limit, quoted
+from fundmodel.messages import Message
 
 
 class YamlError(ParameterError):
@@ -73,13 +74,21 @@ def _scan(text: str, source: str) -> None:
             if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 depth += 1
                 if depth > max_depth:
-                    check("yaml_depth", depth, f"{source} (line {event.start_mark.line + 1})")
+                    check(
+                        "yaml_depth",
+                        depth,
+                        Message("limit_where_line", {"file": source, "line": event.start_mark.line + 1}),
+                    )
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 depth -= 1
             if isinstance(event, yaml.NodeEvent):
                 nodes += 1
                 if nodes > max_nodes:
-                    check("yaml_nodes", nodes, f"{source} (line {event.start_mark.line + 1})")
+                    check(
+                        "yaml_nodes",
+                        nodes,
+                        Message("limit_where_line", {"file": source, "line": event.start_mark.line + 1}),
+                    )
     finally:
         loader.dispose()
 
@@ -97,7 +106,11 @@ def _check_tree(loader: _BoundedLoader, node: yaml.Node, path: str) -> None:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError(f"{loader.source}: line {line}: {where}: a key must be a plain value")
-            check("yaml_key_chars", len(key_node.value), f"{loader.source} (line {line})")
+            check(
+                "yaml_key_chars",
+                len(key_node.value),
+                Message("limit_where_line", {"file": loader.source, "line": line}),
+            )
             key = _construct_scalar(loader, key_node, where)
             try:
                 hash(key)

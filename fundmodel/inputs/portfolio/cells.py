@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fundmodel.messages import Message
+
 #: Control characters other than tab, line feed and carriage return (NUL included).
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -42,15 +44,16 @@ FULL_WIDTH_NUMBER = str.maketrans(
 )
 _FULL_WIDTH_CHARS = "[０-９，．％＋－　]"
 
-#: How a value was written, for the "what was understood" report: kind -> (singular, plural).
-CONVERSION_KINDS = {
-    "thousands_separator": ("number with thousands separators (1,858,000)", "numbers with thousands separators"),
-    "full_width": ("number in full-width characters (１２３．４)", "numbers in full-width characters"),
-    "percent_text": ("percentage written as text (20%)", "percentages written as text"),
-    "surrounding_space": ("value with spaces around it", "values with spaces around them"),
-    "yes_no_word": ("yes/no written as 是/否, Y/N or √/×", "yes/no written as 是/否, Y/N or √/×"),
-    "number_text": ("number stored as text in the sheet ('250000)", "numbers stored as text in the sheet"),
-}
+#: How a value was written, for the "what was understood" report, in its order; each kind
+#: says itself by the messages ``conversion_<kind>`` (one value) and ``conversion_<kind>_many``.
+CONVERSION_KINDS = (
+    "thousands_separator",
+    "full_width",
+    "percent_text",
+    "surrounding_space",
+    "yes_no_word",
+    "number_text",
+)
 
 #: A number as Excel would have stored it had it not been typed as text: ``250000``, ``-1.5``.
 _PLAIN_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -82,19 +85,21 @@ def count_conversion(conversions: dict[str, int] | None, kind: str, mask: np.nda
         conversions[kind] = conversions.get(kind, 0) + n
 
 
-def describe_conversions(conversions: dict[str, int]) -> str:
-    """One report line part: ``{"percent_text": 1, "thousands_separator": 3}`` ->
+def describe_conversions(conversions: dict[str, int], lang: str = "en") -> str:
+    """One report line part in ``lang``: ``{"percent_text": 1, "thousands_separator": 3}`` ->
     ``"3 numbers with thousands separators ..., 1 percentage written as text (20%)"``.
 
     >>> describe_conversions({"percent_text": 1, "thousands_separator": 2})
     '2 numbers with thousands separators, 1 percentage written as text (20%)'
+    >>> describe_conversions({"percent_text": 1, "thousands_separator": 2}, "zh")
+    '2 个带千分位分隔符的数字、1 个以文本写的百分比（20%）'
     """
     parts = [
-        f"{conversions[k]:,} {one if conversions[k] == 1 else many}"
-        for k, (one, many) in CONVERSION_KINDS.items()
+        Message(f"conversion_{k}" + ("" if conversions[k] == 1 else "_many"), {"n": conversions[k]}).render(lang)
+        for k in CONVERSION_KINDS
         if conversions.get(k)
     ]
-    return ", ".join(parts)
+    return ("、" if lang == "zh" else ", ").join(parts)
 
 
 def _text_mask(cells: np.ndarray) -> np.ndarray:

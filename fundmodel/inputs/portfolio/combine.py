@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.errors import PortfolioError
-from fundmodel.inputs.limits import check
+from fundmodel.inputs.limits import check, where_sheet
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio.issues import EMPTY_ISSUES, ISSUE_COLUMNS
 from fundmodel.inputs.portfolio.model import Portfolio
@@ -65,7 +65,9 @@ def portfolio_files(paths: Iterable[Path | str]) -> list[Path]:
             files += found
         else:
             files.append(path)
-    check("portfolio_files", len(files), ", ".join(p.name for p in files[:3]) + (" ..." if len(files) > 3 else ""))
+    first = ", ".join(p.name for p in files[:3])
+    more = Message("limit_where_files", {"files": first, "more": len(files) - 3})
+    check("portfolio_files", len(files), more if len(files) > 3 else first)
     seen: dict[Path, Path] = {}
     for path in files:
         key = path.resolve()
@@ -163,14 +165,15 @@ class CombinedPortfolio(Portfolio):
             self._revalidated[fingerprint] = combine([part.under(params) for part in self.parts])
         return self._revalidated[fingerprint]
 
-    def reading_lines(self) -> list[str]:
-        """Each part's projects and what was understood of it."""
+    def reading_lines(self, lang: str = "en", unit: str = "bn") -> list[str]:
+        """Each part's projects and what was understood of it, in ``lang``."""
         lines = []
         for part in self.parts:
             sheet = part.reading.get("sheet")
-            where = part.source + (f", sheet '{sheet}'" if sheet else "")
-            lines.append(f"  {where}: {len(part.index):,} projects")
-            lines += [f"  {line}" for line in part.reading_lines() if not line.startswith("  read sheet ")]
+            where = where_sheet(part.source, sheet) if sheet else part.source
+            line = Message("understood_part", {"where": where, "projects": len(part.index)}).render(lang, unit)
+            lines.append(f"  {line}")
+            lines += [f"  {line}" for line in part.reading_lines(lang, unit, sheet=False)]
         return lines
 
 

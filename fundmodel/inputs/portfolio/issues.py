@@ -38,6 +38,37 @@ class ValidationIssue:
         """The message in ``lang`` and money ``unit`` (see :func:`render_issue`)."""
         return render_issue(self.message, self.text, lang, unit, variant)
 
+    def line(self, lang: str = "en", unit: str = "bn") -> str:
+        """The issue as a line of a validation report in ``lang`` and ``unit``: where, the
+        rule (its id in English, its name in Chinese) and the message; in English and bn
+        the same as ``str(issue)``.
+
+        >>> issue = ValidationIssue("a.csv", 3, "资本金比例", "x", "not_a_number", "error", "not a number", "",
+        ...                         Message("issue_not_a_number"))
+        >>> issue.line("zh")
+        "a.csv，第 3 行，列“资本金比例”，值 'x'：[错误] 不是数字：不是数字"
+        >>> issue.line() == str(issue)
+        True
+        """
+        from fundmodel.inputs.limits import where_sheet  # limits raise errors this package reads
+        from fundmodel.labels import label  # labels read the parameter files
+
+        where: str | Message = where_sheet(self.file, self.sheet) if self.sheet else self.file
+        if self.row is not None:
+            where = Message("issue_where_row", {"where": where, "row": self.row})
+        if self.column:
+            where = Message("issue_where_column", {"where": where, "column": self.column})
+        if self.value != "":
+            where = Message("issue_where_value", {"where": where, "value": repr(self.value)})
+        zh = lang == "zh"
+        params = {
+            "where": where,
+            "severity": label(f"severity_{self.severity}", lang) if zh else self.severity,
+            "rule": label(f"rule_{self.rule}", lang) if zh else self.rule,
+            "message": self.render(lang, unit),
+        }
+        return Message("issue_line", params).render(lang, unit)
+
     def __str__(self) -> str:
         where = f"{self.file}" + (f", sheet '{self.sheet}'" if self.sheet else "")
         where += f", row {self.row}" if self.row is not None else ""

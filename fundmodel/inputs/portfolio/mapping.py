@@ -46,7 +46,7 @@ class ColumnMapping:
 
     columns: dict[str, str] = field(default_factory=dict)
     input_unit: str | None = None
-    source: str = ""
+    source: str | Message = ""  # a file name, ``--map``, or a profile (a message)
 
 
 def mappings_dir() -> Path:
@@ -66,7 +66,7 @@ def profile_path(name: str) -> Path:
     fundmodel.errors.PortfolioError: mapping profile '../x': use letters, digits, _ and - (at most 64 characters)
     """
     if not PROFILE_NAME.match(name) or name.endswith("."):
-        raise PortfolioError(str(Message("mapping_profile_bad_name", {"name": name[:80]})))
+        raise PortfolioError(Message("mapping_profile_bad_name", {"name": name[:80]}))
     return mappings_dir() / f"{name}.yaml"
 
 
@@ -74,32 +74,28 @@ def parse_mapping(data: Any, source: str) -> ColumnMapping:
     """A mapping read from YAML, checked: a ``columns`` mapping of header -> column id, an
     optional ``input_unit`` (bn, yi, wan), no other key."""
     if not isinstance(data, dict) or not isinstance(data.get("columns"), dict) or not data["columns"]:
-        raise PortfolioError(str(Message("mapping_no_columns", {"source": source})))
+        raise PortfolioError(Message("mapping_no_columns", {"source": source}))
     for key in data:
         if key not in MAPPING_KEYS:
             raise PortfolioError(
-                str(
-                    Message(
-                        "mapping_unknown_key", {"source": source, "key": str(key)[:60], "keys": ", ".join(MAPPING_KEYS)}
-                    )
+                Message(
+                    "mapping_unknown_key", {"source": source, "key": str(key)[:60], "keys": ", ".join(MAPPING_KEYS)}
                 )
             )
     columns: dict[str, str] = {}
     for header, cid in data["columns"].items():
         if not isinstance(cid, str) or cid not in SCHEMA:
             raise PortfolioError(
-                str(
-                    Message(
-                        "mapping_unknown_id",
-                        {"source": source, "header": str(header)[:60], "id": str(cid)[:60], "ids": ", ".join(SCHEMA)},
-                    )
+                Message(
+                    "mapping_unknown_id",
+                    {"source": source, "header": str(header)[:60], "id": str(cid)[:60], "ids": ", ".join(SCHEMA)},
                 )
             )
         columns[str(header).strip()] = cid
     unit = data.get("input_unit")
     if unit is not None and unit not in PER_BN:
         raise PortfolioError(
-            str(Message("mapping_unknown_unit", {"source": source, "unit": str(unit)[:20], "units": ", ".join(PER_BN)}))
+            Message("mapping_unknown_unit", {"source": source, "unit": str(unit)[:20], "units": ", ".join(PER_BN)})
         )
     return ColumnMapping(columns, unit, source)
 
@@ -114,12 +110,12 @@ def load_mapping_profile(name: str) -> ColumnMapping:
     """The named profile (``--mapping-profile NAME``); a missing one names the profiles kept."""
     path = profile_path(name)
     if not path.is_file():
-        kept = ", ".join(mapping_profiles()) or "none"
+        kept = ", ".join(mapping_profiles()) or Message("mapping_profiles_none")
         raise PortfolioError(
-            str(Message("mapping_profile_missing", {"name": name, "folder": str(path.parent), "kept": kept}))
+            Message("mapping_profile_missing", {"name": name, "folder": str(path.parent), "kept": kept})
         )
     mapping = read_mapping_file(path)
-    return ColumnMapping(mapping.columns, mapping.input_unit, f"profile {name}")
+    return ColumnMapping(mapping.columns, mapping.input_unit, Message("mapping_source_profile", {"name": name}))
 
 
 def mapping_profiles() -> list[str]:
@@ -153,7 +149,7 @@ def save_mapping_profile(name: str, mapping: ColumnMapping) -> Path:
     return write_text(path, text, suffixes=(".yaml",))
 
 
-def merged_mapping(*mappings: ColumnMapping) -> tuple[dict[str, str], dict[str, str], str | None]:
+def merged_mapping(*mappings: ColumnMapping) -> tuple[dict[str, str], dict[str, str | Message], str | None]:
     """Mappings applied in order (a later one wins for the same header): the column map,
     where each header's mapping came from, and the last unit given.
 
@@ -162,7 +158,7 @@ def merged_mapping(*mappings: ColumnMapping) -> tuple[dict[str, str], dict[str, 
     ({'a': 'project_name'}, {'a': '--map'}, 'wan')
     """
     columns: dict[str, str] = {}
-    sources: dict[str, str] = {}
+    sources: dict[str, str | Message] = {}
     unit = None
     for mapping in mappings:
         for header, cid in mapping.columns.items():

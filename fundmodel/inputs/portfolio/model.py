@@ -15,6 +15,7 @@ from fundmodel.inputs.portfolio.cells import describe_conversions, is_missing
 from fundmodel.inputs.portfolio.issues import EMPTY_ISSUES, ValidationIssue
 from fundmodel.inputs.portfolio.schema import split_header
 from fundmodel.inputs.portfolio.template import describe
+from fundmodel.messages import Message
 
 # ----------------------------------------------------------------------- portfolio
 
@@ -312,32 +313,41 @@ class Portfolio:
             for r in table.itertuples(index=False)
         ]
 
-    def report(self, limit: int | None = None) -> str:
-        """A readable validation report: a summary line, then one line per issue."""
-        n_rows = len(self.frame)
+    def report(self, limit: int | None = None, lang: str = "en", unit: str = "bn") -> str:
+        """A readable validation report in ``lang`` and money ``unit``: a summary line, what
+        was understood of the file, then one line per issue (at most ``limit``)."""
         n_err = self.n_errors
         n_warn = int((self.issues["severity"] == "warning").sum())
-        head = f"{self.source}: {n_rows:,} projects, {n_err:,} errors, {n_warn:,} warnings"
-        if n_err == 0:
-            head += " - valid"
+        counts = {"source": self.source, "projects": len(self.frame), "errors": n_err, "warnings": n_warn}
+        head = Message("portfolio_report_valid" if n_err == 0 else "portfolio_report_head", counts).render(lang)
         records = self.issue_records()
-        lines = [head, *self.reading_lines()] + [f"  {r}" for r in records[:limit]]
+        # the English line in bn is str(issue): the fast path for a report of a million issues
+        english = lang != "zh" and unit == "bn"
+        lines = [head, *self.reading_lines(lang, unit)]
+        lines += [f"  {r}" if english else f"  {r.line(lang, unit)}" for r in records[:limit]]
         if limit is not None and len(records) > limit:
-            lines.append(f"  ... and {len(records) - limit:,} more")
+            lines.append("  " + Message("portfolio_report_more", {"n": len(records) - limit}).render(lang))
         return "\n".join(lines)
 
-    def reading_lines(self) -> list[str]:
-        """What was understood about the file (the sheet read, hidden sheets passed over);
-        none for a CSV read as it is."""
+    def reading_lines(self, lang: str = "en", unit: str = "bn", sheet: bool = True) -> list[str]:
+        """What was understood about the file, in ``lang`` (the sheet read unless ``sheet`` is
+        False, hidden sheets passed over, values read as written, the table found in a
+        template); none for a CSV read as it is."""
+        zh = lang == "zh"
+
+        def say(message_id: str, **params: Any) -> str:
+            return "  " + Message(message_id, params).render(lang, unit)
+
         lines = []
-        if self.reading.get("sheet"):
-            lines.append(f"  read sheet '{self.reading['sheet']}'")
+        if self.reading.get("sheet") and sheet:
+            lines.append(say("understood_sheet", sheet=self.reading["sheet"]))
         hidden = self.reading.get("hidden_sheets_skipped") or []
         if hidden:
-            lines.append("  hidden sheets not read: " + ", ".join(f"'{h}'" for h in hidden))
+            names = ("、" if zh else ", ").join((f"“{h}”" if zh else f"'{h}'") for h in hidden)
+            lines.append(say("understood_hidden_sheets", sheets=names))
         if self.reading.get("conversions"):
-            lines.append("  values read as written: " + describe_conversions(self.reading["conversions"]))
-        return lines + describe(self.reading)
+            lines.append(say("understood_conversions", parts=describe_conversions(self.reading["conversions"], lang)))
+        return lines + describe(self.reading, lang)
 
     def require_valid(self) -> Portfolio:
         """Return self, or raise :class:`PortfolioError` listing the first errors."""

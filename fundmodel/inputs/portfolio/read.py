@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -15,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.errors import FundmodelError, PortfolioError
-from fundmodel.inputs.limits import check
+from fundmodel.inputs.limits import check, quoted, where_sheet
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio.cells import CONTROL_CHARACTERS, excel_text, text_number_rows
 from fundmodel.inputs.portfolio.combine import ALL_SHEETS, combine, display_names, portfolio_files, sheets_to_read
 from fundmodel.inputs.portfolio.issues import ValidationIssue
 from fundmodel.inputs.portfolio.model import Portfolio
 from fundmodel.inputs.portfolio.schema import NUMERIC_TYPES, SCHEMA, split_header
-from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, read_sheet
+from fundmodel.inputs.portfolio.spreadsheet import SPREADSHEET_SUFFIXES, cannot_read, read_sheet
 from fundmodel.inputs.portfolio.template import MIN_KNOWN_COLUMNS, TableLayout, find_table, known_columns
 from fundmodel.inputs.portfolio.validate import parse_portfolio
 from fundmodel.messages import Message
@@ -35,15 +36,49 @@ def _row_of(data: bytes, at: int) -> int:
     return data.count(b"\n", 0, at) + 1
 
 
-def _decode(data: bytes, name: str) -> str:
-    """Strict decoding: UTF-8 (with or without BOM) for the whole file, else GB18030 for
-    the whole file. A file valid in neither, or mixing them (a UTF-8 file with one GB18030
-    row, which GB18030 would decode with every other Chinese name garbled), is refused
-    naming the first bad row.
+def checked_encoding(encoding: str) -> str:
+    """The text encoding named by the user (``--encoding``), as Python names it; a name that
+    is no text encoding is refused in one line.
+
+    >>> checked_encoding("BIG5")
+    'big5'
+    >>> checked_encoding("base64")
+    Traceback (most recent call last):
+    ...
+    fundmodel.errors.PortfolioError: --encoding 'base64': not a text encoding (e.g. utf-8, gb18030, big5)
+    """
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):  # base64, zip: bytes to bytes
+        raise PortfolioError(Message("read_unknown_encoding", {"encoding": quoted(encoding, 40)}))
+    return info.name
+
+
+def _decode(data: bytes, name: str, encoding: str | None = None) -> str:
+    """Strict decoding: in ``encoding`` when the user names one (a row that is not valid in
+    it is refused, naming the row); else UTF-8 (with or without BOM) for the whole file,
+    else GB18030 for the whole file. A file valid in neither, or mixing them (a UTF-8 file
+    with one GB18030 row, which GB18030 would decode with every other Chinese name
+    garbled), is refused naming the first bad row.
 
     >>> _decode("名称".encode("gb18030"), "a.csv")
     '名称'
+    >>> _decode("臺北".encode("big5"), "a.csv", "big5")
+    '臺北'
     """
+    if encoding is not None:
+        encoding = checked_encoding(encoding)
+        if encoding == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            data = data[3:]
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            row = _row_of(data, exc.start)
+            raise PortfolioError(
+                Message("read_not_in_encoding", {"file": name, "row": row, "encoding": encoding})
+            ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -126,16 +161,16 @@ def _check_file(path: Path) -> None:
     try:
         info = path.stat()
     except OSError as exc:
-        raise PortfolioError(f"{path.name}: cannot read ({exc.strerror})") from None
+        raise PortfolioError(cannot_read(path.name, exc)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise PortfolioError(f"{path.name}: not a regular file")
+        raise PortfolioError(Message("read_not_a_regular_file", {"file": path.name}))
     check("file_bytes", info.st_size, path.name)
 
 
 def _sheet_table(path: Path, sheet: str | int | None) -> tuple[list[str], pd.DataFrame, str]:
     """Header (row 1) and body of a spreadsheet's sheet, every cell as text."""
     read = read_sheet(path, sheet)
-    where = f"{path.name}, sheet '{read.name[:60]}'"
+    where = where_sheet(path.name, read.name)
     rows = read.rows
     if not rows or not any(str(c).strip() for c in rows[0]):
         raise PortfolioError(Message("read_empty_sheet", {"file": where}))
@@ -176,27 +211,27 @@ def _text_numbers(
     return out
 
 
-def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame:
+def read_table(path: Path | str, sheet: str | int | None = None, encoding: str | None = None) -> pd.DataFrame:
     """The raw table of a CSV or spreadsheet file (.xlsx, .xlsm, .xls, .ods), headers as
     written, index = row number in the file (header = row 1). Cells are text, except CSV
     columns whose header names a numeric schema column: pandas parses those in C (numbers
     stay exact; a column holding any text stays text, checked cell by cell). Empty cells
     are NaN or ''. Fully empty rows are skipped (the other rows keep their numbers).
-    ``attrs["sheet"]`` names the sheet read; hidden sheets are never read unless named."""
+    ``attrs["sheet"]`` names the sheet read; hidden sheets are never read unless named.
+    ``encoding`` (a CSV's text encoding, e.g. ``big5``) replaces the UTF-8 / GB18030 rule;
+    a spreadsheet stores its text as Unicode and needs none."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (*SPREADSHEET_SUFFIXES, ".csv", ".txt", ""):
-        raise PortfolioError(
-            f"{path.name}: unsupported file type {suffix[:12]!r} (use .csv, .xlsx, .xlsm, .xls or .ods)"
-        )
+        raise PortfolioError(Message("read_unsupported_type", {"file": path.name, "suffix": repr(suffix[:12])}))
     _check_file(path)
     try:
         if suffix in SPREADSHEET_SUFFIXES:
             header, body, _ = _sheet_table(path, sheet)
         elif suffix in (".csv", ".txt", ""):
             if sheet is not None:
-                raise PortfolioError(f"{path.name}: --sheet applies to spreadsheet files only")
-            text = _decode(path.read_bytes(), path.name)
+                raise PortfolioError(Message("read_sheet_option_not_csv", {"file": path.name}))
+            text = _decode(path.read_bytes(), path.name, encoding)
             if "\r" in text and "\n" not in text:  # classic Mac line ends: one row per CR
                 text = text.replace("\r", "\n")
             control = CONTROL_CHARACTERS.search(text) is not None
@@ -226,9 +261,7 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
             if control:
                 body.attrs["control_characters"] = True
         else:
-            raise PortfolioError(
-                f"{path.name}: unsupported file type {suffix[:12]!r} (use .csv, .xlsx, .xlsm, .xls or .ods)"
-            )
+            raise PortfolioError(Message("read_unsupported_type", {"file": path.name, "suffix": repr(suffix[:12])}))
     except (OSError, FundmodelError):
         raise
     except pd.errors.ParserError as exc:
@@ -237,7 +270,7 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> pd.DataFrame
     except ValueError as exc:
         raise PortfolioError(f"{path.name}: {' '.join(str(exc).split())[:200]}") from None
     except Exception as exc:
-        raise PortfolioError(f"{path.name}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise PortfolioError(cannot_read(path.name, exc)) from None
     attrs = dict(body.attrs)
     body.columns = range(len(header))
     missing = body.isna() | (body == "")
@@ -272,7 +305,7 @@ def _template_body(
         title_unit=layout.unit,
         title_unit_row=layout.unit_row,
         skipped_rows=[
-            *((0, f"column '{layout.headers[i]}' numbers the rows (not read)") for i in layout.dropped_columns),
+            *((0, Message("skipped_row_numbers", {"header": layout.headers[i]})) for i in layout.dropped_columns),
             *layout.skipped,
         ],
         totals={row: dict(zip(layout.headers, cells_, strict=False)) for row, cells_ in layout.totals.items()},
@@ -364,6 +397,7 @@ def read_portfolio(
     params: Parameters | None = None,
     column_map: dict[str, str] | None = None,
     column_map_sources: Mapping[str, str] | None = None,
+    encoding: str | None = None,
 ) -> Portfolio:
     """Read and validate a portfolio file (CSV, XLSX, XLSM, XLS or ODS).
 
@@ -379,16 +413,19 @@ def read_portfolio(
 
     ``unit`` ("bn", "yi" = 亿元, "wan" = 万元) applies to money columns whose header
     declares no unit; ``sheet`` picks an XLSX sheet (name or 0-based index; default the
-    first). Raises :class:`PortfolioError` only when the file cannot be read as a table;
+    first); ``encoding`` names the text encoding of CSV files (default: UTF-8, else
+    GB18030). Raises :class:`PortfolioError` only when the file cannot be read as a table;
     rule violations are in ``Portfolio.issues``.
 
     Example: ``read_portfolio("portfolios/first_batch_examples.csv").ok`` is True.
     """
     if isinstance(path, list | tuple) or isinstance(sheet, list | tuple) or sheet == ALL_SHEETS or Path(path).is_dir():
         paths = path if isinstance(path, list | tuple) else [path]
-        return read_portfolios(paths, unit, sheet, params, column_map, column_map_sources)
+        return read_portfolios(paths, unit, sheet, params, column_map, column_map_sources, encoding)
+    if encoding is not None:
+        checked_encoding(encoding)  # a wrong name is refused whatever the files are
     path = Path(path)
-    table = read_table(path, sheet)
+    table = read_table(path, sheet, encoding)
     if column_map:
         table.attrs["column_map"] = checked_column_map(column_map, table, path.name)
         table.attrs["column_map_sources"] = dict(column_map_sources or {})
@@ -402,6 +439,7 @@ def read_portfolios(
     params: Parameters | None = None,
     column_map: Mapping[str, str] | None = None,
     column_map_sources: Mapping[str, str] | None = None,
+    encoding: str | None = None,
 ) -> Portfolio:
     """Read several files, folders or sheets into one portfolio.
 
@@ -411,6 +449,8 @@ def read_portfolios(
     one sheet give the portfolio :func:`~fundmodel.inputs.portfolio.read_portfolio` gives.
     """
     p = params or default_parameters()
+    if encoding is not None:
+        checked_encoding(encoding)
     files = portfolio_files(paths)
     names = display_names(files)
     wanted = dict(column_map or {})
@@ -418,7 +458,7 @@ def read_portfolios(
     parts: list[Portfolio] = []
     for path, name in zip(files, names, strict=True):
         for one_sheet in sheets_to_read(path, sheet):
-            table = read_table(path, one_sheet)
+            table = read_table(path, one_sheet, encoding)
             mapping = {h: c for h, c in wanted.items() if h in {str(c) for c in table.columns}}
             if mapping:
                 table.attrs["column_map"] = checked_column_map(mapping, table, name)
@@ -427,9 +467,7 @@ def read_portfolios(
             parts.append(parse_portfolio(table, unit=unit, params=p, source=name))
     unused = [h for h in wanted if h not in used]
     if unused:
-        raise PortfolioError(
-            str(Message("portfolio_map_header_nowhere", {"header": unused[0], "files": ", ".join(names)}))
-        )
+        raise PortfolioError(Message("portfolio_map_header_nowhere", {"header": unused[0], "files": ", ".join(names)}))
     check("rows", sum(len(part.index) for part in parts), ", ".join(names[:3]))
     return parts[0] if len(parts) == 1 else combine(parts)
 
@@ -444,9 +482,7 @@ def parse_column_map(items: list[str] | None) -> dict[str, str]:
     for item in items or []:
         header, sep, cid = item.rpartition("=")
         if not sep or not header.strip() or not cid.strip():
-            raise PortfolioError(
-                f"--map {item!r}: write it as HEADER=COLUMN_ID, e.g. '资金结构/申请金额=fund_requested_bn'"
-            )
+            raise PortfolioError(Message("map_bad_item", {"item": quoted(item)}))
         mapping[header.strip()] = cid.strip()
     return mapping
 
@@ -457,12 +493,13 @@ def checked_column_map(column_map: dict[str, str], table: pd.DataFrame, name: st
     headers = [str(h) for h in table.columns]
     for header, cid in column_map.items():
         if cid not in SCHEMA:
-            raise PortfolioError(
-                f"{name}: --map {header}={cid}: unknown column id '{cid}' (valid: {', '.join(SCHEMA)})"
-            )
+            params = {"file": name, "header": header, "id": cid, "ids": ", ".join(SCHEMA)}
+            raise PortfolioError(Message("map_unknown_id", params))
         if header not in headers:
             shown = ", ".join(f"'{h}'" for h in headers)
-            raise PortfolioError(f"{name}: --map {header}={cid}: the file has no column '{header}' (columns: {shown})")
+            raise PortfolioError(
+                Message("map_no_column", {"file": name, "header": header, "id": cid, "columns": shown})
+            )
     return dict(column_map)
 
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fundmodel.errors import PortfolioError
-from fundmodel.inputs.limits import check, limit
+from fundmodel.inputs.limits import check, limit, where_sheet
+from fundmodel.messages import Message
 
 
 @dataclass
@@ -109,7 +110,9 @@ def xls_used_ranges(path: Path) -> dict[str, UsedRange]:
                 return {}
             data = ole.openstream(stream).read()
     except OSError as exc:
-        raise PortfolioError(f"{path.name}: not a readable spreadsheet ({type(exc).__name__})") from None
+        raise PortfolioError(
+            Message("read_not_a_spreadsheet", {"file": path.name, "detail": type(exc).__name__})
+        ) from None
     return {name: _xls_sheet(data, offset) for name, offset in _boundsheets(data) if 0 <= offset < len(data)}
 
 
@@ -175,7 +178,9 @@ def ods_used_ranges(path: Path) -> dict[str, UsedRange]:
                 if len(tail) > _MAX_TAG_BYTES:
                     raise PortfolioError(f"{path.name}: content.xml holds a tag longer than 1 MB: not a spreadsheet")
     except (KeyError, zipfile.BadZipFile, OSError) as exc:
-        raise PortfolioError(f"{path.name}: not a readable spreadsheet ({type(exc).__name__})") from None
+        raise PortfolioError(
+            Message("read_not_a_spreadsheet", {"file": path.name, "detail": type(exc).__name__})
+        ) from None
     return out
 
 
@@ -193,7 +198,7 @@ def check_used_ranges(path: Path) -> None:
     """Refuse a .xls or .ods file one of whose sheets (hidden ones too: the reader loads them
     all) exceeds the rows, columns or sheet_cells limit, naming the sheet; before loading."""
     for name, used in used_ranges(path).items():
-        where = f"{path.name}, sheet '{name[:60]}'"
+        where = where_sheet(path.name, name)
         check("rows", used.rows, where)
         check("columns", used.columns, where)
-        check("sheet_cells", used.rows * used.columns, f"{where} (used range)")
+        check("sheet_cells", used.rows * used.columns, Message("limit_where_used_range", {"where": where}))

@@ -15,6 +15,7 @@ last column and any formula without a cached value. Macros in .xlsm files are ne
 
 from __future__ import annotations
 
+import errno
 import html
 import re
 import zipfile
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fundmodel.errors import PortfolioError
-from fundmodel.inputs.limits import check, limit
+from fundmodel.inputs.limits import check, limit, where_sheet
 from fundmodel.inputs.portfolio.sheet_bounds import check_used_ranges
 from fundmodel.messages import Message
 
@@ -50,6 +51,26 @@ _MAX_ERROR_CELLS = 10_000
 _UNCALCULATED = re.compile(
     rb'<c\s+r="([A-Z]{1,3}\d{1,9})"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
 )
+
+
+#: Operating-system errors a reader meets, by errno: said in the reader's language.
+_OS_REASONS = {errno.ENOENT: "os_no_such_file", errno.EACCES: "os_permission_denied", errno.EISDIR: "os_is_a_directory"}
+
+
+def cannot_read(where: str | Message, exc: BaseException) -> Message:
+    """``where: cannot read (reason)``: an operating-system error by its reason (in the
+    reader's language when it is a common one), any other by its type and first words.
+
+    >>> str(cannot_read("a.csv", FileNotFoundError(2, "No such file or directory")))
+    'a.csv: cannot read (No such file or directory)'
+    >>> cannot_read("a.csv", PermissionError(13, "Permission denied")).render("zh")
+    'a.csv：无法读取（没有读取权限）'
+    """
+    if isinstance(exc, OSError) and exc.strerror:
+        reason: str | Message = Message(_OS_REASONS[exc.errno]) if exc.errno in _OS_REASONS else exc.strerror
+    else:
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+    return Message("read_cannot_read", {"file": where, "reason": reason})
 
 
 def column_number(letters: str) -> int:
@@ -106,7 +127,11 @@ def _check_zip(path: Path, where: str) -> zipfile.ZipFile:
     for info in infos:
         if info.file_size >= _RATIO_FLOOR_BYTES:
             ratio = info.file_size // max(info.compress_size, 1)
-            check("xlsx_compression_ratio", ratio, f"{where} (part {info.filename[:80]})")
+            check(
+                "xlsx_compression_ratio",
+                ratio,
+                Message("limit_where_part", {"where": where, "part": info.filename[:80]}),
+            )
     return archive
 
 
@@ -180,7 +205,7 @@ def scan_sheet_xml(stream: Any, max_columns: int) -> SheetFacts:
     return facts
 
 
-def _check_sheet(archive: zipfile.ZipFile, part: str, where: str) -> SheetFacts:
+def _check_sheet(archive: zipfile.ZipFile, part: str, where: str | Message) -> SheetFacts:
     """Refuse a sheet whose declared or actual used range exceeds the limits, or that holds
     a formula without a cached value (its cells would read as empty)."""
     try:
@@ -189,7 +214,9 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, where: str) -> SheetFacts:
         return SheetFacts()
     with stream:
         facts = scan_sheet_xml(stream, limit("columns"))
-    check("sheet_cells", facts.declared_rows * facts.declared_columns, f"{where} (declared <dimension>)")
+    check(
+        "sheet_cells", facts.declared_rows * facts.declared_columns, Message("limit_where_declared", {"where": where})
+    )
     check("rows", facts.last_row, where)
     check("columns", facts.last_column, where)
     if facts.uncalculated:
@@ -209,8 +236,9 @@ def check_xlsx_limits(path: Path, sheets: list[str]) -> None:
             if name in parts:
                 with archive.open(parts[name]) as stream:
                     facts = scan_sheet_xml(stream, limit("columns"))
-                here = f"{where}, sheet '{name[:60]}'"
-                check("sheet_cells", facts.declared_rows * facts.declared_columns, f"{here} (declared <dimension>)")
+                here = where_sheet(where, name)
+                declared = Message("limit_where_declared", {"where": here})
+                check("sheet_cells", facts.declared_rows * facts.declared_columns, declared)
                 check("rows", facts.last_row, here)
                 check("columns", facts.last_column, here)
 
@@ -247,7 +275,7 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
         try:
             book = python_calamine.load_workbook(path)
         except Exception as exc:  # calamine raises its own errors on corrupt files
-            raise PortfolioError(f"{where}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+            raise PortfolioError(cannot_read(where, exc)) from None
         metas = [m for m in book.sheets_metadata if _is_worksheet(m)]
         if not metas:
             raise PortfolioError(Message("read_no_worksheet", {"file": where}))
@@ -255,7 +283,7 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
         if sheet is None:
             visible = [m for m in metas if _visible(m)]
             if not visible:
-                raise PortfolioError(f"{where}: every sheet is hidden; name one with --sheet")
+                raise PortfolioError(Message("read_every_sheet_hidden", {"file": where}))
             chosen = visible[0].name
             skipped = [
                 name
@@ -265,24 +293,26 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
         elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in book.sheet_names):
             index = int(sheet)
             if not 0 <= index < len(metas):
-                raise PortfolioError(f"{where}: no sheet number {index} (the file has {len(metas)})")
+                raise PortfolioError(Message("read_no_sheet_number", {"file": where, "index": index, "n": len(metas)}))
             chosen, skipped = metas[index].name, []
         else:
             if sheet not in book.sheet_names:
                 names = ", ".join(repr(n[:40]) for n in book.sheet_names[:12])
-                raise PortfolioError(f"{where}: no sheet {str(sheet)[:60]!r} (sheets: {names})")
+                raise PortfolioError(
+                    Message("read_no_sheet", {"file": where, "sheet": repr(str(sheet)[:60]), "sheets": names})
+                )
             chosen, skipped = str(sheet), []
-        where_sheet = f"{where}, sheet '{chosen[:60]}'"
+        here = where_sheet(where, chosen)
         facts = SheetFacts()
         if archive is not None and suffix != ".ods":
             part = _sheet_parts(archive).get(chosen)
             if part:
-                facts = _check_sheet(archive, part, where_sheet)
+                facts = _check_sheet(archive, part, here)
         try:
             data = book.get_sheet_by_name(chosen)
-            check("rows", data.total_height, where_sheet)
-            check("columns", data.total_width, where_sheet)
-            check("sheet_cells", data.total_height * data.total_width, where_sheet)
+            check("rows", data.total_height, here)
+            check("columns", data.total_width, here)
+            check("sheet_cells", data.total_height * data.total_width, here)
             rows = data.to_python(skip_empty_area=False)
             merged = list(data.merged_cell_ranges or [])
             for row, col, shown in facts.errors:
@@ -293,7 +323,7 @@ def read_sheet(path: Path, sheet: str | int | None = None) -> SheetRead:
         except Exception as exc:
             if type(exc).__name__ == "LimitError":
                 raise
-            raise PortfolioError(f"{where_sheet}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+            raise PortfolioError(cannot_read(here, exc)) from None
         return SheetRead(name=chosen, rows=rows, skipped_hidden=skipped, merged=merged)
     finally:
         if archive is not None:
@@ -307,9 +337,9 @@ def visible_sheets(path: Path) -> list[str]:
     try:
         check("file_bytes", path.stat().st_size, path.name)
     except OSError as exc:
-        raise PortfolioError(f"{path.name}: cannot read ({exc.strerror})") from None
+        raise PortfolioError(cannot_read(path.name, exc)) from None
     try:
         book = python_calamine.load_workbook(path)
     except Exception as exc:  # calamine raises its own errors on corrupt files
-        raise PortfolioError(f"{path.name}: cannot read ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise PortfolioError(cannot_read(path.name, exc)) from None
     return [m.name for m in book.sheets_metadata if _is_worksheet(m) and _visible(m)]

@@ -13,7 +13,7 @@ below: projects, totals, notes. Plain files (a known header on row 1) never come
 >>> layout = find_table(rows)
 >>> layout.header_rows, layout.unit, layout.headers, layout.project_rows
 ([3], 'wan', ['序号', '项目名称', '总投资', '申请金额'], [4])
->>> layout.skipped
+>>> [(row, str(reason)) for row, reason in layout.skipped]
 [(5, 'total row (合计)')]
 """
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from fundmodel.inputs.portfolio.schema import MONEY_UNIT_SUFFIXES, SCHEMA, norm, split_header
 from fundmodel.messages import Message
+from fundmodel.units import unit_label
 
 #: How many rows from the top are searched for the header.
 HEADER_SEARCH_ROWS = 30
@@ -55,7 +56,7 @@ class TableLayout:
     unit: str | None = None
     unit_row: int | None = None
     project_rows: list[int] = field(default_factory=list)
-    skipped: list[tuple[int, str]] = field(default_factory=list)
+    skipped: list[tuple[int, Message]] = field(default_factory=list)
     totals: dict[int, list[str]] = field(default_factory=dict)
     dropped_columns: list[int] = field(default_factory=list)
 
@@ -158,12 +159,12 @@ def find_table(rows: list[list[str]]) -> TableLayout | None:
             continue
         if in_notes or _NOTE.match(lead) or _NOTE.match(number):
             in_notes = True
-            layout.skipped.append((r + 1, "note under the table"))
+            layout.skipped.append((r + 1, Message("skipped_note")))
             continue
         total = _TOTAL.match(number) or _TOTAL.match(lead)
         if total:
             word = re.sub(r"\s+", "", total.group(1))
-            layout.skipped.append((r + 1, f"total row ({word})"))
+            layout.skipped.append((r + 1, Message("skipped_total", {"word": word})))
             if word in ("合计", "总计", "共计"):
                 layout.totals[r + 1] = stripped(r)
             continue
@@ -205,28 +206,45 @@ def total_checks(
     return out
 
 
-def describe(attrs: dict[str, Any]) -> list[str]:
-    """The "what was understood" lines of a table found in a template."""
+def describe(attrs: dict[str, Any], lang: str = "en") -> list[str]:
+    """The "what was understood" lines of a table found in a template, in ``lang``.
+
+    >>> attrs = {"header_rows": [3, 4], "title_unit": "wan", "title_unit_row": 2, "headers": ["项目名称", "备注"],
+    ...          "skipped_rows": [(9, Message("skipped_total", {"word": "合计"}))]}
+    >>> for line in describe(attrs, "zh"):
+    ...     print(line)
+      表头：第 3、4 行（两行合为一行表头）
+      金额单位：万元（取自第 2 行的单位说明）
+      列“项目名称” → 项目名称（project_name）
+      列“备注”：不是项目组合的列（已忽略）
+      第 9 行未读取：合计行（合计）
+    """
+    zh = lang == "zh"
+
+    def say(message_id: str, **params: Any) -> str:
+        return "  " + Message(message_id, params).render(lang)
+
     lines = []
     if attrs.get("header_rows"):
         rows = attrs["header_rows"]
-        lines.append("  header: row " + " and ".join(str(r) for r in rows) + (" (joined)" if len(rows) > 1 else ""))
+        joined = ("、" if zh else " and ").join(str(r) for r in rows)
+        lines.append(say("understood_header_joined" if len(rows) > 1 else "understood_header", rows=joined))
     if attrs.get("title_unit"):
-        lines.append(f"  money unit {attrs['title_unit']} from the unit line in row {attrs['title_unit_row']}")
+        unit = unit_label(attrs["title_unit"], lang) if zh else attrs["title_unit"]
+        lines.append(say("understood_unit_line", unit=unit, row=attrs["title_unit_row"]))
     column_map = attrs.get("column_map") or {}
     sources = attrs.get("column_map_sources") or {}
-    for header in attrs.get("headers", []):
+    headers = attrs.get("headers", [])
+    for header in [*headers, *(h for h in column_map if h not in headers)]:
         cid = column_map.get(header) or split_header(header)[0]
-        mapped = f" ({sources.get(header, '--map')})" if header in column_map else ""
-        lines.append(f"  column '{header}' -> " + (cid or "not a portfolio column (ignored)") + mapped)
-    lines += [
-        f"  column '{h}' -> {cid} ({sources.get(h, '--map')})"
-        for h, cid in column_map.items()
-        if h not in attrs.get("headers", [])
-    ]
+        source = sources.get(header, "--map") if header in column_map else None
+        which = "understood_column" if cid else "understood_column_ignored"
+        lines.append(say(which + ("_mapped" if source else ""), header=header, id=cid, source=source))
     skipped = attrs.get("skipped_rows", [])
     for row, reason in skipped[:50]:
-        lines.append(f"  row {row} skipped: {reason}" if row else f"  {reason}")
+        lines.append(
+            say("understood_row_skipped", row=row, reason=reason) if row else say("understood_note", note=reason)
+        )
     if len(skipped) > 50:
-        lines.append(f"  ... and {len(skipped) - 50} more rows skipped")
+        lines.append(say("understood_more_skipped", n=len(skipped) - 50))
     return lines

@@ -77,7 +77,7 @@ def _check_limits(path: Path, sheets: list[str]) -> None:
     try:
         check_xlsx_limits(path, sheets)
     except PortfolioError as exc:
-        raise WorkbookError(str(exc)) from None
+        raise WorkbookError(exc.text or str(exc)) from None
 
 
 @contextmanager
