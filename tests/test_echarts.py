@@ -51,7 +51,9 @@ def test_the_effects_bars_are_the_level_and_growth_effects_by_year_with_the_targ
 def test_the_capital_stack_adds_up_to_total_investment_per_field_with_its_multiplier(result):
     option = echarts.capital_stack_chart(result, "en", "bn").option
     by_field = result.by_field.sort_values("total_investment_bn")
-    stacked = np.sum([[float(d if not isinstance(d, dict) else d["value"]) for d in s["data"]] for s in option["series"]], 0)
+    stacked = np.sum(
+        [[float(d if not isinstance(d, dict) else d["value"]) for d in s["data"]] for s in option["series"]], 0
+    )
     np.testing.assert_allclose(stacked, by_field["total_investment_bn"].to_numpy())
     labels = [d["label"]["formatter"] for d in option["series"][-1]["data"]]
     assert labels == [f"{m:.1f}x" for m in by_field["multiplier"]]
