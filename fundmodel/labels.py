@@ -696,3 +696,25 @@ def instrument_title(params: Parameters, lang: str = "en") -> str:
     """
     inst = params.instrument
     return f"{params.instrument_id} {inst.name_zh if lang == 'zh' else inst.name_en}"
+
+
+def name_of(key: str, lang: str = "en") -> str:
+    """The name of ``key`` in a message: its :func:`label` (an interface word, output term,
+    field, bank or province), else a portfolio column's or a statutory sector's name, else
+    the key itself (how :mod:`fundmodel.messages` names the ids in its parameters).
+
+    >>> name_of("cdb", "zh"), name_of("no_such_id")
+    ('国家开发银行', 'no_such_id')
+    """
+    try:
+        return label(key, lang)
+    except KeyError:
+        pass
+    from fundmodel.inputs.portfolio.schema import SCHEMA  # the portfolio's columns, loaded when needed
+
+    if key in SCHEMA:
+        return SCHEMA[key].label(lang)
+    sector = default_parameters().capital_ratios.sectors.get(key)
+    if sector is not None:
+        return sector.name_zh if lang == "zh" else sector.name_en
+    return key

@@ -39,7 +39,7 @@ import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from importlib import import_module, resources
 from typing import Any
 
 from fundmodel.units import decimals as money_decimals
@@ -92,25 +92,15 @@ def format_money(amount_bn: float, unit: str = "bn", lang: str = "en") -> str:
     return f"{value:,.{places}f} {unit_label(unit, lang)}"
 
 
+#: The module that names ids (fields, banks, provinces, terms, portfolio columns, sectors):
+#: it reads the parameter files, whose loader raises messages from this table, so the table
+#: looks it up by name when a message first needs a name, never by an import of its own.
+NAMES_MODULE = "fundmodel.labels"
+
+
 def _default_names(key: str, lang: str) -> str:
-    """The label of ``key``: an interface word, output term, field, bank or province
-    (:func:`fundmodel.labels.label`), else a portfolio column or a statutory sector; else
-    the key itself."""
-    from fundmodel.labels import label  # labels read the parameter files; load them only when needed
-
-    try:
-        return label(key, lang)
-    except KeyError:
-        pass
-    from fundmodel.inputs.parameters import default_parameters
-    from fundmodel.inputs.portfolio.schema import SCHEMA
-
-    if key in SCHEMA:
-        return SCHEMA[key].label(lang)
-    sector = default_parameters().capital_ratios.sectors.get(key)
-    if sector is not None:
-        return sector.name_zh if lang == "zh" else sector.name_en
-    return key
+    """The name of ``key`` in ``lang`` (:func:`fundmodel.labels.name_of`)."""
+    return import_module(NAMES_MODULE).name_of(key, lang)
 
 
 class _Formatter(string.Formatter):
