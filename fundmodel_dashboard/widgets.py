@@ -215,7 +215,8 @@ def checks_panel(result: Result, codes: set[str] | None = None) -> None:
     st.error(f"{t('violations')}: {n_err:,}", icon=":material/error:")
     frame = checks_frame(result)
     keep = [i for i, c in enumerate(result.checks) if codes is None or c.code in codes]
-    st.dataframe(frame.iloc[keep], hide_index=True, width="stretch")
+    # a handful of rows (one per rule broken): a plain table, drawn at once (no data grid to load)
+    st.table(frame.iloc[keep], hide_index=True)
     csv_download(frame.iloc[keep], "fundmodel_checks.csv", key="download_checks_csv")
 
 
