@@ -49,6 +49,9 @@ div[data-testid="stMetricValue"] > div { overflow: visible !important; text-over
 .st-key-kpi_cards [data-testid="stColumn"] {
   flex: 1 1 9.5rem !important; min-width: 9.5rem !important; max-width: calc((100% - 3rem) / 4);
 }
+/* The Overview's two charts side by side where each gets 30rem, else one under the other. */
+.st-key-overview_charts [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+.st-key-overview_charts [data-testid="stColumn"] { flex: 1 1 30rem !important; min-width: 30rem !important; }
 /* From 1024 px: a narrower sidebar and less padding leave the tables their width. */
 @media (max-width: 1279px) {
   section[data-testid="stSidebar"] { width: 15.5rem !important; min-width: 15.5rem !important; }

@@ -20,6 +20,7 @@ Options carry no JavaScript: labels are written out per item, and tooltips use t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +94,7 @@ def effects_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
     as grouped bars, each bar labelled with its value and unit word, the target dashed."""
     effects = effects_by_year(result, lang, unit)
     option = _frame(effects.title)
-    option["grid"] = {"top": 80, "left": 50, "right": 20, "bottom": 50}
+    option["grid"] = {"top": 100, "left": 50, "right": 20, "bottom": 50}
     option["tooltip"] = {"trigger": "axis", "valueFormatter": "%.2f"}
     option["xAxis"] = {
         "type": "category",
@@ -103,11 +104,18 @@ def effects_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
         "nameGap": 28,
     }
     low, high = effects.y_range
-    option["yAxis"] = {"type": "value", "name": effects.y_title, "min": round(low, 4), "max": round(high, 4)}
+    # whole numbers at the ends of the axis, with the target and every bar inside
+    bottom, top = math.floor(low), math.ceil(high)
+    option["yAxis"] = {"type": "value", "name": effects.y_title, "min": bottom, "max": top}
+    if top - bottom <= 12:  # a tick per percent (point) where they fit
+        option["yAxis"]["interval"] = 1
     option["series"] = []
     for bars in effects.series:
         data = [
-            {"value": float(v), "label": {"show": True, "position": "top" if v >= 0 else "bottom", "formatter": text}}
+            {
+                "value": float(v),
+                "label": {"show": True, "position": "top" if v >= 0 else "bottom", "formatter": text, "fontSize": 10},
+            }
             for v, text in zip(bars.values, bars.texts, strict=True)
         ]
         option["series"].append({"type": "bar", "name": bars.name, "itemStyle": {"color": bars.colour}, "data": data})
@@ -139,6 +147,8 @@ def capital_stack_chart(result: Result, lang: str = "en", unit: str = "bn", by: 
         "nameLocation": "middle",
         "nameGap": 28,
         "max": round(stack.x_max, 4),
+        "splitNumber": 3,  # few ticks: the axis is narrow beside the field names
+        "axisLabel": {"hideOverlap": True},
     }
     option["series"] = [
         {

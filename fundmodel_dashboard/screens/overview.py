@@ -15,7 +15,7 @@ st.caption(f"{t('scenario')}: {state.display_name(lang())}")
 kpi_cards(result, state.active_reference())
 
 result_echart(echarts.sankey_chart, result, key="sankey")
-left, right = st.columns(2)
+left, right = st.container(key="overview_charts").columns(2)
 with left:
     result_echart(echarts.effects_chart, result, key="effects")
 with right:
