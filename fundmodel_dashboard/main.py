@@ -75,18 +75,6 @@ ZH_CONTROLS_CSS = """
 """
 
 
-def plotly_preload() -> str:
-    """A ``<link rel="modulepreload">`` of Streamlit's Plotly chunk, put with the page's first
-    element: the browser fetches and compiles the largest script of the frontend (about 4.5 MB)
-    while the server still runs the model, instead of after the first chart arrives. Empty when
-    this Streamlit has no such file (nothing breaks; the chart loads it as before)."""
-    chunks = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
-    return f'<link rel="modulepreload" href="./static/js/{chunks[0].name}">' if chunks else ""
-
-
-PRELOAD = plotly_preload()
-
-
 def _on_scenario_change() -> None:
     state.load_into_session(st.session_state[f"scenario_choice__{lang()}"])
 
@@ -179,7 +167,7 @@ def _scenario_title(key: str) -> str:
 
 def main() -> None:
     st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
-    st.markdown(CSS + PRELOAD, unsafe_allow_html=True)
+    st.markdown(CSS, unsafe_allow_html=True)
     if lang() == "zh":
         st.markdown(ZH_CONTROLS_CSS, unsafe_allow_html=True)
     auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in

@@ -88,14 +88,3 @@ def test_a_figure_is_built_once_per_result_language_and_unit(monkeypatch):
     at.radio(key="unit").set_value("yi").run()
     assert len(built) == 6  # in another unit the figures are new
     assert not at.exception, at.exception
-
-
-def test_the_page_preloads_the_plotly_script_this_streamlit_serves():
-    """The preload names a file Streamlit serves: after an upgrade that renames the chunk the
-    preload would silently fetch nothing, so this fails instead."""
-    from fundmodel_dashboard.main import PRELOAD
-
-    name = PRELOAD.split("./static/js/")[1].split('"')[0]
-    assert PRELOAD.startswith('<link rel="modulepreload"')
-    assert (Path(st.__file__).parent / "static" / "static" / "js" / name).is_file()
-    assert name.startswith("PlotlyChart.") and name.endswith(".js")
