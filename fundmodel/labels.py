@@ -6,6 +6,8 @@ bank ids take their names from the parameter files. :func:`label` finds any of t
 
 from __future__ import annotations
 
+import contextlib
+
 from fundmodel.inputs.parameters import Parameters, bundled_instruments, default_parameters
 from fundmodel.terms import UnknownTermError, is_term
 from fundmodel.terms import term as output_term
@@ -706,10 +708,8 @@ def name_of(key: str, lang: str = "en") -> str:
     >>> name_of("cdb", "zh"), name_of("no_such_id")
     ('国家开发银行', 'no_such_id')
     """
-    try:
+    with contextlib.suppress(KeyError):  # not a label: a column, a sector or the key itself
         return label(key, lang)
-    except KeyError:
-        pass
     from fundmodel.inputs.portfolio.schema import SCHEMA  # the portfolio's columns, loaded when needed
 
     if key in SCHEMA:
