@@ -141,13 +141,14 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 @dataclass(frozen=True)
 class BarSeries:
-    """One series of bars: its name, values (in the chart's unit), colour and the text
-    written on each bar."""
+    """One series of bars: its name, values (in the chart's unit), colour, the text written
+    on each bar and the unit word after a value in the hover text."""
 
     name: str
     values: np.ndarray
     colour: str
     texts: list[str]
+    unit_word: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,6 @@ class Effects:
     title: str
     years: list[str]
     series: list[BarSeries]
-    suffixes: list[str]
     landing: np.ndarray
     landing_title: str
     target: float
@@ -178,8 +178,8 @@ def effects_by_year(result: Result, lang: str = "en", unit: str = "bn") -> Effec
     growth = result.by_year["growth_effect_pp"].to_numpy(dtype=float)
     pp = " 个百分点" if lang == "zh" else " pp"  # the unit word of the growth effect
     series = [
-        BarSeries(label("level_effect_pct", lang), level, "#b8312f", [f"{v:.2f}%" for v in level]),
-        BarSeries(label("growth_effect_pp", lang), growth, "#2e6f9e", [f"{v:+.2f}{pp}" for v in growth]),
+        BarSeries(label("level_effect_pct", lang), level, "#b8312f", [f"{v:.2f}%" for v in level], "%"),
+        BarSeries(label("growth_effect_pp", lang), growth, "#2e6f9e", [f"{v:+.2f}{pp}" for v in growth], pp),
     ]
     target = float(result.parameters.instrument.target_uplift_pp.value)
     values = np.concatenate([level, growth, [target, 0.0]])
@@ -189,7 +189,6 @@ def effects_by_year(result: Result, lang: str = "en", unit: str = "bn") -> Effec
         title=label("chart_effects", lang),
         years=years,
         series=series,
-        suffixes=["%", pp],
         landing=from_bn(result.by_year["investment_bn"].to_numpy(dtype=float), unit),
         landing_title=_money_title("investment_bn", unit, lang),
         target=target,
@@ -206,7 +205,7 @@ def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Fig
     labelled, the investment landing that year in the hover text, the target dashed."""
     effects = effects_by_year(result, lang, unit)
     fig = go.Figure()
-    for bars, suffix in zip(effects.series, effects.suffixes, strict=True):
+    for bars in effects.series:
         fig.add_bar(
             x=effects.years,
             y=bars.values,
@@ -217,7 +216,7 @@ def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Fig
             cliponaxis=False,
             customdata=effects.landing,
             hovertemplate=(
-                f"{bars.name}<br>%{{x}}: %{{y:.2f}}{suffix}<br>"
+                f"{bars.name}<br>%{{x}}: %{{y:.2f}}{bars.unit_word}<br>"
                 f"{effects.landing_title}: %{{customdata:,.{effects.decimals}f}}<extra></extra>"
             ),
         )
