@@ -81,6 +81,7 @@ with right:
     )
 
 state.sync_project_editor()  # this run's cell edits first: everything below shows them
+state.record_edit()  # the cell edits of this run are one undo step
 try:
     portfolio = state.current_portfolio()
 except (PortfolioError, OSError) as exc:
