@@ -90,16 +90,10 @@ def _chart_of(chart: Callable[[Result, str, str], Any], result: Result) -> Any:
     return built
 
 
-def result_figure(chart: Callable[[Result, str, str], go.Figure], result: Result, key: str) -> None:
-    """Show the Plotly figure ``chart(result, lang, unit)``, built once per result, chart,
-    language and unit (building one takes tens of milliseconds; a page change back to a
-    chart of the same result does not pay them again)."""
-    show_figure(_chart_of(chart, result), key=key)
-
-
 def result_echart(chart: Callable[[Result, str, str], Chart], result: Result, key: str) -> None:
     """Show the ECharts chart ``chart(result, lang, unit)`` (:mod:`fundmodel.outputs.echarts`),
-    built once like :func:`result_figure`."""
+    built once per result, chart, language and unit (building one takes milliseconds to tens
+    of them; a page change back to a chart of the same result does not pay them again)."""
     built = _chart_of(chart, result)
     st.echarts_chart(built.option, height=built.height_px, theme=None, key=key)
 

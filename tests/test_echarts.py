@@ -1,11 +1,13 @@
-"""The Overview's ECharts options show what the Plotly figures show (the same declared data),
-in the chosen language and unit."""
+"""The dashboard's ECharts options show what the charts declare (the data functions of
+fundmodel.outputs.charts and province_map), in the chosen language and unit, as plain JSON."""
 
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from fundmodel.inputs.scenario import baseline
@@ -60,3 +62,41 @@ def test_the_capital_stack_adds_up_to_total_investment_per_field_with_its_multip
     # the same numbers as the Plotly figure of the briefing (one declaration, two drawings)
     figure = charts.capital_stack_figure(result, "en", "bn")
     np.testing.assert_allclose(figure.data[0].x, option["series"][0]["data"])
+
+
+def _values(series: dict) -> list[float]:
+    return [d["value"] if isinstance(d, dict) else d for d in series["data"]]
+
+
+def test_the_fiscal_chart_draws_cost_and_return_with_the_total_and_tells_the_buy_backs():
+    # two years of a 500 bn fund: funding 2%, return 1.5%, a 1 bn default loss in year two,
+    # the whole fund bought back in year two
+    by_year = pd.DataFrame(
+        {
+            "funding_cost_bn": [10.0, 10.0],
+            "fund_return_bn": [7.5, 7.5],
+            "buyback_bn": [0.0, 500.0],
+            "total_cost_bn": [2.5, 3.5],  # 10 - 7.5 (+ 1 of losses)
+        },
+        index=[2025, 2026],
+    )
+    option = echarts.fiscal_chart(SimpleNamespace(fiscal={"by_year": by_year}), "zh", "yi").option
+    cost, earned, total, buybacks = option["series"]
+    assert (cost["type"], total["type"]) == ("bar", "line")
+    assert (cost["name"], earned["name"], total["name"], buybacks["name"]) == (
+        "资金筹措成本",
+        "工具收益",
+        "财政成本合计",
+        "回购退出",
+    )
+    assert _values(cost) == [100.0, 100.0] and _values(earned) == [75.0, 75.0]  # 亿元: ten per bn
+    assert _values(total) == [25.0, 35.0]
+    # the buy-backs are in the tooltip, on a hidden axis of their own, drawn nowhere
+    assert _values(buybacks) == [0.0, 5000.0] and buybacks["yAxisIndex"] == 1
+    assert buybacks["lineStyle"]["opacity"] == 0 and option["yAxis"][1]["show"] is False
+    assert buybacks["name"] not in option["legend"]["data"]
+    assert option["xAxis"]["data"] == ["2025", "2026"] and option["xAxis"]["name"] == "年份"
+    assert option["yAxis"][0]["name"] == "亿元"
+    assert option["tooltip"]["valueFormatter"] == "%,.1f"  # a year's cost: one decimal more
+    assert option["title"]["text"] == "财政及准财政成本"
+    json.dumps(option)

@@ -475,38 +475,47 @@ def distribution_figure(
     return _layout(fig, title)
 
 
-def fiscal_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
-    """The fund's funding cost and return by year (bars, in ``unit``) and the net quasi-fiscal cost
-    plus default losses (the total fiscal cost, a line); buy-backs in the hover text."""
-    fiscal = result.fiscal or {}
-    by_year = fiscal.get("by_year", pd.DataFrame())
-    years = [str(y) for y in by_year.index]
-    d = decimals(unit)
-    buyback = from_bn(by_year.get("buyback_bn", pd.Series(dtype=float)).to_numpy(dtype=float), unit)
-    fig = go.Figure()
-    for term_id, colour in (("funding_cost_bn", "#b8312f"), ("fund_return_bn", "#2e6f9e")):
-        fig.add_bar(
-            x=years,
-            y=from_bn(by_year[term_id].to_numpy(dtype=float), unit),
-            name=label(term_id, lang),
-            marker_color=colour,
-            customdata=buyback,
-            hovertemplate=(
-                f"{label(term_id, lang)}<br>%{{x}}: %{{y:,.{d + 1}f}}<br>"
-                f"{_money_title('buyback_bn', unit, lang)}: %{{customdata:,.{d}f}}<extra></extra>"
-            ),
-        )
-    fig.add_scatter(
-        x=years,
-        y=from_bn(by_year["total_cost_bn"].to_numpy(dtype=float), unit),
-        name=label("total_cost_bn", lang),
-        mode="lines+markers",
-        line={"color": "#333333"},
+@dataclass(frozen=True)
+class Fiscal:
+    """The fund's cost and return by year (what the fiscal chart shows), amounts in the chart's
+    unit: bars of the funding cost and the fund's return, a line of the total fiscal cost,
+    and the buy-backs of each year (told, not drawn: one exit dwarfs the yearly flows)."""
+
+    title: str
+    years: list[str]
+    bars: list[BarSeries]
+    total_cost: BarSeries
+    buybacks: BarSeries
+    y_title: str
+    x_title: str
+    decimals: int
+
+
+def fiscal_by_year(result: Result, lang: str = "en", unit: str = "bn") -> Fiscal:
+    """The fund's funding cost and return by year (bars, in ``unit``), the net quasi-fiscal cost
+    plus default losses (total fiscal cost = funding cost − fund return + default losses, a
+    line) and the buy-backs (exits at par). Bars and line carry one more decimal than an
+    amount usually has: a year's cost is a small number.
+
+    >>> from fundmodel.inputs.scenario import baseline
+    >>> from fundmodel.session import Session
+    >>> f = fiscal_by_year(Session(baseline()).result(name="x"), "zh", "yi")
+    >>> f.years[0], float(f.bars[0].values[0]), float(f.buybacks.values[-1]), f.decimals
+    ('2025', 100.0, 5000.0, 1)
+    """
+    by_year = (result.fiscal or {}).get("by_year", pd.DataFrame())
+
+    def series(term_id: str, colour: str) -> BarSeries:
+        values = from_bn(by_year.get(term_id, pd.Series(dtype=float)).to_numpy(dtype=float), unit)
+        return BarSeries(label(term_id, lang), np.asarray(values, dtype=float), colour, [])
+
+    return Fiscal(
+        title=label("fiscal", lang),
+        years=[str(y) for y in by_year.index],
+        bars=[series("funding_cost_bn", "#b8312f"), series("fund_return_bn", "#2e6f9e")],
+        total_cost=series("total_cost_bn", "#333333"),
+        buybacks=series("buyback_bn", "#9aa5b1"),
+        y_title=unit_label(unit, lang),
+        x_title=label("year", lang),
+        decimals=decimals(unit) + 1,
     )
-    fig.update_layout(
-        barmode="group",
-        yaxis={"title": unit_label(unit, lang), "zeroline": True},
-        xaxis={"title": label("year", lang), "type": "category"},
-        showlegend=True,
-    )
-    return _layout(fig, label("fiscal", lang))

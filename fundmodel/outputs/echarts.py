@@ -27,7 +27,15 @@ from typing import Any
 import numpy as np
 
 from fundmodel.core.result import Result
-from fundmodel.outputs.charts import FONT_FAMILY, TARGET_COLOUR, capital_stack, effects_by_year, money_flows
+from fundmodel.outputs.charts import (
+    FONT_FAMILY,
+    TARGET_COLOUR,
+    BarSeries,
+    capital_stack,
+    effects_by_year,
+    fiscal_by_year,
+    money_flows,
+)
 
 Option = dict[str, Any]
 
@@ -167,3 +175,54 @@ def capital_stack_chart(result: Result, lang: str = "en", unit: str = "bn", by: 
         for v, text in zip(np.asarray(stack.series[-1].values, dtype=float), stack.multiplier_texts, strict=True)
     ]
     return Chart(option, stack.height)
+
+
+def _told_not_drawn(series: BarSeries) -> Option:
+    """A series the axis tooltip lists but the chart does not draw (its own hidden axis, so it
+    does not stretch the drawn one)."""
+    return {
+        "type": "line",
+        "name": series.name,
+        "yAxisIndex": 1,
+        "symbol": "none",
+        "silent": True,
+        "lineStyle": {"opacity": 0},
+        "itemStyle": {"color": series.colour},
+        "data": [float(v) for v in series.values],
+    }
+
+
+def fiscal_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
+    """The fund's cost and return by year (:func:`~fundmodel.outputs.charts.fiscal_by_year`):
+    grouped bars of the funding cost and the return, the total fiscal cost as a line, the
+    buy-backs in the tooltip."""
+    fiscal = fiscal_by_year(result, lang, unit)
+    option = _frame(fiscal.title)
+    drawn = [*fiscal.bars, fiscal.total_cost]
+    option["legend"]["data"] = [s.name for s in drawn]
+    option["grid"] = {"top": 70, "left": 10, "right": 20, "bottom": 40, "containLabel": True}
+    option["tooltip"] = {"trigger": "axis", "valueFormatter": _number_format(fiscal.decimals)}
+    option["xAxis"] = {
+        "type": "category",
+        "data": fiscal.years,
+        "name": fiscal.x_title,
+        "nameLocation": "middle",
+        "nameGap": 28,
+    }
+    option["yAxis"] = [{"type": "value", "name": fiscal.y_title}, {"type": "value", "show": False}]
+    option["series"] = [
+        {"type": "bar", "name": s.name, "itemStyle": {"color": s.colour}, "data": [float(v) for v in s.values]}
+        for s in fiscal.bars
+    ]
+    line = fiscal.total_cost
+    option["series"].append(
+        {
+            "type": "line",
+            "name": line.name,
+            "itemStyle": {"color": line.colour},
+            "lineStyle": {"color": line.colour},
+            "data": [float(v) for v in line.values],
+        }
+    )
+    option["series"].append(_told_not_drawn(fiscal.buybacks))
+    return Chart(option, 420)
