@@ -94,8 +94,12 @@ def result_echart(chart: Callable[[Result, str, str], Chart], result: Result, ke
     """Show the ECharts chart ``chart(result, lang, unit)`` (:mod:`fundmodel.outputs.echarts`),
     built once per result, chart, language and unit (building one takes milliseconds to tens
     of them; a page change back to a chart of the same result does not pay them again)."""
-    built = _chart_of(chart, result)
-    st.echarts_chart(built.option, height=built.height_px, theme=None, key=key)
+    show_echart(_chart_of(chart, result), key=key)
+
+
+def show_echart(chart: Chart, key: str) -> None:
+    """Show an ECharts chart (:mod:`fundmodel.outputs.echarts`) at its height, the page's width."""
+    st.echarts_chart(chart.option, height=chart.height_px, theme=None, key=key)
 
 
 # ---------------------------------------------------------------------- KPIs

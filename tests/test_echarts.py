@@ -100,3 +100,62 @@ def test_the_fiscal_chart_draws_cost_and_return_with_the_total_and_tells_the_buy
     assert option["tooltip"]["valueFormatter"] == "%,.1f"  # a year's cost: one decimal more
     assert option["title"]["text"] == "财政及准财政成本"
     json.dumps(option)
+
+
+def test_the_comparison_chart_groups_gross_and_net_investment_by_run_with_the_target(result):
+    option = echarts.comparison_chart([result, result], "zh", "yi").option
+    gross, net = option["series"]
+    assert (gross["name"], net["name"]) == ("总投资", "净新增投资")
+    assert _values(gross) == pytest.approx([10 * result.total_investment_bn] * 2)  # 亿元
+    assert _values(net) == pytest.approx([10 * result.net_investment_bn] * 2)
+    assert gross["data"][0]["label"]["formatter"] == f"{10 * result.total_investment_bn:,.0f}"
+    target = 10 * result.totals["target_total_investment_bn"]
+    assert gross["markLine"]["data"] == [{"yAxis": pytest.approx(target)}]
+    assert gross["markLine"]["lineStyle"]["type"] == "dashed"
+    assert gross["markLine"]["label"]["formatter"] == f"目标 {target:,.0f}"
+    assert option["yAxis"]["name"] == "总投资（亿元）" and option["tooltip"]["valueFormatter"] == "%,.0f"
+    # the same numbers as the briefing's Plotly figure (one declaration, two drawings)
+    figure = charts.comparison_figure([result, result], "zh", "yi")
+    np.testing.assert_allclose(figure.data[0].y, _values(gross))
+    json.dumps(option)
+
+
+def test_the_tornado_bars_run_from_the_base_to_the_low_and_high_outputs_widest_on_top():
+    table = pd.DataFrame(
+        {"parameter": ["capital_ratio", "additionality"], "low_bn": [5000.0, 5900.0], "high_bn": [7500.0, 6100.0]}
+    )
+    option = echarts.tornado_chart(charts.sensitivity_swings(table, 6000.0, "en", "bn")).option
+    assert option["yAxis"]["data"] == ["Additionality", "Capital ratio"]  # the last category is drawn on top
+    low_gap, low, high_gap, high = option["series"]
+    # each bar: a transparent bar to its nearer end, the visible bar from there to the farther end
+    assert low_gap["data"] == [5900.0, 5000.0] and _values(low) == [100.0, 1000.0]
+    assert high_gap["data"] == [6000.0, 6000.0] and _values(high) == [100.0, 1500.0]
+    assert low_gap["itemStyle"]["color"] == "transparent" and low_gap["tooltip"] == {"show": False}
+    assert low_gap["stack"] == low["stack"] != high["stack"] == high_gap["stack"]
+    assert high["barGap"] == "-100%"  # low and high of one assumption on one row
+    assert [d["label"]["formatter"] for d in low["data"]] == ["-100.0", "-1,000.0"]
+    assert [d["label"]["position"] for d in low["data"]] == ["left", "left"]
+    assert high["data"][1]["tooltip"]["formatter"] == "Capital ratio<br/>High value: 7,500.0 (+1,500.0)"
+    assert low["markLine"]["data"] == [{"xAxis": 6000.0}] and low["markLine"]["label"]["formatter"] == "Current 6,000.0"
+    assert option["xAxis"]["min"] <= 5000.0 and option["xAxis"]["max"] >= 7500.0
+    assert option["legend"]["data"] == ["Low value", "High value"]
+    json.dumps(option)
+
+
+def test_the_distribution_is_sixty_bars_of_counted_draws_with_percentiles_and_target():
+    # 0 and 60 set the range: bins one wide, centres 0.5 .. 59.5; three draws in [10, 11)
+    hist = charts.draws_histogram(np.array([0.0, 10.2, 10.2, 10.2, 60.0]), 10.0, "zh", "yi")
+    option = echarts.distribution_chart(hist).option
+    (bars,) = option["series"]
+    points = _values(bars)
+    assert len(points) == 60 and points[0][0] == pytest.approx(5.0)  # 亿元: the bin [0, 10) of 0 .. 600
+    counts = [n for _, n in points]
+    assert counts[0] == 1 and counts[10] == 3 and counts[59] == 1 and sum(counts) == 5
+    assert bars["data"][10]["tooltip"]["formatter"] == "100 – 110: 3"
+    lines = bars["markLine"]["data"]
+    assert [line["label"]["formatter"] for line in lines] == ["P5 20", "P50 102", "P95 500", "目标 100"]
+    assert [line["xAxis"] for line in lines] == pytest.approx([20.4, 102.0, 500.4, 100.0])
+    assert lines[3]["lineStyle"]["type"] == "dashed"
+    assert option["title"]["text"] == "蒙特卡洛模拟：总投资 · P(≥ 目标) = 80%"
+    assert option["xAxis"]["name"] == "总投资（亿元）" and option["yAxis"]["name"] == "模拟次数"
+    json.dumps(option)

@@ -351,37 +351,92 @@ def breakdown_figure(
 # ---------------------------------------------------------------- scenarios
 
 
-def comparison_figure(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> go.Figure:
-    """Gross and net investment of several runs side by side, with the ex-ante target as
-    a dashed line (grouped bars, one group per run)."""
-    names = [r.scenario_name for r in results]
+@dataclass(frozen=True)
+class Comparison:
+    """Gross and net investment of several runs side by side (what the comparison chart
+    shows), in the chart's unit, with the ex-ante target of the first run."""
+
+    title: str
+    names: list[str]
+    series: list[BarSeries]
+    target: float | None
+    target_text: str
+    y_title: str
+    decimals: int
+
+
+def investment_comparison(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> Comparison:
+    """Total (gross) and net investment of each run in ``unit``, each bar labelled with its
+    amount; the target total investment of the first run (the baseline) as the target line.
+
+    >>> from fundmodel.inputs.scenario import baseline
+    >>> from fundmodel.session import Session
+    >>> run = Session(baseline()).result(name="基准")
+    >>> c = investment_comparison([run], "zh", "yi")
+    >>> c.names, [s.name for s in c.series], c.target_text
+    (['基准'], ['总投资', '净新增投资'], '目标 60,000')
+    """
     d = decimals(unit)
-    fig = go.Figure()
+    series = []
     for term, colour in (("total_investment_bn", "#4a6fa5"), ("net_investment_bn", "#9bb7d4")):
-        values = [float(from_bn(r.totals[term], unit)) for r in results]
+        values = np.array([float(from_bn(r.totals[term], unit)) for r in results])
+        series.append(BarSeries(label(term, lang), values, colour, [f"{v:,.{d}f}" for v in values]))
+    target = float(from_bn(results[0].totals["target_total_investment_bn"], unit)) if results else None
+    return Comparison(
+        title=label("chart_compare", lang),
+        names=[r.scenario_name for r in results],
+        series=series,
+        target=target,
+        target_text=f"{label('target', lang)} {target:,.{d}f}" if target is not None else "",
+        y_title=_money_title("total_investment_bn", unit, lang),
+        decimals=d,
+    )
+
+
+def comparison_figure(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> go.Figure:
+    """Gross and net investment of several runs (:func:`investment_comparison`) as Plotly
+    grouped bars, one group per run, the target dashed (the briefing's chart)."""
+    comparison = investment_comparison(results, lang, unit)
+    fig = go.Figure()
+    for bars in comparison.series:
         fig.add_bar(
-            x=names,
-            y=values,
-            name=label(term, lang),
-            marker_color=colour,
-            text=[f"{v:,.{d}f}" for v in values],
+            x=comparison.names,
+            y=bars.values,
+            name=bars.name,
+            marker_color=bars.colour,
+            text=bars.texts,
             textposition="outside",
         )
-    if results:
-        target = float(from_bn(results[0].totals["target_total_investment_bn"], unit))
+    if comparison.target is not None:
         fig.add_hline(
-            y=target,
+            y=comparison.target,
             line={"color": TARGET_COLOUR, "dash": "dash", "width": 1},
-            annotation_text=f"{label('target', lang)} {target:,.0f}",
+            annotation_text=comparison.target_text,
             annotation_position="top left",
         )
-    fig.update_layout(
-        barmode="group", yaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"}
-    )
-    return _layout(fig, label("chart_compare", lang))
+    fig.update_layout(barmode="group", yaxis={"title": comparison.y_title, "tickformat": ",.0f"})
+    return _layout(fig, comparison.title)
 
 
-def tornado_figure(
+@dataclass(frozen=True)
+class Tornado:
+    """One-at-a-time sensitivity (what the tornado chart shows): per assumption, the output
+    at its low and its high value around the base output, in the chart's unit; narrowest
+    swing first (drawn at the bottom), widest last (on top)."""
+
+    title: str
+    names: list[str]
+    low: BarSeries
+    high: BarSeries
+    base: float
+    base_text: str
+    x_title: str
+    x_range: tuple[float, float]
+    decimals: int
+    height: int
+
+
+def sensitivity_swings(
     table: pd.DataFrame,
     base_bn: float,
     lang: str = "en",
@@ -390,89 +445,96 @@ def tornado_figure(
     high: str = "high_bn",
     name: str = "parameter",
     translate: bool = True,
-) -> go.Figure:
-    """Tornado chart of one-at-a-time sensitivity: for each row (an assumption), a bar
-    from the output at its low value to the output at its high value, around the base
-    output ``base_bn`` (bn RMB); widest swing on top.
+) -> Tornado:
+    """The tornado of ``table``: one row per assumption, the outputs at its low and high
+    values (bn RMB, columns ``low`` and ``high``) and the base output ``base_bn``; each bar
+    labelled with its change from the base (output − base), the widest swing |high − low| last.
 
-    ``table`` has a ``name`` column (or index) and the outputs at the low and high
-    values (bn RMB) in columns ``low`` and ``high``. The ``name`` column holds ids labelled
-    in ``lang``, or display names when ``translate`` is False.
+    ``table`` has a ``name`` column (or index) holding ids labelled in ``lang``, or display
+    names when ``translate`` is False (the rows of
+    :meth:`fundmodel.analysis.uncertainty.Sensitivity.tornado`).
+
+    >>> t = pd.DataFrame({"parameter": ["capital_ratio", "additionality"],
+    ...                   "low_bn": [5000.0, 5900.0], "high_bn": [7500.0, 6100.0]})
+    >>> s = sensitivity_swings(t, 6000.0)
+    >>> s.names, s.low.texts, s.high.texts
+    (['Additionality', 'Capital ratio'], ['-100.0', '-1,000.0'], ['+100.0', '+1,500.0'])
     """
     t = table.reset_index() if name not in table.columns else table
-    swing = (t[high] - t[low]).abs()
-    t = t.assign(_swing=swing).sort_values("_swing", ascending=True)
-    names = [label(str(v), lang) if translate else str(v) for v in t[name]]
-    base = float(from_bn(base_bn, unit))
-    lo = from_bn(t[low].to_numpy(dtype=float), unit) - base
-    hi = from_bn(t[high].to_numpy(dtype=float), unit) - base
+    t = t.assign(_swing=(t[high] - t[low]).abs()).sort_values("_swing", ascending=True)
     d = decimals(unit)
-    fig = go.Figure()
-    fig.add_bar(
-        y=names,
-        x=lo,
+    base = float(from_bn(base_bn, unit))
+
+    def bars(column: str, term: str, colour: str) -> BarSeries:
+        values = np.asarray(from_bn(t[column].to_numpy(dtype=float), unit), dtype=float)
+        return BarSeries(label(term, lang), values, colour, [f"{v - base:+,.{d}f}" for v in values])
+
+    lows, highs = bars(low, "low_value", "#4a6fa5"), bars(high, "high_value", "#b8312f")
+    ends = np.concatenate([lows.values, highs.values, [base]])
+    pad = 0.1 * max(float(ends.max() - ends.min()), abs(base) * 0.01, 1e-9)
+    return Tornado(
+        title=label("chart_tornado", lang),
+        names=[label(str(v), lang) if translate else str(v) for v in t[name]],
+        low=lows,
+        high=highs,
         base=base,
-        orientation="h",
-        name=label("low_value", lang),
-        marker_color="#4a6fa5",
-        hovertemplate=f"%{{y}}: %{{x:+,.{d}f}}<extra></extra>",
+        base_text=f"{label('base_value', lang)} {base:,.{d}f}",
+        x_title=_money_title("total_investment_bn", unit, lang),
+        x_range=(float(ends.min()) - pad, float(ends.max()) + pad),
+        decimals=d,
+        height=max(320, 36 * len(t) + 140),
     )
-    fig.add_bar(
-        y=names,
-        x=hi,
-        base=base,
-        orientation="h",
-        name=label("high_value", lang),
-        marker_color="#b8312f",
-        hovertemplate=f"%{{y}}: %{{x:+,.{d}f}}<extra></extra>",
-    )
-    fig.add_vline(x=base, line={"color": TARGET_COLOUR, "width": 1})
-    fig.update_layout(
-        barmode="overlay",
-        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
-        yaxis={"automargin": True},
-    )
-    return _layout(fig, label("chart_tornado", lang), height=max(320, 36 * len(names) + 140))
 
 
-def distribution_figure(
-    draws_bn: np.ndarray,
-    target_bn: float | None = None,
-    lang: str = "en",
-    unit: str = "bn",
-    bins: int = 60,
-) -> go.Figure:
-    """Histogram of Monte Carlo draws of total investment (bn RMB) with P5, P50 and P95
-    marked, and the target as a dashed line; the share of draws at or above the target
-    in the title."""
-    x = from_bn(np.asarray(draws_bn, dtype=float), unit)
-    p5, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
-    fig = go.Figure()
-    fig.add_histogram(x=x, nbinsx=bins, marker_color="#9bb7d4", name=label("draws", lang))
-    for name, v, dash in (("P5", p5, "dot"), ("P50", p50, "solid"), ("P95", p95, "dot")):
-        fig.add_vline(
-            x=v,
-            line={"color": "#4a6fa5", "dash": dash, "width": 2},
-            annotation_text=f"{name} {v:,.0f}",
-            annotation_position="top",
-        )
+@dataclass(frozen=True)
+class Distribution:
+    """Monte Carlo draws of total investment as a histogram (what the distribution chart
+    shows), in the chart's unit: the count of draws per bin, the P5, P50 and P95 lines, the
+    target line and the share of draws at or above it (in the title)."""
+
+    title: str
+    counts: np.ndarray
+    edges: np.ndarray
+    percentiles: list[tuple[str, float, str]]
+    target: float | None
+    target_text: str
+    x_title: str
+    y_title: str
+    decimals: int
+
+
+def draws_histogram(
+    draws_bn: np.ndarray, target_bn: float | None = None, lang: str = "en", unit: str = "bn", bins: int = 60
+) -> Distribution:
+    """``bins`` equal bins from the smallest to the largest draw (``np.histogram``; the last
+    bin includes its right edge), numpy's linear percentiles and P(draw ≥ target).
+
+    >>> h = draws_histogram(np.array([1.0, 2.0, 2.5, 4.0]), 2.0, bins=3)
+    >>> h.counts.tolist(), h.edges.tolist(), h.title
+    ([1, 2, 1], [1.0, 2.0, 3.0, 4.0], 'Monte Carlo: total investment · P(≥ Target) = 75%')
+    """
+    x = np.asarray(from_bn(np.asarray(draws_bn, dtype=float), unit), dtype=float)
+    counts, edges = np.histogram(x, bins=bins)
+    d = decimals(unit)
+    percentiles = [
+        (name, float(v), f"{name} {float(v):,.{d}f}")
+        for name, v in zip(("P5", "P50", "P95"), np.percentile(x, [5, 50, 95]), strict=True)
+    ]
     title = label("chart_monte_carlo", lang)
-    if target_bn is not None:
-        t = float(from_bn(target_bn, unit))
-        fig.add_vline(
-            x=t,
-            line={"color": "#b8312f", "dash": "dash", "width": 2},
-            annotation_text=f"{label('target', lang)} {t:,.0f}",
-            annotation_position="bottom right",
-        )
-        title += f" · P(≥ {label('target', lang)}) = {float(np.mean(x >= t)):.0%}"
-    fig.update_layout(
-        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
-        yaxis={"title": label("draws", lang)},
-        bargap=0.02,
-        showlegend=False,
+    target = float(from_bn(target_bn, unit)) if target_bn is not None else None
+    if target is not None:
+        title += f" · P(≥ {label('target', lang)}) = {float(np.mean(x >= target)):.0%}"
+    return Distribution(
+        title=title,
+        counts=counts,
+        edges=edges,
+        percentiles=percentiles,
+        target=target,
+        target_text=f"{label('target', lang)} {target:,.{d}f}" if target is not None else "",
+        x_title=_money_title("total_investment_bn", unit, lang),
+        y_title=label("draws", lang),
+        decimals=d,
     )
-    return _layout(fig, title)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ Options carry no JavaScript: labels are written out per item, and tooltips use t
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,12 @@ from fundmodel.outputs.charts import (
     FONT_FAMILY,
     TARGET_COLOUR,
     BarSeries,
+    Distribution,
+    Tornado,
     capital_stack,
     effects_by_year,
     fiscal_by_year,
+    investment_comparison,
     money_flows,
 )
 
@@ -61,6 +65,11 @@ def _frame(title: str) -> Option:
 def _number_format(decimals: int, suffix: str = "") -> str:
     """A printf-style number format with thousands separators (Streamlit's ``valueFormatter``)."""
     return f"%,.{decimals}f{suffix}"
+
+
+def _bars_tooltip(decimals: int) -> Option:
+    """The tooltip of bars by category: every series' amount at the hovered category."""
+    return {"trigger": "axis", "axisPointer": {"type": "shadow"}, "valueFormatter": _number_format(decimals)}
 
 
 def sankey_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
@@ -127,13 +136,9 @@ def effects_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
             for v, text in zip(bars.values, bars.texts, strict=True)
         ]
         option["series"].append({"type": "bar", "name": bars.name, "itemStyle": {"color": bars.colour}, "data": data})
-    option["series"][0]["markLine"] = {
-        "symbol": "none",
-        "silent": True,
-        "lineStyle": {"type": "dashed", "color": TARGET_COLOUR, "width": 1},
-        "label": {"formatter": effects.target_text, "position": "insideStartTop"},
-        "data": [{"yAxis": effects.target}],
-    }
+    option["series"][0]["markLine"] = _dashed_line(
+        "yAxis", effects.target, effects.target_text, position="insideStartTop"
+    )
     return Chart(option, 420)
 
 
@@ -143,11 +148,7 @@ def capital_stack_chart(result: Result, lang: str = "en", unit: str = "bn", by: 
     stack = capital_stack(result, lang, unit, by)
     option = _frame(stack.title)
     option["grid"] = {"top": 70, "left": 10, "right": 60, "bottom": 50, "containLabel": True}
-    option["tooltip"] = {
-        "trigger": "axis",
-        "axisPointer": {"type": "shadow"},
-        "valueFormatter": _number_format(stack.decimals),
-    }
+    option["tooltip"] = _bars_tooltip(stack.decimals)
     option["yAxis"] = {"type": "category", "data": stack.names}
     option["xAxis"] = {
         "type": "value",
@@ -200,7 +201,7 @@ def fiscal_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
     option = _frame(fiscal.title)
     drawn = [*fiscal.bars, fiscal.total_cost]
     option["legend"]["data"] = [s.name for s in drawn]
-    option["grid"] = {"top": 70, "left": 10, "right": 20, "bottom": 40, "containLabel": True}
+    option["grid"] = {"top": 90, "left": 10, "right": 20, "bottom": 40, "containLabel": True}
     option["tooltip"] = {"trigger": "axis", "valueFormatter": _number_format(fiscal.decimals)}
     option["xAxis"] = {
         "type": "category",
@@ -225,4 +226,171 @@ def fiscal_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
         }
     )
     option["series"].append(_told_not_drawn(fiscal.buybacks))
+    return Chart(option, 420)
+
+
+def _dashed_line(axis: str, value: float, text: str, colour: str = TARGET_COLOUR, **label: Any) -> Option:
+    """One dashed line across the plot at ``value`` of ``axis`` ("xAxis" or "yAxis"), labelled."""
+    return {
+        "symbol": "none",
+        "silent": True,
+        "lineStyle": {"type": "dashed", "color": colour, "width": 1},
+        "label": {"formatter": text, **label},
+        "data": [{axis: value}],
+    }
+
+
+def comparison_chart(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> Chart:
+    """Gross and net investment by run (:func:`~fundmodel.outputs.charts.investment_comparison`)
+    as grouped bars, each labelled with its amount, the target dashed."""
+    comparison = investment_comparison(results, lang, unit)
+    option = _frame(comparison.title)
+    option["grid"] = {"top": 90, "left": 10, "right": 20, "bottom": 10, "containLabel": True}
+    option["tooltip"] = _bars_tooltip(comparison.decimals)
+    # long scenario names break onto further lines under their group instead of overlapping
+    option["xAxis"] = {
+        "type": "category",
+        "data": comparison.names,
+        "axisLabel": {"interval": 0, "width": 180, "overflow": "break"},
+    }
+    option["yAxis"] = {"type": "value", "name": comparison.y_title}
+    option["series"] = [
+        {
+            "type": "bar",
+            "name": bars.name,
+            "itemStyle": {"color": bars.colour},
+            "data": [
+                {"value": float(v), "label": {"show": True, "position": "top", "formatter": text}}
+                for v, text in zip(bars.values, bars.texts, strict=True)
+            ],
+        }
+        for bars in comparison.series
+    ]
+    if comparison.target is not None and option["series"]:
+        option["series"][0]["markLine"] = _dashed_line(
+            "yAxis", comparison.target, comparison.target_text, position="insideStartTop"
+        )
+    return Chart(option, 420)
+
+
+def tornado_chart(tornado: Tornado) -> Chart:
+    """One-at-a-time sensitivity (:func:`~fundmodel.outputs.charts.sensitivity_swings`) as a
+    tornado: per assumption a bar from the base output to the output at the low value and
+    one to the output at the high value, widest swing on top, the base a solid line.
+
+    ECharts draws a bar from zero: each bar is a transparent bar up to the nearer of its two
+    ends, with the visible bar (the distance between them) stacked on it; the low and high
+    stacks of an assumption overlap (``barGap`` -100%)."""
+    option = _frame(tornado.title)
+    option["grid"] = {"top": 70, "left": 10, "right": 40, "bottom": 40, "containLabel": True}
+    option["tooltip"] = {"trigger": "item"}
+    option["legend"]["data"] = [tornado.low.name, tornado.high.name]
+    option["yAxis"] = {"type": "category", "data": tornado.names}
+    x_min, x_max = tornado.x_range
+    option["xAxis"] = {
+        "type": "value",
+        "name": tornado.x_title,
+        "nameLocation": "middle",
+        "nameGap": 28,
+        "min": round(x_min, 4),
+        "max": round(x_max, 4),
+        "axisLabel": {"hideOverlap": True},
+    }
+    fmt = f",.{tornado.decimals}f"
+    option["series"] = []
+    for bars in (tornado.low, tornado.high):
+        option["series"].append(
+            {
+                "type": "bar",
+                "stack": bars.name,
+                "silent": True,
+                "tooltip": {"show": False},
+                "itemStyle": {"color": "transparent"},
+                "data": [float(min(v, tornado.base)) for v in bars.values],
+            }
+        )
+        option["series"].append(
+            {
+                "type": "bar",
+                "stack": bars.name,
+                "name": bars.name,
+                "barGap": "-100%",
+                "itemStyle": {"color": bars.colour},
+                "data": [
+                    {
+                        "value": float(abs(v - tornado.base)),
+                        "label": {
+                            "show": True,
+                            "position": "right" if v >= tornado.base else "left",
+                            "formatter": text,
+                            "fontSize": 11,
+                        },
+                        "tooltip": {"formatter": f"{who}<br/>{bars.name}: {v:{fmt}} ({text})"},
+                    }
+                    for who, v, text in zip(tornado.names, bars.values, bars.texts, strict=True)
+                ],
+            }
+        )
+    option["series"][1]["markLine"] = {
+        "symbol": "none",
+        "silent": True,
+        "lineStyle": {"type": "solid", "color": TARGET_COLOUR, "width": 1},
+        "label": {"formatter": tornado.base_text, "position": "end"},
+        "data": [{"xAxis": tornado.base}],
+    }
+    return Chart(option, tornado.height)
+
+
+def distribution_chart(hist: Distribution) -> Chart:
+    """Monte Carlo draws of total investment (:func:`~fundmodel.outputs.charts.draws_histogram`)
+    as a histogram: one bar per bin at its centre on a value axis, the P5, P50 and P95 lines and
+    the target dashed; the share of draws at or above the target in the title."""
+    option = _frame(hist.title)
+    option.pop("legend")
+    option["grid"] = {"top": 60, "left": 10, "right": 30, "bottom": 40, "containLabel": True}
+    option["tooltip"] = {"trigger": "item"}
+    option["xAxis"] = {
+        "type": "value",
+        "scale": True,
+        "name": hist.x_title,
+        "nameLocation": "middle",
+        "nameGap": 28,
+        "axisLabel": {"hideOverlap": True},
+    }
+    option["yAxis"] = {"type": "value", "name": hist.y_title}
+    fmt = f",.{hist.decimals}f"
+    lines = [
+        {"xAxis": v, "label": {"formatter": text}, "lineStyle": {"type": "solid" if name == "P50" else "dotted"}}
+        for name, v, text in hist.percentiles
+    ]
+    if hist.target is not None:
+        lines.append(
+            {
+                "xAxis": hist.target,
+                "label": {"formatter": hist.target_text, "position": "insideEndBottom"},
+                "lineStyle": {"type": "dashed", "color": "#b8312f"},
+            }
+        )
+    option["series"] = [
+        {
+            "type": "bar",
+            "name": hist.y_title,
+            "barWidth": "98%",
+            "itemStyle": {"color": "#9bb7d4"},
+            "data": [
+                {
+                    "value": [float((a + b) / 2), int(n)],
+                    "tooltip": {"formatter": f"{a:{fmt}} – {b:{fmt}}: {int(n):,}"},
+                }
+                for a, b, n in zip(hist.edges[:-1], hist.edges[1:], hist.counts, strict=True)
+            ],
+            "markLine": {
+                "symbol": "none",
+                "silent": True,
+                "lineStyle": {"color": "#4a6fa5", "width": 2},
+                "label": {"position": "end"},
+                "data": lines,
+            },
+        }
+    ]
     return Chart(option, 420)
