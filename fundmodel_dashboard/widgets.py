@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from fundmodel.core.kpis import Headline, headline
@@ -63,10 +62,6 @@ def unit_name() -> str:
 
 def to_unit(amount_bn: float) -> float:
     return float(from_bn(amount_bn, unit()))
-
-
-def show_figure(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "responsive": True})
 
 
 #: Charts of a result by (id of the result, chart, language, unit). A result is immutable and

@@ -159,3 +159,58 @@ def test_the_distribution_is_sixty_bars_of_counted_draws_with_percentiles_and_ta
     assert option["title"]["text"] == "蒙特卡洛模拟：总投资 · P(≥ 目标) = 80%"
     assert option["xAxis"]["name"] == "总投资（亿元）" and option["yAxis"]["name"] == "模拟次数"
     json.dumps(option)
+
+
+def test_the_breakdown_bars_stack_fund_other_capital_and_debt_by_group_largest_first():
+    table = pd.DataFrame(
+        {"fund_bn": [1.0, 3.0], "other_capital_bn": [1.0, 1.0], "debt_bn": [2.0, 6.0]},
+        index=["digital_economy", "green_low_carbon"],
+    )
+    table["total_investment_bn"] = table.sum(axis=1)  # 4 and 10
+    option = echarts.breakdown_chart(charts.capital_by_group(table, "zh", "yi", "by_field")).option
+    assert option["xAxis"]["data"] == ["绿色低碳", "数字经济"]
+    fund, other, debt = option["series"]
+    assert (fund["name"], other["name"], debt["name"]) == ("政策性金融工具", "其他资本金", "债务融资")
+    assert {s["stack"] for s in option["series"]} == {"capital"}
+    assert _values(fund) == [30.0, 10.0] and _values(other) == [10.0, 10.0] and _values(debt) == [60.0, 20.0]
+    assert option["yAxis"]["name"] == "总投资（亿元）" and option["tooltip"]["valueFormatter"] == "%,.0f"
+    # two short names stand level; many or long ones turn, and an overlapping one is left out
+    assert option["xAxis"]["axisLabel"]["rotate"] == 0 and option["xAxis"]["axisLabel"]["hideOverlap"]
+    assert option["grid"]["containLabel"]
+    many = pd.DataFrame(
+        {"fund_bn": np.arange(1.0, 9.0), "total_investment_bn": np.arange(1.0, 9.0)},
+        index=[f"p{i}" for i in range(8)],
+    )
+    turned = echarts.breakdown_chart(charts.capital_by_group(many, names={f"p{i}": f"省{i}" for i in range(8)}))
+    assert turned.option["xAxis"]["axisLabel"]["rotate"] == 40
+    assert [s["name"] for s in turned.option["series"]] == ["Fund"]  # only the columns the table has
+    json.dumps(option)
+
+
+def test_the_province_map_is_31_labelled_tiles_on_a_square_grid_coloured_by_the_amount():
+    from fundmodel.outputs.province_map import province_tile_map, province_tiles
+
+    table = pd.DataFrame(
+        {"fund_bn": [3.0, 1.0], "total_investment_bn": [40.0, 10.0], "n_projects": [2, 1]}, index=["jiangsu", "tibet"]
+    )
+    chart = echarts.province_map_chart(province_tile_map(table, "total_investment_bn", "zh", "yi"))
+    option = chart.option
+    (tiles,) = option["series"]
+    assert tiles["type"] == "heatmap" and len(tiles["data"]) == 31
+    grid = province_tiles()
+    by_place = {tuple(d["value"][:2]): d for d in tiles["data"]}
+    jiangsu = by_place[int(grid.loc["jiangsu", "col"]), int(grid.loc["jiangsu", "row"])]  # [x = col, y = row]
+    assert jiangsu["value"][2] == 400.0  # 40 bn = 400 亿元
+    assert jiangsu["label"]["formatter"] == "江苏\n400" and jiangsu["label"]["color"] == "#ffffff"  # the darkest
+    assert jiangsu["tooltip"]["formatter"] == "江苏<br/>总投资：400 亿元<br/>项目数：2"
+    tibet = by_place[int(grid.loc["tibet", "col"]), int(grid.loc["tibet", "row"])]
+    assert tibet["value"][2] == 100.0 and tibet["label"]["color"] == "#1f1f1f"  # 100 of 400: the lighter half
+    assert sum(d["value"][2] for d in tiles["data"]) == 500.0
+    # square: 8 x 8 tiles of equal side, whatever the column's width; north at the top
+    assert option["grid"]["width"] == option["grid"]["height"] == 8 * echarts.TILE_PX
+    assert option["yAxis"]["inverse"] is True
+    scale = option["visualMap"]
+    assert (scale["min"], scale["max"], scale["dimension"]) == (0, 400.0, 2)
+    assert scale["inRange"]["color"][0] == "#f7fbff" and scale["text"] == ["400", "0"]
+    assert option["title"]["text"] == "各省份分布 · 总投资（亿元）"
+    json.dumps(option)

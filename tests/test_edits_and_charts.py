@@ -1,4 +1,4 @@
-"""Planner edits as overrides, the KPI headline and the plotly figures (pure functions)."""
+"""Planner edits as overrides, the KPI headline and the charts' data and figures (pure functions)."""
 
 from __future__ import annotations
 
@@ -194,14 +194,17 @@ def test_capital_stack_bars_add_up_to_total_investment(base):
     assert fund.y[-1] == "Transport and logistics"
 
 
-def test_breakdown_figure_orders_and_truncates():
+def test_breakdown_orders_and_truncates():
     table = pd.DataFrame(
         {"fund_bn": [1.0, 3.0, 2.0], "other_capital_bn": [1.0, 1.0, 1.0], "debt_bn": [2.0, 6.0, 4.0]},
         index=["digital_economy", "green_low_carbon", "agriculture_rural"],
     )
     table["total_investment_bn"] = table.sum(axis=1)
-    fig = charts.breakdown_figure(table, top=2)
-    assert list(fig.data[0].x) == ["Green and low-carbon", "Agriculture and rural"]
+    bars = charts.capital_by_group(table, top=2)
+    assert bars.names == ["Green and low-carbon", "Agriculture and rural"]  # totals 10 and 7; 4 left out
+    assert [list(s.values) for s in bars.series] == [[3.0, 2.0], [1.0, 1.0], [6.0, 4.0]]
+    named = charts.capital_by_group(table, "zh", "yi", "by_province", names={"green_low_carbon": "绿色"})
+    assert named.names[0] == "绿色" and named.title == "按省份" and list(named.series[2].values) == [60.0, 40.0, 20.0]
 
 
 def test_comparison_figure(base):

@@ -128,9 +128,9 @@ def test_report_charts_and_comparison_render_with_table_terms_only(results, lang
         charts.sankey_figure(r, lang, unit)
         charts.effects_figure(r, lang, unit)
         charts.capital_stack_figure(r, lang, unit, by="bank")
-    charts.breakdown_figure(portfolio.breakdowns["province"], lang, unit)
     charts.comparison_figure([top_down, portfolio], lang, unit)
     for chart in (
+        echarts.breakdown_chart(charts.capital_by_group(portfolio.breakdowns["province"], lang, unit)),
         echarts.comparison_chart([top_down, portfolio], lang, unit),
         echarts.distribution_chart(charts.draws_histogram(np.array([5000.0, 6000.0]), 6000.0, lang, unit)),
         echarts.tornado_chart(

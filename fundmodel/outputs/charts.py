@@ -1,5 +1,9 @@
-"""Plotly figures of a run: pure functions from a :class:`~fundmodel.core.result.Result` (or a
-table computed from results) to a ``plotly.graph_objects.Figure``. No UI code here.
+"""What each chart shows, declared once: pure functions from a :class:`~fundmodel.core.result.Result`
+(or a table computed from results) to a small frozen dataclass (:class:`Flows`, :class:`Effects`,
+:class:`Stack`, :class:`Fiscal`, :class:`Breakdown`, :class:`Comparison`, :class:`Tornado`,
+:class:`Distribution`), which :mod:`fundmodel.outputs.echarts` draws for the dashboard and the
+``*_figure`` functions here draw with Plotly for the briefing. No UI code here; Plotly is
+imported only when a figure is drawn (the dashboard never loads it).
 
 Money arrives in bn RMB and is shown in the unit asked for (``"bn"`` or ``"yi"`` = 亿元)
 with thousands separators; labels and units come from :mod:`fundmodel.terms` in ``lang``.
@@ -9,15 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from fundmodel.core.result import Result
 from fundmodel.labels import label
 from fundmodel.terms import term as output_term
 from fundmodel.units import decimals, from_bn, unit_label
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 #: Colours of the capital stack (fund, other capital, debt): one meaning, one colour everywhere.
 STACK_COLOURS = {"fund_bn": "#b8312f", "other_capital_bn": "#e8a33d", "debt_bn": "#4a6fa5"}
@@ -114,6 +121,8 @@ def money_flows(result: Result, lang: str = "en", unit: str = "bn") -> Flows:
 
 def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
     """Money flow (:func:`money_flows`) as a Plotly sankey."""
+    import plotly.graph_objects as go
+
     flows = money_flows(result, lang, unit)
     fig = go.Figure(
         go.Sankey(
@@ -203,6 +212,8 @@ def effects_by_year(result: Result, lang: str = "en", unit: str = "bn") -> Effec
 def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
     """The level and growth effects by year (:func:`effects_by_year`) as Plotly bars, both
     labelled, the investment landing that year in the hover text, the target dashed."""
+    import plotly.graph_objects as go
+
     effects = effects_by_year(result, lang, unit)
     fig = go.Figure()
     for bars in effects.series:
@@ -279,6 +290,8 @@ def capital_stack(result: Result, lang: str = "en", unit: str = "bn", by: str = 
 def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> go.Figure:
     """Horizontal stacked Plotly bars of the capital stack (:func:`capital_stack`), largest
     total investment on top, the gross multiplier written at the end of each bar."""
+    import plotly.graph_objects as go
+
     stack = capital_stack(result, lang, unit, by)
     fig = go.Figure()
     for bars in stack.series:
@@ -312,40 +325,56 @@ def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by:
 # ---------------------------------------------------------------- portfolio
 
 
-def breakdown_figure(
+@dataclass(frozen=True)
+class Breakdown:
+    """The capital stack of each group of a portfolio (what the breakdown bars show): fund,
+    other capital and debt per group in the chart's unit, largest total investment first."""
+
+    title: str
+    names: list[str]
+    series: list[BarSeries]
+    y_title: str
+    decimals: int
+
+
+def capital_by_group(
     table: pd.DataFrame,
     lang: str = "en",
     unit: str = "bn",
     title_term: str = "by_province",
     top: int | None = None,
     names: Mapping[str, str] | None = None,
-) -> go.Figure:
-    """Stacked bars (fund, other capital, debt) of a breakdown table indexed by group
+) -> Breakdown:
+    """Fund, other capital and debt (in ``unit``) of a breakdown table indexed by group
     (province, ownership, field ...), largest total investment first; ``top`` keeps the
-    largest ``top`` groups; ``names`` maps group ids to display names (default: labels)."""
+    largest ``top`` groups; ``names`` maps group ids to display names (default: labels).
+    A stack's parts add up to the group's total investment.
+
+    >>> t = pd.DataFrame({"fund_bn": [1.0, 3.0], "other_capital_bn": [1.0, 1.0], "debt_bn": [2.0, 6.0]},
+    ...                  index=["digital_economy", "green_low_carbon"])
+    >>> t["total_investment_bn"] = t.sum(axis=1)
+    >>> b = capital_by_group(t, "zh", "yi", "by_field")
+    >>> b.title, b.names, b.series[0].values.tolist(), b.y_title
+    ('按领域', ['绿色低碳', '数字经济'], [30.0, 10.0], '总投资（亿元）')
+    """
     table = table.sort_values("total_investment_bn", ascending=False)
     if top is not None:
         table = table.head(top)
     display = dict(names or {})
-    names = [display.get(str(i)) or label(str(i), lang) for i in table.index]
-    d = decimals(unit)
-    fig = go.Figure()
-    for term in ("fund_bn", "other_capital_bn", "debt_bn"):
-        if term not in table.columns:
-            continue
-        fig.add_bar(
-            x=names,
-            y=from_bn(table[term].to_numpy(dtype=float), unit),
-            name=label(term, lang),
-            marker_color=STACK_COLOURS[term],
-            hovertemplate=f"%{{x}}: %{{y:,.{d}f}}<extra>{label(term, lang)}</extra>",
+    series = [
+        BarSeries(
+            label(term, lang), np.asarray(from_bn(table[term].to_numpy(dtype=float), unit)), STACK_COLOURS[term], []
         )
-    fig.update_layout(
-        barmode="stack",
-        yaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
-        xaxis={"tickangle": -40 if len(names) > 8 or max((len(n) for n in names), default=0) > 12 else 0},
+        for term in ("fund_bn", "other_capital_bn", "debt_bn")
+        if term in table.columns
+    ]
+    return Breakdown(
+        title=label(title_term, lang),
+        names=[display.get(str(i)) or label(str(i), lang) for i in table.index],
+        series=series,
+        y_title=_money_title("total_investment_bn", unit, lang),
+        decimals=decimals(unit),
     )
-    return _layout(fig, label(title_term, lang))
 
 
 # ---------------------------------------------------------------- scenarios
@@ -396,6 +425,8 @@ def investment_comparison(results: Sequence[Result], lang: str = "en", unit: str
 def comparison_figure(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> go.Figure:
     """Gross and net investment of several runs (:func:`investment_comparison`) as Plotly
     grouped bars, one group per run, the target dashed (the briefing's chart)."""
+    import plotly.graph_objects as go
+
     comparison = investment_comparison(results, lang, unit)
     fig = go.Figure()
     for bars in comparison.series:

@@ -1,12 +1,17 @@
-"""The Overview's charts as Apache ECharts options (plain dicts, JSON as ``setOption`` takes it).
+"""The dashboard's charts as Apache ECharts options (plain dicts, JSON as ``setOption`` takes it).
 
-The dashboard opens on the Overview. Drawn with Plotly, its first load waits for the browser
-to evaluate Plotly's 4.5 MB script (about 2 s of the page's main thread on a 2-core machine,
-before the first chart and, in Streamlit, before the KPI cards beside it are shown); ECharts
-takes a fraction of that (``bench/dashboard_speed.py``). What the charts show is declared
-once in :mod:`fundmodel.outputs.charts` (:func:`~fundmodel.outputs.charts.money_flows`,
-:func:`~fundmodel.outputs.charts.effects_by_year`, :func:`~fundmodel.outputs.charts.capital_stack`);
-this module and the Plotly figures there (used by the briefing and the other pages) only draw it.
+Drawn with Plotly, the first page showing a chart waits for the browser to evaluate Plotly's
+4.5 MB script (about 1.2-2 s of the page's main thread on a 2-core machine, before the first
+chart and, in Streamlit, before the KPI cards beside it are shown); ECharts takes a fraction
+of that (``bench/dashboard_speed.py``), so no page of the dashboard draws with Plotly. What
+each chart shows is declared once, as a small frozen dataclass built by a pure function of
+:mod:`fundmodel.outputs.charts` (:func:`~fundmodel.outputs.charts.money_flows`,
+:func:`~fundmodel.outputs.charts.effects_by_year`, :func:`~fundmodel.outputs.charts.capital_stack`,
+:func:`~fundmodel.outputs.charts.fiscal_by_year`, :func:`~fundmodel.outputs.charts.capital_by_group`,
+:func:`~fundmodel.outputs.charts.investment_comparison`,
+:func:`~fundmodel.outputs.charts.sensitivity_swings`, :func:`~fundmodel.outputs.charts.draws_histogram`)
+or of :mod:`fundmodel.outputs.province_map` (:func:`~fundmodel.outputs.province_map.province_tile_map`);
+this module and the Plotly figures there (the briefing's) only draw it.
 
 Options carry no JavaScript: labels are written out per item, and tooltips use the
 ``valueFormatter`` number format Streamlit accepts.
@@ -32,6 +37,7 @@ from fundmodel.outputs.charts import (
     FONT_FAMILY,
     TARGET_COLOUR,
     BarSeries,
+    Breakdown,
     Distribution,
     Tornado,
     capital_stack,
@@ -40,6 +46,7 @@ from fundmodel.outputs.charts import (
     investment_comparison,
     money_flows,
 )
+from fundmodel.outputs.province_map import TileMap
 
 Option = dict[str, Any]
 
@@ -70,6 +77,20 @@ def _number_format(decimals: int, suffix: str = "") -> str:
 def _bars_tooltip(decimals: int) -> Option:
     """The tooltip of bars by category: every series' amount at the hovered category."""
     return {"trigger": "axis", "axisPointer": {"type": "shadow"}, "valueFormatter": _number_format(decimals)}
+
+
+def _capital_stack_series(series: list[BarSeries]) -> list[Option]:
+    """Fund, other capital and debt as one stack of bars per category."""
+    return [
+        {
+            "type": "bar",
+            "stack": "capital",
+            "name": bars.name,
+            "itemStyle": {"color": bars.colour},
+            "data": [float(v) for v in bars.values],
+        }
+        for bars in series
+    ]
 
 
 def sankey_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
@@ -159,16 +180,7 @@ def capital_stack_chart(result: Result, lang: str = "en", unit: str = "bn", by: 
         "splitNumber": 3,  # few ticks: the axis is narrow beside the field names
         "axisLabel": {"hideOverlap": True},
     }
-    option["series"] = [
-        {
-            "type": "bar",
-            "stack": "capital",
-            "name": bars.name,
-            "itemStyle": {"color": bars.colour},
-            "data": [float(v) for v in bars.values],
-        }
-        for bars in stack.series
-    ]
+    option["series"] = _capital_stack_series(stack.series)
     # the multiplier after the whole bar: a label on the last segment, at its right end
     last = option["series"][-1]
     last["data"] = [
@@ -394,3 +406,89 @@ def distribution_chart(hist: Distribution) -> Chart:
         }
     ]
     return Chart(option, 420)
+
+
+def breakdown_chart(breakdown: Breakdown) -> Chart:
+    """The capital stack by group (:func:`~fundmodel.outputs.charts.capital_by_group`) as
+    stacked bars, largest total investment first. Group names are turned 40° where there are
+    many or long ones, and one that would overlap its neighbour is left out (its bar keeps its
+    name in the tooltip): a narrow column at 1,024 px shows no names on top of each other."""
+    option = _frame(breakdown.title)
+    # room for a legend on two lines (a column 290 px wide at 1,024 px) above the axis name
+    option["grid"] = {"top": 110, "left": 10, "right": 20, "bottom": 10, "containLabel": True}
+    option["tooltip"] = _bars_tooltip(breakdown.decimals)
+    crowded = len(breakdown.names) > 6 or max((len(n) for n in breakdown.names), default=0) > 4
+    option["xAxis"] = {
+        "type": "category",
+        "data": breakdown.names,
+        "axisLabel": {"rotate": 40 if crowded else 0, "hideOverlap": True, "fontSize": 12},
+    }
+    option["yAxis"] = {"type": "value", "name": breakdown.y_title, "axisLabel": {"hideOverlap": True}}
+    option["series"] = _capital_stack_series(breakdown.series)
+    return Chart(option, 420)
+
+
+#: The tile map's colours, light to dark (ColorBrewer Blues, as Plotly's "Blues").
+BLUES = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"]
+#: The side of a tile (pixels): the grid is drawn square, whatever the column's width.
+TILE_PX = 46
+
+
+def province_map_chart(tiles: TileMap) -> Chart:
+    """The province tile map (:func:`~fundmodel.outputs.province_map.province_tile_map`) as an
+    ECharts heatmap on a square grid: one tile per province at its place, coloured by the
+    amount (a continuous Blues scale, its legend below), labelled with the short name and the
+    amount (white on the darker half), the project count in the tooltip."""
+    option = _frame(tiles.title)
+    option.pop("legend")
+    option["tooltip"] = {"trigger": "item"}
+    width, height = TILE_PX * tiles.n_cols, TILE_PX * tiles.n_rows
+    option["grid"] = {"top": 40, "left": "center", "width": width, "height": height}
+    hidden = {"show": False}
+    option["xAxis"] = {"type": "category", "data": [str(c) for c in range(tiles.n_cols)], "show": False}
+    option["yAxis"] = {
+        "type": "category",
+        "data": [str(r) for r in range(tiles.n_rows)],
+        "inverse": True,  # row 0 is the north, at the top
+        "show": False,
+        "splitArea": hidden,
+    }
+    top = float(tiles.amounts.max()) if len(tiles.amounts) and tiles.amounts.max() > 0 else 1.0
+    option["visualMap"] = {
+        "type": "continuous",
+        "dimension": 2,
+        "min": 0,
+        "max": round(top, 4),
+        "precision": tiles.decimals,
+        "orient": "horizontal",
+        "left": "center",
+        "top": 40 + height + 10,
+        "itemHeight": width * 0.6,
+        "itemWidth": 12,
+        "text": [f"{top:,.{tiles.decimals}f}", "0"],  # the amounts at the scale's ends
+        "calculable": False,
+        "inRange": {"color": BLUES},
+    }
+    option["series"] = [
+        {
+            "type": "heatmap",
+            "itemStyle": {"borderColor": "#ffffff", "borderWidth": 3},
+            "data": [
+                {
+                    "value": [col, row, float(amount)],
+                    "label": {
+                        "show": True,
+                        "formatter": text,
+                        "fontSize": 10,
+                        "lineHeight": 13,
+                        "color": "#ffffff" if amount > 0.55 * top else "#1f1f1f",
+                    },
+                    "tooltip": {"formatter": tip},
+                }
+                for row, col, amount, text, tip in zip(
+                    tiles.rows, tiles.cols, tiles.amounts, tiles.labels, tiles.tooltips, strict=True
+                )
+            ],
+        }
+    ]
+    return Chart(option, 40 + height + 60)
