@@ -151,7 +151,7 @@ def test_the_distribution_is_sixty_bars_of_counted_draws_with_percentiles_and_ta
     assert len(points) == 60 and points[0][0] == pytest.approx(5.0)  # 亿元: the bin [0, 10) of 0 .. 600
     counts = [n for _, n in points]
     assert counts[0] == 1 and counts[10] == 3 and counts[59] == 1 and sum(counts) == 5
-    assert bars["data"][10]["tooltip"]["formatter"] == "100 – 110: 3"
+    assert bars["data"][10]["tooltip"]["formatter"] == "100 – 110：3"
     lines = bars["markLine"]["data"]
     assert [line["label"]["formatter"] for line in lines] == ["P5 20", "P50 102", "P95 500", "目标 100"]
     assert [line["xAxis"] for line in lines] == pytest.approx([20.4, 102.0, 500.4, 100.0])

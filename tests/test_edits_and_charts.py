@@ -228,6 +228,7 @@ def test_tornado_puts_the_widest_swing_on_top():
     zh = charts.sensitivity_swings(table, 6000.0, "zh", "yi")
     assert zh.names == ["额外性", "资本金比例"]
     assert zh.high.texts == ["+1,000", "+15,000"] and zh.x_title == "总投资（亿元）"
+    assert zh.high.tooltips[1] == "资本金比例<br/>高值：75,000 (+15,000)"  # 7,500 bn = 75,000 亿元
 
 
 def test_distribution_marks_percentiles_and_target():

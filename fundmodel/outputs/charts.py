@@ -151,13 +151,15 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 @dataclass(frozen=True)
 class BarSeries:
     """One series of bars: its name, values (in the chart's unit), colour, the text written
-    on each bar and the unit word after a value in the hover text."""
+    on each bar, the unit word after a value in the hover text and, where a bar has its own,
+    the hover text of each bar."""
 
     name: str
     values: np.ndarray
     colour: str
     texts: list[str]
     unit_word: str = ""
+    tooltips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -496,16 +498,24 @@ def sensitivity_swings(
     d = decimals(unit)
     base = float(from_bn(base_bn, unit))
 
+    names = [label(str(v), lang) if translate else str(v) for v in t[name]]
+    colon = "：" if lang == "zh" else ": "
+
     def bars(column: str, term: str, colour: str) -> BarSeries:
         values = np.asarray(from_bn(t[column].to_numpy(dtype=float), unit), dtype=float)
-        return BarSeries(label(term, lang), values, colour, [f"{v - base:+,.{d}f}" for v in values])
+        changes = [f"{v - base:+,.{d}f}" for v in values]
+        tips = tuple(
+            f"{who}<br/>{label(term, lang)}{colon}{v:,.{d}f} ({change})"
+            for who, v, change in zip(names, values, changes, strict=True)
+        )
+        return BarSeries(label(term, lang), values, colour, changes, tooltips=tips)
 
     lows, highs = bars(low, "low_value", "#4a6fa5"), bars(high, "high_value", "#b8312f")
     ends = np.concatenate([lows.values, highs.values, [base]])
     pad = 0.1 * max(float(ends.max() - ends.min()), abs(base) * 0.01, 1e-9)
     return Tornado(
         title=label("chart_tornado", lang),
-        names=[label(str(v), lang) if translate else str(v) for v in t[name]],
+        names=names,
         low=lows,
         high=highs,
         base=base,
@@ -526,6 +536,7 @@ class Distribution:
     title: str
     counts: np.ndarray
     edges: np.ndarray
+    bin_texts: list[str]
     percentiles: list[tuple[str, float, str]]
     target: float | None
     target_text: str
@@ -559,6 +570,10 @@ def draws_histogram(
         title=title,
         counts=counts,
         edges=edges,
+        bin_texts=[
+            f"{a:,.{d}f} – {b:,.{d}f}{'：' if lang == 'zh' else ': '}{n:,}"
+            for a, b, n in zip(edges[:-1], edges[1:], counts, strict=True)
+        ],
         percentiles=percentiles,
         target=target,
         target_text=f"{label('target', lang)} {target:,.{d}f}" if target is not None else "",

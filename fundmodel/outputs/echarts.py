@@ -308,7 +308,6 @@ def tornado_chart(tornado: Tornado) -> Chart:
         "max": round(x_max, 4),
         "axisLabel": {"hideOverlap": True},
     }
-    fmt = f",.{tornado.decimals}f"
     option["series"] = []
     for bars in (tornado.low, tornado.high):
         option["series"].append(
@@ -337,9 +336,9 @@ def tornado_chart(tornado: Tornado) -> Chart:
                             "formatter": text,
                             "fontSize": 11,
                         },
-                        "tooltip": {"formatter": f"{who}<br/>{bars.name}: {v:{fmt}} ({text})"},
+                        "tooltip": {"formatter": tip},
                     }
-                    for who, v, text in zip(tornado.names, bars.values, bars.texts, strict=True)
+                    for v, text, tip in zip(bars.values, bars.texts, bars.tooltips, strict=True)
                 ],
             }
         )
@@ -370,7 +369,6 @@ def distribution_chart(hist: Distribution) -> Chart:
         "axisLabel": {"hideOverlap": True},
     }
     option["yAxis"] = {"type": "value", "name": hist.y_title}
-    fmt = f",.{hist.decimals}f"
     lines = [
         {"xAxis": v, "label": {"formatter": text}, "lineStyle": {"type": "solid" if name == "P50" else "dotted"}}
         for name, v, text in hist.percentiles
@@ -392,9 +390,9 @@ def distribution_chart(hist: Distribution) -> Chart:
             "data": [
                 {
                     "value": [float((a + b) / 2), int(n)],
-                    "tooltip": {"formatter": f"{a:{fmt}} – {b:{fmt}}: {int(n):,}"},
+                    "tooltip": {"formatter": tip},
                 }
-                for a, b, n in zip(hist.edges[:-1], hist.edges[1:], hist.counts, strict=True)
+                for a, b, n, tip in zip(hist.edges[:-1], hist.edges[1:], hist.counts, hist.bin_texts, strict=True)
             ],
             "markLine": {
                 "symbol": "none",
