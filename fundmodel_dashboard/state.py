@@ -111,7 +111,7 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.name: p for p in files}
 
 
-@st.cache_resource(show_spinner=False)
+@functools.lru_cache(maxsize=64)  # read on every page many times: a plain cache, no hashing of arguments
 def _load_bundled(name: str, mtime: float) -> Scenario:
     return load_scenario(SCENARIO_DIR / name)
 

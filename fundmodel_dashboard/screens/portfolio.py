@@ -117,39 +117,48 @@ if len(portfolio.issues):
         )
 
 # --- the file's cells, editable: each edit re-validates its row and re-runs the model ---
+# The cells (thousands of rows) go to the browser only while the editor is open: opened for a
+# file with errors or edits, closed otherwise. Its label stays the same (a new label would
+# close it); the edits are kept in the session, not in the editor.
 edits = state.project_edits()
-title = t("edit_projects") + (f" · {t('cells_edited').format(n=len(edits))}" if edits else "")
-with st.expander(title, expanded=bool(edits)):
+if edits:
+    st.caption(t("cells_edited").format(n=len(edits)))
+open_key = f"project_editor_open_{st.session_state['portfolio_key']}"
+if n_err or edits:
+    st.session_state.setdefault(open_key, True)
+editor_box = st.expander(t("edit_projects"), key=open_key, on_change="rerun")
+with editor_box:
     st.caption(t("edit_projects_help"))
-    st.data_editor(
-        portfolio.raw,
-        key=state.project_editor_key(),
-        num_rows="fixed",
-        width="stretch",
-        height=360,
-    )
-    if edits:
-        b1, b2 = st.columns(2)
-        with b1:
-            st.button(
-                t("discard_edits"), key="discard_project_edits", icon=":material/undo:",
-                on_click=state.discard_project_edits,
-            )  # fmt: skip
-        with b2:
-            # The file is written only when asked for, and offered while the edits stay the same.
-            edits_key = (st.session_state.get("portfolio_key"), state.frozen_project_edits())
-            if st.button(t("build_edited_portfolio"), key="build_edited_portfolio", icon=":material/table_view:"):
-                st.session_state["edited_portfolio"] = (edits_key, state.edited_portfolio_workbook())
-            built = st.session_state.get("edited_portfolio")
-            if built is not None and built[0] == edits_key:
-                st.download_button(
-                    t("download_edited_portfolio"),
-                    data=built[1],
-                    file_name=f"{portfolio.source.rsplit('.', 1)[0]}_edited.xlsx",
-                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    key="download_edited_portfolio",
-                    icon=":material/download:",
-                )
+    if editor_box.open:
+        st.data_editor(
+            portfolio.raw,
+            key=state.project_editor_key(),
+            num_rows="fixed",
+            width="stretch",
+            height=360,
+        )
+        if edits:
+            b1, b2 = st.columns(2)
+            with b1:
+                st.button(
+                    t("discard_edits"), key="discard_project_edits", icon=":material/undo:",
+                    on_click=state.discard_project_edits,
+                )  # fmt: skip
+            with b2:
+                # The file is written only when asked for, and offered while the edits stay the same.
+                edits_key = (st.session_state.get("portfolio_key"), state.frozen_project_edits())
+                if st.button(t("build_edited_portfolio"), key="build_edited_portfolio", icon=":material/table_view:"):
+                    st.session_state["edited_portfolio"] = (edits_key, state.edited_portfolio_workbook())
+                built = st.session_state.get("edited_portfolio")
+                if built is not None and built[0] == edits_key:
+                    st.download_button(
+                        t("download_edited_portfolio"),
+                        data=built[1],
+                        file_name=f"{portfolio.source.rsplit('.', 1)[0]}_edited.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        key="download_edited_portfolio",
+                        icon=":material/download:",
+                    )
 
 if n_err:
     st.info(t("portfolio_fix_errors"), icon=":material/info:")
