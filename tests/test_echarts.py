@@ -183,6 +183,9 @@ def test_the_breakdown_bars_stack_fund_other_capital_and_debt_by_group_largest_f
     )
     turned = echarts.breakdown_chart(charts.capital_by_group(many, names={f"p{i}": f"省{i}" for i in range(8)}))
     assert turned.option["xAxis"]["axisLabel"]["rotate"] == 40
+    long = echarts.breakdown_chart(charts.capital_by_group(many, names={f"p{i}": "x" * 40 for i in range(8)}))
+    # 40 letters (264 px) are cut to 140 px, which turned 40° reach 0.77 x 140 = 108 px left: 68 px more room
+    assert long.option["xAxis"]["axisLabel"]["width"] == 140 and long.option["grid"]["left"] == 68
     assert [s["name"] for s in turned.option["series"]] == ["Fund"]  # only the columns the table has
     json.dumps(option)
 
@@ -209,6 +212,7 @@ def test_the_province_map_is_31_labelled_tiles_on_a_square_grid_coloured_by_the_
     # square: 8 x 8 tiles of equal side, whatever the column's width; north at the top
     assert option["grid"]["width"] == option["grid"]["height"] == 8 * echarts.TILE_PX
     assert option["yAxis"]["inverse"] is True
+    assert jiangsu["label"]["width"] < echarts.TILE_PX and jiangsu["label"]["overflow"] == "truncate"  # no spill
     scale = option["visualMap"]
     assert (scale["min"], scale["max"], scale["dimension"]) == (0, 400.0, 2)
     assert scale["inRange"]["color"][0] == "#f7fbff" and scale["text"] == ["400", "0"]

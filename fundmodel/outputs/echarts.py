@@ -406,22 +406,56 @@ def distribution_chart(hist: Distribution) -> Chart:
     return Chart(option, 420)
 
 
+#: The widest a group's name is written under its bar (pixels); a longer one ends in "...".
+LABEL_WIDTH_PX = 140
+
+
+def _text_px(text: str, font_px: int = 12) -> float:
+    """About how wide ``text`` is (pixels): a CJK character a full em, any other 0.55 em.
+
+    >>> _text_px("交通物流"), _text_px("Jilin")
+    (48.0, 33.0)
+    """
+    return sum(font_px * (1.0 if "\u2e80" <= ch <= "\uffef" else 0.55) for ch in text)
+
+
 def breakdown_chart(breakdown: Breakdown) -> Chart:
     """The capital stack by group (:func:`~fundmodel.outputs.charts.capital_by_group`) as
     stacked bars, largest total investment first. Group names are turned 40° where there are
     many or long ones, and one that would overlap its neighbour is left out (its bar keeps its
     name in the tooltip): a narrow column at 1,024 px shows no names on top of each other."""
     option = _frame(breakdown.title)
-    # room for a legend on two lines (a column 290 px wide at 1,024 px) above the axis name
-    option["grid"] = {"top": 110, "left": 10, "right": 20, "bottom": 10, "containLabel": True}
-    option["tooltip"] = _bars_tooltip(breakdown.decimals)
     crowded = len(breakdown.names) > 6 or max((len(n) for n in breakdown.names), default=0) > 4
+    # A turned name reaches left of its bar by cos 40° of its width, which ``containLabel``
+    # does not count: the first one gets that room, less the value axis' labels and half a bar
+    # (about 40 px). Room above for a legend on two lines (a column 290 px wide at 1,024 px).
+    reach_px = 0.77 * min(LABEL_WIDTH_PX, _text_px(breakdown.names[0])) if crowded and breakdown.names else 0.0
+    option["grid"] = {
+        "top": 110,
+        "left": max(10, round(reach_px - 40)),
+        "right": 20,
+        "bottom": 10,
+        "containLabel": True,
+    }
+    option["tooltip"] = _bars_tooltip(breakdown.decimals)
     option["xAxis"] = {
         "type": "category",
         "data": breakdown.names,
-        "axisLabel": {"rotate": 40 if crowded else 0, "hideOverlap": True, "fontSize": 12},
+        # a name longer than 140 px (English field names) ends in "..." (whole in the tooltip)
+        "axisLabel": {
+            "rotate": 40 if crowded else 0,
+            "hideOverlap": True,
+            "fontSize": 12,
+            "width": LABEL_WIDTH_PX,
+            "overflow": "truncate",
+        },
     }
-    option["yAxis"] = {"type": "value", "name": breakdown.y_title, "axisLabel": {"hideOverlap": True}}
+    option["yAxis"] = {
+        "type": "value",
+        "name": breakdown.y_title,
+        "nameTextStyle": {"align": "left"},  # from the axis rightwards: not cut at the chart's left edge
+        "axisLabel": {"hideOverlap": True},
+    }
     option["series"] = _capital_stack_series(breakdown.series)
     return Chart(option, 420)
 
@@ -479,6 +513,9 @@ def province_map_chart(tiles: TileMap) -> Chart:
                         "formatter": text,
                         "fontSize": 10,
                         "lineHeight": 13,
+                        # a long English name ends in "..." within its tile (whole in the tooltip)
+                        "width": TILE_PX - 4,
+                        "overflow": "truncate",
                         "color": "#ffffff" if amount > 0.55 * top else "#1f1f1f",
                     },
                     "tooltip": {"formatter": tip},
