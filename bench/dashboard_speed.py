@@ -54,7 +54,8 @@ PAGES = [
     ("Overview", "Overview"),
 ]
 #: Charts a page shows when drawn (at least): a page is not drawn before they are.
-CHARTS = {"Overview": 3, "Fiscal cost and debt": 1}
+#: The Portfolio page opens on the bundled portfolio: its province map and the two breakdowns.
+CHARTS = {"Overview": 3, "Portfolio": 3, "Fiscal cost and debt": 1}
 #: True when the page shows ``heading``, no script runs, nothing is stale or still loading
 #: (skeletons), and its charts (at least ``charts``) are there and drawn.
 DRAWN = """([heading, charts]) => {

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from fundmodel.core.kpis import Headline, headline
@@ -65,10 +64,6 @@ def to_unit(amount_bn: float) -> float:
     return float(from_bn(amount_bn, unit()))
 
 
-def show_figure(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "responsive": True})
-
-
 #: Charts of a result by (id of the result, chart, language, unit). A result is immutable and
 #: shared by the sessions (it comes from the caches in ``state``), so its chart is built once:
 #: an entry goes when its result is garbage-collected (the id could then be reused).
@@ -90,18 +85,16 @@ def _chart_of(chart: Callable[[Result, str, str], Any], result: Result) -> Any:
     return built
 
 
-def result_figure(chart: Callable[[Result, str, str], go.Figure], result: Result, key: str) -> None:
-    """Show the Plotly figure ``chart(result, lang, unit)``, built once per result, chart,
-    language and unit (building one takes tens of milliseconds; a page change back to a
-    chart of the same result does not pay them again)."""
-    show_figure(_chart_of(chart, result), key=key)
-
-
 def result_echart(chart: Callable[[Result, str, str], Chart], result: Result, key: str) -> None:
     """Show the ECharts chart ``chart(result, lang, unit)`` (:mod:`fundmodel.outputs.echarts`),
-    built once like :func:`result_figure`."""
-    built = _chart_of(chart, result)
-    st.echarts_chart(built.option, height=built.height_px, theme=None, key=key)
+    built once per result, chart, language and unit (building one takes milliseconds to tens
+    of them; a page change back to a chart of the same result does not pay them again)."""
+    show_echart(_chart_of(chart, result), key=key)
+
+
+def show_echart(chart: Chart, key: str) -> None:
+    """Show an ECharts chart (:mod:`fundmodel.outputs.echarts`) at its height, the page's width."""
+    st.echarts_chart(chart.option, height=chart.height_px, theme=None, key=key)
 
 
 # ---------------------------------------------------------------------- KPIs

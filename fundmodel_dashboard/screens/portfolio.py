@@ -6,9 +6,9 @@ import streamlit as st
 from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.inputs.portfolio.issues import render_issue
 from fundmodel.messages import render_error
-from fundmodel.outputs import charts
+from fundmodel.outputs import charts, echarts
 from fundmodel.outputs.portfolio_forms import blank_template_bytes, validation_report_bytes
-from fundmodel.outputs.province_map import province_tile_figure
+from fundmodel.outputs.province_map import province_tile_map
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import basis, state
@@ -21,7 +21,7 @@ from fundmodel_dashboard.widgets import (
     localized_widget,
     money,
     per_bn,
-    show_figure,
+    show_echart,
     t,
     unit,
     unit_name,
@@ -226,7 +226,9 @@ if len(chosen):
     with st.container(key="province_view"):
         map_left, map_right = st.columns([3, 2])
     with map_left:
-        show_figure(province_tile_figure(per_province, map_value, lang(), unit()), key="province_map")
+        show_echart(
+            echarts.province_map_chart(province_tile_map(per_province, map_value, lang(), unit())), key="province_map"
+        )
     with map_right:
         # The map's amount and its share of the total; the unit said once above the table.
         amounts = per_province[map_value].to_numpy(dtype=float)
@@ -261,13 +263,17 @@ if len(chosen):
     left, right = st.columns([3, 2])
     with left:
         by_province = group_projects(chosen, "province")
-        show_figure(
-            charts.breakdown_figure(by_province, lang(), unit(), "by_province", names=province_names),
+        show_echart(
+            echarts.breakdown_chart(
+                charts.capital_by_group(by_province, lang(), unit(), "by_province", names=province_names)
+            ),
             key="portfolio_provinces",
         )
     with right:
-        show_figure(
-            charts.breakdown_figure(group_projects(chosen, "field"), lang(), unit(), "by_field"),
+        show_echart(
+            echarts.breakdown_chart(
+                charts.capital_by_group(group_projects(chosen, "field"), lang(), unit(), "by_field")
+            ),
             key="portfolio_fields",
         )
 
