@@ -3,6 +3,7 @@ KPI cards, the checks table and the parameter sources."""
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
 from fundmodel.labels import label, parameter_word
-from fundmodel.outputs.csv_writer import csv_bytes
+from fundmodel.outputs.csv_writer import encode_csv, safe_frame
 from fundmodel.outputs.echarts import Chart
 from fundmodel.outputs.kpi_text import KPI_TERMS as KPI_TERMS  # the cards, as tests and pages know them
 from fundmodel.outputs.kpi_text import kpi_differences, kpi_texts
@@ -221,9 +222,16 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str) -> None:
     The tables' own CSV export is switched off (``client.disableDataExport`` in config.toml):
     it would write user text such as ``=cmd|' /C calc'!A0`` raw.
     """
-    data, warnings = csv_bytes(frame)
+    # the cells are made safe now (the note below says what changed); the file is written only
+    # when the button is pressed (a table of thousands of rows takes tens of milliseconds)
+    safe, warnings = safe_frame(frame)
     st.download_button(
-        t("download_csv"), data=data, file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+        t("download_csv"),
+        data=functools.partial(encode_csv, safe),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
     )
     if warnings:
         st.caption(t("csv_made_safe").format(n=len(warnings)))
