@@ -261,6 +261,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "compare_this": ("This scenario", "本情景"),
     "compare_current": ("Include the current state", "包括当前状态"),
     "province_map": ("Provinces", "各省份分布"),
+    "portfolio_charts": ("Capital by province and field", "分省份、分领域资金结构"),
     "province_map_value": ("Colour the provinces by", "省份着色依据"),
     "share_of_total": ("Share", "占比"),
     "col_required": ("Required", "必填"),

@@ -18,6 +18,8 @@ import pytest
 import test_dashboard_browser as browser_flow
 from test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, _idle
 
+from fundmodel.labels import label
+
 #: The browser flow's Streamlit server (its fixture, under this name here).
 dashboard_server = browser_flow.server
 
@@ -78,6 +80,8 @@ def test_project_table_download_neutralizes_a_formula_name(monkeypatch) -> None:
     at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
     at.file_uploader(key="portfolio_upload").set_value(("formula.csv", _formula_portfolio(), "text/csv")).run()
     assert not at.exception, at.exception
+    at.session_state["pf_view__en"] = label("project_metrics", "en")  # the view with the project table
+    at.run()
     assert "fundmodel_projects.csv" in offered, sorted(offered)
     _assert_neutralized(offered["fundmodel_projects.csv"])
     assert any("1 text cell(s) were changed" in c.value for c in at.caption)
@@ -108,6 +112,10 @@ def test_browser_csv_download_is_neutralized_and_tables_have_no_own_export(dashb
             page.get_by_role("heading", name="Portfolio").first.wait_for(timeout=30_000)
             _idle(page)
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+            tab = page.get_by_role("tab", name=label("project_metrics", "en"))
+            tab.wait_for(timeout=60_000)
+            _idle(page)
+            tab.click()
             button = page.locator(".st-key-download_projects_csv button")
             button.wait_for(timeout=60_000)
             _idle(page)

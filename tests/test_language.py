@@ -23,6 +23,7 @@ import pytest
 
 from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
 from fundmodel.inputs.parameters import default_parameters
+from fundmodel.labels import label
 from fundmodel.messages import Message, render, templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,6 +203,13 @@ def test_no_english_sentence_on_any_page_in_chinese(chinese_app):
             assert default_parameters().instrument.size_bn.description_zh in shown_here
         if page == "leverage":  # a slider's help is its parameter's description, in Chinese
             assert default_parameters().fields["digital_economy"].additionality.description_zh in shown_here
+        if page == "portfolio":  # its other two views (tabs drawn when chosen)
+            for view in ("portfolio_charts", "project_metrics"):
+                at.session_state["pf_view__zh"] = label(view, "zh")
+                at.run()
+                look(f"portfolio, {view}")
+            at.session_state["pf_view__zh"] = label("province_map", "zh")
+            at.run()
     # the scenarios page: a comparison with two other scenarios (one of them refused on the
     # portfolio basis, which the page says in words) and goal-seek, shown by default
     at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()

@@ -212,126 +212,133 @@ s2.metric(f"{t('fund_bn')}", money(totals.get("fund_bn", 0.0)))
 s3.metric(f"{t('total_investment_bn')}", money(totals.get("total_investment_bn", 0.0)))
 s4.metric(t("multiplier"), f"{totals['multiplier']:.2f}x" if totals.get("fund_bn") else "—")
 
-# --- the funded projects by province: a tile map beside its table ---------------------------
+# --- three views of the funded projects, one drawn at a time (a page change draws the
+# first only: the project table's thousands of rows go to the browser when asked for) ----
 if len(chosen):
-    st.subheader(t("province_map"))
-    value_names = {"total_investment_bn": t("total_investment_bn"), "fund_bn": t("fund_bn")}
-    map_value = localized_widget(
-        st.radio, t("province_map_value"), list(value_names), value_names, "pf_map_value", horizontal=True
-    )
-    per_province = group_projects(chosen, "province")
-    # The map and its table side by side where both fit, the table below the map on a narrower
-    # window (1,024 px): the table never scrolls sideways.
-    st.markdown(PROVINCE_VIEW_CSS, unsafe_allow_html=True)
-    with st.container(key="province_view"):
-        map_left, map_right = st.columns([3, 2])
-    with map_left:
-        show_echart(
-            echarts.province_map_chart(province_tile_map(per_province, map_value, lang(), unit())), key="province_map"
-        )
-    with map_right:
-        # The map's amount and its share of the total; the unit said once above the table.
-        amounts = per_province[map_value].to_numpy(dtype=float)
-        names = [province_names.get(p, p) for p in per_province.index]
-        headers = [t("province"), column_label("n_projects", lang()), t(map_value), t("share_of_total")]
-        province_table = pd.DataFrame(
-            {
-                headers[0]: names,
-                headers[1]: per_province["n_projects"].astype(int).to_numpy(),
-                headers[2]: amounts * per_bn(),
-                headers[3]: 100 * amounts / amounts.sum() if amounts.sum() else 0.0,
-            }
-        ).sort_values(headers[2], ascending=False)
-        st.caption(t("amounts_in").format(unit=unit_name()))
-        widths = [grid_column_px([headers[0], *names]), *(grid_column_px([h], minimum=64) for h in headers[1:])]
-        st.dataframe(
-            province_table,
-            hide_index=True,
-            width="stretch",
-            height=460,
-            column_config={
-                headers[0]: st.column_config.TextColumn(width=widths[0]),
-                headers[1]: st.column_config.NumberColumn(width=widths[1]),
-                headers[2]: st.column_config.NumberColumn(
-                    format="%,.1f" if unit() == "yi" else "%,.2f", width=widths[2]
-                ),
-                headers[3]: st.column_config.NumberColumn(format="%.1f%%", width=widths[3]),
-            },
-        )
+    views = [t("province_map"), t("portfolio_charts"), t("project_metrics")]
+    tab_map, tab_charts, tab_table = st.tabs(views, key=f"pf_view__{lang()}", on_change="rerun")
 
-if len(chosen):
-    left, right = st.columns([3, 2])
-    with left:
-        by_province = group_projects(chosen, "province")
-        show_echart(
-            echarts.breakdown_chart(
-                charts.capital_by_group(by_province, lang(), unit(), "by_province", names=province_names)
-            ),
-            key="portfolio_provinces",
-        )
-    with right:
-        show_echart(
-            echarts.breakdown_chart(
-                charts.capital_by_group(group_projects(chosen, "field"), lang(), unit(), "by_field")
-            ),
-            key="portfolio_fields",
-        )
+    # --- the funded projects by province: a tile map beside its table ------------------
+    with tab_map:
+        if tab_map.open:
+            value_names = {"total_investment_bn": t("total_investment_bn"), "fund_bn": t("fund_bn")}
+            map_value = localized_widget(
+                st.radio, t("province_map_value"), list(value_names), value_names, "pf_map_value", horizontal=True
+            )
+            per_province = group_projects(chosen, "province")
+            # The map and its table side by side where both fit, the table below the map on a narrower
+            # window (1,024 px): the table never scrolls sideways.
+            st.markdown(PROVINCE_VIEW_CSS, unsafe_allow_html=True)
+            with st.container(key="province_view"):
+                map_left, map_right = st.columns([3, 2])
+            with map_left:
+                tile_map = province_tile_map(per_province, map_value, lang(), unit())
+                show_echart(echarts.province_map_chart(tile_map), key="province_map")
+            with map_right:
+                # The map's amount and its share of the total; the unit said once above the table.
+                amounts = per_province[map_value].to_numpy(dtype=float)
+                names = [province_names.get(p, p) for p in per_province.index]
+                headers = [t("province"), column_label("n_projects", lang()), t(map_value), t("share_of_total")]
+                province_table = pd.DataFrame(
+                    {
+                        headers[0]: names,
+                        headers[1]: per_province["n_projects"].astype(int).to_numpy(),
+                        headers[2]: amounts * per_bn(),
+                        headers[3]: 100 * amounts / amounts.sum() if amounts.sum() else 0.0,
+                    }
+                ).sort_values(headers[2], ascending=False)
+                st.caption(t("amounts_in").format(unit=unit_name()))
+                widths = [grid_column_px([headers[0], *names]), *(grid_column_px([h], minimum=64) for h in headers[1:])]
+                st.dataframe(
+                    province_table,
+                    hide_index=True,
+                    width="stretch",
+                    height=460,
+                    column_config={
+                        headers[0]: st.column_config.TextColumn(width=widths[0]),
+                        headers[1]: st.column_config.NumberColumn(width=widths[1]),
+                        headers[2]: st.column_config.NumberColumn(
+                            format="%,.1f" if unit() == "yi" else "%,.2f", width=widths[2]
+                        ),
+                        headers[3]: st.column_config.NumberColumn(format="%.1f%%", width=widths[3]),
+                    },
+                )
 
-    # --- per-project metrics --------------------------------------------------------------
-    st.subheader(t("project_metrics"))
-    # The key columns first, the project's name pinned: name, bank, province and the amounts are
-    # in view without scrolling sideways from 1,024 px; the rest follow.
-    key_columns = ["project_name", "bank", "province", "fund_bn", "total_investment_bn", "multiplier"]
-    columns = [
-        *key_columns,
-        "field",
-        "project_id",
-        "private",
-        "fund_share_of_capital",
-        "capital_ratio",
-        "net_investment_bn",
-        "attributed_investment_bn",
-        "source_file",
-        "source_sheet",
-        "source_row",
-    ]
-    metrics = state.portfolio_cashflow()
-    metric_columns = ["project_irr", "equity_irr", "npv_bn", "min_dscr", "payback_year", "subsidy_per_yuan"]
-    if metrics is not None:
-        chosen = chosen.join(metrics[metric_columns], how="left")
-        columns += metric_columns
-    columns = [c for c in columns if c in chosen.columns]
-    table = chosen[columns].copy()
-    for c in columns:
-        if is_term(c) and term(c).is_money:
-            table[c] = table[c] * per_bn()
-    # one label per distinct id, not per project
-    table["field"] = table["field"].map({f: t(f) for f in table["field"].unique()})
-    table["bank"] = table["bank"].map({b: t("short_" + b) for b in table["bank"].unique()})
-    table["province"] = table["province"].map(province_names)
-    d = 0 if unit() == "yi" else 2  # one project's money: two decimals of bn, whole 亿元
-    formats = {"share": "percent", "ratio": "%.3f", "year": "%d", "multiplier": "%.2fx", "money": f"%,.{d}f"}
-    config, csv_headers = {}, {}
-    for c in columns:
-        name = column_label(c, lang()) if c not in ("multiplier",) else t(c)
-        kind = term(c).unit if is_term(c) else None
-        csv_headers[c] = with_unit(name, lang(), unit()) if kind == "money" else name
-        # a key column as wide as its header and cells need (the name at most 250 px)
-        width = None
-        if c in key_columns:
-            # the 20 longest texts are enough to find the widest (2,000 names are not measured)
-            cells = sorted(pd.unique(table[c].astype(str)), key=len)[-20:] if kind is None else []
-            width = min(250, grid_column_px([name, *cells], minimum=0 if kind is None else 72))
-        if kind in formats:  # money included
-            config[c] = st.column_config.NumberColumn(name, format=formats[kind], width=width)
-        elif c == "private":
-            config[c] = st.column_config.CheckboxColumn(name)
-        else:
-            config[c] = st.column_config.TextColumn(name, width=width, pinned=c == "project_name")
-    st.caption(t("amounts_in").format(unit=unit_name()))
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=460, column_config=config)
-    csv_download(table.rename(columns=csv_headers), "fundmodel_projects.csv", key="download_projects_csv")
-    if metrics is not None:
-        st.caption(t("cashflow_note"))
+    with tab_charts:
+        if tab_charts.open:
+            left, right = st.columns([3, 2])
+            with left:
+                by_province = group_projects(chosen, "province")
+                show_echart(
+                    echarts.breakdown_chart(
+                        charts.capital_by_group(by_province, lang(), unit(), "by_province", names=province_names)
+                    ),
+                    key="portfolio_provinces",
+                )
+            with right:
+                show_echart(
+                    echarts.breakdown_chart(
+                        charts.capital_by_group(group_projects(chosen, "field"), lang(), unit(), "by_field")
+                    ),
+                    key="portfolio_fields",
+                )
+
+    # --- per-project metrics ------------------------------------------------------------
+    with tab_table:
+        if tab_table.open:
+            # The key columns first, the project's name pinned: name, bank, province and the amounts are
+            # in view without scrolling sideways from 1,024 px; the rest follow.
+            key_columns = ["project_name", "bank", "province", "fund_bn", "total_investment_bn", "multiplier"]
+            columns = [
+                *key_columns,
+                "field",
+                "project_id",
+                "private",
+                "fund_share_of_capital",
+                "capital_ratio",
+                "net_investment_bn",
+                "attributed_investment_bn",
+                "source_file",
+                "source_sheet",
+                "source_row",
+            ]
+            metrics = state.portfolio_cashflow()
+            metric_columns = ["project_irr", "equity_irr", "npv_bn", "min_dscr", "payback_year", "subsidy_per_yuan"]
+            if metrics is not None:
+                chosen = chosen.join(metrics[metric_columns], how="left")
+                columns += metric_columns
+            columns = [c for c in columns if c in chosen.columns]
+            table = chosen[columns].copy()
+            for c in columns:
+                if is_term(c) and term(c).is_money:
+                    table[c] = table[c] * per_bn()
+            # one label per distinct id, not per project
+            table["field"] = table["field"].map({f: t(f) for f in table["field"].unique()})
+            table["bank"] = table["bank"].map({b: t("short_" + b) for b in table["bank"].unique()})
+            table["province"] = table["province"].map(province_names)
+            d = 0 if unit() == "yi" else 2  # one project's money: two decimals of bn, whole 亿元
+            formats = {"share": "percent", "ratio": "%.3f", "year": "%d", "multiplier": "%.2fx", "money": f"%,.{d}f"}
+            config, csv_headers = {}, {}
+            for c in columns:
+                name = column_label(c, lang()) if c not in ("multiplier",) else t(c)
+                kind = term(c).unit if is_term(c) else None
+                csv_headers[c] = with_unit(name, lang(), unit()) if kind == "money" else name
+                # a key column as wide as its header and cells need (the name at most 250 px)
+                width = None
+                if c in key_columns:
+                    # the 20 longest texts are enough to find the widest (2,000 names are not measured)
+                    cells = sorted(pd.unique(table[c].astype(str)), key=len)[-20:] if kind is None else []
+                    width = min(250, grid_column_px([name, *cells], minimum=0 if kind is None else 72))
+                if kind in formats:  # money included
+                    config[c] = st.column_config.NumberColumn(name, format=formats[kind], width=width)
+                elif c == "private":
+                    config[c] = st.column_config.CheckboxColumn(name)
+                else:
+                    config[c] = st.column_config.TextColumn(name, width=width, pinned=c == "project_name")
+            st.caption(t("amounts_in").format(unit=unit_name()))
+            st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=460, column_config=config)
+            csv_download(table.rename(columns=csv_headers), "fundmodel_projects.csv", key="download_projects_csv")
+            if metrics is not None:
+                st.caption(t("cashflow_note"))
 else:
     st.info(t("no_projects_match"), icon=":material/filter_alt_off:")
