@@ -33,19 +33,17 @@ Placeholders are ``str.format`` fields with a few extra format specs:
 
 from __future__ import annotations
 
-import csv
 import math
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import import_module, resources
+from importlib import import_module
 from typing import Any
 
+from fundmodel.message_table import LANGS as LANGS
+from fundmodel.message_table import templates
 from fundmodel.units import decimals as money_decimals
 from fundmodel.units import from_bn, unit_label
-
-LANGS = ("en", "zh")
 
 
 class UnknownMessageError(KeyError):
@@ -65,13 +63,6 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
-
-
-@cache
-def templates() -> dict[str, dict[str, str]]:
-    """The message table: id -> {"en": template, "zh": template}."""
-    text = resources.files("fundmodel.inputs.data").joinpath("messages.csv").read_text(encoding="utf-8")
-    return {row["id"]: {"en": row["en"], "zh": row["zh"]} for row in csv.DictReader(text.splitlines())}
 
 
 def format_money(amount_bn: float, unit: str = "bn", lang: str = "en") -> str:

@@ -5,7 +5,11 @@ Chinese with 亿元, and amounts typed in that unit."""
 from __future__ import annotations
 
 import argparse
+import signal
+import time
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from fundmodel.cli import _leaf_parsers, build_parser, main
@@ -99,3 +103,154 @@ def test_the_scenario_library_speaks_chinese_with_china_standard_time(tmp_path, 
     out = capsys.readouterr().out.strip()
     assert out == "已删除 '上限'（第 2 版；历史版本保留，可用命令 fundmodel scenarios restore 恢复）"
     assert not english_sentences(out, ["fundmodel scenarios restore"])
+
+
+# ------------------------------------------------- argparse's own errors and every output
+
+EXAMPLES = "portfolios/first_batch_examples.csv"
+
+
+@pytest.mark.parametrize(
+    ("argv", "zh"),
+    [
+        (["metrics"], "fundmodel：错误：metrics：缺少必需的参数：--portfolio（选项说明：fundmodel metrics --help）"),
+        (
+            ["run", "--format", "xx"],
+            "fundmodel：错误：run：参数 --format：无效的选项值：'xx'（可选：'table', 'json'）"
+            "（选项说明：fundmodel run --help）",
+        ),
+        (
+            ["select", "--portfolio", EXAMPLES, "--limit", "x"],
+            "fundmodel：错误：select：参数 --limit：无效的整数值：'x'（选项说明：fundmodel select --help）",
+        ),
+        (["run", "--bogus"], "fundmodel：错误：无法识别的参数：--bogus（选项说明：fundmodel --help）"),
+        (["run", "--lang=zh", "--draws"], "fundmodel：错误：无法识别的参数：--draws（选项说明：fundmodel --help）"),
+        (["scenarios", "frob"], None),
+        ([], None),
+    ],
+)
+def test_argparse_refuses_a_command_line_in_chinese(argv, zh, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--lang", "zh"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fundmodel：错误：") and "\n" not in err
+    if zh is not None:
+        assert err == zh
+    names = {*_commands(), *(c.split()[0] for c in _commands())}
+    commands = [*names, "fundmodel --help", *(f"fundmodel {c} --help" for c in names)]
+    assert not english_sentences(err, commands), err
+    if "--lang=zh" not in argv:
+        with pytest.raises(SystemExit):  # English without --lang zh, argparse's own words
+            main(argv)
+        assert "the options: fundmodel" in capsys.readouterr().err
+
+
+def test_an_argparse_sentence_of_another_python_keeps_its_text_inside_a_chinese_line():
+    from fundmodel.cli import usage_message
+
+    said = usage_message("some new argparse sentence").render("zh")
+    assert said == "命令行无法识别：some new argparse sentence"
+
+
+def test_ctrl_c_is_said_in_the_chosen_language(monkeypatch, capsys):
+    import fundmodel.cli as cli
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run", interrupted)
+    assert main(["run", "--lang", "zh"]) == 130
+    assert capsys.readouterr().err.strip() == "fundmodel：已中断"
+    assert main(["run"]) == 130
+    assert capsys.readouterr().err.strip() == "fundmodel: interrupted"
+
+
+def test_ctrl_c_while_numpy_loads_is_said_in_chinese(tmp_path):
+    from _hostile import finish, start_fundmodel
+
+    from tests.test_hostile_inputs import KILL_SECONDS, LOADING, _maps, _signal_when
+
+    start = time.perf_counter()
+    proc = start_fundmodel("run", "--lang", "zh", cwd=tmp_path)
+    sent = _signal_when(proc, lambda: LOADING["numpy"] in _maps(proc.pid), signal.SIGINT)
+    outcome = finish(proc, start, KILL_SECONDS)
+    assert sent, "the command ended before numpy was seen loading"
+    assert outcome.code == 130, outcome.stderr[-2000:]
+    assert outcome.one_line_error == "fundmodel：已中断"
+
+
+def _cash_flow_portfolio(folder: Path) -> Path:
+    from tests.test_cashflow import COLUMNS, PROJECTS
+
+    path = folder / "cf.csv"
+    pd.DataFrame(PROJECTS, columns=COLUMNS).to_csv(path, index=False)
+    return path
+
+
+def _chinese_output(argv: list[str], capsys, allowed: list[str]) -> str:
+    assert main([*argv, "--lang", "zh", "--unit", "yi"]) == 0
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert not english_sentences(text, allowed), english_sentences(text, allowed)
+    return text
+
+
+def test_metrics_in_chinese_with_npv_in_yi(tmp_path, capsys):
+    path = _cash_flow_portfolio(tmp_path)
+    out = _chinese_output(["metrics", "--portfolio", str(path)], capsys, [str(path)])
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "cf.csv：5 个项目中有 3 个有现金流数据",
+        "  1 个项目：无现金流数据",
+        "  1 个项目：现金流数据不完整：缺少年运营成本",
+    ]
+    assert lines[4].split()[:4] == ["项目编号", "项目内部收益率", "资本金内部收益率", "净现值"]
+    rows = {line.split()[0]: line.split() for line in lines[6:]}
+    # project A's NPV is 5.309095 bn (worked by hand in tests/test_cashflow.py), 53.09095 亿元
+    assert rows["A"][1:4] == ["7.93%", "54.27%", "53.091"]
+    assert rows["B"][-1] == "无内部收益率：现金流始终不变号"
+    flows = _chinese_output(["metrics", "--portfolio", str(path), "--project", "A"], capsys, [str(path)])
+    assert flows.split()[:2] == ["年份", "建设投资"]
+    assert "-1,000.0000" in flows.splitlines()[2]  # 100 bn of investment in 2025 is 1,000 亿元
+    assert main(["metrics", "--portfolio", str(path), "--project", "Z", "--lang", "zh"]) == 2
+    assert capsys.readouterr().err.strip() == "fundmodel：错误：项目清单中没有项目“Z”"
+
+
+def test_select_in_chinese(capsys):
+    names = pd.read_csv(EXAMPLES)["project_name"].tolist()
+    out = _chinese_output(["select", "--portfolio", EXAMPLES], capsys, [*names, "HiGHS", EXAMPLES])
+    assert out.startswith("目标（总投资）：")
+    assert "求解器：最优解（HiGHS 状态 7）" in out
+    assert "起约束作用的条件：" in out and "入选项目（按目标值前" in out
+
+
+def test_the_scenario_library_lists_and_shows_in_chinese(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("FUNDMODEL_AUTHOR", "测试员")
+    db = ["--db", str(tmp_path / "lib.sqlite")]
+    assert _chinese_output(["scenarios", "list", *db], capsys, []).strip() == "（没有已保存的情景）"
+    assert _chinese_output(["scenarios", "roles", *db], capsys, []).strip() == "（没有角色：本地单用户情景库）"
+    _chinese_output(["scenarios", "save", "portfolios/scenarios/cap_50pct.yaml", "--name", "上限", *db], capsys, [])
+    assert main(["scenarios", "show", "上限", *db, "--lang", "zh"]) == 0
+    shown = capsys.readouterr().out  # its head line, then the stored text as the user wrote it
+    assert not english_sentences(shown.splitlines()[0])
+    assert shown.startswith("# 上限 第 1 版（保存），测试员 保存于 ") and " CST (" in shown.splitlines()[0]
+    _chinese_output(["scenarios", "delete", "上限", *db], capsys, ["fundmodel scenarios restore"])
+    listed = _chinese_output(["scenarios", "list", "--all", *db], capsys, [])
+    assert "上限（已删除）" in listed and " CST (" in listed
+    history = _chinese_output(["scenarios", "history", "上限", *db], capsys, [])
+    assert "操作" in history and "保存" in history and "删除" in history
+
+
+def test_simulations_and_a_new_instrument_in_chinese(tmp_path, capsys):
+    out = _chinese_output(["project-montecarlo", "--portfolio", EXAMPLES, "--draws", "20"], capsys, ["P5"])
+    assert out.startswith("项目级蒙特卡洛模拟：20 次 × 5 个项目")
+    out = _chinese_output(["montecarlo", "portfolios/scenarios/uncertain_leverage.yaml", "--draws", "20"], capsys, [])
+    assert out.startswith("蒙特卡洛模拟：")
+    out = _chinese_output(["new-instrument", "copy", "--dir", str(tmp_path)], capsys, [str(tmp_path / "copy")])
+    assert out.strip().endswith(f"修改其中的文件后，用 --instrument {tmp_path / 'copy'} 使用")
+    bad = ["project-montecarlo", "--portfolio", EXAMPLES, "--investment-factor", "1,2", "--lang", "zh"]
+    assert main(bad) == 2
+    assert capsys.readouterr().err.strip().startswith("fundmodel：错误：--investment-factor：应为“低值,众数,高值”")
+    assert main(["sensitivity", "--range", "x", "--lang", "zh"]) == 2
+    assert "应为“名称=低值:高值”" in capsys.readouterr().err
