@@ -3,6 +3,7 @@
     python bench/dashboard_speed.py                 # prints the figures (started as `make dashboard`)
     python bench/dashboard_speed.py --repeat 5      # more loads and key presses
     python bench/dashboard_speed.py --streamlit-run # started by plain `streamlit run app.py`
+    python bench/dashboard_speed.py --read-s 0      # the next page clicked as soon as one is drawn
 
 Starts the app as ``make dashboard`` does (``fundmodel-dashboard``: the modules imported and the
 default run computed while the server starts) on a free port of 127.0.0.1; it opens on the
@@ -13,7 +14,9 @@ bundled national portfolio, run project by project. Then, in Debian's /usr/bin/c
   started (the first planner), in new browsers (empty cache: a planner's first visit), and
   in the same browser again (a returning planner: Streamlit's scripts in the browser's cache);
 * page change: from the click on a page in the navigation until that page is drawn, for each
-  page in turn;
+  page in turn, the planner reading each page for ``--read-s`` seconds (default 2) before the
+  next click (the dashboard loads what the other pages need while a page is read:
+  ``fundmodel_dashboard/prefetch.py``; ``--read-s 0`` clicks as soon as a page is drawn);
 * key press to KPI: ArrowRight on an assumption's slider (Leverage assumptions page) until the
   net-investment card shows the new value; on the portfolio basis, then on the top-down basis.
 
@@ -155,6 +158,12 @@ def main() -> None:
         action="store_true",
         help="start the app by plain `streamlit run app.py` (nothing imported or computed before the first session)",
     )
+    parser.add_argument(
+        "--read-s",
+        type=float,
+        default=2.0,
+        help="seconds the planner reads a page before clicking the next (default 2)",
+    )
     args = parser.parse_args()
     args.launcher = not args.streamlit_run
     from playwright.sync_api import sync_playwright
@@ -179,7 +188,10 @@ def main() -> None:
                 first_load(browser, url, returning)[2].close()  # the visit that fills the cache
                 back_loads = [first_load(browser, url, returning) for _ in range(args.repeat)]
                 page = back_loads[-1][2]
-                changes = {link: page_change(page, link, heading) for link, heading in PAGES}
+                changes = {}
+                for link, heading in PAGES:
+                    page.wait_for_timeout(1000 * args.read_s)  # the planner reads the page
+                    changes[link] = page_change(page, link, heading)
                 page_change(page, "Leverage assumptions", "Leverage assumptions")
                 presses = [key_press(page, "lev_a_green_low_carbon") for _ in range(args.repeat)]
                 # the same on the top-down basis (allocation x assumptions, no project selection)
@@ -198,7 +210,10 @@ def main() -> None:
         print(f"first page load, {what}: {', '.join(drawn)} s (median {median:.2f} s; KPI cards at {', '.join(kpi)} s)")
     for link, seconds in changes.items():
         print(f"page change to {link + ':':<22} {seconds:.2f} s")
-    print(f"page change: median {statistics.median(changes.values()):.2f} s, slowest {max(changes.values()):.2f} s")
+    print(
+        f"page change: median {statistics.median(changes.values()):.2f} s, slowest {max(changes.values()):.2f} s"
+        f" (each page read {args.read_s:g} s before the next click)"
+    )
     for basis, times in (("portfolio basis", presses), ("top-down basis", top_down)):
         print(
             f"key press to KPI, {basis}: "

@@ -10,6 +10,7 @@ import streamlit as st
 
 from fundmodel.inputs.parameters import default_parameters, using_instrument
 from fundmodel_dashboard import auth, state
+from fundmodel_dashboard.prefetch import prefetch_chunks
 from fundmodel_dashboard.widgets import edit_history_buttons, edit_history_view, lang, localized_widget, t
 
 # Not "pages/": Streamlit would take a pages/ folder beside the installed app.py for the
@@ -52,6 +53,8 @@ div[data-testid="stMetricValue"] > div { overflow: visible !important; text-over
 /* The Overview's two charts side by side where each gets 30rem, else one under the other. */
 .st-key-overview_charts [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
 .st-key-overview_charts [data-testid="stColumn"] { flex: 1 1 30rem !important; min-width: 30rem !important; }
+/* The chunk prefetch (fundmodel_dashboard.prefetch) has nothing to show. */
+.st-key-fundmodel_prefetch { display: none; }
 /* From 1024 px: a narrower sidebar and less padding leave the tables their width. */
 @media (max-width: 1279px) {
   section[data-testid="stSidebar"] { width: 15.5rem !important; min-width: 15.5rem !important; }
@@ -188,6 +191,8 @@ def main() -> None:
                 st.fragment(_run_page_file_in_instrument)(PAGE_DIR / f"{page.url_path}.py")
             else:
                 page.run()
+            with st.sidebar:
+                prefetch_chunks()  # after the page: it loads what the other pages need
         finally:
             # a cosmetic note: it must never hide the page's own error
             with contextlib.suppress(Exception):

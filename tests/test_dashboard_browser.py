@@ -20,6 +20,7 @@ from fundmodel.inputs.parameters import default_parameters
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import baseline
 from fundmodel.session import Session
+from fundmodel_dashboard.prefetch import chunk_files
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "test-output"
@@ -154,6 +155,13 @@ def test_browser_flow(server):
             _idle(page)
             assert _metric(page, "Total investment") == f"{base.total_investment_bn:,.1f}"
             _shot(page, "overview")
+            # while the Overview is read, the chunks the other pages need are loaded
+            page.wait_for_function(
+                "(files) => files.every(f => performance.getEntriesByType('resource')"
+                ".some(e => e.name.endsWith('/static/' + f)))",
+                arg=[*chunk_files()["modules"], *chunk_files()["styles"]],
+                timeout=30_000,
+            )
 
             # language: every label switches to Chinese, and back
             page.get_by_text("中文", exact=True).click()
