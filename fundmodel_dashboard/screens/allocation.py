@@ -9,6 +9,7 @@ from fundmodel.core import rules
 from fundmodel.edits import allocation_from_projects, proportional_allocation
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.inputs.portfolio import PortfolioError
+from fundmodel.messages import render_error
 from fundmodel.units import from_bn, to_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.basis import refusal, say, show_basis
@@ -18,6 +19,7 @@ from fundmodel_dashboard.widgets import (
     decimals,
     grid_column_px,
     kpi_cards,
+    lang,
     localized_widget,
     money,
     per_bn,
@@ -242,7 +244,7 @@ if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high
             selection = state.portfolio_selection()
         except (PortfolioError, SelectionError, ParameterError) as exc:
             st.session_state.pop("proposal_bn", None)
-            st.error(str(exc), icon=":material/error:")
+            st.error(render_error(exc, lang(), unit()), icon=":material/error:")
         else:
             st.session_state["proposal_bn"] = allocation_from_projects(params, selection.chosen)
             st.session_state["proposal_note"] = t("selection_note").format(
