@@ -240,6 +240,21 @@ def test_the_scenario_library_lists_and_shows_in_chinese(tmp_path, monkeypatch, 
     assert "上限（已删除）" in listed and " CST (" in listed
     history = _chinese_output(["scenarios", "history", "上限", *db], capsys, [])
     assert "操作" in history and "保存" in history and "删除" in history
+    # the library's refusals: a deleted scenario, one that is not there, a save on a stale version
+    assert main(["scenarios", "show", "上限", *db, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fundmodel：错误：情景 '上限' 已由 测试员 于 ") and " CST (" in err
+    assert err.endswith("（第 2 版）；请先恢复（fundmodel scenarios restore '上限'）")
+    assert main(["scenarios", "show", "无此情景", *db, "--lang", "zh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fundmodel：错误：情景库（sqlite:///") and err.endswith("）中没有名为 '无此情景' 的情景")
+    save = ["scenarios", "save", "portfolios/scenarios/cap_50pct.yaml", "--name", "乙", *db, "--lang", "zh"]
+    assert main(save) == 0 and main(save) == 3
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == (
+        "fundmodel：错误：情景 '乙' 已存在（第 1 版）；请说明本次保存基于哪一版"
+        "（若从该版开始修改，用 --base-version 1）。未写入任何内容"
+    )
 
 
 def test_simulations_and_a_new_instrument_in_chinese(tmp_path, capsys):
@@ -254,3 +269,69 @@ def test_simulations_and_a_new_instrument_in_chinese(tmp_path, capsys):
     assert capsys.readouterr().err.strip().startswith("fundmodel：错误：--investment-factor：应为“低值,众数,高值”")
     assert main(["sensitivity", "--range", "x", "--lang", "zh"]) == 2
     assert "应为“名称=低值:高值”" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "zh"),
+    [
+        (["run", "--scenario", "nofile.yaml"], "fundmodel：错误：nofile.yaml：无法读取文件（文件或文件夹不存在）"),
+        (["run", "--scenario", "/"], "fundmodel：错误：/：这是一个文件夹；请指定文件"),
+        (
+            ["export", "--out", "/no/such/folder/b.xlsx"],
+            "fundmodel：错误：/no/such/folder/b.xlsx：文件夹 '/no/such/folder' 不存在",
+        ),
+        (["export", "--out", "b.pdf"], "fundmodel：错误：b.pdf：该输出文件的格式为 .xlsx；请给出以 .xlsx 结尾的文件名"),
+    ],
+)
+def test_a_missing_file_or_a_bad_output_is_refused_in_chinese(argv, zh, capsys):
+    assert main([*argv, "--lang", "zh"]) == 2
+    assert capsys.readouterr().err.strip() == zh
+
+
+def test_an_operating_system_error_is_said_in_chinese():
+    from fundmodel.messages import render_error
+
+    assert render_error(PermissionError(13, "Permission denied", "b.xlsx"), "zh") == "b.xlsx：没有权限"
+    assert render_error(OSError(28, "No space left on device"), "zh") == "磁盘空间不足"
+    # an errno the table does not name keeps the system's words
+    assert render_error(OSError(5, "Input/output error", "b.xlsx"), "zh") == "b.xlsx：Input/output error"
+
+
+@pytest.mark.parametrize(
+    ("content", "zh"),
+    [
+        (b"a: 1\na: 2\n", "坏.yaml：第 2 行：a：键重复（首次出现在第 1 行）"),
+        (b"a: &x [1]\nb: *x\n", "坏.yaml：第 1 行：fundmodel 的 YAML 文件不允许使用锚点和别名（&x）"),
+        (b"\xff\xfe", "坏.yaml：不是 UTF-8 文本（第 0 字节：invalid start byte）"),
+        (b"d: 2025-13-45\n", None),
+        (b"a: [1, 2\n", None),
+    ],
+)
+def test_a_bad_yaml_file_is_refused_in_chinese(content, zh):
+    from fundmodel.inputs.yaml_loader import YamlError, loads
+    from fundmodel.messages import render_error
+
+    with pytest.raises(YamlError) as err:
+        loads(content, "坏.yaml")
+    said = render_error(err.value, "zh")
+    if zh is not None:
+        assert said == zh
+    # libyaml's and the date parser's own words are kept, quoted, after a Chinese sentence
+    detail = said.rsplit("（", 1)[-1]
+    assert not english_sentences(said, [detail]), said
+    assert said.startswith("坏.yaml：")
+
+
+def test_the_dashboard_refuses_a_scenario_upload_in_chinese():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_dashboard_app import APP
+
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.radio(key="lang").set_value("zh").run()
+    at.switch_page("fundmodel_dashboard/screens/scenarios.py").run()
+    at.file_uploader(key="scenario_upload").set_value(("坏情景.yaml", b"a: 1\na: 2\n", "application/x-yaml")).run()
+    assert not at.exception, at.exception
+    shown = [e.value for e in at.error]
+    assert "坏情景.yaml：第 2 行：a：键重复（首次出现在第 1 行）" in shown, shown

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, NoReturn
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
 from fundmodel.inputs.parameters import using_instrument
-from fundmodel.message_table import LANGS, argv_lang, templates
+from fundmodel.message_table import LANGS, argv_lang
 from fundmodel.messages import Message, render_error
 from fundmodel.outputs.atomic import Terminated, install_signal_cleanup, remove_pending
 
@@ -206,16 +206,6 @@ ARGPARSE_SENTENCES: tuple[tuple[str, str], ...] = (
     (r"not allowed with argument (?P<other>.+)", "cli_arg_not_allowed_with"),
     (r"ignored explicit argument (?P<value>.+)", "cli_arg_ignored_explicit"),
 )
-
-
-def message_or_text(message_id: str, text: str, params: dict[str, object] | None = None) -> Message:
-    """The message ``message_id`` when the table has it, else ``text`` as it is (a word the
-    program was given from elsewhere: a solver's status, a stored action).
-
-    >>> message_or_text("library_action_save", "save").render("zh"), message_or_text("no_such", "x").render("zh")
-    ('保存', 'x')
-    """
-    return Message(message_id, params or {}) if message_id in templates() else Message("cli_text", {"text": text})
 
 
 def usage_message(text: str) -> Message:

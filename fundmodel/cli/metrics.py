@@ -125,7 +125,7 @@ def status_message(text: str) -> Message:
             if "note" in params:
                 params["note"] = status_message(str(params["note"]))
             return Message(message_id, params)
-    return Message("cli_text", {"text": text})
+    return Message("text", {"text": text})
 
 
 def _pct(v: float) -> str:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from fundmodel.cli import CommandError, message_or_text
+from fundmodel.cli import CommandError
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.labels import label
-from fundmodel.messages import Message
+from fundmodel.messages import Message, message_or_text
 from fundmodel.outputs.atomic import check_output_path, write_text
 from fundmodel.outputs.report import text_table
 from fundmodel.store import (

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from fundmodel.analysis.selection import MIP_REL_GAP, Selection, SelectionConstraints, SelectionError, select_projects
-from fundmodel.cli import CommandError, message_or_text, stamped_json, warn
+from fundmodel.cli import CommandError, stamped_json, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.result import clean_json
 from fundmodel.inputs.parameters import instrument_id
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import name_of
-from fundmodel.messages import Message, render
+from fundmodel.messages import Message, message_or_text, render
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.csv_writer import summarize, write_csv
 from fundmodel.outputs.report import text_table
@@ -246,7 +246,7 @@ def solver_message(status: str) -> list[Message]:
                 out.append(Message(message_id, params))
                 break
         else:
-            out.append(Message("cli_text", {"text": part}))
+            out.append(Message("text", {"text": part}))
     return out
 
 
