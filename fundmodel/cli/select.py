@@ -12,7 +12,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fundmodel.analysis.selection import MIP_REL_GAP, Selection, SelectionConstraints, SelectionError, select_projects
+from fundmodel.analysis.selection import (
+    MIP_REL_GAP,
+    Selection,
+    SelectionConstraints,
+    SelectionError,
+    constraint_message,
+    select_projects,
+)
 from fundmodel.cli import CommandError, stamped_json, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.result import clean_json
@@ -110,7 +117,7 @@ def handle(args: argparse.Namespace) -> int:
             method=args.method,
         )
     except SelectionError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.text or str(exc)) from None
     if args.out is not None:
         written = write_selection_csv(selection, args.out, inputs=args.portfolio, instrument=params.instrument_id)
         warn(summarize(written), args.lang)
@@ -201,17 +208,6 @@ def render_selection(s: Selection, limit: int = 20, lang: str = "en", unit: str 
         for r in top.itertuples()
     ]
     return "\n".join([*lines, text_table(heads, rows)])
-
-
-def constraint_message(name: str) -> Message:
-    """A constraint of the selection (``quota:cdb``, ``private_min``, ``field_max:energy``)
-    as a message naming its bank or field.
-
-    >>> render(constraint_message("quota:cdb"), "zh"), render(constraint_message("total"), "en")
-    ('国家开发银行的额度', 'the instrument size')
-    """
-    kind, _, key = name.partition(":")
-    return message_or_text(f"select_constraint_{kind}", name, {"key": key})
 
 
 #: The solver's status sentences (HiGHS through SciPy, and what :func:`select_projects` adds)
