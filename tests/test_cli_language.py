@@ -335,3 +335,25 @@ def test_the_dashboard_refuses_a_scenario_upload_in_chinese():
     assert not at.exception, at.exception
     shown = [e.value for e in at.error]
     assert "坏情景.yaml：第 2 行：a：键重复（首次出现在第 1 行）" in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("body", "zh"),
+    [
+        (
+            "overrides:\n  fields:\n    digital_economy:\n      capital_ratio: -1\n",
+            "bad.yaml：fields.digital_economy.capital_ratio.value：应大于或等于 0.001（实际为 -1）",
+        ),
+        ("bogus: 1\n", "bad.yaml：bogus：未知的键"),
+        ("overrides:\n  fields:\n    digital_economy:\n      key_area: maybe\n", None),
+    ],
+)
+def test_a_scenario_file_that_breaks_a_rule_is_refused_in_chinese(tmp_path, capsys, body, zh):
+    path = tmp_path / "bad.yaml"
+    path.write_text("scenario:\n  name: 坏\n" + body, encoding="utf-8")
+    assert main(["run", "--scenario", str(path), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fundmodel：错误：bad.yaml：")
+    if zh is not None:
+        assert err == f"fundmodel：错误：{zh}"
+    assert not english_sentences(err, ["fields.digital_economy.key_area.value"]), err

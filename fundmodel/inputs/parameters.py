@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fundmodel.errors import ParameterError
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.limits import quoted
+from fundmodel.messages import Message, message_or_text
 
 #: The bundled instruments, one parameter package (folder) each.
 INSTRUMENT_ROOT = Path(__file__).with_name("parameter_files") / "instruments"
@@ -203,16 +204,21 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
 
 
-def _describe(err: Mapping[str, Any]) -> str:
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
+def validation_issue(where: str, loc: str, err: Mapping[str, Any]) -> Message:
+    """One pydantic error as a message, ``where: key.path: rule (got value)``: the rule by
+    its pydantic type (``validation_<type>``, with the type's context such as ``ge``) where
+    the table has it, else in pydantic's words (a validator's own sentence).
+
+    >>> err = {"type": "greater_than_equal", "msg": "...", "ctx": {"ge": 0.0}, "input": -1}
+    >>> validation_issue("a.yaml", "fields.x.capital_ratio", err).render("zh")
+    'a.yaml：fields.x.capital_ratio：应大于或等于 0.0（实际为 -1）'
+    """
+    kind = str(err["type"])
+    rule = message_or_text(f"validation_{kind}", err["msg"], dict(err.get("ctx") or {}))
     got = err.get("input")
-    if err["type"] not in ("missing",) and not isinstance(got, dict | list):
-        msg += f" (got {quoted(got)})"
-    return msg
+    if kind not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
+        rule = Message("validation_got", {"rule": rule, "got": quoted(got)})
+    return Message("validation_issue", {"where": where, "loc": loc, "rule": rule})
 
 
 # ----------------------------------------------------------------- parameters
@@ -475,8 +481,8 @@ def _validate_section(section: str, tree: Any, where: str, overridden: Mapping[s
             for opath, osrc in overridden.items():
                 if loc == opath or loc.startswith(opath + "."):
                     src = osrc
-            messages.append(f"{src}: {loc or section}: {_describe(err)}")
-        raise ParameterError("; ".join(messages)) from None
+            messages.append(validation_issue(src, loc or section, err))
+        raise ParameterError(Message("list", {"items": messages})) from None
 
 
 def _cross_check(p: dict[str, Any], where: dict[str, str]) -> None:
