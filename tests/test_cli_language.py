@@ -345,6 +345,8 @@ def test_the_dashboard_refuses_a_scenario_upload_in_chinese():
             "bad.yaml：fields.digital_economy.capital_ratio.value：应大于或等于 0.001（实际为 -1）",
         ),
         ("bogus: 1\n", "bad.yaml：bogus：未知的键"),
+        ("overrides:\n  fields:\n    nosuch:\n      capital_ratio: 0.2\n", "bad.yaml：fields.nosuch：未知的键"),
+        ("overrides: [1]\n", "bad.yaml：overrides：应为映射"),
         ("overrides:\n  fields:\n    digital_economy:\n      key_area: maybe\n", None),
     ],
 )

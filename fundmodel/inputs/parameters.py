@@ -392,7 +392,9 @@ class Parameters:
         raw = copy.deepcopy(self.raw)
         overridden = dict(self.overridden)
         if not isinstance(overrides, Mapping):
-            raise ParameterError(f"{source}: overrides: must be a mapping (got {quoted(overrides)})")
+            raise ParameterError(
+                Message("override_not_mapping", {"file": source, "key": "overrides", "got": quoted(overrides)})
+            )
         for section, value in overrides.items():
             if section not in _OVERRIDE_ROOTS:
                 raise ParameterError(
@@ -430,20 +432,25 @@ def _is_param(node: Any) -> bool:
 
 def _merge(base: dict, over: Any, path: str, source: str, overridden: dict[str, str]) -> None:
     if not isinstance(over, Mapping):
-        raise ParameterError(f"{source}: {path or 'overrides'}: must be a mapping (got {quoted(over)})")
+        raise ParameterError(
+            Message("override_not_mapping", {"file": source, "key": path or "overrides", "got": quoted(over)})
+        )
     for key, value in over.items():
         here = f"{path}.{key}" if path else str(key)
         if key not in base:
-            raise ParameterError(f"{source}: {here}: unknown key")
+            raise ParameterError(Message("override_unknown_key", {"file": source, "key": here}))
         node = base[key]
         if _is_param(node):
             if isinstance(node["value"], dict):
                 if isinstance(value, Mapping) and "value" not in value:
                     _merge_value_dict(node["value"], value, here, source, grow=key == "growth_pct")
                 else:
-                    raise ParameterError(f"{source}: {here}: must be a mapping of values (got {quoted(value)})")
+                    params = {"file": source, "key": here, "got": quoted(value)}
+                    raise ParameterError(Message("override_not_values", params))
             elif isinstance(value, Mapping):
-                raise ParameterError(f"{source}: {here}: must be a single value (got {quoted(value)})")
+                raise ParameterError(
+                    Message("override_not_single", {"file": source, "key": here, "got": quoted(value)})
+                )
             else:
                 node["value"] = value
             overridden[here] = source
@@ -458,10 +465,13 @@ def _merge_value_dict(base: dict, over: Mapping, path: str, source: str, grow: b
     for key, value in over.items():
         here = f"{path}.{key}"
         if key not in base and not grow:
-            raise ParameterError(f"{source}: {here}: unknown key (known: {', '.join(map(str, base))})")
+            known = ", ".join(map(str, base))
+            raise ParameterError(Message("override_unknown_key_known", {"file": source, "key": here, "known": known}))
         if isinstance(base.get(key), dict):
             if not isinstance(value, Mapping):
-                raise ParameterError(f"{source}: {here}: must be a mapping (got {quoted(value)})")
+                raise ParameterError(
+                    Message("override_not_mapping", {"file": source, "key": here, "got": quoted(value)})
+                )
             _merge_value_dict(base[key], value, here, source, grow=False)
         else:
             base[key] = value
@@ -470,7 +480,7 @@ def _merge_value_dict(base: dict, over: Mapping, path: str, source: str, grow: b
 def _validate_section(section: str, tree: Any, where: str, overridden: Mapping[str, str]) -> Any:
     model = _SECTION_MODELS[section]
     if not isinstance(tree, dict):
-        raise ParameterError(f"{where}: must be a mapping at the top (got {type(tree).__name__})")
+        raise ParameterError(Message("parameters_not_mapping", {"file": where, "got": type(tree).__name__}))
     try:
         return model.model_validate(tree)
     except ValidationError as exc:
@@ -535,7 +545,8 @@ def _build(
         _cross_check(sections, where)
     except ParameterError as exc:
         if override_source and overridden:
-            raise ParameterError(f"{override_source} (after overrides): {exc}") from None
+            said = exc.text or Message("text", {"text": str(exc)})
+            raise ParameterError(Message("override_after", {"file": override_source, "error": said})) from None
         raise
     return Parameters(
         instrument=sections["instrument"],
