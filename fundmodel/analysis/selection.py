@@ -189,21 +189,21 @@ def _problem(
     frame: pd.DataFrame, params: Parameters, objective: Objective, constraints: SelectionConstraints
 ) -> _Problem:
     if objective not in ("total", "net", "score"):
-        raise SelectionError(f"unknown objective {objective!r} (use total, net or score)")
+        raise SelectionError(Message("selection_unknown_objective", {"objective": repr(objective)}))
     c = constraints
     if not 0 < c.min_fraction <= 1:
-        raise SelectionError(f"min_fraction must be in (0, 1] (got {c.min_fraction})")
+        raise SelectionError(Message("selection_min_fraction_range", {"got": c.min_fraction}))
     if not 0 <= c.min_quota_use <= 1:
-        raise SelectionError(f"min_quota_use must be in [0, 1] (got {c.min_quota_use})")
+        raise SelectionError(Message("selection_min_quota_use_range", {"got": c.min_quota_use}))
     for name, bounds in (("field_min", c.field_min), ("field_max", c.field_max)):
         for fid, share in bounds.items():
             if fid not in params.fields:
-                raise SelectionError(f"{name}: unknown field {fid!r}")
+                raise SelectionError(Message("selection_unknown_field", {"option": name, "field": repr(fid)}))
             if not 0 <= share <= 1:
-                raise SelectionError(f"{name}.{fid}: share must be in [0, 1] (got {share})")
+                raise SelectionError(Message("selection_share_range", {"option": f"{name}.{fid}", "got": share}))
     for bid in c.quota_bn:
         if bid not in params.banks:
-            raise SelectionError(f"quota: unknown bank {bid!r}")
+            raise SelectionError(Message("selection_unknown_bank", {"bank": repr(bid)}))
     # A valid portfolio has request <= cap x project capital, so the request is the limit.
     limit = frame["fund_requested_bn"].to_numpy(dtype=float)
     investment = frame["total_investment_bn"].to_numpy(dtype=float)
@@ -214,11 +214,11 @@ def _problem(
         weight = multiplier * frame["additionality"].to_numpy(dtype=float)
     else:
         if "score" not in frame or frame["score"].isna().all():
-            raise SelectionError("objective 'score' needs a 'score' column in the portfolio")
+            raise SelectionError(Message("selection_score_column"))
         score = frame["score"].to_numpy(dtype=float)
         if np.isnan(score).any():
             rows = frame.index[np.isnan(score)].tolist()[:5]
-            raise SelectionError(f"objective 'score': projects without a score at rows {rows}")
+            raise SelectionError(Message("selection_score_missing", {"rows": ", ".join(map(str, rows))}))
         weight = multiplier * frame["additionality"].to_numpy(dtype=float) * score
     quota = np.array([c.quota_bn.get(b, q) for b, q in zip(params.bank_ids, params.bank_quota, strict=True)])
     size = float(c.total_bn if c.total_bn is not None else params.instrument.size_bn.value)
@@ -453,7 +453,7 @@ def _relaxation(pb: _Problem, active: set[str]) -> _Relaxation | None:
     if res.status == 2:
         return None
     if res.status != 0:
-        raise SelectionError(f"the LP relaxation failed: {res.message}")
+        raise SelectionError(Message("selection_lp_failed", {"status": str(res.message)}))
     duals = -res.ineqlin.marginals if g.shape[0] else np.zeros(0)
     bound, d = dual_bound(pb.weight, pb.limit, g, b, duals)
     return _Relaxation(x=np.clip(res.x, 0.0, pb.limit), reduced_cost=d, bound=bound)
