@@ -254,6 +254,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "edit_part_allocation_bn": ("the allocation", "额度分配"),
     "edit_part_assumptions": ("the leverage assumptions", "杠杆假设"),
     "edit_part_bank_scale": ("the bank scales", "银行资本金占比系数"),
+    "edit_part_project_edits": ("the project inputs", "项目数据"),
     "unused_budgets": ("Budgets no project takes", "未被使用的额度"),
     "compare_reference": ("Reference (shown first; differences are against it)", "比较基准（列在最前，差额相对于它）"),
     "compare_reference_short": ("Reference", "基准"),

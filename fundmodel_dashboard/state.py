@@ -113,7 +113,7 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.name: p for p in files}
 
 
-@st.cache_resource(show_spinner=False)
+@functools.lru_cache(maxsize=64)  # read on every page many times: a plain cache, no hashing of arguments
 def _load_bundled(name: str, mtime: float) -> Scenario:
     return load_scenario(SCENARIO_DIR / name)
 
@@ -374,8 +374,19 @@ def is_edited() -> bool:
 
 
 # ------------------------------------------------------------------ undo / redo
-# The edits (allocation, leverage assumptions, bank scales) as one frozen snapshot; every
-# change is recorded in an edits.History kept in the session ("edit_history").
+# The edits (allocation, leverage assumptions, bank scales, the portfolios' cell edits) as one
+# frozen snapshot; every change is recorded in an edits.History kept in the session
+# ("edit_history").
+
+
+def _frozen_cell_edits() -> tuple:
+    """Every portfolio's cell edits, hashable: (portfolio key, ((row, column, value), ...)) pairs."""
+    stored = st.session_state.get("project_edits", {})
+    return tuple(
+        (key, tuple(sorted(((row, column, value) for (row, column), value in cells.items()), key=str)))
+        for key, cells in sorted(stored.items())
+        if cells
+    )
 
 
 def _snapshot() -> tuple:
@@ -383,6 +394,7 @@ def _snapshot() -> tuple:
         freeze(st.session_state["allocation_bn"]),
         freeze(st.session_state["assumptions"]),
         freeze(st.session_state["bank_scale"]),
+        _frozen_cell_edits(),
     )
 
 
@@ -399,24 +411,29 @@ def record_edit() -> None:
 
 
 #: What a snapshot holds, in its order (the words a step's tooltip names).
-SNAPSHOT_PARTS = ("allocation_bn", "assumptions", "bank_scale")
+SNAPSHOT_PARTS = ("allocation_bn", "assumptions", "bank_scale", "project_edits")
 
 
 def changed_parts(before: tuple, after: tuple) -> list[str]:
     """Which parts of the edits (:data:`SNAPSHOT_PARTS`) differ between two snapshots.
 
-    >>> changed_parts(((1.0,), (), ()), ((2.0,), (), ()))
+    >>> changed_parts(((1.0,), (), (), ()), ((2.0,), (), (), ()))
     ['allocation_bn']
     """
     return [name for name, a, b in zip(SNAPSHOT_PARTS, before, after, strict=True) if a != b]
 
 
 def _restore(snapshot: tuple) -> None:
-    allocation, assumptions, scales = snapshot
+    allocation, assumptions, scales, cell_edits = snapshot
     st.session_state["allocation_bn"] = np.array(thaw(allocation), dtype=float)
     st.session_state["assumptions"] = thaw(assumptions)
     st.session_state["bank_scale"] = thaw(scales)
     bump_editor()
+    restored = {key: {(row, column): value for row, column, value in cells} for key, cells in cell_edits}
+    if restored != {k: v for k, v in st.session_state.get("project_edits", {}).items() if v}:
+        st.session_state["project_edits"] = restored
+        # a new project editor: it shows the file's cells with the restored edits, none of its own
+        st.session_state["project_editor_version"] = st.session_state.get("project_editor_version", 0) + 1
     for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
         del st.session_state[key]
 
@@ -631,6 +648,7 @@ def sync_project_editor() -> None:
         st.session_state["project_edits"] = stored
 
 
+@_as_one_step
 def discard_project_edits() -> None:
     """Forget the chosen portfolio's cell edits (the file's cells apply again)."""
     key = st.session_state.get("portfolio_key")

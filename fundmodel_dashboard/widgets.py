@@ -3,20 +3,20 @@ KPI cards, the checks table and the parameter sources."""
 
 from __future__ import annotations
 
+import functools
 import math
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from fundmodel.core.kpis import Headline, headline
 from fundmodel.core.result import Result
 from fundmodel.core.rules import RULES
 from fundmodel.labels import label, parameter_word
-from fundmodel.outputs.csv_writer import csv_bytes
+from fundmodel.outputs.csv_writer import encode_csv, safe_frame
 from fundmodel.outputs.echarts import Chart
 from fundmodel.outputs.kpi_text import KPI_TERMS as KPI_TERMS  # the cards, as tests and pages know them
 from fundmodel.outputs.kpi_text import kpi_differences, kpi_texts
@@ -65,10 +65,6 @@ def to_unit(amount_bn: float) -> float:
     return float(from_bn(amount_bn, unit()))
 
 
-def show_figure(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, key=key, theme=None, config={"displaylogo": False, "responsive": True})
-
-
 #: Charts of a result by (id of the result, chart, language, unit). A result is immutable and
 #: shared by the sessions (it comes from the caches in ``state``), so its chart is built once:
 #: an entry goes when its result is garbage-collected (the id could then be reused).
@@ -90,18 +86,16 @@ def _chart_of(chart: Callable[[Result, str, str], Any], result: Result) -> Any:
     return built
 
 
-def result_figure(chart: Callable[[Result, str, str], go.Figure], result: Result, key: str) -> None:
-    """Show the Plotly figure ``chart(result, lang, unit)``, built once per result, chart,
-    language and unit (building one takes tens of milliseconds; a page change back to a
-    chart of the same result does not pay them again)."""
-    show_figure(_chart_of(chart, result), key=key)
-
-
 def result_echart(chart: Callable[[Result, str, str], Chart], result: Result, key: str) -> None:
     """Show the ECharts chart ``chart(result, lang, unit)`` (:mod:`fundmodel.outputs.echarts`),
-    built once like :func:`result_figure`."""
-    built = _chart_of(chart, result)
-    st.echarts_chart(built.option, height=built.height_px, theme=None, key=key)
+    built once per result, chart, language and unit (building one takes milliseconds to tens
+    of them; a page change back to a chart of the same result does not pay them again)."""
+    show_echart(_chart_of(chart, result), key=key)
+
+
+def show_echart(chart: Chart, key: str) -> None:
+    """Show an ECharts chart (:mod:`fundmodel.outputs.echarts`) at its height, the page's width."""
+    st.echarts_chart(chart.option, height=chart.height_px, theme=None, key=key)
 
 
 # ---------------------------------------------------------------------- KPIs
@@ -228,9 +222,16 @@ def csv_download(frame: pd.DataFrame, file_name: str, key: str) -> None:
     The tables' own CSV export is switched off (``client.disableDataExport`` in config.toml):
     it would write user text such as ``=cmd|' /C calc'!A0`` raw.
     """
-    data, warnings = csv_bytes(frame)
+    # the cells are made safe now (the note below says what changed); the file is written only
+    # when the button is pressed (a table of thousands of rows takes tens of milliseconds)
+    safe, warnings = safe_frame(frame)
     st.download_button(
-        t("download_csv"), data=data, file_name=file_name, mime="text/csv", key=key, icon=":material/download:"
+        t("download_csv"),
+        data=functools.partial(encode_csv, safe),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
     )
     if warnings:
         st.caption(t("csv_made_safe").format(n=len(warnings)))

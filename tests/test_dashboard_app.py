@@ -342,6 +342,18 @@ def test_project_editor_fixes_a_row_and_the_model_follows(tmp_path):
     assert any("1 errors" in e.value for e in at.error)  # the file's own cells again
 
 
+def test_project_cells_go_to_the_browser_only_while_the_editor_is_open():
+    at = start(basis="portfolio")
+    at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
+    assert not at.data_editor  # the bundled file: no errors, no edits, the editor closed
+    portfolio_key = at.session_state["portfolio_key"]
+    at.session_state[f"project_editor_open_{portfolio_key}"] = True  # the planner opens it
+    at.run()
+    [editor] = at.data_editor
+    raw = read_portfolio(ROOT / "portfolios" / portfolio_key).raw
+    assert editor.value.shape == raw.shape
+
+
 def test_export_builds_the_workbook_only_on_click():
     import openpyxl
 

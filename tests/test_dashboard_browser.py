@@ -88,7 +88,8 @@ def _idle(page) -> None:
             // drawn and visible: not hidden, not inside a closed expander
             const shown = (sel) => [...document.querySelectorAll(sel)].filter(
                 e => e.offsetParent !== null && !e.closest('details:not([open])'));
-            return shown('[data-testid="stPlotlyChart"]').every(e => e.querySelector('.main-svg'))
+            return shown('[data-testid="stEChartsChart"]').every(
+                    e => e.getAttribute('aria-busy') !== 'true' && e.querySelector('canvas'))
                 && shown('[data-testid="stDataFrame"]').every(e => e.querySelector('canvas'));
         }""",
         timeout=30_000,

@@ -1,4 +1,4 @@
-"""Planner edits as overrides, the KPI headline and the plotly figures (pure functions)."""
+"""Planner edits as overrides, the KPI headline and the charts' data and figures (pure functions)."""
 
 from __future__ import annotations
 
@@ -194,14 +194,17 @@ def test_capital_stack_bars_add_up_to_total_investment(base):
     assert fund.y[-1] == "Transport and logistics"
 
 
-def test_breakdown_figure_orders_and_truncates():
+def test_breakdown_orders_and_truncates():
     table = pd.DataFrame(
         {"fund_bn": [1.0, 3.0, 2.0], "other_capital_bn": [1.0, 1.0, 1.0], "debt_bn": [2.0, 6.0, 4.0]},
         index=["digital_economy", "green_low_carbon", "agriculture_rural"],
     )
     table["total_investment_bn"] = table.sum(axis=1)
-    fig = charts.breakdown_figure(table, top=2)
-    assert list(fig.data[0].x) == ["Green and low-carbon", "Agriculture and rural"]
+    bars = charts.capital_by_group(table, top=2)
+    assert bars.names == ["Green and low-carbon", "Agriculture and rural"]  # totals 10 and 7; 4 left out
+    assert [list(s.values) for s in bars.series] == [[3.0, 2.0], [1.0, 1.0], [6.0, 4.0]]
+    named = charts.capital_by_group(table, "zh", "yi", "by_province", names={"green_low_carbon": "绿色"})
+    assert named.names[0] == "绿色" and named.title == "按省份" and list(named.series[2].values) == [60.0, 40.0, 20.0]
 
 
 def test_comparison_figure(base):
@@ -216,21 +219,37 @@ def test_tornado_puts_the_widest_swing_on_top():
     table = pd.DataFrame(
         {"parameter": ["capital_ratio", "additionality"], "low_bn": [5000.0, 5900.0], "high_bn": [7500.0, 6100.0]}
     )
-    fig = charts.tornado_figure(table, base_bn=6000.0)
-    low, high = fig.data
-    assert list(low.y) == ["Additionality", "Capital ratio"]  # widest (2,500) last = top
-    assert list(low.x) == [-100.0, -1000.0] and list(high.x) == [100.0, 1500.0]
-    assert low.base == 6000.0
+    tornado = charts.sensitivity_swings(table, base_bn=6000.0)
+    assert tornado.names == ["Additionality", "Capital ratio"]  # widest (2,500) last = top
+    assert list(tornado.low.values - tornado.base) == [-100.0, -1000.0]
+    assert list(tornado.high.values - tornado.base) == [100.0, 1500.0]
+    assert tornado.base == 6000.0 and tornado.base_text == "Current 6,000.0"
+    # in 亿元 and Chinese: ten per bn
+    zh = charts.sensitivity_swings(table, 6000.0, "zh", "yi")
+    assert zh.names == ["额外性", "资本金比例"]
+    assert zh.high.texts == ["+1,000", "+15,000"] and zh.x_title == "总投资（亿元）"
+    assert zh.high.tooltips[1] == "资本金比例<br/>高值：75,000 (+15,000)"  # 7,500 bn = 75,000 亿元
 
 
 def test_distribution_marks_percentiles_and_target():
     draws = np.arange(1, 101, dtype=float) * 100  # 100 .. 10,000
-    fig = charts.distribution_figure(draws, target_bn=6000.0)
-    texts = [a.text for a in fig.layout.annotations]
+    hist = charts.draws_histogram(draws, target_bn=6000.0)
     # numpy linear percentiles of 100..10,000 step 100: P5 = 595, P50 = 5,050, P95 = 9,505
-    assert texts[:3] == ["P5 595", "P50 5,050", "P95 9,505"]
-    assert "Target 6,000" in texts[3]
-    assert "= 41%" in fig.layout.title.text  # 6,000, 6,100 .. 10,000: 41 of 100 draws
+    assert [text for _, _, text in hist.percentiles] == ["P5 595.0", "P50 5,050.0", "P95 9,505.0"]
+    assert hist.target_text == "Target 6,000.0"
+    assert hist.title.endswith("= 41%")  # 6,000, 6,100 .. 10,000: 41 of 100 draws
+    assert len(hist.counts) == 60 and hist.counts.sum() == 100
+
+
+def test_distribution_counts_draws_in_sixty_equal_bins_by_hand():
+    # 0 and 60 set the range: 60 bins one wide; three draws of 10.2 fall in [10, 11)
+    hist = charts.draws_histogram(np.array([0.0, 10.2, 10.2, 10.2, 60.0]), target_bn=10.0, lang="zh", unit="bn")
+    np.testing.assert_allclose(hist.edges, np.arange(61.0))
+    assert hist.counts[0] == 1 and hist.counts[10] == 3 and hist.counts[59] == 1  # 60 in the last bin
+    assert hist.counts.sum() == 5
+    # P5 = 0 + 0.2 x 10.2 = 2.04; P50 = 10.2; P95 = 10.2 + 0.8 x (60 - 10.2) = 50.04
+    np.testing.assert_allclose([v for _, v, _ in hist.percentiles], [2.04, 10.2, 50.04])
+    assert hist.title == "蒙特卡洛模拟：总投资 · P(≥ 目标) = 80%"  # 4 of 5 draws at or above 10
 
 
 # ------------------------------------------------------------ editor edits

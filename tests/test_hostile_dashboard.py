@@ -62,6 +62,17 @@ def test_project_table_download_neutralizes_a_formula_name(monkeypatch) -> None:
         return load(self, path_or_data, mimetype, kind, filename)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    # a CSV is written when its button is pressed: the test writes it as the press would
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    add_deferred = MediaFileManager.add_deferred
+
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        if file_name:
+            offered[file_name] = data_callable()
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()

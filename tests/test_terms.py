@@ -17,7 +17,7 @@ from fundmodel.inputs.bundled import PORTFOLIO_DIR, SCENARIO_DIR
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import load_scenario
 from fundmodel.labels import LABELS, label
-from fundmodel.outputs import charts, report
+from fundmodel.outputs import charts, echarts, report
 from fundmodel.outputs.views import GROUP_SUM_COLUMNS
 from fundmodel.terms import TERM_UNITS, UnknownTermError, is_term, term, terms, with_unit
 from fundmodel_dashboard.widgets import KPI_HELP, KPI_TERMS
@@ -128,15 +128,23 @@ def test_report_charts_and_comparison_render_with_table_terms_only(results, lang
         charts.sankey_figure(r, lang, unit)
         charts.effects_figure(r, lang, unit)
         charts.capital_stack_figure(r, lang, unit, by="bank")
-    charts.breakdown_figure(portfolio.breakdowns["province"], lang, unit)
     charts.comparison_figure([top_down, portfolio], lang, unit)
-    charts.distribution_figure(np.array([5000.0, 6000.0]), 6000.0, lang, unit)
-    charts.tornado_figure(
-        pd.DataFrame({"parameter": ["capital_ratio", "additionality"], "low_bn": [5.0, 6.0], "high_bn": [7.0, 6.5]}),
-        6.0,
-        lang,
-        unit,
-    )
+    for chart in (
+        echarts.breakdown_chart(charts.capital_by_group(portfolio.breakdowns["province"], lang, unit)),
+        echarts.comparison_chart([top_down, portfolio], lang, unit),
+        echarts.distribution_chart(charts.draws_histogram(np.array([5000.0, 6000.0]), 6000.0, lang, unit)),
+        echarts.tornado_chart(
+            charts.sensitivity_swings(
+                pd.DataFrame(
+                    {"parameter": ["capital_ratio", "additionality"], "low_bn": [5.0, 6.0], "high_bn": [7.0, 6.5]}
+                ),
+                6.0,
+                lang,
+                unit,
+            )
+        ),
+    ):
+        assert chart.option["title"]["text"]
     text = render_comparison(compare_results([top_down, portfolio]), unit, lang)
     assert term("net_multiplier").label(lang) in text
 

@@ -4,6 +4,8 @@ the unedited state (computed here with the Python model, never a number written 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,11 +15,14 @@ from test_dashboard_app import (
 )
 from test_dashboard_planner import budgeted_total_bn
 
+from fundmodel.core.bottom_up import run_portfolio
 from fundmodel.core.topdown import run as run_model
 from fundmodel.edits import FIELD_ASSUMPTIONS, proportional_allocation, run_edited, transfer
 from fundmodel.inputs.parameters import default_parameters
+from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.terms import term
 
+ROOT = Path(__file__).resolve().parent.parent
 SCREENS = "fundmodel_dashboard/screens/"
 TOTAL = "Total investment (bn RMB)"
 
@@ -203,3 +208,41 @@ def test_a_page_that_stops_early_still_offers_undo():
     at.button(key="undo_edit_early").click().run()
     np.testing.assert_allclose(at.session_state["allocation_bn"], default_parameters().allocation_matrix)
     assert not at.button(key="redo_edit_early").disabled
+
+
+def multiplier_card(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Multiplier")
+
+
+def test_a_project_cell_edit_is_undone_and_redone():
+    source = ROOT / "portfolios" / "first_batch_examples.csv"
+    params = default_parameters()
+    unedited = read_portfolio(source, params=params)
+    edited = unedited.with_edits({(3, "fund_requested_bn"): 2.0})
+    want = [f"{run_portfolio(p, params).multiplier:,.2f}x" for p in (unedited, edited)]
+    assert want[0] != want[1]
+
+    at = start("portfolio")
+    go(at, "portfolio.py")
+    at.file_uploader(key="portfolio_upload").set_value(("first_batch.csv", source.read_bytes(), "text/csv")).run()
+    key = at.session_state["portfolio_key"]
+    at.session_state[f"project_editor_open_{key}"] = True  # the planner opens the editor
+    at.run()
+    assert multiplier_card(at) == want[0]
+    [editor] = at.data_editor
+    cell = {"edited_rows": {1: {"fund_requested_bn": 2.0}}, "added_rows": [], "deleted_rows": []}
+    at.session_state[editor.key] = cell  # file row 3's fund
+    at.run()
+    assert multiplier_card(at) == want[1]
+    assert undo(at).help == "Undo the last edit; puts back: the project inputs"
+
+    undo(at).click().run()
+    assert not at.exception
+    assert multiplier_card(at) == want[0]
+    assert not at.session_state["project_edits"].get(key)
+    [editor] = at.data_editor  # a new editor: the file's own cell again, no edit of its own
+    assert editor.value.loc[3, "fund_requested_bn"] == unedited.raw.loc[3, "fund_requested_bn"]
+
+    redo(at).click().run()
+    assert multiplier_card(at) == want[1]
+    assert at.session_state["project_edits"] == {key: {(3, "fund_requested_bn"): 2.0}}

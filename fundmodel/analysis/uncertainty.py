@@ -411,7 +411,7 @@ class Sensitivity:
     by: str
 
     def tornado(self, metric: str | None = None, lang: str = "en") -> pd.DataFrame:
-        """Rows for :func:`fundmodel.outputs.charts.tornado_figure`: ``parameter`` (a readable
+        """Rows for :func:`fundmodel.outputs.charts.sensitivity_swings`: ``parameter`` (a readable
         name: the assumption, and the field or bank in field mode), ``low_bn`` and
         ``high_bn`` (the metric at the low and high values), widest swing first.
         """

@@ -1,5 +1,9 @@
-"""Plotly figures of a run: pure functions from a :class:`~fundmodel.core.result.Result` (or a
-table computed from results) to a ``plotly.graph_objects.Figure``. No UI code here.
+"""What each chart shows, declared once: pure functions from a :class:`~fundmodel.core.result.Result`
+(or a table computed from results) to a small frozen dataclass (:class:`Flows`, :class:`Effects`,
+:class:`Stack`, :class:`Fiscal`, :class:`Breakdown`, :class:`Comparison`, :class:`Tornado`,
+:class:`Distribution`), which :mod:`fundmodel.outputs.echarts` draws for the dashboard and the
+``*_figure`` functions here draw with Plotly for the briefing. No UI code here; Plotly is
+imported only when a figure is drawn (the dashboard never loads it).
 
 Money arrives in bn RMB and is shown in the unit asked for (``"bn"`` or ``"yi"`` = 亿元)
 with thousands separators; labels and units come from :mod:`fundmodel.terms` in ``lang``.
@@ -9,15 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from fundmodel.core.result import Result
 from fundmodel.labels import label
 from fundmodel.terms import term as output_term
 from fundmodel.units import decimals, from_bn, unit_label
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 #: Colours of the capital stack (fund, other capital, debt): one meaning, one colour everywhere.
 STACK_COLOURS = {"fund_bn": "#b8312f", "other_capital_bn": "#e8a33d", "debt_bn": "#4a6fa5"}
@@ -114,6 +121,8 @@ def money_flows(result: Result, lang: str = "en", unit: str = "bn") -> Flows:
 
 def sankey_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
     """Money flow (:func:`money_flows`) as a Plotly sankey."""
+    import plotly.graph_objects as go
+
     flows = money_flows(result, lang, unit)
     fig = go.Figure(
         go.Sankey(
@@ -142,13 +151,15 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 @dataclass(frozen=True)
 class BarSeries:
     """One series of bars: its name, values (in the chart's unit), colour, the text written
-    on each bar and the unit word after a value in the hover text."""
+    on each bar, the unit word after a value in the hover text and, where a bar has its own,
+    the hover text of each bar."""
 
     name: str
     values: np.ndarray
     colour: str
     texts: list[str]
     unit_word: str = ""
+    tooltips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -203,6 +214,8 @@ def effects_by_year(result: Result, lang: str = "en", unit: str = "bn") -> Effec
 def effects_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
     """The level and growth effects by year (:func:`effects_by_year`) as Plotly bars, both
     labelled, the investment landing that year in the hover text, the target dashed."""
+    import plotly.graph_objects as go
+
     effects = effects_by_year(result, lang, unit)
     fig = go.Figure()
     for bars in effects.series:
@@ -279,6 +292,8 @@ def capital_stack(result: Result, lang: str = "en", unit: str = "bn", by: str = 
 def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by: str = "field") -> go.Figure:
     """Horizontal stacked Plotly bars of the capital stack (:func:`capital_stack`), largest
     total investment on top, the gross multiplier written at the end of each bar."""
+    import plotly.graph_objects as go
+
     stack = capital_stack(result, lang, unit, by)
     fig = go.Figure()
     for bars in stack.series:
@@ -312,76 +327,149 @@ def capital_stack_figure(result: Result, lang: str = "en", unit: str = "bn", by:
 # ---------------------------------------------------------------- portfolio
 
 
-def breakdown_figure(
+@dataclass(frozen=True)
+class Breakdown:
+    """The capital stack of each group of a portfolio (what the breakdown bars show): fund,
+    other capital and debt per group in the chart's unit, largest total investment first."""
+
+    title: str
+    names: list[str]
+    series: list[BarSeries]
+    y_title: str
+    decimals: int
+
+
+def capital_by_group(
     table: pd.DataFrame,
     lang: str = "en",
     unit: str = "bn",
     title_term: str = "by_province",
     top: int | None = None,
     names: Mapping[str, str] | None = None,
-) -> go.Figure:
-    """Stacked bars (fund, other capital, debt) of a breakdown table indexed by group
+) -> Breakdown:
+    """Fund, other capital and debt (in ``unit``) of a breakdown table indexed by group
     (province, ownership, field ...), largest total investment first; ``top`` keeps the
-    largest ``top`` groups; ``names`` maps group ids to display names (default: labels)."""
+    largest ``top`` groups; ``names`` maps group ids to display names (default: labels).
+    A stack's parts add up to the group's total investment.
+
+    >>> t = pd.DataFrame({"fund_bn": [1.0, 3.0], "other_capital_bn": [1.0, 1.0], "debt_bn": [2.0, 6.0]},
+    ...                  index=["digital_economy", "green_low_carbon"])
+    >>> t["total_investment_bn"] = t.sum(axis=1)
+    >>> b = capital_by_group(t, "zh", "yi", "by_field")
+    >>> b.title, b.names, b.series[0].values.tolist(), b.y_title
+    ('按领域', ['绿色低碳', '数字经济'], [30.0, 10.0], '总投资（亿元）')
+    """
     table = table.sort_values("total_investment_bn", ascending=False)
     if top is not None:
         table = table.head(top)
     display = dict(names or {})
-    names = [display.get(str(i)) or label(str(i), lang) for i in table.index]
-    d = decimals(unit)
-    fig = go.Figure()
-    for term in ("fund_bn", "other_capital_bn", "debt_bn"):
-        if term not in table.columns:
-            continue
-        fig.add_bar(
-            x=names,
-            y=from_bn(table[term].to_numpy(dtype=float), unit),
-            name=label(term, lang),
-            marker_color=STACK_COLOURS[term],
-            hovertemplate=f"%{{x}}: %{{y:,.{d}f}}<extra>{label(term, lang)}</extra>",
+    series = [
+        BarSeries(
+            label(term, lang), np.asarray(from_bn(table[term].to_numpy(dtype=float), unit)), STACK_COLOURS[term], []
         )
-    fig.update_layout(
-        barmode="stack",
-        yaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
-        xaxis={"tickangle": -40 if len(names) > 8 or max((len(n) for n in names), default=0) > 12 else 0},
+        for term in ("fund_bn", "other_capital_bn", "debt_bn")
+        if term in table.columns
+    ]
+    return Breakdown(
+        title=label(title_term, lang),
+        names=[display.get(str(i)) or label(str(i), lang) for i in table.index],
+        series=series,
+        y_title=_money_title("total_investment_bn", unit, lang),
+        decimals=decimals(unit),
     )
-    return _layout(fig, label(title_term, lang))
 
 
 # ---------------------------------------------------------------- scenarios
 
 
-def comparison_figure(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> go.Figure:
-    """Gross and net investment of several runs side by side, with the ex-ante target as
-    a dashed line (grouped bars, one group per run)."""
-    names = [r.scenario_name for r in results]
+@dataclass(frozen=True)
+class Comparison:
+    """Gross and net investment of several runs side by side (what the comparison chart
+    shows), in the chart's unit, with the ex-ante target of the first run."""
+
+    title: str
+    names: list[str]
+    series: list[BarSeries]
+    target: float | None
+    target_text: str
+    y_title: str
+    decimals: int
+
+
+def investment_comparison(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> Comparison:
+    """Total (gross) and net investment of each run in ``unit``, each bar labelled with its
+    amount; the target total investment of the first run (the baseline) as the target line.
+
+    >>> from fundmodel.inputs.scenario import baseline
+    >>> from fundmodel.session import Session
+    >>> run = Session(baseline()).result(name="基准")
+    >>> c = investment_comparison([run], "zh", "yi")
+    >>> c.names, [s.name for s in c.series], c.target_text
+    (['基准'], ['总投资', '净新增投资'], '目标 60,000')
+    """
     d = decimals(unit)
-    fig = go.Figure()
+    series = []
     for term, colour in (("total_investment_bn", "#4a6fa5"), ("net_investment_bn", "#9bb7d4")):
-        values = [float(from_bn(r.totals[term], unit)) for r in results]
+        values = np.array([float(from_bn(r.totals[term], unit)) for r in results])
+        series.append(BarSeries(label(term, lang), values, colour, [f"{v:,.{d}f}" for v in values]))
+    target = float(from_bn(results[0].totals["target_total_investment_bn"], unit)) if results else None
+    return Comparison(
+        title=label("chart_compare", lang),
+        names=[r.scenario_name for r in results],
+        series=series,
+        target=target,
+        target_text=f"{label('target', lang)} {target:,.{d}f}" if target is not None else "",
+        y_title=_money_title("total_investment_bn", unit, lang),
+        decimals=d,
+    )
+
+
+def comparison_figure(results: Sequence[Result], lang: str = "en", unit: str = "bn") -> go.Figure:
+    """Gross and net investment of several runs (:func:`investment_comparison`) as Plotly
+    grouped bars, one group per run, the target dashed (the briefing's chart)."""
+    import plotly.graph_objects as go
+
+    comparison = investment_comparison(results, lang, unit)
+    fig = go.Figure()
+    for bars in comparison.series:
         fig.add_bar(
-            x=names,
-            y=values,
-            name=label(term, lang),
-            marker_color=colour,
-            text=[f"{v:,.{d}f}" for v in values],
+            x=comparison.names,
+            y=bars.values,
+            name=bars.name,
+            marker_color=bars.colour,
+            text=bars.texts,
             textposition="outside",
         )
-    if results:
-        target = float(from_bn(results[0].totals["target_total_investment_bn"], unit))
+    if comparison.target is not None:
         fig.add_hline(
-            y=target,
+            y=comparison.target,
             line={"color": TARGET_COLOUR, "dash": "dash", "width": 1},
-            annotation_text=f"{label('target', lang)} {target:,.0f}",
+            annotation_text=comparison.target_text,
             annotation_position="top left",
         )
-    fig.update_layout(
-        barmode="group", yaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"}
-    )
-    return _layout(fig, label("chart_compare", lang))
+    fig.update_layout(barmode="group", yaxis={"title": comparison.y_title, "tickformat": ",.0f"})
+    return _layout(fig, comparison.title)
 
 
-def tornado_figure(
+@dataclass(frozen=True)
+class Tornado:
+    """One-at-a-time sensitivity (what the tornado chart shows): per assumption, the output
+    at its low and its high value around the base output, in the chart's unit; narrowest
+    swing first (drawn at the bottom), widest last (on top)."""
+
+    title: str
+    names: list[str]
+    low: BarSeries
+    high: BarSeries
+    base: float
+    base_text: str
+    x_title: str
+    x_range: tuple[float, float]
+    decimals: int
+    height: int
+
+
+def sensitivity_swings(
     table: pd.DataFrame,
     base_bn: float,
     lang: str = "en",
@@ -390,123 +478,152 @@ def tornado_figure(
     high: str = "high_bn",
     name: str = "parameter",
     translate: bool = True,
-) -> go.Figure:
-    """Tornado chart of one-at-a-time sensitivity: for each row (an assumption), a bar
-    from the output at its low value to the output at its high value, around the base
-    output ``base_bn`` (bn RMB); widest swing on top.
+) -> Tornado:
+    """The tornado of ``table``: one row per assumption, the outputs at its low and high
+    values (bn RMB, columns ``low`` and ``high``) and the base output ``base_bn``; each bar
+    labelled with its change from the base (output − base), the widest swing |high − low| last.
 
-    ``table`` has a ``name`` column (or index) and the outputs at the low and high
-    values (bn RMB) in columns ``low`` and ``high``. The ``name`` column holds ids labelled
-    in ``lang``, or display names when ``translate`` is False.
+    ``table`` has a ``name`` column (or index) holding ids labelled in ``lang``, or display
+    names when ``translate`` is False (the rows of
+    :meth:`fundmodel.analysis.uncertainty.Sensitivity.tornado`).
+
+    >>> t = pd.DataFrame({"parameter": ["capital_ratio", "additionality"],
+    ...                   "low_bn": [5000.0, 5900.0], "high_bn": [7500.0, 6100.0]})
+    >>> s = sensitivity_swings(t, 6000.0)
+    >>> s.names, s.low.texts, s.high.texts
+    (['Additionality', 'Capital ratio'], ['-100.0', '-1,000.0'], ['+100.0', '+1,500.0'])
     """
     t = table.reset_index() if name not in table.columns else table
-    swing = (t[high] - t[low]).abs()
-    t = t.assign(_swing=swing).sort_values("_swing", ascending=True)
-    names = [label(str(v), lang) if translate else str(v) for v in t[name]]
+    t = t.assign(_swing=(t[high] - t[low]).abs()).sort_values("_swing", ascending=True)
+    d = decimals(unit)
     base = float(from_bn(base_bn, unit))
-    lo = from_bn(t[low].to_numpy(dtype=float), unit) - base
-    hi = from_bn(t[high].to_numpy(dtype=float), unit) - base
-    d = decimals(unit)
-    fig = go.Figure()
-    fig.add_bar(
-        y=names,
-        x=lo,
-        base=base,
-        orientation="h",
-        name=label("low_value", lang),
-        marker_color="#4a6fa5",
-        hovertemplate=f"%{{y}}: %{{x:+,.{d}f}}<extra></extra>",
-    )
-    fig.add_bar(
-        y=names,
-        x=hi,
-        base=base,
-        orientation="h",
-        name=label("high_value", lang),
-        marker_color="#b8312f",
-        hovertemplate=f"%{{y}}: %{{x:+,.{d}f}}<extra></extra>",
-    )
-    fig.add_vline(x=base, line={"color": TARGET_COLOUR, "width": 1})
-    fig.update_layout(
-        barmode="overlay",
-        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
-        yaxis={"automargin": True},
-    )
-    return _layout(fig, label("chart_tornado", lang), height=max(320, 36 * len(names) + 140))
 
+    names = [label(str(v), lang) if translate else str(v) for v in t[name]]
+    colon = "：" if lang == "zh" else ": "
 
-def distribution_figure(
-    draws_bn: np.ndarray,
-    target_bn: float | None = None,
-    lang: str = "en",
-    unit: str = "bn",
-    bins: int = 60,
-) -> go.Figure:
-    """Histogram of Monte Carlo draws of total investment (bn RMB) with P5, P50 and P95
-    marked, and the target as a dashed line; the share of draws at or above the target
-    in the title."""
-    x = from_bn(np.asarray(draws_bn, dtype=float), unit)
-    p5, p50, p95 = (float(v) for v in np.percentile(x, [5, 50, 95]))
-    fig = go.Figure()
-    fig.add_histogram(x=x, nbinsx=bins, marker_color="#9bb7d4", name=label("draws", lang))
-    for name, v, dash in (("P5", p5, "dot"), ("P50", p50, "solid"), ("P95", p95, "dot")):
-        fig.add_vline(
-            x=v,
-            line={"color": "#4a6fa5", "dash": dash, "width": 2},
-            annotation_text=f"{name} {v:,.0f}",
-            annotation_position="top",
+    def bars(column: str, term: str, colour: str) -> BarSeries:
+        values = np.asarray(from_bn(t[column].to_numpy(dtype=float), unit), dtype=float)
+        changes = [f"{v - base:+,.{d}f}" for v in values]
+        tips = tuple(
+            f"{who}<br/>{label(term, lang)}{colon}{v:,.{d}f} ({change})"
+            for who, v, change in zip(names, values, changes, strict=True)
         )
+        return BarSeries(label(term, lang), values, colour, changes, tooltips=tips)
+
+    lows, highs = bars(low, "low_value", "#4a6fa5"), bars(high, "high_value", "#b8312f")
+    ends = np.concatenate([lows.values, highs.values, [base]])
+    pad = 0.1 * max(float(ends.max() - ends.min()), abs(base) * 0.01, 1e-9)
+    return Tornado(
+        title=label("chart_tornado", lang),
+        names=names,
+        low=lows,
+        high=highs,
+        base=base,
+        base_text=f"{label('base_value', lang)} {base:,.{d}f}",
+        x_title=_money_title("total_investment_bn", unit, lang),
+        x_range=(float(ends.min()) - pad, float(ends.max()) + pad),
+        decimals=d,
+        height=max(320, 36 * len(t) + 140),
+    )
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Monte Carlo draws of total investment as a histogram (what the distribution chart
+    shows), in the chart's unit: the count of draws per bin, the P5, P50 and P95 lines, the
+    target line and the share of draws at or above it (in the title)."""
+
+    title: str
+    counts: np.ndarray
+    edges: np.ndarray
+    bin_texts: list[str]
+    percentiles: list[tuple[str, float, str]]
+    target: float | None
+    target_text: str
+    x_title: str
+    y_title: str
+    decimals: int
+
+
+def draws_histogram(
+    draws_bn: np.ndarray, target_bn: float | None = None, lang: str = "en", unit: str = "bn", bins: int = 60
+) -> Distribution:
+    """``bins`` equal bins from the smallest to the largest draw (``np.histogram``; the last
+    bin includes its right edge), numpy's linear percentiles and P(draw ≥ target).
+
+    >>> h = draws_histogram(np.array([1.0, 2.0, 2.5, 4.0]), 2.0, bins=3)
+    >>> h.counts.tolist(), h.edges.tolist(), h.title
+    ([1, 2, 1], [1.0, 2.0, 3.0, 4.0], 'Monte Carlo: total investment · P(≥ Target) = 75%')
+    """
+    x = np.asarray(from_bn(np.asarray(draws_bn, dtype=float), unit), dtype=float)
+    counts, edges = np.histogram(x, bins=bins)
+    d = decimals(unit)
+    percentiles = [
+        (name, float(v), f"{name} {float(v):,.{d}f}")
+        for name, v in zip(("P5", "P50", "P95"), np.percentile(x, [5, 50, 95]), strict=True)
+    ]
     title = label("chart_monte_carlo", lang)
-    if target_bn is not None:
-        t = float(from_bn(target_bn, unit))
-        fig.add_vline(
-            x=t,
-            line={"color": "#b8312f", "dash": "dash", "width": 2},
-            annotation_text=f"{label('target', lang)} {t:,.0f}",
-            annotation_position="bottom right",
-        )
-        title += f" · P(≥ {label('target', lang)}) = {float(np.mean(x >= t)):.0%}"
-    fig.update_layout(
-        xaxis={"title": _money_title("total_investment_bn", unit, lang), "tickformat": ",.0f"},
-        yaxis={"title": label("draws", lang)},
-        bargap=0.02,
-        showlegend=False,
+    target = float(from_bn(target_bn, unit)) if target_bn is not None else None
+    if target is not None:
+        title += f" · P(≥ {label('target', lang)}) = {float(np.mean(x >= target)):.0%}"
+    return Distribution(
+        title=title,
+        counts=counts,
+        edges=edges,
+        bin_texts=[
+            f"{a:,.{d}f} – {b:,.{d}f}{'：' if lang == 'zh' else ': '}{n:,}"
+            for a, b, n in zip(edges[:-1], edges[1:], counts, strict=True)
+        ],
+        percentiles=percentiles,
+        target=target,
+        target_text=f"{label('target', lang)} {target:,.{d}f}" if target is not None else "",
+        x_title=_money_title("total_investment_bn", unit, lang),
+        y_title=label("draws", lang),
+        decimals=d,
     )
-    return _layout(fig, title)
 
 
-def fiscal_figure(result: Result, lang: str = "en", unit: str = "bn") -> go.Figure:
-    """The fund's funding cost and return by year (bars, in ``unit``) and the net quasi-fiscal cost
-    plus default losses (the total fiscal cost, a line); buy-backs in the hover text."""
-    fiscal = result.fiscal or {}
-    by_year = fiscal.get("by_year", pd.DataFrame())
-    years = [str(y) for y in by_year.index]
-    d = decimals(unit)
-    buyback = from_bn(by_year.get("buyback_bn", pd.Series(dtype=float)).to_numpy(dtype=float), unit)
-    fig = go.Figure()
-    for term_id, colour in (("funding_cost_bn", "#b8312f"), ("fund_return_bn", "#2e6f9e")):
-        fig.add_bar(
-            x=years,
-            y=from_bn(by_year[term_id].to_numpy(dtype=float), unit),
-            name=label(term_id, lang),
-            marker_color=colour,
-            customdata=buyback,
-            hovertemplate=(
-                f"{label(term_id, lang)}<br>%{{x}}: %{{y:,.{d + 1}f}}<br>"
-                f"{_money_title('buyback_bn', unit, lang)}: %{{customdata:,.{d}f}}<extra></extra>"
-            ),
-        )
-    fig.add_scatter(
-        x=years,
-        y=from_bn(by_year["total_cost_bn"].to_numpy(dtype=float), unit),
-        name=label("total_cost_bn", lang),
-        mode="lines+markers",
-        line={"color": "#333333"},
+@dataclass(frozen=True)
+class Fiscal:
+    """The fund's cost and return by year (what the fiscal chart shows), amounts in the chart's
+    unit: bars of the funding cost and the fund's return, a line of the total fiscal cost,
+    and the buy-backs of each year (told, not drawn: one exit dwarfs the yearly flows)."""
+
+    title: str
+    years: list[str]
+    bars: list[BarSeries]
+    total_cost: BarSeries
+    buybacks: BarSeries
+    y_title: str
+    x_title: str
+    decimals: int
+
+
+def fiscal_by_year(result: Result, lang: str = "en", unit: str = "bn") -> Fiscal:
+    """The fund's funding cost and return by year (bars, in ``unit``), the net quasi-fiscal cost
+    plus default losses (total fiscal cost = funding cost − fund return + default losses, a
+    line) and the buy-backs (exits at par). Bars and line carry one more decimal than an
+    amount usually has: a year's cost is a small number.
+
+    >>> from fundmodel.inputs.scenario import baseline
+    >>> from fundmodel.session import Session
+    >>> f = fiscal_by_year(Session(baseline()).result(name="x"), "zh", "yi")
+    >>> f.years[0], float(f.bars[0].values[0]), float(f.buybacks.values[-1]), f.decimals
+    ('2025', 100.0, 5000.0, 1)
+    """
+    by_year = (result.fiscal or {}).get("by_year", pd.DataFrame())
+
+    def series(term_id: str, colour: str) -> BarSeries:
+        values = from_bn(by_year.get(term_id, pd.Series(dtype=float)).to_numpy(dtype=float), unit)
+        return BarSeries(label(term_id, lang), np.asarray(values, dtype=float), colour, [])
+
+    return Fiscal(
+        title=label("fiscal", lang),
+        years=[str(y) for y in by_year.index],
+        bars=[series("funding_cost_bn", "#b8312f"), series("fund_return_bn", "#2e6f9e")],
+        total_cost=series("total_cost_bn", "#333333"),
+        buybacks=series("buyback_bn", "#9aa5b1"),
+        y_title=unit_label(unit, lang),
+        x_title=label("year", lang),
+        decimals=decimals(unit) + 1,
     )
-    fig.update_layout(
-        barmode="group",
-        yaxis={"title": unit_label(unit, lang), "zeroline": True},
-        xaxis={"title": label("year", lang), "type": "category"},
-        showlegend=True,
-    )
-    return _layout(fig, label("fiscal", lang))

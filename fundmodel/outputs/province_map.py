@@ -20,15 +20,15 @@ Example: two provinces with investment 40 and 10 bn; the others have no projects
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from fundmodel.inputs.portfolio import PROVINCES
 from fundmodel.terms import term, with_unit
-from fundmodel.units import from_bn
+from fundmodel.units import decimals, from_bn, unit_label
 
 #: The amounts a map can be coloured by.
 MAP_VALUES = ("fund_bn", "total_investment_bn")
@@ -55,50 +55,59 @@ def tile_values(by_province: pd.DataFrame, value: str) -> pd.DataFrame:
     return out
 
 
-def province_tile_figure(
+@dataclass(frozen=True)
+class TileMap:
+    """The tile map of an amount per province (what the map shows): every tile's grid position,
+    amount in the map's unit, label (short name and amount) and tooltip (with the project count)."""
+
+    title: str
+    value_title: str
+    rows: list[int]
+    cols: list[int]
+    amounts: np.ndarray
+    labels: list[str]
+    tooltips: list[str]
+    n_rows: int
+    n_cols: int
+    decimals: int
+
+
+def province_tile_map(
     by_province: pd.DataFrame, value: str = "total_investment_bn", lang: str = "en", unit: str = "bn"
-) -> go.Figure:
-    """The tile map of ``value`` (one of :data:`MAP_VALUES`) per province, in ``unit``;
-    each tile names its province and shows the amount (hover: the project count)."""
+) -> TileMap:
+    """The tile map of ``value`` (one of :data:`MAP_VALUES`) per province, in ``unit``: each tile
+    names its province and shows the amount; its tooltip adds the project count.
+
+    >>> t = pd.DataFrame({'total_investment_bn': [40.0], 'n_projects': [2]}, index=['jiangsu'])
+    >>> m = province_tile_map(t, 'total_investment_bn', 'zh', 'yi')
+    >>> i = m.labels.index('江苏\\n400')
+    >>> (m.rows[i], m.cols[i]), float(m.amounts[i]), m.tooltips[i], m.n_rows
+    ((4, 7), 400.0, '江苏<br/>总投资：400 亿元<br/>项目数：2', 8)
+    """
     if value not in MAP_VALUES:
         raise ValueError(f"a province map shows one of {MAP_VALUES}, not {value!r}")
     grid = tile_values(by_province, value)
-    amounts = np.asarray(from_bn(grid["value"].to_numpy(), unit), dtype=float)
-    n_rows, n_cols = int(grid["row"].max()) + 1, int(grid["col"].max()) + 1
-    z = np.full((n_rows, n_cols), np.nan)
-    text = np.full((n_rows, n_cols), "", dtype=object)
-    hover = np.full((n_rows, n_cols), "", dtype=object)
-    name_column = "short_zh" if lang == "zh" else "name_en"
-    for (pid, row), amount in zip(grid.iterrows(), amounts, strict=True):
-        r, c = int(row["row"]), int(row["col"])
-        shown = term(value).format(float(grid.loc[pid, "value"]), unit)
-        name = PROVINCES.loc[pid, name_column]
-        z[r, c] = amount
-        text[r, c] = f"{name}<br>{shown}"
-        hover[r, c] = f"{name}: {shown} · {int(row['n_projects']):,}"
+    names = PROVINCES.loc[grid.index, "short_zh" if lang == "zh" else "name_en"].tolist()
+    shown = [term(value).format(float(v), unit) for v in grid["value"]]
+    colon = "：" if lang == "zh" else ": "
+    unit_word = unit_label(unit, lang)
+    value_name, count_name = term(value).label(lang), term("n_projects").label(lang)
     title = with_unit(_label(value, lang), lang, unit)
-    figure = go.Figure(
-        go.Heatmap(
-            z=z,
-            text=text,
-            texttemplate="%{text}",
-            hovertext=hover,
-            hoverinfo="text",
-            colorscale="Blues",
-            xgap=3,
-            ygap=3,
-            colorbar={"title": {"text": title}, "thickness": 12},
-        )
-    )
-    figure.update_layout(
+    return TileMap(
         title=f"{_label('province_map', lang)} · {title}",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"},
-        plot_bgcolor="white",
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        height=460,
+        value_title=title,
+        rows=[int(r) for r in grid["row"]],
+        cols=[int(c) for c in grid["col"]],
+        amounts=np.asarray(from_bn(grid["value"].to_numpy(dtype=float), unit), dtype=float),
+        labels=[f"{name}\n{text}" for name, text in zip(names, shown, strict=True)],
+        tooltips=[
+            f"{name}<br/>{value_name}{colon}{text} {unit_word}<br/>{count_name}{colon}{n:,}"
+            for name, text, n in zip(names, shown, grid["n_projects"], strict=True)
+        ],
+        n_rows=int(grid["row"].max()) + 1,
+        n_cols=int(grid["col"].max()) + 1,
+        decimals=decimals(unit),
     )
-    return figure
 
 
 def _label(key: str, lang: str) -> str:

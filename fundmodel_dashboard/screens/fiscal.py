@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from fundmodel.messages import Message, render
-from fundmodel.outputs import charts
+from fundmodel.outputs import echarts
 from fundmodel.outputs.report import FISCAL_YEAR_TERMS, HOLDER_TERMS, buyback_message, fiscal_assumptions
 from fundmodel_dashboard import state
-from fundmodel_dashboard.widgets import lang, money, result_figure, t, to_unit, unit, unit_name
+from fundmodel_dashboard.widgets import lang, money, result_echart, t, to_unit, unit, unit_name
 
 result = state.active_result()
 st.header(t("page_fiscal"))
@@ -25,7 +25,7 @@ for col, key in zip(cards, ["funding_cost_pv_bn", "net_cost_pv_bn", "total_cost_
     value = fiscal["debt_by_holder"]["debt_bn"] if key == "debt_bn" else sm[key]
     col.metric(t(key), money(value))
 
-result_figure(charts.fiscal_figure, result, key="fiscal")
+result_echart(echarts.fiscal_chart, result, key="fiscal")
 
 st.subheader(t("fiscal_by_year"))
 by_year = fiscal["by_year"]

@@ -6,9 +6,9 @@ import streamlit as st
 from fundmodel.inputs.portfolio import PortfolioError
 from fundmodel.inputs.portfolio.issues import render_issue
 from fundmodel.messages import render_error
-from fundmodel.outputs import charts
+from fundmodel.outputs import charts, echarts
 from fundmodel.outputs.portfolio_forms import blank_template_bytes, validation_report_bytes
-from fundmodel.outputs.province_map import province_tile_figure
+from fundmodel.outputs.province_map import province_tile_map
 from fundmodel.outputs.views import column_label, filter_projects, group_projects, province_label, subset_totals
 from fundmodel.terms import is_term, term, with_unit
 from fundmodel_dashboard import basis, state
@@ -21,7 +21,7 @@ from fundmodel_dashboard.widgets import (
     localized_widget,
     money,
     per_bn,
-    show_figure,
+    show_echart,
     t,
     unit,
     unit_name,
@@ -81,6 +81,7 @@ with right:
     )
 
 state.sync_project_editor()  # this run's cell edits first: everything below shows them
+state.record_edit()  # the cell edits of this run are one undo step
 try:
     portfolio = state.current_portfolio()
 except (PortfolioError, OSError) as exc:
@@ -117,39 +118,48 @@ if len(portfolio.issues):
         )
 
 # --- the file's cells, editable: each edit re-validates its row and re-runs the model ---
+# The cells (thousands of rows) go to the browser only while the editor is open: opened for a
+# file with errors or edits, closed otherwise. Its label stays the same (a new label would
+# close it); the edits are kept in the session, not in the editor.
 edits = state.project_edits()
-title = t("edit_projects") + (f" · {t('cells_edited').format(n=len(edits))}" if edits else "")
-with st.expander(title, expanded=bool(edits)):
+if edits:
+    st.caption(t("cells_edited").format(n=len(edits)))
+open_key = f"project_editor_open_{st.session_state['portfolio_key']}"
+if n_err or edits:
+    st.session_state.setdefault(open_key, True)
+editor_box = st.expander(t("edit_projects"), key=open_key, on_change="rerun")
+with editor_box:
     st.caption(t("edit_projects_help"))
-    st.data_editor(
-        portfolio.raw,
-        key=state.project_editor_key(),
-        num_rows="fixed",
-        width="stretch",
-        height=360,
-    )
-    if edits:
-        b1, b2 = st.columns(2)
-        with b1:
-            st.button(
-                t("discard_edits"), key="discard_project_edits", icon=":material/undo:",
-                on_click=state.discard_project_edits,
-            )  # fmt: skip
-        with b2:
-            # The file is written only when asked for, and offered while the edits stay the same.
-            edits_key = (st.session_state.get("portfolio_key"), state.frozen_project_edits())
-            if st.button(t("build_edited_portfolio"), key="build_edited_portfolio", icon=":material/table_view:"):
-                st.session_state["edited_portfolio"] = (edits_key, state.edited_portfolio_workbook())
-            built = st.session_state.get("edited_portfolio")
-            if built is not None and built[0] == edits_key:
-                st.download_button(
-                    t("download_edited_portfolio"),
-                    data=built[1],
-                    file_name=f"{portfolio.source.rsplit('.', 1)[0]}_edited.xlsx",
-                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    key="download_edited_portfolio",
-                    icon=":material/download:",
-                )
+    if editor_box.open:
+        st.data_editor(
+            portfolio.raw,
+            key=state.project_editor_key(),
+            num_rows="fixed",
+            width="stretch",
+            height=360,
+        )
+        if edits:
+            b1, b2 = st.columns(2)
+            with b1:
+                st.button(
+                    t("discard_edits"), key="discard_project_edits", icon=":material/undo:",
+                    on_click=state.discard_project_edits,
+                )  # fmt: skip
+            with b2:
+                # The file is written only when asked for, and offered while the edits stay the same.
+                edits_key = (st.session_state.get("portfolio_key"), state.frozen_project_edits())
+                if st.button(t("build_edited_portfolio"), key="build_edited_portfolio", icon=":material/table_view:"):
+                    st.session_state["edited_portfolio"] = (edits_key, state.edited_portfolio_workbook())
+                built = st.session_state.get("edited_portfolio")
+                if built is not None and built[0] == edits_key:
+                    st.download_button(
+                        t("download_edited_portfolio"),
+                        data=built[1],
+                        file_name=f"{portfolio.source.rsplit('.', 1)[0]}_edited.xlsx",
+                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        key="download_edited_portfolio",
+                        icon=":material/download:",
+                    )
 
 if n_err:
     st.info(t("portfolio_fix_errors"), icon=":material/info:")
@@ -216,7 +226,9 @@ if len(chosen):
     with st.container(key="province_view"):
         map_left, map_right = st.columns([3, 2])
     with map_left:
-        show_figure(province_tile_figure(per_province, map_value, lang(), unit()), key="province_map")
+        show_echart(
+            echarts.province_map_chart(province_tile_map(per_province, map_value, lang(), unit())), key="province_map"
+        )
     with map_right:
         # The map's amount and its share of the total; the unit said once above the table.
         amounts = per_province[map_value].to_numpy(dtype=float)
@@ -251,13 +263,17 @@ if len(chosen):
     left, right = st.columns([3, 2])
     with left:
         by_province = group_projects(chosen, "province")
-        show_figure(
-            charts.breakdown_figure(by_province, lang(), unit(), "by_province", names=province_names),
+        show_echart(
+            echarts.breakdown_chart(
+                charts.capital_by_group(by_province, lang(), unit(), "by_province", names=province_names)
+            ),
             key="portfolio_provinces",
         )
     with right:
-        show_figure(
-            charts.breakdown_figure(group_projects(chosen, "field"), lang(), unit(), "by_field"),
+        show_echart(
+            echarts.breakdown_chart(
+                charts.capital_by_group(group_projects(chosen, "field"), lang(), unit(), "by_field")
+            ),
             key="portfolio_fields",
         )
 

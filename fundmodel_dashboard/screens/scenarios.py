@@ -14,7 +14,7 @@ from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.parameters import ParameterError, read_yaml
 from fundmodel.inputs.scenario import Scenario
 from fundmodel.messages import render_error
-from fundmodel.outputs import charts
+from fundmodel.outputs import charts, echarts
 from fundmodel.outputs.comparison_text import comparison_table, explanation
 from fundmodel.store import OWNER, VIEWER, StoreError, default_author, format_change, format_time_cst_utc
 from fundmodel.terms import term
@@ -22,7 +22,7 @@ from fundmodel.units import to_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.auth import t_auth
 from fundmodel_dashboard.basis import say, show_basis
-from fundmodel_dashboard.widgets import lang, localized_widget, money, show_figure, t, to_unit, unit, unit_name
+from fundmodel_dashboard.widgets import lang, localized_widget, money, show_echart, t, to_unit, unit, unit_name
 
 st.header(t("page_scenarios"))
 show_basis()
@@ -92,7 +92,7 @@ with tab_compare:
         comparison = compare_results([c[1] for c in columns])
         reference_name = columns[0][0]
         st.caption(say("compare_legend", reference=reference_name, unit=unit_name()))
-        show_figure(charts.comparison_figure(comparison.results, lang(), unit()), key="compare_chart")
+        show_echart(echarts.comparison_chart(comparison.results, lang(), unit()), key="compare_chart")
         ids = (params_now.field_ids, params_now.bank_ids)
         # One block per scenario: its table (reference, it, it minus the reference) and where
         # the difference comes from; four columns fit a 1024 px screen.
@@ -145,16 +145,18 @@ if params is not None:
             for a, e in zip(table["assumption"], table["element"], strict=True)
         ]
         table = table[table[f"{metric}:swing"] > 0].head(15)
-        show_figure(
-            charts.tornado_figure(
-                table,
-                sens.base[metric],
-                lang(),
-                unit(),
-                low=f"{metric}:low",
-                high=f"{metric}:high",
-                name="name",
-                translate=False,
+        show_echart(
+            echarts.tornado_chart(
+                charts.sensitivity_swings(
+                    table,
+                    sens.base[metric],
+                    lang(),
+                    unit(),
+                    low=f"{metric}:low",
+                    high=f"{metric}:high",
+                    name="name",
+                    translate=False,
+                )
             ),
             key="tornado",
         )
@@ -248,8 +250,10 @@ if params is not None:
                 st.error(render_error(exc, lang(), unit()), icon=":material/error:")
             else:
                 target_bn = mc.targets.get("total_investment_bn")
-                show_figure(
-                    charts.distribution_figure(mc.outcomes.total_investment_bn, target_bn, lang(), unit()),
+                show_echart(
+                    echarts.distribution_chart(
+                        charts.draws_histogram(mc.outcomes.total_investment_bn, target_bn, lang(), unit())
+                    ),
                     key="monte_carlo",
                 )
                 summary = mc.summary.loc[

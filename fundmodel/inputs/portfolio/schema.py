@@ -157,19 +157,29 @@ def norm(text: str) -> str:
 _FULL_WIDTH = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "％": "%", "，": ",", "：": ":", "　": " "})
 
 
-_LOOKUP_CACHE: dict[int, tuple[Parameters, dict[str, dict[str, str]]]] = {}
+_LOOKUP_CACHE: dict[tuple, dict[str, dict[str, str]]] = {}
+
+
+def _names_of(params: Parameters) -> tuple:
+    """What the lookups depend on: the names of the fields, banks and sectors (not the
+    leverage values, which change with every edit of an assumption)."""
+    return (
+        tuple((fid, f.name_zh, f.name_en) for fid, f in params.fields.items()),
+        tuple((bid, b.name_zh, b.name_en, b.vehicle_zh) for bid, b in params.banks.items()),
+        tuple((sid, c.name_zh, c.name_en) for sid, c in params.capital_ratios.sectors.items()),
+    )
 
 
 def lookups(params: Parameters) -> dict[str, dict[str, str]]:
     """Accepted spellings of each category value: id, Chinese and English names, aliases
-    (cached per parameters object)."""
-    hit = _LOOKUP_CACHE.get(id(params))
-    if hit is not None and hit[0] is params:
-        return hit[1]
+    (cached per set of names: parameters that differ only in values share them)."""
+    key = _names_of(params)
+    hit = _LOOKUP_CACHE.get(key)
+    if hit is not None:
+        return hit
     if len(_LOOKUP_CACHE) > 16:
         _LOOKUP_CACHE.clear()
-    table = _build_lookups(params)
-    _LOOKUP_CACHE[id(params)] = (params, table)
+    table = _LOOKUP_CACHE[key] = _build_lookups(params)
     return table
 
 
