@@ -12,13 +12,15 @@ import os
 import signal
 import sys
 
-#: What Ctrl-C prints, and its exit code (128 + SIGINT, as shells report it).
-INTERRUPTED_LINE = "fundmodel: interrupted"
+from fundmodel.message_table import argv_lang, templates
+
+#: Exit code of Ctrl-C (128 + SIGINT, as shells report it).
 EXIT_INTERRUPTED = 130
 
 
 def _interrupted_while_loading(_signum: int, _frame: object) -> None:
-    os.write(2, (INTERRUPTED_LINE + "\n").encode())
+    line = templates()["cli_interrupted"][argv_lang(sys.argv[1:])]  # the standard library only: no numpy yet
+    os.write(2, (line + "\n").encode())
     os._exit(EXIT_INTERRUPTED)  # no Python code of the command has run: nothing to clean up
 
 

@@ -33,19 +33,18 @@ Placeholders are ``str.format`` fields with a few extra format specs:
 
 from __future__ import annotations
 
-import csv
+import errno
 import math
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import import_module, resources
+from importlib import import_module
 from typing import Any
 
+from fundmodel.message_table import LANGS as LANGS
+from fundmodel.message_table import templates
 from fundmodel.units import decimals as money_decimals
 from fundmodel.units import from_bn, unit_label
-
-LANGS = ("en", "zh")
 
 
 class UnknownMessageError(KeyError):
@@ -65,13 +64,6 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
-
-
-@cache
-def templates() -> dict[str, dict[str, str]]:
-    """The message table: id -> {"en": template, "zh": template}."""
-    text = resources.files("fundmodel.inputs.data").joinpath("messages.csv").read_text(encoding="utf-8")
-    return {row["id"]: {"en": row["en"], "zh": row["zh"]} for row in csv.DictReader(text.splitlines())}
 
 
 def format_money(amount_bn: float, unit: str = "bn", lang: str = "en") -> str:
@@ -133,14 +125,53 @@ class _Formatter(string.Formatter):
 
 def render_error(error: BaseException, lang: str = "en", unit: str = "bn") -> str:
     """An error's message in ``lang`` and ``unit`` when it was raised with a :class:`Message`
-    (:class:`fundmodel.errors.FundmodelError`), else its text.
+    (:class:`fundmodel.errors.FundmodelError`), an operating system's error (a file that
+    does not exist, no permission) by :func:`os_error_message`, else its text.
 
     >>> from fundmodel.errors import PortfolioError
     >>> render_error(PortfolioError(Message("read_empty_file", {"file": "a.csv"})), "zh")
     'a.csv：文件为空（没有表头行）'
+    >>> render_error(FileNotFoundError(2, "No such file or directory", "a.csv"), "zh")
+    'a.csv：文件或文件夹不存在'
     """
     text = getattr(error, "text", None)
-    return text.render(lang, unit) if isinstance(text, Message) else str(error)
+    if isinstance(text, Message):
+        return text.render(lang, unit)
+    if isinstance(error, OSError):
+        return os_error_message(error).render(lang, unit)
+    return str(error)
+
+
+def message_or_text(message_id: str, text: object, params: Mapping[str, Any] | None = None) -> Message:
+    """The message ``message_id`` when the table has it, else ``text`` as it is (words the
+    program was given from elsewhere: a solver's status, a stored action, the system's
+    reason for an error).
+
+    >>> message_or_text("library_action_save", "save").render("zh"), message_or_text("no_such", "x").render("zh")
+    ('保存', 'x')
+    """
+    return Message(message_id, params or {}) if message_id in templates() else Message("text", {"text": text})
+
+
+def os_error_message(error: OSError) -> Message:
+    """An operating system's error as a message: its file and its reason, the reason by its
+    errno (``os_ENOENT`` ...) where the table has it, else in the system's words.
+
+    >>> os_error_message(PermissionError(13, "Permission denied", "/x/b.xlsx")).render("zh")
+    '/x/b.xlsx：没有权限'
+    """
+    if error.filename is None:
+        return os_reason(error)
+    return Message("os_error_file", {"file": str(error.filename), "reason": os_reason(error)})
+
+
+def os_reason(error: OSError) -> Message:
+    """Why the operating system refused (its errno, ``os_ENOENT`` ...), without the file.
+
+    >>> os_reason(FileNotFoundError(2, "No such file or directory")).render("zh")
+    '文件或文件夹不存在'
+    """
+    return message_or_text(f"os_{errno.errorcode.get(error.errno or 0, '')}", error.strerror or error)
 
 
 def render(message: Message, lang: str = "en", unit: str = "bn", names: Callable[[str, str], str] | None = None) -> str:

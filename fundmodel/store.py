@@ -66,6 +66,7 @@ from fundmodel.errors import FundmodelError, ScenarioNotFoundError, StaleVersion
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.scenario import Scenario, dump_scenario
+from fundmodel.messages import Message, os_reason
 
 #: Environment variable holding the database URL (any SQLAlchemy URL).
 ENV_URL = "FUNDMODEL_DB_URL"
@@ -222,10 +223,7 @@ def migrate(conn: Connection, target: int | None = None) -> list[int]:
     applied = set(conn.execute(select(schema_version.c.version)).scalars())
     newest = max(applied, default=0)
     if newest > SCHEMA_VERSION:
-        raise StoreError(
-            f"the scenario library's schema is version {newest}, newer than this fundmodel knows "
-            f"({SCHEMA_VERSION}); upgrade fundmodel"
-        )
+        raise StoreError(Message("store_schema_newer", {"found": newest, "known": SCHEMA_VERSION}))
     done = []
     for version, description, apply in MIGRATIONS:
         if version in applied or (target is not None and version > target):
@@ -388,17 +386,13 @@ def split_export_header(content: str) -> tuple[str, int | None, str | None]:
 
 def _check_name(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise StoreError("a scenario name must not be empty")
+        raise StoreError(Message("store_name_empty"))
     name = name.strip()
     if len(name) > NAME_MAX:
-        raise StoreError(f"scenario name is {len(name)} characters; at most {NAME_MAX}")
+        raise StoreError(Message("store_name_long", {"n": len(name), "most": NAME_MAX}))
     if any(ord(ch) < 32 for ch in name):
-        raise StoreError(f"scenario name {name!r} contains control characters")
+        raise StoreError(Message("store_name_control", {"name": repr(name)}))
     return name
-
-
-def _fmt_time(value: dt.datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # ------------------------------------------------------------ audit helpers
@@ -488,9 +482,10 @@ class Identity:
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise AccessError(f"unknown role {self.role!r} for {self.name!r}; one of {', '.join(ROLES)}")
+            params = {"role": repr(self.role), "identity": repr(self.name), "roles": ", ".join(ROLES)}
+            raise AccessError(Message("store_unknown_role", params))
         if not self.name or not self.name.strip():
-            raise AccessError("a signed-in identity must have a name")
+            raise AccessError(Message("store_identity_unnamed"))
 
 
 def strongest_role(values: Any) -> str | None:
@@ -541,14 +536,13 @@ class ScenarioStore:
             self.engine = engine or self._create_engine(self.url)
             self.schema_applied = self._migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the scenario library at {_safe_url(self.url)}: {_reason(exc)}") from None
+            where = _safe_url(self.url)
+            raise StoreError(Message("store_cannot_open", {"where": where, "reason": _reason(exc)})) from None
         except ImportError as exc:  # the URL's database driver is not installed
             module = (exc.name or "").split(".")[0]
             package = _DRIVER_PACKAGES.get(module, module or "the database driver")
-            raise StoreError(
-                f"cannot open the scenario library at {_safe_url(self.url)}: its driver {module!r} is not "
-                f"installed (pip install {package})"
-            ) from None
+            params = {"where": _safe_url(self.url), "module": repr(module), "package": package}
+            raise StoreError(Message("store_no_driver", params)) from None
 
     # --- connection -------------------------------------------------------
     @staticmethod
@@ -563,7 +557,8 @@ class ScenarioStore:
                         raise NotADirectoryError(0, f"{found} is a file, not a folder")
                     folder.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
-                    raise StoreError(f"cannot open the scenario library at {path}: {exc.strerror or exc}") from None
+                    reason = os_reason(exc) if exc.errno else exc.strerror or exc
+                    raise StoreError(Message("store_cannot_open", {"where": path, "reason": reason})) from None
             engine = create_engine(url, connect_args={"timeout": 60})
 
             @event.listens_for(engine, "connect")
@@ -655,14 +650,14 @@ class ScenarioStore:
             first = conn.execute(select(library_roles.c.identity).limit(1)).first() is None
             granter = self.identity.name if self.identity else default_author()
             if first and role != OWNER:
-                raise AccessError(f"the first role granted in a library must be {OWNER!r}, so that someone can grant")
+                raise AccessError(Message("store_first_role_owner", {"owner": repr(OWNER)}))
             if not first and (self.identity is None or self.identity.role != OWNER):
-                raise AccessError(f"only an owner grants roles; {granter} is {self._role_label()}")
+                raise AccessError(Message("store_only_owner_grants", {"who": granter, "role": self._role_label()}))
             conn.execute(delete(library_roles).where(library_roles.c.identity == name))
             conn.execute(insert(library_roles).values(identity=name, role=role, granted_by=granter, granted_at=_now()))
 
-    def _role_label(self) -> str:
-        return f"a {self.identity.role}" if self.identity else "not signed in"
+    def _role_label(self) -> Message:
+        return Message(f"store_role_{self.identity.role}") if self.identity else Message("store_not_signed_in")
 
     def is_official(self, name: str) -> bool:
         """A bundled baseline's name, or a scenario marked official."""
@@ -678,21 +673,19 @@ class ScenarioStore:
         if who is None:
             return
         if who.role == VIEWER:
-            raise AccessError(f"{who.name} is a viewer (read, compare, export): cannot {action} scenario {name!r}")
+            params = {"who": who.name, "action": Message(f"store_action_{action}"), "name": repr(name)}
+            raise AccessError(Message("store_viewer_cannot", params))
         official = name in bundled_official_names() or bool(row is not None and row.official)
         official = official or (new_name is not None and new_name in bundled_official_names())
         if official and who.role != OWNER:
-            raise AccessError(
-                f"scenario {name!r} is official: only an owner can {action} it; {who.name} is a {who.role}. "
-                f"Propose your change as {proposal_name(name, who.name)!r}"
-            )
+            params = {"name": repr(name), "action": Message(f"store_action_{action}"), "who": who.name}
+            params |= {"role": Message(f"store_role_{who.role}"), "proposal": repr(proposal_name(name, who.name))}
+            raise AccessError(Message("store_official_owner_only", params))
         if official and action == "save" and not note.strip():
-            raise AccessError(f"scenario {name!r} is official: a new version needs a note saying why")
+            raise AccessError(Message("store_official_needs_note", {"name": repr(name)}))
         if who.role == EDITOR and row is not None and row.created_by != who.name:
-            raise AccessError(
-                f"scenario {name!r} was created by {row.created_by}: an editor changes only its own scenarios. "
-                f"Propose your change as {proposal_name(name, who.name)!r}"
-            )
+            params = {"name": repr(name), "creator": row.created_by, "proposal": repr(proposal_name(name, who.name))}
+            raise AccessError(Message("store_editor_own_only", params))
 
     def __enter__(self) -> ScenarioStore:
         return self
@@ -710,12 +703,10 @@ class ScenarioStore:
     def _require(self, conn: Connection, name: str, lock: bool = False, allow_deleted: bool = False) -> Any:
         row = self._row(conn, name, lock)
         if row is None:
-            raise ScenarioNotFoundError(f"no scenario named {name!r} in the library ({self._where()})")
+            raise ScenarioNotFoundError(Message("store_not_found", {"name": repr(name), "where": self._where()}))
         if row.deleted_at is not None and not allow_deleted:
-            raise StoreError(
-                f"scenario {name!r} was deleted by {row.deleted_by} at {_fmt_time(row.deleted_at)} "
-                f"(version {row.current_version}); restore it first (fundmodel scenarios restore {name!r})"
-            )
+            params = {"name": repr(name), "who": row.deleted_by, "time": format_time_cst_utc(row.deleted_at)}
+            raise StoreError(Message("store_deleted_restore_first", {**params, "version": row.current_version}))
         return row
 
     def _where(self) -> str:
@@ -759,9 +750,8 @@ class ScenarioStore:
                 )
             ).first()
         if v is None:
-            raise ScenarioNotFoundError(
-                f"scenario {name!r} has no version {wanted} (versions 1..{row.current_version})"
-            )
+            params = {"name": repr(name), "wanted": wanted, "latest": row.current_version}
+            raise ScenarioNotFoundError(Message("store_no_version", params))
         return StoredScenario(info=_version_info(v), text=v.content)
 
     def load(self, name: str, version: int | None = None) -> Scenario:
@@ -810,10 +800,8 @@ class ScenarioStore:
         except IntegrityError:
             # a concurrent writer created the scenario or took this version number first
             latest = self._latest(name)
-            raise StaleVersionError(
-                f"scenario {name!r} was saved concurrently (now at version {latest}); your save based on "
-                f"{_describe_base(base_version)} was refused and nothing was overwritten"
-            ) from None
+            params = {"name": repr(name), "latest": latest, "base": _describe_base(base_version)}
+            raise StaleVersionError(Message("store_saved_concurrently", params)) from None
 
     def _latest(self, name: str) -> int | None:
         with self.engine.connect() as conn:
@@ -829,26 +817,18 @@ class ScenarioStore:
         previous = None
         if row is None:
             if base_version not in (None, 0):
-                raise StaleVersionError(
-                    f"scenario {name!r} does not exist in the library, but your save is based on version "
-                    f"{base_version}; it may have been renamed. Nothing was written"
-                )
+                raise StaleVersionError(Message("store_base_of_missing", {"name": repr(name), "base": base_version}))
             scenario_id = conn.execute(
                 insert(scenarios).values(name=name, current_version=1, created_at=now, created_by=author)
             ).inserted_primary_key[0]
             version = 1
         else:
             if row.deleted_at is not None:
-                raise StoreError(
-                    f"scenario {name!r} was deleted by {row.deleted_by} at {_fmt_time(row.deleted_at)}; "
-                    f"restore it (fundmodel scenarios restore {name!r}) or save under another name"
-                )
+                params = {"name": repr(name), "who": row.deleted_by, "time": format_time_cst_utc(row.deleted_at)}
+                raise StoreError(Message("store_deleted_save", params))
             if base_version is None:
-                raise StaleVersionError(
-                    f"scenario {name!r} already exists at version {row.current_version}; say which version "
-                    f"your save is based on (--base-version {row.current_version} if you started from it). "
-                    "Nothing was written"
-                )
+                params = {"name": repr(name), "latest": row.current_version}
+                raise StaleVersionError(Message("store_exists_say_base", params))
             if base_version != row.current_version:
                 latest = conn.execute(
                     select(scenario_versions.c.author, scenario_versions.c.created_at).where(
@@ -856,12 +836,9 @@ class ScenarioStore:
                         & (scenario_versions.c.version == row.current_version)
                     )
                 ).first()
-                raise StaleVersionError(
-                    f"scenario {name!r}: your save is based on version {base_version}, but the library has "
-                    f"version {row.current_version} (saved by {latest.author} at {_fmt_time(latest.created_at)}). "
-                    f"Nothing was overwritten: load version {row.current_version}, merge your changes and save "
-                    f"with --base-version {row.current_version}"
-                )
+                params = {"name": repr(name), "base": base_version, "latest": row.current_version}
+                params |= {"who": latest.author, "time": format_time_cst_utc(latest.created_at)}
+                raise StaleVersionError(Message("store_save_stale", params))
             scenario_id = row.id
             version = row.current_version + 1
             previous = self._content(conn, row)
@@ -872,7 +849,7 @@ class ScenarioStore:
             )
             if done.rowcount != 1:  # belt and braces: someone moved it between our read and write
                 raise StaleVersionError(
-                    f"scenario {name!r} changed while saving; your save based on version {base_version} was refused"
+                    Message("store_changed_while_saving", {"name": repr(name), "base": base_version})
                 )
         changes = overrides_diff(_overrides_of(previous), _overrides_of(body))
         return self._add_version(conn, scenario_id, version, name, body, author, note, "save", now, changes)
@@ -932,16 +909,14 @@ class ScenarioStore:
             row = self._require(conn, name, lock=True, allow_deleted=action == "restore")
             if action in ("official", "unofficial"):
                 if self.identity is not None and self.identity.role != OWNER:
-                    raise AccessError(f"only an owner marks scenarios official; {author} is {self._role_label()}")
+                    raise AccessError(Message("store_only_owner_official", {"who": author, "role": self._role_label()}))
             else:
                 self._authorize(action, name, row, note, new_name)
             if action == "restore" and row.deleted_at is None:
-                raise StoreError(f"scenario {name!r} is not deleted")
+                raise StoreError(Message("store_not_deleted", {"name": repr(name)}))
             if base_version is not None and base_version != row.current_version:
-                raise StaleVersionError(
-                    f"scenario {name!r}: your {action} is based on version {base_version}, but the library has "
-                    f"version {row.current_version}; nothing was changed"
-                )
+                params = {"name": repr(name), "action": Message(f"store_action_{action}"), "base": base_version}
+                raise StaleVersionError(Message("store_change_stale", {**params, "latest": row.current_version}))
             body = self._content(conn, row)
             now = _now()
             version = row.current_version + 1
@@ -951,7 +926,7 @@ class ScenarioStore:
                 assert new_name is not None
                 label = new_name
                 if self._row(conn, new_name) is not None:
-                    raise StoreError(f"cannot rename {name!r} to {new_name!r}: that name is taken")
+                    raise StoreError(Message("store_name_taken", {"name": repr(name), "new": repr(new_name)}))
                 values["name"] = new_name
                 note = note or f"renamed from {name!r}"
             elif action == "delete":
@@ -966,7 +941,8 @@ class ScenarioStore:
                 .values(**values)
             )
             if done.rowcount != 1:
-                raise StaleVersionError(f"scenario {name!r} changed during the {action}; nothing was changed")
+                params = {"name": repr(name), "action": Message(f"store_action_{action}")}
+                raise StaleVersionError(Message("store_changed_during", params))
             return self._add_version(conn, row.id, version, label, body, author, note, action, now)
 
     def rename(
@@ -976,7 +952,7 @@ class ScenarioStore:
         try:
             return self._change(_check_name(name), "rename", author, note, base_version, _check_name(new_name))
         except IntegrityError:
-            raise StoreError(f"cannot rename {name!r} to {new_name!r}: that name is taken") from None
+            raise StoreError(Message("store_name_taken", {"name": repr(name), "new": repr(new_name)})) from None
 
     def delete(
         self, name: str, author: str | None = None, base_version: int | None = None, note: str = ""
@@ -1037,8 +1013,10 @@ def _reason(exc: SQLAlchemyError) -> str:
     return " ".join(str(orig or exc).split())[:300]
 
 
-def _describe_base(base_version: int | None) -> str:
-    return "no version (a new scenario)" if base_version in (None, 0) else f"version {base_version}"
+def _describe_base(base_version: int | None) -> Message:
+    if base_version in (None, 0):
+        return Message("store_base_none")
+    return Message("store_base_version", {"version": base_version})
 
 
 def _version_info(row: Any) -> VersionInfo:

@@ -58,11 +58,13 @@ from fundmodel.inputs.parameters import (
 )
 from fundmodel.inputs.portfolio import Portfolio, PortfolioError, parse_portfolio, read_table
 from fundmodel.inputs.scenario import Scenario, baseline, load_scenario
+from fundmodel.messages import render_error
 from fundmodel.outputs.excel import write_portfolio_file
 from fundmodel.session import Session
 from fundmodel.store import ScenarioStore, StoreError, VersionInfo, database_url
 from fundmodel_dashboard import auth
 from fundmodel_dashboard.editing import project_cell_edits
+from fundmodel_dashboard.widgets import lang, unit
 
 DEFAULT_SCENARIO = "baseline.yaml"
 #: Package folders offered in the instrument selector besides the bundled ones (os.pathsep-separated).
@@ -218,7 +220,7 @@ def load_into_session(key: str) -> None:
     try:
         scenario.check_instrument(instrument())
     except ParameterError as exc:  # a scenario of another instrument: one error naming both, nothing loaded
-        st.session_state["library_flash"] = ("error", str(exc), {})
+        st.session_state["library_flash"] = ("error", render_error(exc, lang(), unit()), {})
         return
     params = base_parameters(freeze(scenario.overrides), scenario.source, scenario.instrument_name)
     st.session_state["scenario_key"] = key
@@ -510,11 +512,24 @@ def _portfolio_source(key: str) -> tuple[str, bytes]:
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _raw_table(key: str, name: str, data: bytes) -> pd.DataFrame:
     """The file's cells as text (read once per file; parsing depends on the parameters)."""
-    suffix = Path(name).suffix.lower() or ".csv"
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"portfolio{suffix}"
+        path = Path(tmp) / upload_file_name(name)
         path.write_bytes(data)
         return read_table(path)
+
+
+def upload_file_name(name: str) -> str:
+    """The name an uploaded file is read under (from a folder of its own), so that every
+    message about it names the user's file: the name without any folder, or
+    ``portfolio.csv`` where no file could take it (empty, ``.``/``..``, over 200 bytes).
+
+    >>> upload_file_name("项目/长表.xlsx"), upload_file_name(".."), upload_file_name("a" * 300)
+    ('长表.xlsx', 'portfolio.csv', 'portfolio.csv')
+    """
+    base = Path(name.replace("\\", "/")).name
+    if base in ("", ".", "..") or len(base.encode("utf-8")) > 200 or "\x00" in base:
+        return "portfolio" + (Path(name).suffix.lower()[:8] or ".csv")
+    return base
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -1034,7 +1049,7 @@ def change_library(action: str, name: str, base_version: int | None = None, new_
         else:
             raise ValueError(f"unknown library action {action!r}")
     except (StoreError, SQLAlchemyError) as exc:
-        st.session_state["library_flash"] = ("error", str(exc), {})
+        st.session_state["library_flash"] = ("error", render_error(exc, lang(), unit()), {})
         return
     st.session_state["library_flash"] = (
         "success",

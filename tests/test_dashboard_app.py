@@ -148,6 +148,7 @@ def test_portfolio_selection_proposes_the_chosen_projects_money():
     np.testing.assert_allclose(expected.sum(axis=0), [250, 150, 100], rtol=1e-9)  # within the quotas, all used
     note = [c.value for c in at.caption if "Found by" in c.value]
     assert note and "Found by the MILP on every candidate; at most" in note[0]
+    assert "binding: China Development Bank's quota; " in note[0]  # constraints by name, not id
     at.button(key="apply_proposal").click().run()
     np.testing.assert_allclose(at.session_state["allocation_bn"], expected)
     result = run_edited(default_parameters(), allocation_bn=expected)

@@ -668,3 +668,36 @@ def test_cached_values_column_by_column_are_written_as_cell_by_cell(values):
     for v, t, x in zip(values, types, texts, strict=True):
         want = cached_xml(plain_value(v))
         assert (t, x) == (("", "") if want is None else (want[0].decode(), f"<v>{want[1].decode()}</v>")), v
+
+
+@pytest.mark.parametrize("cleared", ["B3", "C3"])
+def test_a_book_without_the_layout_cell_is_refused_in_the_readers_language(baseline_book, tmp_path, capsys, cleared):
+    # a book exported before the layout was recorded has no "layout" in B3 (or no value in C3)
+    from fundmodel.messages import render_error
+    from tests.test_language import english_sentences
+
+    wb = load_workbook(baseline_book)
+    wb["Inputs"][cleared] = None
+    old = tmp_path / "older.xlsx"
+    wb.save(old)
+    with pytest.raises(WorkbookError) as err:
+        read_workbook_inputs(old)
+    zh = render_error(err.value, "zh")
+    assert zh.startswith("older.xlsx: Inputs!C3：") and "重新导出" in zh
+    assert not english_sentences(zh, ["older.xlsx: Inputs!C3", "fundmodel export"]), zh
+    assert main(["import-excel", str(old), "--lang", "zh"]) == 2
+    assert capsys.readouterr().err.strip() == f"fundmodel：错误：{zh}"
+    if cleared == "B3":  # no layout cell at all: an older book, or none of fundmodel's
+        assert "旧版 fundmodel" in zh
+        assert main(["import-excel", str(old)]) == 2
+        assert "not a fundmodel inputs sheet of layout fundmodel-inputs-2" in capsys.readouterr().err
+
+
+def test_a_cell_of_the_wrong_type_is_refused_in_chinese(baseline_book, tmp_path):
+    from fundmodel.messages import render_error
+
+    edited = edit_inputs(baseline_book, tmp_path, {"fields.digital_economy.capital_ratio": "abc"})
+    with pytest.raises(WorkbookError) as err:
+        read_workbook_inputs(edited)
+    assert render_error(err.value, "zh").endswith("：fields.digital_economy.capital_ratio：必须是数字（实际为 'abc'）")
+    assert str(err.value).endswith(": fields.digital_economy.capital_ratio: must be a number (got 'abc')")

@@ -69,11 +69,21 @@ def test_the_comparison_explains_itself_in_the_readers_terms():
     assert not any(word in " ".join(lines) for word in ("cdb", "field_fund_share", "digital_economy", "bn"))
 
 
-def test_every_message_id_is_given_once():
+def _rows() -> list[list[str]]:
     import csv
-
-    from fundmodel.messages import resources
+    import io
+    from importlib import resources
 
     text = resources.files("fundmodel.inputs.data").joinpath("messages.csv").read_text(encoding="utf-8")
-    ids = [row["id"] for row in csv.DictReader(text.splitlines())]
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_every_message_id_is_given_once():
+    ids = [row[0] for row in _rows()[1:]]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_every_row_is_id_english_chinese():
+    # an unquoted comma in a template ({n:,}) would split it into more cells, losing the rest
+    assert _rows()[0] == ["id", "en", "zh"]
+    assert [row for row in _rows() if len(row) != 3] == []

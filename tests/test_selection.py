@@ -100,9 +100,9 @@ def test_infeasible_names_the_conflict():
     with pytest.raises(SelectionError) as err:
         select_projects(p, "total", c)
     message = str(err.value)
-    assert "private share >= 20%" in message
-    assert "cdb must use 100%" in message or "adbc must use 100%" in message
-    assert "field_max" not in message and "minimum funded fraction" not in message
+    assert "private share at least 20.0%" in message
+    assert "China Development Bank must use 100.0%" in message or "Agricultural Development Bank" in message
+    assert "share at most" not in message and "minimum funded share" not in message
     # Feasible with partial funding down to zero (the LP relaxation), not with the 50% floor:
     # 10 bn asked, 4 bn of quota, at least 25% of it (1 bn) to be used, but a funded project gets >= 5 bn.
     one = portfolio([(10, 10, "cdb", FIELDS[0], True)])
@@ -110,10 +110,14 @@ def test_infeasible_names_the_conflict():
     with pytest.raises(SelectionError) as err:
         select_projects(one, "total", c)
     message = str(err.value)
-    assert "cdb must use 25% of its 4.000 bn quota (1.000 bn" in message
-    assert "cdb's quota of 4.000 bn" in message and "minimum funded fraction 50%" in message
-    assert "private" not in message and "adbc" not in message
-    with pytest.raises(SelectionError, match="sum to 120%"):
+    assert "China Development Bank must use 25.0% of its 4.0 bn RMB quota (1.0 bn RMB" in message
+    assert "China Development Bank's quota of 4.0 bn RMB" in message and "minimum funded share 50.0%" in message
+    assert "private" not in message and "Agricultural" not in message
+    # in Chinese and 亿元: 4 bn is 40 亿元, 25% of it 10 亿元
+    zh = err.value.text.render("zh", "yi")
+    assert zh.startswith("没有任何选择能同时满足全部约束；以下约束相互冲突：")
+    assert "国家开发银行须使用其额度 40 亿元 的 25.0%（10 亿元；" in zh and "最低资助比例 50.0%" in zh
+    with pytest.raises(SelectionError, match=r"sum to 120\.0%"):
         select_projects(p, constraints=SelectionConstraints(field_min={FIELDS[0]: 0.6, FIELDS[1]: 0.6}))
     with pytest.raises(SelectionError, match="needs a 'score' column"):
         select_projects(p, "score")

@@ -52,6 +52,7 @@ import pandas as pd
 
 from fundmodel.core.result import Result, clean_json
 from fundmodel.errors import ParameterError
+from fundmodel.messages import Message
 
 #: Totals measured by the decomposition (bn RMB): gross total, new (net of sunk), net (a I), net new (a (1 - sigma) I).
 DECOMPOSED_METRICS = ["total_investment_bn", "new_investment_bn", "net_investment_bn", "net_new_investment_bn"]
@@ -339,7 +340,7 @@ def decompose(reference: Any, scenario: Any) -> Decomposition:
     from fundmodel.core.topdown import run  # late: analysis builds on the model
 
     if not scenario.drivers:
-        raise ParameterError(f"{scenario.source}: drivers: the scenario declares no drivers to decompose into")
+        raise ParameterError(Message("decomposition_no_drivers", {"file": scenario.source}))
     base = reference.parameters()
     drivers = parse_drivers(scenario.drivers, scenario.overrides, scenario.source)
 

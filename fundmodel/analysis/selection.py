@@ -71,6 +71,7 @@ from fundmodel.core.result import Result
 from fundmodel.errors import SelectionError
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import Portfolio
+from fundmodel.messages import Message, message_or_text
 
 Objective = Literal["total", "net", "score"]
 Method = Literal["auto", "milp", "lp_core"]
@@ -188,21 +189,21 @@ def _problem(
     frame: pd.DataFrame, params: Parameters, objective: Objective, constraints: SelectionConstraints
 ) -> _Problem:
     if objective not in ("total", "net", "score"):
-        raise SelectionError(f"unknown objective {objective!r} (use total, net or score)")
+        raise SelectionError(Message("selection_unknown_objective", {"objective": repr(objective)}))
     c = constraints
     if not 0 < c.min_fraction <= 1:
-        raise SelectionError(f"min_fraction must be in (0, 1] (got {c.min_fraction})")
+        raise SelectionError(Message("selection_min_fraction_range", {"got": c.min_fraction}))
     if not 0 <= c.min_quota_use <= 1:
-        raise SelectionError(f"min_quota_use must be in [0, 1] (got {c.min_quota_use})")
+        raise SelectionError(Message("selection_min_quota_use_range", {"got": c.min_quota_use}))
     for name, bounds in (("field_min", c.field_min), ("field_max", c.field_max)):
         for fid, share in bounds.items():
             if fid not in params.fields:
-                raise SelectionError(f"{name}: unknown field {fid!r}")
+                raise SelectionError(Message("selection_unknown_field", {"option": name, "field": repr(fid)}))
             if not 0 <= share <= 1:
-                raise SelectionError(f"{name}.{fid}: share must be in [0, 1] (got {share})")
+                raise SelectionError(Message("selection_share_range", {"option": f"{name}.{fid}", "got": share}))
     for bid in c.quota_bn:
         if bid not in params.banks:
-            raise SelectionError(f"quota: unknown bank {bid!r}")
+            raise SelectionError(Message("selection_unknown_bank", {"bank": repr(bid)}))
     # A valid portfolio has request <= cap x project capital, so the request is the limit.
     limit = frame["fund_requested_bn"].to_numpy(dtype=float)
     investment = frame["total_investment_bn"].to_numpy(dtype=float)
@@ -213,11 +214,11 @@ def _problem(
         weight = multiplier * frame["additionality"].to_numpy(dtype=float)
     else:
         if "score" not in frame or frame["score"].isna().all():
-            raise SelectionError("objective 'score' needs a 'score' column in the portfolio")
+            raise SelectionError(Message("selection_score_column"))
         score = frame["score"].to_numpy(dtype=float)
         if np.isnan(score).any():
             rows = frame.index[np.isnan(score)].tolist()[:5]
-            raise SelectionError(f"objective 'score': projects without a score at rows {rows}")
+            raise SelectionError(Message("selection_score_missing", {"rows": ", ".join(map(str, rows))}))
         weight = multiplier * frame["additionality"].to_numpy(dtype=float) * score
     quota = np.array([c.quota_bn.get(b, q) for b, q in zip(params.bank_ids, params.bank_quota, strict=True)])
     size = float(c.total_bn if c.total_bn is not None else params.instrument.size_bn.value)
@@ -452,7 +453,7 @@ def _relaxation(pb: _Problem, active: set[str]) -> _Relaxation | None:
     if res.status == 2:
         return None
     if res.status != 0:
-        raise SelectionError(f"the LP relaxation failed: {res.message}")
+        raise SelectionError(Message("selection_lp_failed", {"status": str(res.message)}))
     duals = -res.ineqlin.marginals if g.shape[0] else np.zeros(0)
     bound, d = dual_bound(pb.weight, pb.limit, g, b, duals)
     return _Relaxation(x=np.clip(res.x, 0.0, pb.limit), reduced_cost=d, bound=bound)
@@ -511,31 +512,30 @@ def explain_infeasible(pb: _Problem, time_limit: float = 10.0, relaxed: bool = F
     return needed
 
 
-def _describe_groups(pb: _Problem, names: list[str]) -> str:
+def _describe_groups(pb: _Problem, names: list[str]) -> list[Message]:
+    """The constraints of a conflict, each as a message with its numbers (money in bn RMB)."""
     parts = []
     for g in names:
         kind, _, key = g.partition(":")
         if kind == "min_quota_use":
             j = pb.bank_ids.index(key)
-            avail = pb.limit[pb.bank == j].sum()
-            parts.append(
-                f"{key} must use {pb.c.min_quota_use:.0%} of its {pb.quota[j]:,.3f} bn quota "
-                f"({pb.c.min_quota_use * pb.quota[j]:,.3f} bn; its candidates ask for {avail:,.3f} bn)"
-            )
+            params = {"bank": key, "share": pb.c.min_quota_use, "quota": pb.quota[j]}
+            params |= {"needed": pb.c.min_quota_use * pb.quota[j], "asked": pb.limit[pb.bank == j].sum()}
+            parts.append(Message("selection_conflict_min_quota_use", params))
         elif kind == "quota":
-            parts.append(f"{key}'s quota of {pb.quota[pb.bank_ids.index(key)]:,.3f} bn")
+            parts.append(Message("selection_conflict_quota", {"bank": key, "quota": pb.quota[pb.bank_ids.index(key)]}))
         elif kind == "total":
-            parts.append(f"the instrument size of {pb.size:,.3f} bn")
+            parts.append(Message("selection_conflict_total", {"size": pb.size}))
         elif kind == "private_min":
-            avail = pb.limit[pb.private].sum()
-            parts.append(f"private share >= {pb.private_min:.0%} (private candidates ask for {avail:,.3f} bn)")
+            params = {"share": pb.private_min, "asked": pb.limit[pb.private].sum()}
+            parts.append(Message("selection_conflict_private_min", params))
         elif kind == "field_min":
-            parts.append(f"{key} share >= {pb.c.field_min[key]:.0%}")
+            parts.append(Message("selection_conflict_field_min", {"field": key, "share": pb.c.field_min[key]}))
         elif kind == "field_max":
-            parts.append(f"{key} share <= {pb.c.field_max[key]:.0%}")
+            parts.append(Message("selection_conflict_field_max", {"field": key, "share": pb.c.field_max[key]}))
         elif kind == "min_fraction":
-            parts.append(f"minimum funded fraction {pb.c.min_fraction:.0%}")
-    return "; ".join(parts)
+            parts.append(Message("selection_conflict_min_fraction", {"share": pb.c.min_fraction}))
+    return parts
 
 
 # ----------------------------------------------------------------------------- greedy
@@ -652,29 +652,28 @@ def select_projects(
     p = params or default_parameters()
     c = constraints or SelectionConstraints()
     if method not in ("auto", "milp", "lp_core"):
-        raise SelectionError(f"unknown method {method!r} (use auto, milp or lp_core)")
+        raise SelectionError(Message("selection_unknown_method", {"method": repr(method)}))
     if core_size < 1:
-        raise SelectionError(f"core_size must be at least 1 (got {core_size})")
+        raise SelectionError(Message("selection_core_size", {"n": core_size}))
     frame = portfolio.under(p).require_valid().frame
     if not len(frame):
-        raise SelectionError(f"{portfolio.source}: no candidate projects")
+        raise SelectionError(Message("selection_no_candidates", {"source": portfolio.source}))
     pb = _problem(frame, p, objective, c)
     mins = sum(c.field_min.values())
     if mins > 1 + 1e-12:
-        raise SelectionError(f"field minimum shares sum to {mins:.0%}, more than 100%: {dict(c.field_min)}")
+        raise SelectionError(Message("selection_field_mins", {"sum": mins, "fields": list(c.field_min)}))
     for fid in set(c.field_min) & set(c.field_max):
         if c.field_min[fid] > c.field_max[fid]:
-            raise SelectionError(f"{fid}: minimum share {c.field_min[fid]:.0%} > maximum {c.field_max[fid]:.0%}")
+            params = {"field": fid, "low": c.field_min[fid], "high": c.field_max[fid]}
+            raise SelectionError(Message("selection_field_min_above_max", params))
     start = time.perf_counter()
     n = len(pb.limit)
     x_greedy = greedy(pb)
     greedy_violations = violations(pb, x_greedy)
     relax = _relaxation(pb, set(_groups(pb)))
     if relax is None:
-        raise SelectionError(
-            "no selection satisfies all constraints; these conflict: "
-            + _describe_groups(pb, explain_infeasible(pb, relaxed=True))
-        )
+        conflict = _describe_groups(pb, explain_infeasible(pb, relaxed=True))
+        raise SelectionError(Message("selection_infeasible", {"conflict": conflict}))
     bound = relax.bound
     use_core = method == "lp_core" or (method == "auto" and n > FULL_MILP_MAX_CANDIDATES)
     if use_core:
@@ -700,11 +699,9 @@ def select_projects(
     if x is None:
         if res.status == 2:  # only when the whole model was tried: the core was widened to all
             conflict = explain_infeasible(pb)
-            raise SelectionError(
-                "no selection satisfies all constraints; these conflict: " + _describe_groups(pb, conflict)
-            )
+            raise SelectionError(Message("selection_infeasible", {"conflict": _describe_groups(pb, conflict)}))
         if greedy_violations:
-            raise SelectionError(f"the solver stopped without a solution: {res.message}")
+            raise SelectionError(Message("selection_solver_stopped", {"status": str(res.message)}))
         x, used = x_greedy, "greedy"
         status = f"{res.message} before the solver found a selection: the greedy ranking's selection is kept"
     elif whole and np.isfinite(getattr(res, "mip_dual_bound", np.nan) or np.nan):
@@ -787,3 +784,15 @@ def brute_force(
             if value > best + 1e-12:
                 best, best_x = value, x
     return best, best_x
+
+
+def constraint_message(name: str) -> Message:
+    """A constraint of the selection as :func:`select_projects` names it (``binding``,
+    ``greedy_violations``: ``quota:cdb``, ``private_min``, ``field_max:energy``) as a message
+    naming its bank or field.
+
+    >>> constraint_message("quota:cdb").render("zh"), constraint_message("total").render("en")
+    ('国家开发银行的额度', 'the instrument size')
+    """
+    kind, _, key = name.partition(":")
+    return message_or_text(f"select_constraint_{kind}", name, {"key": key})

@@ -47,7 +47,7 @@ from scipy import optimize, special
 from fundmodel.core import macro
 from fundmodel.core.result import clean_json
 from fundmodel.errors import InputError
-from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters
+from fundmodel.inputs.parameters import ParameterError, Parameters, default_parameters, validation_issue
 from fundmodel.messages import Message
 
 #: The leverage assumptions: name -> axis ("field" or "bank").
@@ -833,19 +833,13 @@ class UncertaintyBlock(_StrictModel):
     correlations: list[Correlation] = Field(default_factory=list)
 
 
-def _validation_message(source: str, prefix: str, exc: ValidationError) -> str:
+def _validation_message(source: str, prefix: str, exc: ValidationError) -> Message:
     """Every pydantic error as ``source: key.path: message (got value)``, joined by "; "."""
-    messages = []
+    issues = []
     for err in exc.errors():
         loc = ".".join(str(x) for x in (prefix, *err["loc"]) if x != "")
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        if err["type"] == "missing":
-            msg = "required key is missing"
-        got = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
-            msg += f" (got {got!r})"
-        messages.append(f"{source}: {loc}: {msg}")
-    return "; ".join(messages)
+        issues.append(validation_issue(source, loc, err))
+    return Message("list", {"items": issues})
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import argparse
 import importlib
 import json
 import pkgutil
+import re
 import signal
 import sys
 import threading
@@ -27,7 +28,8 @@ from typing import TYPE_CHECKING, NoReturn
 from fundmodel import __version__
 from fundmodel.errors import FundmodelError
 from fundmodel.inputs.parameters import using_instrument
-from fundmodel.messages import LANGS, Message, render_error
+from fundmodel.message_table import LANGS, argv_lang
+from fundmodel.messages import Message, render_error
 from fundmodel.outputs.atomic import Terminated, install_signal_cleanup, remove_pending
 
 if TYPE_CHECKING:
@@ -63,7 +65,8 @@ class InvalidPortfolioError(CommandError):
         return self.portfolio.report(limit=self.limit, lang=lang, unit=unit)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The parser of every command; its usage errors in ``lang`` (see :func:`argv_lang`)."""
     parser = OneLineParser(
         prog="fundmodel",
         description="Leverage and project portfolios of China's policy-based financial instruments "
@@ -79,7 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
         add_instrument_option(command)
         for leaf in _leaf_parsers(command):
             add_language_options(leaf)
+    for each in _all_parsers(parser):
+        each.lang = lang
     return parser
+
+
+def _all_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """``parser`` and every parser under it (commands and their actions)."""
+    children = [
+        child
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for child in action.choices.values()
+    ]
+    return [parser, *(each for child in children for each in _all_parsers(child))]
 
 
 def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -149,48 +165,101 @@ def wrote_scenarios(path: object, scenarios: int, seconds: float, lang: str = "e
     return Message("cli_wrote_scenarios", {"path": str(path), "n": scenarios, "seconds": seconds}).render(lang)
 
 
-def warn(lines: Sequence[str]) -> None:
-    """Print warnings (each names its file, row and column) on standard error."""
+def warn(lines: Sequence[str], lang: str = "en") -> None:
+    """Print warnings (each names its file, row and column) on standard error, in ``lang``."""
     for line in lines:
-        print(f"fundmodel: warning: {line}", file=sys.stderr)
+        print(Message("cli_warning", {"message": line}).render(lang), file=sys.stderr)
 
 
 class OneLineParser(argparse.ArgumentParser):
     """Usage errors in one line, like every other error: ``fundmodel: error: run: ...``,
-    naming the command and where its options are listed (no usage dump), exit code 2."""
+    naming the command and where its options are listed (no usage dump), exit code 2, in
+    the parser's ``lang`` (argparse's own sentences by :func:`usage_message`)."""
+
+    lang = "en"
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("fundmodel").strip()
-        text = Message("cli_usage_error", {"message": " ".join(message.split()), "help": f"{self.prog} --help"})
-        self.exit(EXIT_INPUT_ERROR, f"fundmodel: error: {command + ': ' if command else ''}{text}\n")
+        params = {"message": usage_message(message), "help": f"{self.prog} --help"}
+        text = Message("cli_usage_error", params).render(self.lang)
+        if command:
+            text = Message("cli_in_command", {"command": command, "message": text}).render(self.lang)
+        self.exit(EXIT_INPUT_ERROR, error_line(text, self.lang) + "\n")
+
+
+#: argparse's own sentences (Python 3.11-3.13, ``argparse._(...)``) and the message id each
+#: is said by; a sentence argparse words differently in another version falls back to
+#: ``cli_usage_other``, which keeps argparse's text and says in the user's language that the
+#: command line is wrong.
+ARGPARSE_SENTENCES: tuple[tuple[str, str], ...] = (
+    (r"the following arguments are required: (?P<args>.+)", "cli_arg_required"),
+    (r"unrecognized arguments: (?P<args>.+)", "cli_arg_unrecognized"),
+    (r"one of the arguments (?P<args>.+) is required", "cli_arg_one_of_required"),
+    (r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)", "cli_arg_ambiguous"),
+    (r"argument (?P<argument>[^:]+): (?P<detail>.+)", "cli_arg_argument"),
+    (r"invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)", "cli_arg_invalid_choice"),
+    (r"invalid (?P<type>\w+) value: (?P<value>.+)", "cli_arg_invalid_value"),
+    (r"expected one argument", "cli_arg_expected_one"),
+    (r"expected at most one argument", "cli_arg_expected_at_most_one"),
+    (r"expected at least one argument", "cli_arg_expected_at_least_one"),
+    (r"expected (?P<n>\d+) arguments?", "cli_arg_expected_n"),
+    (r"not allowed with argument (?P<other>.+)", "cli_arg_not_allowed_with"),
+    (r"ignored explicit argument (?P<value>.+)", "cli_arg_ignored_explicit"),
+)
+
+
+def usage_message(text: str) -> Message:
+    """argparse's error sentence as a message (its options, values and choices kept).
+
+    A table of argparse's sentences rather than a gettext catalog for the ``argparse``
+    domain: a catalog is compiled, global to the process (``gettext.textdomain``) and
+    chosen by the environment's locale, whereas ``--lang`` is one command's option.
+
+    >>> usage_message("argument --limit: invalid int value: 'x'").render("zh")
+    "参数 --limit：无效的整数值：'x'"
+    >>> usage_message("the following arguments are required: --portfolio").render("zh")
+    '缺少必需的参数：--portfolio'
+    """
+    text = " ".join(text.split())
+    for pattern, message_id in ARGPARSE_SENTENCES:
+        found = re.fullmatch(pattern, text)
+        if found:
+            params = found.groupdict()
+            if "detail" in params:
+                params["detail"] = usage_message(params["detail"])
+            if params.get("type") in ("int", "float"):  # a type= function's name otherwise
+                params["type"] = Message(f"cli_type_{params['type']}")
+            return Message(message_id, params)
+    return Message("cli_usage_other", {"text": text})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every error a user can cause ends in one line (exit 2), Ctrl-C in
     ``fundmodel: interrupted`` (exit 130) at any moment, SIGTERM in ``fundmodel: terminated``."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl-C unwinds
         return _run(argv)
     except KeyboardInterrupt:
-        return _interrupted()
+        return _interrupted(argv_lang(argv))
 
 
-def _interrupted() -> int:
+def _interrupted(lang: str = "en") -> int:
     """Remove partial files (a second Ctrl-C must not stop that) and say so in one line."""
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
     try:
         remove_pending()
-        print("fundmodel: interrupted", file=sys.stderr)
+        print(Message("cli_interrupted").render(lang), file=sys.stderr)
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
     return EXIT_INTERRUPTED
 
 
-def _run(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+def _run(argv: Sequence[str]) -> int:
+    args = build_parser(argv_lang(argv)).parse_args(argv)
     install_signal_cleanup()  # SIGTERM unwinds like Ctrl-C: no partial file is left
     lang, unit = getattr(args, "lang", "en"), getattr(args, "unit", "bn")
     try:
@@ -207,7 +276,7 @@ def _run(argv: Sequence[str] | None) -> int:
         print(error_line(Message("cli_out_of_memory").render(lang), lang), file=sys.stderr)
         return EXIT_INPUT_ERROR
     except Terminated as exc:
-        print("fundmodel: terminated", file=sys.stderr)
+        print(Message("cli_terminated").render(lang), file=sys.stderr)
         return 128 + exc.signum
 
 

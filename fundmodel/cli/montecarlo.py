@@ -42,7 +42,8 @@ def render_monte_carlo(result: MonteCarlo, unit: str = "bn", lang: str = "en") -
     cols = ["base", "mean", "p5", "p50", "p95"]
     rows = [[label(m, lang), *(fmt(m, r[c]) for c in cols)] for m, r in result.summary.iterrows()]
     parts = [
-        f"Monte Carlo: {label('draws', lang)} {result.draws:,}, {label('seed', lang)} {result.seed} "
+        f"{label('monte_carlo', lang)}{'：' if lang == 'zh' else ': '}"
+        f"{label('draws', lang)} {result.draws:,}, {label('seed', lang)} {result.seed} "
         f"({label('unit', lang)}: {u}); "
         f"{result.seconds * 1000:.0f} ms",
         "",

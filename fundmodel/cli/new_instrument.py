@@ -60,8 +60,6 @@ def handle(args: argparse.Namespace) -> int:
         raise CommandError(Message("new_instrument_bad_name", {"name": repr(args.name)}))
     target = copy_package(args.source, Path(args.dir) / name)
     params = load_parameters(instrument=target)  # a copy of a valid package loads
-    print(
-        f"wrote {target} ({len(params.field_ids)} fields, {len(params.bank_ids)} banks, copied from {args.source}); "
-        f"edit its files, then use --instrument {target}"
-    )
+    counts = {"fields": len(params.field_ids), "banks": len(params.bank_ids), "source": args.source}
+    print(Message("new_instrument_wrote", {"path": str(target), **counts}).render(args.lang))
     return 0

@@ -5,20 +5,25 @@ from __future__ import annotations
 import argparse
 
 from fundmodel.analysis.project_uncertainty import ProjectMonteCarlo, ProjectUncertainty, project_monte_carlo
-from fundmodel.cli import InvalidPortfolioError, stamped_json
+from fundmodel.cli import CommandError, InvalidPortfolioError, stamped_json
 from fundmodel.cli.run import add_output_options
 from fundmodel.inputs.portfolio import read_portfolio
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import label
+from fundmodel.messages import Message
 from fundmodel.outputs.report import cell, text_table
 from fundmodel.units import unit_label
 
 
-def _triple(text: str) -> tuple[float, float, float]:
+def _triple(text: str | tuple[float, float, float]) -> tuple[float, float, float]:
+    """``"0.9,1.0,1.3"`` -> ``(0.9, 1.0, 1.3)``; read in the command, not by argparse, so that
+    a bad value is refused in the command's language."""
+    if not isinstance(text, str):
+        return text
     try:
         low, mode, high = (float(x) for x in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LOW,MODE,HIGH such as 0.9,1.0,1.3 (got {text!r})") from None
+        raise CommandError(Message("cli_bad_triple", {"option": "--investment-factor", "text": repr(text)})) from None
     return low, mode, high
 
 
@@ -31,7 +36,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = ProjectUncertainty()
     p.add_argument(
         "--investment-factor",
-        type=_triple,
         default=d.investment_factor,
         metavar="LOW,MODE,HIGH",
         help="triangular actual / planned investment (default 0.9,1.0,1.3)",
@@ -49,11 +53,11 @@ def render(mc: ProjectMonteCarlo, unit: str = "bn", lang: str = "en") -> str:
 
     cols = ["base", "mean", "p5", "p50", "p95"]
     rows = [[label(m, lang), *(fmt(m, r[c]) for c in cols)] for m, r in mc.summary.iterrows()]
+    params = {"draws": mc.draws, "projects": mc.projects, "seed": mc.seed, "ms": mc.seconds * 1000}
     lines = [
-        f"Project-level Monte Carlo: {mc.draws:,} draws x {mc.projects:,} projects, seed {mc.seed} "
-        f"({unit_label(unit, lang)}; {mc.seconds * 1000:.0f} ms)",
+        Message("project_montecarlo_head", {**params, "unit": unit_label(unit, lang)}).render(lang),
         "",
-        text_table(["", *cols], rows),
+        text_table([label("metric", lang), *(label(c, lang) for c in cols)], rows),
         "",
     ]
     lines += [f"P({label(k, lang)} >= {fmt(k, v)}) = {mc.probabilities[k]:.1%}" for k, v in mc.targets.items()]
@@ -67,7 +71,7 @@ def handle(args: argparse.Namespace) -> int:
     if not portfolio.ok:
         raise InvalidPortfolioError(portfolio)
     assumptions = ProjectUncertainty(
-        args.investment_factor, args.additionality_spread, args.completion, args.correlation
+        _triple(args.investment_factor), args.additionality_spread, args.completion, args.correlation
     )
     mc = project_monte_carlo(portfolio, params, assumptions, draws=args.draws, seed=args.seed)
     json_text = stamped_json(mc.to_json(), params.instrument_id) if args.format == "json" else None

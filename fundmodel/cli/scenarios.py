@@ -26,7 +26,7 @@ from fundmodel.cli import CommandError
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.labels import label
-from fundmodel.messages import Message
+from fundmodel.messages import Message, message_or_text
 from fundmodel.outputs.atomic import check_output_path, write_text
 from fundmodel.outputs.report import text_table
 from fundmodel.store import (
@@ -142,7 +142,7 @@ def _guard(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
             return handler(args)
         except SQLAlchemyError as exc:
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
-            raise CommandError(f"scenario library: {reason}") from None
+            raise CommandError(Message("library_database_error", {"reason": reason})) from None
 
     return run
 
@@ -169,15 +169,15 @@ def handle_list(args: argparse.Namespace) -> int:
     lang = args.lang
     rows = [
         [
-            i.name + (" (deleted)" if i.deleted else ""),
+            Message("library_deleted_name", {"name": i.name}).render(lang) if i.deleted else i.name,
             str(i.current_version),
-            i.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+            format_time_cst_utc(i.updated_at),
             i.updated_by,
         ]
         for i in items
     ]
     heads = [label("name", lang), label("version", lang), label("saved_at", lang), label("author", lang)]
-    print(text_table(heads, rows) if rows else "(no saved scenarios)")
+    print(text_table(heads, rows) if rows else Message("library_empty").render(lang))
     return 0
 
 
@@ -186,7 +186,7 @@ def handle_save(args: argparse.Namespace) -> int:
     try:
         content = yaml_loader.read_bytes(path).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ParameterError(f"{path}: not UTF-8 text ({exc.reason})") from None
+        raise ParameterError(Message("library_not_utf8", {"file": str(path), "reason": exc.reason})) from None
     body, _, exported_name = split_export_header(content)
     scenario_from_text(body, path.name)  # refused before the library is opened (or created)
     name = args.name or exported_name or path.stem
@@ -208,9 +208,11 @@ def handle_show(args: argparse.Namespace) -> int:
         print(json.dumps({**stored.info.to_dict(), "text": stored.text}, ensure_ascii=False, indent=2))
     else:
         i = stored.info
+        params = {"name": i.name, "version": i.version, "action": _action(i.action), "author": i.author}
+        head = Message("library_show_head", {**params, "time": format_time_cst_utc(i.created_at)}).render(args.lang)
         sys.stdout.write(
-            f"# {i.name} version {i.version} ({i.action}) by {i.author} at {i.created_at:%Y-%m-%d %H:%M:%S} UTC"
-            + (f": {i.note}" if i.note else "")
+            f"# {head}"
+            + (f"{'：' if args.lang == 'zh' else ': '}{i.note}" if i.note else "")
             + "\n"
             + stored.text
             + ("" if stored.text.endswith("\n") else "\n")
@@ -225,8 +227,12 @@ def handle_history(args: argparse.Namespace) -> int:
         print(json.dumps([v.to_dict() for v in versions], ensure_ascii=False, indent=2))
         return 0
     lang = args.lang
-    rows = [[str(v.version), v.action, v.name, v.author, format_time_cst_utc(v.created_at), v.note] for v in versions]
-    heads = [label("version", lang), "action", label("name", lang), label("author", lang), label("saved_at", lang)]
+    rows = [
+        [str(v.version), _action(v.action).render(lang), v.name, v.author, format_time_cst_utc(v.created_at), v.note]
+        for v in versions
+    ]
+    action = Message("library_action").render(lang)
+    heads = [label("version", lang), action, label("name", lang), label("author", lang), label("saved_at", lang)]
     table = text_table([*heads, label("note", lang)], rows)
     if not args.diff:
         print(table)
@@ -294,13 +300,20 @@ def handle_official(args: argparse.Namespace) -> int:
 def handle_roles(args: argparse.Namespace) -> int:
     with _store(args) as store:
         roles = store.roles()
-    rows = [[name, role] for name, role in sorted(roles.items())]
-    print(text_table(["identity", "role"], rows) if rows else "(no roles: a local single-user library)")
+    lang = args.lang
+    rows = [[name, label(f"role_{role}", lang)] for name, role in sorted(roles.items())]
+    heads = [Message("library_identity").render(lang), Message("library_role").render(lang)]
+    print(text_table(heads, rows) if rows else Message("library_no_roles").render(lang))
     return 0
+
+
+def _action(action: str) -> Message:
+    """What a version of the library did (``save``, ``rename``, ... as stored) as a message."""
+    return message_or_text(f"library_action_{action}", action)
 
 
 def handle_grant(args: argparse.Namespace) -> int:
     with _store(args) as store:
         store.grant(args.identity, args.role)
-    _say(args, "library_granted", identity=args.identity, role=args.role)
+    _say(args, "library_granted", identity=args.identity, role=label(f"role_{args.role}", args.lang))
     return 0

@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from fundmodel.analysis.selection import MIP_REL_GAP, Selection, SelectionConstraints, SelectionError, select_projects
+from fundmodel.analysis.selection import (
+    MIP_REL_GAP,
+    Selection,
+    SelectionConstraints,
+    SelectionError,
+    constraint_message,
+    select_projects,
+)
 from fundmodel.cli import CommandError, stamped_json, warn
 from fundmodel.cli.run import add_portfolio_options, load_portfolio_args
 from fundmodel.core.result import clean_json
 from fundmodel.inputs.parameters import instrument_id
 from fundmodel.inputs.scenario import baseline, load_scenario
-from fundmodel.messages import Message
+from fundmodel.labels import name_of
+from fundmodel.messages import Message, message_or_text, render
 from fundmodel.outputs.atomic import check_output_path
 from fundmodel.outputs.csv_writer import summarize, write_csv
+from fundmodel.outputs.report import text_table
+from fundmodel.units import from_bn, unit_label
 
 #: Columns of the chosen-set table (CLI output and --out CSV).
 CHOSEN_COLUMNS = [
@@ -105,14 +117,14 @@ def handle(args: argparse.Namespace) -> int:
             method=args.method,
         )
     except SelectionError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.text or str(exc)) from None
     if args.out is not None:
         written = write_selection_csv(selection, args.out, inputs=args.portfolio, instrument=params.instrument_id)
-        warn(summarize(written))
+        warn(summarize(written), args.lang)
     if args.format == "json":
         print(stamped_json(json.dumps(selection_dict(selection)), params.instrument_id))
     else:
-        print(render_selection(selection, args.limit))
+        print(render_selection(selection, args.limit, args.lang, args.unit))
     return 0
 
 
@@ -140,36 +152,98 @@ def selection_dict(s: Selection) -> dict:
     }
 
 
-def render_selection(s: Selection, limit: int = 20) -> str:
-    """A readable report: objective and gain, bank usage, binding constraints, the chosen set."""
+def render_selection(s: Selection, limit: int = 20, lang: str = "en", unit: str = "bn") -> str:
+    """A readable report in ``lang``, money in ``unit``: objective and gain, method, bound and
+    solver, binding constraints, bank usage, the chosen set."""
     chosen = s.chosen
+    say = partial(render, lang=lang, unit=unit)
+    objective = name_of(f"objective_value_{s.objective_name}", lang)
     pct = s.gain / s.greedy_objective if s.greedy_objective else float("nan")
-    lines = [
-        f"Objective ({s.objective_name}): {s.objective:,.3f} bn; greedy by multiplier: {s.greedy_objective:,.3f} bn; "
-        f"gain {s.gain:+,.3f} bn ({pct:+.4%})",
-        f"Method: {s.method_text}; {s.seconds:.2f} s",
-        f"Bound: {s.bound:,.3f} bn; gap {s.gap:.1e} of the bound "
-        + (f"(optimal within {MIP_REL_GAP:.0e})" if s.proven_optimal else "(not proven optimal)"),
-        f"Solver: {s.status}",
-        f"Chosen: {len(chosen):,} of {len(s.projects):,} projects, fund {chosen['fund_bn'].sum():,.3f} bn, "
-        f"investment {chosen['investment_bn'].sum():,.3f} bn "
-        f"({int((chosen['funded_fraction'] < 1 - 1e-9).sum()):,} funded in part)",
-        "Binding constraints: " + (", ".join(s.binding) if s.binding else "none"),
+    optimal = Message("select_optimal_within", {"gap": f"{MIP_REL_GAP:.0e}"}) if s.proven_optimal else None
+    part = int((chosen["funded_fraction"] < 1 - 1e-9).sum())
+    says = [
+        Message(
+            "select_objective",
+            {"objective": objective, "value": s.objective, "greedy": s.greedy_objective, "gain": s.gain, "pct": pct},
+        ),
+        Message("select_method", {"method": Message(f"select_method_{s.method}"), "seconds": s.seconds}),
+        Message("select_bound", {"bound": s.bound, "gap": s.gap, "optimal": optimal or Message("select_not_optimal")}),
+        Message("select_solver", {"status": solver_message(s.status)}),
+        Message(
+            "select_chosen",
+            {
+                "n": len(chosen),
+                "of": len(s.projects),
+                "fund": float(chosen["fund_bn"].sum()),
+                "investment": float(chosen["investment_bn"].sum()),
+                "part": part,
+            },
+        ),
+        Message("select_binding", {"constraints": [constraint_message(c) for c in s.binding] or Message("none")}),
     ]
     if s.greedy_violations:
-        lines.append("The greedy ranking breaks: " + ", ".join(s.greedy_violations))
-    lines += ["", f"{'bank':<6} {'fund_bn':>12} {'quota_bn':>12} {'greedy_bn':>12}"]
-    lines += [
-        f"{b:<6} {r.fund_bn:>12,.3f} {r.quota_bn:>12,.3f} {r.greedy_fund_bn:>12,.3f}" for b, r in s.usage.iterrows()
+        breaks = [constraint_message(c) for c in s.greedy_violations]
+        says.append(Message("select_greedy_breaks", {"constraints": breaks}))
+    lines = [say(m) for m in says]
+    u = unit_label(unit, lang)
+    heads = [name_of("bank", lang), *(say(Message(f"select_{c}", {"unit": u})) for c in ("fund", "quota", "greedy"))]
+    money = from_bn(s.usage[["fund_bn", "quota_bn", "greedy_fund_bn"]].to_numpy(dtype=float), unit)
+    usage = [
+        [name_of(f"short_{b}", lang), *(f"{v:,.3f}" for v in row)] for b, row in zip(s.usage.index, money, strict=True)
     ]
     top = chosen.sort_values("objective_bn", ascending=False).head(limit)
-    lines += ["", f"Chosen projects (top {len(top)} by objective; --out writes all):"]
-    lines += [
-        f"  {r.project_id:<12} {str(r.project_name)[:28]:<28} {r.bank:<5} {r.fund_bn:>10,.4f} bn "
-        f"{r.funded_fraction:>6.0%} {r.investment_bn:>10,.3f} bn"
+    lines += ["", text_table(heads, usage), "", say(Message("select_top", {"n": len(top)}))]
+    heads = [name_of(c, lang) for c in ("project_id", "project_name", "bank")]
+    heads += [f"{name_of('fund_bn', lang)} ({u})", say(Message("select_funded_share"))]
+    heads += [f"{name_of('total_investment_bn', lang)} ({u})"]
+    rows = [
+        [
+            str(r.project_id),
+            str(r.project_name)[:28],
+            name_of(f"short_{r.bank}", lang),
+            f"{float(from_bn(r.fund_bn, unit)):,.4f}",
+            f"{r.funded_fraction:.0%}",
+            f"{float(from_bn(r.investment_bn, unit)):,.3f}",
+        ]
         for r in top.itertuples()
     ]
-    return "\n".join(lines)
+    return "\n".join([*lines, text_table(heads, rows)])
+
+
+#: The solver's status sentences (HiGHS through SciPy, and what :func:`select_projects` adds)
+#: and the message each is said by; another sentence is shown as it is.
+SOLVER_SENTENCES = (
+    (r"(?P<head>[^(;]*?)\s*\(HiGHS Status (?P<code>\d+): [^)]*\)", "select_highs_status"),
+    (
+        r"the MILP decided the (?P<core>[\d,]+) of (?P<n>[\d,]+) candidates nearest the LP threshold, "
+        r"the others kept their LP values",
+        "select_solver_core",
+    ),
+    (r"the greedy ranking's selection is better and is kept", "select_solver_greedy_better"),
+    (r"before the solver found a selection: the greedy ranking's selection is kept", "select_solver_greedy_kept"),
+)
+
+
+def solver_message(status: str) -> list[Message]:
+    """The solver's status (its parts joined by "; ") as messages.
+
+    >>> render(solver_message("Optimization terminated successfully. (HiGHS Status 7: Optimal)")[0], "zh")
+    '最优解（HiGHS 状态 7）'
+    """
+    parts = re.split(r"; | (?=before the solver found)", status)
+    out = []
+    for part in parts:
+        for pattern, message_id in SOLVER_SENTENCES:
+            found = re.fullmatch(pattern, part.strip())
+            if found:
+                params = found.groupdict()
+                if message_id == "select_highs_status":
+                    params["state"] = message_or_text(f"select_highs_{params['code']}", params["head"])
+                out.append(Message(message_id, params))
+                break
+        else:
+            out.append(Message("text", {"text": part}))
+    return out
 
 
 def write_selection_csv(

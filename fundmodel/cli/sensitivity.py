@@ -11,6 +11,7 @@ from fundmodel.cli import stamped_json
 from fundmodel.errors import InputError
 from fundmodel.inputs.scenario import baseline, load_scenario
 from fundmodel.labels import label
+from fundmodel.messages import Message
 from fundmodel.outputs.report import text_table
 from fundmodel.units import from_bn, unit_label
 
@@ -24,11 +25,11 @@ def parse_range(text: str) -> tuple[str, tuple[float, float]]:
     name, sep, rest = text.partition("=")
     low, sep2, high = rest.partition(":")
     if not sep or not sep2:
-        raise InputError(f"--range {text!r}: expected NAME=LOW:HIGH, e.g. capital_ratio=0.9:1.25")
+        raise InputError(Message("sensitivity_range_form", {"text": repr(text)}))
     try:
         return name.strip(), (float(low), float(high))
     except ValueError:
-        raise InputError(f"--range {text!r}: LOW and HIGH must be numbers") from None
+        raise InputError(Message("sensitivity_range_numbers", {"text": repr(text)})) from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from fundmodel.errors import ParameterError
 from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.limits import quoted
+from fundmodel.messages import Message, message_or_text
 
 #: The bundled instruments, one parameter package (folder) each.
 INSTRUMENT_ROOT = Path(__file__).with_name("parameter_files") / "instruments"
@@ -203,16 +204,21 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and "[" in p))
 
 
-def _describe(err: Mapping[str, Any]) -> str:
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
+def validation_issue(where: str, loc: str, err: Mapping[str, Any]) -> Message:
+    """One pydantic error as a message, ``where: key.path: rule (got value)``: the rule by
+    its pydantic type (``validation_<type>``, with the type's context such as ``ge``) where
+    the table has it, else in pydantic's words (a validator's own sentence).
+
+    >>> err = {"type": "greater_than_equal", "msg": "...", "ctx": {"ge": 0.0}, "input": -1}
+    >>> validation_issue("a.yaml", "fields.x.capital_ratio", err).render("zh")
+    'a.yaml：fields.x.capital_ratio：应大于或等于 0.0（实际为 -1）'
+    """
+    kind = str(err["type"])
+    rule = message_or_text(f"validation_{kind}", err["msg"], dict(err.get("ctx") or {}))
     got = err.get("input")
-    if err["type"] not in ("missing",) and not isinstance(got, dict | list):
-        msg += f" (got {quoted(got)})"
-    return msg
+    if kind not in ("missing", "extra_forbidden") and not isinstance(got, dict | list):
+        rule = Message("validation_got", {"rule": rule, "got": quoted(got)})
+    return Message("validation_issue", {"where": where, "loc": loc, "rule": rule})
 
 
 # ----------------------------------------------------------------- parameters
@@ -386,7 +392,9 @@ class Parameters:
         raw = copy.deepcopy(self.raw)
         overridden = dict(self.overridden)
         if not isinstance(overrides, Mapping):
-            raise ParameterError(f"{source}: overrides: must be a mapping (got {quoted(overrides)})")
+            raise ParameterError(
+                Message("override_not_mapping", {"file": source, "key": "overrides", "got": quoted(overrides)})
+            )
         for section, value in overrides.items():
             if section not in _OVERRIDE_ROOTS:
                 raise ParameterError(
@@ -424,20 +432,25 @@ def _is_param(node: Any) -> bool:
 
 def _merge(base: dict, over: Any, path: str, source: str, overridden: dict[str, str]) -> None:
     if not isinstance(over, Mapping):
-        raise ParameterError(f"{source}: {path or 'overrides'}: must be a mapping (got {quoted(over)})")
+        raise ParameterError(
+            Message("override_not_mapping", {"file": source, "key": path or "overrides", "got": quoted(over)})
+        )
     for key, value in over.items():
         here = f"{path}.{key}" if path else str(key)
         if key not in base:
-            raise ParameterError(f"{source}: {here}: unknown key")
+            raise ParameterError(Message("override_unknown_key", {"file": source, "key": here}))
         node = base[key]
         if _is_param(node):
             if isinstance(node["value"], dict):
                 if isinstance(value, Mapping) and "value" not in value:
                     _merge_value_dict(node["value"], value, here, source, grow=key == "growth_pct")
                 else:
-                    raise ParameterError(f"{source}: {here}: must be a mapping of values (got {quoted(value)})")
+                    params = {"file": source, "key": here, "got": quoted(value)}
+                    raise ParameterError(Message("override_not_values", params))
             elif isinstance(value, Mapping):
-                raise ParameterError(f"{source}: {here}: must be a single value (got {quoted(value)})")
+                raise ParameterError(
+                    Message("override_not_single", {"file": source, "key": here, "got": quoted(value)})
+                )
             else:
                 node["value"] = value
             overridden[here] = source
@@ -452,10 +465,13 @@ def _merge_value_dict(base: dict, over: Mapping, path: str, source: str, grow: b
     for key, value in over.items():
         here = f"{path}.{key}"
         if key not in base and not grow:
-            raise ParameterError(f"{source}: {here}: unknown key (known: {', '.join(map(str, base))})")
+            known = ", ".join(map(str, base))
+            raise ParameterError(Message("override_unknown_key_known", {"file": source, "key": here, "known": known}))
         if isinstance(base.get(key), dict):
             if not isinstance(value, Mapping):
-                raise ParameterError(f"{source}: {here}: must be a mapping (got {quoted(value)})")
+                raise ParameterError(
+                    Message("override_not_mapping", {"file": source, "key": here, "got": quoted(value)})
+                )
             _merge_value_dict(base[key], value, here, source, grow=False)
         else:
             base[key] = value
@@ -464,7 +480,7 @@ def _merge_value_dict(base: dict, over: Mapping, path: str, source: str, grow: b
 def _validate_section(section: str, tree: Any, where: str, overridden: Mapping[str, str]) -> Any:
     model = _SECTION_MODELS[section]
     if not isinstance(tree, dict):
-        raise ParameterError(f"{where}: must be a mapping at the top (got {type(tree).__name__})")
+        raise ParameterError(Message("parameters_not_mapping", {"file": where, "got": type(tree).__name__}))
     try:
         return model.model_validate(tree)
     except ValidationError as exc:
@@ -475,8 +491,8 @@ def _validate_section(section: str, tree: Any, where: str, overridden: Mapping[s
             for opath, osrc in overridden.items():
                 if loc == opath or loc.startswith(opath + "."):
                     src = osrc
-            messages.append(f"{src}: {loc or section}: {_describe(err)}")
-        raise ParameterError("; ".join(messages)) from None
+            messages.append(validation_issue(src, loc or section, err))
+        raise ParameterError(Message("list", {"items": messages})) from None
 
 
 def _cross_check(p: dict[str, Any], where: dict[str, str]) -> None:
@@ -529,7 +545,8 @@ def _build(
         _cross_check(sections, where)
     except ParameterError as exc:
         if override_source and overridden:
-            raise ParameterError(f"{override_source} (after overrides): {exc}") from None
+            said = exc.text or Message("text", {"text": str(exc)})
+            raise ParameterError(Message("override_after", {"file": override_source, "error": said})) from None
         raise
     return Parameters(
         instrument=sections["instrument"],

@@ -44,7 +44,9 @@ from fundmodel.inputs.parameters import (
     default_parameters,
     instrument_id,
     read_yaml,
+    validation_issue,
 )
+from fundmodel.messages import Message
 
 
 class ScenarioMeta(BaseModel):
@@ -146,16 +148,13 @@ class Scenario:
     def from_dict(cls, data: Any, source: str = "scenario") -> Scenario:
         """Validate a scenario mapping (as read from YAML); errors name ``source`` and the key."""
         if not isinstance(data, dict):
-            raise ParameterError(f"{source}: must be a mapping with 'scenario' and 'overrides' (got {quoted(data)})")
+            raise ParameterError(Message("scenario_not_mapping", {"file": source, "got": quoted(data)}))
         try:
             parsed = ScenarioFile.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = ".".join(str(x) for x in err["loc"]) or "scenario"
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            if err["type"] == "missing":
-                msg = "required key is missing"
-            raise ParameterError(f"{source}: {loc}: {msg}") from None
+            raise ParameterError(validation_issue(source, loc, err)) from None
         meta = parsed.scenario
         scenario = cls(
             name=meta.name,

@@ -35,7 +35,7 @@ import yaml
 
 from fundmodel.errors import ParameterError
 from fundmodel.inputs.limits import LimitError, check, limit, quoted
-from fundmodel.messages import Message
+from fundmodel.messages import Message, message_or_text, os_reason
 
 
 class YamlError(ParameterError):
@@ -67,9 +67,9 @@ def _scan(text: str, source: str) -> None:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                anchor = quoted(event.anchor, 20).strip(chr(39))
                 raise YamlError(
-                    f"{source}: line {event.start_mark.line + 1}: anchors and aliases "
-                    f"(&{quoted(event.anchor, 20).strip(chr(39))}) are not allowed in fundmodel YAML files"
+                    Message("yaml_anchor", {"file": source, "line": event.start_mark.line + 1, "anchor": anchor})
                 )
             if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 depth += 1
@@ -105,7 +105,7 @@ def _check_tree(loader: _BoundedLoader, node: yaml.Node, path: str) -> None:
         for key_node, value_node in node.value:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                raise YamlError(f"{loader.source}: line {line}: {where}: a key must be a plain value")
+                raise YamlError(Message("yaml_key_not_plain", {"file": loader.source, "line": line, "where": where}))
             check(
                 "yaml_key_chars",
                 len(key_node.value),
@@ -115,13 +115,15 @@ def _check_tree(loader: _BoundedLoader, node: yaml.Node, path: str) -> None:
             try:
                 hash(key)
             except TypeError:  # pragma: no cover - scalars are hashable
-                raise YamlError(f"{loader.source}: line {line}: {where}: a key must be a plain value") from None
+                raise YamlError(
+                    Message("yaml_key_not_plain", {"file": loader.source, "line": line, "where": where})
+                ) from None
             here = f"{path}.{_key_text(key)}" if path else _key_text(key)
             if key in seen:
-                raise YamlError(
-                    f"{loader.source}: line {line}: {quoted(here, 120).strip(chr(39))}: duplicate key "
-                    f"(first at line {seen[key].start_mark.line + 1})"
-                )
+                first = seen[key].start_mark.line + 1
+                key_path = quoted(here, 120).strip(chr(39))
+                params = {"file": loader.source, "line": line, "key": key_path, "first": first}
+                raise YamlError(Message("yaml_duplicate_key", params))
             seen[key] = key_node
             _check_tree(loader, value_node, here)
     elif isinstance(node, yaml.SequenceNode):
@@ -136,10 +138,9 @@ def _construct_scalar(loader: _BoundedLoader, node: yaml.ScalarNode, where: str)
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError) as exc:  # e.g. 2025-13-45: "month must be in 1..12"
         kind = {_TIMESTAMP_TAG: "date"}.get(node.tag, node.tag.rsplit(":", 1)[-1])
-        raise YamlError(
-            f"{loader.source}: line {node.start_mark.line + 1}: {quoted(where, 120).strip(chr(39))}: "
-            f"{quoted(node.value, 40)} is not a valid {kind} ({exc})"
-        ) from None
+        params = {"file": loader.source, "line": node.start_mark.line + 1, "where": quoted(where, 120).strip(chr(39))}
+        params |= {"value": quoted(node.value, 40), "kind": message_or_text(f"yaml_kind_{kind}", kind), "detail": exc}
+        raise YamlError(Message("yaml_invalid_scalar", params)) from None
 
 
 def loads(text: str | bytes, source: str) -> Any:
@@ -150,7 +151,8 @@ def loads(text: str | bytes, source: str) -> Any:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise YamlError(f"{source}: not UTF-8 text (byte {exc.start:,}: {exc.reason})") from None
+            params = {"file": source, "byte": exc.start, "reason": exc.reason}
+            raise YamlError(Message("yaml_not_utf8", params)) from None
     text = text.removeprefix("\ufeff")
     loader = _BoundedLoader(text, source)
     try:
@@ -164,12 +166,15 @@ def loads(text: str | bytes, source: str) -> Any:
         raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}:" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problem = " ".join(str(problem).split())  # libyaml's own words, bounded
-        raise YamlError(f"{source}:{line} invalid YAML: {problem[:120]}") from None
+        problem = " ".join(str(problem).split())[:120]  # libyaml's own words, bounded
+        if mark:
+            raise YamlError(
+                Message("yaml_invalid_line", {"file": source, "line": mark.line + 1, "problem": problem})
+            ) from None
+        raise YamlError(Message("yaml_invalid", {"file": source, "problem": problem})) from None
     except RecursionError:  # pragma: no cover - depth is bounded well below the recursion limit
-        raise YamlError(f"{source}: nested too deeply") from None
+        raise YamlError(Message("yaml_too_deep", {"file": source})) from None
     finally:
         loader.dispose()
 
@@ -181,10 +186,10 @@ def read_bytes(path: Path | str, limit_name: str = "yaml_bytes") -> bytes:
     try:
         info = os.stat(path)
     except OSError as exc:
-        raise YamlError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+        raise YamlError(Message("yaml_cannot_read", {"file": str(path), "reason": os_reason(exc)})) from None
     if not stat.S_ISREG(info.st_mode):
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file (a device, pipe or socket)"
-        raise YamlError(f"{path}: {kind}; give a file")
+        kind = "yaml_a_directory" if stat.S_ISDIR(info.st_mode) else "yaml_not_regular"
+        raise YamlError(Message(kind, {"file": str(path)}))
     check(limit_name, info.st_size, str(path))
     allowed = limit(limit_name)
     try:
@@ -193,10 +198,10 @@ def read_bytes(path: Path | str, limit_name: str = "yaml_bytes") -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise YamlError(f"{path}: not a regular file (a device, pipe or socket); give a file")
+                raise YamlError(Message("yaml_not_regular", {"file": str(path)}))
             data = handle.read(allowed + 1)
     except OSError as exc:
-        raise YamlError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+        raise YamlError(Message("yaml_cannot_read", {"file": str(path), "reason": os_reason(exc)})) from None
     check(limit_name, len(data), str(path))
     return data
 

@@ -32,6 +32,7 @@ from types import FrameType
 
 from fundmodel.errors import InputError
 from fundmodel.inputs.limits import quoted
+from fundmodel.messages import Message
 
 #: Partial files being written now, removed should the process be stopped by a signal.
 _PENDING: set[Path] = set()
@@ -93,25 +94,22 @@ def check_output_path(
     """
     text = os.fspath(target)
     if not str(text).strip():
-        raise InputError("output file: the name is empty; give a file name")
+        raise InputError(Message("output_name_empty"))
     path = Path(text).expanduser()
     shown = quoted(str(path), 200).strip("'")
     allowed = tuple(s.lower() for s in suffixes)
     if allowed and path.suffix.lower() not in allowed:
-        raise InputError(
-            f"{shown}: this output is written as {' or '.join(allowed)}; "
-            f"give a file name ending in {' or '.join(allowed)}"
-        )
+        raise InputError(Message("output_suffix", {"file": shown, "suffixes": " / ".join(allowed)}))
     if path.is_dir():
-        raise InputError(f"{shown}: is a folder; give a file name")
+        raise InputError(Message("output_is_folder", {"file": shown}))
     parent = path.parent
     if not parent.exists():
-        raise InputError(f"{shown}: the folder {quoted(str(parent), 200)} does not exist")
+        raise InputError(Message("output_no_folder", {"file": shown, "folder": quoted(str(parent), 200)}))
     if not parent.is_dir():
-        raise InputError(f"{shown}: {quoted(str(parent), 200)} is a file, not a folder")
+        raise InputError(Message("output_parent_is_file", {"file": shown, "folder": quoted(str(parent), 200)}))
     for source in inputs:
         if source is not None and _same_file(path, Path(source)):
-            raise InputError(f"{shown}: is also this command's input; write to another file")
+            raise InputError(Message("output_is_input", {"file": shown}))
     return path
 
 
@@ -127,7 +125,7 @@ def atomic_path(
     try:
         yield partial
         if not partial.exists():
-            raise InputError(f"{path}: nothing was written")
+            raise InputError(Message("output_nothing_written", {"file": str(path)}))
         with open(partial, "rb+") as handle:  # on disk before the rename makes it visible
             os.fsync(handle.fileno())
         os.replace(partial, path)

@@ -4,11 +4,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fundmodel.analysis.selection import SelectionError
+from fundmodel.analysis.selection import SelectionError, constraint_message
 from fundmodel.core import rules
 from fundmodel.edits import allocation_from_projects, proportional_allocation
 from fundmodel.inputs.parameters import ParameterError
 from fundmodel.inputs.portfolio import PortfolioError
+from fundmodel.messages import Message, render_error
 from fundmodel.units import from_bn, to_bn
 from fundmodel_dashboard import state
 from fundmodel_dashboard.basis import refusal, say, show_basis
@@ -18,6 +19,7 @@ from fundmodel_dashboard.widgets import (
     decimals,
     grid_column_px,
     kpi_cards,
+    lang,
     localized_widget,
     money,
     per_bn,
@@ -242,7 +244,7 @@ if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high
             selection = state.portfolio_selection()
         except (PortfolioError, SelectionError, ParameterError) as exc:
             st.session_state.pop("proposal_bn", None)
-            st.error(str(exc), icon=":material/error:")
+            st.error(render_error(exc, lang(), unit()), icon=":material/error:")
         else:
             st.session_state["proposal_bn"] = allocation_from_projects(params, selection.chosen)
             st.session_state["proposal_note"] = t("selection_note").format(
@@ -251,7 +253,8 @@ if left.button(t("propose_button"), key="propose", icon=":material/auto_fix_high
                 what=t(f"objective_value_{state.selection_settings()[0]}"),
                 objective=money(selection.objective),
                 gain=money(selection.gain, signed=True),
-                binding=", ".join(selection.binding) or "—",
+                binding=Message("list", {"items": [constraint_message(b) for b in selection.binding]}).render(lang())
+                or "—",
                 method=t(f"selection_method_{selection.method}"),
                 gap=f"{selection.gap:.2%}" if selection.gap >= 1e-4 else f"{selection.gap * 100:.1e}%",
             )

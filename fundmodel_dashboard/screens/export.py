@@ -5,6 +5,7 @@ import hashlib
 import streamlit as st
 
 from fundmodel.inputs.parameters import ParameterError
+from fundmodel.messages import render_error
 from fundmodel.outputs.excel import workbook_bytes
 from fundmodel_dashboard import state
 from fundmodel_dashboard.basis import show_basis
@@ -97,7 +98,7 @@ if st.button(t("build_briefing"), key="build_briefing", icon=":material/picture_
             pdf = briefing_pdf(runs, baseline_run, lang=lang(), unit=unit(), basis=state.basis())
             st.session_state["briefing"] = (briefing_key, pdf)
         except BriefingError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(render_error(exc, lang(), unit()), icon=":material/error:")
 offer_built("briefing", "download_briefing", "fundmodel_briefing.pdf", "application/pdf", briefing_key)
 
 st.subheader(t("export_scenario"))
@@ -114,4 +115,4 @@ try:
         icon=":material/description:",
     )
 except ParameterError as exc:
-    st.error(f"{t('scenario_not_savable')}: {exc}", icon=":material/error:")
+    st.error(f"{t('scenario_not_savable')}: {render_error(exc, lang(), unit())}", icon=":material/error:")

@@ -13,6 +13,7 @@ from fundmodel.inputs import yaml_loader
 from fundmodel.inputs.bundled import SCENARIO_DIR
 from fundmodel.inputs.parameters import ParameterError, read_yaml
 from fundmodel.inputs.scenario import Scenario
+from fundmodel.messages import render_error
 from fundmodel.outputs import charts, echarts
 from fundmodel.outputs.comparison_text import comparison_table, explanation
 from fundmodel.store import OWNER, VIEWER, StoreError, default_author, format_change, format_time_cst_utc
@@ -123,7 +124,7 @@ try:
 except ParameterError as exc:
     params = None
     for tab in (tab_sensitivity, tab_goal, tab_mc):
-        tab.error(f"{t('scenario_not_savable')}: {exc}", icon=":material/error:")
+        tab.error(f"{t('scenario_not_savable')}: {render_error(exc, lang(), unit())}", icon=":material/error:")
 
 metric_names = {"total_investment_bn": t("total_investment_bn"), "net_investment_bn": t("net_investment_bn")}
 if params is not None:
@@ -246,7 +247,7 @@ if params is not None:
                 spec = parse_uncertainty(block, params, block_source)
                 mc = monte_carlo(spec, params, draws=draws, seed=seed)
             except (ParameterError, ValueError) as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(render_error(exc, lang(), unit()), icon=":material/error:")
             else:
                 target_bn = mc.targets.get("total_investment_bn")
                 show_echart(
@@ -285,7 +286,7 @@ with tab_files:
         saved = store.list()
     except (StoreError, SQLAlchemyError, OSError) as exc:
         store, saved = None, []
-        st.error(f"{t('library_unavailable')}: {exc}", icon=":material/error:")
+        st.error(f"{t('library_unavailable')}: {render_error(exc, lang(), unit())}", icon=":material/error:")
     flash = st.session_state.pop("library_flash", None)
     if flash is not None:
         kind, text, values = flash
@@ -385,7 +386,7 @@ with tab_files:
                     try:
                         info = state.save_to_library(name, author, note)
                     except (StoreError, ParameterError, SQLAlchemyError) as exc:
-                        st.error(str(exc), icon=":material/error:")
+                        st.error(render_error(exc, lang(), unit()), icon=":material/error:")
                     else:  # drawn again, so that the list on the left holds the new version
                         values = {"name": info.name, "version": info.version}
                         st.session_state["library_flash"] = ("success", "library_saved_as", values)
@@ -401,7 +402,7 @@ with tab_files:
             data = yaml_loader.loads(upload.getvalue(), upload.name)
             scenario = Scenario.from_dict(data, source=upload.name)
         except FundmodelError as exc:  # the message names the file
-            st.error(str(exc), icon=":material/error:")
+            st.error(render_error(exc, lang(), unit()), icon=":material/error:")
         else:
             key = f"file:{upload.name}"
             if key not in state.scenario_keys():

@@ -33,7 +33,7 @@ from fundmodel.inputs.parameters import (
 from fundmodel.inputs.portfolio import parse_portfolio
 from fundmodel.inputs.portfolio.spreadsheet import check_xlsx_limits
 from fundmodel.inputs.scenario import Scenario
-from fundmodel.messages import Message
+from fundmodel.messages import Message, os_reason
 from fundmodel.outputs.excel.inputs_sheet import (
     BANK_INPUTS,
     FIELD_INPUTS,
@@ -65,8 +65,9 @@ def _find_inputs_sheet(wb: Any, sheet: str | None, book: str) -> Any:
     for name in candidates:
         if name in wb.sheetnames:
             return wb[name]
+    looked = ", ".join(map(repr, candidates))
     raise WorkbookError(
-        f"{book}: no inputs sheet (looked for {', '.join(map(repr, candidates))}; sheets: {', '.join(wb.sheetnames)})"
+        Message("workbook_no_inputs_sheet", {"book": book, "looked": looked, "sheets": ", ".join(wb.sheetnames)})
     )
 
 
@@ -92,35 +93,49 @@ def _damaged_sheet(book: str, title: str) -> Iterator[None]:
         ) from None
 
 
+def _detail(exc: BaseException) -> Message:
+    """Why a workbook could not be opened: the system's reason for a file error, else the
+    kind of error and its words, bounded (openpyxl's and zipfile's own words)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os_reason(exc)
+    return Message("text", {"text": f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"})
+
+
 def _typed(value: Any, kind: str, where: str, path: str) -> Any:
     """Check one input cell's type; never coerce a number that would change."""
 
     def fail(rule: str) -> WorkbookError:
-        return WorkbookError(f"{where}: {path}: {rule} (got {value!r})")
+        # the rule by its message (workbook_cell_<rule>), the cell and what it holds
+        return WorkbookError(
+            Message(
+                "workbook_cell",
+                {"where": where, "path": path, "rule": Message(f"workbook_cell_{rule}"), "got": repr(value)},
+            )
+        )
 
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise fail("is empty; every input needs a value")
+        raise fail("empty")
     if kind == "bool":
         if not isinstance(value, bool):
-            raise fail("must be TRUE or FALSE")
+            raise fail("bool")
         return value
     if kind == "text":
         if not isinstance(value, str):
-            raise fail("must be text")
+            raise fail("text")
         return value.strip()
     if kind == "date":
         if not isinstance(value, dt.date):
-            raise fail("must be a date")
+            raise fail("date")
         if isinstance(value, dt.datetime) and value.time() != dt.time(0, 0):
-            raise fail("must be a date without a time of day")
+            raise fail("date_time")
         return value.date() if isinstance(value, dt.datetime) else value
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise fail("must be a number")
+        raise fail("number")
     if not math.isfinite(value):
-        raise fail("must be a finite number")
+        raise fail("finite")
     if kind == "year":
         if float(value) != int(value):
-            raise fail("must be a whole number")
+            raise fail("whole")
         return int(value)
     return value
 
@@ -168,7 +183,7 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
+        raise WorkbookError(Message("workbook_unreadable", {"book": book, "detail": _detail(exc)})) from None
     try:
         instrument = _book_instrument(wb.worksheets[0]["B2"].value, book)
         ws = _find_inputs_sheet(wb, sheet, book)
@@ -198,15 +213,17 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
             Message("workbook_layout_version", {"where": where(3, 3), "found": found, "expected": LAYOUT_VERSION})
         )
     if at(3, 2) != "layout":
+        # a book exported before the layout was recorded, or not an export of fundmodel at all
+        found = repr(at(3, 3))[:60]
         raise WorkbookError(
-            f"{where(3, 3)}: not a fundmodel inputs sheet of layout {LAYOUT_VERSION!r} (got {at(3, 3)!r})"
+            Message("workbook_no_layout", {"where": where(3, 3), "found": found, "expected": LAYOUT_VERSION})
         )
     unit = at(4, 3)
     if unit not in ("bn", "yi"):
-        raise WorkbookError(f"{where(4, 3)}: unit: must be 'bn' or 'yi' (got {unit!r})")
+        raise WorkbookError(Message("workbook_bad_unit", {"where": where(4, 3), "got": repr(unit)[:60]}))
     per_bn = PER_BN[unit]
     if (5, 3) in formulas:
-        raise WorkbookError(f"{where(5, 3)}: scenario.name: must be typed-in text, not a formula")
+        raise WorkbookError(Message("workbook_name_formula", {"where": where(5, 3)}))
     name = _typed(at(5, 3), "text", where(5, 3), "scenario.name")
     markers = {}
     for r in range(1, len(grid) + 1):
@@ -215,7 +232,8 @@ def read_workbook_inputs(path: Path | str, sheet: str | None = None) -> Workbook
             markers[v] = r
     for key, marker in MARKERS.items():
         if marker not in markers:
-            raise WorkbookError(f"{book}: {title}: section marker {marker!r} ({key}) is missing from column B")
+            params = {"book": book, "sheet": title, "marker": repr(marker), "key": key}
+            raise WorkbookError(Message("workbook_marker_missing", params))
 
     base = default_parameters(instrument)
     values: dict[str, Any] = {}
@@ -411,11 +429,12 @@ def _sheet_grid(path: Any, sheet: str | None) -> tuple[str, list[list[Any]], set
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises several kinds on a corrupt file
-        raise WorkbookError(f"{book}: not a readable .xlsx workbook ({exc})") from None
+        raise WorkbookError(Message("workbook_unreadable", {"book": book, "detail": _detail(exc)})) from None
     try:
         title = next((n for n in names if n in wb.sheetnames), None)
         if title is None:
-            raise WorkbookError(f"{book}: no project inputs sheet (looked for {', '.join(map(repr, names))})")
+            looked = ", ".join(map(repr, names))
+            raise WorkbookError(Message("workbook_no_project_sheet", {"book": book, "looked": looked}))
         grid, formulas = [], set()
         with _damaged_sheet(book, title):
             for r, row in enumerate(wb[title].iter_rows(), start=1):
@@ -476,7 +495,7 @@ def write_portfolio_file(rows: list[list[Any]], path: Any) -> Any:
     never a formula); read it back with :func:`fundmodel.inputs.portfolio.read_portfolio`."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise InputError(f"{path.name}: write the portfolio as .xlsx (text cells stay text there)")
+        raise InputError(Message("portfolio_write_xlsx", {"file": path.name}))
     wb = Workbook()
     ws = wb.active
     ws.title = "portfolio"
