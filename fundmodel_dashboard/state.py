@@ -829,6 +829,8 @@ def warm_default(langs: tuple[str, ...] = ("en", "zh")) -> Result | None:
     language. Called by the launcher while the server starts, so that the first planner after
     a start does not wait for it. The arguments are those a fresh session passes (no edits,
     no unit given, the scenario's allocation); returns the run in ``langs[0]``."""
+    for name, path in bundled_scenarios().items():  # the sidebar names them all
+        _load_bundled(name, path.stat().st_mtime)
     if DEFAULT_PORTFOLIO not in bundled_portfolios():
         return None
     scenario = _load_bundled(DEFAULT_SCENARIO, (SCENARIO_DIR / DEFAULT_SCENARIO).stat().st_mtime)

@@ -88,3 +88,17 @@ def test_a_figure_is_built_once_per_result_language_and_unit(monkeypatch):
     at.radio(key="unit").set_value("yi").run()
     assert len(built) == 6  # in another unit the figures are new
     assert not at.exception, at.exception
+
+
+def test_the_launcher_imports_what_the_pages_import_first():
+    # a module renamed away would silently not be imported ahead: each must exist
+    import importlib
+    import sys
+
+    for module in launch.PAGE_IMPORTS:
+        importlib.import_module(module)
+    launch.preload().join(timeout=120)
+    assert set(launch.PAGE_IMPORTS) <= set(sys.modules)
+    from streamlit import delta_generator
+
+    assert delta_generator._use_warning_has_been_displayed  # the REPL check is not run in a session
