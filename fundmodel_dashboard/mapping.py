@@ -66,10 +66,18 @@ def column_mapping_editor(portfolio: Portfolio, portfolio_key: str) -> None:
     corrections = column_maps(portfolio_key)
     headers = [str(h) for h in portfolio.raw.columns]
     file_level = portfolio.issues["rule"].isin(["missing_column", "unknown_column", "unit_undeclared"])
-    with st.expander(t("mapping_title"), expanded=bool(file_level.any()) or bool(corrections)):
+    # One choice per column (a selectbox each, for a file of twenty or more columns) is drawn only
+    # while the panel is open: opened for a file the reader could not place, or with corrections.
+    open_key = f"mapping_open_{portfolio_key}"
+    if file_level.any() or corrections:
+        st.session_state.setdefault(open_key, True)
+    panel = st.expander(t("mapping_title"), key=open_key, on_change="rerun")
+    with panel:
         for line in understood_lines(portfolio):
             st.caption(line)
         st.caption(t("mapping_help"))
+        if not panel.open:
+            return
         options = [NOT_READ, *SCHEMA]
         # labels fixed in this run's language (a widget keeps the function it was drawn with)
         names = {cid: _choice_label(cid) for cid in options}

@@ -52,3 +52,19 @@ def test_the_user_maps_an_unknown_column_and_the_model_runs() -> None:
     assert any("errors" in e.value for e in at.error)
     [fund] = [s for s in at.selectbox if s.label == "拟申请工具资金(亿元)"]
     assert fund.value == ""
+
+
+def test_the_column_choices_are_drawn_only_while_the_panel_is_open() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.switch_page("fundmodel_dashboard/screens/portfolio.py").run()
+    choices = lambda: [s for s in at.selectbox if str(s.key).startswith("column_map_")]  # noqa: E731
+    assert not choices()  # the bundled file is read whole: the panel is closed, no choice drawn
+    key = at.session_state["portfolio_key"]
+    at.session_state[f"mapping_open_{key}"] = True  # the planner opens it
+    at.run()
+    assert not at.exception, at.exception
+    from fundmodel.inputs.bundled import PORTFOLIO_DIR
+    from fundmodel.inputs.portfolio import read_portfolio
+
+    assert len(choices()) == len(read_portfolio(PORTFOLIO_DIR / key).raw.columns)
