@@ -116,6 +116,7 @@ def sankey_chart(result: Result, lang: str = "en", unit: str = "bn") -> Chart:
             "left": 10,
             "right": 150,
             "nodeGap": 14,
+            "layoutIterations": 6,  # a few relaxation passes place the nodes as well as the default 32 here
             "nodeWidth": 16,
             "emphasis": {"focus": "adjacency"},
             "lineStyle": {"curveness": 0.5, "opacity": 1.0},
