@@ -170,9 +170,9 @@ def _scenario_title(key: str) -> str:
 
 def main() -> None:
     st.set_page_config(page_title="fundmodel", page_icon=":material/account_balance:", layout="wide")
-    st.markdown(CSS, unsafe_allow_html=True)
+    st.html(CSS)  # style only: no markdown parsing, no space taken on the page
     if lang() == "zh":
-        st.markdown(ZH_CONTROLS_CSS, unsafe_allow_html=True)
+        st.html(ZH_CONTROLS_CSS)
     auth.require_sign_in()  # with an [auth] configuration, nothing below runs before sign-in
     state.init()
     # the pages (and the library code they call) run on the session's instrument; a

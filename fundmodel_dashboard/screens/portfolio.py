@@ -228,7 +228,7 @@ if len(chosen):
             per_province = group_projects(chosen, "province")
             # The map and its table side by side where both fit, the table below the map on a narrower
             # window (1,024 px): the table never scrolls sideways.
-            st.markdown(PROVINCE_VIEW_CSS, unsafe_allow_html=True)
+            st.html(PROVINCE_VIEW_CSS)
             with st.container(key="province_view"):
                 map_left, map_right = st.columns([3, 2])
             with map_left:
