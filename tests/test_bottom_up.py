@@ -319,3 +319,20 @@ def test_a_stricter_scenario_revalidates_the_portfolio():
     strict = default_parameters().with_overrides({"instrument": {"cap_in_principle": 0.05, "cap_key_area": 0.05}})
     with pytest.raises(PortfolioError, match=r"national_synthetic\.csv"):
         run_portfolio(portfolio, strict)
+
+
+def test_the_top_down_multiplier_beside_a_portfolio_run_is_the_top_down_model_s():
+    from fundmodel.core.topdown import gross_multiplier
+    from fundmodel.core.topdown import run as run_top_down
+    from fundmodel.edits import leverage_overrides
+
+    p = default_parameters()
+    # one cell funded: I / F = 1 / (s_cell k), s_cell = the field's share x the bank's scale
+    one = np.zeros((len(p.field_ids), len(p.bank_ids)))
+    one[0, 0] = 10.0
+    assert (p.cell_fund_share[0, 0], p.capital_ratio[0]) == pytest.approx((0.4, 0.2))  # digital economy x CDB
+    assert gross_multiplier(p, one) == pytest.approx(12.5)  # 10 / 0.4 / 0.2 = 125 on 10
+    assert gross_multiplier(p, one) == pytest.approx(run_top_down(p, one).multiplier)
+    edited = p.with_overrides(leverage_overrides(p, {"digital_economy": {"capital_ratio": 0.3}}, {"cdb": 1.2}))
+    for params in (p, edited):
+        assert gross_multiplier(params) == pytest.approx(run_top_down(params).multiplier, rel=1e-12)

@@ -443,3 +443,20 @@ def cards_after(at: AppTest, page: str) -> dict[str, str]:
 
 def base_total() -> float:
     return run_edited(default_parameters()).total_investment_bn
+
+
+def test_the_overview_sends_its_checks_only_while_their_panel_is_open():
+    at = start("portfolio")
+    assert not at.exception, at.exception
+    # a clean run: the panel is shut and holds nothing (no table for the first load to draw)
+    assert [e.label for e in at.expander] == ["Checks"]
+    assert not at.table and not at.success
+    at.session_state["overview_checks_open_False"] = True  # the planner opens it
+    at.run()
+    assert at.table or any(s.value == "All checks pass." for s in at.success)
+    # a broken rule opens it by itself: CDB's scale 1.5 lifts its cells above the cap
+    at = start("top_down")
+    at.switch_page("fundmodel_dashboard/screens/leverage.py").run()
+    at.slider(key="lev_scale_cdb").set_value(1.5).run()
+    at.switch_page("fundmodel_dashboard/screens/overview.py").run()
+    assert at.table and at.table[0].value.shape[0] >= 1

@@ -27,8 +27,7 @@ import pandas as pd
 from fundmodel.core import fiscal, rules
 from fundmodel.core.cashflow import cashflow_metrics
 from fundmodel.core.result import STACK_COLUMNS, Check, Result
-from fundmodel.core.topdown import leverage_checks, macro_table, new_investment_totals, totals_of
-from fundmodel.core.topdown import run as run_top_down
+from fundmodel.core.topdown import gross_multiplier, leverage_checks, macro_table, new_investment_totals, totals_of
 from fundmodel.inputs.parameters import Parameters, default_parameters
 from fundmodel.inputs.portfolio import PROVINCES, Portfolio
 from fundmodel.messages import Message
@@ -178,20 +177,6 @@ def _aggregate_codes(
         out["net_multiplier"] = np.where(fund > 0, out["net_investment_bn"] / fund, np.nan)
         out["attributed_multiplier"] = np.where(fund > 0, out["attributed_investment_bn"] / fund, np.nan)
     return out
-
-
-_TOP_DOWN: dict[int, tuple[Parameters, float]] = {}
-
-
-def _top_down_multiplier(params: Parameters) -> float:
-    """The top-down model's multiplier under ``params`` (cached per parameters object)."""
-    hit = _TOP_DOWN.get(id(params))
-    if hit is None or hit[0] is not params:
-        if len(_TOP_DOWN) > 16:
-            _TOP_DOWN.clear()
-        hit = (params, float(run_top_down(params).multiplier))
-        _TOP_DOWN[id(params)] = hit
-    return hit[1]
 
 
 def portfolio_checks(
@@ -405,7 +390,7 @@ def run_portfolio(
     totals["private_share"] = float(by_ownership["fund_bn"].to_numpy()[0]) / fund if fund else float("nan")
     major = float(np.nansum(fund_bn[columns["major_province"]]))
     totals["major_province_share"] = major / fund if fund else float("nan")
-    totals["top_down_multiplier"] = _top_down_multiplier(p)
+    totals["top_down_multiplier"] = gross_multiplier(p)
     totals.update(_cashflow_totals(columns, cashflow))
     totals.update(new_investment_totals(np.asarray(columns["total_investment_bn"], dtype=float), sunk))
     checks = portfolio_checks(p, columns, by_bank) + extra

@@ -21,5 +21,11 @@ with left:
 with right:
     result_echart(echarts.capital_stack_chart, result, key="stack")
 
-with st.expander(t("checks"), expanded=bool(result.errors)):
-    checks_panel(result)
+# The checks' table is sent only while the panel is open: shut, the first page load draws no
+# table (nor loads the browser code for one). A run with a broken rule opens it: its key
+# changes with whether a rule is broken, so a panel shut on a clean run opens on a broken one.
+broken = bool(result.errors)
+checks_box = st.expander(t("checks"), expanded=broken, key=f"overview_checks_open_{broken}", on_change="rerun")
+with checks_box:
+    if checks_box.open:
+        checks_panel(result)
