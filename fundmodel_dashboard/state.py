@@ -476,10 +476,22 @@ UPLOAD_PREFIX = "upload:"
 
 
 def bundled_portfolios() -> dict[str, Path]:
-    """Bundled portfolio files by file name, the national synthetic one first."""
-    files = [p for p in PORTFOLIO_DIR.iterdir() if p.suffix.lower() in (".csv", ".xlsx")]
+    """Bundled portfolio files by file name, the national synthetic one first (the folder is
+    listed again when it changes: a run asks for it several times)."""
+    return dict(_bundled_portfolios(PORTFOLIO_DIR, PORTFOLIO_DIR.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _bundled_portfolios(folder: Path, folder_mtime_ns: int) -> dict[str, Path]:
+    files = [p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx")]
     files.sort(key=lambda p: (p.name != DEFAULT_PORTFOLIO, p.name))
     return {p.name: p for p in files}
+
+
+@functools.lru_cache(maxsize=8)
+def _file_bytes(path: Path, mtime_ns: int, size: int) -> bytes:
+    """A bundled file's bytes, read again when it changes (a run reads the portfolio several times)."""
+    return path.read_bytes()
 
 
 def register_upload(name: str, data: bytes) -> str:
@@ -506,7 +518,8 @@ def _portfolio_source(key: str) -> tuple[str, bytes]:
     if key.startswith(UPLOAD_PREFIX):
         return st.session_state["portfolio_uploads"][key]
     path = bundled_portfolios()[key]
-    return path.name, path.read_bytes()
+    stat = path.stat()
+    return path.name, _file_bytes(path, stat.st_mtime_ns, stat.st_size)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
